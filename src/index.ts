@@ -1,3 +1,13 @@
-/** Public embedding API of laminar-redis. */
+/**
+ * Public embedding API of laminar-redis.
+ *
+ * ```ts
+ * import { createClient } from 'laminar-redis';
+ * ```
+ */
+
+export { AuthenticationError, type CallOptions, createClient, RedisClient } from './resp/client.js';
+export { InvalidArgumentError } from './resp/encoder.js';
 export * from './resp/errors.js';
-export type { Reply, Arg, Command } from './resp/reply.js';
+export type { ClientOptions, ReconnectOptions } from './resp/options.js';
+export type { Arg, Command, Reply } from './resp/reply.js';

@@ -1,0 +1,416 @@
+import { EventEmitter } from 'node:events';
+import Denque from 'denque';
+import { Connection, type ConnectionListener } from './connection.js';
+import {
+  ClientClosedError,
+  ConnectionError,
+  LaminarError,
+  OfflineQueueFullError,
+  ReplyError,
+  TimeoutError,
+} from './errors.js';
+import { type ClientOptions, type NormalizedClientOptions, parseClientOptions } from './options.js';
+import { commandName, Pending } from './pending.js';
+import type { Command, Reply } from './reply.js';
+import { formatAddress } from './url.js';
+
+/** Authentication or handshake refused by the server (WRONGPASS, NOAUTH, NOPERM, ...). */
+export class AuthenticationError extends LaminarError {
+  constructor(
+    message: string,
+    /** The server's error prefix, e.g. `WRONGPASS`. */
+    readonly prefix: string,
+  ) {
+    super('ERR_AUTH', message);
+  }
+}
+
+/** Per-call options of {@link RedisClient.send} and {@link RedisClient.pipeline}. */
+export interface CallOptions {
+  /** Bulk strings of this reply as Buffers (overrides the client's `returnBuffers`). */
+  returnBuffers?: boolean;
+}
+
+enum State {
+  Connecting,
+  Ready,
+  Reconnecting,
+  Closing,
+  Closed,
+}
+
+/** A command (or pipeline) waiting for a connection. */
+interface Offline {
+  entry: Pending;
+  commands: Command | readonly Command[];
+  batch: boolean;
+}
+
+// Server messages of these prefixes never echo arguments, so they are safe to show.
+const SAFE_AUTH_PREFIXES = new Set(['WRONGPASS', 'NOAUTH', 'NOPERM']);
+
+/**
+ * A Redis client over one connection: RESP3 (or RESP2) handshake, pipelining, reconnects with
+ * backoff, and a bounded offline queue. Create it with {@link createClient}.
+ *
+ * Events: `push` (RESP3 push frames), `attribute`, `ready` (after each (re)connect and handshake),
+ * `drain` (the socket's buffer emptied after {@link RedisClient.isBlocked}),
+ * `reconnecting` ({ attempt, delay, error }), `error` (only emitted when someone listens), `end`.
+ */
+export class RedisClient extends EventEmitter {
+  readonly #options: NormalizedClientOptions;
+  #conn: Connection | null = null;
+  #state: State = State.Connecting;
+  readonly #offline = new Denque<Offline>();
+  #offlineCommands = 0;
+  #attempt = 0;
+  #reconnectTimer: NodeJS.Timeout | null = null;
+  #timeoutTimer: NodeJS.Timeout | null = null;
+  #closing: Promise<void> | null = null;
+  /** Negotiated protocol of the current connection. */
+  protocol: 2 | 3 = 3;
+  /** The HELLO reply of the current connection (RESP3 only). */
+  serverInfo: Map<Reply, Reply> | null = null;
+  /** Address as `host:port`, without credentials. */
+  readonly address: string;
+
+  readonly #listener: ConnectionListener = {
+    onPush: (frame) => this.emit('push', frame),
+    onAttribute: (attribute) => this.emit('attribute', attribute),
+    onDrain: () => this.emit('drain'),
+    onClose: (conn, error) => this.#onClose(conn, error),
+  };
+
+  /** @internal use {@link createClient} */
+  constructor(options: NormalizedClientOptions) {
+    super();
+    this.#options = options;
+    this.address = formatAddress(options.host, options.port);
+  }
+
+  /** True when commands go straight to a connected socket. */
+  get isReady(): boolean {
+    return this.#state === State.Ready;
+  }
+
+  /** Requests waiting for replies plus requests waiting for a connection. */
+  get pendingCount(): number {
+    return (this.#conn?.pendingCount ?? 0) + this.#offline.length;
+  }
+
+  /** Encoded bytes not yet on the wire (in the client or the socket's buffer). */
+  get bufferedBytes(): number {
+    return this.#conn?.bufferedBytes ?? 0;
+  }
+
+  /**
+   * True while the socket's buffer is full: Redis reads slower than we write. Callers that
+   * produce without awaiting replies should wait for the `drain` event.
+   */
+  get isBlocked(): boolean {
+    return this.#conn?.isBlocked ?? false;
+  }
+
+  /**
+   * Sends one command. Resolves with its reply; an error reply rejects with ReplyError (with
+   * `.command` set), a lost connection with ConnectionError, a timeout with TimeoutError.
+   */
+  send<T extends Reply = Reply>(command: Command, options?: CallOptions): Promise<T> {
+    const entry = new Pending(
+      1,
+      false,
+      options?.returnBuffers ?? this.#options.returnBuffers,
+      commandName(command[0]),
+    );
+    const promise = entry.promise<T>();
+    this.#submit(entry, command, false);
+    return promise;
+  }
+
+  /**
+   * Sends commands back to back under one promise. Resolves with one reply per command, in order;
+   * error replies are ReplyError values in the array, not rejections. Rejects as a whole only
+   * when the connection fails (ConnectionError) or the pipeline times out.
+   */
+  pipeline(commands: readonly Command[], options?: CallOptions): Promise<Array<Reply>> {
+    if (commands.length === 0) return Promise.resolve([]);
+    const entry = new Pending(
+      commands.length,
+      true,
+      options?.returnBuffers ?? this.#options.returnBuffers,
+      commandName(commands[0][0]),
+    );
+    const promise = entry.promise<Array<Reply>>();
+    this.#submit(entry, commands, true);
+    return promise;
+  }
+
+  /**
+   * Closes gracefully: stops reconnecting, waits for the replies of commands already sent, then
+   * closes the socket. Commands still waiting for a connection fail with ConnectionError.
+   */
+  close(): Promise<void> {
+    if (this.#closing !== null) return this.#closing;
+    this.#closing = this.#shutdown(false);
+    return this.#closing;
+  }
+
+  /** Closes at once; every pending command fails with ConnectionError. */
+  disconnect(): Promise<void> {
+    this.#closing ??= this.#shutdown(true);
+    this.#conn?.destroy();
+    return this.#closing;
+  }
+
+  /** @internal Opens the first connection; rejects when it cannot (no retry for the first one). */
+  async connect(): Promise<void> {
+    await this.#open();
+  }
+
+  #submit(entry: Pending, commands: Command | readonly Command[], batch: boolean): void {
+    const state = this.#state;
+    try {
+      if (state === State.Ready) {
+        const conn = this.#conn!;
+        if (batch) conn.writeMany(entry, commands as readonly Command[]);
+        else conn.write(entry, commands as Command);
+        if (this.#options.commandTimeout > 0) this.#armTimeouts();
+        return;
+      }
+      if (state === State.Closing || state === State.Closed) {
+        entry.fail(new ClientClosedError());
+        return;
+      }
+      const count = batch ? (commands as readonly Command[]).length : 1;
+      if (this.#offlineCommands + count > this.#options.maxOfflineCommands) {
+        entry.fail(new OfflineQueueFullError(this.#options.maxOfflineCommands));
+        return;
+      }
+      if (this.#options.commandTimeout > 0) {
+        entry.deadline = Date.now() + this.#options.commandTimeout;
+        this.#armTimeouts();
+      }
+      this.#offline.push({ entry, commands, batch });
+      this.#offlineCommands += count;
+    } catch (err) {
+      entry.fail(err as Error);
+    }
+  }
+
+  /** Connects and runs the handshake; on success the client is ready and the offline queue drains. */
+  async #open(): Promise<void> {
+    const conn = await Connection.open(this.#options, this.#listener);
+    try {
+      await this.#handshake(conn);
+    } catch (err) {
+      conn.destroy();
+      throw err;
+    }
+    if (this.#state === State.Closing || this.#state === State.Closed) {
+      conn.destroy();
+      return;
+    }
+    if (conn.isClosed)
+      throw new ConnectionError(`connection to ${this.address} closed during handshake`, false);
+    this.#conn = conn;
+    this.#state = State.Ready;
+    this.#attempt = 0;
+    this.#drainOffline(conn);
+    this.emit('ready');
+  }
+
+  async #handshake(conn: Connection): Promise<void> {
+    const o = this.#options;
+    let timedOut: TimeoutError | null = null;
+    const deadline =
+      o.connectTimeout > 0
+        ? setTimeout(() => {
+            timedOut = new TimeoutError(`handshake with ${this.address} timed out`, o.connectTimeout);
+            conn.destroy(timedOut);
+          }, o.connectTimeout)
+        : null;
+    try {
+      let resp2 = o.protocol === 2;
+      if (!resp2) {
+        const hello: (string | number)[] = ['HELLO', 3];
+        if (o.password !== undefined) hello.push('AUTH', o.username ?? 'default', o.password);
+        if (o.name !== undefined) hello.push('SETNAME', o.name);
+        try {
+          this.serverInfo = (await conn.request(hello)) as Map<Reply, Reply>;
+          this.protocol = 3;
+        } catch (err) {
+          // Servers before Redis 6 do not know HELLO; NOPROTO means RESP3 is not offered.
+          if (
+            err instanceof ReplyError &&
+            (err.prefix === 'NOPROTO' || /unknown command/i.test(err.message))
+          ) {
+            resp2 = true;
+          } else {
+            throw this.#handshakeError(err, 'HELLO');
+          }
+        }
+      }
+      if (resp2) {
+        this.protocol = 2;
+        this.serverInfo = null;
+        if (o.password !== undefined) {
+          const auth = o.username !== undefined ? ['AUTH', o.username, o.password] : ['AUTH', o.password];
+          await conn.request(auth).catch((err) => {
+            throw this.#handshakeError(err, 'AUTH');
+          });
+        }
+        if (o.name !== undefined) await conn.request(['CLIENT', 'SETNAME', o.name]);
+      }
+      if (o.db !== 0) await conn.request(['SELECT', o.db]);
+    } catch (err) {
+      throw timedOut ?? err;
+    } finally {
+      if (deadline !== null) clearTimeout(deadline);
+    }
+  }
+
+  /** A handshake failure without anything the server may have echoed from our arguments. */
+  #handshakeError(err: unknown, command: string): Error {
+    if (!(err instanceof ReplyError)) return err as Error;
+    const detail = SAFE_AUTH_PREFIXES.has(err.prefix) ? err.message : `${err.prefix} error`;
+    const user = this.#options.username ?? 'default';
+    return new AuthenticationError(
+      `${command} as user '${user}' refused by ${this.address}: ${detail}`,
+      err.prefix,
+    );
+  }
+
+  #drainOffline(conn: Connection): void {
+    let item: Offline | undefined;
+    while ((item = this.#offline.shift()) !== undefined) {
+      const { entry, commands, batch } = item;
+      if (entry.settled) continue;
+      try {
+        if (batch) conn.writeMany(entry, commands as readonly Command[]);
+        else conn.write(entry, commands as Command);
+      } catch (err) {
+        entry.fail(err as Error);
+      }
+    }
+    this.#offlineCommands = 0;
+  }
+
+  #onClose(conn: Connection, error: Error | undefined): void {
+    if (conn !== this.#conn) return;
+    this.#conn = null;
+    if (this.#state === State.Closing || this.#state === State.Closed) return;
+    if (error !== undefined && this.listenerCount('error') > 0) this.emit('error', error);
+    if (this.#options.reconnect === false) {
+      this.#finish(new ConnectionError(`connection to ${this.address} lost and reconnect is off`, false));
+      return;
+    }
+    this.#state = State.Reconnecting;
+    this.#scheduleReconnect(error);
+  }
+
+  /** One reconnect at a time: exponential backoff with full jitter. */
+  #scheduleReconnect(error: Error | undefined): void {
+    const policy = this.#options.reconnect;
+    if (policy === false || this.#reconnectTimer !== null) return;
+    this.#attempt++;
+    if (this.#attempt > policy.maxAttempts) {
+      this.#finish(
+        new ConnectionError(
+          `gave up reconnecting to ${this.address} after ${policy.maxAttempts} attempts`,
+          false,
+          {
+            cause: error,
+          },
+        ),
+      );
+      return;
+    }
+    const ceiling = Math.min(policy.maxDelay, policy.initialDelay * 2 ** Math.min(this.#attempt - 1, 30));
+    const delay = Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+    this.emit('reconnecting', { attempt: this.#attempt, delay, error });
+    this.#reconnectTimer = setTimeout(() => {
+      this.#reconnectTimer = null;
+      if (this.#state !== State.Reconnecting) return;
+      this.#open().catch((err: Error) => {
+        if (this.#state !== State.Reconnecting) return;
+        if (this.listenerCount('error') > 0) this.emit('error', err);
+        this.#scheduleReconnect(err);
+      });
+    }, delay);
+  }
+
+  /** The client can no longer connect: fail what waits and close for good. */
+  #finish(error: Error): void {
+    this.#state = State.Closed;
+    this.#failOffline(error);
+    this.#stopTimeouts();
+    this.emit('end', error);
+  }
+
+  async #shutdown(immediately: boolean): Promise<void> {
+    this.#state = State.Closing;
+    if (this.#reconnectTimer !== null) {
+      clearTimeout(this.#reconnectTimer);
+      this.#reconnectTimer = null;
+    }
+    this.#failOffline(new ConnectionError(`client closed before the command was sent`, false));
+    const conn = this.#conn;
+    if (conn !== null && !immediately) await conn.end();
+    this.#conn = null;
+    this.#state = State.Closed;
+    this.#stopTimeouts();
+    this.emit('end');
+  }
+
+  #failOffline(error: Error): void {
+    let item: Offline | undefined;
+    while ((item = this.#offline.shift()) !== undefined) item.entry.fail(error);
+    this.#offlineCommands = 0;
+  }
+
+  /** One shared timer per client checks deadlines; no timer per command. */
+  #armTimeouts(): void {
+    if (this.#timeoutTimer !== null) return;
+    const period = Math.max(5, Math.min(1000, Math.floor(this.#options.commandTimeout / 4)));
+    this.#timeoutTimer = setInterval(() => this.#expire(), period);
+    this.#timeoutTimer.unref();
+  }
+
+  #stopTimeouts(): void {
+    if (this.#timeoutTimer !== null) clearInterval(this.#timeoutTimer);
+    this.#timeoutTimer = null;
+  }
+
+  #expire(): void {
+    const now = Date.now();
+    this.#conn?.expire(now);
+    const timeout = this.#options.commandTimeout;
+    for (let i = 0, n = this.#offline.length; i < n; i++) {
+      const { entry } = this.#offline.peekAt(i)!;
+      if (entry.deadline > now) break;
+      entry.fail(
+        new TimeoutError(`${entry.name} timed out waiting for a connection to ${this.address}`, timeout),
+      );
+    }
+    if (this.pendingCount === 0) this.#stopTimeouts();
+  }
+}
+
+/**
+ * Connects to a Redis server and returns a ready client.
+ *
+ * ```ts
+ * const c = await createClient('redis://user:pass@127.0.0.1:6379/0', { protocol: 3 });
+ * await c.send(['SET', 'k', 'v']);
+ * ```
+ * @param urlOrOptions `redis://` / `rediss://` URL, or options.
+ * @param options options that override the URL's.
+ */
+export async function createClient(
+  urlOrOptions?: string | ClientOptions,
+  options?: ClientOptions,
+): Promise<RedisClient> {
+  const client = new RedisClient(parseClientOptions(urlOrOptions, options));
+  await client.connect();
+  return client;
+}

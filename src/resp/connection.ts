@@ -1,0 +1,303 @@
+import net from 'node:net';
+import tls from 'node:tls';
+import Denque from 'denque';
+import { Decoder } from './decoder.js';
+import { CommandEncoder } from './encoder.js';
+import { ConnectionError, ProtocolError, ReplyError, TimeoutError } from './errors.js';
+import type { NormalizedClientOptions } from './options.js';
+import { commandName, Pending } from './pending.js';
+import type { Command, Reply, ReplyHandler } from './reply.js';
+import { formatAddress } from './url.js';
+
+/** What a connection tells its owner. */
+export interface ConnectionListener {
+  onPush(frame: Reply[]): void;
+  onAttribute(attribute: Map<Reply, Reply>): void;
+  /** The socket's buffer emptied after a write was held back. */
+  onDrain(): void;
+  /** The socket is gone; every pending entry has already been failed. */
+  onClose(connection: Connection, error: Error | undefined): void;
+}
+
+/**
+ * One socket to one Redis server: encodes commands into a write arena, flushes once per tick (or
+ * early past `flushBytes`), and matches replies to a FIFO of pending entries.
+ *
+ * ```
+ *  send ──encode──> arena ──flush (setImmediate | flushBytes)──> socket
+ *                                                                  │
+ *  queue: [Pending, Pending, ...]  <──shift── onReply <──decoder <─┘
+ * ```
+ * No reconnect logic lives here: a closed connection is dead, and its owner opens a new one.
+ */
+export class Connection implements ReplyHandler {
+  readonly address: string;
+  private readonly queue = new Denque<Pending>();
+  private readonly encoder = new CommandEncoder();
+  private readonly decoder: Decoder;
+  private flushScheduled = false;
+  /** The socket asked us to wait for 'drain'; bytes stay in the arena meanwhile. */
+  private blocked = false;
+  private seq = 0;
+  private writtenSeq = 0;
+  private closed = false;
+  private closeError: Error | undefined;
+  private endWhenIdle: (() => void) | null = null;
+  private readonly flushCallback = (): void => this.flush();
+
+  private constructor(
+    private readonly socket: net.Socket,
+    private readonly options: NormalizedClientOptions,
+    private readonly listener: ConnectionListener,
+  ) {
+    this.address = formatAddress(options.host, options.port);
+    this.decoder = new Decoder(this, {
+      returnBuffers: options.returnBuffers,
+      maxBulkLength: options.maxBulkLength,
+      maxDepth: options.maxDepth,
+    });
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => {
+      this.blocked = false;
+      this.flush();
+      if (!this.blocked) listener.onDrain();
+    });
+    socket.on('error', (err) => {
+      this.closeError ??= err;
+    });
+    socket.on('close', () => this.onSocketClose());
+  }
+
+  /**
+   * Opens a socket (TCP or TLS) and resolves once it is connected. The caller runs the handshake.
+   * Rejects with ConnectionError (never sent) or TimeoutError.
+   */
+  static open(options: NormalizedClientOptions, listener: ConnectionListener): Promise<Connection> {
+    const { host, port } = options;
+    const address = formatAddress(host, port);
+    return new Promise((resolve, reject) => {
+      const socket = options.tls
+        ? tls.connect({
+            host,
+            port,
+            // SNI must be a host name; Node refuses IP addresses there.
+            servername: options.tls.servername ?? (net.isIP(host) === 0 ? host : undefined),
+            ...options.tls,
+          })
+        : net.connect({ host, port });
+      let timer: NodeJS.Timeout | undefined;
+      const fail = (err: Error): void => {
+        if (timer !== undefined) clearTimeout(timer);
+        socket.destroy();
+        reject(
+          err instanceof TimeoutError
+            ? err
+            : new ConnectionError(`cannot connect to ${address}: ${err.message}`, false, { cause: err }),
+        );
+      };
+      if (options.connectTimeout > 0) {
+        timer = setTimeout(
+          () => fail(new TimeoutError(`connect to ${address} timed out`, options.connectTimeout)),
+          options.connectTimeout,
+        );
+      }
+      socket.once('error', fail);
+      socket.once(options.tls ? 'secureConnect' : 'connect', () => {
+        if (timer !== undefined) clearTimeout(timer);
+        socket.removeListener('error', fail);
+        socket.setNoDelay(options.noDelay);
+        if (options.keepAlive !== false) socket.setKeepAlive(true, options.keepAlive);
+        resolve(new Connection(socket, options, listener));
+      });
+    });
+  }
+
+  /** Entries waiting for replies. */
+  get pendingCount(): number {
+    return this.queue.length;
+  }
+
+  /** Bytes encoded but not yet on the wire: in the arena (tick, backpressure) or in the socket. */
+  get bufferedBytes(): number {
+    return this.encoder.pendingBytes + this.socket.writableLength;
+  }
+
+  /** True while the socket's buffer is full. */
+  get isBlocked(): boolean {
+    return this.blocked;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Queues one command. Throws InvalidArgumentError (nothing queued) on a bad argument. */
+  write(entry: Pending, command: Command): void {
+    this.encoder.encode(command);
+    this.enqueue(entry);
+  }
+
+  /** Queues a batch answered by one entry. Throws InvalidArgumentError (nothing queued). */
+  writeMany(entry: Pending, commands: readonly Command[]): void {
+    this.encoder.encodeMany(commands);
+    this.enqueue(entry);
+  }
+
+  /** Sends one command outside any client logic (handshake); server errors reject. */
+  request(command: Command): Promise<Reply> {
+    const entry = new Pending(1, false, false, commandName(command[0]));
+    const promise = entry.promise<Reply>();
+    this.write(entry, command);
+    return promise;
+  }
+
+  /** Fails every entry whose deadline has passed with TimeoutError; their replies are dropped later. */
+  expire(now: number): void {
+    const q = this.queue;
+    for (let i = 0, n = q.length; i < n; i++) {
+      const e = q.peekAt(i)!;
+      if (e.deadline > now) break;
+      if (!e.settled && e.deadline !== 0) {
+        e.fail(new TimeoutError(`${e.name} to ${this.address} timed out`, this.options.commandTimeout));
+      }
+    }
+  }
+
+  /** Ends the socket once every pending reply has arrived; resolves when it is closed. */
+  end(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.socket.once('close', () => resolve());
+      this.endWhenIdle = () => {
+        this.endWhenIdle = null;
+        this.flush();
+        this.socket.end();
+      };
+      if (this.queue.length === 0) this.endWhenIdle();
+    });
+  }
+
+  /** Closes at once; pending entries fail with ConnectionError. */
+  destroy(error?: Error): void {
+    this.closeError ??= error;
+    this.socket.destroy();
+  }
+
+  private enqueue(entry: Pending): void {
+    if (this.closed) {
+      entry.fail(
+        new ConnectionError(`connection to ${this.address} is closed`, false, { cause: this.closeError }),
+      );
+      return;
+    }
+    entry.seq = ++this.seq;
+    if (this.options.commandTimeout > 0) entry.deadline = Date.now() + this.options.commandTimeout;
+    if (this.queue.length === 0) this.decoder.returnBuffers = entry.returnBuffers;
+    this.queue.push(entry);
+    if (this.encoder.pendingBytes >= this.options.flushBytes) {
+      this.flush();
+    } else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flushCallback);
+    }
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.blocked || this.closed) return;
+    const chunks = this.encoder.take();
+    const n = chunks.length;
+    if (n === 0) return;
+    this.writtenSeq = this.seq;
+    let ok: boolean;
+    if (n === 1) {
+      ok = this.socket.write(chunks[0]);
+    } else {
+      // cork/uncork turns the chunks into one writev.
+      this.socket.cork();
+      for (let i = 0; i < n; i++) this.socket.write(chunks[i]);
+      this.socket.uncork();
+      ok = !this.socket.writableNeedDrain;
+    }
+    if (!ok) this.blocked = true;
+  }
+
+  private onData(chunk: Buffer): void {
+    try {
+      this.decoder.feed(chunk);
+    } catch (err) {
+      this.destroy(
+        err instanceof ProtocolError ? err : new ProtocolError('failed to process a reply', { cause: err }),
+      );
+    }
+  }
+
+  /** @internal decoder callback */
+  onReply(reply: Reply): void {
+    const q = this.queue;
+    const e = q.peekFront();
+    if (e === undefined) {
+      throw new ProtocolError(`reply from ${this.address} with no command waiting for it`);
+    }
+    const results = e.results;
+    if (results === null) {
+      q.shift();
+      if (!e.settled) {
+        e.settled = true;
+        if (reply instanceof ReplyError) {
+          reply.command = e.name;
+          e.reject(reply);
+        } else {
+          e.resolve(reply as never);
+        }
+      }
+    } else {
+      results.push(reply);
+      if (--e.remaining !== 0) return;
+      q.shift();
+      if (!e.settled) {
+        e.settled = true;
+        e.resolve(results as never);
+      }
+    }
+    const next = q.peekFront();
+    if (next !== undefined) {
+      if (next.returnBuffers !== this.decoder.returnBuffers) this.decoder.returnBuffers = next.returnBuffers;
+    } else if (this.endWhenIdle !== null) {
+      this.endWhenIdle();
+    }
+  }
+
+  /** @internal decoder callback */
+  onPush(frame: Reply[]): void {
+    this.listener.onPush(frame);
+  }
+
+  /** @internal decoder callback */
+  onAttribute(attribute: Map<Reply, Reply>): void {
+    this.listener.onAttribute(attribute);
+  }
+
+  private onSocketClose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const cause = this.closeError;
+    const reason = cause ? `: ${cause.message}` : '';
+    let e: Pending | undefined;
+    while ((e = this.queue.shift()) !== undefined) {
+      if (e.settled) continue;
+      const written = e.seq <= this.writtenSeq;
+      e.fail(
+        new ConnectionError(
+          written
+            ? `connection to ${this.address} closed before the reply to ${e.name} (outcome unknown)${reason}`
+            : `connection to ${this.address} closed before ${e.name} was sent${reason}`,
+          written,
+          { cause },
+        ),
+      );
+    }
+    this.encoder.take();
+    this.listener.onClose(this, cause);
+  }
+}

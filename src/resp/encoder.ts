@@ -1,0 +1,226 @@
+import { LaminarError } from './errors.js';
+import type { Command } from './reply.js';
+import './buffer-internals.js';
+
+/** An argument that cannot be sent (e.g. NaN, an object). */
+export class InvalidArgumentError extends LaminarError {
+  constructor(
+    message: string,
+    /** Position of the bad argument in its command. */
+    readonly index: number,
+    /** Position of the command in its pipeline (0 for a single command). */
+    readonly commandIndex = 0,
+  ) {
+    super('ERR_INVALID_ARGUMENT', message);
+  }
+}
+
+/** Buffers at least this large are handed to the socket as they are instead of being copied. */
+export const DEFAULT_ZERO_COPY_BYTES = 16 * 1024;
+/** Size of each arena block that small commands are encoded into. */
+const BLOCK_BYTES = 256 * 1024;
+
+const CR = 13;
+const LF = 10;
+const DOLLAR = 36;
+const STAR = 42;
+
+/**
+ * Encodes commands as RESP arrays of bulk strings into an arena of blocks and hands out the
+ * encoded bytes as chunks for one `writev`.
+ *
+ * ```
+ *  block: [ taken by earlier flushes | pending (start..pos) | free (pos..end) ]
+ *  chunks: [ slice, slice, big Buffer (by reference), slice, ... ]   <- take()
+ * ```
+ * Bytes once taken are never written again: `take()` only advances `start`, so a block is reused
+ * until it is full and no per-flush allocation happens. Buffers of at least `zeroCopyBytes` are
+ * not copied (a writev entry costs more than copying a small buffer); the caller must not mutate
+ * them until the command's reply arrives.
+ */
+export class CommandEncoder {
+  private block: Buffer = Buffer.allocUnsafeSlow(BLOCK_BYTES);
+  private start = 0;
+  private pos = 0;
+  private chunks: Buffer[] = [];
+  private chunkBytes = 0;
+
+  constructor(private readonly zeroCopyBytes = DEFAULT_ZERO_COPY_BYTES) {}
+
+  /** Bytes encoded and not yet taken. */
+  get pendingBytes(): number {
+    return this.chunkBytes + this.pos - this.start;
+  }
+
+  /** Appends one command; throws InvalidArgumentError, keeping nothing of it, on a bad argument. */
+  encode(command: Command): void {
+    // Validate first so that a bad argument never leaves half a command in the arena.
+    checkCommand(command, 0);
+    this.encodeChecked(command);
+  }
+
+  /** Appends a batch of commands, all or none: every command is checked before any is encoded. */
+  encodeMany(commands: readonly Command[]): void {
+    const n = commands.length;
+    for (let c = 0; c < n; c++) checkCommand(commands[c], c);
+    for (let c = 0; c < n; c++) this.encodeChecked(commands[c]);
+  }
+
+  private encodeChecked(command: Command): void {
+    const n = command.length;
+    this.ensure(16);
+    this.pos = writeHeader(this.block, this.pos, STAR, n);
+    for (let i = 0; i < n; i++) {
+      const arg = command[i];
+      if (typeof arg === 'string') this.writeString(arg);
+      else if (typeof arg === 'object') this.writeBytes(arg);
+      else this.writeString(scalarText(arg));
+    }
+  }
+
+  /** Takes everything encoded so far, as chunks in order. */
+  take(): Buffer[] {
+    this.cut();
+    const out = this.chunks;
+    this.chunks = [];
+    this.chunkBytes = 0;
+    return out;
+  }
+
+  private writeString(s: string): void {
+    const len = s.length;
+    // UTF-8 needs between 1 and 3 bytes per UTF-16 unit, so when len and 3*len have the same
+    // number of decimal digits, the length header's width is known before the string is written.
+    let digits: number;
+    if (len < 4) digits = 1;
+    else if (len >= 10 && len < 34) digits = 2;
+    else if (len >= 100 && len < 334) digits = 3;
+    else if (len >= 1000 && len < 3334) digits = 4;
+    else digits = 0;
+    if (digits !== 0) {
+      this.ensure(len * 3 + digits + 5);
+      const b = this.block;
+      const head = this.pos;
+      b[head] = DOLLAR;
+      const body = head + digits + 3;
+      const bytes = len === 0 ? 0 : b.utf8Write(s, body);
+      writeDigits(b, head + 1, digits, bytes);
+      b[body - 2] = CR;
+      b[body - 1] = LF;
+      b[body + bytes] = CR;
+      b[body + bytes + 1] = LF;
+      this.pos = body + bytes + 2;
+      return;
+    }
+    const bytes = isShortAscii(s) ? len : Buffer.byteLength(s, 'utf8');
+    this.ensure(bytes + 16);
+    const b = this.block;
+    let p = writeHeader(b, this.pos, DOLLAR, bytes);
+    p += b.utf8Write(s, p);
+    b[p] = CR;
+    b[p + 1] = LF;
+    this.pos = p + 2;
+  }
+
+  private writeBytes(u: Uint8Array): void {
+    const bytes = u.byteLength;
+    if (bytes >= this.zeroCopyBytes) {
+      this.ensure(16);
+      this.pos = writeHeader(this.block, this.pos, DOLLAR, bytes);
+      this.cut();
+      const buf = Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+      this.chunks.push(buf);
+      this.chunkBytes += bytes;
+      this.ensure(2);
+      this.block[this.pos++] = CR;
+      this.block[this.pos++] = LF;
+      return;
+    }
+    this.ensure(bytes + 16);
+    const b = this.block;
+    let p = writeHeader(b, this.pos, DOLLAR, bytes);
+    b.set(u, p);
+    p += bytes;
+    b[p] = CR;
+    b[p + 1] = LF;
+    this.pos = p + 2;
+  }
+
+  /** Moves the pending part of the current block into the chunk list. */
+  private cut(): void {
+    if (this.pos > this.start) {
+      this.chunks.push(this.block.subarray(this.start, this.pos));
+      this.chunkBytes += this.pos - this.start;
+      this.start = this.pos;
+    }
+  }
+
+  /** Makes room for `bytes` more bytes, moving to a fresh block when the current one is full. */
+  private ensure(bytes: number): void {
+    if (this.pos + bytes <= this.block.length) return;
+    this.cut();
+    this.block = Buffer.allocUnsafeSlow(Math.max(BLOCK_BYTES, bytes));
+    this.start = 0;
+    this.pos = 0;
+  }
+}
+
+function checkCommand(command: Command, commandIndex: number): void {
+  const n = command.length;
+  if (n === 0) throw new InvalidArgumentError(`command ${commandIndex} is empty`, 0, commandIndex);
+  for (let i = 0; i < n; i++) checkArg(command[i], i, commandIndex);
+}
+
+function checkArg(arg: unknown, index: number, commandIndex: number): void {
+  if (typeof arg === 'string' || typeof arg === 'bigint' || arg instanceof Uint8Array) return;
+  if (typeof arg === 'number') {
+    if (Number.isNaN(arg)) throw new InvalidArgumentError(`argument ${index} is NaN`, index, commandIndex);
+    return;
+  }
+  throw new InvalidArgumentError(
+    `argument ${index} has type ${arg === null ? 'null' : typeof arg}; expected string, Buffer, number or bigint`,
+    index,
+    commandIndex,
+  );
+}
+
+/** Text form of a number or bigint argument (already checked). */
+function scalarText(arg: number | bigint): string {
+  if (typeof arg === 'bigint' || Number.isFinite(arg)) return String(arg);
+  return arg > 0 ? '+inf' : '-inf';
+}
+
+function isShortAscii(s: string): boolean {
+  const len = s.length;
+  if (len > 32) return false;
+  for (let i = 0; i < len; i++) if (s.charCodeAt(i) > 127) return false;
+  return true;
+}
+
+function digitCount(n: number): number {
+  let d = 1;
+  while (n >= 10) {
+    n = Math.floor(n / 10);
+    d++;
+  }
+  return d;
+}
+
+/** Writes `n` as exactly `digits` decimal digits at `at`. */
+function writeDigits(b: Buffer, at: number, digits: number, n: number): void {
+  for (let i = at + digits - 1; i >= at; i--) {
+    b[i] = 48 + (n % 10);
+    n = Math.floor(n / 10);
+  }
+}
+
+/** Writes `<type><n>\r\n` and returns the position after it. */
+function writeHeader(b: Buffer, p: number, type: number, n: number): number {
+  b[p] = type;
+  const digits = digitCount(n);
+  writeDigits(b, p + 1, digits, n);
+  p += digits + 1;
+  b[p] = CR;
+  b[p + 1] = LF;
+  return p + 2;
+}

@@ -1,0 +1,191 @@
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+import { ConfigError } from './errors.js';
+import { parseRedisUrl } from './url.js';
+
+/** Reconnect policy: exponential backoff with full jitter, one attempt at a time. */
+export interface ReconnectOptions {
+  /** First delay, ms. Default {@link DEFAULT_RECONNECT_INITIAL_DELAY}. */
+  initialDelay?: number;
+  /** Cap of the delay, ms. Default {@link DEFAULT_RECONNECT_MAX_DELAY}. */
+  maxDelay?: number;
+  /** Attempts before giving up and closing the client. Default: unlimited. */
+  maxAttempts?: number;
+}
+
+/** Options of {@link createClient}. Every field is optional; defaults are the `DEFAULT_*` constants. */
+export interface ClientOptions {
+  /** Host name or IP. Default `127.0.0.1`. */
+  host?: string;
+  /** TCP port. Default 6379. */
+  port?: number;
+  /** ACL user name. Without it, `password` authenticates the `default` user. */
+  username?: string;
+  /** Password; never logged, never part of an error message. */
+  password?: string;
+  /** Database selected after connecting. Default 0. */
+  db?: number;
+  /** RESP version: 3 (default; falls back to 2 on servers without HELLO) or 2 (forced). */
+  protocol?: 2 | 3;
+  /** Connection name sent with HELLO SETNAME / CLIENT SETNAME. */
+  name?: string;
+  /** `true` for TLS with default verification, or Node TLS options (ca, cert, key, servername, ...). */
+  tls?: boolean | TlsConnectionOptions;
+  /** Connect (and handshake) timeout, ms. Default {@link DEFAULT_CONNECT_TIMEOUT}. */
+  connectTimeout?: number;
+  /** Per-command timeout, ms; 0 disables. Default 0. */
+  commandTimeout?: number;
+  /** TCP keepalive initial delay, ms, or false. Default {@link DEFAULT_KEEPALIVE}. */
+  keepAlive?: number | false;
+  /** Disable Nagle's algorithm. Default true. */
+  noDelay?: boolean;
+  /** Reconnect policy, or false to close the client on the first disconnect. */
+  reconnect?: ReconnectOptions | false;
+  /** Commands kept while (re)connecting; beyond, OfflineQueueFullError. 0 fails fast. Default {@link DEFAULT_MAX_OFFLINE_COMMANDS}. */
+  maxOfflineCommands?: number;
+  /** Bulk strings as Buffer instead of UTF-8 strings. Default false. */
+  returnBuffers?: boolean;
+  /** Encoded bytes that trigger a flush before the end of the tick. Default {@link DEFAULT_FLUSH_BYTES}. */
+  flushBytes?: number;
+  /** Largest bulk string accepted from the server, bytes. Default 512 MiB. */
+  maxBulkLength?: number;
+  /** Deepest reply nesting accepted from the server. Default 64. */
+  maxDepth?: number;
+}
+
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_PORT = 6379;
+export const DEFAULT_CONNECT_TIMEOUT = 10_000;
+export const DEFAULT_KEEPALIVE = 5_000;
+export const DEFAULT_RECONNECT_INITIAL_DELAY = 50;
+export const DEFAULT_RECONNECT_MAX_DELAY = 2_000;
+export const DEFAULT_MAX_OFFLINE_COMMANDS = 100_000;
+export const DEFAULT_FLUSH_BYTES = 1024 * 1024;
+export const DEFAULT_MAX_BULK_LENGTH = 512 * 1024 * 1024;
+export const DEFAULT_MAX_DEPTH = 64;
+
+/** Options after validation, with every default applied. */
+export interface NormalizedClientOptions {
+  host: string;
+  port: number;
+  username: string | undefined;
+  password: string | undefined;
+  db: number;
+  protocol: 2 | 3;
+  name: string | undefined;
+  tls: TlsConnectionOptions | undefined;
+  connectTimeout: number;
+  commandTimeout: number;
+  keepAlive: number | false;
+  noDelay: boolean;
+  reconnect: Required<ReconnectOptions> | false;
+  maxOfflineCommands: number;
+  returnBuffers: boolean;
+  flushBytes: number;
+  maxBulkLength: number;
+  maxDepth: number;
+}
+
+const KNOWN = new Set<string>([
+  'host',
+  'port',
+  'username',
+  'password',
+  'db',
+  'protocol',
+  'name',
+  'tls',
+  'connectTimeout',
+  'commandTimeout',
+  'keepAlive',
+  'noDelay',
+  'reconnect',
+  'maxOfflineCommands',
+  'returnBuffers',
+  'flushBytes',
+  'maxBulkLength',
+  'maxDepth',
+]);
+
+/**
+ * Validates client options up front and applies defaults. A URL (`redis://`, `rediss://`) gives the
+ * base; explicit options override it. Errors name the option and never echo a password.
+ */
+export function parseClientOptions(
+  urlOrOptions: string | ClientOptions | undefined,
+  overrides?: ClientOptions,
+): NormalizedClientOptions {
+  const base = typeof urlOrOptions === 'string' ? parseRedisUrl(urlOrOptions) : { ...urlOrOptions };
+  const o: ClientOptions = { ...base, ...stripUndefined(overrides ?? {}) };
+  for (const key of Object.keys(o)) {
+    if (!KNOWN.has(key)) throw new ConfigError(`unknown client option '${key}'`, key);
+  }
+  const reconnect =
+    o.reconnect === false
+      ? false
+      : {
+          initialDelay: nonNegative(
+            o.reconnect?.initialDelay,
+            'reconnect.initialDelay',
+            DEFAULT_RECONNECT_INITIAL_DELAY,
+          ),
+          maxDelay: nonNegative(o.reconnect?.maxDelay, 'reconnect.maxDelay', DEFAULT_RECONNECT_MAX_DELAY),
+          maxAttempts: positiveOrInfinity(o.reconnect?.maxAttempts, 'reconnect.maxAttempts'),
+        };
+  if (o.protocol !== undefined && o.protocol !== 2 && o.protocol !== 3) {
+    throw new ConfigError(`option 'protocol' must be 2 or 3`, 'protocol');
+  }
+  const port = o.port ?? DEFAULT_PORT;
+  if (!Number.isInteger(port) || port <= 0 || port > 65535) {
+    throw new ConfigError(`option 'port' must be an integer in 1..65535`, 'port');
+  }
+  const db = o.db ?? 0;
+  if (!Number.isInteger(db) || db < 0)
+    throw new ConfigError(`option 'db' must be a non-negative integer`, 'db');
+  for (const key of ['username', 'password', 'name', 'host'] as const) {
+    if (o[key] !== undefined && typeof o[key] !== 'string') {
+      throw new ConfigError(`option '${key}' must be a string`, key);
+    }
+  }
+  if (o.keepAlive !== undefined && o.keepAlive !== false) nonNegative(o.keepAlive, 'keepAlive', 0);
+  return {
+    host: o.host ?? DEFAULT_HOST,
+    port,
+    username: o.username || undefined,
+    password: o.password,
+    db,
+    protocol: o.protocol ?? 3,
+    name: o.name,
+    tls: o.tls === true ? {} : o.tls === false || o.tls === undefined ? undefined : o.tls,
+    connectTimeout: nonNegative(o.connectTimeout, 'connectTimeout', DEFAULT_CONNECT_TIMEOUT),
+    commandTimeout: nonNegative(o.commandTimeout, 'commandTimeout', 0),
+    keepAlive: o.keepAlive ?? DEFAULT_KEEPALIVE,
+    noDelay: o.noDelay ?? true,
+    reconnect,
+    maxOfflineCommands: nonNegative(o.maxOfflineCommands, 'maxOfflineCommands', DEFAULT_MAX_OFFLINE_COMMANDS),
+    returnBuffers: o.returnBuffers ?? false,
+    flushBytes: nonNegative(o.flushBytes, 'flushBytes', DEFAULT_FLUSH_BYTES),
+    maxBulkLength: nonNegative(o.maxBulkLength, 'maxBulkLength', DEFAULT_MAX_BULK_LENGTH),
+    maxDepth: nonNegative(o.maxDepth, 'maxDepth', DEFAULT_MAX_DEPTH),
+  };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}
+
+function nonNegative(v: unknown, name: string, dflt: number): number {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+    throw new ConfigError(`option '${name}' must be a non-negative number`, name);
+  }
+  return v;
+}
+
+function positiveOrInfinity(v: unknown, name: string): number {
+  if (v === undefined) return Number.POSITIVE_INFINITY;
+  if (typeof v !== 'number' || !(v > 0))
+    throw new ConfigError(`option '${name}' must be a positive number`, name);
+  return v;
+}

@@ -1,0 +1,118 @@
+import { once } from 'node:events';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createClient, type RedisClient } from '../../src/index.js';
+import { ConnectionError, OfflineQueueFullError, TimeoutError } from '../../src/resp/errors.js';
+import type { Command } from '../../src/resp/reply.js';
+import { type RedisServer, startRedis } from '../support/redis.js';
+
+const cleanup: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  while (cleanup.length > 0) await cleanup.pop()!().catch(() => {});
+});
+
+async function server(): Promise<RedisServer> {
+  const s = await startRedis();
+  cleanup.push(async () => {
+    s.kill('SIGCONT');
+    await s.stop();
+  });
+  return s;
+}
+
+async function client(url: string, options: Parameters<typeof createClient>[1] = {}): Promise<RedisClient> {
+  const c = await createClient(url, { reconnect: { initialDelay: 10, maxDelay: 100 }, ...options });
+  cleanup.push(() => c.disconnect());
+  return c;
+}
+
+const sets = (n: number, prefix: string): Command[] =>
+  Array.from({ length: n }, (_, i) => ['SET', `${prefix}${i}`, i]);
+
+describe('client faults', () => {
+  it('client — server killed mid-pipeline: every promise settles, then the client reconnects', async () => {
+    const s = await server();
+    const c = await client(s.url);
+    const big = c.pipeline(sets(400_000, 'a:'));
+    const singles = Array.from({ length: 1000 }, (_, i) => c.send(['INCR', `single:${i % 10}`]));
+    await new Promise((r) => setTimeout(r, 15));
+    s.kill('SIGKILL');
+    const results = await Promise.allSettled([big, ...singles]);
+    expect(results.every((r) => r.status === 'fulfilled' || r.reason instanceof ConnectionError)).toBe(true);
+    const bigResult = results[0];
+    expect(bigResult.status).toBe('rejected');
+    const reason = (bigResult as PromiseRejectedResult).reason as ConnectionError;
+    expect(reason.code).toBe('ERR_CONNECTION_OUTCOME_UNKNOWN');
+    expect(reason.outcomeUnknown).toBe(true);
+
+    // Not events.once: it would reject on the 'error' events of failed reconnect attempts.
+    const ready = new Promise((resolve) => c.once('ready', resolve));
+    await s.restart();
+    await ready;
+    expect(await c.send(['PING'])).toBe('PONG');
+  });
+
+  it('client — commands wait in the offline queue while reconnecting, and a full queue fails clearly', async () => {
+    const s = await server();
+    const c = await client(s.url, { maxOfflineCommands: 100 });
+    await c.send(['SET', 'x', '1']);
+    const reconnecting = once(c, 'reconnecting');
+    s.kill('SIGKILL');
+    await reconnecting;
+    const queued = Array.from({ length: 100 }, () => c.send(['INCR', 'x']));
+    await expect(c.send(['PING'])).rejects.toBeInstanceOf(OfflineQueueFullError);
+    await expect(c.pipeline([['PING'], ['PING']])).rejects.toMatchObject({ code: 'ERR_OFFLINE_QUEUE_FULL' });
+    await s.restart();
+    // The restarted server is empty: INCR starts from nothing and all 100 queued commands run, once.
+    const values = await Promise.all(queued);
+    expect(values).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+  });
+
+  it('client — a command timeout rejects, and the late reply is not given to the next command', async () => {
+    const s = await server();
+    const c = await client(s.url, { commandTimeout: 150 });
+    await c.send(['SET', 'late', 'old']);
+    s.kill('SIGSTOP');
+    const err = await c.send(['GET', 'late']).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TimeoutError);
+    expect((err as TimeoutError).code).toBe('ERR_TIMEOUT');
+    s.kill('SIGCONT');
+    expect(await c.send(['ECHO', 'fresh'])).toBe('fresh');
+  });
+
+  it('client — connect timeout when the server accepts but never answers', async () => {
+    const s = await server();
+    s.kill('SIGSTOP');
+    const err = await createClient(s.url, { connectTimeout: 200, reconnect: false }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TimeoutError);
+  });
+
+  it('client — backpressure: a stalled server holds writes in the client, and all land after it resumes', async () => {
+    const s = await server();
+    const c = await client(s.url);
+    const value = Buffer.alloc(1024 * 1024, 0x61);
+    s.kill('SIGSTOP');
+    const cmds: Command[] = Array.from({ length: 48 }, (_, i) => ['SET', `bp:${i}`, value]);
+    const p = c.pipeline(cmds);
+    await new Promise((r) => setTimeout(r, 200));
+    // The kernel takes a few MB; the client reports the rest as buffered and itself as blocked.
+    expect(c.isBlocked).toBe(true);
+    expect(c.bufferedBytes).toBeGreaterThan(16 * 1024 * 1024);
+    const drained = once(c, 'drain');
+    s.kill('SIGCONT');
+    await drained;
+    const replies = await p;
+    expect(replies.every((r) => r === 'OK')).toBe(true);
+    expect(await c.send(['STRLEN', 'bp:47'])).toBe(value.length);
+    expect(c.bufferedBytes).toBe(0);
+  });
+
+  it('client — reconnect: false closes the client and fails what waits', async () => {
+    const s = await server();
+    const c = await createClient(s.url, { reconnect: false });
+    cleanup.push(() => c.disconnect());
+    const ended = once(c, 'end');
+    s.kill('SIGKILL');
+    await ended;
+    await expect(c.send(['PING'])).rejects.toMatchObject({ code: 'ERR_CLIENT_CLOSED' });
+  });
+});
