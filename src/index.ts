@@ -7,6 +7,14 @@
  */
 
 export { AuthenticationError, type CallOptions, createClient, RedisClient } from './resp/client.js';
+export {
+  type ClusterOptions,
+  type ClusterStats,
+  createCluster,
+  RedisCluster,
+} from './resp/cluster/cluster-client.js';
+export { keySlot, SLOT_COUNT } from './resp/cluster/key-slot.js';
+export type { NatMap, NodeAddress } from './resp/cluster/topology.js';
 export { InvalidArgumentError } from './resp/encoder.js';
 export * from './resp/errors.js';
 export type { ClientOptions, ReconnectOptions } from './resp/options.js';

@@ -162,9 +162,19 @@ export class RedisClient extends EventEmitter {
     return this.#closing;
   }
 
-  /** @internal Opens the first connection; rejects when it cannot (no retry for the first one). */
+  /**
+   * @internal Opens the first connection; rejects when it cannot (no retry for the first one), and
+   * then the client is closed and commands queued meanwhile fail as never sent.
+   */
   async connect(): Promise<void> {
-    await this.#open();
+    try {
+      await this.#open();
+    } catch (err) {
+      if (this.#state === State.Connecting) {
+        this.#finish(new ConnectionError(`cannot connect to ${this.address}`, false, { cause: err }));
+      }
+      throw err;
+    }
   }
 
   #submit(entry: Pending, commands: Command | readonly Command[], batch: boolean): void {

@@ -134,3 +134,24 @@ export class ClientClosedError extends LaminarError {
     super('ERR_CLIENT_CLOSED', 'client is closed');
   }
 }
+
+/** A multi-key command whose keys hash to different slots; refused before sending. */
+export class CrossSlotError extends LaminarError {
+  constructor(
+    readonly command: string,
+    readonly slots: readonly number[],
+  ) {
+    super('ERR_CROSS_SLOT', `${command} has keys in different hash slots (${slots.join(', ')})`);
+  }
+}
+
+/** The cluster could not route a command: no topology, an uncovered slot, or too many redirections. */
+export class ClusterError extends LaminarError {
+  constructor(
+    code: 'ERR_CLUSTER_TOPOLOGY' | 'ERR_CLUSTER_SLOT_UNSERVED' | 'ERR_CLUSTER_REDIRECTIONS',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options);
+  }
+}
