@@ -1,0 +1,67 @@
+/**
+ * The private redis-server of end-to-end benchmarks: started by the project's own launcher
+ * (src/dev/redis-server.ts: free port on 127.0.0.1, no persistence, answers PING before it
+ * resolves, killed if we die), plus the admin calls the harness needs. Admin commands go through
+ * `redis-cli`, so the harness never depends on any of the clients it measures.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { startRedisServer } from '../../src/dev/redis-server.js';
+
+const execFileAsync = promisify(execFile);
+
+export interface BenchRedisServer {
+  readonly host: string;
+  readonly port: number;
+  readonly url: string;
+  /** Runs one command through redis-cli and returns its raw output, trimmed. */
+  cli(...args: string[]): Promise<string>;
+  /** `INFO cpu` used_cpu_user + used_cpu_sys: the server's CPU seconds since it started. */
+  cpuSeconds(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export async function startBenchRedisServer(): Promise<BenchRedisServer> {
+  const server = await startRedisServer({ host: '127.0.0.1' });
+  const cli = async (...args: string[]) => {
+    const { stdout } = await execFileAsync(
+      'redis-cli',
+      ['-h', server.host, '-p', String(server.port), ...args],
+      {
+        timeout: 30_000,
+        maxBuffer: 1 << 20,
+      },
+    );
+    return stdout.trim();
+  };
+  try {
+    const pong = await cli('PING');
+    if (pong !== 'PONG') throw new Error(`PING answered ${JSON.stringify(pong)}`);
+  } catch (err) {
+    await server.stop();
+    throw new Error(`private redis-server on ${server.url} does not answer redis-cli PING`, { cause: err });
+  }
+  return {
+    host: server.host,
+    port: server.port,
+    url: server.url,
+    cli,
+    async cpuSeconds() {
+      const info = await cli('INFO', 'cpu');
+      const field = (name: string) =>
+        Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? Number.NaN);
+      return field('used_cpu_user') + field('used_cpu_sys');
+    },
+    stop: () => server.stop(),
+  };
+}
+
+/** `redis-server --version` → `7.0.15`. */
+export async function redisServerVersion(): Promise<string> {
+  try {
+    const { stdout } = await execFileAsync('redis-server', ['--version'], { timeout: 10_000 });
+    return /v=(\S+)/.exec(stdout)?.[1] ?? stdout.trim();
+  } catch {
+    return 'unknown (redis-server not found)';
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * The pipelined-SET workload, shared by the parent (pipelined-set.ts) and its child processes
+ * (set-worker.ts): keys, value, the clients measured, and what travels between the two processes.
+ * Loads no client library, so the parent stays free of them.
+ */
+
+/** Key of command i: `key:<i>`. */
+export const KEY_PREFIX = 'key:';
+/** The value of every SET: 100 ASCII bytes, like `redis-benchmark -d 100`. */
+export const VALUE = 'v'.repeat(92) + '-laminar';
+
+/** Every client connects with this protocol where the library lets us choose (SET replies +OK either way). */
+export const PROTOCOL = 3;
+
+export const CLIENT_IDS = [
+  'laminar-redis',
+  'ioredis',
+  'node-redis-pipeline',
+  'node-redis-concurrent',
+] as const;
+export type ClientId = (typeof CLIENT_IDS)[number];
+
+/** Row label in the report, whether it is a peer, and how it pipelines. */
+export const CLIENT_INFO: Record<ClientId, { label: string; peer: boolean; method: string }> = {
+  'laminar-redis': {
+    label: 'laminar-redis',
+    peer: false,
+    method: 'client.pipeline(commands): one promise per batch',
+  },
+  ioredis: { label: 'ioredis', peer: true, method: 'redis.pipeline().set(…)….exec()' },
+  'node-redis-pipeline': {
+    label: 'node-redis (execAsPipeline)',
+    peer: true,
+    method: 'client.multi().set(…)….execAsPipeline()',
+  },
+  'node-redis-concurrent': {
+    label: 'node-redis (concurrent set)',
+    peer: true,
+    method: 'Promise.all over concurrent client.set() calls, which node-redis auto-pipelines',
+  },
+};
+
+export interface WorkerArgs {
+  client: ClientId;
+  port: number;
+  /** Commands in total. */
+  count: number;
+  /** Commands per pipeline batch. */
+  batch: number;
+  /** Batches in flight at once. */
+  inflight: number;
+  /** No new batch starts after this many ms; the run then reports itself incomplete. */
+  deadlineMs: number;
+}
+
+export type WorkerMessage =
+  | {
+      kind: 'result';
+      /** Commands whose reply came back (all of them unless the deadline hit). */
+      sent: number;
+      okReplies: number;
+      failedReplies: number;
+      firstFailure?: string;
+      seconds: number;
+      /** User+system CPU over the timed load loop only. */
+      cpuSeconds: number;
+      /** User+system CPU of the whole process: start-up, module loading, connect, load, close. */
+      cpuSecondsProcess: number;
+      peakRssMb: number;
+      deadlineHit: boolean;
+    }
+  | { kind: 'not-built'; message: string }
+  | { kind: 'error'; message: string };
+
+export function workerArgv(a: WorkerArgs): string[] {
+  return [
+    '--client',
+    a.client,
+    '--port',
+    String(a.port),
+    '--count',
+    String(a.count),
+    '--batch',
+    String(a.batch),
+    '--inflight',
+    String(a.inflight),
+    '--deadline-ms',
+    String(a.deadlineMs),
+  ];
+}

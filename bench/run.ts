@@ -1,0 +1,202 @@
+/**
+ * `npm run bench`: runs every suite, writes bench/results/latest.{json,md} and refreshes the
+ * README's benchmark block. `--only <suite>` (repeatable, or comma-separated) runs a subset;
+ * `--quick` uses small counts and writes bench/results/quick.{json,md} instead, leaving the
+ * committed results and the README alone.
+ */
+import { mkdir } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import {
+  type BenchReport,
+  machineInfo,
+  readReport,
+  updateReadme,
+  VERIFICATION_FAILED,
+  writeReport,
+} from './report.js';
+import type { SuiteResult } from './types.js';
+
+/** What every suite function receives (suites may ignore it). */
+export interface SuiteOptions {
+  /** Smaller counts, for smoke runs. */
+  quick?: boolean;
+  /** Progress lines. */
+  log?: (line: string) => void;
+}
+
+interface SuiteEntry {
+  name: string;
+  /** Module path relative to this file (compiled: dist/bench/). */
+  module: string;
+  /** Name of its exported `(options: SuiteOptions) => Promise<SuiteResult>`. */
+  run: string;
+}
+
+/** Every suite, in report order. Adding a suite is one line here. */
+const SUITES: SuiteEntry[] = [
+  { name: 'decoder', module: './micro/decoder.js', run: 'runDecoderBench' },
+  { name: 'pipelined-set', module: './e2e/pipelined-set.js', run: 'runPipelinedSetBench' },
+];
+
+const ROOT = new URL('../../', import.meta.url); // dist/bench/run.js → project root
+const RESULTS_DIR = new URL('bench/results/', ROOT);
+const README = new URL('README.md', ROOT);
+
+const USAGE = `usage: npm run bench -- [--only <suite>]... [--quick]
+  --only <suite>  run only this suite (repeat, or comma-separate); suites: ${SUITES.map((s) => s.name).join(', ')}
+  --quick         small counts for a smoke run; writes bench/results/quick.{json,md}, not latest/README`;
+
+function parseCli(): { only: SuiteEntry[]; quick: boolean } {
+  const { values } = parseArgs({
+    strict: true,
+    options: {
+      only: { type: 'string', multiple: true },
+      quick: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const names = (values.only ?? [])
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
+  const unknown = names.filter((n) => !SUITES.some((s) => s.name === n));
+  if (unknown.length > 0) {
+    console.error(`unknown suite(s): ${unknown.join(', ')}\n${USAGE}`);
+    process.exit(2);
+  }
+  return {
+    only: names.length === 0 ? SUITES : SUITES.filter((s) => names.includes(s.name)),
+    quick: values.quick,
+  };
+}
+
+type Loaded = { run: (options: SuiteOptions) => Promise<SuiteResult> } | { skip: string };
+
+async function loadSuite(entry: SuiteEntry): Promise<Loaded> {
+  const url = new URL(entry.module, import.meta.url);
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(url.href)) as Record<string, unknown>;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ERR_MODULE_NOT_FOUND' && e.message.includes(fileURLToPath(url))) {
+      return {
+        skip: `${entry.module.replace(/^\.\//, 'bench/').replace(/\.js$/, '.ts')} does not exist yet`,
+      };
+    }
+    throw err;
+  }
+  const run = mod[entry.run];
+  if (typeof run !== 'function') return { skip: `${entry.module} does not export ${entry.run}()` };
+  return { run: run as (options: SuiteOptions) => Promise<SuiteResult> };
+}
+
+async function main(): Promise<number> {
+  const { only, quick } = parseCli();
+  const machine = await machineInfo();
+  console.log(
+    `[bench] Node ${machine.node}, ${machine.cpuModel} × ${machine.cores}, redis-server ${machine.redisServer}` +
+      (quick ? ' — quick run' : ''),
+  );
+  if (machine.loadAverage[0] > 0.5) {
+    console.log(
+      `[bench] warning: 1-minute load average is ${machine.loadAverage[0]}; other work on this machine will skew the figures`,
+    );
+  }
+
+  const results: SuiteResult[] = [];
+  const skipped: BenchReport['skipped'] = [];
+  const dates: Record<string, string> = {};
+  let failed = false;
+  for (const entry of only) {
+    console.log(`[bench] ▶ ${entry.name}`);
+    const t0 = performance.now();
+    try {
+      const loaded = await loadSuite(entry);
+      if ('skip' in loaded) {
+        console.log(`[bench]   skipped ${entry.name}: ${loaded.skip}`);
+        skipped.push({ suite: entry.name, reason: loaded.skip });
+        continue;
+      }
+      const result = await loaded.run({ quick, log: (line) => console.log(`[bench]   ${line}`) });
+      results.push(result);
+      dates[entry.name] = new Date().toISOString();
+      for (const note of result.notes ?? []) {
+        if (note.startsWith(VERIFICATION_FAILED)) {
+          failed = true;
+          console.error(`[bench] !!! ${entry.name}: ${note}`);
+        }
+      }
+    } catch (err) {
+      failed = true;
+      console.error(`[bench] !!! ${entry.name} failed:`, err);
+      skipped.push({
+        suite: entry.name,
+        reason: `failed: ${err instanceof Error ? err.message : String(err)}`,
+      });
+    }
+    console.log(`[bench]   ${entry.name} done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  }
+
+  if (results.length === 0) {
+    console.log('[bench] no suite produced results; nothing written');
+    return failed ? 1 : 0;
+  }
+  const base = quick ? 'quick' : 'latest';
+  const jsonUrl = new URL(`${base}.json`, RESULTS_DIR);
+  const report = mergeWithPrevious(
+    { date: new Date().toISOString(), machine, quick, suites: results, suiteDates: dates, skipped },
+    await readReport(fileURLToPath(jsonUrl)),
+  );
+  await mkdir(RESULTS_DIR, { recursive: true });
+  const markdown = await writeReport(
+    report,
+    fileURLToPath(jsonUrl),
+    fileURLToPath(new URL(`${base}.md`, RESULTS_DIR)),
+  );
+  console.log(`[bench] wrote bench/results/${base}.json and bench/results/${base}.md`);
+  if (!quick) {
+    const readme = await updateReadme(fileURLToPath(README), markdown);
+    if (readme === 'updated') console.log('[bench] updated the benchmark block of README.md');
+    else
+      console.log(
+        `[bench] note: README.md ${readme === 'no-readme' ? 'does not exist' : 'has no <!-- bench:start --> / <!-- bench:end --> markers'}; not updated`,
+      );
+  }
+  return failed ? 1 : 0;
+}
+
+/** Keeps suites of the previous report that this run did not rerun (e.g. under `--only`). */
+function mergeWithPrevious(current: BenchReport, previous: BenchReport | undefined): BenchReport {
+  if (previous === undefined || previous.quick !== current.quick) return current;
+  const rerun = new Set([...current.suites.map((s) => s.suite), ...current.skipped.map((s) => s.suite)]);
+  const kept = previous.suites.filter((s) => !rerun.has(s.suite));
+  const order = (name: string) => {
+    const i = SUITES.findIndex((s) => s.name === name);
+    return i === -1 ? SUITES.length : i;
+  };
+  const suiteDates = { ...current.suiteDates };
+  for (const s of kept) {
+    const date = previous.suiteDates?.[s.suite];
+    if (date !== undefined) suiteDates[s.suite] = date;
+  }
+  return {
+    ...current,
+    suites: [...current.suites, ...kept].sort((a, b) => order(a.suite) - order(b.suite)),
+    suiteDates,
+    skipped: [
+      ...current.skipped,
+      ...(previous.skipped ?? []).filter(
+        (s) => !rerun.has(s.suite) && !kept.some((k) => k.suite === s.suite),
+      ),
+    ],
+  };
+}
+
+process.exitCode = await main();
