@@ -1,0 +1,68 @@
+import type { Column } from './model.js';
+import { dateText, jsonText, numberText } from './text.js';
+
+/**
+ * JSON format: the whole row as one JSON object.
+ *
+ * - With a schema: the declared columns in declared order (extra row fields are not written); a
+ *   missing column is written as null.
+ * - Without a schema: the row's own enumerable fields in their order.
+ * - Values: strings and booleans as JSON; numbers as JSON numbers (NaN/±Infinity cannot be
+ *   encoded); bigint as a number when within ±(2^53−1), else as a string; Date as an ISO-8601 UTC
+ *   string; Buffer/Uint8Array as base64; nested objects/arrays as JSON (a bigint inside them, or a
+ *   cycle, cannot be encoded).
+ *
+ * Returns the JSON text, or a reason string prefixed by `!` when a value cannot be encoded (no
+ * exception on the hot path).
+ */
+export function jsonRow(row: Record<string, unknown>, columns: readonly Column[] | undefined): string {
+  let out = '{';
+  if (columns !== undefined) {
+    for (let i = 0; i < columns.length; i++) {
+      const name = columns[i].name;
+      const v = jsonValue(row[name]);
+      if (v === undefined) return `!column '${name}' cannot be encoded as JSON`;
+      out += (i === 0 ? '' : ',') + JSON.stringify(name) + ':' + v;
+    }
+  } else {
+    let first = true;
+    for (const name in row) {
+      if (!Object.hasOwn(row, name)) continue;
+      const v = jsonValue(row[name]);
+      if (v === undefined) return `!column '${name}' cannot be encoded as JSON`;
+      out += (first ? '' : ',') + JSON.stringify(name) + ':' + v;
+      first = false;
+    }
+  }
+  return out + '}';
+}
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** JSON text of one column value, or undefined when it cannot be encoded. */
+function jsonValue(v: unknown): string | undefined {
+  switch (typeof v) {
+    case 'string':
+      return JSON.stringify(v);
+    case 'number':
+      return Number.isFinite(v) ? numberText(v) : undefined;
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'bigint':
+      return v <= MAX_SAFE && v >= -MAX_SAFE ? v.toString() : `"${v}"`;
+    case 'undefined':
+      return 'null';
+    case 'object': {
+      if (v === null) return 'null';
+      if (v instanceof Date) {
+        const t = dateText(v);
+        return t === undefined ? undefined : `"${t}"`;
+      }
+      if (v instanceof Uint8Array)
+        return `"${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64')}"`;
+      return jsonText(v);
+    }
+    default:
+      return undefined;
+  }
+}

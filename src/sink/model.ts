@@ -1,0 +1,84 @@
+/**
+ * The one validated model every front door (JSON REST bodies, SQL DDL, TypeScript objects) turns
+ * into. Secrets stay as written (`{{ VAR }}` unresolved) until the process that connects resolves
+ * them (see secrets.ts).
+ */
+
+/** Column types of a table schema. */
+export type SqlType = 'TEXT' | 'BIGINT' | 'INTEGER' | 'DOUBLE' | 'BOOLEAN' | 'TIMESTAMP' | 'JSON' | 'BYTEA';
+
+export interface Column {
+  name: string;
+  type: SqlType;
+  /** Default true. */
+  nullable: boolean;
+}
+
+/** Where Redis is: one node, or seeds of a cluster. Addresses may contain `{{ VAR }}`. */
+export type RedisConnection =
+  | { kind: 'standalone'; address: string }
+  | { kind: 'cluster'; addresses: string[] };
+
+/** A connection profile: the seed's `POST /v1/connection_profiles` body, validated. */
+export interface ConnectionProfile {
+  name: string;
+  connection: RedisConnection;
+  /** May be `{{ VAR }}`; resolved only when connecting, never stored resolved. */
+  username?: string;
+  /** May be `{{ VAR }}`; resolved only when connecting, never stored resolved, never shown. */
+  password?: string;
+}
+
+export interface StringTarget {
+  type: 'string';
+  keyPrefix: string;
+  keyColumn?: string;
+  /** Positive integer. */
+  ttlSecs?: number;
+}
+
+export interface ListTarget {
+  type: 'list';
+  listPrefix: string;
+  listKeyColumn?: string;
+  /** Positive integer. */
+  maxLength?: number;
+  operation: 'Append' | 'Prepend';
+}
+
+export interface HashTarget {
+  type: 'hash';
+  hashKeyPrefix: string;
+  hashKeyColumn?: string;
+  hashFieldColumn: string;
+}
+
+export type Target = StringTarget | ListTarget | HashTarget;
+
+/** What happens to a row that cannot be written (null key, unencodable value). */
+export type OnError = 'fail' | 'skip' | 'dead_letter';
+
+export const DEFAULT_BATCH_SIZE = 1_000;
+export const DEFAULT_FLUSH_INTERVAL_MS = 100;
+
+/** A sink table: the seed's `POST /v1/connection_tables` body or a `CREATE TABLE`, validated. */
+export interface SinkTable {
+  name: string;
+  profile: ConnectionProfile;
+  target: Target;
+  format: 'json' | 'raw';
+  /** Declared columns; undefined when the JSON body had no schema (columns checked per row). */
+  schema?: Column[];
+  /**
+   * Raw format: the column whose bytes are the value (the one non-key column, or `value`).
+   * Resolved when the table is created, never at write time.
+   */
+  valueColumn?: string;
+  onError: OnError;
+  /** Redis list receiving dead letters (`dead_letter`); default `<table name>:dead_letter`. */
+  deadLetterKey?: string;
+  /** Rows per pipeline flush. Default {@link DEFAULT_BATCH_SIZE}. */
+  batchSize: number;
+  /** Longest a row waits before a flush, ms. Default {@link DEFAULT_FLUSH_INTERVAL_MS}. */
+  flushIntervalMs: number;
+}

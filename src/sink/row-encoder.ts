@@ -1,0 +1,80 @@
+import { jsonRow } from './json-row.js';
+import type { Column, SinkTable } from './model.js';
+import { text } from './text.js';
+
+/** A row as the sink receives it. */
+export type Row = Record<string, unknown>;
+
+/**
+ * Turns rows into key, field and value for one table, following DESIGN.md's Keys and Values
+ * contracts. One encoder per table; `encode` fills the public fields instead of allocating a
+ * result per row, and reports a bad row by returning its reason.
+ */
+export class RowEncoder {
+  key: string | Buffer = '';
+  field: string | Buffer = '';
+  value: string | Buffer = '';
+  readonly #prefix: string;
+  readonly #prefixBytes: Buffer;
+  readonly #keyColumn: string | undefined;
+  readonly #fieldColumn: string | undefined;
+  readonly #raw: boolean;
+  readonly #valueColumn: string | undefined;
+  readonly #columns: readonly Column[] | undefined;
+
+  constructor(table: SinkTable) {
+    const t = table.target;
+    this.#prefix = t.type === 'string' ? t.keyPrefix : t.type === 'list' ? t.listPrefix : t.hashKeyPrefix;
+    this.#prefixBytes = Buffer.from(this.#prefix, 'utf8');
+    this.#keyColumn =
+      t.type === 'string' ? t.keyColumn : t.type === 'list' ? t.listKeyColumn : t.hashKeyColumn;
+    this.#fieldColumn = t.type === 'hash' ? t.hashFieldColumn : undefined;
+    this.#raw = table.format === 'raw';
+    this.#valueColumn = table.valueColumn;
+    this.#columns = table.schema;
+  }
+
+  /** Encodes one row; returns null when it can be written, else why not. */
+  encode(row: Row): string | null {
+    if (row === null || typeof row !== 'object') return 'the row is not an object';
+    const kc = this.#keyColumn;
+    if (kc === undefined) {
+      this.key = this.#prefix;
+    } else {
+      const part = text(row[kc]);
+      if (part === undefined) return columnProblem('key', kc, row[kc]);
+      // An empty key column would write the bare prefix, which no row means to do.
+      if (part.length === 0) return `key column '${kc}' is empty`;
+      this.key = typeof part === 'string' ? this.#prefix + part : Buffer.concat([this.#prefixBytes, part]);
+    }
+    const fc = this.#fieldColumn;
+    if (fc !== undefined) {
+      const f = text(row[fc]);
+      if (f === undefined) return columnProblem('field', fc, row[fc]);
+      this.field = f;
+    }
+    if (this.#raw) {
+      const vc = this.#valueColumn!;
+      const v = text(row[vc]);
+      if (v === undefined) return columnProblem('value', vc, row[vc]);
+      this.value = v;
+    } else {
+      const json = jsonRow(row, this.#columns);
+      if (json.charCodeAt(0) === 33 /* ! */) return json.slice(1);
+      this.value = json;
+    }
+    return null;
+  }
+}
+
+function columnProblem(role: string, column: string, value: unknown): string {
+  if (value === undefined) return `${role} column '${column}' is missing`;
+  if (value === null) return `${role} column '${column}' is null`;
+  return `${role} column '${column}' has a value of type ${valueType(value)} that has no text form`;
+}
+
+function valueType(v: unknown): string {
+  if (typeof v === 'number') return Number.isNaN(v) ? 'NaN' : 'non-finite number';
+  if (v instanceof Date) return 'invalid Date';
+  return typeof v;
+}

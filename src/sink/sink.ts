@@ -1,0 +1,246 @@
+import { EventEmitter } from 'node:events';
+import type { Logger } from '../log.js';
+import { ConnectionError, ReplyError } from '../resp/errors.js';
+import type { Command, Reply } from '../resp/reply.js';
+import { Batch } from './batch.js';
+import { deadLetterEntry } from './dead-letter.js';
+import { BadRowError, SinkFailedError, SinkWriteError } from './errors.js';
+import type { SinkTable } from './model.js';
+import type { RedisTarget } from './redis-target.js';
+import { type Row, RowEncoder } from './row-encoder.js';
+
+/** Bounds of what a sink holds between `write()` and Redis's replies. */
+export interface SinkLimits {
+  /** Rows accepted but not yet acknowledged before `write()` waits. Default {@link DEFAULT_MAX_IN_FLIGHT_ROWS}. */
+  maxInFlightRows?: number;
+  /** Approximate bytes accepted but not yet acknowledged before `write()` waits. Default 64 MiB. */
+  maxInFlightBytes?: number;
+}
+
+export const DEFAULT_MAX_IN_FLIGHT_ROWS = 100_000;
+export const DEFAULT_MAX_IN_FLIGHT_BYTES = 64 * 1024 * 1024;
+
+/** Counters of one sink. */
+export interface SinkStats {
+  rowsIn: number;
+  rowsWritten: number;
+  rowsSkipped: number;
+  rowsDeadLettered: number;
+  flushes: number;
+  commands: number;
+  /** Times `write()` had to wait for in-flight rows to be acknowledged. */
+  backpressureWaits: number;
+}
+
+/**
+ * Writes rows of one table into Redis. Rows are encoded at `write()`, collected into a batch,
+ * and flushed as one pipeline when the batch reaches `batchSize` rows or `flushIntervalMs` after
+ * its first row. Several flushes may be in flight; per-key order holds because one connection
+ * per node answers in order (and the cluster client keeps redirected commands in order).
+ *
+ * Failure model: a bad row follows the table's `onError`; a server error reply, or a connection
+ * lost with the outcome of a flush unknown, fails the sink — every later `write()`/`flush()`
+ * rejects with that error, and the runtime restarts from its last checkpoint.
+ */
+export class RedisSink extends EventEmitter {
+  readonly table: SinkTable;
+  readonly stats: SinkStats = {
+    rowsIn: 0,
+    rowsWritten: 0,
+    rowsSkipped: 0,
+    rowsDeadLettered: 0,
+    flushes: 0,
+    commands: 0,
+    backpressureWaits: 0,
+  };
+  readonly #target: RedisTarget;
+  readonly #encoder: RowEncoder;
+  readonly #log: Logger;
+  readonly #maxRows: number;
+  readonly #maxBytes: number;
+  readonly #deadLetterKey: string | undefined;
+  #batch: Batch;
+  #timer: NodeJS.Timeout | null = null;
+  readonly #inFlight = new Set<Promise<void>>();
+  #inFlightRows = 0;
+  #inFlightBytes = 0;
+  #waiters: Array<() => void> = [];
+  #failed: Error | null = null;
+  #closed = false;
+  readonly #onTimer = (): void => this.#flushBatch();
+
+  constructor(table: SinkTable, target: RedisTarget, logger: Logger, limits: SinkLimits = {}) {
+    super();
+    this.table = table;
+    this.#target = target;
+    this.#encoder = new RowEncoder(table);
+    this.#log = logger;
+    this.#maxRows = limits.maxInFlightRows ?? DEFAULT_MAX_IN_FLIGHT_ROWS;
+    this.#maxBytes = limits.maxInFlightBytes ?? DEFAULT_MAX_IN_FLIGHT_BYTES;
+    this.#deadLetterKey =
+      table.onError === 'dead_letter' ? (table.deadLetterKey ?? `${table.name}:dead_letter`) : undefined;
+    this.#batch = new Batch(table.target);
+  }
+
+  /** The error that stopped the sink, if any. */
+  get failure(): Error | null {
+    return this.#failed;
+  }
+
+  /**
+   * Accepts rows. Resolves once they are accepted — not necessarily written: `flush()` waits for
+   * that. Waits (backpressure) while more than the in-flight bound is unacknowledged. With
+   * `onError: 'fail'` a bad row rejects with BadRowError; the rows before it are accepted and
+   * still written, the rows after it are not, and the sink stays failed.
+   */
+  async write(rows: readonly Row[]): Promise<void> {
+    this.#check();
+    const enc = this.#encoder;
+    const policy = this.table.onError;
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i];
+      this.stats.rowsIn++;
+      const reason = enc.encode(row);
+      if (reason === null) {
+        this.#batch.add(enc);
+      } else if (policy === 'skip') {
+        this.stats.rowsSkipped++;
+        this.#log.warn({ table: this.table.name, index: i, reason }, 'bad row skipped');
+      } else if (policy === 'dead_letter') {
+        this.stats.rowsDeadLettered++;
+        this.#batch.addDeadLetter(deadLetterEntry(this.table.name, reason, row));
+      } else {
+        const err = new BadRowError(this.table.name, reason, { index: i });
+        this.#fail(err);
+        this.#flushBatch();
+        throw err;
+      }
+      if (this.#batch.rows >= this.table.batchSize) this.#flushBatch();
+    }
+    if (!this.#batch.isEmpty && this.#timer === null) {
+      this.#timer = setTimeout(this.#onTimer, this.table.flushIntervalMs);
+    }
+    while (this.#overBound() && this.#failed === null) {
+      // Rows sitting in the open batch count too; send them so the bound can be reached.
+      this.#flushBatch();
+      this.stats.backpressureWaits++;
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    }
+    this.#check();
+  }
+
+  /** Sends what is buffered and resolves when every accepted row is acknowledged by Redis. */
+  async flush(): Promise<void> {
+    this.#flushBatch();
+    while (this.#inFlight.size > 0) await Promise.all(this.#inFlight);
+    if (this.#failed !== null) throw this.#failed;
+  }
+
+  /** Flushes, then closes the connection. A failed sink still closes, then rejects. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    let error: unknown = null;
+    try {
+      await this.flush();
+    } catch (err) {
+      error = err;
+    }
+    this.#closed = true;
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    await this.#target.close();
+    if (error !== null) throw error;
+  }
+
+  #check(): void {
+    if (this.#failed !== null) throw this.#failed;
+    if (this.#closed) throw new SinkFailedError(this.table.name, 'the sink is closed');
+  }
+
+  #overBound(): boolean {
+    return (
+      this.#inFlightRows + this.#batch.rows > this.#maxRows ||
+      this.#inFlightBytes + this.#batch.bytes > this.#maxBytes
+    );
+  }
+
+  #flushBatch(): void {
+    if (this.#timer !== null) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
+    }
+    const batch = this.#batch;
+    if (batch.isEmpty) return;
+    this.#batch = new Batch(this.table.target);
+    const { commands, rowsPerCommand } = batch.commands(this.#deadLetterKey);
+    const rows = batch.rows;
+    const bytes = batch.bytes;
+    this.#inFlightRows += rows;
+    this.#inFlightBytes += bytes;
+    this.stats.flushes++;
+    this.stats.commands += commands.length;
+    const p: Promise<void> = this.#target.pipeline(commands).then(
+      (replies) => this.#checkReplies(commands, replies, rowsPerCommand),
+      (err: unknown) => {
+        this.#fail(
+          err instanceof ConnectionError
+            ? new SinkFailedError(
+                this.table.name,
+                err.written
+                  ? 'connection lost while a flush was in flight; its outcome is unknown'
+                  : 'connection lost before a flush was sent',
+                { cause: err },
+              )
+            : (err as Error),
+        );
+      },
+    );
+    const done = p.finally(() => {
+      this.#inFlight.delete(done);
+      this.#inFlightRows -= rows;
+      this.#inFlightBytes -= bytes;
+      this.#wake();
+    });
+    this.#inFlight.add(done);
+  }
+
+  #checkReplies(
+    commands: readonly Command[],
+    replies: readonly Reply[],
+    rowsPerCommand: readonly number[],
+  ): void {
+    for (let i = 0; i < replies.length; i++) {
+      const r = replies[i];
+      if (r instanceof Error) {
+        const cmd = commands[i];
+        const prefix = r instanceof ReplyError ? r.prefix : ((r as { code?: string }).code ?? 'ERR');
+        this.#fail(
+          new SinkWriteError(this.table.name, String(cmd[0]), keyText(cmd[1]), prefix, { cause: r }),
+        );
+        return;
+      }
+      this.stats.rowsWritten += rowsPerCommand[i];
+    }
+  }
+
+  #fail(err: Error): void {
+    if (this.#failed !== null) return;
+    this.#failed = err;
+    this.#log.error({ table: this.table.name, code: (err as { code?: string }).code }, err.message);
+    if (this.listenerCount('error') > 0) this.emit('error', err);
+    this.#wake();
+  }
+
+  #wake(): void {
+    if (this.#waiters.length === 0) return;
+    if (this.#failed === null && this.#overBound()) return;
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters) w();
+  }
+}
+
+/** A key as shown in an error: text, or hex for binary keys; long keys cut. */
+function keyText(key: unknown): string {
+  const s = Buffer.isBuffer(key) ? `0x${key.subarray(0, 64).toString('hex')}` : String(key);
+  return s.length > 200 ? `${s.slice(0, 200)}…` : s;
+}

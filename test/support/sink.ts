@@ -1,0 +1,42 @@
+import { pino } from 'pino';
+import type { Logger } from '../../src/log.js';
+import { createClient } from '../../src/resp/client.js';
+import {
+  DEFAULT_BATCH_SIZE,
+  DEFAULT_FLUSH_INTERVAL_MS,
+  type SinkTable,
+  type Target,
+} from '../../src/sink/model.js';
+import { RedisSink, type SinkLimits } from '../../src/sink/sink.js';
+
+/** A logger that records entries instead of printing them, for assertions on what gets logged. */
+export function recordingLogger(): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const logger = pino({ level: 'debug' }, { write: (s: string) => lines.push(s) });
+  return { logger, lines };
+}
+
+/** A sink table with defaults, for tests that build the model directly (the TypeScript door). */
+export function table(target: Target, extra: Partial<SinkTable> = {}): SinkTable {
+  return {
+    name: 't',
+    profile: { name: 'p', connection: { kind: 'standalone', address: 'redis://127.0.0.1:6379' } },
+    target,
+    format: 'json',
+    onError: 'fail',
+    batchSize: DEFAULT_BATCH_SIZE,
+    flushIntervalMs: DEFAULT_FLUSH_INTERVAL_MS,
+    ...extra,
+  };
+}
+
+/** A sink on a standalone server, bypassing profile resolution. */
+export async function sinkOn(
+  url: string,
+  t: SinkTable,
+  limits?: SinkLimits,
+  logger?: Logger,
+): Promise<RedisSink> {
+  const client = await createClient(url);
+  return new RedisSink(t, client, logger ?? pino({ level: 'silent' }), limits);
+}
