@@ -38,6 +38,7 @@ interface SuiteEntry {
 const SUITES: SuiteEntry[] = [
   { name: 'decoder', module: './micro/decoder.js', run: 'runDecoderBench' },
   { name: 'pipelined-set', module: './e2e/pipelined-set.js', run: 'runPipelinedSetBench' },
+  { name: 'cluster-set', module: './e2e/cluster-set.js', run: 'runClusterSetBench' },
 ];
 
 const ROOT = new URL('../../', import.meta.url); // dist/bench/run.js → project root

@@ -13,6 +13,7 @@ import { type ClientOptions, parseClientOptions } from '../options.js';
 import type { Command, Reply } from '../reply.js';
 import { parseRedisUrl } from '../url.js';
 import { commandSlot, NO_SLOT } from './command-keys.js';
+import { SLOT_COUNT } from './key-slot.js';
 import { SlotMap } from './slot-map.js';
 import {
   type NatMap,
@@ -63,9 +64,14 @@ export interface ClusterStats {
   refreshes: number;
 }
 
-/** A slot that a run is retrying; later runs touching it wait for the run to finish. */
+/**
+ * A run's claim on a slot; later runs touching the slot wait until it is released. A run retrying
+ * the slot keeps it until the run ends; a run that merely waited in line (`queued`) releases it as
+ * soon as it has handed its commands to a connection.
+ */
 interface Hold {
   owner: number;
+  queued: boolean;
   done: Promise<void>;
   release: () => void;
 }
@@ -100,7 +106,15 @@ export class RedisCluster extends EventEmitter {
   #map = new SlotMap();
   readonly #clients = new Map<string, RedisClient>();
   #refreshing: Promise<void> | null = null;
-  readonly #holds = new Map<number, Hold>();
+  readonly #holds = new Map<number, Hold[]>();
+  /**
+   * Per slot: the node its map-routed commands are in flight to, and how many are. No command for
+   * the slot goes to another node until they settle: after a topology change it would overtake
+   * them, and they may yet be redirected to where it went.
+   */
+  readonly #pinNode: (string | undefined)[] = new Array(SLOT_COUNT);
+  readonly #pinCount = new Uint32Array(SLOT_COUNT);
+  readonly #drains = new Map<number, { done: Promise<void>; release: () => void }>();
   #runSeq = 0;
   #rr = 0;
   #closed = false;
@@ -237,7 +251,6 @@ export class RedisCluster extends EventEmitter {
     const owned: number[] = [];
     let todo: number[] = new Array(n);
     for (let i = 0; i < n; i++) todo[i] = i;
-    if (this.#holds.size > 0) await this.#waitHolds(run, slots, todo);
     // Assigned inside the reply callbacks; the casts keep TypeScript from narrowing them to null.
     let redirections = null as Uint8Array | null;
     let ask = null as Map<number, string> | null;
@@ -245,88 +258,114 @@ export class RedisCluster extends EventEmitter {
     const deadline = Date.now() + this.#failoverTimeout;
     let attempt = 0;
     try {
+      if (this.#holds.size > 0) await this.#waitHolds(run, slots, todo, owned);
       while (todo.length > 0) {
         const groups = new Map<string, Group>();
         const unrouted: number[] = [];
+        let pinned: number[] | null = null;
         const masters = this.#map.masters();
         for (const i of todo) {
           const slot = slots[i];
           let key = ask?.get(i);
+          const asking = key !== undefined;
           if (key === undefined) {
-            key =
-              slot === NO_SLOT ? masters[this.#rr++ % Math.max(1, masters.length)] : this.#map.owners[slot];
+            if (slot === NO_SLOT) key = masters[this.#rr++ % Math.max(1, masters.length)];
+            else {
+              key = this.#map.owners[slot];
+              if (key !== undefined) {
+                if (this.#pinCount[slot] > 0 && this.#pinNode[slot] !== key) {
+                  // Earlier commands of this slot are in flight to its previous owner: wait for them.
+                  this.#hold(run, slot, owned, false);
+                  (pinned ??= []).push(i);
+                  continue;
+                }
+                this.#pinNode[slot] = key;
+                this.#pinCount[slot]++;
+              }
+            }
           }
           if (key === undefined) {
+            this.#hold(run, slot, owned, false);
             unrouted.push(i);
             continue;
           }
           let g = groups.get(key);
           if (g === undefined) groups.set(key, (g = { key, idx: [], asking: [] }));
           g.idx.push(i);
-          g.asking.push(ask?.has(i) === true);
+          g.asking.push(asking);
         }
-        const next: number[] = [];
+        const next: number[] = pinned === null ? [] : [...pinned];
         let wait = false;
-        await Promise.all(
-          [...groups.values()].map((g) =>
-            this.#dispatch(g, commands, returnBuffers).then(
-              (replies) => {
-                for (let j = 0; j < g.idx.length; j++) {
-                  const i = g.idx[j];
-                  const r = replies[j];
-                  if (
-                    r instanceof ReplyError &&
-                    (r instanceof MovedError || r instanceof AskError || TRANSIENT.has(r.prefix))
-                  ) {
-                    redirections ??= new Uint8Array(n);
-                    if (++redirections[i] > this.#maxRedirections) {
-                      results[i] = new ClusterError(
-                        'ERR_CLUSTER_REDIRECTIONS',
-                        `${commandLabel(commands[i])} was redirected more than ${this.#maxRedirections} times`,
-                        { cause: r },
-                      ) as unknown as Reply;
-                      continue;
-                    }
-                    if (r instanceof MovedError) {
-                      this.stats.moved++;
-                      ask?.delete(i);
-                      this.#map.assign(r.slot, translate({ host: r.host, port: r.port }, this.#nat));
-                      this.refresh().catch(() => {});
-                    } else if (r instanceof AskError) {
-                      this.stats.ask++;
-                      const target = translate({ host: r.host, port: r.port }, this.#nat);
-                      (ask ??= new Map()).set(i, nodeKey(target.host, target.port));
-                    } else {
-                      this.stats.transient++;
-                      wait = true;
-                    }
-                    this.#hold(run, slots[i], owned);
-                    next.push(i);
-                  } else {
+        const sent = [...groups.values()].map((g) =>
+          this.#dispatch(g, commands, returnBuffers).then(
+            (replies) => {
+              this.#unpin(g, slots);
+              for (let j = 0; j < g.idx.length; j++) {
+                const i = g.idx[j];
+                const r = replies[j];
+                if (
+                  r instanceof ReplyError &&
+                  (r instanceof MovedError || r instanceof AskError || TRANSIENT.has(r.prefix))
+                ) {
+                  const transient = !(r instanceof MovedError || r instanceof AskError);
+                  if (transient && Date.now() >= deadline) {
+                    // The cluster stayed unavailable for the whole failover window: surface it.
                     results[i] = r;
-                    ask?.delete(i);
+                    continue;
                   }
-                }
-              },
-              (err: Error) => {
-                if (isNeverSent(err) && Date.now() < deadline) {
-                  // Nothing reached the node: safe to resend once the topology says where to.
-                  this.stats.unreachable++;
-                  wait = true;
-                  for (const i of g.idx) {
-                    ask?.delete(i);
-                    this.#hold(run, slots[i], owned);
-                    next.push(i);
+                  redirections ??= new Uint8Array(n);
+                  // TRYAGAIN/CLUSTERDOWN/... are bounded by failoverTimeout, not the redirection cap.
+                  if (!transient && ++redirections[i] > this.#maxRedirections) {
+                    results[i] = new ClusterError(
+                      'ERR_CLUSTER_REDIRECTIONS',
+                      `${commandLabel(commands[i])} was redirected more than ${this.#maxRedirections} times`,
+                      { cause: r },
+                    ) as unknown as Reply;
+                    continue;
                   }
-                  this.refresh().catch(() => {});
+                  if (r instanceof MovedError) {
+                    this.stats.moved++;
+                    ask?.delete(i);
+                    this.#map.assign(r.slot, translate({ host: r.host, port: r.port }, this.#nat));
+                    this.refresh().catch(() => {});
+                  } else if (r instanceof AskError) {
+                    this.stats.ask++;
+                    const target = translate({ host: r.host, port: r.port }, this.#nat);
+                    (ask ??= new Map()).set(i, nodeKey(target.host, target.port));
+                  } else {
+                    this.stats.transient++;
+                    wait = true;
+                  }
+                  this.#hold(run, slots[i], owned, false);
+                  next.push(i);
                 } else {
-                  fatal ??= err;
-                  for (const i of g.idx) results[i] = err as unknown as Reply;
+                  results[i] = r;
+                  ask?.delete(i);
                 }
-              },
-            ),
+              }
+            },
+            (err: Error) => {
+              this.#unpin(g, slots);
+              if (isNeverSent(err) && Date.now() < deadline) {
+                // Nothing reached the node: safe to resend once the topology says where to.
+                this.stats.unreachable++;
+                wait = true;
+                for (const i of g.idx) {
+                  ask?.delete(i);
+                  this.#hold(run, slots[i], owned, false);
+                  next.push(i);
+                }
+                this.refresh().catch(() => {});
+              } else {
+                fatal ??= err;
+                for (const i of g.idx) results[i] = err as unknown as Reply;
+              }
+            },
           ),
         );
+        // Handed to the connections: runs that waited behind this one may follow now.
+        if (owned.length > 0) this.#releaseHolds(run, owned, true);
+        await Promise.all(sent);
         if (unrouted.length > 0) {
           if (Date.now() >= deadline) {
             for (const i of unrouted) {
@@ -342,20 +381,15 @@ export class RedisCluster extends EventEmitter {
           }
         }
         if (next.length === 0) break;
+        if (pinned !== null) await this.#drained(pinned.map((i) => slots[i]));
         if (wait) await sleep(backoff(this.#retryDelay, attempt++));
         // Per-key order: resend in the caller's order, after earlier runs holding these slots.
         next.sort((a, b) => a - b);
-        if (this.#holds.size > owned.length) await this.#waitHolds(run, slots, next);
+        await this.#waitHolds(run, slots, next, owned);
         todo = next;
       }
     } finally {
-      for (const slot of owned) {
-        const h = this.#holds.get(slot);
-        if (h !== undefined && h.owner === run) {
-          this.#holds.delete(slot);
-          h.release();
-        }
-      }
+      this.#releaseHolds(run, owned, false);
     }
     if (fatal !== null) throw fatal;
     return results;
@@ -385,28 +419,108 @@ export class RedisCluster extends EventEmitter {
     return client.pipeline(sub, opts).then((replies) => at.map((p) => replies[p]));
   }
 
-  /** Marks `slot` as being retried by `run` unless another run already holds it. */
-  #hold(run: number, slot: number, owned: number[]): void {
-    if (slot === NO_SLOT || this.#holds.has(slot)) return;
+  /**
+   * Claims `slot` for `run`: retried (`queued` false, kept until the run ends) or waiting in line
+   * (`queued` true, released once the run has sent its commands). A retry claim upgrades a queued one.
+   */
+  #hold(run: number, slot: number, owned: number[], queued: boolean): void {
+    if (slot === NO_SLOT) return;
+    let list = this.#holds.get(slot);
+    if (list === undefined) this.#holds.set(slot, (list = []));
+    for (const h of list) {
+      if (h.owner === run) {
+        if (!queued) h.queued = false;
+        return;
+      }
+    }
     let release!: () => void;
     const done = new Promise<void>((r) => {
       release = r;
     });
-    this.#holds.set(slot, { owner: run, done, release });
+    list.push({ owner: run, queued, done, release });
     owned.push(slot);
   }
 
-  /** Waits until no earlier run holds any slot of `indices`. */
-  async #waitHolds(run: number, slots: readonly number[], indices: readonly number[]): Promise<void> {
+  /** Releases the claims of `run` (only its queued ones with `queuedOnly`). */
+  #releaseHolds(run: number, owned: number[], queuedOnly: boolean): void {
+    let kept = 0;
+    for (const slot of owned) {
+      const list = this.#holds.get(slot);
+      const k = list === undefined ? -1 : list.findIndex((h) => h.owner === run);
+      if (k === -1) continue;
+      const h = list![k];
+      if (queuedOnly && !h.queued) {
+        owned[kept++] = slot;
+        continue;
+      }
+      list!.splice(k, 1);
+      if (list!.length === 0) this.#holds.delete(slot);
+      h.release();
+    }
+    owned.length = kept;
+  }
+
+  /**
+   * Waits until no earlier run holds any slot of `indices`. While it waits, the run stands in line
+   * on those slots, so a later run cannot overtake it when the earlier ones finish.
+   */
+  async #waitHolds(
+    run: number,
+    slots: readonly number[],
+    indices: readonly number[],
+    owned: number[],
+  ): Promise<void> {
     for (;;) {
+      if (this.#holds.size === 0) return;
       const waits: Promise<void>[] = [];
       for (const i of indices) {
-        const h = this.#holds.get(slots[i]);
-        if (h !== undefined && h.owner < run) waits.push(h.done);
+        const list = this.#holds.get(slots[i]);
+        if (list === undefined) continue;
+        let earlier = false;
+        for (const h of list) {
+          if (h.owner < run) {
+            waits.push(h.done);
+            earlier = true;
+          }
+        }
+        if (earlier) this.#hold(run, slots[i], owned, true);
       }
       if (waits.length === 0) return;
       await Promise.all(waits);
     }
+  }
+
+  /** Drops the in-flight pins of a group whose replies (or failure) arrived. */
+  #unpin(g: Group, slots: readonly number[]): void {
+    for (let j = 0; j < g.idx.length; j++) {
+      const slot = slots[g.idx[j]];
+      if (g.asking[j] || slot === NO_SLOT) continue;
+      if (--this.#pinCount[slot] === 0) {
+        const d = this.#drains.get(slot);
+        if (d !== undefined) {
+          this.#drains.delete(slot);
+          d.release();
+        }
+      }
+    }
+  }
+
+  /** Resolves when no command of these slots is in flight any more. */
+  #drained(slotList: readonly number[]): Promise<unknown> {
+    const waits: Promise<void>[] = [];
+    for (const slot of slotList) {
+      if (this.#pinCount[slot] === 0) continue;
+      let d = this.#drains.get(slot);
+      if (d === undefined) {
+        let release!: () => void;
+        const done = new Promise<void>((r) => {
+          release = r;
+        });
+        this.#drains.set(slot, (d = { done, release }));
+      }
+      waits.push(d.done);
+    }
+    return Promise.all(waits);
   }
 
   async #loadTopology(): Promise<void> {
