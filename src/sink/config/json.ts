@@ -1,0 +1,227 @@
+/**
+ * JSON front door: the seed's REST bodies (`POST /v1/connection_profiles`,
+ * `POST /v1/connection_tables`). Target fields follow Arroyo's redis connector table schema; the
+ * target kind is inferred from which fields are present. Options the seed does not show live in
+ * `config.format` and `config.sink` (see docs/configuration.md).
+ *
+ * ```json
+ * { "name": "user_sessions", "connector": "redis", "connectionProfileId": "prof_redis123",
+ *   "config": { "connectorType": { "target": { "keyPrefix": "session:", "keyColumn": "session_id" } },
+ *               "format": "json",
+ *               "sink": { "onError": "dead_letter", "deadLetterKey": "sessions:bad", "batchSize": 500,
+ *                         "flushIntervalMs": 50 } },
+ *   "schema": { "fields": [{ "name": "session_id", "data_type": "TEXT", "nullable": false }] } }
+ * ```
+ */
+
+import type { Column, ConnectionProfile, SinkTable } from '../model.js';
+import { lookupType, SQL_TYPES } from './column-types.js';
+import {
+  checkConnector,
+  checkName,
+  checkProfile,
+  checkTable,
+  type Door,
+  type Field,
+  gotType,
+  Reporter,
+  TARGET_FIELDS,
+  type TargetField,
+} from './validate.js';
+
+const PROFILE_KEYS = ['name', 'connector', 'config'];
+const PROFILE_CONFIG_KEYS = ['connection', 'username', 'password'];
+const CONNECTION_KEYS = ['address', 'addresses'];
+const TABLE_KEYS = ['name', 'connector', 'connectionProfileId', 'config', 'schema'];
+const TABLE_CONFIG_KEYS = ['connectorType', 'format', 'sink'];
+const CONNECTOR_TYPE_KEYS = ['target', 'lookup'];
+const TARGET_KEYS: readonly string[] = [
+  ...TARGET_FIELDS.string,
+  ...TARGET_FIELDS.list,
+  ...TARGET_FIELDS.hash,
+];
+const SINK_KEYS = ['onError', 'deadLetterKey', 'batchSize', 'flushIntervalMs'];
+const SCHEMA_KEYS = ['fields'];
+const FIELD_KEYS = ['name', 'data_type', 'nullable'];
+
+const TARGET_PATH = 'config.connectorType.target';
+
+/** JSON spelling of each canonical field (a path in the body). */
+const JSON_OPTIONS: Readonly<Record<Field, string>> = {
+  name: 'name',
+  connector: 'connector',
+  address: 'config.connection.address',
+  addresses: 'config.connection.addresses',
+  username: 'config.username',
+  password: 'config.password',
+  target: TARGET_PATH,
+  targetType: `${TARGET_PATH}.type`,
+  keyPrefix: `${TARGET_PATH}.keyPrefix`,
+  keyColumn: `${TARGET_PATH}.keyColumn`,
+  ttlSecs: `${TARGET_PATH}.ttlSecs`,
+  listPrefix: `${TARGET_PATH}.listPrefix`,
+  listKeyColumn: `${TARGET_PATH}.listKeyColumn`,
+  maxLength: `${TARGET_PATH}.maxLength`,
+  operation: `${TARGET_PATH}.operation`,
+  hashKeyPrefix: `${TARGET_PATH}.hashKeyPrefix`,
+  hashKeyColumn: `${TARGET_PATH}.hashKeyColumn`,
+  hashFieldColumn: `${TARGET_PATH}.hashFieldColumn`,
+  format: 'config.format',
+  onError: 'config.sink.onError',
+  deadLetterKey: 'config.sink.deadLetterKey',
+  batchSize: 'config.sink.batchSize',
+  flushIntervalMs: 'config.sink.flushIntervalMs',
+  schema: 'schema.fields',
+  valueColumn: 'config.valueColumn',
+};
+
+const JSON_DOOR: Door = { option: (f) => JSON_OPTIONS[f], numbersAsText: false };
+
+/** A connection profile body as the seed's `POST /v1/connection_profiles` takes it. */
+export interface ProfileBody {
+  name: string;
+  connector: 'redis';
+  config: {
+    connection: { address: string } | { addresses: string[] };
+    username?: string;
+    password?: string;
+  };
+}
+
+/** A connection table body as the seed's `POST /v1/connection_tables` takes it. */
+export interface TableBody {
+  name: string;
+  connector: 'redis';
+  /** Resolved by the caller, which passes the profile to {@link parseTable}. */
+  connectionProfileId?: string;
+  config: {
+    connectorType: { target: Record<string, unknown> };
+    /** `'json'` (default) or `'raw'`. */
+    format?: 'json' | 'raw';
+    sink?: {
+      onError?: 'fail' | 'skip' | 'dead_letter';
+      deadLetterKey?: string;
+      batchSize?: number;
+      flushIntervalMs?: number;
+    };
+  };
+  schema?: { fields: Array<{ name: string; data_type: string; nullable?: boolean }> };
+}
+
+/**
+ * Validates a connection profile body (`{ name, connector: 'redis', config: { connection,
+ * username?, password? } }`). `{{ VAR }}` references stay unresolved.
+ *
+ * @throws SinkConfigError naming the profile and the option.
+ */
+export function parseProfile(body: unknown): ConnectionProfile {
+  const anonymous = new Reporter({ unnamed: true }, JSON_DOOR);
+  const top = anonymous.object('body', body, 'a JSON object');
+  const name = checkName(anonymous, top.name);
+  const r = new Reporter({ profile: name }, JSON_DOOR);
+  r.knownKeys(top, PROFILE_KEYS, '');
+  checkConnector(r, top.connector);
+  if (top.config === undefined) r.failOption('config', 'is required');
+  const config = r.object('config', top.config, 'a JSON object');
+  r.knownKeys(config, PROFILE_CONFIG_KEYS, 'config.');
+  if (config.connection === undefined)
+    r.failOption('config.connection', 'is required ({ address } or { addresses })');
+  const connection = r.object('config.connection', config.connection, 'a JSON object');
+  r.knownKeys(connection, CONNECTION_KEYS, 'config.connection.');
+  return checkProfile(r, {
+    name,
+    address: connection.address,
+    addresses: connection.addresses,
+    username: config.username,
+    password: config.password,
+  });
+}
+
+/**
+ * Validates a connection table body against its (already validated) connection profile: the
+ * caller looks `connectionProfileId` up.
+ *
+ * @throws SinkConfigError naming the table and the option.
+ */
+export function parseTable(body: unknown, profile: ConnectionProfile): SinkTable {
+  const anonymous = new Reporter({ unnamed: true }, JSON_DOOR);
+  const top = anonymous.object('body', body, 'a JSON object');
+  const name = checkName(anonymous, top.name);
+  const r = new Reporter({ table: name }, JSON_DOOR);
+  r.knownKeys(top, TABLE_KEYS, '');
+  checkConnector(r, top.connector);
+  if (top.connectionProfileId !== undefined && typeof top.connectionProfileId !== 'string') {
+    r.failOption('connectionProfileId', `must be a string (${gotType(top.connectionProfileId)})`);
+  }
+  if (top.config === undefined) r.failOption('config', 'is required');
+  const config = r.object('config', top.config, 'a JSON object');
+  r.knownKeys(config, TABLE_CONFIG_KEYS, 'config.');
+  if (config.connectorType === undefined)
+    r.failOption('config.connectorType', 'is required ({ target: {...} })');
+  const connectorType = r.object('config.connectorType', config.connectorType, 'a JSON object');
+  r.knownKeys(connectorType, CONNECTOR_TYPE_KEYS, 'config.connectorType.');
+  if (connectorType.lookup !== undefined) {
+    r.failOption(
+      'config.connectorType.lookup',
+      'lookup tables are not supported yet: only sink tables ({ target })',
+    );
+  }
+  if (connectorType.target === undefined) r.fail('target', 'is required');
+  const target = r.object(TARGET_PATH, connectorType.target, 'a JSON object');
+  r.knownKeys(target, TARGET_KEYS, `${TARGET_PATH}.`);
+  const sink = config.sink === undefined ? {} : r.object('config.sink', config.sink, 'a JSON object');
+  r.knownKeys(sink, SINK_KEYS, 'config.sink.');
+
+  return checkTable(r, {
+    name,
+    profile,
+    target: pick(target, TARGET_KEYS as TargetField[]),
+    format: config.format,
+    onError: sink.onError,
+    deadLetterKey: sink.deadLetterKey,
+    batchSize: sink.batchSize,
+    flushIntervalMs: sink.flushIntervalMs,
+    schema: top.schema === undefined ? undefined : parseSchema(r, top.schema),
+  });
+}
+
+function parseSchema(r: Reporter, value: unknown): Column[] {
+  const schema = r.object('schema', value, 'a JSON object');
+  r.knownKeys(schema, SCHEMA_KEYS, 'schema.');
+  if (!Array.isArray(schema.fields))
+    r.fail('schema', `must be a list of fields (${r.got(undefined, schema.fields)})`);
+  return schema.fields.map((f: unknown, i: number) => {
+    const path = `schema.fields[${i}]`;
+    const field = r.object(path, f, 'a JSON object');
+    r.knownKeys(field, FIELD_KEYS, `${path}.`);
+    if (typeof field.name !== 'string' || field.name === '') {
+      r.failOption(`${path}.name`, `must be a non-empty string (${r.got(undefined, field.name)})`);
+    }
+    if (typeof field.data_type !== 'string') {
+      r.failOption(
+        `${path}.data_type`,
+        `must be a type name such as 'TEXT' (${r.got(undefined, field.data_type)})`,
+      );
+    }
+    const type = lookupType(field.data_type);
+    if (type === undefined) {
+      r.failOption(
+        `${path}.data_type`,
+        `has unsupported type '${field.data_type}' for column '${field.name}' (supported: ${SQL_TYPES.join(', ')})`,
+      );
+    }
+    if (field.nullable !== undefined && typeof field.nullable !== 'boolean') {
+      r.failOption(`${path}.nullable`, `must be true or false (${r.got(undefined, field.nullable)})`);
+    }
+    return { name: field.name, type, nullable: field.nullable ?? true };
+  });
+}
+
+function pick<K extends string>(
+  obj: Record<string, unknown>,
+  keys: readonly K[],
+): Partial<Record<K, unknown>> {
+  const out: Partial<Record<K, unknown>> = {};
+  for (const k of keys) if (obj[k] !== undefined) out[k] = obj[k];
+  return out;
+}

@@ -1,0 +1,437 @@
+/**
+ * SQL DDL front door: `CREATE TABLE name (col TYPE [NOT NULL], ...) WITH (option = 'value', ...)`
+ * exactly as the seed writes it.
+ *
+ * Parsing is done by datafusion-sqlparser-rs (through its WebAssembly build,
+ * `@guanmingchiu/sqlparser-ts`): the parser Arroyo itself uses for these statements, so mixed
+ * quoted/unquoted option keys, `--` and `/* *\/` comments and keyword-named columns
+ * (`timestamp TIMESTAMP`) behave as they do there. This file only walks the resulting tree.
+ *
+ * The WebAssembly module is compiled once, on first use: {@link parseCreateTable} is therefore
+ * async; {@link parseCreateTableSync} serves callers that awaited {@link loadSqlParser} first.
+ */
+
+import { init, parse } from '@guanmingchiu/sqlparser-ts';
+import type { Column, ConnectionProfile, SinkTable } from '../model.js';
+import { lookupType, SQL_TYPES } from './column-types.js';
+import { SinkConfigError, type SqlPosition, SqlSyntaxError } from './errors.js';
+import {
+  checkConnector,
+  checkProfile,
+  checkTable,
+  type Door,
+  type Field,
+  Reporter,
+  TARGET_FIELDS,
+  type TargetField,
+} from './validate.js';
+
+/** Options of {@link parseCreateTable}. */
+export interface ParseCreateTableOptions {
+  /**
+   * Profiles a table may name with `connection_profile = 'name'` instead of giving `address`,
+   * `cluster.addresses`, `username` and `password` inline.
+   */
+  profiles?: ReadonlyMap<string, ConnectionProfile> | Readonly<Record<string, ConnectionProfile>>;
+}
+
+/** SQL option name of every canonical field (`'sink.ttl_secs'` for `ttlSecs`). */
+const FIELD_OPTIONS: Readonly<Record<Field, string>> = {
+  name: 'table name',
+  connector: 'connector',
+  address: 'address',
+  addresses: 'cluster.addresses',
+  username: 'username',
+  password: 'password',
+  target: 'sink.*',
+  targetType: 'sink.type',
+  keyPrefix: 'sink.key_prefix',
+  keyColumn: 'sink.key_column',
+  ttlSecs: 'sink.ttl_secs',
+  listPrefix: 'sink.list_prefix',
+  listKeyColumn: 'sink.list_key_column',
+  maxLength: 'sink.max_length',
+  operation: 'sink.operation',
+  hashKeyPrefix: 'sink.hash_key_prefix',
+  hashKeyColumn: 'sink.hash_key_column',
+  hashFieldColumn: 'sink.hash_field_column',
+  format: 'format',
+  onError: 'sink.on_error',
+  deadLetterKey: 'sink.dead_letter_key',
+  batchSize: 'sink.batch_size',
+  flushIntervalMs: 'sink.flush_interval_ms',
+  schema: 'columns',
+  valueColumn: 'format',
+};
+
+/** Options that are not model fields: the table type and a named profile. */
+const TYPE_OPTION = 'type';
+const PROFILE_OPTION = 'connection_profile';
+const PROFILE_FIELDS: readonly Field[] = ['address', 'addresses', 'username', 'password'];
+
+const OPTION_FIELDS: ReadonlyMap<string, Field> = new Map(
+  (Object.entries(FIELD_OPTIONS) as [Field, string][])
+    .filter(([f]) => f !== 'name' && f !== 'schema' && f !== 'target' && f !== 'valueColumn')
+    .map(([f, o]) => [o, f]),
+);
+
+/** Every option a sink table accepts. */
+export const SQL_OPTIONS: readonly string[] = [...OPTION_FIELDS.keys(), TYPE_OPTION, PROFILE_OPTION];
+
+let loading: Promise<void> | undefined;
+
+/** Compiles the SQL parser (once). Await it before {@link parseCreateTableSync}. */
+export function loadSqlParser(): Promise<void> {
+  loading ??= init();
+  return loading;
+}
+
+/**
+ * Parses one `CREATE TABLE ... WITH (...)` statement into a validated sink table; its
+ * connection profile is built from `address` / `'cluster.addresses'` / `username` / `password`
+ * (named after the table) or taken from `options.profiles` by `connection_profile`.
+ *
+ * @throws SqlSyntaxError with the line and column of a syntax error.
+ * @throws SinkConfigError naming the table and the option.
+ */
+export async function parseCreateTable(
+  sql: string,
+  options: ParseCreateTableOptions = {},
+): Promise<SinkTable> {
+  await loadSqlParser();
+  return parseCreateTableSync(sql, options);
+}
+
+/** {@link parseCreateTable} for callers that awaited {@link loadSqlParser}. */
+export function parseCreateTableSync(sql: string, options: ParseCreateTableOptions = {}): SinkTable {
+  const statements = parseStatements(sql);
+  if (statements.length !== 1 || !isObject(statements[0]) || !isObject(statements[0].CreateTable)) {
+    throw new SinkConfigError(
+      `expected exactly one CREATE TABLE statement (got ${statements.length} statements)`,
+      {},
+    );
+  }
+  return createTable(statements[0].CreateTable, options);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Syntax
+
+function parseStatements(sql: string): unknown[] {
+  try {
+    return parse(sql, 'generic') as unknown[];
+  } catch (e) {
+    throw toSyntaxError(sql, e);
+  }
+}
+
+/**
+ * The parser reports `sql parser error: Expected: X, found: Y at Line: L, Column: C` (tokenizer
+ * errors lack the prefix; an early end of input lacks the position). The found token is dropped
+ * unless it is punctuation or the end of input: it may be part of a password.
+ */
+function toSyntaxError(sql: string, e: unknown): SqlSyntaxError {
+  const raw = e instanceof Error ? e.message : String(e);
+  const m = /^(?:sql parser error: )?([\s\S]*?)(?: at Line: (\d+), Column: (\d+))?$/.exec(raw)!;
+  const reason = m[1].replace(/found: ([\s\S]*)$/, (_, token: string) =>
+    token === 'EOF'
+      ? 'found: end of input'
+      : /^[(),;=.]$/.test(token)
+        ? `found: '${token}'`
+        : 'found: unexpected input',
+  );
+  const end = endPosition(sql);
+  return new SqlSyntaxError(
+    reason,
+    m[2] === undefined ? end.line : Number(m[2]),
+    m[3] === undefined ? end.column : Number(m[3]),
+  );
+}
+
+function endPosition(sql: string): SqlPosition {
+  const lines = sql.split('\n');
+  return { line: lines.length, column: lines[lines.length - 1].length + 1 };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tree walking. The package's TypeScript declarations describe an older tree shape (camelCase
+// fields), so the tree is read as `unknown`, checking each shape this file relies on.
+
+type Node = Record<string, unknown>;
+
+function isObject(v: unknown): v is Node {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+interface Ident {
+  value: string;
+  quoted: boolean;
+  position: SqlPosition | undefined;
+}
+
+function ident(v: unknown): Ident | undefined {
+  const node = isObject(v) && isObject(v.Identifier) ? v.Identifier : v;
+  if (!isObject(node) || typeof node.value !== 'string') return undefined;
+  return { value: node.value, quoted: typeof node.quote_style === 'string', position: spanStart(node.span) };
+}
+
+function spanStart(span: unknown): SqlPosition | undefined {
+  if (!isObject(span) || !isObject(span.start)) return undefined;
+  const { line, column } = span.start;
+  return typeof line === 'number' && typeof column === 'number' && line > 0 ? { line, column } : undefined;
+}
+
+interface SqlOptionEntry {
+  key: string;
+  value: string | undefined;
+  /** Of the key; the parser leaves quoted keys without a span, so the value's stands in. */
+  keyPosition: SqlPosition | undefined;
+  /** Of the value, which is what value errors are about. */
+  valuePosition: SqlPosition | undefined;
+}
+
+function createTable(node: Node, options: ParseCreateTableOptions): SinkTable {
+  const names = Array.isArray(node.name) ? node.name.map(ident) : [];
+  const nameIdent = names[0];
+  if (names.length !== 1 || nameIdent === undefined) {
+    throw new SinkConfigError(
+      'qualified table names (schema.table) are not supported; name the table alone',
+      {
+        option: FIELD_OPTIONS.name,
+      },
+    );
+  }
+  const table = nameIdent.value;
+  const entries = withOptions(table, node.table_options);
+  const byKey = new Map<string, SqlOptionEntry>();
+  const door: Door = {
+    option: (f) => FIELD_OPTIONS[f],
+    position: (f) => {
+      const entry = byKey.get(FIELD_OPTIONS[f]);
+      return entry?.valuePosition ?? entry?.keyPosition;
+    },
+    numbersAsText: true,
+  };
+  const r = new Reporter({ table }, door);
+
+  if (node.query != null) r.failOption('AS', 'CREATE TABLE ... AS SELECT is not supported for a sink table');
+  if (Array.isArray(node.constraints) && node.constraints.length > 0) {
+    r.failOption(
+      'columns',
+      'declares a table constraint (PRIMARY KEY, UNIQUE, ...), which a Redis sink does not support',
+    );
+  }
+
+  for (const entry of entries) {
+    if (byKey.has(entry.key)) r.failOption(entry.key, 'is given twice', entry.keyPosition);
+    if (!OPTION_FIELDS.has(entry.key) && entry.key !== TYPE_OPTION && entry.key !== PROFILE_OPTION) {
+      r.unknown(entry.key, SQL_OPTIONS, entry.keyPosition);
+    }
+    byKey.set(entry.key, entry);
+  }
+  const value = (field: Field): string | undefined => byKey.get(FIELD_OPTIONS[field])?.value;
+
+  checkConnector(r, value('connector'));
+  checkTableType(r, byKey.get(TYPE_OPTION));
+
+  const profile = tableProfile(r, table, byKey, value, options);
+  const target: Partial<Record<TargetField, unknown>> = {};
+  for (const field of [...TARGET_FIELDS.string, ...TARGET_FIELDS.list, ...TARGET_FIELDS.hash]) {
+    if (value(field) !== undefined) target[field] = value(field);
+  }
+  return checkTable(r, {
+    name: table,
+    profile,
+    targetType: value('targetType'),
+    target,
+    format: value('format'),
+    onError: value('onError'),
+    deadLetterKey: value('deadLetterKey'),
+    batchSize: value('batchSize'),
+    flushIntervalMs: value('flushIntervalMs'),
+    schema: columns(r, node.columns),
+  });
+}
+
+/**
+ * `WITH (...)` entries. Unquoted keys are case-insensitive (SQL identifiers); quoted keys are
+ * taken as written. Values must be literals; every literal becomes its text, so `'86400'` and
+ * `86400` mean the same.
+ */
+function withOptions(table: string, tableOptions: unknown): SqlOptionEntry[] {
+  if (tableOptions === 'None' || tableOptions == null) return [];
+  if (!isObject(tableOptions) || !Array.isArray(tableOptions.With)) {
+    throw new SinkConfigError("only WITH (option = 'value', ...) table options are supported", {
+      table,
+      option: 'WITH',
+    });
+  }
+  return tableOptions.With.map((o: unknown) => {
+    const kv = isObject(o) && isObject(o.KeyValue) ? o.KeyValue : undefined;
+    const key = kv === undefined ? undefined : ident(kv.key);
+    if (kv === undefined || key === undefined) {
+      throw new SinkConfigError("WITH entries must be written option = 'value'", { table, option: 'WITH' });
+    }
+    const name = key.quoted ? key.value : key.value.toLowerCase();
+    const value = literalText(kv.value);
+    const valuePosition = exprStart(kv.value);
+    const keyPosition = key.position ?? valuePosition;
+    if (value === undefined) {
+      throw new SinkConfigError(`must be a quoted string literal, e.g. ${name} = '...'`, {
+        table,
+        option: name,
+        position: valuePosition ?? keyPosition,
+      });
+    }
+    return { key: name, value, keyPosition, valuePosition };
+  });
+}
+
+function exprStart(expr: unknown): SqlPosition | undefined {
+  if (!isObject(expr)) return undefined;
+  if (isObject(expr.UnaryOp)) return exprStart(expr.UnaryOp.expr);
+  const inner = isObject(expr.Value) ? expr.Value : isObject(expr.Identifier) ? expr.Identifier : undefined;
+  return inner === undefined ? undefined : spanStart(inner.span);
+}
+
+function literalText(expr: unknown): string | undefined {
+  if (!isObject(expr)) return undefined;
+  if (isObject(expr.UnaryOp) && expr.UnaryOp.op === 'Minus') {
+    const inner = literalText(expr.UnaryOp.expr);
+    return inner === undefined ? undefined : `-${inner}`;
+  }
+  const outer = isObject(expr.Value) ? expr.Value : undefined;
+  const v = outer !== undefined && isObject(outer.value) ? outer.value : outer;
+  if (!isObject(v)) return undefined;
+  for (const kind of ['SingleQuotedString', 'EscapedStringLiteral', 'NationalStringLiteral']) {
+    if (typeof v[kind] === 'string') return v[kind] as string;
+  }
+  if (isObject(v.DollarQuotedString) && typeof v.DollarQuotedString.value === 'string') {
+    return v.DollarQuotedString.value;
+  }
+  if (Array.isArray(v.Number) && typeof v.Number[0] === 'string') return v.Number[0];
+  if (typeof v.Boolean === 'boolean') return String(v.Boolean);
+  return undefined;
+}
+
+/** `type = 'sink'` is required; lookup tables come later. */
+function checkTableType(r: Reporter, entry: SqlOptionEntry | undefined): void {
+  if (entry === undefined) r.failOption(TYPE_OPTION, "is required (type = 'sink')");
+  const type = entry.value?.toLowerCase();
+  if (type === 'lookup') {
+    r.failOption(
+      TYPE_OPTION,
+      "is 'lookup': lookup tables are not supported yet; only type = 'sink'",
+      entry.valuePosition,
+    );
+  }
+  if (type !== 'sink')
+    r.failOption(TYPE_OPTION, `must be 'sink' (${r.got(undefined, entry.value)})`, entry.valuePosition);
+}
+
+function tableProfile(
+  r: Reporter,
+  table: string,
+  byKey: ReadonlyMap<string, SqlOptionEntry>,
+  value: (f: Field) => string | undefined,
+  options: ParseCreateTableOptions,
+): ConnectionProfile {
+  const named = byKey.get(PROFILE_OPTION);
+  if (named !== undefined) {
+    for (const f of PROFILE_FIELDS) {
+      if (value(f) !== undefined) r.fail(f, `cannot be combined with '${PROFILE_OPTION}'`);
+    }
+    const profile = lookupProfile(options.profiles, named.value ?? '');
+    if (profile === undefined) {
+      r.failOption(
+        PROFILE_OPTION,
+        `names an unknown connection profile '${named.value}'`,
+        named.valuePosition,
+      );
+    }
+    return profile;
+  }
+  const cluster = value('addresses');
+  let addresses: string[] | undefined;
+  if (cluster !== undefined) {
+    addresses = cluster.split(',').map((a) => a.trim());
+    if (addresses.some((a) => a === ''))
+      r.fail('addresses', 'has an empty entry (expected comma-separated Redis URLs)');
+  }
+  return checkProfile(r, {
+    name: table,
+    address: value('address'),
+    addresses,
+    username: value('username'),
+    password: value('password'),
+  });
+}
+
+function lookupProfile(
+  profiles: ParseCreateTableOptions['profiles'],
+  name: string,
+): ConnectionProfile | undefined {
+  if (profiles === undefined) return undefined;
+  if (profiles instanceof Map) return profiles.get(name);
+  const record = profiles as Readonly<Record<string, ConnectionProfile>>;
+  return Object.hasOwn(record, name) ? record[name] : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Columns
+
+function columns(r: Reporter, defs: unknown): Column[] {
+  if (!Array.isArray(defs)) return [];
+  return defs.map((def: unknown) => {
+    const d = isObject(def) ? def : {};
+    const name = ident(d.name);
+    if (name === undefined) r.failOption('columns', 'declares a column without a name');
+    const spelled = typeName(d.data_type);
+    const type = spelled === undefined ? undefined : lookupType(spelled);
+    if (type === undefined) {
+      r.failOption(
+        'columns',
+        `declares column '${name.value}' with unsupported type ${spelled ?? '(unknown)'} (supported: ${SQL_TYPES.join(', ')})`,
+        name.position,
+      );
+    }
+    let nullable = true;
+    for (const o of Array.isArray(d.options) ? d.options : []) {
+      const option = isObject(o) ? o.option : undefined;
+      if (option === 'NotNull') nullable = false;
+      else if (option !== 'Null') {
+        r.failOption(
+          'columns',
+          `declares column '${name.value}' with a constraint other than NULL / NOT NULL, which a Redis sink does not support`,
+          name.position,
+        );
+      }
+    }
+    return { name: name.value, type, nullable };
+  });
+}
+
+/** Multi-word spellings of tree variants; every other variant is its name in upper case. */
+const VARIANT_SPELLING: Readonly<Record<string, string>> = {
+  DoublePrecision: 'DOUBLE PRECISION',
+  CharacterVarying: 'CHARACTER VARYING',
+  CharVarying: 'CHAR VARYING',
+};
+
+/** The type as it would be spelled in SQL, for {@link lookupType} and messages. */
+function typeName(dataType: unknown): string | undefined {
+  if (typeof dataType === 'string') return VARIANT_SPELLING[dataType] ?? dataType.toUpperCase();
+  if (!isObject(dataType)) return undefined;
+  const [variant] = Object.keys(dataType);
+  if (variant === undefined) return undefined;
+  if (variant === 'Timestamp') {
+    const tz = Array.isArray(dataType.Timestamp) ? dataType.Timestamp[1] : 'None';
+    if (tz === 'None') return 'TIMESTAMP';
+    if (tz === 'WithoutTimeZone') return 'TIMESTAMP WITHOUT TIME ZONE';
+    return tz === 'Tz' ? 'TIMESTAMPTZ' : 'TIMESTAMP WITH TIME ZONE';
+  }
+  if (variant === 'Custom' && Array.isArray(dataType.Custom) && Array.isArray(dataType.Custom[0])) {
+    return dataType.Custom[0].map((p: unknown) => ident(p)?.value ?? '?').join('.');
+  }
+  return VARIANT_SPELLING[variant] ?? variant.toUpperCase();
+}

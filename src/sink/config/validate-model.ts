@@ -1,0 +1,190 @@
+/**
+ * TypeScript front door: typed objects in the model's own shape go through the same validation
+ * as JSON bodies and SQL DDL, so a typo in an embedding program fails the same way a typo in a
+ * `curl` body does. `validateTable(table)` of an already validated table returns an equal table.
+ */
+
+import type { Column, ConnectionProfile, OnError, SinkTable, SqlType, Target } from '../model.js';
+import { lookupType, SQL_TYPES } from './column-types.js';
+import {
+  checkName,
+  checkProfile,
+  checkTable,
+  type Door,
+  type Field,
+  gotType,
+  Reporter,
+  TARGET_FIELDS,
+  type TargetField,
+} from './validate.js';
+
+/** A connection profile written in TypeScript: the model's shape. */
+export type ProfileDefinition = ConnectionProfile;
+
+/** A sink table written in TypeScript: the model's shape, with defaults optional. */
+export interface TableDefinition {
+  name: string;
+  profile: ProfileDefinition;
+  target: Target;
+  /** Default `'json'`. */
+  format?: 'json' | 'raw';
+  /** Column types may also be written with the aliases SQL accepts (`'VARCHAR'`, `'INT'`). */
+  schema?: Array<{ name: string; type: SqlType | string; nullable?: boolean }>;
+  /** Raw format only; when given it must be the column the Raw rule picks. */
+  valueColumn?: string;
+  /** Default `'fail'`. */
+  onError?: OnError;
+  /** Default `<name>:dead_letter` with `onError: 'dead_letter'`. */
+  deadLetterKey?: string;
+  /** Default {@link DEFAULT_BATCH_SIZE}. */
+  batchSize?: number;
+  /** Default {@link DEFAULT_FLUSH_INTERVAL_MS}. */
+  flushIntervalMs?: number;
+}
+
+const TABLE_KEYS = [
+  'name',
+  'profile',
+  'target',
+  'format',
+  'schema',
+  'valueColumn',
+  'onError',
+  'deadLetterKey',
+  'batchSize',
+  'flushIntervalMs',
+];
+const PROFILE_KEYS = ['name', 'connection', 'username', 'password'];
+const CONNECTION_KEYS = ['kind', 'address', 'addresses'];
+const TARGET_KEYS = ['type', ...TARGET_FIELDS.string, ...TARGET_FIELDS.list, ...TARGET_FIELDS.hash];
+const COLUMN_KEYS = ['name', 'type', 'nullable'];
+
+function door(profilePrefix: string): Door {
+  const names: Partial<Record<Field, string>> = {
+    address: `${profilePrefix}connection.address`,
+    addresses: `${profilePrefix}connection.addresses`,
+    username: `${profilePrefix}username`,
+    password: `${profilePrefix}password`,
+    targetType: 'target.type',
+  };
+  return {
+    option: (f) => names[f] ?? (isTargetField(f) ? `target.${f}` : f),
+    numbersAsText: false,
+  };
+}
+
+const PROFILE_DOOR = door('');
+const TABLE_DOOR = door('profile.');
+
+function isTargetField(f: Field): f is TargetField {
+  return (TARGET_KEYS as string[]).includes(f);
+}
+
+/**
+ * Validates a typed connection profile and returns a normalized copy.
+ *
+ * @throws SinkConfigError naming the profile and the option.
+ */
+export function defineProfile(profile: ProfileDefinition): ConnectionProfile {
+  const obj = new Reporter({ unnamed: true }, PROFILE_DOOR).object('profile', profile);
+  const r = new Reporter(
+    { profile: checkName(new Reporter({ unnamed: true }, PROFILE_DOOR), obj.name) },
+    PROFILE_DOOR,
+  );
+  return profileOf(r, obj, '');
+}
+
+/**
+ * Validates a typed sink table (defaults optional) and returns the normalized model.
+ *
+ * @throws SinkConfigError naming the table and the option.
+ */
+export function defineTable(table: TableDefinition): SinkTable {
+  const obj = new Reporter({ unnamed: true }, TABLE_DOOR).object('table', table);
+  const name = checkName(new Reporter({ unnamed: true }, TABLE_DOOR), obj.name);
+  const r = new Reporter({ table: name }, TABLE_DOOR);
+  r.knownKeys(obj, TABLE_KEYS, '');
+  if (obj.profile === undefined) r.failOption('profile', 'is required');
+  const profileObj = r.object('profile', obj.profile);
+  const profileName = r.string('name', profileObj.name, { required: true })!;
+  const profile = profileOf(r, { ...profileObj, name: profileName }, 'profile.');
+
+  if (obj.target === undefined) r.fail('target', 'is required');
+  const target = r.object('target', obj.target);
+  r.knownKeys(target, TARGET_KEYS, 'target.');
+  if (target.type === undefined) r.fail('targetType', "is required ('string', 'list' or 'hash')");
+  const fields: Partial<Record<TargetField, unknown>> = {};
+  for (const k of TARGET_KEYS)
+    if (k !== 'type' && target[k] !== undefined) fields[k as TargetField] = target[k];
+
+  return checkTable(r, {
+    name,
+    profile,
+    targetType: target.type,
+    target: fields,
+    format: obj.format,
+    onError: obj.onError,
+    deadLetterKey: obj.deadLetterKey,
+    batchSize: obj.batchSize,
+    flushIntervalMs: obj.flushIntervalMs,
+    valueColumn: obj.valueColumn,
+    schema: obj.schema === undefined ? undefined : schemaOf(r, obj.schema),
+  });
+}
+
+/** Re-validates a model (e.g. one built by hand or deserialized); an already valid model comes back equal. */
+export function validateTable(table: SinkTable): SinkTable {
+  return defineTable(table);
+}
+
+function profileOf(r: Reporter, obj: Record<string, unknown>, prefix: string): ConnectionProfile {
+  r.knownKeys(obj, PROFILE_KEYS, prefix);
+  if (obj.connection === undefined)
+    r.failOption(
+      `${prefix}connection`,
+      "is required ({ kind: 'standalone', address } or { kind: 'cluster', addresses })",
+    );
+  const connection = r.object(`${prefix}connection`, obj.connection);
+  r.knownKeys(connection, CONNECTION_KEYS, `${prefix}connection.`);
+  const kind = connection.kind;
+  if (kind !== undefined && kind !== 'standalone' && kind !== 'cluster') {
+    r.failOption(`${prefix}connection.kind`, `must be 'standalone' or 'cluster' (${r.got(undefined, kind)})`);
+  }
+  const wrong: Field | undefined =
+    kind === 'standalone' && connection.addresses !== undefined
+      ? 'addresses'
+      : kind === 'cluster' && connection.address !== undefined
+        ? 'address'
+        : undefined;
+  if (wrong !== undefined) r.fail(wrong, `does not apply to a '${kind}' connection`);
+  return checkProfile(r, {
+    name: obj.name as string,
+    address: connection.address,
+    addresses: connection.addresses,
+    username: obj.username,
+    password: obj.password,
+  });
+}
+
+function schemaOf(r: Reporter, value: unknown): Column[] {
+  if (!Array.isArray(value)) r.fail('schema', `must be a list of columns (${gotType(value)})`);
+  return value.map((c: unknown, i: number) => {
+    const path = `schema[${i}]`;
+    const col = r.object(path, c);
+    r.knownKeys(col, COLUMN_KEYS, `${path}.`);
+    if (typeof col.name !== 'string' || col.name === '') {
+      r.failOption(`${path}.name`, `must be a non-empty string (${r.got(undefined, col.name)})`);
+    }
+    const type = typeof col.type === 'string' ? lookupType(col.type) : undefined;
+    if (type === undefined) {
+      r.failOption(
+        `${path}.type`,
+        `must be a supported type for column '${col.name}' (${r.got(undefined, col.type)}; supported: ${SQL_TYPES.join(', ')})`,
+      );
+    }
+    if (col.nullable !== undefined && typeof col.nullable !== 'boolean') {
+      r.failOption(`${path}.nullable`, `must be true or false (${r.got(undefined, col.nullable)})`);
+    }
+    return { name: col.name, type, nullable: col.nullable ?? true };
+  });
+}

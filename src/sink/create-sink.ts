@@ -1,0 +1,42 @@
+import { defaultLogger, type Logger } from '../log.js';
+import { parseProfile, parseTable } from './config/json.js';
+import type { ConnectionProfile, SinkTable } from './model.js';
+import { connectProfile } from './redis-target.js';
+import { RedisSink, type SinkLimits } from './sink.js';
+
+/**
+ * What a sink is made from — any of the three front doors:
+ * - the seed's REST bodies: `{ profile, table }` (`POST /v1/connection_profiles` and
+ *   `POST /v1/connection_tables` bodies);
+ * - `{ sql }`: a `CREATE TABLE ... WITH (connector = 'redis', type = 'sink', ...)` statement;
+ * - `{ model }`: a typed {@link SinkTable}, validated like the others.
+ */
+export type SinkInput = { profile: unknown; table: unknown } | { sql: string } | { model: SinkTable };
+
+export interface CreateSinkOptions extends SinkLimits {
+  /** Where skipped rows and failures are logged. Default: the process logger (JSON on stderr). */
+  logger?: Logger;
+  /** Environment that `{{ VAR }}` secrets are resolved from. Default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Validates the table, connects (standalone or cluster) and returns a ready sink. */
+export async function createSink(input: SinkInput, options: CreateSinkOptions = {}): Promise<RedisSink> {
+  const table = await tableOf(input);
+  const target = await connectProfile(table.profile, options.env);
+  return new RedisSink(table, target, options.logger ?? defaultLogger(), options);
+}
+
+/** The validated table of any front door, without connecting. */
+export async function tableOf(input: SinkInput): Promise<SinkTable> {
+  if ('sql' in input) {
+    const { parseCreateTable } = await import('./config/sql-ddl.js');
+    return parseCreateTable(input.sql);
+  }
+  if ('model' in input) {
+    const { validateTable } = await import('./config/validate-model.js');
+    return validateTable(input.model);
+  }
+  const profile: ConnectionProfile = parseProfile(input.profile);
+  return parseTable(input.table, profile);
+}
