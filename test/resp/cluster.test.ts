@@ -98,7 +98,7 @@ describe('cluster client', () => {
     const before = cl.stats.moved;
     const { dst } = await moveSlot(slot);
     expect(await cl.send(['GET', key])).toBe('before');
-    expect(cl.stats.moved).toBeGreaterThan(before);
+    expect(cl.stats.moved - before).toBeGreaterThan(0);
     expect(await cl.send(['SET', key, 'after'])).toBe('OK');
     expect(await cli(dst, 'GET', key)).toBe('after');
   });
@@ -112,7 +112,7 @@ describe('cluster client', () => {
     const { moving, finish } = await moveSlot(slot, { stopAfterKeys: 3 });
     const replies = await cl.pipeline(keys.map((k) => ['GET', k]));
     expect(replies).toEqual(keys);
-    expect(cl.stats.ask).toBeGreaterThanOrEqual(moving.length);
+    expect(cl.stats.ask - before).toBeGreaterThanOrEqual(moving.length);
     await finish();
     expect(await cl.send(['GET', keys[5]])).toBe(keys[5]);
   });
