@@ -1,4 +1,5 @@
 import type { Arg, Command } from '../resp/reply.js';
+import { fencedCommands } from './fence/fenced-commands.js';
 import type { Target } from './model.js';
 import type { RowEncoder } from './row-encoder.js';
 
@@ -22,10 +23,23 @@ export class Batch {
   readonly values: (string | Buffer)[] = [];
   /** Dead-letter entries (JSON text) to push to the dead-letter list in the same flush. */
   readonly dead: string[] = [];
+  /** Source positions of the rows, for fenced (exactly-once) batches. */
+  readonly partitions: string[] = [];
+  readonly offsets: number[] = [];
 
-  constructor(private readonly target: Target) {}
+  /**
+   * @param fenced rows carry source positions and are applied through the fence script.
+   */
+  constructor(
+    private readonly target: Target,
+    readonly fenced = false,
+  ) {}
 
-  add(enc: RowEncoder): void {
+  add(enc: RowEncoder, partition?: string, offset?: number): void {
+    if (this.fenced) {
+      this.partitions.push(partition!);
+      this.offsets.push(offset!);
+    }
     this.keys.push(enc.key);
     if (this.target.type === 'hash') this.fields.push(enc.field);
     this.values.push(enc.value);
@@ -43,13 +57,21 @@ export class Batch {
     return this.rows === 0 && this.dead.length === 0;
   }
 
-  /** The pipeline for this batch; also returns, per command, how many rows it carries. */
-  commands(deadLetterKey: string | undefined): { commands: Command[]; rowsPerCommand: number[] } {
+  /**
+   * The pipeline for this batch; also returns, per command, how many rows it carries. Fenced
+   * batches need the table name and the writer's generation.
+   */
+  commands(
+    deadLetterKey: string | undefined,
+    fence?: { table: string; generation: number },
+  ): { commands: Command[]; rowsPerCommand: number[] } {
     const t = this.target;
-    const commands: Command[] = [];
-    const rowsPerCommand: number[] = [];
+    let commands: Command[] = [];
+    let rowsPerCommand: number[] = [];
     const n = this.keys.length;
-    if (t.type === 'string') {
+    if (this.fenced && n > 0) {
+      ({ commands, rowsPerCommand } = fencedCommands(this, t, fence!.table, fence!.generation));
+    } else if (t.type === 'string') {
       for (let i = 0; i < n; i++) {
         commands.push(
           t.ttlSecs === undefined

@@ -37,6 +37,24 @@ export class SinkWriteError extends LaminarError {
   }
 }
 
+/**
+ * The fence script refused this writer: a newer generation (a restored or reassigned owner) has
+ * written to the slot since. The writer is a zombie and must stop.
+ */
+export class FencedError extends LaminarError {
+  constructor(
+    readonly table: string,
+    readonly generation: number,
+    options: { cause: unknown },
+  ) {
+    super(
+      'ERR_FENCED',
+      `table '${table}': writer generation ${generation} was superseded by a newer owner`,
+      options,
+    );
+  }
+}
+
 /** The sink can no longer write (connection lost with outcome unknown, or closed). */
 export class SinkFailedError extends LaminarError {
   constructor(

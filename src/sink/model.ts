@@ -55,6 +55,12 @@ export interface HashTarget {
 
 export type Target = StringTarget | ListTarget | HashTarget;
 
+/**
+ * Delivery guarantee. `exactly_once` applies rows through per-slot fences (see fence/), so a
+ * replay after a crash never applies a row twice; it needs rows with source positions.
+ */
+export type Delivery = 'at_least_once' | 'exactly_once';
+
 /** What happens to a row that cannot be written (null key, unencodable value). */
 export type OnError = 'fail' | 'skip' | 'dead_letter';
 
@@ -81,4 +87,8 @@ export interface SinkTable {
   batchSize: number;
   /** Longest a row waits before a flush, ms. Default {@link DEFAULT_FLUSH_INTERVAL_MS}. */
   flushIntervalMs: number;
+  /** Default: `exactly_once` for lists, `at_least_once` for strings and hashes. */
+  delivery: Delivery;
+  /** At a checkpoint, `WAIT` for this many replicas to acknowledge the writes. Unset: no WAIT. */
+  waitReplicas?: number;
 }

@@ -4,7 +4,8 @@ import { ConnectionError, ReplyError } from '../resp/errors.js';
 import type { Command, Reply } from '../resp/reply.js';
 import { Batch } from './batch.js';
 import { deadLetterEntry } from './dead-letter.js';
-import { BadRowError, SinkFailedError, SinkWriteError } from './errors.js';
+import { BadRowError, FencedError, SinkFailedError, SinkWriteError } from './errors.js';
+import { asEval } from './fence/fenced-commands.js';
 import type { SinkTable } from './model.js';
 import type { RedisTarget } from './redis-target.js';
 import { type Row, RowEncoder } from './row-encoder.js';
@@ -15,6 +16,22 @@ export interface SinkLimits {
   maxInFlightRows?: number;
   /** Approximate bytes accepted but not yet acknowledged before `write()` waits. Default 64 MiB. */
   maxInFlightBytes?: number;
+  /**
+   * Generation of this writer, raised by the runtime on every restore or reassignment; the fence
+   * script refuses writes from older generations. Default 1.
+   */
+  generation?: number;
+}
+
+/**
+ * Where rows come from: their source partition(s) and monotonic offsets. With it, an
+ * `exactly_once` table applies each row at most once however often it is replayed.
+ */
+export interface RowPositions {
+  /** One partition for all rows, or one per row. */
+  partition: string | readonly string[];
+  /** One offset per row; offsets of a partition increase in input order. */
+  offsets: readonly number[];
 }
 
 export const DEFAULT_MAX_IN_FLIGHT_ROWS = 100_000;
@@ -26,6 +43,10 @@ export interface SinkStats {
   rowsWritten: number;
   rowsSkipped: number;
   rowsDeadLettered: number;
+  /** Fenced rows that were already applied (a replay) and skipped by the fence. */
+  rowsDuplicate: number;
+  /** NOSCRIPT replies answered by sending the script itself (after a restart or failover). */
+  scriptReloads: number;
   flushes: number;
   commands: number;
   /** Times `write()` had to wait for in-flight rows to be acknowledged. */
@@ -49,6 +70,8 @@ export class RedisSink extends EventEmitter {
     rowsWritten: 0,
     rowsSkipped: 0,
     rowsDeadLettered: 0,
+    rowsDuplicate: 0,
+    scriptReloads: 0,
     flushes: 0,
     commands: 0,
     backpressureWaits: 0,
@@ -59,6 +82,7 @@ export class RedisSink extends EventEmitter {
   readonly #maxRows: number;
   readonly #maxBytes: number;
   readonly #deadLetterKey: string | undefined;
+  readonly #generation: number;
   #batch: Batch;
   #timer: NodeJS.Timeout | null = null;
   readonly #inFlight = new Set<Promise<void>>();
@@ -79,6 +103,7 @@ export class RedisSink extends EventEmitter {
     this.#maxBytes = limits.maxInFlightBytes ?? DEFAULT_MAX_IN_FLIGHT_BYTES;
     this.#deadLetterKey =
       table.onError === 'dead_letter' ? (table.deadLetterKey ?? `${table.name}:dead_letter`) : undefined;
+    this.#generation = limits.generation ?? 1;
     this.#batch = new Batch(table.target);
   }
 
@@ -92,17 +117,34 @@ export class RedisSink extends EventEmitter {
    * that. Waits (backpressure) while more than the in-flight bound is unacknowledged. With
    * `onError: 'fail'` a bad row rejects with BadRowError; the rows before it are accepted and
    * still written, the rows after it are not, and the sink stays failed.
+   *
+   * With `positions` an `exactly_once` table applies rows through the fences; without them rows
+   * are written at least once.
    */
-  async write(rows: readonly Row[]): Promise<void> {
+  async write(rows: readonly Row[], positions?: RowPositions): Promise<void> {
     this.#check();
     const enc = this.#encoder;
     const policy = this.table.onError;
+    const fenced = positions !== undefined && this.table.delivery === 'exactly_once';
+    if (fenced !== this.#batch.fenced) {
+      this.#flushBatch();
+      this.#batch = new Batch(this.table.target, fenced);
+    }
+    const partitions = positions?.partition;
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i];
       this.stats.rowsIn++;
       const reason = enc.encode(row);
       if (reason === null) {
-        this.#batch.add(enc);
+        if (fenced) {
+          this.#batch.add(
+            enc,
+            typeof partitions === 'string' ? partitions : partitions![i],
+            positions!.offsets[i],
+          );
+        } else {
+          this.#batch.add(enc);
+        }
       } else if (policy === 'skip') {
         this.stats.rowsSkipped++;
         this.#log.warn({ table: this.table.name, index: i, reason }, 'bad row skipped');
@@ -170,8 +212,11 @@ export class RedisSink extends EventEmitter {
     }
     const batch = this.#batch;
     if (batch.isEmpty) return;
-    this.#batch = new Batch(this.table.target);
-    const { commands, rowsPerCommand } = batch.commands(this.#deadLetterKey);
+    this.#batch = new Batch(this.table.target, batch.fenced);
+    const { commands, rowsPerCommand } = batch.commands(this.#deadLetterKey, {
+      table: this.table.name,
+      generation: this.#generation,
+    });
     const rows = batch.rows;
     const bytes = batch.bytes;
     this.#inFlightRows += rows;
@@ -179,7 +224,7 @@ export class RedisSink extends EventEmitter {
     this.stats.flushes++;
     this.stats.commands += commands.length;
     const p: Promise<void> = this.#target.pipeline(commands).then(
-      (replies) => this.#checkReplies(commands, replies, rowsPerCommand),
+      (replies) => this.#settle(commands, replies, rowsPerCommand),
       (err: unknown) => {
         this.#fail(
           err instanceof ConnectionError
@@ -203,6 +248,29 @@ export class RedisSink extends EventEmitter {
     this.#inFlight.add(done);
   }
 
+  /**
+   * Checks a flush's replies. Script calls that met a node without the script (NOSCRIPT, after a
+   * restart or failover) are sent again with the script's source, in order, before the flush
+   * counts as done.
+   */
+  async #settle(commands: readonly Command[], replies: readonly Reply[], rowsPerCommand: readonly number[]) {
+    let retry: number[] | null = null;
+    for (let i = 0; i < replies.length; i++) {
+      const r = replies[i];
+      if (r instanceof ReplyError && r.prefix === 'NOSCRIPT') (retry ??= []).push(i);
+    }
+    if (retry !== null) {
+      this.stats.scriptReloads++;
+      const again = await this.#target.pipeline(retry.map((i) => asEval(commands[i])));
+      const merged = replies.slice();
+      retry.forEach((i, j) => {
+        merged[i] = again[j];
+      });
+      replies = merged;
+    }
+    this.#checkReplies(commands, replies, rowsPerCommand);
+  }
+
   #checkReplies(
     commands: readonly Command[],
     replies: readonly Reply[],
@@ -210,15 +278,22 @@ export class RedisSink extends EventEmitter {
   ): void {
     for (let i = 0; i < replies.length; i++) {
       const r = replies[i];
+      if (r instanceof ReplyError && r.prefix === 'FENCED') {
+        this.#fail(new FencedError(this.table.name, this.#generation, { cause: r }));
+        return;
+      }
       if (r instanceof Error) {
         const cmd = commands[i];
         const prefix = r instanceof ReplyError ? r.prefix : ((r as { code?: string }).code ?? 'ERR');
         this.#fail(
-          new SinkWriteError(this.table.name, String(cmd[0]), keyText(cmd[1]), prefix, { cause: r }),
+          isScript(cmd)
+            ? new SinkWriteError(this.table.name, 'fence script', keyText(cmd[4]), prefix, { cause: r })
+            : new SinkWriteError(this.table.name, String(cmd[0]), keyText(cmd[1]), prefix, { cause: r }),
         );
         return;
       }
       this.stats.rowsWritten += rowsPerCommand[i];
+      if (typeof r === 'number' && isScript(commands[i])) this.stats.rowsDuplicate += rowsPerCommand[i] - r;
     }
   }
 
@@ -237,6 +312,10 @@ export class RedisSink extends EventEmitter {
     this.#waiters = [];
     for (const w of waiters) w();
   }
+}
+
+function isScript(cmd: Command): boolean {
+  return cmd[0] === 'EVALSHA' || cmd[0] === 'EVAL';
 }
 
 /** A key as shown in an error: text, or hex for binary keys; long keys cut. */

@@ -26,6 +26,7 @@ export function table(target: Target, extra: Partial<SinkTable> = {}): SinkTable
     onError: 'fail',
     batchSize: DEFAULT_BATCH_SIZE,
     flushIntervalMs: DEFAULT_FLUSH_INTERVAL_MS,
+    delivery: target.type === 'list' ? 'exactly_once' : 'at_least_once',
     ...extra,
   };
 }

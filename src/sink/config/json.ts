@@ -40,7 +40,7 @@ const TARGET_KEYS: readonly string[] = [
   ...TARGET_FIELDS.list,
   ...TARGET_FIELDS.hash,
 ];
-const SINK_KEYS = ['onError', 'deadLetterKey', 'batchSize', 'flushIntervalMs'];
+const SINK_KEYS = ['onError', 'deadLetterKey', 'batchSize', 'flushIntervalMs', 'delivery', 'waitReplicas'];
 const SCHEMA_KEYS = ['fields'];
 const FIELD_KEYS = ['name', 'data_type', 'nullable'];
 
@@ -71,6 +71,8 @@ const JSON_OPTIONS: Readonly<Record<Field, string>> = {
   deadLetterKey: 'config.sink.deadLetterKey',
   batchSize: 'config.sink.batchSize',
   flushIntervalMs: 'config.sink.flushIntervalMs',
+  delivery: 'config.sink.delivery',
+  waitReplicas: 'config.sink.waitReplicas',
   schema: 'schema.fields',
   valueColumn: 'config.valueColumn',
 };
@@ -103,6 +105,8 @@ export interface TableBody {
       deadLetterKey?: string;
       batchSize?: number;
       flushIntervalMs?: number;
+      delivery?: 'at_least_once' | 'exactly_once';
+      waitReplicas?: number;
     };
   };
   schema?: { fields: Array<{ name: string; data_type: string; nullable?: boolean }> };
@@ -181,6 +185,8 @@ export function parseTable(body: unknown, profile: ConnectionProfile): SinkTable
     deadLetterKey: sink.deadLetterKey,
     batchSize: sink.batchSize,
     flushIntervalMs: sink.flushIntervalMs,
+    delivery: sink.delivery,
+    waitReplicas: sink.waitReplicas,
     schema: top.schema === undefined ? undefined : parseSchema(r, top.schema),
   });
 }

@@ -60,6 +60,8 @@ const FIELD_OPTIONS: Readonly<Record<Field, string>> = {
   deadLetterKey: 'sink.dead_letter_key',
   batchSize: 'sink.batch_size',
   flushIntervalMs: 'sink.flush_interval_ms',
+  delivery: 'sink.delivery',
+  waitReplicas: 'sink.wait_replicas',
   schema: 'columns',
   valueColumn: 'format',
 };
@@ -249,6 +251,8 @@ function createTable(node: Node, options: ParseCreateTableOptions): SinkTable {
     deadLetterKey: value('deadLetterKey'),
     batchSize: value('batchSize'),
     flushIntervalMs: value('flushIntervalMs'),
+    delivery: value('delivery'),
+    waitReplicas: value('waitReplicas'),
     schema: columns(r, node.columns),
   });
 }

@@ -40,6 +40,8 @@ export interface TableDefinition {
   batchSize?: number;
   /** Default {@link DEFAULT_FLUSH_INTERVAL_MS}. */
   flushIntervalMs?: number;
+  delivery?: 'at_least_once' | 'exactly_once';
+  waitReplicas?: number;
 }
 
 const TABLE_KEYS = [
@@ -53,6 +55,8 @@ const TABLE_KEYS = [
   'deadLetterKey',
   'batchSize',
   'flushIntervalMs',
+  'delivery',
+  'waitReplicas',
 ];
 const PROFILE_KEYS = ['name', 'connection', 'username', 'password'];
 const CONNECTION_KEYS = ['kind', 'address', 'addresses'];
@@ -127,6 +131,8 @@ export function defineTable(table: TableDefinition): SinkTable {
     deadLetterKey: obj.deadLetterKey,
     batchSize: obj.batchSize,
     flushIntervalMs: obj.flushIntervalMs,
+    delivery: obj.delivery,
+    waitReplicas: obj.waitReplicas,
     valueColumn: obj.valueColumn,
     schema: obj.schema === undefined ? undefined : schemaOf(r, obj.schema),
   });

@@ -57,6 +57,8 @@ export type Field =
   | 'deadLetterKey'
   | 'batchSize'
   | 'flushIntervalMs'
+  | 'delivery'
+  | 'waitReplicas'
   | 'schema'
   | 'valueColumn'
   | 'address'
@@ -290,6 +292,8 @@ export interface TableDraft {
   deadLetterKey?: unknown;
   batchSize?: unknown;
   flushIntervalMs?: unknown;
+  delivery?: unknown;
+  waitReplicas?: unknown;
   /** Only the TypeScript door may state it (re-validating a model); it must match the rule. */
   valueColumn?: unknown;
   /** Already parsed by the door (types looked up); checked here for duplicates. */
@@ -313,7 +317,12 @@ export function checkTable(r: Reporter, draft: TableDraft): SinkTable {
     onError,
     batchSize: r.positiveInteger('batchSize', draft.batchSize) ?? DEFAULT_BATCH_SIZE,
     flushIntervalMs: r.positiveInteger('flushIntervalMs', draft.flushIntervalMs) ?? DEFAULT_FLUSH_INTERVAL_MS,
+    delivery:
+      r.oneOf('delivery', draft.delivery, ['at_least_once', 'exactly_once'] as const) ??
+      (target.type === 'list' ? 'exactly_once' : 'at_least_once'),
   };
+  const waitReplicas = r.positiveInteger('waitReplicas', draft.waitReplicas);
+  if (waitReplicas !== undefined) table.waitReplicas = waitReplicas;
   if (schema !== undefined) table.schema = schema;
 
   const deadLetterKey = r.string('deadLetterKey', draft.deadLetterKey);

@@ -146,6 +146,7 @@ describe('seed examples', () => {
       onError: 'fail',
       batchSize: 1000,
       flushIntervalMs: 100,
+      delivery: 'at_least_once',
     });
   });
 

@@ -73,7 +73,7 @@ describe('SQL DDL', () => {
       connector = 'redis', 'cluster.addresses' = 'redis://a:7000, redis://b:7001', username = 'u', password = '{{ PW }}',
       type = 'sink', 'sink.type' = 'string', 'sink.key_prefix' = 'o:', 'sink.key_column' = 'id', 'sink.ttl_secs' = '9',
       format = 'raw', 'sink.on_error' = 'dead_letter', 'sink.dead_letter_key' = 'bad', 'sink.flush_interval_ms' = '25',
-      'sink.batch_size' = '250')`);
+      'sink.batch_size' = '250', 'sink.delivery' = 'exactly_once', 'sink.wait_replicas' = '1')`);
     expect(t).toStrictEqual({
       name: 'orders',
       profile: {
@@ -93,6 +93,8 @@ describe('SQL DDL', () => {
       deadLetterKey: 'bad',
       batchSize: 250,
       flushIntervalMs: 25,
+      delivery: 'exactly_once',
+      waitReplicas: 1,
     });
   });
 

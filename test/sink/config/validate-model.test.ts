@@ -33,6 +33,7 @@ describe('TypeScript door', () => {
       deadLetterKey: 'events:dead_letter',
       batchSize: 1000,
       flushIntervalMs: 100,
+      delivery: 'exactly_once',
     });
   });
 

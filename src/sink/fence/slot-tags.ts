@@ -1,0 +1,32 @@
+import { keySlot, SLOT_COUNT } from '../../resp/cluster/key-slot.js';
+
+let tags: string[] | null = null;
+
+/**
+ * A short hash tag for each of the 16384 slots: `tagForSlot(s)` hashes to slot `s`. Built once
+ * (base-36 counters, about 150k CRC16s, a few ms) and then a table lookup.
+ *
+ * The fence hash of a key is named with the tag of the key's slot, never with the key itself in
+ * braces: a key containing `{`/`}` would change which part Redis hashes.
+ */
+export function tagForSlot(slot: number): string {
+  if (tags === null) {
+    const table: string[] = new Array(SLOT_COUNT);
+    let missing = SLOT_COUNT;
+    for (let n = 0; missing > 0; n++) {
+      const t = n.toString(36);
+      const s = keySlot(t);
+      if (table[s] === undefined) {
+        table[s] = t;
+        missing--;
+      }
+    }
+    tags = table;
+  }
+  return tags[slot];
+}
+
+/** Name of the fence hash that serves `slot`: `laminar:fence:{<tag>}`, in that same slot. */
+export function fenceKey(slot: number): string {
+  return `laminar:fence:{${tagForSlot(slot)}}`;
+}

@@ -1,0 +1,212 @@
+import fc from 'fast-check';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createClient,
+  createCluster,
+  keySlot,
+  type RedisClient,
+  type RedisCluster,
+} from '../../src/index.js';
+import { FencedError } from '../../src/sink/errors.js';
+import { fenceKey, tagForSlot } from '../../src/sink/fence/slot-tags.js';
+import type { Target } from '../../src/sink/model.js';
+import { RedisSink } from '../../src/sink/sink.js';
+import {
+  type RedisServer,
+  startCluster,
+  startRedis,
+  type RedisCluster as TestCluster,
+} from '../support/redis.js';
+import { sinkOn, table } from '../support/sink.js';
+
+let server: RedisServer;
+let c: RedisClient;
+beforeAll(async () => {
+  server = await startRedis();
+  c = await createClient(server.url);
+});
+afterAll(async () => {
+  await c?.close();
+  await server?.stop();
+});
+
+interface Ev {
+  p: string;
+  off: number;
+  k: string;
+  v: string;
+}
+
+/** Events of two partitions, offsets increasing per partition, interleaved arbitrarily. */
+const events = fc
+  .array(fc.tuple(fc.constantFrom('p0', 'p1'), fc.constantFrom('a', 'b', '{c}', 'd}{', '{}e')), {
+    maxLength: 40,
+  })
+  .map((pairs) => {
+    const next: Record<string, number> = { p0: 0, p1: 0 };
+    return pairs.map(([p, k], i): Ev => ({ p, off: next[p]++, k, v: `${p}:${i}` }));
+  });
+
+let run = 0;
+describe('fences', () => {
+  it('fence — property: for any applied prefix and any replay point, each row is applied exactly once', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        events,
+        fc.nat(),
+        fc.nat(),
+        fc.nat(),
+        fc.constantFrom('Append', 'Prepend'),
+        async (evs, appliedRaw, replay0, replay1, operation) => {
+          const prefix = `f${++run}:`;
+          const target: Target = {
+            type: 'list',
+            listPrefix: prefix,
+            listKeyColumn: 'k',
+            operation: operation as 'Append',
+          };
+          const t = table(target, { name: `t${run}`, format: 'raw', valueColumn: 'v', batchSize: 7 });
+          const write = async (sink: RedisSink, rows: Ev[]) => {
+            await sink.write(rows, { partition: rows.map((r) => r.p), offsets: rows.map((r) => r.off) });
+          };
+          // First attempt: a prefix of the stream is applied, then the writer "crashes".
+          const applied = evs.length === 0 ? 0 : appliedRaw % (evs.length + 1);
+          const first = await sinkOn(server.url, t);
+          await write(first, evs.slice(0, applied));
+          await first.flush();
+          await first.close();
+          // Recovery replays each partition from a point at or before what was applied.
+          const appliedPer = (p: string) => evs.slice(0, applied).filter((e) => e.p === p).length;
+          const from = { p0: replay0 % (appliedPer('p0') + 1), p1: replay1 % (appliedPer('p1') + 1) };
+          const replay = evs.filter((e) => e.off >= from[e.p as 'p0' | 'p1']);
+          const second = await sinkOn(server.url, t, { generation: 2 });
+          await write(second, replay);
+          await second.flush();
+          await second.close();
+          // Reference: every row once, in order.
+          const expected = new Map<string, string[]>();
+          for (const e of evs) {
+            const l = expected.get(prefix + e.k) ?? [];
+            if (operation === 'Append') l.push(e.v);
+            else l.unshift(e.v);
+            expected.set(prefix + e.k, l);
+          }
+          for (const [k, l] of expected) expect(await c.send(['LRANGE', k, 0, -1])).toEqual(l);
+          const keys = (await c.send(['KEYS', `${prefix}*`])) as string[];
+          expect(keys.length).toBe(expected.size);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('fence — a superseded generation (zombie) is refused once its successor wrote the slot', async () => {
+    const t = table(
+      { type: 'list', listPrefix: 'z:', operation: 'Append' },
+      { name: 'zombie', format: 'raw', valueColumn: 'v' },
+    );
+    const next = await sinkOn(server.url, t, { generation: 5 });
+    await next.write([{ v: 'new' }], { partition: 'p', offsets: [10] });
+    await next.flush();
+    const zombie = await sinkOn(server.url, t, { generation: 4 });
+    await zombie.write([{ v: 'stale' }], { partition: 'p', offsets: [11] });
+    const err = await zombie.flush().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FencedError);
+    expect((err as FencedError).code).toBe('ERR_FENCED');
+    expect(await c.send(['LRANGE', 'z:', 0, -1])).toEqual(['new']);
+    await zombie.close().catch(() => {});
+    await next.close();
+  });
+
+  it('fence — NOSCRIPT after a script flush is answered by sending the script again', async () => {
+    const t = table(
+      { type: 'list', listPrefix: 'ns:', operation: 'Append' },
+      { name: 'ns', format: 'raw', valueColumn: 'v' },
+    );
+    const s = await sinkOn(server.url, t);
+    await s.write([{ v: 'a' }], { partition: 'p', offsets: [0] });
+    await s.flush();
+    await c.send(['SCRIPT', 'FLUSH']);
+    await s.write([{ v: 'b' }, { v: 'a-again' }], { partition: 'p', offsets: [1, 0] });
+    await s.flush();
+    expect(s.stats.scriptReloads).toBe(1);
+    expect(s.stats.rowsDuplicate).toBe(1);
+    expect(await c.send(['LRANGE', 'ns:', 0, -1])).toEqual(['a', 'b']);
+    await s.close();
+  });
+
+  it('fence — strings and hashes are exactly-once on request', async () => {
+    const t = table(
+      { type: 'hash', hashKeyPrefix: 'eh:', hashFieldColumn: 'f' },
+      { name: 'eh', format: 'raw', valueColumn: 'v', delivery: 'exactly_once' },
+    );
+    const s = await sinkOn(server.url, t);
+    await s.write(
+      [
+        { f: 'x', v: '1' },
+        { f: 'x', v: '2' },
+      ],
+      { partition: 'p', offsets: [0, 1] },
+    );
+    await s.write([{ f: 'x', v: '1' }], { partition: 'p', offsets: [0] });
+    await s.flush();
+    expect(await c.send(['HGET', 'eh:', 'x'])).toBe('2');
+    await s.close();
+  });
+
+  it('fence — slot tags hash to their slot and never wrap the raw key', () => {
+    for (const slot of [0, 1, 5000, 16383]) expect(keySlot(tagForSlot(slot))).toBe(slot);
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.uint8Array({ maxLength: 12 }).map((u) => Buffer.from(u)),
+        ),
+        (key) => {
+          const slot = keySlot(key);
+          expect(keySlot(fenceKey(slot))).toBe(slot);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe('fences on cluster', () => {
+  let cluster: TestCluster;
+  let cl: RedisCluster;
+  beforeAll(async () => {
+    cluster = await startCluster({ masters: 3, replicasPerMaster: 0 });
+    cl = await createCluster({ addresses: [`redis://${cluster.addresses[0]}`] });
+  }, 120_000);
+  afterAll(async () => {
+    await cl?.close();
+    await cluster?.stop();
+  });
+
+  it('fence — fence hash and data keys share a slot on a real cluster, for keys with braces and binary bytes', async () => {
+    const keys: (string | Buffer)[] = [
+      '{',
+      '}',
+      '{}',
+      '{}x{y}',
+      'a{b}c',
+      '{{}}',
+      Buffer.from([0x7b, 0xff, 0x7d, 0x00]),
+    ];
+    const t = table(
+      { type: 'list', listPrefix: '', listKeyColumn: 'k', operation: 'Append' },
+      { name: 'slots', format: 'raw', valueColumn: 'v' },
+    );
+    const s = new RedisSink(t, cl, pino({ level: 'silent' }));
+    const rows = keys.map((k, i) => ({ k, v: `v${i}` }));
+    await s.write(rows, { partition: 'p', offsets: rows.map((_, i) => i) });
+    await s.write(rows, { partition: 'p', offsets: rows.map((_, i) => i) });
+    await s.flush();
+    expect(s.stats.rowsDuplicate).toBe(keys.length);
+    for (let i = 0; i < keys.length; i++)
+      expect(await cl.send(['LRANGE', keys[i], 0, -1])).toEqual([`v${i}`]);
+    await s.flush();
+  });
+});
