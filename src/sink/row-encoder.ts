@@ -2,8 +2,11 @@ import { jsonRow } from './json-row.js';
 import type { Column, SinkTable } from './model.js';
 import { text } from './text.js';
 
-/** A row as the sink receives it. */
-export type Row = Record<string, unknown>;
+/**
+ * A row as the sink receives it: a plain object `{ [column]: value }`. Typed as `object` so rows
+ * declared with interfaces (which have no index signature) are accepted too.
+ */
+export type Row = object;
 
 /**
  * Turns rows into key, field and value for one table, following DESIGN.md's Keys and Values
@@ -35,8 +38,9 @@ export class RowEncoder {
   }
 
   /** Encodes one row; returns null when it can be written, else why not. */
-  encode(row: Row): string | null {
-    if (row === null || typeof row !== 'object') return 'the row is not an object';
+  encode(input: Row): string | null {
+    if (input === null || typeof input !== 'object') return 'the row is not an object';
+    const row = input as Record<string, unknown>;
     const kc = this.#keyColumn;
     if (kc === undefined) {
       this.key = this.#prefix;
