@@ -176,6 +176,18 @@ describe('client', () => {
     await c.close();
   });
 
+  it('client — IPv6 loopback by URL', async () => {
+    const v6 = await startRedis({ host: '::1' });
+    try {
+      const c = await createClient(`redis://[::1]:${v6.port}`);
+      expect(c.address).toBe(`[::1]:${v6.port}`);
+      expect(await c.send(['PING'])).toBe('PONG');
+      await c.close();
+    } finally {
+      await v6.stop();
+    }
+  });
+
   it('client — connection refused is a ConnectionError that was never sent', async () => {
     const dead = await startRedis();
     const url = dead.url;

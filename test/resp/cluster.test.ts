@@ -117,6 +117,20 @@ describe('cluster client', () => {
     expect(await cl.send(['GET', keys[5]])).toBe(keys[5]);
   });
 
+  it('cluster — TRYAGAIN during a migration is retried with backoff until the slot settles', async () => {
+    const tag = '{tryagain}';
+    const keys = Array.from({ length: 4 }, (_, i) => `${tag}:${i}`);
+    for (const k of keys) await cl.send(['SET', k, k]);
+    const before = cl.stats.transient;
+    // Half the keys moved: a multi-key command over both halves gets TRYAGAIN until the move ends.
+    const { finish } = await moveSlot(keySlot(tag), { stopAfterKeys: 2 });
+    const mget = cl.send(['MGET', ...keys]);
+    await new Promise((r) => setTimeout(r, 200));
+    await finish();
+    expect(await mget).toEqual(keys);
+    expect(cl.stats.transient - before).toBeGreaterThan(0);
+  });
+
   it('cluster — property: keySlot agrees with CLUSTER KEYSLOT for arbitrary keys', async () => {
     const key = fc.oneof(
       fc.string({ maxLength: 20 }),
