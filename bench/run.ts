@@ -39,6 +39,7 @@ const SUITES: SuiteEntry[] = [
   { name: 'decoder', module: './micro/decoder.js', run: 'runDecoderBench' },
   { name: 'pipelined-set', module: './e2e/pipelined-set.js', run: 'runPipelinedSetBench' },
   { name: 'cluster-set', module: './e2e/cluster-set.js', run: 'runClusterSetBench' },
+  { name: 'sink', module: './e2e/sink-bench.js', run: 'runSinkBench' },
 ];
 
 const ROOT = new URL('../../', import.meta.url); // dist/bench/run.js → project root

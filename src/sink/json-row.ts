@@ -16,25 +16,41 @@ import { dateText, jsonText, numberText } from './text.js';
  * exception on the hot path).
  */
 export function jsonRow(row: Record<string, unknown>, columns: readonly Column[] | undefined): string {
-  let out = '{';
   if (columns !== undefined) {
+    // `{"a":`, `,"b":`, … computed once per schema: quoting the names per row was a third of the
+    // encoding time in the sink benchmark.
+    const heads = columnHeads(columns);
+    let out = '';
     for (let i = 0; i < columns.length; i++) {
       const name = columns[i].name;
       const v = jsonValue(row[name]);
       if (v === undefined) return `!column '${name}' cannot be encoded as JSON`;
-      out += (i === 0 ? '' : ',') + JSON.stringify(name) + ':' + v;
+      out += heads[i] + v;
     }
-  } else {
-    let first = true;
-    for (const name in row) {
-      if (!Object.hasOwn(row, name)) continue;
-      const v = jsonValue(row[name]);
-      if (v === undefined) return `!column '${name}' cannot be encoded as JSON`;
-      out += (first ? '' : ',') + JSON.stringify(name) + ':' + v;
-      first = false;
-    }
+    return columns.length === 0 ? '{}' : out + '}';
+  }
+  let out = '{';
+  let first = true;
+  for (const name in row) {
+    if (!Object.hasOwn(row, name)) continue;
+    const v = jsonValue(row[name]);
+    if (v === undefined) return `!column '${name}' cannot be encoded as JSON`;
+    out += (first ? '' : ',') + JSON.stringify(name) + ':' + v;
+    first = false;
   }
   return out + '}';
+}
+
+/** Per schema (tables keep theirs for life): the JSON text before each column's value. */
+const headsOf = new WeakMap<readonly Column[], string[]>();
+
+function columnHeads(columns: readonly Column[]): string[] {
+  let heads = headsOf.get(columns);
+  if (heads === undefined || heads.length !== columns.length) {
+    heads = columns.map((c, i) => (i === 0 ? '{' : ',') + JSON.stringify(c.name) + ':');
+    headsOf.set(columns, heads);
+  }
+  return heads;
 }
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);

@@ -53,6 +53,8 @@ export function jsonText(v: unknown): string | undefined {
 
 /** Shortest round-trip decimal without exponent; undefined for NaN and infinities. */
 export function numberText(n: number): string | undefined {
+  // Number#toString writes no exponent for 1e-6 ≤ |n| < 1e21: the common case needs no scan.
+  if ((n >= 1e-6 && n < 1e21) || (n <= -1e-6 && n > -1e21)) return String(n);
   if (!Number.isFinite(n)) return undefined;
   const s = String(n);
   const e = s.indexOf('e');

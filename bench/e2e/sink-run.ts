@@ -1,0 +1,88 @@
+/**
+ * One client run of the sink suite: FLUSHALL, fork sink-worker.ts for the client and table type,
+ * take its report over IPC, then verify the Redis state (sink-verify.ts). A worker that outlives its
+ * deadline plus a grace period is killed.
+ */
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { BenchRedisServer } from './redis-server.js';
+import { CHILD_GRACE_MS } from './set-run.js';
+import { verifySinkState } from './sink-verify.js';
+import { type WorkerArgs, type WorkerMessage, workerArgv } from './sink-workload.js';
+
+const WORKER_PATH = fileURLToPath(new URL('./sink-worker.js', import.meta.url));
+
+export interface SinkRunRecord {
+  rowsPerSec: number;
+  /** Client process CPU over the load loop. */
+  cpuSeconds: number;
+  peakRssMb: number;
+  /** redis-server CPU over the whole client run. */
+  serverCpuSeconds: number;
+  /** Redis commands the client sent for the rows. */
+  commands: number;
+  /** Undefined when every reply was fine and Redis holds what it should. */
+  failure?: string;
+}
+
+export async function runSinkClient(server: BenchRedisServer, args: WorkerArgs): Promise<SinkRunRecord> {
+  await server.cli('FLUSHALL');
+  const serverCpu0 = await server.cpuSeconds();
+  const message = await forkWorker(args);
+  const serverCpuSeconds = (await server.cpuSeconds()) - serverCpu0;
+  if (message.kind === 'error') {
+    return {
+      rowsPerSec: 0,
+      cpuSeconds: 0,
+      peakRssMb: 0,
+      serverCpuSeconds,
+      commands: 0,
+      failure: `client error: ${message.message}`,
+    };
+  }
+  const problems: string[] = [];
+  if (message.deadlineHit) problems.push(`deadline of ${args.deadlineMs} ms hit after ${message.rows} rows`);
+  if (message.failedReplies > 0 || message.rowsAcked !== args.count) {
+    problems.push(
+      `${message.rowsAcked} of ${args.count} rows acknowledged, ${message.failedReplies} failed replies` +
+        (message.firstFailure ? ` (first: ${message.firstFailure})` : ''),
+    );
+  }
+  const stateProblem = await verifySinkState(server, args.type, args.count);
+  if (stateProblem !== undefined) problems.push(stateProblem);
+  return {
+    rowsPerSec: message.rows / message.seconds,
+    cpuSeconds: message.cpuSeconds,
+    peakRssMb: message.peakRssMb,
+    serverCpuSeconds,
+    commands: message.commands,
+    ...(problems.length > 0 ? { failure: problems.join('; ') } : {}),
+  };
+}
+
+function forkWorker(args: WorkerArgs): Promise<WorkerMessage> {
+  return new Promise((resolve) => {
+    const child = fork(WORKER_PATH, workerArgv(args), {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      execArgv: [], // every client runs with Node's defaults, whatever flags the harness got
+      serialization: 'json',
+    });
+    let message: WorkerMessage | undefined;
+    const timer = setTimeout(() => child.kill('SIGKILL'), args.deadlineMs + CHILD_GRACE_MS);
+    child.on('message', (m) => {
+      message ??= m as WorkerMessage;
+    });
+    child.on('error', (err) => {
+      message ??= { kind: 'error', message: `cannot run worker: ${err.message}` };
+    });
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve(
+        message ?? {
+          kind: 'error',
+          message: `worker exited (code ${code}, signal ${signal}) without a result`,
+        },
+      );
+    });
+  });
+}
