@@ -33,7 +33,7 @@ export interface ConnectionListener {
 export class Connection implements ReplyHandler {
   readonly address: string;
   private readonly queue = new Denque<Pending>();
-  private readonly encoder = new CommandEncoder();
+  private readonly encoder: CommandEncoder;
   private readonly decoder: Decoder;
   private flushScheduled = false;
   /** The socket asked us to wait for 'drain'; bytes stay in the arena meanwhile. */
@@ -51,6 +51,7 @@ export class Connection implements ReplyHandler {
     private readonly listener: ConnectionListener,
   ) {
     this.address = formatAddress(options.host, options.port);
+    this.encoder = new CommandEncoder(options.zeroCopyBytes);
     this.decoder = new Decoder(this, {
       returnBuffers: options.returnBuffers,
       maxBulkLength: options.maxBulkLength,

@@ -15,8 +15,8 @@ export class InvalidArgumentError extends LaminarError {
   }
 }
 
-/** Buffers at least this large are handed to the socket as they are instead of being copied. */
-export const DEFAULT_ZERO_COPY_BYTES = 16 * 1024;
+import { DEFAULT_ZERO_COPY_BYTES } from './options.js';
+
 /** Size of each arena block that small commands are encoded into. */
 const BLOCK_BYTES = 256 * 1024;
 

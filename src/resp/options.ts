@@ -46,6 +46,12 @@ export interface ClientOptions {
   returnBuffers?: boolean;
   /** Encoded bytes that trigger a flush before the end of the tick. Default {@link DEFAULT_FLUSH_BYTES}. */
   flushBytes?: number;
+  /**
+   * Buffer arguments of at least this many bytes are handed to the socket by reference, never
+   * copied; smaller ones are copied into the write arena (cheaper than an extra writev entry).
+   * 0 passes every Buffer by reference. Default {@link DEFAULT_ZERO_COPY_BYTES}.
+   */
+  zeroCopyBytes?: number;
   /** Largest bulk string accepted from the server, bytes. Default 512 MiB. */
   maxBulkLength?: number;
   /** Deepest reply nesting accepted from the server. Default 64. */
@@ -62,6 +68,7 @@ export const DEFAULT_MAX_OFFLINE_COMMANDS = 100_000;
 export const DEFAULT_FLUSH_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_BULK_LENGTH = 512 * 1024 * 1024;
 export const DEFAULT_MAX_DEPTH = 64;
+export const DEFAULT_ZERO_COPY_BYTES = 16 * 1024;
 
 /** Options after validation, with every default applied. */
 export interface NormalizedClientOptions {
@@ -81,6 +88,7 @@ export interface NormalizedClientOptions {
   maxOfflineCommands: number;
   returnBuffers: boolean;
   flushBytes: number;
+  zeroCopyBytes: number;
   maxBulkLength: number;
   maxDepth: number;
 }
@@ -102,6 +110,7 @@ const KNOWN = new Set<string>([
   'maxOfflineCommands',
   'returnBuffers',
   'flushBytes',
+  'zeroCopyBytes',
   'maxBulkLength',
   'maxDepth',
 ]);
@@ -164,6 +173,7 @@ export function parseClientOptions(
     maxOfflineCommands: nonNegative(o.maxOfflineCommands, 'maxOfflineCommands', DEFAULT_MAX_OFFLINE_COMMANDS),
     returnBuffers: o.returnBuffers ?? false,
     flushBytes: nonNegative(o.flushBytes, 'flushBytes', DEFAULT_FLUSH_BYTES),
+    zeroCopyBytes: nonNegative(o.zeroCopyBytes, 'zeroCopyBytes', DEFAULT_ZERO_COPY_BYTES),
     maxBulkLength: nonNegative(o.maxBulkLength, 'maxBulkLength', DEFAULT_MAX_BULK_LENGTH),
     maxDepth: nonNegative(o.maxDepth, 'maxDepth', DEFAULT_MAX_DEPTH),
   };

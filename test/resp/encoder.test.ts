@@ -66,6 +66,13 @@ describe('encoder', () => {
     expect(Buffer.concat(chunks)).toEqual(reference([['SET', 'k', big]]));
   });
 
+  it('encoder — with a zero-copy threshold of 0 every Buffer is passed by reference', () => {
+    const small = Buffer.from('tiny');
+    const chunks = encodeAll([['SET', 'k', small]], 0);
+    expect(chunks.some((c) => c === small)).toBe(true);
+    expect(Buffer.concat(chunks)).toEqual(reference([['SET', 'k', small]]));
+  });
+
   it('encoder — a bad argument throws and leaves earlier commands intact', () => {
     const enc = new CommandEncoder(8);
     enc.encode(['SET', 'a', Buffer.alloc(32, 1)]);
