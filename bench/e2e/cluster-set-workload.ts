@@ -1,7 +1,9 @@
 /**
  * What travels between the cluster-SET suite (cluster-set.ts) and its child processes
- * (cluster-set-worker.ts). Keys and value are the pipelined-SET workload's (set-workload.ts).
+ * (cluster-set-worker.ts). Keys, value and the worker's message are the pipelined-SET workload's
+ * (set-workload.ts).
  */
+import { type LoadArgs, loadArgv } from './worker-args.js';
 
 /** The clients measured; ioredis in its two idiomatic ways to batch against a cluster. */
 export const CLUSTER_CLIENT_IDS = [
@@ -11,29 +13,12 @@ export const CLUSTER_CLIENT_IDS = [
 ] as const;
 export type ClusterClientId = (typeof CLUSTER_CLIENT_IDS)[number];
 
-export interface ClusterWorkerArgs {
+export interface ClusterWorkerArgs extends LoadArgs {
   client: ClusterClientId;
   /** `host:port` of one master. */
   seed: string;
-  count: number;
-  batch: number;
-  inflight: number;
-  deadlineMs: number;
 }
 
 export function clusterWorkerArgv(a: ClusterWorkerArgs): string[] {
-  return [
-    '--client',
-    a.client,
-    '--seed',
-    a.seed,
-    '--count',
-    String(a.count),
-    '--batch',
-    String(a.batch),
-    '--inflight',
-    String(a.inflight),
-    '--deadline-ms',
-    String(a.deadlineMs),
-  ];
+  return ['--client', a.client, '--seed', a.seed, ...loadArgv(a)];
 }

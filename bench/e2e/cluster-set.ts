@@ -8,11 +8,10 @@
  *                      ─▶ every reply OK and the masters' DBSIZEs add up to the count?
  *   row per client = its median round by rows/s
  */
-import { fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { VERIFICATION_FAILED } from '../report.js';
 import type { SuiteOptions } from '../run.js';
 import type { BenchRow, SuiteResult } from '../types.js';
+import { forkWorker } from './child-process.js';
 import { type BenchRedisCluster, startBenchCluster } from './cluster-server.js';
 import {
   CLUSTER_CLIENT_IDS,
@@ -20,15 +19,14 @@ import {
   type ClusterWorkerArgs,
   clusterWorkerArgv,
 } from './cluster-set-workload.js';
+import { replyProblems } from './set-run.js';
 import { VALUE, type WorkerMessage } from './set-workload.js';
 
 const FULL = { count: 1_000_000, rounds: 3, deadlineMs: 120_000 };
 const QUICK = { count: 100_000, rounds: 1, deadlineMs: 30_000 };
 const BATCH = 10_000;
 const INFLIGHT = 4;
-/** A worker that has not reported this long after its load deadline is killed. */
-const CHILD_GRACE_MS = 60_000;
-const WORKER_PATH = fileURLToPath(new URL('./cluster-set-worker.js', import.meta.url));
+const WORKER = new URL('./cluster-set-worker.js', import.meta.url);
 
 const INFO: Record<ClusterClientId, { label: string; method: string }> = {
   'laminar-redis': {
@@ -174,7 +172,7 @@ export async function runClusterSetBench(options: SuiteOptions = {}): Promise<Su
 async function runClient(cluster: BenchRedisCluster, args: ClusterWorkerArgs): Promise<RunRecord> {
   await cluster.cliAll('FLUSHALL');
   const cpu0 = await cluster.cpuSeconds();
-  const message = await forkWorker(args);
+  const message = await forkWorker<WorkerMessage>(WORKER, clusterWorkerArgv(args), args.deadlineMs);
   const serverCpuSeconds = (await cluster.cpuSeconds()) - cpu0;
   if (message.kind !== 'result') {
     return {
@@ -186,15 +184,7 @@ async function runClient(cluster: BenchRedisCluster, args: ClusterWorkerArgs): P
     };
   }
   const keys = await cluster.dbsize();
-  const problems: string[] = [];
-  if (message.deadlineHit)
-    problems.push(`deadline of ${args.deadlineMs} ms hit after ${message.sent} commands`);
-  if (message.okReplies !== args.count) {
-    problems.push(
-      `${message.okReplies} OK replies of ${args.count}` +
-        (message.firstFailure ? ` (first other: ${message.firstFailure})` : ''),
-    );
-  }
+  const problems = replyProblems(message, args);
   if (keys !== args.count) problems.push(`DBSIZE over the masters ${keys}, expected ${args.count}`);
   return {
     opsPerSec: message.sent / message.seconds,
@@ -203,33 +193,6 @@ async function runClient(cluster: BenchRedisCluster, args: ClusterWorkerArgs): P
     serverCpuSeconds,
     ...(problems.length > 0 ? { failure: problems.join('; ') } : {}),
   };
-}
-
-function forkWorker(args: ClusterWorkerArgs): Promise<WorkerMessage> {
-  return new Promise((resolve) => {
-    const child = fork(WORKER_PATH, clusterWorkerArgv(args), {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      execArgv: [],
-      serialization: 'json',
-    });
-    let message: WorkerMessage | undefined;
-    const timer = setTimeout(() => child.kill('SIGKILL'), args.deadlineMs + CHILD_GRACE_MS);
-    child.on('message', (m) => {
-      message ??= m as WorkerMessage;
-    });
-    child.on('error', (err) => {
-      message ??= { kind: 'error', message: `cannot run worker: ${err.message}` };
-    });
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve(
-        message ?? {
-          kind: 'error',
-          message: `worker exited (code ${code}, signal ${signal}) without a result`,
-        },
-      );
-    });
-  });
 }
 
 const roundTo = (x: number, digits: number) => Number(x.toFixed(digits));

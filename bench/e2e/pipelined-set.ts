@@ -11,9 +11,10 @@
 import { VERIFICATION_FAILED } from '../report.js';
 import type { SuiteOptions } from '../run.js';
 import type { BenchRow, SuiteResult } from '../types.js';
+import { CHILD_GRACE_MS } from './child-process.js';
 import { runRedisBenchmark } from './redis-benchmark.js';
 import { startBenchRedisServer } from './redis-server.js';
-import { CHILD_GRACE_MS, type RunRecord, runClient } from './set-run.js';
+import { type RunRecord, runClient } from './set-run.js';
 import { CLIENT_IDS, CLIENT_INFO, type ClientId, KEY_PREFIX, VALUE } from './set-workload.js';
 
 const FULL = { count: 1_000_000, rounds: 3, deadlineMs: 120_000 };

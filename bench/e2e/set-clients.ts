@@ -4,6 +4,8 @@
  * from (start, end) in its library's idiomatic way: building commands is part of a client's cost.
  * Libraries are imported lazily, so a child process loads only the client it measures.
  */
+import { describeReply } from './failures.js';
+import { connectIoredis, connectNodeRedis } from './peer-connections.js';
 import { type ClientId, KEY_PREFIX, PROTOCOL, VALUE } from './set-workload.js';
 
 /** Outcome of one batch: how many replies were `OK`, and the first other reply or error, if any. */
@@ -38,7 +40,7 @@ export async function openClient(id: ClientId, host: string, port: number): Prom
 }
 
 /** Counts OK replies; `failureOf` picks what to describe from a reply that is not OK. */
-function tally(
+export function tally(
   replies: readonly unknown[],
   isOk: (reply: unknown) => boolean,
   failureOf: (reply: unknown) => unknown = (reply) => reply,
@@ -48,20 +50,22 @@ function tally(
     if (isOk(reply)) outcome.ok++;
     else {
       outcome.failed++;
-      outcome.firstFailure ??= describe(failureOf(reply));
+      outcome.firstFailure ??= describeReply(failureOf(reply));
     }
   }
   return outcome;
 }
 
-function describe(value: unknown): string {
-  if (value instanceof Error) return `${value.name}: ${value.message}`;
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
+/** `SET key:<i> <value>` for i in start..end-1, as command arrays. */
+export function setCommands(start: number, end: number): string[][] {
+  const commands = new Array<string[]>(end - start);
+  for (let i = start; i < end; i++) commands[i - start] = ['SET', KEY_PREFIX + i, VALUE];
+  return commands;
 }
+
+/** ioredis answers `[error, reply]` per pipelined command: OK, and what to describe when it is not. */
+export const ioredisOk = (r: unknown) => Array.isArray(r) && r[0] === null && r[1] === 'OK';
+export const ioredisFailure = (r: unknown) => (Array.isArray(r) ? (r[0] ?? r[1]) : r);
 
 /** The slice of the public API (DESIGN.md) this benchmark needs; typed here so it builds before src/ does. */
 interface LaminarClient {
@@ -89,37 +93,19 @@ async function openLaminar(url: string): Promise<SetClient> {
   const client = await (mod.createClient as LaminarCreateClient)(url, { protocol: PROTOCOL });
   return {
     async setBatch(start, end) {
-      const commands = new Array<string[]>(end - start);
-      for (let i = start; i < end; i++) commands[i - start] = ['SET', KEY_PREFIX + i, VALUE];
-      return tally(await client.pipeline(commands), (r) => r === 'OK');
+      return tally(await client.pipeline(setCommands(start, end)), (r) => r === 'OK');
     },
     close: () => client.close(),
   };
 }
 
 async function openIoredis(host: string, port: number): Promise<SetClient> {
-  const { Redis } = await import('ioredis');
-  const redis = new Redis({
-    host,
-    port,
-    protocol: PROTOCOL,
-    lazyConnect: true,
-    enableAutoPipelining: false, // batches are explicit pipelines already
-    maxRetriesPerRequest: 0,
-  });
-  redis.on('error', () => {}); // failures surface through connect() and the rejected commands
-  await redis.connect();
+  const redis = await connectIoredis(host, port);
   return {
     async setBatch(start, end) {
       const pipeline = redis.pipeline();
       for (let i = start; i < end; i++) pipeline.set(KEY_PREFIX + i, VALUE);
-      const results = (await pipeline.exec()) ?? [];
-      // ioredis answers [error, reply] per command.
-      return tally(
-        results,
-        (r) => Array.isArray(r) && r[0] === null && r[1] === 'OK',
-        (r) => (Array.isArray(r) ? (r[0] ?? r[1]) : r),
-      );
+      return tally((await pipeline.exec()) ?? [], ioredisOk, ioredisFailure);
     },
     async close() {
       await redis.quit();
@@ -132,10 +118,7 @@ async function openNodeRedis(
   port: number,
   mode: 'pipeline' | 'concurrent',
 ): Promise<SetClient> {
-  const { createClient: createNodeRedisClient } = await import('redis');
-  const client = createNodeRedisClient({ socket: { host, port, reconnectStrategy: false }, RESP: PROTOCOL });
-  client.on('error', () => {}); // failures surface through the rejected commands
-  await client.connect();
+  const client = await connectNodeRedis(host, port);
   const setBatch =
     mode === 'pipeline'
       ? async (start: number, end: number) => {

@@ -3,15 +3,12 @@
  * report over IPC, then verify against the server (every reply OK, DBSIZE equal to the count).
  * A worker that outlives its deadline plus a grace period is killed.
  */
-import { fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { forkWorker } from './child-process.js';
 import type { BenchRedisServer } from './redis-server.js';
-import { type WorkerArgs, type WorkerMessage, workerArgv } from './set-workload.js';
+import { type SetResult, type WorkerArgs, type WorkerMessage, workerArgv } from './set-workload.js';
+import type { LoadArgs } from './worker-args.js';
 
-/** A worker that has not reported this long after its load deadline is killed. */
-export const CHILD_GRACE_MS = 60_000;
-
-const WORKER_PATH = fileURLToPath(new URL('./set-worker.js', import.meta.url));
+const WORKER = new URL('./set-worker.js', import.meta.url);
 
 export interface RunRecord {
   opsPerSec: number;
@@ -33,7 +30,7 @@ export async function runClient(
 ): Promise<RunRecord | { skipped: string }> {
   await server.cli('FLUSHALL');
   const serverCpu0 = await server.cpuSeconds();
-  const message = await forkWorker(args);
+  const message = await forkWorker<WorkerMessage>(WORKER, workerArgv(args), args.deadlineMs);
   const serverCpuSeconds = (await server.cpuSeconds()) - serverCpu0;
   if (message.kind === 'not-built') return { skipped: message.message };
   if (message.kind === 'error') {
@@ -47,15 +44,7 @@ export async function runClient(
     };
   }
   const dbsize = Number(await server.cli('DBSIZE'));
-  const problems: string[] = [];
-  if (message.deadlineHit)
-    problems.push(`deadline of ${args.deadlineMs} ms hit after ${message.sent} commands`);
-  if (message.okReplies !== args.count) {
-    problems.push(
-      `${message.okReplies} OK replies of ${args.count}` +
-        (message.firstFailure ? ` (first other: ${message.firstFailure})` : ''),
-    );
-  }
+  const problems = replyProblems(message, args);
   if (dbsize !== args.count) problems.push(`DBSIZE ${dbsize}, expected ${args.count}`);
   return {
     opsPerSec: message.sent / message.seconds,
@@ -67,29 +56,16 @@ export async function runClient(
   };
 }
 
-function forkWorker(args: WorkerArgs): Promise<WorkerMessage> {
-  return new Promise((resolve) => {
-    const child = fork(WORKER_PATH, workerArgv(args), {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      execArgv: [], // every client runs with Node's defaults, whatever flags the harness got
-      serialization: 'json',
-    });
-    let message: WorkerMessage | undefined;
-    const timer = setTimeout(() => child.kill('SIGKILL'), args.deadlineMs + CHILD_GRACE_MS);
-    child.on('message', (m) => {
-      message ??= m as WorkerMessage;
-    });
-    child.on('error', (err) => {
-      message ??= { kind: 'error', message: `cannot run worker: ${err.message}` };
-    });
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve(
-        message ?? {
-          kind: 'error',
-          message: `worker exited (code ${code}, signal ${signal}) without a result`,
-        },
-      );
-    });
-  });
+/** What the worker's own report shows wrong: an early stop, or replies other than OK. */
+export function replyProblems(message: SetResult, args: LoadArgs): string[] {
+  const problems: string[] = [];
+  if (message.deadlineHit)
+    problems.push(`deadline of ${args.deadlineMs} ms hit after ${message.sent} commands`);
+  if (message.okReplies !== args.count) {
+    problems.push(
+      `${message.okReplies} OK replies of ${args.count}` +
+        (message.firstFailure ? ` (first other: ${message.firstFailure})` : ''),
+    );
+  }
+  return problems;
 }

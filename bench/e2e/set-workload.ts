@@ -3,6 +3,9 @@
  * (set-worker.ts): keys, value, the clients measured, and what travels between the two processes.
  * Loads no client library, so the parent stays free of them.
  */
+import type { ErrorMessage } from './child-process.js';
+import type { ProcessFigures } from './measure.js';
+import { type LoadArgs, loadArgv } from './worker-args.js';
 
 /** Key of command i: `key:<i>`. */
 export const KEY_PREFIX = 'key:';
@@ -40,51 +43,24 @@ export const CLIENT_INFO: Record<ClientId, { label: string; peer: boolean; metho
   },
 };
 
-export interface WorkerArgs {
+export interface WorkerArgs extends LoadArgs {
   client: ClientId;
   port: number;
-  /** Commands in total. */
-  count: number;
-  /** Commands per pipeline batch. */
-  batch: number;
-  /** Batches in flight at once. */
-  inflight: number;
-  /** No new batch starts after this many ms; the run then reports itself incomplete. */
-  deadlineMs: number;
 }
 
-export type WorkerMessage =
-  | {
-      kind: 'result';
-      /** Commands whose reply came back (all of them unless the deadline hit). */
-      sent: number;
-      okReplies: number;
-      failedReplies: number;
-      firstFailure?: string;
-      seconds: number;
-      /** User+system CPU over the timed load loop only. */
-      cpuSeconds: number;
-      /** User+system CPU of the whole process: start-up, module loading, connect, load, close. */
-      cpuSecondsProcess: number;
-      peakRssMb: number;
-      deadlineHit: boolean;
-    }
-  | { kind: 'not-built'; message: string }
-  | { kind: 'error'; message: string };
+/** What a SET worker reports, in the pipelined-SET and the cluster-SET suite alike. */
+export interface SetResult extends ProcessFigures {
+  kind: 'result';
+  /** Commands whose reply came back (all of them unless the deadline hit). */
+  sent: number;
+  okReplies: number;
+  failedReplies: number;
+  firstFailure?: string;
+  deadlineHit: boolean;
+}
+
+export type WorkerMessage = SetResult | { kind: 'not-built'; message: string } | ErrorMessage;
 
 export function workerArgv(a: WorkerArgs): string[] {
-  return [
-    '--client',
-    a.client,
-    '--port',
-    String(a.port),
-    '--count',
-    String(a.count),
-    '--batch',
-    String(a.batch),
-    '--inflight',
-    String(a.inflight),
-    '--deadline-ms',
-    String(a.deadlineMs),
-  ];
+  return ['--client', a.client, '--port', String(a.port), ...loadArgv(a)];
 }

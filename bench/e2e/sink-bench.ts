@@ -14,8 +14,8 @@
 import { VERIFICATION_FAILED } from '../report.js';
 import type { SuiteOptions } from '../run.js';
 import type { BenchRow, SuiteResult } from '../types.js';
+import { CHILD_GRACE_MS } from './child-process.js';
 import { startBenchRedisServer } from './redis-server.js';
-import { CHILD_GRACE_MS } from './set-run.js';
 import { type ReferenceResult, referenceSpecs, runReference } from './sink-reference.js';
 import { runSinkClient, type SinkRunRecord } from './sink-run.js';
 import { verifiedText } from './sink-verify.js';

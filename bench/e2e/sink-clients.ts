@@ -14,6 +14,8 @@
  *
  * Libraries are imported lazily, so a child process loads only the client it measures.
  */
+import { describeReply } from './failures.js';
+import { connectIoredis, connectNodeRedis } from './peer-connections.js';
 import {
   type ClientId,
   type EventRow,
@@ -64,15 +66,6 @@ function groupByKey(type: TableType, rows: readonly EventRow[]): Map<string, Eve
   return groups;
 }
 
-function describe(value: unknown): string {
-  if (value instanceof Error) return `${value.name}: ${value.message}`;
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
-}
-
 type IoCommand = (string | number)[];
 
 /** ioredis commands of one batch, as arrays for `redis.pipeline(commands)`. */
@@ -113,17 +106,7 @@ async function openIoredis(
   host: string,
   port: number,
 ): Promise<PeerWriter> {
-  const { Redis } = await import('ioredis');
-  const redis = new Redis({
-    host,
-    port,
-    protocol: 3,
-    lazyConnect: true,
-    enableAutoPipelining: false, // batches are explicit pipelines already
-    maxRetriesPerRequest: 0,
-  });
-  redis.on('error', () => {}); // failures surface through connect() and the rejected commands
-  await redis.connect();
+  const redis = await connectIoredis(host, port);
   return {
     async writeBatch(rows) {
       const commands = ioredisCommands(type, grouped, rows);
@@ -133,7 +116,7 @@ async function openIoredis(
       for (const [err] of results) {
         if (err !== null) {
           outcome.failed++;
-          outcome.firstFailure ??= describe(err);
+          outcome.firstFailure ??= describeReply(err);
         }
       }
       if (results.length !== commands.length) {
@@ -154,10 +137,7 @@ async function openNodeRedis(
   host: string,
   port: number,
 ): Promise<PeerWriter> {
-  const { createClient } = await import('redis');
-  const client = createClient({ socket: { host, port, reconnectStrategy: false }, RESP: 3 });
-  client.on('error', () => {}); // failures surface through the rejected commands
-  await client.connect();
+  const client = await connectNodeRedis(host, port);
   const ex = { expiration: { type: 'EX', value: TTL_SECS } } as const;
   return {
     async writeBatch(rows) {
@@ -200,12 +180,12 @@ async function openNodeRedis(
       try {
         replies = await multi.execAsPipeline();
       } catch (err) {
-        return { commands, failed: commands, firstFailure: describe(err) };
+        return { commands, failed: commands, firstFailure: describeReply(err) };
       }
       for (const reply of replies) {
         if (reply instanceof Error) {
           outcome.failed++;
-          outcome.firstFailure ??= describe(reply);
+          outcome.firstFailure ??= describeReply(reply);
         }
       }
       if (replies.length !== commands) {

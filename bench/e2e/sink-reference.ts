@@ -5,11 +5,8 @@
  * table (`-r 1000000` for the string table's million keys, `-r 1000` for the thousand lists or
  * hashes), and the issue's literal `-r 1000000` (`-t set -d 100` for strings).
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { execRedisBenchmark, type RedisBenchmarkResult } from './redis-benchmark.js';
 import { rowAt, type TableType } from './sink-workload.js';
-
-const execFileAsync = promisify(execFile);
 
 /** A row of average size (111 bytes of JSON), the value every reference command carries. */
 export const REFERENCE_VALUE = JSON.stringify(rowAt(123_456));
@@ -53,35 +50,15 @@ export function referenceSpecs(type: TableType, requests: number): ReferenceSpec
   }
 }
 
-export interface ReferenceResult {
-  opsPerSec: number;
-  /** User+system CPU of redis-benchmark itself (from the shell's `times`). */
-  cpuSeconds: number | undefined;
-  /** The command line, value shortened, for the report. */
-  command: string;
-}
+/** `command` has the row value shortened, for the report. */
+export type ReferenceResult = RedisBenchmarkResult;
 
 export async function runReference(
   port: number,
   spec: ReferenceSpec,
   timeoutMs: number,
 ): Promise<ReferenceResult> {
-  const args = ['-h', '127.0.0.1', '-p', String(port), ...spec.args];
-  // `times` prints the shell's and then its children's user/system CPU: the second line is
-  // redis-benchmark's own. "$0" "$@" passes the arguments through without any re-quoting.
-  const script = '"$0" "$@"; s=$?; times; exit $s';
-  const { stdout } = await execFileAsync('sh', ['-c', script, 'redis-benchmark', ...args], {
-    timeout: timeoutMs,
-    maxBuffer: 4 << 20,
-  });
-  // -q prints progress lines separated by \r, then `<command>: 123456.78 requests per second, p50=...`.
-  const last = [...stdout.matchAll(/: ([\d.]+) requests per second/g)].at(-1);
-  if (last === undefined) throw new Error(`cannot parse redis-benchmark output: ${JSON.stringify(stdout)}`);
-  const times = [...stdout.matchAll(/(\d+)m([\d.]+)s\s+(\d+)m([\d.]+)s/g)][1];
-  const cpuSeconds =
-    times === undefined
-      ? undefined
-      : Number(times[1]) * 60 + Number(times[2]) + Number(times[3]) * 60 + Number(times[4]);
+  const figures = await execRedisBenchmark(['-h', '127.0.0.1', '-p', String(port), ...spec.args], timeoutMs);
   const shown = spec.args.map((a) => (a === REFERENCE_VALUE ? '<row JSON, 111 B>' : a));
-  return { opsPerSec: Number(last[1]), cpuSeconds, command: `redis-benchmark ${shown.join(' ')}` };
+  return { ...figures, command: `redis-benchmark ${shown.join(' ')}` };
 }

@@ -3,14 +3,12 @@
  * take its report over IPC, then verify the Redis state (sink-verify.ts). A worker that outlives its
  * deadline plus a grace period is killed.
  */
-import { fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { forkWorker } from './child-process.js';
 import type { BenchRedisServer } from './redis-server.js';
-import { CHILD_GRACE_MS } from './set-run.js';
 import { verifySinkState } from './sink-verify.js';
 import { type WorkerArgs, type WorkerMessage, workerArgv } from './sink-workload.js';
 
-const WORKER_PATH = fileURLToPath(new URL('./sink-worker.js', import.meta.url));
+const WORKER = new URL('./sink-worker.js', import.meta.url);
 
 export interface SinkRunRecord {
   rowsPerSec: number;
@@ -28,7 +26,7 @@ export interface SinkRunRecord {
 export async function runSinkClient(server: BenchRedisServer, args: WorkerArgs): Promise<SinkRunRecord> {
   await server.cli('FLUSHALL');
   const serverCpu0 = await server.cpuSeconds();
-  const message = await forkWorker(args);
+  const message = await forkWorker<WorkerMessage>(WORKER, workerArgv(args), args.deadlineMs);
   const serverCpuSeconds = (await server.cpuSeconds()) - serverCpu0;
   if (message.kind === 'error') {
     return {
@@ -58,31 +56,4 @@ export async function runSinkClient(server: BenchRedisServer, args: WorkerArgs):
     commands: message.commands,
     ...(problems.length > 0 ? { failure: problems.join('; ') } : {}),
   };
-}
-
-function forkWorker(args: WorkerArgs): Promise<WorkerMessage> {
-  return new Promise((resolve) => {
-    const child = fork(WORKER_PATH, workerArgv(args), {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      execArgv: [], // every client runs with Node's defaults, whatever flags the harness got
-      serialization: 'json',
-    });
-    let message: WorkerMessage | undefined;
-    const timer = setTimeout(() => child.kill('SIGKILL'), args.deadlineMs + CHILD_GRACE_MS);
-    child.on('message', (m) => {
-      message ??= m as WorkerMessage;
-    });
-    child.on('error', (err) => {
-      message ??= { kind: 'error', message: `cannot run worker: ${err.message}` };
-    });
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve(
-        message ?? {
-          kind: 'error',
-          message: `worker exited (code ${code}, signal ${signal}) without a result`,
-        },
-      );
-    });
-  });
 }

@@ -8,6 +8,9 @@
  * without talking to the child.
  */
 import type { Column, SinkTable, Target } from '../../src/sink/model.js';
+import type { ErrorMessage } from './child-process.js';
+import type { ProcessFigures } from './measure.js';
+import { type LoadArgs, loadArgv } from './worker-args.js';
 
 /** One generated row; its JSON text is 100–112 bytes (`{"id":123456,"user":"user-0111",…}`). */
 export type EventRow = {
@@ -130,45 +133,28 @@ export const CLIENT_INFO: Record<ClientId, { label: string; peer: boolean; strin
   'node-redis-grouped': { label: 'node-redis (grouped per key)', peer: true, strings: false },
 };
 
-export interface WorkerArgs {
+/** `count` is rows; `batch` is rows per `write()` call and per sink flush for laminar, per pipeline for the peers. */
+export interface WorkerArgs extends LoadArgs {
   client: ClientId;
   type: TableType;
   port: number;
-  /** Rows in total. */
-  count: number;
-  /** Rows per batch: per `write()` call and per sink flush for laminar, per pipeline for the peers. */
-  batch: number;
-  /** Batches unacknowledged at once, at most. */
-  inflight: number;
-  /** No new batch starts after this many ms; the run then reports itself incomplete. */
-  deadlineMs: number;
 }
 
-export type WorkerMessage =
-  | {
-      kind: 'result';
-      /** Rows handed to the client (all of them unless the deadline hit). */
-      rows: number;
-      /** Rows acknowledged: the sink's `rowsWritten`, or the rows of the peers' batches that completed. */
-      rowsAcked: number;
-      /** Redis commands sent. */
-      commands: number;
-      failedReplies: number;
-      firstFailure?: string;
-      seconds: number;
-      /** User+system CPU over the timed load loop only. */
-      cpuSeconds: number;
-      /** User+system CPU of the whole process. */
-      cpuSecondsProcess: number;
-      peakRssMb: number;
-      deadlineHit: boolean;
-    }
-  | { kind: 'error'; message: string };
+export interface SinkResult extends ProcessFigures {
+  kind: 'result';
+  /** Rows handed to the client (all of them unless the deadline hit). */
+  rows: number;
+  /** Rows acknowledged: the sink's `rowsWritten`, or the rows of the peers' batches that completed. */
+  rowsAcked: number;
+  /** Redis commands sent. */
+  commands: number;
+  failedReplies: number;
+  firstFailure?: string;
+  deadlineHit: boolean;
+}
+
+export type WorkerMessage = SinkResult | ErrorMessage;
 
 export function workerArgv(a: WorkerArgs): string[] {
-  return [
-    ...['--client', a.client, '--type', a.type, '--port', String(a.port)],
-    ...['--count', String(a.count), '--batch', String(a.batch), '--inflight', String(a.inflight)],
-    ...['--deadline-ms', String(a.deadlineMs)],
-  ];
+  return ['--client', a.client, '--type', a.type, '--port', String(a.port), ...loadArgv(a)];
 }

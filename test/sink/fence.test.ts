@@ -1,35 +1,16 @@
 import fc from 'fast-check';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createClient,
-  createCluster,
-  keySlot,
-  type RedisClient,
-  type RedisCluster,
-} from '../../src/index.js';
+import { createCluster, keySlot, type RedisCluster } from '../../src/index.js';
 import { FencedError } from '../../src/sink/errors.js';
 import { fenceKey, tagForSlot } from '../../src/sink/fence/slot-tags.js';
 import type { Target } from '../../src/sink/model.js';
 import { RedisSink } from '../../src/sink/sink.js';
-import {
-  type RedisServer,
-  startCluster,
-  startRedis,
-  type RedisCluster as TestCluster,
-} from '../support/redis.js';
+import { useRedis } from '../support/fixtures.js';
+import { startCluster, type RedisCluster as TestCluster } from '../support/redis.js';
 import { sinkOn, table } from '../support/sink.js';
 
-let server: RedisServer;
-let c: RedisClient;
-beforeAll(async () => {
-  server = await startRedis();
-  c = await createClient(server.url);
-});
-afterAll(async () => {
-  await c?.close();
-  await server?.stop();
-});
+const redis = useRedis();
 
 interface Ev {
   p: string;
@@ -72,7 +53,7 @@ describe('fences', () => {
           };
           // First attempt: a prefix of the stream is applied, then the writer "crashes".
           const applied = evs.length === 0 ? 0 : appliedRaw % (evs.length + 1);
-          const first = await sinkOn(server.url, t);
+          const first = await sinkOn(redis.server.url, t);
           await write(first, evs.slice(0, applied));
           await first.flush();
           await first.close();
@@ -80,7 +61,7 @@ describe('fences', () => {
           const appliedPer = (p: string) => evs.slice(0, applied).filter((e) => e.p === p).length;
           const from = { p0: replay0 % (appliedPer('p0') + 1), p1: replay1 % (appliedPer('p1') + 1) };
           const replay = evs.filter((e) => e.off >= from[e.p as 'p0' | 'p1']);
-          const second = await sinkOn(server.url, t, { generation: 2 });
+          const second = await sinkOn(redis.server.url, t, { generation: 2 });
           await write(second, replay);
           await second.flush();
           await second.close();
@@ -92,8 +73,8 @@ describe('fences', () => {
             else l.unshift(e.v);
             expected.set(prefix + e.k, l);
           }
-          for (const [k, l] of expected) expect(await c.send(['LRANGE', k, 0, -1])).toEqual(l);
-          const keys = (await c.send(['KEYS', `${prefix}*`])) as string[];
+          for (const [k, l] of expected) expect(await redis.client.send(['LRANGE', k, 0, -1])).toEqual(l);
+          const keys = (await redis.client.send(['KEYS', `${prefix}*`])) as string[];
           expect(keys.length).toBe(expected.size);
         },
       ),
@@ -106,15 +87,15 @@ describe('fences', () => {
       { type: 'list', listPrefix: 'z:', operation: 'Append' },
       { name: 'zombie', format: 'raw', valueColumn: 'v' },
     );
-    const next = await sinkOn(server.url, t, { generation: 5 });
+    const next = await sinkOn(redis.server.url, t, { generation: 5 });
     await next.write([{ v: 'new' }], { partition: 'p', offsets: [10] });
     await next.flush();
-    const zombie = await sinkOn(server.url, t, { generation: 4 });
+    const zombie = await sinkOn(redis.server.url, t, { generation: 4 });
     await zombie.write([{ v: 'stale' }], { partition: 'p', offsets: [11] });
     const err = await zombie.flush().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(FencedError);
     expect((err as FencedError).code).toBe('ERR_FENCED');
-    expect(await c.send(['LRANGE', 'z:', 0, -1])).toEqual(['new']);
+    expect(await redis.client.send(['LRANGE', 'z:', 0, -1])).toEqual(['new']);
     await zombie.close().catch(() => {});
     await next.close();
   });
@@ -124,15 +105,15 @@ describe('fences', () => {
       { type: 'list', listPrefix: 'ns:', operation: 'Append' },
       { name: 'ns', format: 'raw', valueColumn: 'v' },
     );
-    const s = await sinkOn(server.url, t);
+    const s = await sinkOn(redis.server.url, t);
     await s.write([{ v: 'a' }], { partition: 'p', offsets: [0] });
     await s.flush();
-    await c.send(['SCRIPT', 'FLUSH']);
+    await redis.client.send(['SCRIPT', 'FLUSH']);
     await s.write([{ v: 'b' }, { v: 'a-again' }], { partition: 'p', offsets: [1, 0] });
     await s.flush();
     expect(s.stats.scriptReloads).toBe(1);
     expect(s.stats.rowsDuplicate).toBe(1);
-    expect(await c.send(['LRANGE', 'ns:', 0, -1])).toEqual(['a', 'b']);
+    expect(await redis.client.send(['LRANGE', 'ns:', 0, -1])).toEqual(['a', 'b']);
     await s.close();
   });
 
@@ -141,7 +122,7 @@ describe('fences', () => {
       { type: 'hash', hashKeyPrefix: 'eh:', hashFieldColumn: 'f' },
       { name: 'eh', format: 'raw', valueColumn: 'v', delivery: 'exactly_once' },
     );
-    const s = await sinkOn(server.url, t);
+    const s = await sinkOn(redis.server.url, t);
     await s.write(
       [
         { f: 'x', v: '1' },
@@ -151,7 +132,7 @@ describe('fences', () => {
     );
     await s.write([{ f: 'x', v: '1' }], { partition: 'p', offsets: [0] });
     await s.flush();
-    expect(await c.send(['HGET', 'eh:', 'x'])).toBe('2');
+    expect(await redis.client.send(['HGET', 'eh:', 'x'])).toBe('2');
     await s.close();
   });
 

@@ -6,7 +6,7 @@
  */
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createClient, type RedisClient, type Reply } from '../../src/index.js';
+import { createClient, type RedisClient } from '../../src/index.js';
 import { createSink } from '../../src/sink/create-sink.js';
 import { BadRowError } from '../../src/sink/errors.js';
 
@@ -14,6 +14,7 @@ import { BadRowError } from '../../src/sink/errors.js';
 type Row = Record<string, unknown>;
 
 import type { RedisSink } from '../../src/sink/sink.js';
+import { asMap, scanKeys } from '../support/read-back.js';
 import {
   cli,
   type RedisCluster,
@@ -79,16 +80,7 @@ async function readAll<V>(
   for (const url of d.urls) {
     const c = await createClient(url, { password });
     try {
-      const keys: string[] = [];
-      let cursor = '0';
-      do {
-        const [next, batch] = (await c.send(['SCAN', cursor, 'MATCH', pattern, 'COUNT', 1000])) as [
-          string,
-          string[],
-        ];
-        keys.push(...batch);
-        cursor = next;
-      } while (cursor !== '0');
+      const keys = await scanKeys(c, pattern, 1000);
       const values = keys.length === 0 ? [] : await read(c, keys);
       keys.forEach((k, i) => {
         expect(out.has(k), `key ${k} on two nodes`).toBe(false);
@@ -113,15 +105,6 @@ const lists = (c: RedisClient, keys: string[]) =>
   c.pipeline(keys.map((k) => ['LRANGE', k, 0, -1])) as Promise<string[][]>;
 const hashes = async (c: RedisClient, keys: string[]) =>
   (await c.pipeline(keys.map((k) => ['HGETALL', k]))).map(asMap);
-
-/** HGETALL is a Map on RESP3 and a flat array on RESP2. */
-function asMap(reply: Reply): Map<string, string> {
-  if (reply instanceof Map) return reply as Map<string, string>;
-  const flat = reply as string[];
-  const m = new Map<string, string>();
-  for (let i = 0; i < flat.length; i += 2) m.set(flat[i], flat[i + 1]);
-  return m;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Expected values, computed independently of src/sink

@@ -6,11 +6,12 @@
 import calculateSlot from 'cluster-key-slot';
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createClient, type RedisClient, type Reply } from '../../src/index.js';
+import { createClient, type RedisClient } from '../../src/index.js';
 import { createSink } from '../../src/sink/create-sink.js';
 import { SinkWriteError } from '../../src/sink/errors.js';
 import type { Row } from '../../src/sink/row-encoder.js';
 import type { RedisSink } from '../../src/sink/sink.js';
+import { asMap, scanKeys } from '../support/read-back.js';
 import { cli, parseInfo, type RedisCluster, SLOTS, startCluster } from '../support/redis.js';
 
 const ROWS = 100_000;
@@ -72,16 +73,7 @@ async function perNode<V>(
   for (const url of urls) {
     const c = await createClient(url);
     try {
-      const keys: string[] = [];
-      let cursor = '0';
-      do {
-        const [next, batch] = (await c.send(['SCAN', cursor, 'MATCH', pattern, 'COUNT', 5000])) as [
-          string,
-          string[],
-        ];
-        keys.push(...batch);
-        cursor = next;
-      } while (cursor !== '0');
+      const keys = await scanKeys(c, pattern, 5000);
       const m = new Map<string, V>();
       const chunk = 10_000;
       for (let i = 0; i < keys.length; i += chunk) {
@@ -141,14 +133,6 @@ function expectOnOwners(maps: Map<string, unknown>[], owner: number[]): void {
     expect(m.size, `keys on ${port}`).toBeGreaterThan(0);
     for (const k of m.keys()) if (owner[calculateSlot(k)] !== port) expect.fail(`${k} is on ${port}`);
   });
-}
-
-function asMap(reply: Reply): Map<string, string> {
-  if (reply instanceof Map) return reply as Map<string, string>;
-  const flat = reply as string[];
-  const m = new Map<string, string>();
-  for (let i = 0; i < flat.length; i += 2) m.set(flat[i], flat[i + 1]);
-  return m;
 }
 
 describe('sink on cluster', () => {

@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, type RedisClient } from '../../src/index.js';
+import { describe, expect, it } from 'vitest';
 import { Batch } from '../../src/sink/batch.js';
 import { SinkWriteError } from '../../src/sink/errors.js';
 import type { Target } from '../../src/sink/model.js';
 import { RowEncoder } from '../../src/sink/row-encoder.js';
-import { type RedisServer, startRedis } from '../support/redis.js';
+import { useRedis } from '../support/fixtures.js';
+import { startRedis } from '../support/redis.js';
 import { sinkOn, table } from '../support/sink.js';
 
 describe('sink batches', () => {
@@ -53,20 +53,11 @@ describe('sink batches', () => {
 });
 
 describe('sink flushing and server errors', () => {
-  let server: RedisServer;
-  let c: RedisClient;
-  beforeAll(async () => {
-    server = await startRedis();
-    c = await createClient(server.url);
-  });
-  afterAll(async () => {
-    await c?.close();
-    await server?.stop();
-  });
+  const redis = useRedis();
 
   it('sink — rows below batchSize are flushed by the interval timer without flush()', async () => {
     const s = await sinkOn(
-      server.url,
+      redis.server.url,
       table(
         { type: 'string', keyPrefix: 'timer:', keyColumn: 'id' },
         { batchSize: 1000, flushIntervalMs: 20 },
@@ -76,7 +67,7 @@ describe('sink flushing and server errors', () => {
     let seen = 0;
     for (let i = 0; i < 200 && seen < 2; i++) {
       await new Promise((r) => setTimeout(r, 10));
-      seen = (await c.send(['EXISTS', 'timer:1', 'timer:2'])) as number;
+      seen = (await redis.client.send(['EXISTS', 'timer:1', 'timer:2'])) as number;
     }
     expect(seen).toBe(2);
     expect(s.stats.flushes).toBe(1);
@@ -85,7 +76,7 @@ describe('sink flushing and server errors', () => {
 
   it('sink — a full batch is flushed at batchSize rows', async () => {
     const s = await sinkOn(
-      server.url,
+      redis.server.url,
       table(
         { type: 'string', keyPrefix: 'bs:', keyColumn: 'id' },
         { batchSize: 10, flushIntervalMs: 60_000 },
@@ -119,7 +110,7 @@ describe('sink flushing and server errors', () => {
   });
 
   it('sink — READONLY from a replica surfaces as SinkWriteError', async () => {
-    const replica = await startRedis({ args: ['--replicaof', '127.0.0.1', String(server.port)] });
+    const replica = await startRedis({ args: ['--replicaof', '127.0.0.1', String(redis.server.port)] });
     try {
       const s = await sinkOn(
         replica.url,

@@ -1,8 +1,7 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, type RedisClient } from '../../src/index.js';
+import { describe, expect, it } from 'vitest';
 import type { Column, SinkTable, Target } from '../../src/sink/model.js';
-import { type RedisServer, startRedis } from '../support/redis.js';
+import { useRedis } from '../support/fixtures.js';
 import { sinkOn, table } from '../support/sink.js';
 
 /**
@@ -123,31 +122,22 @@ const targetArb = (prefix: string): fc.Arbitrary<Target> =>
     }),
   );
 
-let server: RedisServer;
-let c: RedisClient;
-beforeAll(async () => {
-  server = await startRedis();
-  c = await createClient(server.url);
-});
-afterAll(async () => {
-  await c?.close();
-  await server?.stop();
-});
+const redis = useRedis();
 
 async function redisState(prefix: string): Promise<Model> {
   const m: Model = { strings: new Map(), lists: new Map(), hashes: new Map() };
-  const keys = (await c.send(['KEYS', `${prefix}*`])) as string[];
+  const keys = (await redis.client.send(['KEYS', `${prefix}*`])) as string[];
   for (const k of keys) {
-    const type = await c.send(['TYPE', k]);
+    const type = await redis.client.send(['TYPE', k]);
     if (type === 'string') {
       m.strings.set(k, {
-        value: (await c.send(['GET', k])) as string,
-        ttl: ((await c.send(['TTL', k])) as number) > 0,
+        value: (await redis.client.send(['GET', k])) as string,
+        ttl: ((await redis.client.send(['TTL', k])) as number) > 0,
       });
     } else if (type === 'list') {
-      m.lists.set(k, (await c.send(['LRANGE', k, 0, -1])) as string[]);
+      m.lists.set(k, (await redis.client.send(['LRANGE', k, 0, -1])) as string[]);
     } else {
-      m.hashes.set(k, (await c.send(['HGETALL', k])) as Map<string, string>);
+      m.hashes.set(k, (await redis.client.send(['HGETALL', k])) as Map<string, string>);
     }
   }
   return m;
@@ -178,7 +168,7 @@ describe('sink model', () => {
             onError: 'skip',
             batchSize,
           });
-          const s = await sinkOn(server.url, t);
+          const s = await sinkOn(redis.server.url, t);
           const model: Model = { strings: new Map(), lists: new Map(), hashes: new Map() };
           for (const rows of writes) await s.write(rows);
           await s.flush();
