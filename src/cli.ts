@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { runDemo } from './demo.js';
+import { runJobFile } from './runtime/job-file.js';
 
 const program = new Command();
 program
@@ -15,6 +16,17 @@ program
   .option('--rows <n>', 'rows per data structure', (v) => Number.parseInt(v, 10), 100_000)
   .action(async (opts: { url?: string; rows: number }) => {
     await runDemo({ url: opts.url, rows: opts.rows });
+  });
+
+program
+  .command('job')
+  .description(
+    'run a job spec (sources, tables, checkpoints) to its end, resuming from its last checkpoint; ' +
+      'prints one JSON line per event on stdout',
+  )
+  .argument('<spec>', 'job spec JSON file (see docs/runtime.md)')
+  .action(async (spec: string) => {
+    await runJobFile(spec);
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

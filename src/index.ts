@@ -6,6 +6,11 @@
  * ```
  */
 
+export { type GeneratorOptions, GeneratorSource, generatedRow } from './actors/sources/generator.js';
+export { IngestClosedError, IngestSource, type PushResult } from './actors/sources/ingest.js';
+export { JsonLinesSource, SourceFormatError } from './actors/sources/jsonl.js';
+export type { ReadBatch, Source, SourcePosition, SourceReader } from './actors/sources/source.js';
+export { type Checkpoint, CheckpointStore } from './coordinator/checkpoint-store.js';
 export { AuthenticationError, type CallOptions, createClient, RedisClient } from './resp/client.js';
 export {
   type ClusterOptions,
@@ -19,13 +24,28 @@ export { InvalidArgumentError } from './resp/encoder.js';
 export * from './resp/errors.js';
 export type { ClientOptions, ReconnectOptions } from './resp/options.js';
 export type { Arg, Command, Reply } from './resp/reply.js';
+export {
+  type JobHandle,
+  type JobOptions,
+  type JobResult,
+  JobStoppedError,
+  runJob,
+  startJob,
+} from './runtime/job.js';
+export {
+  type JobSpec,
+  JobSpecError,
+  parseJobSpec,
+  type SourceSpec,
+  type TableSpec,
+} from './runtime/job-spec.js';
 export { MissingSecretError, SinkConfigError, SqlSyntaxError } from './sink/config/errors.js';
 export { parseProfile, parseTable } from './sink/config/json.js';
 export { redactProfile, resolveSecrets } from './sink/config/secrets.js';
 export { parseCreateTable } from './sink/config/sql-ddl.js';
 export { defineProfile, defineTable, validateTable } from './sink/config/validate-model.js';
 export { type CreateSinkOptions, createSink, type SinkInput, tableOf } from './sink/create-sink.js';
-export { BadRowError, SinkFailedError, SinkWriteError } from './sink/errors.js';
+export { BadRowError, FencedError, SinkFailedError, SinkWriteError } from './sink/errors.js';
 export type * from './sink/model.js';
 export type { Row } from './sink/row-encoder.js';
 export { RedisSink, type SinkLimits, type SinkStats } from './sink/sink.js';

@@ -157,8 +157,10 @@ export class RedisClient extends EventEmitter {
 
   /** Closes at once; every pending command fails with ConnectionError. */
   disconnect(): Promise<void> {
+    // Taken first: #shutdown(true) clears #conn synchronously (it awaits nothing on this path).
+    const conn = this.#conn;
     this.#closing ??= this.#shutdown(true);
-    this.#conn?.destroy();
+    conn?.destroy();
     return this.#closing;
   }
 

@@ -86,6 +86,8 @@ export class RedisSink extends EventEmitter {
   #batch: Batch;
   #timer: NodeJS.Timeout | null = null;
   readonly #inFlight = new Set<Promise<void>>();
+  /** The last fenced flush, NOSCRIPT retry included; the next fenced flush is sent after it. */
+  #fencedTail: Promise<unknown> | null = null;
   #inFlightRows = 0;
   #inFlightBytes = 0;
   #waiters: Array<() => void> = [];
@@ -223,7 +225,15 @@ export class RedisSink extends EventEmitter {
     this.#inFlightBytes += bytes;
     this.stats.flushes++;
     this.stats.commands += commands.length;
-    const p: Promise<void> = this.#target.pipeline(commands).then(
+    // Fenced flushes go one at a time. A script call answered NOSCRIPT did nothing; its retry
+    // must run before any later script call of the same slot, or a later flush moves the fence
+    // past its rows and the retry skips them as duplicates. With several flushes in flight, a
+    // later flush can reach the node after the first retry loaded the script and before this
+    // one's retry: rows would be lost. One fenced flush in flight makes the retry come first.
+    const send = (): Promise<Reply[]> => this.#target.pipeline(commands);
+    const tail = batch.fenced ? this.#fencedTail : null;
+    const sent = tail === null ? send() : tail.then(send, send);
+    const p: Promise<void> = sent.then(
       (replies) => this.#settle(commands, replies, rowsPerCommand),
       (err: unknown) => {
         this.#fail(
@@ -239,6 +249,7 @@ export class RedisSink extends EventEmitter {
         );
       },
     );
+    if (batch.fenced) this.#fencedTail = p.catch(() => {});
     const done = p.finally(() => {
       this.#inFlight.delete(done);
       this.#inFlightRows -= rows;

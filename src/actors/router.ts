@@ -1,0 +1,99 @@
+import { keySlot, SLOT_COUNT } from '../resp/cluster/key-slot.js';
+import type { SinkTable } from '../sink/model.js';
+import { type Row, RowEncoder } from '../sink/row-encoder.js';
+
+/** An inclusive range of hash slots. */
+export type SlotRange = readonly [first: number, last: number];
+
+/**
+ * Contiguous, near-equal slot ranges for `shards` shards, covering 0..16383 in order: shard j owns
+ * `[⌊j·16384/n⌋, ⌊(j+1)·16384/n⌋ − 1]`. Used for standalone Redis too, so a key has one writer
+ * whatever the deployment.
+ */
+export function slotRanges(shards: number): SlotRange[] {
+  if (!(Number.isSafeInteger(shards) && shards >= 1 && shards <= SLOT_COUNT)) {
+    throw new RangeError(`shards must be an integer within 1..${SLOT_COUNT}, got ${shards}`);
+  }
+  const out: SlotRange[] = [];
+  for (let j = 0; j < shards; j++) {
+    out.push([Math.floor((j * SLOT_COUNT) / shards), Math.floor(((j + 1) * SLOT_COUNT) / shards) - 1]);
+  }
+  return out;
+}
+
+/** Rows of one input for one shard, as parallel arrays. */
+export interface Routed {
+  rows: Row[];
+  /** The input's partition when it has one, else one per row. */
+  partition: string | string[];
+  offsets: number[];
+}
+
+/**
+ * Routes a table's rows to the shard owning `slot(key)`, the key computed as the sink computes it
+ * (the table's {@link RowEncoder}). The encoder used here is the table's with a raw value of the
+ * key column, so routing never builds the JSON value the sink builds again. A row whose key
+ * cannot be computed goes to shard 0, whose sink applies the table's `onError` policy to it.
+ */
+export class SlotRouter {
+  readonly ranges: readonly SlotRange[];
+  readonly #shardOfSlot: Uint16Array;
+  readonly #encoder: RowEncoder | null;
+  readonly #fixedShard: number;
+
+  constructor(table: SinkTable, shards: number) {
+    this.ranges = slotRanges(shards);
+    this.#shardOfSlot = new Uint16Array(SLOT_COUNT);
+    for (let j = 0; j < this.ranges.length; j++) {
+      const [a, b] = this.ranges[j];
+      this.#shardOfSlot.fill(j, a, b + 1);
+    }
+    const t = table.target;
+    const keyColumn =
+      t.type === 'string' ? t.keyColumn : t.type === 'list' ? t.listKeyColumn : t.hashKeyColumn;
+    if (keyColumn === undefined) {
+      // Every row has the key `prefix`: one slot, one shard.
+      const prefix = t.type === 'string' ? t.keyPrefix : t.type === 'list' ? t.listPrefix : t.hashKeyPrefix;
+      this.#encoder = null;
+      this.#fixedShard = this.#shardOfSlot[keySlot(prefix)];
+    } else {
+      this.#encoder = new RowEncoder({ ...table, format: 'raw', valueColumn: keyColumn, schema: undefined });
+      this.#fixedShard = -1;
+    }
+  }
+
+  /** Shard index of a row. */
+  shardOf(row: Row): number {
+    const enc = this.#encoder;
+    if (enc === null) return this.#fixedShard;
+    if (enc.encode(row) !== null) return 0;
+    return this.#shardOfSlot[keySlot(enc.key)];
+  }
+
+  /** Shard index of a slot. */
+  shardOfSlot(slot: number): number {
+    return this.#shardOfSlot[slot];
+  }
+
+  /**
+   * Splits rows by shard, keeping input order within each shard. Returns one entry per shard
+   * (undefined where no row goes).
+   */
+  route(
+    rows: readonly Row[],
+    partition: string | readonly string[],
+    offsets: readonly number[],
+  ): (Routed | undefined)[] {
+    const out: (Routed | undefined)[] = new Array(this.ranges.length);
+    const single = typeof partition === 'string';
+    for (let i = 0; i < rows.length; i++) {
+      const s = this.shardOf(rows[i]);
+      let r = out[s];
+      if (r === undefined) out[s] = r = { rows: [], partition: single ? partition : [], offsets: [] };
+      r.rows.push(rows[i]);
+      if (!single) (r.partition as string[]).push(partition[i]);
+      r.offsets.push(offsets[i]);
+    }
+    return out;
+  }
+}

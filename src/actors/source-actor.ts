@@ -1,0 +1,127 @@
+import type { Logger } from '../log.js';
+import { Actor, type ActorParent, type StopMode } from './actor.js';
+import type { SlotRouter } from './router.js';
+import type { ShardActor } from './shard-actor.js';
+import type { SourcePosition, SourceReader } from './sources/source.js';
+
+/** A table this channel feeds: its router and its shards, by index. */
+export interface SourceOutput {
+  router: SlotRouter;
+  shards: readonly ShardActor[];
+}
+
+/** Where a channel stood when it passed barrier N on. */
+export interface BarrierPosition {
+  channel: string;
+  barrier: number;
+  position: SourcePosition;
+  /** The channel had no more rows (bounded source read to its end). */
+  finished: boolean;
+}
+
+type SourceMsg = { type: 'pump' } | { type: 'barrier'; id: number };
+
+export interface SourceActorOptions {
+  reader: SourceReader;
+  outputs: readonly SourceOutput[];
+  /** Rows per read. */
+  batchSize: number;
+  onBarrier: (p: BarrierPosition) => void;
+  /** The channel was read to its end. */
+  onFinished: (channel: string) => void;
+  parent: ActorParent;
+  logger: Logger;
+}
+
+/**
+ * Reads one channel and routes its rows, in order, to the shards of every table it feeds; passes
+ * barriers on in line with the rows. Reading is a message to itself (`pump`), so a barrier
+ * injected meanwhile is handled between two batches; a read waiting for rows (ingest, a paced
+ * generator) is cut short when a barrier comes in.
+ */
+export class SourceActor extends Actor<SourceMsg> {
+  readonly channel: string;
+  readonly #o: SourceActorOptions;
+  #reading: AbortController | null = null;
+  #finished = false;
+
+  constructor(options: SourceActorOptions) {
+    super({
+      name: `source ${options.reader.channel}`,
+      parent: options.parent,
+      logger: options.logger,
+      mailboxSize: 16,
+    });
+    this.channel = options.reader.channel;
+    this.#o = options;
+  }
+
+  get finished(): boolean {
+    return this.#finished;
+  }
+
+  /** Injects barrier `id`: it follows the rows read so far into every shard. */
+  injectBarrier(id: number): void {
+    if (this.status !== 'running' && this.status !== 'idle') return;
+    this.send({ type: 'barrier', id }).catch(() => {}); // closed: the actor is ending anyway
+    this.#reading?.abort();
+  }
+
+  /** Stops reading (a waiting read is cut short), then stops the actor. */
+  override stop(mode: StopMode = 'drain'): Promise<void> {
+    const done = super.stop(mode);
+    this.#reading?.abort();
+    return done;
+  }
+
+  protected override onStart(): void {
+    this.post({ type: 'pump' });
+  }
+
+  protected override async handle(msg: SourceMsg): Promise<void> {
+    if (msg.type === 'barrier') {
+      const { reader } = this.#o;
+      this.#o.onBarrier({
+        channel: this.channel,
+        barrier: msg.id,
+        position: reader.position(),
+        finished: this.#finished,
+      });
+      for (const out of this.#o.outputs) {
+        for (const shard of out.shards)
+          await shard.deliver({ type: 'barrier', input: this.channel, id: msg.id });
+      }
+      return;
+    }
+    const ac = new AbortController();
+    this.#reading = ac;
+    const batch = await this.#o.reader.read(this.#o.batchSize, ac.signal);
+    this.#reading = null;
+    if (batch === null) {
+      this.#finished = true;
+      this.#o.onFinished(this.channel);
+      return; // no more pumps; barriers are still passed on
+    }
+    if (batch.rows.length > 0) {
+      for (const out of this.#o.outputs) {
+        const routed = out.router.route(batch.rows, batch.partition, batch.offsets);
+        for (let s = 0; s < routed.length; s++) {
+          const r = routed[s];
+          if (r === undefined) continue;
+          await out.shards[s].deliver({
+            type: 'rows',
+            input: this.channel,
+            rows: r.rows,
+            partition: r.partition,
+            offsets: r.offsets,
+          });
+        }
+      }
+    }
+    if (!this.mailbox.closed) this.post({ type: 'pump' });
+  }
+
+  protected override async onStop(): Promise<void> {
+    await this.#o.reader.close();
+  }
+}

@@ -1,0 +1,64 @@
+import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CheckpointError } from './checkpoint-store.js';
+
+/** Name of the generation counter inside a checkpoint directory. */
+export const GENERATION_FILE = 'generation';
+
+/** The generation recorded in `dir` (0 when there is none yet). */
+export async function readGeneration(dir: string): Promise<number> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, GENERATION_FILE), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw new CheckpointError('ERR_CHECKPOINT_IO', `cannot read the generation in ${dir}`, { cause: err });
+  }
+  const n = Number(text.trim());
+  if (!Number.isSafeInteger(n) || n < 0) {
+    throw new CheckpointError(
+      'ERR_CHECKPOINT_INVALID',
+      `generation file in ${dir} holds ${JSON.stringify(text)}`,
+    );
+  }
+  return n;
+}
+
+/**
+ * Raises the job's generation and makes it durable before returning: the new value is
+ * `max(recorded, atLeast - 1) + 1`, written to a temp file, fsync'd, renamed over the counter and
+ * the directory fsync'd. Every start of a job raises it before writing anything to Redis, so the
+ * fences refuse writes from any earlier incarnation once the new one has touched a slot.
+ *
+ * One owner per directory: two instances starting at the same instant could read the same value
+ * (the later rename wins and both use it); a later start always supersedes both.
+ */
+export async function raiseGeneration(dir: string, atLeast = 1): Promise<number> {
+  const next = Math.max(await readGeneration(dir), atLeast - 1) + 1;
+  const final = join(dir, GENERATION_FILE);
+  const temp = `${final}.${process.pid}.tmp`;
+  try {
+    const fh = await open(temp, 'w', 0o644);
+    try {
+      await fh.writeFile(`${next}\n`);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(temp, final);
+    const d = await open(dir, 'r');
+    try {
+      await d.sync();
+    } catch {
+      // Platforms that cannot fsync a directory still rename atomically.
+    } finally {
+      await d.close();
+    }
+  } catch (err) {
+    await unlink(temp).catch(() => {});
+    throw new CheckpointError('ERR_CHECKPOINT_IO', `cannot record generation ${next} in ${dir}`, {
+      cause: err,
+    });
+  }
+  return next;
+}

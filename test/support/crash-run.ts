@@ -1,0 +1,81 @@
+/**
+ * Runs a job spec as a child process, SIGKILLs it at random points and restarts it until it
+ * finishes; then checks Redis against the crash-free state.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  type CrashJobOptions,
+  checkState,
+  crashJobSpec,
+  expectedState,
+  type Findings,
+  genParams,
+  type StateReader,
+} from './job-check.js';
+import { type JobEvent, type JobProcess, spawnJob } from './job-process.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A small seeded PRNG (mulberry32), so a failing run can be repeated with its seed. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface CrashRunResult {
+  kills: number;
+  /** Processes started, the finishing one included. */
+  starts: number;
+  findings: Findings;
+  ms: number;
+  finished: JobEvent;
+  /** Every event of every process, in order. */
+  events: JobEvent[];
+}
+
+export async function writeSpec(dir: string, o: CrashJobOptions): Promise<string> {
+  const file = join(dir, `${o.name}.json`);
+  await writeFile(file, JSON.stringify(crashJobSpec(o), null, 2));
+  return file;
+}
+
+/** Starts the job until it finishes, killing `kills` incarnations at random points first. */
+export async function crashRun(
+  o: CrashJobOptions & { workDir: string; kills: number; seed: number; killWindowMs: [number, number] },
+  reader: StateReader,
+): Promise<CrashRunResult> {
+  const spec = await writeSpec(o.workDir, o);
+  const random = prng(o.seed);
+  const started = Date.now();
+  let kills = 0;
+  let starts = 0;
+  const events: JobEvent[] = [];
+  let finished: JobEvent | undefined;
+  while (finished === undefined) {
+    const job: JobProcess = await spawnJob(spec);
+    starts++;
+    if (kills < o.kills) {
+      await job.waitFor((e) => e.event === 'attempt');
+      const [lo, hi] = o.killWindowMs;
+      await Promise.race([sleep(lo + random() * (hi - lo)), job.exited]);
+      job.child.kill('SIGKILL');
+    }
+    const exit = await job.exited;
+    events.push(...job.events);
+    if (exit.signal === 'SIGKILL') {
+      kills++;
+      continue;
+    }
+    if (exit.code !== 0) throw new Error(`job failed (${exit.code}):\n${job.stderr().slice(-4000)}`);
+    finished = job.events.find((e) => e.event === 'finished');
+  }
+  const findings = await checkState(reader, expectedState(genParams(o), o.ns ?? ''), o.ns ?? '');
+  return { kills, starts, findings, ms: Date.now() - started, finished, events };
+}
