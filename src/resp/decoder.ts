@@ -89,8 +89,6 @@ const S_BULK = 3; // inside a bulk payload, `bulkLeft` bytes to go
 const S_BULK_CR = 4; // payload done, CR expected
 const S_BULK_LF = 5; // CR seen, LF expected
 
-const EMPTY = Buffer.alloc(0);
-
 interface FastSlices {
   utf8Slice(start: number, end: number): string;
   latin1Slice(start: number, end: number): string;
@@ -283,8 +281,14 @@ class ByteList {
   take(): Buffer {
     this.flushStage();
     const pieces = this.pieces;
+    // A fresh empty Buffer each time: a shared one would make two empty members of a RESP3 set
+    // the same object, and the Set would keep only one of them.
     const out =
-      pieces.length === 1 ? pieces[0] : pieces.length === 0 ? EMPTY : Buffer.concat(pieces, this.length);
+      pieces.length === 1
+        ? pieces[0]
+        : pieces.length === 0
+          ? Buffer.alloc(0)
+          : Buffer.concat(pieces, this.length);
     this.clear();
     return out;
   }
