@@ -244,6 +244,10 @@ describe('Redis cluster', () => {
   });
 
   it('Redis cluster — a killed master fails over and rejoins as a replica after restart', async () => {
+    // Replication is asynchronous: make sure the replica has 'a' before its master dies.
+    const before = await cluster.ownerOf('a');
+    expect(await cli(before.server, 'set', 'a', 'v')).toBe('OK');
+    expect(Number(await cli(before.server, 'wait', '1', '5000'))).toBeGreaterThanOrEqual(1);
     const old = await cluster.killMaster('a');
     await cluster.waitHealthy();
     const owner = await cluster.ownerOf('a');
