@@ -1,4 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
+import type { GeneratorOptions } from '../actors/sources/generator.js';
 import type { RestartPolicy } from '../actors/supervisor.js';
 import { LaminarError } from '../resp/errors.js';
 import type { SinkTable } from '../sink/model.js';
@@ -14,17 +15,7 @@ export class JobSpecError extends LaminarError {
 }
 
 export type SourceSpec =
-  | {
-      type: 'generator';
-      name: string;
-      partitions: number;
-      rowsPerPartition: number;
-      seed?: number;
-      keys?: number;
-      groups?: number;
-      /** Rows per second per partition; unset: unpaced. */
-      rate?: number;
-    }
+  | ({ type: 'generator' } & GeneratorOptions)
   | { type: 'jsonl'; name: string; files: string[] }
   | { type: 'ingest'; name: string; bufferRows?: number };
 
