@@ -40,6 +40,7 @@ const SUITES: SuiteEntry[] = [
   { name: 'pipelined-set', module: './e2e/pipelined-set.js', run: 'runPipelinedSetBench' },
   { name: 'cluster-set', module: './e2e/cluster-set.js', run: 'runClusterSetBench' },
   { name: 'sink', module: './e2e/sink-bench.js', run: 'runSinkBench' },
+  { name: 'exactly-once', module: './e2e/exactly-once.js', run: 'runExactlyOnceBench' },
 ];
 
 const ROOT = new URL('../../', import.meta.url); // dist/bench/run.js → project root

@@ -63,14 +63,20 @@ export class Batch {
    */
   commands(
     deadLetterKey: string | undefined,
-    fence?: { table: string; generation: number },
+    fence?: { table: string; generation: number; cluster: boolean },
   ): { commands: Command[]; rowsPerCommand: number[] } {
     const t = this.target;
     let commands: Command[] = [];
     let rowsPerCommand: number[] = [];
     const n = this.keys.length;
     if (this.fenced && n > 0) {
-      ({ commands, rowsPerCommand } = fencedCommands(this, t, fence!.table, fence!.generation));
+      ({ commands, rowsPerCommand } = fencedCommands(
+        this,
+        t,
+        fence!.table,
+        fence!.generation,
+        fence!.cluster,
+      ));
     } else if (t.type === 'string') {
       for (let i = 0; i < n; i++) {
         commands.push(

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../log.js';
+import { RedisCluster } from '../resp/cluster/cluster-client.js';
 import { ConnectionError, ReplyError } from '../resp/errors.js';
 import type { Command, Reply } from '../resp/reply.js';
 import { Batch } from './batch.js';
@@ -36,6 +37,11 @@ export interface RowPositions {
 
 export const DEFAULT_MAX_IN_FLIGHT_ROWS = 100_000;
 export const DEFAULT_MAX_IN_FLIGHT_BYTES = 64 * 1024 * 1024;
+/**
+ * Rows of one fenced flush at most. On standalone Redis a fenced flush is one script call, which
+ * runs alone on the server: this bounds how long it blocks other clients.
+ */
+export const MAX_FENCED_FLUSH_ROWS = 10_000;
 
 /** Counters of one sink. */
 export interface SinkStats {
@@ -83,6 +89,7 @@ export class RedisSink extends EventEmitter {
   readonly #maxBytes: number;
   readonly #deadLetterKey: string | undefined;
   readonly #generation: number;
+  readonly #cluster: boolean;
   #batch: Batch;
   #timer: NodeJS.Timeout | null = null;
   readonly #inFlight = new Set<Promise<void>>();
@@ -92,6 +99,8 @@ export class RedisSink extends EventEmitter {
   #inFlightBytes = 0;
   #waiters: Array<() => void> = [];
   #failed: Error | null = null;
+  /** A failure that came from Redis (error reply, lost connection, FENCED), not from a bad row. */
+  #redisFailure: Error | null = null;
   #closed = false;
   readonly #onTimer = (): void => this.#flushBatch();
 
@@ -106,6 +115,7 @@ export class RedisSink extends EventEmitter {
     this.#deadLetterKey =
       table.onError === 'dead_letter' ? (table.deadLetterKey ?? `${table.name}:dead_letter`) : undefined;
     this.#generation = limits.generation ?? 1;
+    this.#cluster = target instanceof RedisCluster;
     this.#batch = new Batch(table.target);
   }
 
@@ -159,7 +169,7 @@ export class RedisSink extends EventEmitter {
         this.#flushBatch();
         throw err;
       }
-      if (this.#batch.rows >= this.table.batchSize) this.#flushBatch();
+      if (this.#batch.rows >= this.#flushRows) this.#flushBatch();
     }
     if (!this.#batch.isEmpty && this.#timer === null) {
       this.#timer = setTimeout(this.#onTimer, this.table.flushIntervalMs);
@@ -200,6 +210,11 @@ export class RedisSink extends EventEmitter {
     if (this.#closed) throw new SinkFailedError(this.table.name, 'the sink is closed');
   }
 
+  /** Rows that trigger a flush of the open batch. */
+  get #flushRows(): number {
+    return this.#batch.fenced ? Math.min(this.table.batchSize, MAX_FENCED_FLUSH_ROWS) : this.table.batchSize;
+  }
+
   #overBound(): boolean {
     return (
       this.#inFlightRows + this.#batch.rows > this.#maxRows ||
@@ -218,6 +233,7 @@ export class RedisSink extends EventEmitter {
     const { commands, rowsPerCommand } = batch.commands(this.#deadLetterKey, {
       table: this.table.name,
       generation: this.#generation,
+      cluster: this.#cluster,
     });
     const rows = batch.rows;
     const bytes = batch.bytes;
@@ -225,14 +241,16 @@ export class RedisSink extends EventEmitter {
     this.#inFlightBytes += bytes;
     this.stats.flushes++;
     this.stats.commands += commands.length;
-    // Fenced flushes go one at a time. A script call answered NOSCRIPT did nothing; its retry
-    // must run before any later script call of the same slot, or a later flush moves the fence
-    // past its rows and the retry skips them as duplicates. With several flushes in flight, a
-    // later flush can reach the node after the first retry loaded the script and before this
-    // one's retry: rows would be lost. One fenced flush in flight makes the retry come first.
+    // Fenced flushes go one at a time, each with at most one script call per slot. A call
+    // answered NOSCRIPT did nothing; its retry must run before any later call of the same slot,
+    // or a later flush moves the fence past its rows and the retry skips them as duplicates.
+    // For the same reason no fenced flush is sent once Redis refused or lost an earlier one:
+    // replaying from the checkpoint must find the fence where the last applied row left it.
     const send = (): Promise<Reply[]> => this.#target.pipeline(commands);
+    const sendAfter = (): Promise<Reply[]> =>
+      this.#redisFailure !== null ? Promise.reject(this.#redisFailure) : send();
     const tail = batch.fenced ? this.#fencedTail : null;
-    const sent = tail === null ? send() : tail.then(send, send);
+    const sent = tail === null ? send() : tail.then(sendAfter, sendAfter);
     const p: Promise<void> = sent.then(
       (replies) => this.#settle(commands, replies, rowsPerCommand),
       (err: unknown) => {
@@ -309,6 +327,7 @@ export class RedisSink extends EventEmitter {
   }
 
   #fail(err: Error): void {
+    if (!(err instanceof BadRowError)) this.#redisFailure ??= err;
     if (this.#failed !== null) return;
     this.#failed = err;
     this.#log.error({ table: this.table.name, code: (err as { code?: string }).code }, err.message);

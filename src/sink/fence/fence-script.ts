@@ -1,68 +1,92 @@
 import { createHash } from 'node:crypto';
 
 /**
- * The exactly-once apply script. One call per (flush, slot): it applies, in order, only the rows
- * newer than the fence of their partition, and moves the fences forward — atomically, since a
- * script runs alone.
+ * The exactly-once apply script. One call carries the rows of a flush for one slot (Redis Cluster)
+ * or for all slots (standalone); it applies, in order, only the rows newer than the fence of their
+ * (slot, partition), and moves the fences forward — atomically, since a script runs alone.
  *
  * ```
- * KEYS[1]   fence hash of the slot            KEYS[2..] the data keys of this call (same slot)
- * ARGV[1]   table name                        ARGV[2]   generation of the writer
- * ARGV[3]   op: SET | RPUSH | LPUSH | HSET     ARGV[4]   SET: ttl secs or ""; lists: maxLength or ""
- * ARGV[5]   P, number of partitions            ARGV[6..5+P] partition names
- * then per row: partition index (1..P), offset, key index (2..#KEYS), [field for HSET], value
+ * KEYS[1..F]    fence hashes, one per slot in the call     KEYS[F+1..] the data keys
+ * ARGV[1] table    ARGV[2] writer generation   ARGV[3] op: SET | RPUSH | LPUSH | HSET
+ * ARGV[4] SET: ttl secs or ""; lists: maxLength or ""      ARGV[5] F   ARGV[6] P
+ * ARGV[7..6+P] partition names
+ * then runs of rows of one key and one partition, in input order:
+ *   fence index (1..F), key index (F+1..), partition index (1..P), n,
+ *   then n rows: offset, [field for HSET], value
  * ```
+ * A run's surviving rows go to Redis as one variadic RPUSH/LPUSH/HSET (SET: one per row).
  * Offsets are integers below 2^53 (compared as Lua numbers, stored as sent).
  * Fence fields: `<table>\0<partition>` → last applied offset; `<table>\0gen` → highest writer
- * generation seen. A call from an older generation is refused with a `FENCED` error: a
- * superseded ("zombie") owner never writes again once its successor has touched the slot.
- * Returns the number of rows applied.
+ * generation seen. A call from an older generation than any of its fences has seen is refused
+ * with a `FENCED` error before it writes anything: a superseded ("zombie") owner never writes
+ * again to a slot its successor touched. Returns the number of rows applied.
  */
 export const FENCE_SCRIPT = `
 local tbl = ARGV[1]
 local gen = tonumber(ARGV[2])
 local op = ARGV[3]
 local param = ARGV[4]
-local np = tonumber(ARGV[5])
-local fence = KEYS[1]
+local nf = tonumber(ARGV[5])
+local np = tonumber(ARGV[6])
 local genField = tbl .. '\\0gen'
-local stored = tonumber(redis.call('HGET', fence, genField) or '0')
-if gen < stored then
-  return redis.error_reply('FENCED writer generation ' .. ARGV[2] .. ' is older than ' .. stored)
-end
-if gen > stored then redis.call('HSET', fence, genField, ARGV[2]) end
-local fields, cur, moved = {}, {}, {}
--- moved[p] keeps the offset as sent: Lua's tostring would print large numbers with 14 digits.
-for p = 1, np do
-  fields[p] = tbl .. '\\0' .. ARGV[5 + p]
-  cur[p] = tonumber(redis.call('HGET', fence, fields[p]) or '-1')
-end
-local touched = {}
-local applied = 0
-local step = 4
-if op == 'HSET' then step = 5 end
-local n = #ARGV
-local i = 6 + np
-while i <= n do
-  local p = tonumber(ARGV[i])
-  local off = tonumber(ARGV[i + 1])
-  if off > cur[p] then
-    local k = KEYS[tonumber(ARGV[i + 2])]
-    if op == 'HSET' then
-      redis.call('HSET', k, ARGV[i + 3], ARGV[i + 4])
-    elseif op == 'SET' then
-      if param ~= '' then redis.call('SET', k, ARGV[i + 3], 'EX', param) else redis.call('SET', k, ARGV[i + 3]) end
-    else
-      redis.call(op, k, ARGV[i + 3])
-      touched[k] = true
-    end
-    cur[p] = off
-    moved[p] = ARGV[i + 1]
-    applied = applied + 1
+local raise = {}
+for f = 1, nf do
+  local stored = tonumber(redis.call('HGET', KEYS[f], genField) or '0')
+  if gen < stored then
+    return redis.error_reply('FENCED writer generation ' .. ARGV[2] .. ' is older than ' .. stored)
   end
-  i = i + step
+  raise[f] = gen > stored
 end
-for p, off in pairs(moved) do redis.call('HSET', fence, fields[p], off) end
+for f = 1, nf do
+  if raise[f] then redis.call('HSET', KEYS[f], genField, ARGV[2]) end
+end
+local fields = {}
+for p = 1, np do fields[p] = tbl .. '\\0' .. ARGV[6 + p] end
+local hash = op == 'HSET'
+local set = op == 'SET'
+local cur, moved, touched = {}, {}, {}
+local applied = 0
+local i = 7 + np
+local n = #ARGV
+while i <= n do
+  local f = tonumber(ARGV[i])
+  local k = KEYS[tonumber(ARGV[i + 1])]
+  local p = tonumber(ARGV[i + 2])
+  local cnt = tonumber(ARGV[i + 3])
+  i = i + 4
+  local ck = f * 1000000 + p
+  local c = cur[ck]
+  if c == nil then c = tonumber(redis.call('HGET', KEYS[f], fields[p]) or '-1') end
+  local vals, m, last = {}, 0, nil
+  for _ = 1, cnt do
+    local off = tonumber(ARGV[i])
+    if off > c then
+      c = off
+      last = ARGV[i]
+      if hash then
+        vals[m + 1] = ARGV[i + 1]
+        vals[m + 2] = ARGV[i + 2]
+        m = m + 2
+      elseif set then
+        if param ~= '' then redis.call('SET', k, ARGV[i + 1], 'EX', param) else redis.call('SET', k, ARGV[i + 1]) end
+        applied = applied + 1
+      else
+        m = m + 1
+        vals[m] = ARGV[i + 1]
+      end
+    end
+    if hash then i = i + 3 else i = i + 2 end
+  end
+  cur[ck] = c
+  -- moved keeps the offset as sent: Lua's tostring would print large numbers with 14 digits.
+  if last ~= nil then moved[ck] = { f, p, last } end
+  if m > 0 then
+    redis.call(op, k, unpack(vals))
+    if hash then applied = applied + m / 2 else applied = applied + m end
+    if not hash then touched[k] = true end
+  end
+end
+for _, mv in pairs(moved) do redis.call('HSET', KEYS[mv[1]], fields[mv[2]], mv[3]) end
 if param ~= '' and (op == 'RPUSH' or op == 'LPUSH') then
   local max = tonumber(param)
   for k in pairs(touched) do

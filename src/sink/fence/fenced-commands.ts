@@ -4,8 +4,8 @@ import type { Target } from '../model.js';
 import { FENCE_SCRIPT, FENCE_SCRIPT_SHA } from './fence-script.js';
 import { fenceKey } from './slot-tags.js';
 
-/** Rows one script call carries at most; a slot's longer run is split into several calls, in order. */
-export const MAX_ROWS_PER_CALL = 512;
+/** Rows one run carries at most (Lua's `unpack` of a run's values must stay far below its stack limit). */
+export const MAX_RUN_ROWS = 1000;
 
 /** The rows of a flush with their source positions, as parallel arrays. */
 export interface FencedRows {
@@ -17,15 +17,21 @@ export interface FencedRows {
 }
 
 /**
- * One `EVALSHA` of the fence script per slot touched by the flush (split past
- * {@link MAX_ROWS_PER_CALL} rows), each carrying its slot's rows in input order. Every key of a
- * call, fence hash included, hashes to that slot, so the call is valid on Redis Cluster.
+ * The script calls of one flush: on Redis Cluster one `EVALSHA` per slot the flush touches (a
+ * call's keys must share a slot); on standalone Redis a single call for the whole flush, with the
+ * fence hashes of every slot it touches. Either way a flush has **at most one call per slot**,
+ * and the sink sends fenced flushes one after the other, so a call that met NOSCRIPT is retried
+ * before any later call for its slot runs.
+ *
+ * Within a call, a key's rows are grouped in input order into runs, a new run starting where the
+ * partition changes: every key sees its rows in input order, as on the at-least-once path.
  */
 export function fencedCommands(
   rows: FencedRows,
   target: Target,
   table: string,
   generation: number,
+  cluster: boolean,
 ): { commands: Command[]; rowsPerCommand: number[] } {
   const op =
     target.type === 'string'
@@ -41,47 +47,68 @@ export function fencedCommands(
       : target.type === 'list'
         ? (target.maxLength?.toString() ?? '')
         : '';
-  const bySlot = new Map<number, number[]>();
-  for (let i = 0; i < rows.keys.length; i++) {
-    const s = keySlot(rows.keys[i]);
-    const list = bySlot.get(s);
-    if (list === undefined) bySlot.set(s, [i]);
-    else list.push(i);
+  const n = rows.keys.length;
+  const slots = new Int32Array(n);
+  for (let i = 0; i < n; i++) slots[i] = keySlot(rows.keys[i]);
+  const groups: number[][] = [];
+  if (cluster) {
+    const bySlot = new Map<number, number[]>();
+    for (let i = 0; i < n; i++) {
+      const list = bySlot.get(slots[i]);
+      if (list === undefined) bySlot.set(slots[i], [i]);
+      else list.push(i);
+    }
+    groups.push(...bySlot.values());
+  } else if (n > 0) {
+    groups.push(Array.from({ length: n }, (_, i) => i));
   }
   const commands: Command[] = [];
   const rowsPerCommand: number[] = [];
-  for (const [slot, idx] of bySlot) {
-    for (let from = 0; from < idx.length; from += MAX_ROWS_PER_CALL) {
-      const part = idx.slice(from, from + MAX_ROWS_PER_CALL);
-      commands.push(scriptCall(rows, part, slot, op, param, table, generation));
-      rowsPerCommand.push(part.length);
-    }
+  for (const idx of groups) {
+    commands.push(scriptCall(rows, slots, idx, op, param, table, generation));
+    rowsPerCommand.push(idx.length);
   }
   return { commands, rowsPerCommand };
 }
 
+interface Run {
+  fence: number;
+  key: number;
+  partition: number;
+  rows: number[];
+}
+
 function scriptCall(
   rows: FencedRows,
+  slots: Int32Array,
   idx: readonly number[],
-  slot: number,
   op: string,
   param: string,
   table: string,
   generation: number,
 ): Command {
-  const keys: (string | Buffer)[] = [fenceKey(slot)];
+  const fenceOf = new Map<number, number>();
+  const fences: string[] = [];
+  const dataKeys: (string | Buffer)[] = [];
   const keyIndex = new Map<string, number>();
   const partitions: string[] = [];
   const partitionIndex = new Map<string, number>();
-  const rowArgs: Arg[] = [];
+  const runs: Run[] = [];
+  const open = new Map<string, Run>();
   for (const i of idx) {
+    let f = fenceOf.get(slots[i]);
+    if (f === undefined) {
+      fences.push(fenceKey(slots[i]));
+      f = fences.length;
+      fenceOf.set(slots[i], f);
+    }
     const k = rows.keys[i];
-    const id = typeof k === 'string' ? `s${k}` : `b${k.toString('latin1')}`;
-    let ki = keyIndex.get(id);
+    const kid = typeof k === 'string' ? `s${k}` : `b${k.toString('latin1')}`;
+    let ki = keyIndex.get(kid);
     if (ki === undefined) {
-      keys.push(k);
-      ki = keys.length; // Lua's KEYS is 1-based; KEYS[1] is the fence.
-      keyIndex.set(id, ki);
+      dataKeys.push(k);
+      ki = dataKeys.length;
+      keyIndex.set(kid, ki);
     }
     const p = rows.partitions[i];
     let pi = partitionIndex.get(p);
@@ -90,23 +117,29 @@ function scriptCall(
       pi = partitions.length;
       partitionIndex.set(p, pi);
     }
-    rowArgs.push(pi, rows.offsets[i], ki);
-    if (op === 'HSET') rowArgs.push(rows.fields[i]);
-    rowArgs.push(rows.values[i]);
+    // A key's rows stay in input order: its run continues until the partition changes.
+    let run = open.get(kid);
+    if (run === undefined || run.partition !== pi || run.rows.length >= MAX_RUN_ROWS) {
+      run = { fence: f, key: ki, partition: pi, rows: [] };
+      open.set(kid, run);
+      runs.push(run);
+    }
+    run.rows.push(i);
   }
-  return [
-    'EVALSHA',
-    FENCE_SCRIPT_SHA,
-    keys.length,
-    ...keys,
-    table,
-    generation,
-    op,
-    param,
-    partitions.length,
-    ...partitions,
-    ...rowArgs,
-  ];
+  const nf = fences.length;
+  const hash = op === 'HSET';
+  const out: Arg[] = ['EVALSHA', FENCE_SCRIPT_SHA, nf + dataKeys.length, ...fences, ...dataKeys];
+  out.push(table, generation, op, param, nf, partitions.length, ...partitions);
+  for (const run of runs) {
+    // Data keys follow the fences in KEYS, hence the shift by nf.
+    out.push(run.fence, nf + run.key, run.partition, run.rows.length);
+    for (const r of run.rows) {
+      out.push(rows.offsets[r]);
+      if (hash) out.push(rows.fields[r]);
+      out.push(rows.values[r]);
+    }
+  }
+  return out;
 }
 
 /** The same call with the script's source, for a node that answered NOSCRIPT (it caches it). */

@@ -1,0 +1,108 @@
+/**
+ * Child process of the exactly-once suite: one variant, one run, then exit, so that
+ * `process.cpuUsage()` and `resourceUsage().maxRSS` are that sink's alone.
+ *
+ *   parent ──fork──▶ exactly-once-worker --variant exactly-once --port P --count N --batch B --inflight F
+ *   parent ◀─IPC──── WorkerMessage
+ *
+ * The load is the sink suite's laminar-redis loop (sink-worker.ts): `await sink.write(chunk)` per
+ * chunk of `batch` rows generated inside the timed loop, then `await sink.flush()`, with at most
+ * `inflight` flushes unacknowledged. Fenced variants also build each chunk's positions in the loop.
+ */
+import { performance } from 'node:perf_hooks';
+import { reportToParent } from './child-process.js';
+import {
+  type ExactlyOnceResult,
+  listTable,
+  positionsOf,
+  replayedRows,
+  VARIANT_INFO,
+  VARIANTS,
+  type WorkerArgs,
+  type WorkerMessage,
+} from './exactly-once-workload.js';
+import { errorText } from './failures.js';
+import { processFigures, timeLoad } from './measure.js';
+import { rowsOf } from './sink-workload.js';
+import { loadArgsOf, oneOf, positiveInt, readWorkerOptions } from './worker-args.js';
+
+function readArgs(): WorkerArgs {
+  const values = readWorkerOptions(['variant', 'port']);
+  return {
+    variant: oneOf('variant', values.variant, VARIANTS),
+    port: positiveInt('port', values.port),
+    ...loadArgsOf(values),
+  };
+}
+
+/** The row ranges handed to the sink, in order: [0, count), or for the replay [0, R) twice first. */
+function rangesOf(args: WorkerArgs): [number, number][] {
+  if (args.variant !== 'replay') return [[0, args.count]];
+  const r = replayedRows(args.count);
+  return [
+    [0, r],
+    [0, r],
+    [r, args.count],
+  ];
+}
+
+type Load = Omit<ExactlyOnceResult, 'kind' | 'seconds' | 'cpuSeconds' | 'cpuSecondsProcess' | 'peakRssMb'>;
+
+async function run(args: WorkerArgs): Promise<Load & { seconds: number; cpuSeconds: number }> {
+  const { createSink } = await import('../../src/sink/create-sink.js');
+  const { pino } = await import('pino');
+  const { fenced, partitions } = VARIANT_INFO[args.variant];
+  // write() returns once at most inflight-1 batches are unacknowledged, so the batch it sends next
+  // makes at most `inflight` outstanding (sink-worker.ts). Fenced flushes are still sent one at a
+  // time (RedisSink #fencedTail); the others wait, encoded, behind it.
+  const sink = await createSink(
+    { model: listTable(args.variant, args.port, args.batch) },
+    {
+      logger: pino({ level: 'error' }, pino.destination(2)),
+      maxInFlightRows: (args.inflight - 1) * args.batch,
+    },
+  );
+  let rows = 0;
+  let deadlineHit = false;
+  let failure: string | undefined;
+  const { seconds, cpuSeconds } = await timeLoad(async (t0) => {
+    const deadline = t0 + args.deadlineMs;
+    try {
+      for (const [from, to] of rangesOf(args)) {
+        for (let start = from; start < to && !deadlineHit; start += args.batch) {
+          if (performance.now() > deadline) {
+            deadlineHit = true;
+            break;
+          }
+          const end = Math.min(to, start + args.batch);
+          if (fenced) await sink.write(rowsOf(start, end), positionsOf(start, end, partitions));
+          else await sink.write(rowsOf(start, end));
+          rows += end - start;
+        }
+      }
+      await sink.flush();
+    } catch (err) {
+      failure = errorText(err);
+    }
+  });
+  const { stats } = sink;
+  await sink.close().catch(() => {}); // a failed sink rejects close() with the failure we already have
+  return {
+    rows,
+    rowsWritten: stats.rowsWritten,
+    rowsDuplicate: stats.rowsDuplicate,
+    commands: stats.commands,
+    flushes: stats.flushes,
+    scriptReloads: stats.scriptReloads,
+    backpressureWaits: stats.backpressureWaits,
+    ...(failure === undefined ? {} : { failure }),
+    deadlineHit,
+    seconds,
+    cpuSeconds,
+  };
+}
+
+await reportToParent<WorkerMessage>('exactly-once-worker', async () => {
+  const result = await run(readArgs());
+  return { kind: 'result', ...result, ...processFigures() };
+});
