@@ -28,7 +28,7 @@ afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
-function spec(dir: string, waitReplicas: number, name: string) {
+function spec(dir: string, waitReplicas: number, name: string, waitTimeoutMs: number) {
   const model = table(
     { type: 'list', listPrefix: `${name}:`, listKeyColumn: 'g', operation: 'Append' },
     {
@@ -39,7 +39,7 @@ function spec(dir: string, waitReplicas: number, name: string) {
   );
   return {
     name,
-    checkpoint: { dir, intervalMs: 50, waitTimeoutMs: 200 },
+    checkpoint: { dir, intervalMs: 50, waitTimeoutMs },
     sources: [{ type: 'generator', name: 'gen', partitions: 2, rowsPerPartition: 2000, seed: 3, groups: 4 }],
     tables: [{ model, shards: 2 }],
   };
@@ -50,7 +50,8 @@ describe('barrier WAIT', () => {
     const dir = await mkdtemp(join(tmpdir(), 'laminar-wait-'));
     dirs.push(dir);
     const { logger, lines } = recordingLogger();
-    const job = startJob(spec(dir, 1, 'w1'), { logger });
+    // A generous WAIT timeout: a busy machine must not turn 'replicated late' into 'declined'.
+    const job = startJob(spec(dir, 1, 'w1', 10_000), { logger });
     const result = await job.done;
     expect(result.last).toBeDefined();
     expect(lines.some((l) => l.includes('checkpoint declined'))).toBe(false);
@@ -65,7 +66,7 @@ describe('barrier WAIT', () => {
     const dir = await mkdtemp(join(tmpdir(), 'laminar-wait-'));
     dirs.push(dir);
     const { logger, lines } = recordingLogger();
-    const job = startJob(spec(dir, 2, 'w2'), { logger });
+    const job = startJob(spec(dir, 2, 'w2', 200), { logger });
     for (let i = 0; i < 200 && !lines.some((l) => l.includes('checkpoint declined')); i++) {
       await new Promise((r) => setTimeout(r, 25));
     }

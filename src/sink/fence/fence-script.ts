@@ -12,9 +12,10 @@ import { createHash } from 'node:crypto';
  * ARGV[7..6+P] partition names
  * then runs of rows of one key and one partition, in input order:
  *   fence index (1..F), key index (F+1..), partition index (1..P), n,
- *   then n rows: offset, [field for HSET], value
+ *   n offsets (strictly rising), then n values (HSET: n field/value pairs)
  * ```
- * A run's surviving rows go to Redis as one variadic RPUSH/LPUSH/HSET (SET: one per row).
+ * A run's rows newer than the fence go to Redis as one variadic RPUSH/LPUSH/HSET straight from
+ * ARGV (SET: one per row); only a run that straddles the fence (a replay) is scanned row by row.
  * Offsets are integers below 2^53 (compared as Lua numbers, stored as sent).
  * Fence fields: `<table>\0<partition>` → last applied offset; `<table>\0gen` → highest writer
  * generation seen. A call from an older generation than any of its fences has seen is refused
@@ -44,6 +45,8 @@ local fields = {}
 for p = 1, np do fields[p] = tbl .. '\\0' .. ARGV[6 + p] end
 local hash = op == 'HSET'
 local set = op == 'SET'
+local width = 1
+if hash then width = 2 end
 local cur, moved, touched = {}, {}, {}
 local applied = 0
 local i = 7 + np
@@ -53,37 +56,30 @@ while i <= n do
   local k = KEYS[tonumber(ARGV[i + 1])]
   local p = tonumber(ARGV[i + 2])
   local cnt = tonumber(ARGV[i + 3])
-  i = i + 4
+  local offs = i + 4
+  local vals = offs + cnt
+  i = vals + cnt * width
   local ck = f * 1000000 + p
   local c = cur[ck]
   if c == nil then c = tonumber(redis.call('HGET', KEYS[f], fields[p]) or '-1') end
-  local vals, m, last = {}, 0, nil
-  for _ = 1, cnt do
-    local off = tonumber(ARGV[i])
-    if off > c then
-      c = off
-      last = ARGV[i]
-      if hash then
-        vals[m + 1] = ARGV[i + 1]
-        vals[m + 2] = ARGV[i + 2]
-        m = m + 2
-      elseif set then
-        if param ~= '' then redis.call('SET', k, ARGV[i + 1], 'EX', param) else redis.call('SET', k, ARGV[i + 1]) end
-        applied = applied + 1
-      else
-        m = m + 1
-        vals[m] = ARGV[i + 1]
+  -- Offsets rise within a run: if the last is not newer than the fence, none is.
+  if tonumber(ARGV[vals - 1]) > c then
+    local j = 0
+    while tonumber(ARGV[offs + j]) <= c do j = j + 1 end
+    if set then
+      for r = j, cnt - 1 do
+        if param ~= '' then redis.call('SET', k, ARGV[vals + r], 'EX', param) else redis.call('SET', k, ARGV[vals + r]) end
       end
+    else
+      redis.call(op, k, unpack(ARGV, vals + j * width, vals + cnt * width - 1))
+      if not hash then touched[k] = true end
     end
-    if hash then i = i + 3 else i = i + 2 end
-  end
-  cur[ck] = c
-  -- moved keeps the offset as sent: Lua's tostring would print large numbers with 14 digits.
-  if last ~= nil then moved[ck] = { f, p, last } end
-  if m > 0 then
-    redis.call(op, k, unpack(vals))
-    if hash then applied = applied + m / 2 else applied = applied + m end
-    if not hash then touched[k] = true end
+    applied = applied + cnt - j
+    cur[ck] = tonumber(ARGV[vals - 1])
+    -- The offset as sent: Lua's tostring would print large numbers with 14 digits.
+    moved[ck] = { f, p, ARGV[vals - 1] }
+  else
+    cur[ck] = c
   end
 end
 for _, mv in pairs(moved) do redis.call('HSET', KEYS[mv[1]], fields[mv[2]], mv[3]) end

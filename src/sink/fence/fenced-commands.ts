@@ -119,7 +119,13 @@ function scriptCall(
     }
     // A key's rows stay in input order: its run continues until the partition changes.
     let run = open.get(kid);
-    if (run === undefined || run.partition !== pi || run.rows.length >= MAX_RUN_ROWS) {
+    if (
+      run === undefined ||
+      run.partition !== pi ||
+      run.rows.length >= MAX_RUN_ROWS ||
+      // The script relies on offsets rising within a run.
+      rows.offsets[run.rows[run.rows.length - 1]] >= rows.offsets[i]
+    ) {
       run = { fence: f, key: ki, partition: pi, rows: [] };
       open.set(kid, run);
       runs.push(run);
@@ -133,8 +139,8 @@ function scriptCall(
   for (const run of runs) {
     // Data keys follow the fences in KEYS, hence the shift by nf.
     out.push(run.fence, nf + run.key, run.partition, run.rows.length);
+    for (const r of run.rows) out.push(rows.offsets[r]);
     for (const r of run.rows) {
-      out.push(rows.offsets[r]);
       if (hash) out.push(rows.fields[r]);
       out.push(rows.values[r]);
     }
