@@ -215,7 +215,9 @@ describe('TLS redis', () => {
 describe('Redis cluster', () => {
   let cluster: RedisCluster;
   beforeAll(async () => {
-    cluster = await startCluster({ masters: 3, replicasPerMaster: 1 });
+    // A node timeout long enough that CPU contention from parallel test files never looks like a
+    // dead master (a spurious failover under load lost the key this file checks).
+    cluster = await startCluster({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 5000 });
   });
   afterAll(() => cluster?.stop());
 
