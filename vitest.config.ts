@@ -8,6 +8,6 @@ export default defineConfig({
     // Integration tests start their own redis-server processes; two cores, so keep the pool small.
     pool: 'forks',
     maxWorkers: 2,
-    reporters: ['default'],
+    reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });
