@@ -10,6 +10,7 @@
  * `inflight` flushes unacknowledged. Fenced variants also build each chunk's positions in the loop.
  */
 import { performance } from 'node:perf_hooks';
+import { openBenchSink } from './bench-sink.js';
 import { reportToParent } from './child-process.js';
 import {
   type ExactlyOnceResult,
@@ -49,19 +50,9 @@ function rangesOf(args: WorkerArgs): [number, number][] {
 type Load = Omit<ExactlyOnceResult, 'kind' | 'seconds' | 'cpuSeconds' | 'cpuSecondsProcess' | 'peakRssMb'>;
 
 async function run(args: WorkerArgs): Promise<Load & { seconds: number; cpuSeconds: number }> {
-  const { createSink } = await import('../../src/sink/create-sink.js');
-  const { pino } = await import('pino');
   const { fenced, partitions } = VARIANT_INFO[args.variant];
-  // write() returns once at most inflight-1 batches are unacknowledged, so the batch it sends next
-  // makes at most `inflight` outstanding (sink-worker.ts). Fenced flushes are still sent one at a
-  // time (RedisSink #fencedTail); the others wait, encoded, behind it.
-  const sink = await createSink(
-    { model: listTable(args.variant, args.port, args.batch) },
-    {
-      logger: pino({ level: 'error' }, pino.destination(2)),
-      maxInFlightRows: (args.inflight - 1) * args.batch,
-    },
-  );
+  // Fenced flushes are sent one at a time (RedisSink #fencedTail); the others wait, encoded, behind it.
+  const sink = await openBenchSink(listTable(args.variant, args.port, args.batch), args.inflight, args.batch);
   let rows = 0;
   let deadlineHit = false;
   let failure: string | undefined;

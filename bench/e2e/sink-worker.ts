@@ -12,6 +12,7 @@
  * Peers: `inflight` lanes, each awaiting its own pipeline before building the next.
  */
 import { performance } from 'node:perf_hooks';
+import { openBenchSink } from './bench-sink.js';
 import { reportToParent } from './child-process.js';
 import { errorText } from './failures.js';
 import { runLanes } from './lanes.js';
@@ -49,17 +50,7 @@ interface Timed extends LoopFigures {
 }
 
 async function runLaminar(args: WorkerArgs): Promise<Timed> {
-  const { createSink } = await import('../../src/sink/create-sink.js');
-  const { pino } = await import('pino');
-  // write() returns once at most inflight-1 batches are unacknowledged, so the batch it sends next
-  // makes at most `inflight` outstanding: the same window as the peers' lanes.
-  const sink = await createSink(
-    { model: sinkTable(args.type, args.port, args.batch) },
-    {
-      logger: pino({ level: 'error' }, pino.destination(2)),
-      maxInFlightRows: (args.inflight - 1) * args.batch,
-    },
-  );
+  const sink = await openBenchSink(sinkTable(args.type, args.port, args.batch), args.inflight, args.batch);
   let rows = 0;
   let deadlineHit = false;
   let failure: string | undefined;
