@@ -78,11 +78,13 @@ export class Batch {
         fence!.cluster,
       ));
     } else if (t.type === 'string') {
+      // The TTL's text once per flush, not once per row.
+      const ttl = t.ttlSecs === undefined ? undefined : String(t.ttlSecs);
       for (let i = 0; i < n; i++) {
         commands.push(
-          t.ttlSecs === undefined
+          ttl === undefined
             ? ['SET', this.keys[i], this.values[i]]
-            : ['SET', this.keys[i], this.values[i], 'EX', t.ttlSecs],
+            : ['SET', this.keys[i], this.values[i], 'EX', ttl],
         );
         rowsPerCommand.push(1);
       }

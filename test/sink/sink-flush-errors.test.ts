@@ -48,7 +48,7 @@ describe('sink batches', () => {
     const b2 = new Batch(str);
     e2.encode({ id: 1, v: 'y' });
     b2.add(e2);
-    expect(b2.commands(undefined).commands).toEqual([['SET', 's:1', 'y', 'EX', 60]]);
+    expect(b2.commands(undefined).commands).toEqual([['SET', 's:1', 'y', 'EX', '60']]);
   });
 });
 
