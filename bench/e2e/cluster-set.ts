@@ -8,6 +8,7 @@
  *                      ─▶ every reply OK and the masters' DBSIZEs add up to the count?
  *   row per client = its median round by rows/s
  */
+
 import { VERIFICATION_FAILED } from '../report.js';
 import type { SuiteOptions } from '../run.js';
 import type { BenchRow, SuiteResult } from '../types.js';
@@ -19,6 +20,7 @@ import {
   type ClusterWorkerArgs,
   clusterWorkerArgv,
 } from './cluster-set-workload.js';
+import { fmt, roundTo } from './figures.js';
 import { replyProblems } from './set-run.js';
 import { VALUE, type WorkerMessage } from './set-workload.js';
 
@@ -194,6 +196,3 @@ async function runClient(cluster: BenchRedisCluster, args: ClusterWorkerArgs): P
     ...(problems.length > 0 ? { failure: problems.join('; ') } : {}),
   };
 }
-
-const roundTo = (x: number, digits: number) => Number(x.toFixed(digits));
-const fmt = (x: number) => Math.round(x).toLocaleString('en-US');

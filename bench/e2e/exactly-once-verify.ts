@@ -13,11 +13,13 @@
  *
  * One EVAL per check walks the keys server-side and returns a flat array, one item per line.
  */
+
 import { createHash } from 'node:crypto';
 import { keySlot } from '../../src/resp/cluster/key-slot.js';
 import { fenceKey } from '../../src/sink/fence/slot-tags.js';
 import { offsetOf, partitionOf, VARIANT_INFO, type Variant } from './exactly-once-workload.js';
 import type { BenchRedisServer } from './redis-server.js';
+import { evalLines } from './redis-server.js';
 import { verifySinkState } from './sink-verify.js';
 import { LIST_MAX_LENGTH, LIST_PREFIX, rowAt, sinkTable, USERS, userOf } from './sink-workload.js';
 
@@ -139,14 +141,4 @@ async function verifyContents(server: BenchRedisServer, users: UserRows[]): Prom
     }
   });
   return bad === 0 ? undefined : `${bad} list(s) differ from the expected rows, first: ${first}`;
-}
-
-async function evalLines(
-  server: BenchRedisServer,
-  script: string,
-  keys: string[],
-  argv: string[],
-): Promise<string[]> {
-  const out = await server.cli('EVAL', script, String(keys.length), ...keys, ...argv);
-  return out === '' ? [] : out.split('\n');
 }

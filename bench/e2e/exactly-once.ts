@@ -9,6 +9,7 @@
  *       FLUSHALL ─▶ fork exactly-once-worker ─▶ result over IPC ─▶ verify (exactly-once-verify.ts)
  *   row per variant = its median round by rows/s
  */
+
 import { VERIFICATION_FAILED } from '../report.js';
 import type { SuiteOptions } from '../run.js';
 import type { BenchRow, SuiteResult } from '../types.js';
@@ -23,6 +24,7 @@ import {
   type WorkerMessage,
   workerArgv,
 } from './exactly-once-workload.js';
+import { fmt, medianBy, roundTo } from './figures.js';
 import { type BenchRedisServer, startBenchRedisServer } from './redis-server.js';
 
 const WORKER = new URL('./exactly-once-worker.js', import.meta.url);
@@ -215,12 +217,3 @@ export async function runExactlyOnceBench(options: SuiteOptions = {}): Promise<S
     notes,
   };
 }
-
-/** Median item by `key`; the lower middle one for an even count. */
-function medianBy<T>(items: T[], key: (item: T) => number): T {
-  const sorted = [...items].sort((a, b) => key(a) - key(b));
-  return sorted[(sorted.length - 1) >> 1];
-}
-
-const roundTo = (x: number, digits: number) => Number(x.toFixed(digits));
-const fmt = (x: number) => Math.round(x).toLocaleString('en-US');

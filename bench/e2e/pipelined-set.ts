@@ -8,10 +8,12 @@
  *     FLUSHALL ─▶ redis-benchmark
  *   row per client = its median round by rows/s
  */
+
 import { VERIFICATION_FAILED } from '../report.js';
 import type { SuiteOptions } from '../run.js';
 import type { BenchRow, SuiteResult } from '../types.js';
 import { CHILD_GRACE_MS } from './child-process.js';
+import { fmt, medianBy, roundTo } from './figures.js';
 import { runRedisBenchmark } from './redis-benchmark.js';
 import { startBenchRedisServer } from './redis-server.js';
 import { type RunRecord, runClient } from './set-run.js';
@@ -200,11 +202,3 @@ function respRequestBytes(count: number): number {
     total += 4 /* *3\r\n */ + bulk(3) + bulk(KEY_PREFIX.length + String(i).length) + bulk(VALUE.length);
   return total;
 }
-
-function medianBy<T>(items: T[], key: (item: T) => number): T {
-  const sorted = [...items].sort((a, b) => key(a) - key(b));
-  return sorted[(sorted.length - 1) >> 1];
-}
-
-const roundTo = (x: number, digits: number) => Number(x.toFixed(digits));
-const fmt = (x: number) => Math.round(x).toLocaleString('en-US');

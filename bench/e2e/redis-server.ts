@@ -65,3 +65,14 @@ export async function redisServerVersion(): Promise<string> {
     return 'unknown (redis-server not found)';
   }
 }
+
+/** Runs a Lua script through redis-cli (never a measured client) and returns its reply lines. */
+export async function evalLines(
+  server: BenchRedisServer,
+  script: string,
+  keys: string[],
+  argv: string[],
+): Promise<string[]> {
+  const out = await server.cli('EVAL', script, String(keys.length), ...keys, ...argv);
+  return out === '' ? [] : out.split('\n');
+}

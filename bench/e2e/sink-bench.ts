@@ -11,10 +11,12 @@
  *       for each reference: FLUSHALL ─▶ redis-benchmark
  *   row per (type, client) = its median round by rows/s
  */
+
 import { VERIFICATION_FAILED } from '../report.js';
 import type { SuiteOptions } from '../run.js';
 import type { BenchRow, SuiteResult } from '../types.js';
 import { CHILD_GRACE_MS } from './child-process.js';
+import { fmt, medianBy, roundTo } from './figures.js';
 import { startBenchRedisServer } from './redis-server.js';
 import { type ReferenceResult, referenceSpecs, runReference } from './sink-reference.js';
 import { runSinkClient, type SinkRunRecord } from './sink-run.js';
@@ -211,12 +213,3 @@ export async function runSinkBench(options: SuiteOptions = {}): Promise<SuiteRes
     notes,
   };
 }
-
-/** Median item by `key`; the lower middle one for an even count. */
-function medianBy<T>(items: T[], key: (item: T) => number): T {
-  const sorted = [...items].sort((a, b) => key(a) - key(b));
-  return sorted[(sorted.length - 1) >> 1];
-}
-
-const roundTo = (x: number, digits: number) => Number(x.toFixed(digits));
-const fmt = (x: number) => Math.round(x).toLocaleString('en-US');

@@ -13,7 +13,9 @@
  *
  * One EVAL per check walks the keys server-side and returns a flat array, one item per line.
  */
+
 import type { BenchRedisServer } from './redis-server.js';
+import { evalLines } from './redis-server.js';
 import {
   HASH_PREFIX,
   LIST_MAX_LENGTH,
@@ -146,14 +148,4 @@ export function verifiedText(type: TableType, count: number): string {
     return `${users} lists: lengths (${trimmed} trimmed to ${LIST_MAX_LENGTH}), first and last elements OK`;
   }
   return `${users} hashes: field counts (${count} in all) and newest fields OK`;
-}
-
-async function evalLines(
-  server: BenchRedisServer,
-  script: string,
-  keys: string[],
-  argv: string[],
-): Promise<string[]> {
-  const out = await server.cli('EVAL', script, String(keys.length), ...keys, ...argv);
-  return out === '' ? [] : out.split('\n');
 }
