@@ -2,6 +2,8 @@
 import { Command } from 'commander';
 import { runDemo } from './demo.js';
 import { runJobFile } from './runtime/job-file.js';
+import type { SchedulerMode } from './runtime/runtime.js';
+import { serveAll, serveCoordinator, serveWorker } from './runtime/serve.js';
 
 const program = new Command();
 program
@@ -28,6 +30,71 @@ program
   .action(async (spec: string) => {
     await runJobFile(spec);
   });
+
+const int = (v: string) => {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`not a non-negative integer: ${v}`);
+  return n;
+};
+
+/** Flags of the servers (`coordinator` and `start`). */
+function serverFlags(cmd: Command): Command {
+  return cmd
+    .option('--data-dir <dir>', 'metadata and checkpoints', './laminar-data')
+    .option('--grpc-host <host>', 'gRPC bind address (non-loopback needs a token)', '127.0.0.1')
+    .option('--grpc-port <port>', 'gRPC port (Control + Coordination)', int, 9190)
+    .option('--http-host <host>', 'HTTP/JSON API bind address (non-loopback needs a token)', '127.0.0.1')
+    .option('--http-port <port>', 'HTTP/JSON API port', int, 8000)
+    .option('--no-http', 'no HTTP/JSON API')
+    .option('--token <token>', 'bearer token required on every call (default $LAMINAR_API_TOKEN)')
+    .option('--tls-cert <file>', 'PEM certificate chain for gRPC TLS')
+    .option('--tls-key <file>', 'PEM private key for gRPC TLS')
+    .option('--shards <n>', 'shards of a table created without a shard count', int, 4)
+    .option('--checkpoint-interval <ms>', 'time between table checkpoints', int, 1000)
+    .option('--heartbeat-timeout <ms>', 'a worker silent this long is lost and its shards move', int, 3000);
+}
+
+serverFlags(
+  program
+    .command('coordinator')
+    .description(
+      'run the coordinator: control API (gRPC + HTTP/JSON), scheduler, checkpoints; workers register',
+    ),
+).action(async (opts) => {
+  await serveCoordinator({ ...opts, noHttp: opts.http === false });
+});
+
+program
+  .command('worker')
+  .description(
+    'run a worker: registers with the coordinator, hosts table shards and pipelines, takes producer writes',
+  )
+  .requiredOption('--coordinator <host:port>', "the coordinator's gRPC address")
+  .option('--host <host>', 'Ingest service bind address (non-loopback needs a token)', '127.0.0.1')
+  .option('--port <port>', 'Ingest service port (0: any free)', int, 0)
+  .option('--advertise <host:port>', 'address producers are told to use (default: the bound one)')
+  .option('--name <name>', 'name in logs and the worker list')
+  .option('--token <token>', 'bearer token (default $LAMINAR_API_TOKEN)')
+  .option('--tls-ca <file>', "PEM CA of the coordinator's gRPC TLS certificate")
+  .action(async (opts) => {
+    await serveWorker({ ...opts, token: opts.token ?? (process.env.LAMINAR_API_TOKEN || undefined) });
+  });
+
+serverFlags(
+  program
+    .command('start')
+    .description('run a coordinator with its workers in one command (embedded by default)')
+    .option('--workers <n>', 'workers to start', int, 1)
+    .option(
+      '--mode <mode>',
+      'embedded | process (spawned worker processes) | external (none started)',
+      'embedded',
+    ),
+).action(async (opts) => {
+  const mode = opts.mode as SchedulerMode;
+  if (!['embedded', 'process', 'external'].includes(mode)) throw new Error(`--mode: unknown mode ${mode}`);
+  await serveAll({ ...opts, mode, noHttp: opts.http === false });
+});
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const e = err as Error & { code?: string };

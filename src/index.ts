@@ -11,6 +11,7 @@ export { IngestClosedError, IngestSource, type PushResult } from './actors/sourc
 export { JsonLinesSource, SourceFormatError } from './actors/sources/jsonl.js';
 export type { ReadBatch, Source, SourcePosition, SourceReader } from './actors/sources/source.js';
 export { type Checkpoint, CheckpointStore } from './coordinator/checkpoint-store.js';
+export { metricsRegistry, metricsText } from './metrics.js';
 export { AuthenticationError, type CallOptions, createClient, RedisClient } from './resp/client.js';
 export {
   type ClusterOptions,

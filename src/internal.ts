@@ -1,7 +1,9 @@
 /** Internals for tests, benchmarks and tools. Not a stable API. */
 
+export * from './metrics.js';
 export { Connection } from './resp/connection.js';
 export { Decoder, type DecoderOptions } from './resp/decoder.js';
 export { CommandEncoder } from './resp/encoder.js';
 export { parseClientOptions } from './resp/options.js';
+export { respTotals } from './resp/totals.js';
 export { formatAddress, parseRedisUrl } from './resp/url.js';

@@ -1,4 +1,5 @@
 import type { Logger } from '../log.js';
+import { LaminarError } from '../resp/errors.js';
 import { Actor, type ActorParent, type StopMode } from './actor.js';
 import type { SlotRouter } from './router.js';
 import type { ShardActor } from './shard-actor.js';
@@ -8,6 +9,16 @@ import type { SourcePosition, SourceReader } from './sources/source.js';
 export interface SourceOutput {
   router: SlotRouter;
   shards: readonly ShardActor[];
+}
+
+/** Rows reached a worker that does not host their shard (the sender routed with another layout). */
+export class MisroutedRowsError extends LaminarError {
+  constructor(
+    readonly channel: string,
+    readonly shard: number,
+  ) {
+    super('ERR_MISROUTED', `channel ${channel} carried rows for shard ${shard}, which is not hosted here`);
+  }
 }
 
 /** Where a channel stood when it passed barrier N on. */
@@ -88,8 +99,9 @@ export class SourceActor extends Actor<SourceMsg> {
         finished: this.#finished,
       });
       for (const out of this.#o.outputs) {
+        // `shards` is sparse on a worker hosting single shards (WorkerHost `only`).
         for (const shard of out.shards)
-          await shard.deliver({ type: 'barrier', input: this.channel, id: msg.id });
+          if (shard !== undefined) await shard.deliver({ type: 'barrier', input: this.channel, id: msg.id });
       }
       return;
     }
@@ -108,7 +120,9 @@ export class SourceActor extends Actor<SourceMsg> {
         for (let s = 0; s < routed.length; s++) {
           const r = routed[s];
           if (r === undefined) continue;
-          await out.shards[s].deliver({
+          const shard = out.shards[s];
+          if (shard === undefined) throw new MisroutedRowsError(this.channel, s);
+          await shard.deliver({
             type: 'rows',
             input: this.channel,
             rows: r.rows,

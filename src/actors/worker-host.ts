@@ -21,6 +21,12 @@ export interface HostedTable {
   shards: number;
   /** Names of the sources feeding the table. */
   sources: readonly string[];
+  /**
+   * Host only this shard index (a worker of the distributed runtime hosts single shards). Rows
+   * routed to another shard fail the source ({@link MisroutedRowsError}): producers route with
+   * the same router, so that is a bug, never data to drop silently.
+   */
+  only?: number;
 }
 
 export interface WorkerHostOptions {
@@ -94,7 +100,9 @@ export class WorkerHost implements ActorParent {
         for (const r of readersOf.get(name)!) inputs.push(r.channel);
       }
       const router = new SlotRouter(t.table, t.shards);
-      const shards = router.ranges.map((range, j) => {
+      const shards: ShardActor[] = [];
+      router.ranges.forEach((range, j) => {
+        if (t.only !== undefined && j !== t.only) return;
         let ready!: () => void;
         let broken!: (err: unknown) => void;
         connecting.push(
@@ -103,7 +111,7 @@ export class WorkerHost implements ActorParent {
             broken = reject;
           }),
         );
-        return new ShardActor({
+        shards[j] = new ShardActor({
           name: `${t.table.name}#${j}`,
           table: t.table,
           range,
@@ -128,7 +136,7 @@ export class WorkerHost implements ActorParent {
           },
         });
       });
-      this.shards.push(...shards);
+      for (const s of shards) if (s !== undefined) this.shards.push(s);
       for (const name of t.sources) {
         let outs = outputsOf.get(name);
         if (outs === undefined) outputsOf.set(name, (outs = []));

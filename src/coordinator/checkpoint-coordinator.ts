@@ -3,6 +3,7 @@ import type { ShardAck } from '../actors/shard-actor.js';
 import type { BarrierPosition } from '../actors/source-actor.js';
 import { faultPoint } from '../dev/fault-points.js';
 import type { Logger } from '../log.js';
+import { checkpointDurationSeconds, checkpointsTotal } from '../metrics/instruments.js';
 import { LaminarError } from '../resp/errors.js';
 import type { Checkpoint, CheckpointStore } from './checkpoint-store.js';
 
@@ -40,6 +41,8 @@ export interface CheckpointCoordinatorOptions {
 
 interface InFlight {
   id: number;
+  /** `clock.now()` when its barrier was injected. */
+  startedAt: number;
   positions: Map<string, BarrierPosition>;
   acks: Map<string, ShardAck>;
 }
@@ -141,7 +144,7 @@ export class CheckpointCoordinator {
     if (this.#timer !== undefined) this.#o.clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     const id = this.#nextId++;
-    this.#inFlight = { id, positions: new Map(), acks: new Map() };
+    this.#inFlight = { id, startedAt: this.#o.clock.now(), positions: new Map(), acks: new Map() };
     this.#o.inject(id);
   }
 
@@ -154,6 +157,7 @@ export class CheckpointCoordinator {
     const declined = [...f.acks.values()].filter((a) => a.declined !== undefined);
     if (declined.length > 0) {
       this.declined++;
+      checkpointsTotal.inc({ job: this.#o.jobId, outcome: 'declined' });
       this.#o.logger.warn(
         { checkpoint: f.id, reasons: declined.map((a) => `${a.shard}: ${a.declined}`) },
         'checkpoint declined',
@@ -183,12 +187,15 @@ export class CheckpointCoordinator {
     } catch (err) {
       if (this.#stopped) return;
       this.#inFlight = null;
+      checkpointsTotal.inc({ job: this.#o.jobId, outcome: 'failed' });
       this.#o.onFailed(err);
       return;
     }
     faultPoint('after-record');
     if (this.#stopped) return;
     this.completed++;
+    checkpointsTotal.inc({ job: this.#o.jobId, outcome: 'completed' });
+    checkpointDurationSeconds.observe({ job: this.#o.jobId }, (this.#o.clock.now() - f.startedAt) / 1000);
     this.#inFlight = null;
     const waiting = this.#waiters;
     this.#waiters = [];

@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { defaultLogger, type Logger } from '../log.js';
 import { LaminarError } from '../resp/errors.js';
+import { fsyncDir, writeFileAtomic } from './atomic-file.js';
 
 /** One completed checkpoint: where every source partition resumes, and every operator's state. */
 export interface Checkpoint {
@@ -244,22 +245,7 @@ export class CheckpointStore {
       }
       const temp = join(this.dir, checkpointTempName(cp.id));
       const final = join(this.dir, checkpointFileName(cp.id));
-      await io(`write ${temp}`, async () => {
-        try {
-          const fh = await open(temp, 'wx', 0o644);
-          try {
-            await fh.writeFile(bytes);
-            await fh.sync();
-          } finally {
-            await fh.close();
-          }
-          await rename(temp, final);
-        } catch (err) {
-          await unlink(temp).catch(() => {});
-          throw err;
-        }
-        await fsyncDir(this.dir);
-      });
+      await io(`write ${temp}`, () => writeFileAtomic(final, bytes, { temp }));
       this.#highWater = cp.id;
       await this.#prune([...ids, cp.id]);
     });
@@ -376,19 +362,5 @@ async function io<T>(what: string, step: () => Promise<T>): Promise<T> {
   } catch (err) {
     if (err instanceof LaminarError) throw err;
     throw new CheckpointError('ERR_CHECKPOINT_IO', `checkpoint store could not ${what}`, { cause: err });
-  }
-}
-
-/** Makes a directory's entries (a rename, a new file) durable. */
-async function fsyncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } catch (err) {
-    // Some platforms (Windows) cannot fsync a directory; the rename is still atomic there.
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL') throw err;
-  } finally {
-    await fh.close();
   }
 }

@@ -1,5 +1,6 @@
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from './atomic-file.js';
 import { CheckpointError } from './checkpoint-store.js';
 
 /** Name of the generation counter inside a checkpoint directory. */
@@ -36,26 +37,9 @@ export async function readGeneration(dir: string): Promise<number> {
 export async function raiseGeneration(dir: string, atLeast = 1): Promise<number> {
   const next = Math.max(await readGeneration(dir), atLeast - 1) + 1;
   const final = join(dir, GENERATION_FILE);
-  const temp = `${final}.${process.pid}.tmp`;
   try {
-    const fh = await open(temp, 'w', 0o644);
-    try {
-      await fh.writeFile(`${next}\n`);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(temp, final);
-    const d = await open(dir, 'r');
-    try {
-      await d.sync();
-    } catch {
-      // Platforms that cannot fsync a directory still rename atomically.
-    } finally {
-      await d.close();
-    }
+    await writeFileAtomic(final, `${next}\n`);
   } catch (err) {
-    await unlink(temp).catch(() => {});
     throw new CheckpointError('ERR_CHECKPOINT_IO', `cannot record generation ${next} in ${dir}`, {
       cause: err,
     });

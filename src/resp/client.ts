@@ -12,6 +12,7 @@ import {
 import { type ClientOptions, type NormalizedClientOptions, parseClientOptions } from './options.js';
 import { commandName, Pending } from './pending.js';
 import type { Command, Reply } from './reply.js';
+import { respTotals } from './totals.js';
 import { formatAddress } from './url.js';
 
 /** Authentication or handshake refused by the server (WRONGPASS, NOAUTH, NOPERM, ...). */
@@ -339,6 +340,7 @@ export class RedisClient extends EventEmitter {
     }
     const ceiling = Math.min(policy.maxDelay, policy.initialDelay * 2 ** Math.min(this.#attempt - 1, 30));
     const delay = Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+    respTotals.reconnects++;
     this.emit('reconnecting', { attempt: this.#attempt, delay, error });
     this.#reconnectTimer = setTimeout(() => {
       this.#reconnectTimer = null;

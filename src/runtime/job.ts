@@ -25,6 +25,11 @@ export interface JobOptions {
   logger?: Logger;
   /** Time for checkpoint intervals, restart backoff and paced generators. Default: the system clock. */
   clock?: Clock;
+  /**
+   * The first attempt's generation is at least this (a coordinator hands out generations, so two
+   * workers never start the same pipeline with the same one).
+   */
+  generationAtLeast?: number;
   /** Told after each recorded checkpoint. */
   onCheckpoint?: (cp: Checkpoint, info: { generation: number; finished: boolean }) => void;
   /** Told when an attempt starts: its generation and the checkpoint it restored (null: none). */
@@ -117,7 +122,10 @@ class JobAttempt extends Actor<AttemptMsg> {
   protected override async onStart(): Promise<void> {
     const { spec, store, logger } = this.job;
     const restored = await store.latest();
-    this.generation = await raiseGeneration(spec.checkpoint.dir, (restored?.generation ?? 0) + 1);
+    this.generation = await raiseGeneration(
+      spec.checkpoint.dir,
+      Math.max((restored?.generation ?? 0) + 1, this.job.options.generationAtLeast ?? 0),
+    );
     const generation = this.generation;
     logger.info(
       { job: spec.name, generation, checkpoint: restored?.id ?? null },

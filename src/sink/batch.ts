@@ -3,6 +3,9 @@ import { fencedCommands } from './fence/fenced-commands.js';
 import type { Target } from './model.js';
 import type { RowEncoder } from './row-encoder.js';
 
+/** What `bytes` adds per row beyond its key, field and value (bookkeeping, for the in-flight bound). */
+export const ROW_OVERHEAD_BYTES = 16;
+
 /** Most values one RPUSH/LPUSH/HSET carries; longer runs are split. */
 export const MAX_VALUES_PER_COMMAND = 1024;
 
@@ -45,7 +48,10 @@ export class Batch {
     this.values.push(enc.value);
     this.rows++;
     this.bytes +=
-      enc.key.length + enc.value.length + (this.target.type === 'hash' ? enc.field.length : 0) + 16;
+      enc.key.length +
+      enc.value.length +
+      (this.target.type === 'hash' ? enc.field.length : 0) +
+      ROW_OVERHEAD_BYTES;
   }
 
   addDeadLetter(entry: string): void {

@@ -1,9 +1,10 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../log.js';
+import { errorCodeLabel, SinkMetrics } from '../metrics/sink-metrics.js';
 import { RedisCluster } from '../resp/cluster/cluster-client.js';
 import { ConnectionError, ReplyError } from '../resp/errors.js';
 import type { Command, Reply } from '../resp/reply.js';
-import { Batch } from './batch.js';
+import { Batch, ROW_OVERHEAD_BYTES } from './batch.js';
 import { deadLetterEntry } from './dead-letter.js';
 import { BadRowError, FencedError, SinkFailedError, SinkWriteError } from './errors.js';
 import { asEval } from './fence/fenced-commands.js';
@@ -90,6 +91,9 @@ export class RedisSink extends EventEmitter {
   readonly #deadLetterKey: string | undefined;
   readonly #generation: number;
   readonly #cluster: boolean;
+  readonly #metrics: SinkMetrics;
+  /** Stats already added to the metrics: they are published per write() call and per flush. */
+  #published = { rowsIn: 0, rowsSkipped: 0, rowsDeadLettered: 0, rowsWritten: 0 };
   #batch: Batch;
   #timer: NodeJS.Timeout | null = null;
   readonly #inFlight = new Set<Promise<void>>();
@@ -116,6 +120,7 @@ export class RedisSink extends EventEmitter {
       table.onError === 'dead_letter' ? (table.deadLetterKey ?? `${table.name}:dead_letter`) : undefined;
     this.#generation = limits.generation ?? 1;
     this.#cluster = target instanceof RedisCluster;
+    this.#metrics = new SinkMetrics(table.name);
     this.#batch = new Batch(table.target);
   }
 
@@ -165,20 +170,26 @@ export class RedisSink extends EventEmitter {
         this.#batch.addDeadLetter(deadLetterEntry(this.table.name, reason, row));
       } else {
         const err = new BadRowError(this.table.name, reason, { index: i });
+        this.#publishIn();
         this.#fail(err);
         this.#flushBatch();
         throw err;
       }
       if (this.#batch.rows >= this.#flushRows) this.#flushBatch();
     }
+    this.#publishIn();
     if (!this.#batch.isEmpty && this.#timer === null) {
       this.#timer = setTimeout(this.#onTimer, this.table.flushIntervalMs);
     }
-    while (this.#overBound() && this.#failed === null) {
-      // Rows sitting in the open batch count too; send them so the bound can be reached.
-      this.#flushBatch();
-      this.stats.backpressureWaits++;
-      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    if (this.#overBound() && this.#failed === null) {
+      const waitStart = performance.now();
+      do {
+        // Rows sitting in the open batch count too; send them so the bound can be reached.
+        this.#flushBatch();
+        this.stats.backpressureWaits++;
+        await new Promise<void>((resolve) => this.#waiters.push(resolve));
+      } while (this.#overBound() && this.#failed === null);
+      this.#metrics.backpressureSeconds.inc((performance.now() - waitStart) / 1000);
     }
     this.#check();
   }
@@ -241,6 +252,8 @@ export class RedisSink extends EventEmitter {
     this.#inFlightBytes += bytes;
     this.stats.flushes++;
     this.stats.commands += commands.length;
+    this.#metrics.pipelineCommands.observe(commands.length);
+    const started = performance.now();
     // Fenced flushes go one at a time, each with at most one script call per slot. A call
     // answered NOSCRIPT did nothing; its retry must run before any later call of the same slot,
     // or a later flush moves the fence past its rows and the retry skips them as duplicates.
@@ -252,7 +265,7 @@ export class RedisSink extends EventEmitter {
     const tail = batch.fenced ? this.#fencedTail : null;
     const sent = tail === null ? send() : tail.then(sendAfter, sendAfter);
     const p: Promise<void> = sent.then(
-      (replies) => this.#settle(commands, replies, rowsPerCommand),
+      (replies) => this.#settle(commands, replies, rowsPerCommand, bytes - rows * ROW_OVERHEAD_BYTES),
       (err: unknown) => {
         this.#fail(
           err instanceof ConnectionError
@@ -269,6 +282,8 @@ export class RedisSink extends EventEmitter {
     );
     if (batch.fenced) this.#fencedTail = p.catch(() => {});
     const done = p.finally(() => {
+      this.#metrics.flushDuration.observe((performance.now() - started) / 1000);
+      this.#publishOut();
       this.#inFlight.delete(done);
       this.#inFlightRows -= rows;
       this.#inFlightBytes -= bytes;
@@ -280,9 +295,14 @@ export class RedisSink extends EventEmitter {
   /**
    * Checks a flush's replies. Script calls that met a node without the script (NOSCRIPT, after a
    * restart or failover) are sent again with the script's source, in order, before the flush
-   * counts as done.
+   * counts as done. `payload`: the flush's bytes, counted once every reply is a success.
    */
-  async #settle(commands: readonly Command[], replies: readonly Reply[], rowsPerCommand: readonly number[]) {
+  async #settle(
+    commands: readonly Command[],
+    replies: readonly Reply[],
+    rowsPerCommand: readonly number[],
+    payload: number,
+  ) {
     let retry: number[] | null = null;
     for (let i = 0; i < replies.length; i++) {
       const r = replies[i];
@@ -297,19 +317,20 @@ export class RedisSink extends EventEmitter {
       });
       replies = merged;
     }
-    this.#checkReplies(commands, replies, rowsPerCommand);
+    if (this.#checkReplies(commands, replies, rowsPerCommand)) this.#metrics.bytesOut.inc(payload);
   }
 
+  /** Counts the rows written; fails the sink at the first error reply (then returns false). */
   #checkReplies(
     commands: readonly Command[],
     replies: readonly Reply[],
     rowsPerCommand: readonly number[],
-  ): void {
+  ): boolean {
     for (let i = 0; i < replies.length; i++) {
       const r = replies[i];
       if (r instanceof ReplyError && r.prefix === 'FENCED') {
         this.#fail(new FencedError(this.table.name, this.#generation, { cause: r }));
-        return;
+        return false;
       }
       if (r instanceof Error) {
         const cmd = commands[i];
@@ -319,17 +340,45 @@ export class RedisSink extends EventEmitter {
             ? new SinkWriteError(this.table.name, 'fence script', keyText(cmd[4]), prefix, { cause: r })
             : new SinkWriteError(this.table.name, String(cmd[0]), keyText(cmd[1]), prefix, { cause: r }),
         );
-        return;
+        return false;
       }
       this.stats.rowsWritten += rowsPerCommand[i];
       if (typeof r === 'number' && isScript(commands[i])) this.stats.rowsDuplicate += rowsPerCommand[i] - r;
     }
+    return true;
+  }
+
+  /** Adds the rows accepted, skipped and dead-lettered since the last call to the metrics. */
+  #publishIn(): void {
+    const s = this.stats;
+    const p = this.#published;
+    const m = this.#metrics;
+    m.rowsIn.inc(s.rowsIn - p.rowsIn);
+    p.rowsIn = s.rowsIn;
+    if (s.rowsSkipped !== p.rowsSkipped || s.rowsDeadLettered !== p.rowsDeadLettered) {
+      const skipped = s.rowsSkipped - p.rowsSkipped;
+      const dead = s.rowsDeadLettered - p.rowsDeadLettered;
+      m.rowsSkipped.inc(skipped);
+      m.rowsDeadLettered.inc(dead);
+      m.error('ERR_BAD_ROW', skipped + dead);
+      p.rowsSkipped = s.rowsSkipped;
+      p.rowsDeadLettered = s.rowsDeadLettered;
+    }
+  }
+
+  /** Adds the rows acknowledged since the last call to the metrics. */
+  #publishOut(): void {
+    const written = this.stats.rowsWritten;
+    this.#metrics.rowsOut.inc(written - this.#published.rowsWritten);
+    this.#published.rowsWritten = written;
   }
 
   #fail(err: Error): void {
     if (!(err instanceof BadRowError)) this.#redisFailure ??= err;
     if (this.#failed !== null) return;
     this.#failed = err;
+    // Only the error that stops the sink counts: flushes in flight with it fail for the same cause.
+    this.#metrics.error(err instanceof BadRowError ? 'ERR_BAD_ROW' : sinkErrorCode(err));
     this.#log.error({ table: this.table.name, code: (err as { code?: string }).code }, err.message);
     if (this.listenerCount('error') > 0) this.emit('error', err);
     this.#wake();
@@ -342,6 +391,13 @@ export class RedisSink extends EventEmitter {
     this.#waiters = [];
     for (const w of waiters) w();
   }
+}
+
+/** The metrics code of a sink failure: the server's prefix, or the code of the error under it. */
+function sinkErrorCode(err: Error): string {
+  if (err instanceof SinkWriteError) return errorCodeLabel(err);
+  if (err instanceof SinkFailedError && err.cause !== undefined) return errorCodeLabel(err.cause);
+  return errorCodeLabel(err);
 }
 
 function isScript(cmd: Command): boolean {

@@ -9,6 +9,7 @@ import {
 } from '../../src/index.js';
 import { CrossSlotError } from '../../src/resp/errors.js';
 import type { Command, Reply } from '../../src/resp/reply.js';
+import { scrapeValue } from '../support/metrics.js';
 import { cli, startCluster, type RedisCluster as TestCluster } from '../support/redis.js';
 
 let cluster: TestCluster;
@@ -96,9 +97,13 @@ describe('cluster client', () => {
     const slot = keySlot(key);
     await cl.send(['SET', key, 'before']);
     const before = cl.stats.moved;
+    const scrapedBefore = (await scrapeValue('laminar_redirections_total', { kind: 'moved' })) ?? 0;
     const { dst } = await moveSlot(slot);
     expect(await cl.send(['GET', key])).toBe('before');
     expect(cl.stats.moved - before).toBeGreaterThan(0);
+    expect(await scrapeValue('laminar_redirections_total', { kind: 'moved' })).toBe(
+      scrapedBefore + cl.stats.moved - before,
+    );
     expect(await cl.send(['SET', key, 'after'])).toBe('OK');
     expect(await cli(dst, 'GET', key)).toBe('after');
   });
@@ -113,6 +118,9 @@ describe('cluster client', () => {
     const replies = await cl.pipeline(keys.map((k) => ['GET', k]));
     expect(replies).toEqual(keys);
     expect(cl.stats.ask - before).toBeGreaterThanOrEqual(moving.length);
+    expect(await scrapeValue('laminar_redirections_total', { kind: 'ask' })).toBeGreaterThanOrEqual(
+      cl.stats.ask,
+    );
     await finish();
     expect(await cl.send(['GET', keys[5]])).toBe(keys[5]);
   });
@@ -129,6 +137,7 @@ describe('cluster client', () => {
     await finish();
     expect(await mget).toEqual(keys);
     expect(cl.stats.transient - before).toBeGreaterThan(0);
+    expect(await scrapeValue('laminar_retries_total', { reason: 'TRYAGAIN' })).toBeGreaterThan(0);
   });
 
   it('cluster — property: keySlot agrees with CLUSTER KEYSLOT for arbitrary keys', async () => {

@@ -11,6 +11,7 @@ import {
 } from '../errors.js';
 import { type ClientOptions, parseClientOptions } from '../options.js';
 import type { Command, Reply } from '../reply.js';
+import { respTotals } from '../totals.js';
 import { parseRedisUrl } from '../url.js';
 import { commandSlot, NO_SLOT } from './command-keys.js';
 import { SLOT_COUNT } from './key-slot.js';
@@ -325,15 +326,18 @@ export class RedisCluster extends EventEmitter {
                   }
                   if (r instanceof MovedError) {
                     this.stats.moved++;
+                    respTotals.moved++;
                     ask?.delete(i);
                     this.#map.assign(r.slot, translate({ host: r.host, port: r.port }, this.#nat));
                     this.refresh().catch(() => {});
                   } else if (r instanceof AskError) {
                     this.stats.ask++;
+                    respTotals.ask++;
                     const target = translate({ host: r.host, port: r.port }, this.#nat);
                     (ask ??= new Map()).set(i, nodeKey(target.host, target.port));
                   } else {
                     this.stats.transient++;
+                    respTotals.transient[r.prefix] = (respTotals.transient[r.prefix] ?? 0) + 1;
                     wait = true;
                   }
                   this.#hold(run, slots[i], owned, false);
@@ -349,6 +353,7 @@ export class RedisCluster extends EventEmitter {
               if (isNeverSent(err) && Date.now() < deadline) {
                 // Nothing reached the node: safe to resend once the topology says where to.
                 this.stats.unreachable++;
+                respTotals.unreachable++;
                 wait = true;
                 for (const i of g.idx) {
                   ask?.delete(i);

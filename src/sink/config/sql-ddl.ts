@@ -119,7 +119,8 @@ export function parseCreateTableSync(sql: string, options: ParseCreateTableOptio
 // ---------------------------------------------------------------------------------------------
 // Syntax
 
-function parseStatements(sql: string): unknown[] {
+/** Parses SQL text into statement trees; a syntax error becomes a {@link SqlSyntaxError} with line and column. */
+export function parseStatements(sql: string): unknown[] {
   try {
     return parse(sql, 'generic') as unknown[];
   } catch (e) {
@@ -298,7 +299,8 @@ function exprStart(expr: unknown): SqlPosition | undefined {
   return inner === undefined ? undefined : spanStart(inner.span);
 }
 
-function literalText(expr: unknown): string | undefined {
+/** The text of a literal expression (`'x'`, `86400`, `-1`, `true`), or undefined for anything else. */
+export function literalText(expr: unknown): string | undefined {
   if (!isObject(expr)) return undefined;
   if (isObject(expr.UnaryOp) && expr.UnaryOp.op === 'Minus') {
     const inner = literalText(expr.UnaryOp.expr);

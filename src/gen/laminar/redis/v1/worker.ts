@@ -27,6 +27,7 @@ export interface WorkerMessage {
     | { $case: "barrierDone"; value: BarrierDone }
     | { $case: "shardFailed"; value: ShardFailed }
     | { $case: "pipelineEvent"; value: PipelineEvent }
+    | { $case: "shardStopped"; value: ShardStopped }
     | undefined;
 }
 
@@ -85,6 +86,13 @@ export interface RevokeShard {
 }
 
 export interface ShardStarted {
+  tableId: string;
+  shard: number;
+  epoch: number;
+}
+
+/** A revoked shard stopped: everything it accepted was flushed or abandoned, it writes no more. */
+export interface ShardStopped {
   tableId: string;
   shard: number;
   epoch: number;
@@ -187,6 +195,9 @@ export const WorkerMessage: MessageFns<WorkerMessage> = {
       case "pipelineEvent":
         PipelineEvent.encode(message.kind.value, writer.uint32(50).fork()).join();
         break;
+      case "shardStopped":
+        ShardStopped.encode(message.kind.value, writer.uint32(58).fork()).join();
+        break;
     }
     return writer;
   },
@@ -252,6 +263,14 @@ export const WorkerMessage: MessageFns<WorkerMessage> = {
             message.kind = { $case: "pipelineEvent", value: PipelineEvent.decode(reader, reader.uint32()) };
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.kind = { $case: "shardStopped", value: ShardStopped.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -286,6 +305,10 @@ export const WorkerMessage: MessageFns<WorkerMessage> = {
         ? { $case: "pipelineEvent", value: PipelineEvent.fromJSON(object.pipelineEvent) }
         : isSet(object.pipeline_event)
         ? { $case: "pipelineEvent", value: PipelineEvent.fromJSON(object.pipeline_event) }
+        : isSet(object.shardStopped)
+        ? { $case: "shardStopped", value: ShardStopped.fromJSON(object.shardStopped) }
+        : isSet(object.shard_stopped)
+        ? { $case: "shardStopped", value: ShardStopped.fromJSON(object.shard_stopped) }
         : undefined,
     };
   },
@@ -304,6 +327,8 @@ export const WorkerMessage: MessageFns<WorkerMessage> = {
       obj.shardFailed = ShardFailed.toJSON(message.kind.value);
     } else if (message.kind?.$case === "pipelineEvent") {
       obj.pipelineEvent = PipelineEvent.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "shardStopped") {
+      obj.shardStopped = ShardStopped.toJSON(message.kind.value);
     }
     return obj;
   },
@@ -1076,6 +1101,100 @@ export const ShardStarted: MessageFns<ShardStarted> = {
   },
 
   toJSON(message: ShardStarted): unknown {
+    const obj: any = {};
+    if (message.tableId !== "") {
+      obj.tableId = message.tableId;
+    }
+    if (message.shard !== 0) {
+      obj.shard = Math.round(message.shard);
+    }
+    if (message.epoch !== 0) {
+      obj.epoch = Math.round(message.epoch);
+    }
+    return obj;
+  },
+};
+
+function createBaseShardStopped(): ShardStopped {
+  return { tableId: "", shard: 0, epoch: 0 };
+}
+
+export const ShardStopped: MessageFns<ShardStopped> = {
+  encode(message: ShardStopped, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tableId !== "") {
+      writer.uint32(10).string(message.tableId);
+    }
+    if (message.shard !== 0) {
+      writer.uint32(16).uint32(message.shard);
+    }
+    if (message.epoch !== 0) {
+      writer.uint32(24).uint64(message.epoch);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ShardStopped {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseShardStopped();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tableId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.shard = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.epoch = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ShardStopped {
+    return {
+      tableId: isSet(object.tableId)
+        ? globalThis.String(object.tableId)
+        : isSet(object.table_id)
+        ? globalThis.String(object.table_id)
+        : "",
+      shard: isSet(object.shard) ? globalThis.Number(object.shard) : 0,
+      epoch: isSet(object.epoch) ? globalThis.Number(object.epoch) : 0,
+    };
+  },
+
+  toJSON(message: ShardStopped): unknown {
     const obj: any = {};
     if (message.tableId !== "") {
       obj.tableId = message.tableId;

@@ -1,0 +1,160 @@
+/**
+ * "Test connection" for profiles and tables: connect as a sink would (secrets resolved from this
+ * process's environment), PING, read `INFO server`, and for a table look at the keys it would
+ * write where they are fixed. Every failure becomes a result with `ok: false` and a message that
+ * names what failed, never a secret.
+ */
+import { LaminarError } from '../resp/errors.js';
+import type { Command, Reply } from '../resp/reply.js';
+import { resolveSecrets } from '../sink/config/secrets.js';
+import type { ConnectionProfile, SinkTable } from '../sink/model.js';
+import { connectProfile, type RedisTarget } from '../sink/redis-target.js';
+import type { TestResultView } from './control-views.js';
+import { REDACTED_PASSWORD, redactUrlsInText } from './redact.js';
+
+/** Default bound on a whole test: connect, PING, INFO and key checks. */
+export const DEFAULT_TEST_TIMEOUT_MS = 5_000;
+
+export interface ConnectionTestOptions {
+  /** Bound on the whole test, ms. Default {@link DEFAULT_TEST_TIMEOUT_MS}. */
+  timeoutMs?: number;
+  /** Where `{{ VAR }}` secrets are resolved. Default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+}
+
+class TestTimeout extends Error {}
+
+/** Connects with a profile and reports the server's mode, version and PING latency. */
+export function testProfileConnection(
+  profile: ConnectionProfile,
+  options: ConnectionTestOptions = {},
+): Promise<TestResultView> {
+  return runTest(profile, options, async () => []);
+}
+
+/**
+ * Like {@link testProfileConnection} with the table's profile, and checks that keys the table
+ * writes at a fixed name (no key column) are absent or of the table's type.
+ */
+export function testTableConnection(
+  table: SinkTable,
+  options: ConnectionTestOptions = {},
+): Promise<TestResultView> {
+  return runTest(table.profile, options, (target) => checkFixedKey(table, target));
+}
+
+async function runTest(
+  profile: ConnectionProfile,
+  options: ConnectionTestOptions,
+  extra: (target: RedisTarget) => Promise<string[]>,
+): Promise<TestResultView> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TEST_TIMEOUT_MS;
+  const secrets = secretsOf(profile, options.env);
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TestTimeout()), timeoutMs);
+  });
+  let connecting: Promise<RedisTarget> | undefined;
+  let target: RedisTarget | undefined;
+  let stage = 'connect';
+  try {
+    connecting = connectProfile(profile, options.env);
+    target = await Promise.race([connecting, deadline]);
+    stage = 'PING';
+    const started = process.hrtime.bigint();
+    const [pong] = await Promise.race([target.pipeline([['PING']]), deadline]);
+    const latencyUs = Number((process.hrtime.bigint() - started) / 1000n);
+    if (pong instanceof Error) throw pong;
+    stage = 'INFO server';
+    const [info] = await Promise.race([target.pipeline([['INFO', 'server']]), deadline]);
+    if (info instanceof Error) throw info;
+    const fields = parseInfo(typeof info === 'string' ? info : String(info));
+    const mode =
+      fields.redis_mode === 'cluster' || profile.connection.kind === 'cluster' ? 'cluster' : 'standalone';
+    const serverVersion = fields.redis_version ?? '';
+    stage = 'key check';
+    const problems = await Promise.race([extra(target), deadline]);
+    const reached = `Redis ${serverVersion} (${mode}), PING ${latencyUs} µs`;
+    return problems.length === 0
+      ? { ok: true, message: `connected to ${reached}`, mode, serverVersion, latencyUs }
+      : {
+          ok: false,
+          message: `connected to ${reached}, but ${problems.join('; ')}`,
+          mode,
+          serverVersion,
+          latencyUs,
+        };
+  } catch (err) {
+    const why =
+      err instanceof TestTimeout ? `timed out after ${timeoutMs} ms` : scrub(describe(err), secrets);
+    return { ok: false, message: `${stage} failed: ${why}`, mode: '', serverVersion: '', latencyUs: 0 };
+  } finally {
+    clearTimeout(timer);
+    if (target !== undefined) await target.close().catch(() => {});
+    // A connect that loses the race against the deadline is closed once it settles.
+    else connecting?.then((t) => t.close()).catch(() => {});
+  }
+}
+
+/** Fixed key of the table (no key column), and the Redis type its writes need. */
+function fixedKey(table: SinkTable): { key: string; type: string } | undefined {
+  const t = table.target;
+  if (t.type === 'string')
+    return t.keyColumn === undefined ? { key: t.keyPrefix, type: 'string' } : undefined;
+  if (t.type === 'list')
+    return t.listKeyColumn === undefined ? { key: t.listPrefix, type: 'list' } : undefined;
+  return t.hashKeyColumn === undefined ? { key: t.hashKeyPrefix, type: 'hash' } : undefined;
+}
+
+async function checkFixedKey(table: SinkTable, target: RedisTarget): Promise<string[]> {
+  const fixed = fixedKey(table);
+  if (fixed === undefined) return [];
+  const command: Command = ['TYPE', fixed.key];
+  const [type] = await target.pipeline([command]);
+  if (type instanceof Error) throw type;
+  const found = String(type as Reply);
+  if (found === 'none' || found === fixed.type) return [];
+  return [`key '${fixed.key}' holds a ${found}, where table '${table.name}' writes a ${fixed.type}`];
+}
+
+/** `INFO` text as `field → value`. */
+function parseInfo(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split(/\r?\n/)) {
+    const colon = line.indexOf(':');
+    if (colon > 0 && !line.startsWith('#')) out[line.slice(0, colon)] = line.slice(colon + 1).trim();
+  }
+  return out;
+}
+
+function describe(err: unknown): string {
+  if (err instanceof LaminarError) {
+    const inner = err.cause instanceof Error ? err.cause.message : '';
+    const cause = inner !== '' && !err.message.includes(inner) ? `: ${inner}` : '';
+    return `[${err.code}] ${err.message}${cause}`;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** The profile's password, as written and as resolved, to scrub from messages. */
+function secretsOf(profile: ConnectionProfile, env: NodeJS.ProcessEnv | undefined): string[] {
+  const out: string[] = [];
+  if (profile.password !== undefined && profile.password !== '') out.push(profile.password);
+  try {
+    const resolved = resolveSecrets(profile, env).password;
+    if (resolved !== undefined && resolved !== '') out.push(resolved);
+  } catch {
+    // A missing variable is reported by the connect step itself.
+  }
+  return out;
+}
+
+/**
+ * Belt and braces: the client's messages already avoid secrets, but a message built from a
+ * socket error or a server reply is checked once more for the password and URL user info.
+ */
+function scrub(message: string, secrets: readonly string[]): string {
+  let out = message;
+  for (const s of secrets) out = out.split(s).join(REDACTED_PASSWORD);
+  return redactUrlsInText(out);
+}

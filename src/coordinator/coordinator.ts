@@ -1,0 +1,150 @@
+import { resolve } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { ControlService } from '../gen/laminar/redis/v1/control.js';
+import { CoordinationService } from '../gen/laminar/redis/v1/worker.js';
+import { defaultLogger, type Logger } from '../log.js';
+import { metricsText } from '../metrics.js';
+import { bindServer } from '../runtime/grpc-util.js';
+import { assertBindAllowed } from './auth.js';
+import { ControlPlane } from './control-plane.js';
+import { createControlService } from './control-service.js';
+import { startHttpApi } from './http-api.js';
+import { MetadataStore } from './metadata-store.js';
+import { Orchestrator } from './orchestrator.js';
+
+/** Seed defaults: HTTP/JSON API on 8000, gRPC on 9190. */
+export const DEFAULT_HTTP_PORT = 8000;
+export const DEFAULT_GRPC_PORT = 9190;
+export const DEFAULT_DATA_DIR = './laminar-data';
+
+export interface CoordinatorOptions {
+  /** Metadata, table checkpoints and pipeline checkpoints. Default `./laminar-data`. */
+  dataDir?: string;
+  /**
+   * Bearer token required on every gRPC call and HTTP request. Default `LAMINAR_API_TOKEN`. Without
+   * one, the servers bind only to loopback.
+   */
+  token?: string;
+  /** Default 127.0.0.1. */
+  grpcHost?: string;
+  /** Default 9190; 0: any free port. */
+  grpcPort?: number;
+  /** TLS for gRPC. Default insecure. */
+  grpcCredentials?: grpc.ServerCredentials;
+  /** Default 127.0.0.1. */
+  httpHost?: string;
+  /** Default 8000; 0: any free port; null: no HTTP API. */
+  httpPort?: number | null;
+  /** Shards of a table created without a shard count. Default 4. */
+  defaultShards?: number;
+  /** Default 1000 ms. */
+  checkpointIntervalMs?: number;
+  /** Default 500 ms. */
+  heartbeatIntervalMs?: number;
+  /** Default 3000 ms. */
+  heartbeatTimeoutMs?: number;
+  /** Place work as soon as this many workers registered (else after `settleMs`). */
+  expectedWorkers?: number;
+  settleMs?: number;
+  logger?: Logger;
+}
+
+/** A running coordinator. */
+export interface CoordinatorHandle {
+  /** `host:port` of the gRPC server (Control and Coordination services). */
+  readonly grpcAddress: string;
+  /** `host:port` of the HTTP/JSON API (undefined without one). */
+  readonly httpAddress: string | undefined;
+  readonly plane: ControlPlane;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a coordinator: the metadata store (survives restarts), the orchestrator (worker
+ * sessions, placement, table checkpoints, pipelines), the gRPC server with the Control and
+ * Coordination services, and the HTTP/JSON API with `/metrics`.
+ */
+export async function startCoordinator(options: CoordinatorOptions = {}): Promise<CoordinatorHandle> {
+  const logger = (options.logger ?? defaultLogger()).child({ component: 'coordinator' });
+  const token = options.token ?? (process.env.LAMINAR_API_TOKEN || undefined);
+  const grpcHost = options.grpcHost ?? '127.0.0.1';
+  const httpHost = options.httpHost ?? '127.0.0.1';
+  assertBindAllowed(grpcHost, token);
+  if (options.httpPort !== null) assertBindAllowed(httpHost, token);
+  const dataDir = resolve(options.dataDir ?? DEFAULT_DATA_DIR);
+  const store = await MetadataStore.open(dataDir);
+  const orchestrator = new Orchestrator({
+    store: {
+      nextEpoch: () => store.nextEpoch(),
+      listTables: () => store.listTables(),
+      listPipelines: () => store.listPipelines(),
+      updatePipeline: (id, patch) =>
+        store.updatePipeline(id, (cur) => ({ ...cur, ...patch, updatedAtMs: Date.now() })),
+    },
+    dataDir,
+    token,
+    heartbeatIntervalMs: options.heartbeatIntervalMs,
+    heartbeatTimeoutMs: options.heartbeatTimeoutMs,
+    checkpointIntervalMs: options.checkpointIntervalMs,
+    expectedWorkers: options.expectedWorkers,
+    settleMs: options.settleMs,
+    logger,
+  });
+  await orchestrator.open();
+  const plane = new ControlPlane({
+    store,
+    runtime: orchestrator,
+    dataDir,
+    defaultShards: options.defaultShards,
+    logger,
+  });
+  const server = new grpc.Server();
+  server.addService(ControlService, createControlService(plane, { token }));
+  server.addService(CoordinationService, orchestrator.service());
+  let grpcPort: number;
+  try {
+    grpcPort = await bindServer(
+      server,
+      grpcHost,
+      options.grpcPort ?? DEFAULT_GRPC_PORT,
+      options.grpcCredentials ?? grpc.ServerCredentials.createInsecure(),
+    );
+  } catch (err) {
+    orchestrator.close();
+    throw err;
+  }
+  let http: Awaited<ReturnType<typeof startHttpApi>> | undefined;
+  if (options.httpPort !== null) {
+    try {
+      http = await startHttpApi({
+        plane,
+        host: httpHost,
+        port: options.httpPort ?? DEFAULT_HTTP_PORT,
+        token,
+        logger,
+        metrics: metricsText,
+      });
+    } catch (err) {
+      orchestrator.close();
+      server.forceShutdown();
+      throw err;
+    }
+  }
+  const grpcAddress = `${grpcHost.includes(':') ? `[${grpcHost}]` : grpcHost}:${grpcPort}`;
+  logger.info(
+    { grpc: grpcAddress, http: http?.address, dataDir, auth: token !== undefined },
+    'coordinator started',
+  );
+  return {
+    grpcAddress,
+    httpAddress: http?.address,
+    plane,
+    async stop() {
+      orchestrator.close();
+      await http?.close();
+      await new Promise<void>((done) => server.tryShutdown(() => done()));
+      server.forceShutdown();
+      await store.flush();
+    },
+  };
+}

@@ -1,0 +1,258 @@
+/**
+ * The HTTP/JSON mirror of the control API, on node:http, under `/v1` — it takes the seed's `curl`
+ * bodies as they are. JSON in camelCase; lists as `{ "data": [...] }`; failures as
+ * `{ "error": { "code", "status", "message" } }` with the statuses of grpc-status.ts. See
+ * docs/api.md.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { defaultLogger, type Logger } from '../log.js';
+import { assertBindAllowed, checkAuthorization } from './auth.js';
+import { invalidArgument } from './control-errors.js';
+import type { ControlPlane } from './control-plane.js';
+import { statusOf } from './grpc-status.js';
+
+/** Largest request body accepted, bytes (a pipeline script or spec fits easily). */
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+export interface HttpApiOptions {
+  plane: ControlPlane;
+  /** Interface to listen on. Without a token only loopback is allowed. */
+  host: string;
+  /** 0: any free port. */
+  port: number;
+  /** Bearer token every request must carry (`/metrics` included); undefined or "": none. */
+  token?: string;
+  logger?: Logger;
+  /** Serves `GET /metrics` when given (Prometheus text). */
+  metrics?: () => Promise<{ contentType: string; body: string }>;
+  /** Default {@link DEFAULT_MAX_BODY_BYTES}. */
+  maxBodyBytes?: number;
+}
+
+export interface HttpApi {
+  /** `host:port` actually bound (IPv6 hosts in brackets). */
+  address: string;
+  /** `http://host:port`. */
+  url: string;
+  /** Stops listening and closes open connections. */
+  close(): Promise<void>;
+}
+
+type Params = { id: string };
+type Handler = (params: Params, body: () => Promise<unknown>) => Promise<unknown>;
+
+/** A failure outside the control plane's codes (routing, body size), with its own HTTP status. */
+class HttpProblem extends Error {
+  constructor(
+    readonly http: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** Starts the HTTP API. @throws InsecureBindError for a non-loopback host without a token. */
+export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
+  assertBindAllowed(options.host, options.token);
+  const logger = options.logger ?? defaultLogger();
+  const routes = buildRoutes(options.plane, options.metrics);
+  const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err) => {
+      logger.error({ err }, 'HTTP API response failed');
+      res.destroy();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = req.method ?? 'GET';
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    try {
+      checkAuthorization(options.token, req.headers.authorization);
+      const { handler } = route(routes, method, path);
+      const result = await handler.run(handler.params, () => readJson(req, maxBody));
+      if (handler.raw) {
+        const { contentType, body } = result as { contentType: string; body: string };
+        res.writeHead(200, { 'content-type': contentType });
+        res.end(body);
+        return;
+      }
+      send(res, 200, result);
+    } catch (err) {
+      req.resume(); // drain an unread body so the connection stays usable
+      if (err instanceof HttpProblem) {
+        send(res, err.http, { error: { code: err.code, message: err.message } }, err.headers);
+        return;
+      }
+      const s = statusOf(err);
+      if (s.code === 'ERR_INTERNAL') logger.error({ err, method, path }, 'HTTP API call failed');
+      const headers: Record<string, string> = s.http === 401 ? { 'www-authenticate': 'Bearer' } : {};
+      const error: Record<string, string> = { code: s.code, status: s.status, message: s.message };
+      if (s.reason !== undefined) error.reason = s.reason;
+      send(res, s.http, { error }, headers);
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const bound = server.address() as AddressInfo;
+  const host = bound.family === 'IPv6' || bound.address.includes(':') ? `[${bound.address}]` : bound.address;
+  const address = `${host}:${bound.port}`;
+  return {
+    address,
+    url: `http://${address}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
+  res.end(text);
+}
+
+async function readJson(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) throw tooLarge(maxBytes);
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') throw invalidArgument('the request needs a JSON body');
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw invalidArgument('the request body is not valid JSON');
+  }
+}
+
+function tooLarge(maxBytes: number): HttpProblem {
+  return new HttpProblem(413, 'ERR_PAYLOAD_TOO_LARGE', `the request body is larger than ${maxBytes} bytes`, {
+    connection: 'close',
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Routing
+
+interface Route {
+  method: string;
+  /** Path segments; `:id` matches one segment. */
+  segments: string[];
+  run: Handler;
+  /** The handler returns `{ contentType, body }` to send as it is (metrics). */
+  raw?: boolean;
+}
+
+function buildRoutes(plane: ControlPlane, metrics: HttpApiOptions['metrics']): Route[] {
+  const r = (method: string, path: string, run: Handler, raw = false): Route => ({
+    method,
+    segments: path.split('/').filter((s) => s !== ''),
+    run,
+    raw,
+  });
+  const object = async (body: () => Promise<unknown>): Promise<Record<string, unknown>> => {
+    const b = await body();
+    if (typeof b !== 'object' || b === null || Array.isArray(b))
+      throw invalidArgument('the request body must be a JSON object');
+    return b as Record<string, unknown>;
+  };
+  const list = async <T>(items: Promise<T[]>) => ({ data: await items });
+  const routes: Route[] = [
+    r('POST', '/v1/connection_profiles', async (_, body) => plane.createProfile(await body())),
+    r('GET', '/v1/connection_profiles', async () => list(plane.listProfiles())),
+    r('POST', '/v1/connection_profiles/test', async (_, body) =>
+      plane.testProfile({ profile: await body() }),
+    ),
+    r('GET', '/v1/connection_profiles/:id', async ({ id }) => plane.getProfile(id)),
+    r('DELETE', '/v1/connection_profiles/:id', async ({ id }) => {
+      await plane.deleteProfile(id);
+      return {};
+    }),
+    r('POST', '/v1/connection_profiles/:id/test', async ({ id }) => plane.testProfile({ id })),
+    r('POST', '/v1/connection_tables', async (_, body) => plane.createTable(await object(body))),
+    r('GET', '/v1/connection_tables', async () => list(plane.listTables())),
+    r('GET', '/v1/connection_tables/:id', async ({ id }) => plane.getTable(id)),
+    r('DELETE', '/v1/connection_tables/:id', async ({ id }) => {
+      await plane.deleteTable(id);
+      return {};
+    }),
+    r('POST', '/v1/connection_tables/:id/test', async ({ id }) => plane.testTable(id)),
+    r('GET', '/v1/connection_tables/:id/routing', async ({ id }) => plane.tableRouting(id)),
+    r('POST', '/v1/pipelines', async (_, body) => plane.createPipeline(await object(body))),
+    r('GET', '/v1/pipelines', async () => list(plane.listPipelines())),
+    r('GET', '/v1/pipelines/:id', async ({ id }) => plane.getPipeline(id)),
+    r('POST', '/v1/pipelines/:id/stop', async ({ id }) => plane.stopPipeline(id)),
+    r('POST', '/v1/pipelines/:id/checkpoint', async ({ id }) => plane.triggerCheckpoint(id)),
+    r('GET', '/v1/workers', async () => list(plane.listWorkers())),
+  ];
+  if (metrics !== undefined) routes.push(r('GET', '/metrics', () => metrics(), true));
+  return routes;
+}
+
+function route(
+  routes: readonly Route[],
+  method: string,
+  path: string,
+): { handler: Route & { params: Params } } {
+  const segments = path.split('/').filter((s) => s !== '');
+  const allowed: string[] = [];
+  for (const candidate of routes) {
+    const params = match(candidate.segments, segments);
+    if (params === undefined) continue;
+    if (candidate.method === method) return { handler: { ...candidate, params } };
+    allowed.push(candidate.method);
+  }
+  if (allowed.length > 0) {
+    throw new HttpProblem(
+      405,
+      'ERR_METHOD_NOT_ALLOWED',
+      `${method} is not allowed on ${path} (allowed: ${allowed.join(', ')})`,
+      {
+        allow: allowed.join(', '),
+      },
+    );
+  }
+  throw new HttpProblem(404, 'ERR_NOT_FOUND', `no such endpoint: ${method} ${path}`);
+}
+
+function match(pattern: readonly string[], segments: readonly string[]): Params | undefined {
+  if (pattern.length !== segments.length) return undefined;
+  let id = '';
+  for (let i = 0; i < pattern.length; i++) {
+    if (pattern[i] === ':id') {
+      try {
+        id = decodeURIComponent(segments[i]);
+      } catch {
+        return undefined;
+      }
+    } else if (pattern[i] !== segments[i]) return undefined;
+  }
+  return { id };
+}

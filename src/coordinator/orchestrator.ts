@@ -1,0 +1,520 @@
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import type {
+  CoordinationServer,
+  CoordinatorMessage,
+  WorkerHello,
+  WorkerMessage,
+} from '../gen/laminar/redis/v1/worker.js';
+import type { Logger } from '../log.js';
+import { LaminarError } from '../resp/errors.js';
+import { checkGrpcAuth } from './auth.js';
+import { type PipelinePatch, PipelineRunner } from './pipeline-runner.js';
+import type { PipelineRecord, TableRecord } from './records.js';
+import type { RuntimeView, ShardRouteView, WorkerView } from './runtime-view.js';
+import { place } from './scheduler.js';
+import { shardName, TableRunner } from './table-runner.js';
+
+/** What the orchestrator needs of the metadata store. */
+export interface OrchestratorStore {
+  /** A durable, never repeated, increasing number: assignment epochs and pipeline generations. */
+  nextEpoch(): Promise<number>;
+  listTables(): TableRecord[];
+  listPipelines(): PipelineRecord[];
+  updatePipeline(id: string, patch: PipelinePatch): Promise<PipelineRecord>;
+}
+
+export interface OrchestratorOptions {
+  store: OrchestratorStore;
+  /** Table checkpoints live in `<dataDir>/tables/<table id>`. */
+  dataDir: string;
+  token?: string;
+  /** Default 500 ms. */
+  heartbeatIntervalMs?: number;
+  /** A worker silent this long is lost. Default 3000 ms. */
+  heartbeatTimeoutMs?: number;
+  /** Default 1000 ms. */
+  checkpointIntervalMs?: number;
+  /** Default 30 000 ms. */
+  barrierTimeoutMs?: number;
+  /** Placement waits this long after the first worker registers (or for `expectedWorkers`). Default 300 ms. */
+  settleMs?: number;
+  expectedWorkers?: number;
+  /** Failures of a shard in a row (without a checkpoint between) before its table fails. Default 5. */
+  maxShardFailures?: number;
+  logger: Logger;
+}
+
+interface Session {
+  id: string;
+  hello: WorkerHello;
+  call: grpc.ServerDuplexStream<WorkerMessage, CoordinatorMessage>;
+  registeredAtMs: number;
+  lastHeartbeatMs: number;
+  state: 'ready' | 'lost';
+}
+
+const LOST_KEPT = 32;
+
+/**
+ * The coordinator's side of execution: worker sessions (Coordination.Register streams with
+ * heartbeats), placement of table shards and pipelines on workers (scheduler.ts), table
+ * checkpoints (TableRunner) and pipeline lifecycles (PipelineRunner). A worker that misses
+ * heartbeats or whose stream breaks is lost: its shards and pipelines are placed again, each
+ * with a new epoch, and resume from their last checkpoint.
+ */
+export class Orchestrator implements RuntimeView {
+  readonly #o: OrchestratorOptions;
+  readonly #log: Logger;
+  readonly #sessions = new Map<string, Session>();
+  readonly #lost: Session[] = [];
+  readonly #tables = new Map<string, TableRunner>();
+  readonly #pipelines = new Map<string, PipelineRunner>();
+  #nextWorker = 1;
+  #settled = false;
+  #settleTimer: NodeJS.Timeout | undefined;
+  #heartbeatTimer: NodeJS.Timeout | undefined;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #placing = false;
+  #again = false;
+  #closed = false;
+
+  constructor(options: OrchestratorOptions) {
+    this.#o = options;
+    this.#log = options.logger.child({ component: 'orchestrator' });
+  }
+
+  /** Loads stored tables and pipelines (they are placed once workers register). */
+  async open(): Promise<void> {
+    for (const t of this.#o.store.listTables()) await this.#addTable(t);
+    for (const p of this.#o.store.listPipelines()) {
+      const r = this.#pipelineRunner(p);
+      // Workers of the previous coordinator dropped everything when their session ended.
+      if (!r.terminal && p.workerId !== '') await r.set({ workerId: '', state: 'recovering' });
+    }
+    const every = this.#o.heartbeatIntervalMs ?? 500;
+    this.#heartbeatTimer = setInterval(() => this.#checkHeartbeats(), every);
+    this.#heartbeatTimer.unref();
+  }
+
+  close(): void {
+    this.#closed = true;
+    clearInterval(this.#heartbeatTimer);
+    clearTimeout(this.#settleTimer);
+    clearTimeout(this.#retryTimer);
+    for (const t of this.#tables.values()) t.close();
+    for (const s of this.#sessions.values()) s.call.end();
+    this.#sessions.clear();
+  }
+
+  /** The Coordination service workers register with. */
+  service(): CoordinationServer {
+    return {
+      register: (call: grpc.ServerDuplexStream<WorkerMessage, CoordinatorMessage>) => {
+        try {
+          checkGrpcAuth(this.#o.token, call.metadata);
+        } catch (err) {
+          call.emit('error', { code: grpc.status.UNAUTHENTICATED, details: (err as Error).message });
+          return;
+        }
+        let session: Session | undefined;
+        call.on('data', (msg: WorkerMessage) => {
+          if (session === undefined) {
+            if (msg.kind?.$case !== 'hello') {
+              call.emit('error', {
+                code: grpc.status.INVALID_ARGUMENT,
+                details: 'first message must be hello',
+              });
+              return;
+            }
+            session = this.#join(call, msg.kind.value);
+            return;
+          }
+          this.#onMessage(session, msg);
+        });
+        const gone = (reason: string) => {
+          if (session !== undefined) this.#workerLost(session, reason);
+        };
+        call.on('end', () => {
+          gone('stream ended');
+          call.end();
+        });
+        call.on('cancelled', () => gone('stream cancelled'));
+        call.on('error', () => gone('stream failed'));
+      },
+    };
+  }
+
+  // ── RuntimeView ────────────────────────────────────────────────────────────────────────────
+
+  tableCreated(table: TableRecord): void {
+    void this.#addTable(table).then(() => this.#place());
+  }
+
+  async tableDeleted(table: TableRecord): Promise<void> {
+    const runner = this.#tables.get(table.id);
+    if (runner === undefined) return;
+    this.#tables.delete(table.id);
+    runner.close();
+    for (const s of runner.shards) {
+      if (s.workerId !== '' && s.status !== 'unassigned') {
+        this.#send(s.workerId, {
+          kind: { $case: 'revokeShard', value: { tableId: table.id, shard: s.index, epoch: s.epoch } },
+        });
+      }
+    }
+    this.#place();
+  }
+
+  routing(table: TableRecord): ShardRouteView[] {
+    const runner = this.#tables.get(table.id);
+    if (runner === undefined) throw new LaminarError('ERR_NOT_FOUND', `table ${table.name} is not running`);
+    if (runner.failure !== null) {
+      throw new LaminarError('ERR_FAILED_PRECONDITION', `table ${table.name} failed: ${runner.failure}`);
+    }
+    return runner.routes();
+  }
+
+  workers(): WorkerView[] {
+    const view = (s: Session): WorkerView => ({
+      id: s.id,
+      ingestAddress: s.hello.ingestAddress,
+      state: s.state,
+      registeredAtMs: s.registeredAtMs,
+      lastHeartbeatMs: s.lastHeartbeatMs,
+      shards:
+        s.state === 'ready'
+          ? [...this.#tables.values()].flatMap((t) =>
+              t.shards.filter((x) => x.workerId === s.id).map((x) => shardName(t.table.name, x.index)),
+            )
+          : [],
+      pipelines:
+        s.state === 'ready'
+          ? [...this.#pipelines.values()].filter((p) => p.record.workerId === s.id).map((p) => p.record.id)
+          : [],
+    });
+    return [...this.#sessions.values(), ...this.#lost].map(view);
+  }
+
+  pipelineCreated(pipeline: PipelineRecord): void {
+    this.#pipelineRunner(pipeline);
+    this.#place();
+  }
+
+  async stopPipeline(id: string): Promise<PipelineRecord> {
+    const r = this.#pipeline(id);
+    if (r.terminal) return r.record;
+    r.stopRequested = true;
+    if (r.record.workerId === '') {
+      await r.set({ state: 'stopped' });
+      return r.record;
+    }
+    const ended = r.whenEnded();
+    this.#send(r.record.workerId, { kind: { $case: 'stopPipeline', value: { pipelineId: id } } });
+    await ended;
+    return r.record;
+  }
+
+  triggerCheckpoint(id: string): Promise<number> {
+    const r = this.#pipeline(id);
+    if (r.record.state !== 'running' || r.record.workerId === '') {
+      return Promise.reject(
+        new LaminarError(
+          'ERR_FAILED_PRECONDITION',
+          `pipeline ${r.record.name} is ${r.record.state}, not running`,
+        ),
+      );
+    }
+    const { requestId, done } = r.requestCheckpoint();
+    this.#send(r.record.workerId, {
+      kind: { $case: 'checkpointPipeline', value: { pipelineId: id, requestId } },
+    });
+    return done;
+  }
+
+  watchPipeline(id: string, onChange: (p: PipelineRecord) => void): () => void {
+    return this.#pipeline(id).watch(onChange);
+  }
+
+  // ── sessions ───────────────────────────────────────────────────────────────────────────────
+
+  #join(call: Session['call'], hello: WorkerHello): Session {
+    const id = `w${this.#nextWorker++}-${(hello.name || 'worker').replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 40)}`;
+    const now = Date.now();
+    const session: Session = { id, hello, call, registeredAtMs: now, lastHeartbeatMs: now, state: 'ready' };
+    this.#sessions.set(id, session);
+    this.#log.info({ worker: id, ingest: hello.ingestAddress }, 'worker registered');
+    call.write({
+      kind: {
+        $case: 'welcome',
+        value: { workerId: id, heartbeatIntervalMs: this.#o.heartbeatIntervalMs ?? 500 },
+      },
+    });
+    if (!this.#settled) {
+      const expected = this.#o.expectedWorkers;
+      if (expected !== undefined && this.#sessions.size >= expected) this.#settle();
+      else this.#settleTimer ??= setTimeout(() => this.#settle(), this.#o.settleMs ?? 300);
+    } else {
+      this.#place();
+    }
+    return session;
+  }
+
+  #settle(): void {
+    clearTimeout(this.#settleTimer);
+    this.#settled = true;
+    this.#place();
+  }
+
+  #workerLost(s: Session, reason: string): void {
+    if (s.state === 'lost') return;
+    s.state = 'lost';
+    this.#sessions.delete(s.id);
+    this.#lost.push(s);
+    if (this.#lost.length > LOST_KEPT) this.#lost.shift();
+    if (this.#closed) return;
+    this.#log.warn({ worker: s.id, reason }, 'worker lost; moving its shards and pipelines');
+    for (const t of this.#tables.values()) {
+      let moved = false;
+      for (const slot of t.shards) {
+        if (slot.workerId !== s.id) continue;
+        slot.status = 'unassigned';
+        slot.workerId = '';
+        moved = true;
+      }
+      if (moved) t.placementChanged();
+    }
+    for (const p of this.#pipelines.values()) {
+      if (p.record.workerId !== s.id || p.terminal) continue;
+      p.workerLost();
+      void p.set({ workerId: '', state: p.stopRequested ? 'stopped' : 'recovering' });
+    }
+    this.#place();
+  }
+
+  #checkHeartbeats(): void {
+    const limit = Date.now() - (this.#o.heartbeatTimeoutMs ?? 3_000);
+    for (const s of [...this.#sessions.values()]) {
+      if (s.lastHeartbeatMs >= limit) continue;
+      s.call.emit('error', { code: grpc.status.UNAVAILABLE, details: 'no heartbeat: declared lost' });
+      this.#workerLost(s, 'missed heartbeats');
+    }
+  }
+
+  #send(workerId: string, msg: CoordinatorMessage): void {
+    const s = this.#sessions.get(workerId);
+    if (s === undefined || s.call.writableEnded || s.call.destroyed) return;
+    s.call.write(msg);
+  }
+
+  #onMessage(s: Session, msg: WorkerMessage): void {
+    if (s.state !== 'ready' || msg.kind === undefined) return;
+    const k = msg.kind;
+    switch (k.$case) {
+      case 'heartbeat':
+        s.lastHeartbeatMs = Date.now();
+        return;
+      case 'shardStarted':
+      case 'shardStopped':
+      case 'shardFailed': {
+        const t = this.#tables.get(k.value.tableId);
+        const slot = t?.shards[k.value.shard];
+        if (t === undefined || slot === undefined || slot.epoch !== k.value.epoch || slot.workerId !== s.id)
+          return;
+        if (k.$case === 'shardStarted') {
+          if (slot.status === 'assigning') slot.status = 'running';
+          return;
+        }
+        slot.status = 'unassigned';
+        slot.workerId = '';
+        t.placementChanged();
+        if (k.$case === 'shardFailed')
+          this.#shardFailed(t, slot.index, `[${k.value.code}] ${k.value.message}`);
+        this.#place();
+        return;
+      }
+      case 'barrierDone': {
+        const v = k.value;
+        this.#tables.get(v.tableId)?.onBarrierDone(v.shard, v.epoch, v.barrierId, v.position, v.declined);
+        return;
+      }
+      case 'pipelineEvent': {
+        const p = this.#pipelines.get(k.value.pipelineId);
+        if (p === undefined || p.record.workerId !== s.id) return;
+        void p.onEvent(k.value).then(() => {
+          if (p.terminal) this.#place();
+        });
+        return;
+      }
+      case 'hello':
+        return;
+    }
+  }
+
+  #shardFailed(t: TableRunner, index: number, reason: string): void {
+    const slot = t.shards[index];
+    slot.failures++;
+    const max = this.#o.maxShardFailures ?? 5;
+    this.#log.error({ table: t.table.name, shard: index, failures: slot.failures, reason }, 'shard failed');
+    if (slot.failures >= max) {
+      t.failure = `shard ${index} failed ${slot.failures} times in a row; last: ${reason}`;
+      t.close();
+      for (const x of t.shards) {
+        if (x.workerId === '') continue;
+        this.#send(x.workerId, {
+          kind: { $case: 'revokeShard', value: { tableId: t.table.id, shard: x.index, epoch: x.epoch } },
+        });
+        x.status = 'unassigned';
+        x.workerId = '';
+      }
+      return;
+    }
+    slot.notBefore = Date.now() + Math.min(30_000, 250 * 2 ** slot.failures);
+  }
+
+  // ── placement ──────────────────────────────────────────────────────────────────────────────
+
+  #place(): void {
+    if (this.#closed || !this.#settled) return;
+    if (this.#placing) {
+      this.#again = true;
+      return;
+    }
+    this.#placing = true;
+    void this.#placeOnce()
+      .catch((err) => this.#log.error({ err }, 'placement failed'))
+      .finally(() => {
+        this.#placing = false;
+        if (this.#again) {
+          this.#again = false;
+          this.#place();
+        }
+      });
+  }
+
+  async #placeOnce(): Promise<void> {
+    const live = [...this.#sessions.keys()];
+    const units: string[] = [];
+    const current = new Map<string, string>();
+    for (const t of this.#tables.values()) {
+      if (t.failure !== null) continue;
+      for (const s of t.shards) {
+        const unit = `${t.table.id}/${s.index}`;
+        units.push(unit);
+        if (s.status !== 'unassigned') current.set(unit, s.workerId);
+      }
+    }
+    const { target, moves } = place({ units, workers: live, current });
+    for (const m of moves) {
+      const [tableId, index] = splitUnit(m.unit);
+      const t = this.#tables.get(tableId)!;
+      const slot = t.shards[index];
+      if (slot.status !== 'running' && slot.status !== 'assigning') continue;
+      slot.status = 'revoking';
+      t.placementChanged();
+      this.#send(slot.workerId, {
+        kind: { $case: 'revokeShard', value: { tableId, shard: index, epoch: slot.epoch } },
+      });
+    }
+    const now = Date.now();
+    let retryAt = Number.POSITIVE_INFINITY;
+    for (const [unit, workerId] of target) {
+      const [tableId, index] = splitUnit(unit);
+      const t = this.#tables.get(tableId);
+      const slot = t?.shards[index];
+      if (t === undefined || slot === undefined || slot.status !== 'unassigned') continue;
+      if (slot.notBefore > now) {
+        retryAt = Math.min(retryAt, slot.notBefore);
+        continue;
+      }
+      const epoch = await this.#o.store.nextEpoch();
+      if (slot.status !== 'unassigned' || !this.#sessions.has(workerId) || this.#tables.get(tableId) !== t)
+        continue;
+      Object.assign(slot, { status: 'assigning', workerId, epoch });
+      t.placementChanged();
+      this.#send(workerId, {
+        kind: {
+          $case: 'assignShard',
+          value: {
+            tableId,
+            tableName: t.table.name,
+            shard: index,
+            shards: t.table.shards,
+            epoch,
+            definition: { model: t.table.model },
+            position: t.positionOf(index),
+          },
+        },
+      });
+    }
+    await this.#placePipelines(live);
+    if (retryAt !== Number.POSITIVE_INFINITY) {
+      clearTimeout(this.#retryTimer);
+      this.#retryTimer = setTimeout(() => this.#place(), retryAt - now + 5);
+      this.#retryTimer.unref();
+    }
+  }
+
+  async #placePipelines(live: string[]): Promise<void> {
+    if (live.length === 0) return;
+    const load = new Map(live.map((w) => [w, 0]));
+    for (const p of this.#pipelines.values()) {
+      const w = p.record.workerId;
+      if (load.has(w)) load.set(w, load.get(w)! + 1);
+    }
+    for (const p of this.#pipelines.values()) {
+      if (!p.unplaced) continue;
+      const worker = [...load].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1))[0][0];
+      const generation = await this.#o.store.nextEpoch();
+      if (!p.unplaced || !this.#sessions.has(worker)) continue;
+      load.set(worker, load.get(worker)! + 1);
+      await p.set({ workerId: worker, generation });
+      this.#send(worker, {
+        kind: {
+          $case: 'assignPipeline',
+          value: {
+            pipelineId: p.record.id,
+            spec: p.record.spec as never,
+            checkpointDir: p.record.spec.checkpoint.dir,
+            generation,
+          },
+        },
+      });
+    }
+  }
+
+  async #addTable(t: TableRecord): Promise<void> {
+    if (this.#tables.has(t.id)) return;
+    const runner = new TableRunner({
+      table: t,
+      dir: join(this.#o.dataDir, 'tables', t.id),
+      intervalMs: this.#o.checkpointIntervalMs ?? 1_000,
+      barrierTimeoutMs: this.#o.barrierTimeoutMs ?? 30_000,
+      send: (w, msg) => this.#send(w, msg),
+      addressOf: (w) => this.#sessions.get(w)?.hello.ingestAddress ?? '',
+      logger: this.#log,
+    });
+    this.#tables.set(t.id, runner);
+    await runner.open();
+  }
+
+  #pipelineRunner(p: PipelineRecord): PipelineRunner {
+    let r = this.#pipelines.get(p.id);
+    if (r === undefined) {
+      r = new PipelineRunner(p, (patch) => this.#o.store.updatePipeline(p.id, patch));
+      this.#pipelines.set(p.id, r);
+    }
+    return r;
+  }
+
+  #pipeline(id: string): PipelineRunner {
+    const r = this.#pipelines.get(id);
+    if (r === undefined) throw new LaminarError('ERR_NOT_FOUND', `pipeline ${id} not found`);
+    return r;
+  }
+}
+
+function splitUnit(unit: string): [string, number] {
+  const i = unit.lastIndexOf('/');
+  return [unit.slice(0, i), Number(unit.slice(i + 1))];
+}

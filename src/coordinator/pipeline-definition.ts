@@ -1,0 +1,101 @@
+/**
+ * Turns a pipeline request (`{ name, spec }` or `{ name, sql }`) into the job spec the runtime
+ * runs: the SQL script translated (pipeline-sql.ts), the checkpoint directory defaulted, the
+ * spec normalized by parseJobSpec and every table validated through its front door, so that a
+ * pipeline that cannot run is refused when it is created rather than when a worker starts it.
+ */
+import { type JobSpec, parseJobSpec } from '../runtime/job-spec.js';
+import { tableOf } from '../sink/create-sink.js';
+import type { ConnectionProfile } from '../sink/model.js';
+import { invalidArgument } from './control-errors.js';
+import { pipelineFromSql } from './pipeline-sql.js';
+
+/** A pipeline to create: exactly one of `sql` (a script, docs/pipelines.md) and `spec` (docs/runtime.md). */
+export interface PipelineInput {
+  /** The pipeline's name; required with `sql`, defaults the spec's `name` otherwise. */
+  name?: string;
+  sql?: string;
+  spec?: unknown;
+}
+
+export interface DefineContext {
+  /** Checkpoint directory when the spec gives none (`<dataDir>/pipelines/<id>`). */
+  checkpointDir: string;
+  /** Relative paths of the spec (checkpoint dir, JSONL files) are resolved against it. */
+  baseDir: string;
+  /** Shards of each sink of a SQL script. */
+  shards: number;
+  /** Stored profiles, for SQL sinks with `connection_profile = '<name>'`. */
+  profiles: ReadonlyMap<string, ConnectionProfile>;
+}
+
+const INPUT_KEYS = ['name', 'sql', 'spec'];
+
+/**
+ * Validates a pipeline request and returns the normalized spec (and the script it came from).
+ *
+ * @throws ControlError `ERR_INVALID_ARGUMENT` for a malformed request or an `ingest` source.
+ * @throws JobSpecError, SinkConfigError, SqlSyntaxError, PipelineSqlError from the front doors.
+ */
+export async function definePipeline(
+  input: unknown,
+  ctx: DefineContext,
+): Promise<{ spec: JobSpec; sql?: string }> {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw invalidArgument('a pipeline is a JSON object { name, sql } or { name, spec }');
+  }
+  const request = input as Record<string, unknown>;
+  for (const key of Object.keys(request)) {
+    if (!INPUT_KEYS.includes(key))
+      throw invalidArgument(`pipeline: '${key}' is not a known field (name, sql, spec)`);
+  }
+  const { name, sql, spec } = request;
+  if (name !== undefined && (typeof name !== 'string' || name === '')) {
+    throw invalidArgument("pipeline: 'name' must be a non-empty string");
+  }
+  if ((sql === undefined) === (spec === undefined)) {
+    throw invalidArgument(
+      "pipeline: give exactly one of 'sql' (a CREATE TABLE script) and 'spec' (a job spec)",
+    );
+  }
+  let raw: Record<string, unknown>;
+  if (sql !== undefined) {
+    if (typeof sql !== 'string' || sql.trim() === '')
+      throw invalidArgument("pipeline: 'sql' must be a non-empty script");
+    if (name === undefined) throw invalidArgument("pipeline: 'name' is required with 'sql'");
+    raw = { ...(await pipelineFromSql(sql, { name, shards: ctx.shards, profiles: ctx.profiles })) };
+  } else {
+    if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
+      throw invalidArgument("pipeline: 'spec' must be a job spec object (docs/runtime.md)");
+    }
+    raw = { ...(spec as Record<string, unknown>) };
+    if (name !== undefined) {
+      if (raw.name === undefined) raw.name = name;
+      else if (raw.name !== name) {
+        throw invalidArgument(
+          `pipeline: 'name' ('${name}') differs from the spec's name '${String(raw.name)}'`,
+        );
+      }
+    }
+  }
+  if (raw.checkpoint === undefined) raw.checkpoint = { dir: ctx.checkpointDir };
+  else if (isObject(raw.checkpoint) && raw.checkpoint.dir === undefined) {
+    raw.checkpoint = { ...raw.checkpoint, dir: ctx.checkpointDir };
+  }
+  const parsed = parseJobSpec(raw, ctx.baseDir);
+  for (const s of parsed.sources) {
+    if (s.type === 'ingest') {
+      throw invalidArgument(
+        `pipeline '${parsed.name}': source '${s.name}' is an ingest source, which a distributed pipeline cannot have: create a connection table and write to it with a Producer instead`,
+      );
+    }
+  }
+  for (const t of parsed.tables) await tableOf(t as Parameters<typeof tableOf>[0]);
+  const { restart, ...rest } = parsed;
+  const out: JobSpec = restart === undefined ? rest : { ...rest, restart };
+  return sql === undefined ? { spec: out } : { spec: out, sql: sql as string };
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

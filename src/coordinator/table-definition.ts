@@ -1,0 +1,116 @@
+/**
+ * Turns a connection-table request into the record the store keeps: the seed's JSON body
+ * validated by parseTable against its profile, or a `CREATE TABLE` validated by parseCreateTable
+ * (which may name a stored profile with `connection_profile`), plus the shard count.
+ */
+import { parseProfile, parseTable } from '../sink/config/json.js';
+import { parseCreateTable } from '../sink/config/sql-ddl.js';
+import type { ConnectionProfile } from '../sink/model.js';
+import { invalidArgument } from './control-errors.js';
+import { newId } from './metadata-store.js';
+import { RecordingProfiles } from './pipeline-sql.js';
+import type { ProfileRecord, TableRecord } from './records.js';
+
+/** Most shards a table may have: one per hash slot. */
+export const MAX_SHARDS = 16_384;
+
+/**
+ * A table to create: the seed's `POST /v1/connection_tables` body (`connectionProfileId` is an id
+ * or a name), plus `shards`; or `{ sql: 'CREATE TABLE ...', shards? }`.
+ */
+export type TableInput = Record<string, unknown>;
+
+export interface TableContext {
+  /** Shards when the request gives none (or 0). */
+  defaultShards: number;
+  /** The stored profile of an id or name; throws NOT_FOUND. */
+  findProfile(idOrName: string): ProfileRecord;
+  /** Every stored profile, for `connection_profile = '<name>'` in SQL. */
+  profiles(): ProfileRecord[];
+}
+
+/** The validated model of a stored profile (stored bodies were validated when created). */
+export function profileModel(record: ProfileRecord): ConnectionProfile {
+  return parseProfile({ name: record.name, connector: record.connector, config: record.config });
+}
+
+/**
+ * Validates a table request into a new record (not stored yet).
+ *
+ * @throws ControlError `ERR_INVALID_ARGUMENT` for a malformed request, `ERR_NOT_FOUND` for an
+ *   unknown profile; SinkConfigError / SqlSyntaxError from the front doors.
+ */
+export async function defineTable(input: TableInput, ctx: TableContext): Promise<TableRecord> {
+  const shards = shardCount(input.shards, ctx.defaultShards);
+  const { shards: _, sql, ...body } = input;
+  if (sql !== undefined) return sqlTable(sql, body, shards, ctx);
+  const ref = body.connectionProfileId;
+  if (typeof ref !== 'string' || ref === '') {
+    const name = typeof body.name === 'string' ? ` '${body.name}'` : '';
+    throw invalidArgument(
+      `connection table${name}: option 'connectionProfileId' is required (the id or name of a connection profile), or give 'sql'`,
+    );
+  }
+  const profile = ctx.findProfile(ref);
+  const model = parseTable(body, profileModel(profile));
+  const record: TableRecord = {
+    id: newId('tbl'),
+    name: model.name,
+    connector: 'redis',
+    connectionProfileId: profile.id,
+    config: body.config as Record<string, unknown>,
+    shards,
+    model,
+    createdAtMs: Date.now(),
+  };
+  if (body.schema !== undefined) record.schema = body.schema as Record<string, unknown>;
+  return record;
+}
+
+async function sqlTable(
+  sql: unknown,
+  rest: Record<string, unknown>,
+  shards: number,
+  ctx: TableContext,
+): Promise<TableRecord> {
+  if (typeof sql !== 'string' || sql.trim() === '') {
+    throw invalidArgument("option 'sql' must be a CREATE TABLE statement");
+  }
+  const extra = Object.keys(rest).filter((k) => k !== 'name' && k !== 'connector');
+  if (extra.length > 0) {
+    const list = extra.map((k) => `'${k}'`).join(', ');
+    throw invalidArgument(`a table given as 'sql' takes no ${list}: the statement says it all`);
+  }
+  const stored = ctx.profiles();
+  const profiles = new RecordingProfiles(new Map(stored.map((p) => [p.name, profileModel(p)])));
+  const model = await parseCreateTable(sql, { profiles });
+  if (rest.name !== undefined && rest.name !== model.name) {
+    throw invalidArgument(
+      `option 'name' ('${String(rest.name)}') differs from the CREATE TABLE name '${model.name}'`,
+    );
+  }
+  // A table that names a stored profile depends on it (deleting the profile is refused), as a
+  // JSON table does; one with its own address depends on nothing.
+  const named = profiles.looked.length > 0 ? stored.find((p) => p.name === profiles.looked[0]) : undefined;
+  return {
+    id: newId('tbl'),
+    name: model.name,
+    connector: 'redis',
+    connectionProfileId: named?.id ?? '',
+    config: {},
+    sql,
+    shards,
+    model,
+    createdAtMs: Date.now(),
+  };
+}
+
+function shardCount(value: unknown, fallback: number): number {
+  if (value === undefined || value === 0) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > MAX_SHARDS) {
+    throw invalidArgument(
+      `option 'shards' must be an integer in 1..${MAX_SHARDS} (got ${JSON.stringify(value)})`,
+    );
+  }
+  return value;
+}

@@ -1,0 +1,215 @@
+import { slotRanges } from '../actors/router.js';
+import type { CoordinatorMessage } from '../gen/laminar/redis/v1/worker.js';
+import type { Logger } from '../log.js';
+import { type Checkpoint, CheckpointStore } from './checkpoint-store.js';
+import type { TableRecord } from './records.js';
+import type { ShardRouteView } from './runtime-view.js';
+
+/** Where a shard is in its life on a worker. */
+export type ShardStatus = 'unassigned' | 'assigning' | 'running' | 'revoking';
+
+export interface ShardSlot {
+  index: number;
+  status: ShardStatus;
+  /** "" when unassigned. */
+  workerId: string;
+  epoch: number;
+  /** Failures in a row (reset when a checkpoint completes); drives the restart backoff. */
+  failures: number;
+  /** No assignment before this time (restart backoff), ms since epoch. */
+  notBefore: number;
+}
+
+export interface TableRunnerOptions {
+  table: TableRecord;
+  /** Directory of the table's checkpoints. */
+  dir: string;
+  intervalMs: number;
+  /** A barrier not completed within this time is abandoned. */
+  barrierTimeoutMs: number;
+  send: (workerId: string, msg: CoordinatorMessage) => void;
+  /** Where a worker's producers connect. */
+  addressOf: (workerId: string) => string;
+  /** Told after each recorded checkpoint. */
+  onCheckpoint?: (tableId: string, cp: Checkpoint) => void;
+  logger: Logger;
+}
+
+interface InFlight {
+  id: number;
+  positions: Map<number, string>;
+  declined: string[];
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * One connection table on the coordinator side: where each of its shards runs (at which epoch)
+ * and its barrier checkpoints. Every `intervalMs`, when every shard is running, it sends barrier N
+ * to the workers hosting the table; each shard flushes and answers with its ingest position; when
+ * all have, checkpoint N (a position per shard) is recorded in the table's CheckpointStore and
+ * announced to the workers, which then acknowledge producers. Any change of placement abandons
+ * the barrier in flight; a moved shard resumes from the last recorded checkpoint.
+ */
+export class TableRunner {
+  readonly table: TableRecord;
+  readonly shards: ShardSlot[];
+  readonly #o: TableRunnerOptions;
+  readonly #store: CheckpointStore;
+  #latest: Checkpoint | null = null;
+  #nextId = 0;
+  #inFlight: InFlight | null = null;
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+  /** Set when the table gave up (restart budget spent): producers get this reason. */
+  failure: string | null = null;
+
+  constructor(options: TableRunnerOptions) {
+    this.#o = options;
+    this.table = options.table;
+    this.shards = slotRanges(options.table.shards).map((_, index) => ({
+      index,
+      status: 'unassigned',
+      workerId: '',
+      epoch: 0,
+      failures: 0,
+      notBefore: 0,
+    }));
+    this.#store = new CheckpointStore(options.dir, { keep: 3, logger: options.logger });
+  }
+
+  /** Loads the last checkpoint and starts the checkpoint interval. */
+  async open(): Promise<void> {
+    this.#latest = await this.#store.latest();
+    this.#nextId = await this.#store.nextId();
+    this.#schedule();
+  }
+
+  /** The recorded ingest position of shard `index` ("" when none). */
+  positionOf(index: number): string {
+    const p = this.#latest?.sources[shardName(this.table.name, index)];
+    return p === undefined ? '' : String(p);
+  }
+
+  get lastCheckpointId(): number {
+    return this.#latest?.id ?? -1;
+  }
+
+  routes(): ShardRouteView[] {
+    return slotRanges(this.table.shards).map(([first, last], j) => {
+      const s = this.shards[j];
+      const live = s.status === 'running';
+      return {
+        shard: j,
+        firstSlot: first,
+        lastSlot: last,
+        workerId: live ? s.workerId : '',
+        ingestAddress: live ? this.#o.addressOf(s.workerId) : '',
+        epoch: live ? s.epoch : 0,
+      };
+    });
+  }
+
+  /** A shard's placement changed: the barrier in flight cannot complete. */
+  placementChanged(): void {
+    this.#abandon('placement changed');
+  }
+
+  onBarrierDone(shard: number, epoch: number, barrier: number, position: string, declined: string): void {
+    const f = this.#inFlight;
+    const s = this.shards[shard];
+    if (f === null || f.id !== barrier || s === undefined || s.epoch !== epoch || s.status !== 'running')
+      return;
+    f.positions.set(shard, position);
+    if (declined !== '') f.declined.push(`${shardName(this.table.name, shard)}: ${declined}`);
+    if (f.positions.size === this.shards.length) void this.#complete(f);
+  }
+
+  /** Stops checkpointing (the table is deleted or the coordinator stops). */
+  close(): void {
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    this.#abandon('closed');
+  }
+
+  #schedule(): void {
+    if (this.#closed) return;
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => this.#begin(), this.#o.intervalMs);
+    this.#timer.unref();
+  }
+
+  #begin(): void {
+    if (this.#closed || this.#inFlight !== null) return;
+    if (!this.shards.every((s) => s.status === 'running')) {
+      this.#schedule();
+      return;
+    }
+    const id = this.#nextId++;
+    const timer = setTimeout(() => this.#abandon(`barrier ${id} timed out`), this.#o.barrierTimeoutMs);
+    timer.unref();
+    this.#inFlight = { id, positions: new Map(), declined: [], timer };
+    for (const w of new Set(this.shards.map((s) => s.workerId))) {
+      this.#o.send(w, { kind: { $case: 'barrier', value: { tableId: this.table.id, barrierId: id } } });
+    }
+  }
+
+  #abandon(reason: string): void {
+    const f = this.#inFlight;
+    if (f === null) return;
+    clearTimeout(f.timer);
+    this.#inFlight = null;
+    this.#o.logger.debug({ table: this.table.name, checkpoint: f.id, reason }, 'checkpoint abandoned');
+    this.#schedule();
+  }
+
+  async #complete(f: InFlight): Promise<void> {
+    if (f.declined.length > 0) {
+      this.#o.logger.warn(
+        { table: this.table.name, checkpoint: f.id, reasons: f.declined },
+        'checkpoint declined',
+      );
+      this.#abandon('declined');
+      return;
+    }
+    const sources: Record<string, string> = {};
+    const positions: Record<number, string> = {};
+    for (const [j, p] of [...f.positions].sort((a, b) => a[0] - b[0])) {
+      sources[shardName(this.table.name, j)] = p;
+      positions[j] = p;
+    }
+    const cp: Checkpoint = {
+      id: f.id,
+      jobId: this.table.id,
+      createdAt: new Date().toISOString(),
+      generation: Math.max(...this.shards.map((s) => s.epoch)),
+      sources,
+      operators: {},
+    };
+    try {
+      await this.#store.write(cp);
+    } catch (err) {
+      this.#o.logger.error({ table: this.table.name, checkpoint: f.id, err }, 'checkpoint not recorded');
+      if (this.#inFlight === f) this.#abandon('write failed');
+      return;
+    }
+    // Recorded, so it is what a moved shard resumes from even if it was abandoned meanwhile; only
+    // a checkpoint still in flight is announced (a shard may have moved since).
+    this.#latest = cp;
+    if (this.#inFlight !== f) return;
+    clearTimeout(f.timer);
+    this.#inFlight = null;
+    for (const s of this.shards) s.failures = 0;
+    for (const w of new Set(this.shards.map((s) => s.workerId))) {
+      this.#o.send(w, {
+        kind: { $case: 'committed', value: { tableId: this.table.id, checkpointId: cp.id, positions } },
+      });
+    }
+    this.#o.onCheckpoint?.(this.table.id, cp);
+    this.#schedule();
+  }
+}
+
+/** Name of a table shard (its ingest channel on the worker): "<table>#<index>". */
+export function shardName(tableName: string, index: number): string {
+  return `${tableName}#${index}`;
+}

@@ -1,0 +1,97 @@
+import type { AssignPipeline, PipelineEvent } from '../gen/laminar/redis/v1/worker.js';
+import type { Logger } from '../log.js';
+import { errorCode, errorMessage } from './grpc-util.js';
+import { type JobHandle, startJob } from './job.js';
+import { type JobSpec, parseJobSpec } from './job-spec.js';
+
+export interface PipelineHostOptions {
+  assignment: AssignPipeline;
+  /** Every event of the pipeline, for the coordinator. */
+  onEvent: (e: PipelineEvent) => void;
+  logger: Logger;
+}
+
+/**
+ * A pipeline run by this worker: the job of its spec (docs/runtime.md), checkpointed in the
+ * directory the coordinator gave (shared storage), its first generation at least the one the
+ * coordinator handed out — so a pipeline moved to another worker resumes from its last
+ * checkpoint, and fenced writes of the worker that lost it are refused.
+ */
+export class PipelineHost {
+  readonly id: string;
+  readonly #o: PipelineHostOptions;
+  #job: JobHandle | undefined;
+  #generation = 0;
+  #stopping = false;
+
+  constructor(options: PipelineHostOptions) {
+    this.#o = options;
+    this.id = options.assignment.pipelineId;
+  }
+
+  start(): void {
+    const a = this.#o.assignment;
+    let job: JobHandle;
+    try {
+      const spec = parseJobSpec({
+        ...(a.spec as unknown as JobSpec),
+        checkpoint: { ...(a.spec as unknown as JobSpec).checkpoint, dir: a.checkpointDir },
+      });
+      job = startJob(spec, {
+        logger: this.#o.logger,
+        generationAtLeast: a.generation,
+        onAttempt: (info) => {
+          this.#generation = info.generation;
+          this.#event('started', { checkpointId: info.restored?.id ?? -1 });
+        },
+        onCheckpoint: (cp) => this.#event('checkpoint', { checkpointId: cp.id }),
+      });
+    } catch (err) {
+      this.#event('failed', { code: errorCode(err), message: errorMessage(err) });
+      return;
+    }
+    this.#job = job;
+    job.done.then(
+      (r) => this.#event('finished', { checkpointId: r.last.id }),
+      (err) =>
+        this.#stopping
+          ? this.#event('stopped', {})
+          : this.#event('failed', { code: errorCode(err), message: errorMessage(err) }),
+    );
+  }
+
+  /** Takes a checkpoint now; reports it as a "checkpoint" event carrying `requestId`. */
+  checkpoint(requestId: number): void {
+    const job = this.#job;
+    if (job === undefined) {
+      this.#event('checkpoint', {
+        requestId,
+        code: 'ERR_JOB_STOPPED',
+        message: 'the pipeline is not running',
+      });
+      return;
+    }
+    job.checkpoint().then(
+      (cp) => this.#event('checkpoint', { requestId, checkpointId: cp.id }),
+      (err) => this.#event('checkpoint', { requestId, code: errorCode(err), message: errorMessage(err) }),
+    );
+  }
+
+  /** Stops the job where it is (it resumes from its last checkpoint when assigned again). */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    await this.#job?.stop().catch(() => {});
+  }
+
+  #event(event: string, e: Partial<PipelineEvent>): void {
+    this.#o.onEvent({
+      pipelineId: this.id,
+      event,
+      generation: this.#generation,
+      checkpointId: e.checkpointId ?? -1,
+      code: e.code ?? '',
+      message: e.message ?? '',
+      requestId: e.requestId ?? 0,
+    });
+  }
+}

@@ -1,0 +1,278 @@
+/**
+ * The public producer: writes rows into a connection table of a running laminar-redis
+ * coordinator + workers, through the workers' Ingest service, with acknowledgements, resends
+ * after failures and backpressure (docs/producer.md).
+ *
+ * ```ts
+ * const p = new Producer({ coordinator: rt.grpcAddress, table: 'user_sessions', token });
+ * await p.write(rows);   // accepted into the window (waits while maxUnackedRows are unacknowledged)
+ * await p.flush();       // every written row is durable in Redis (a checkpoint covered it)
+ * await p.close();
+ * ```
+ */
+import { SlotRouter } from '../actors/router.js';
+import { defaultLogger, type Logger } from '../log.js';
+import type { Row } from '../sink/row-encoder.js';
+import { bearer } from './grpc-util.js';
+import { IngestChannels } from './ingest-channels.js';
+import {
+  grpcStatusOf,
+  ProducerClosedError,
+  ProducerFailedError,
+  type ProducerFailureReason,
+  statusName,
+} from './producer-errors.js';
+import { type LaneContext, ProducerLane } from './producer-lane.js';
+import {
+  type ProducerOptions,
+  parseProducerOptions,
+  type ResolvedProducerOptions,
+} from './producer-options.js';
+import { emptyStats, type ProducerStats } from './producer-stats.js';
+import { RowWindow } from './producer-window.js';
+import { isRetryableStatus, retryDelay } from './retry-policy.js';
+import { isRowObject, jsonRowText, RowEncodingError, wireEncoding } from './row-batch-codec.js';
+import { type TableRoute, TableRoutingClient } from './table-routing.js';
+
+interface FlushWaiter {
+  /** Per shard: the ordinal that must be acknowledged. */
+  targets: number[];
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+/** Writes rows to a table's shards on the workers; see the module comment. */
+export class Producer {
+  /** This producer's id (sequence numbers are counted per producer id and shard). */
+  readonly id: string;
+  readonly #o: ResolvedProducerOptions;
+  readonly #log: Logger;
+  readonly #routing: TableRoutingClient;
+  readonly #channels: IngestChannels;
+  readonly #window: RowWindow;
+  readonly #stats = emptyStats();
+  readonly #ready: Promise<void>;
+  #router: SlotRouter | null = null;
+  #lanes: ProducerLane[] = [];
+  /** Column whose bytes would not survive JSON (the routing key column), checked per row with json. */
+  #keyColumn: string | undefined;
+  #flushes: FlushWaiter[] = [];
+  #failure: ProducerFailedError | null = null;
+  #closing: Promise<void> | null = null;
+
+  /**
+   * Starts fetching the table's routing at once; `write()` waits for it.
+   *
+   * @throws ProducerOptionsError for invalid options.
+   */
+  constructor(options: ProducerOptions) {
+    this.#o = parseProducerOptions(options);
+    this.id = this.#o.producerId;
+    this.#log = this.#o.logger ?? defaultLogger();
+    const metadata = bearer(this.#o.token);
+    this.#routing = new TableRoutingClient(this.#o.coordinator, this.#o.table, this.#o.credentials, metadata);
+    this.#channels = new IngestChannels(this.#o.credentials);
+    this.#window = new RowWindow(this.#o.maxUnackedRows);
+    this.#ready = this.#start(metadata);
+    // Failures surface through write()/flush(); an unobserved start must not crash the process.
+    this.#ready.catch(() => {});
+  }
+
+  /** Counters since creation. */
+  stats(): ProducerStats {
+    return { ...this.#stats, unackedRows: this.#window.rows };
+  }
+
+  /**
+   * Accepts rows: resolves once every row is in the producer's window, waiting while
+   * `maxUnackedRows` rows are unacknowledged (backpressure from the workers and Redis). Rows of one
+   * call keep their order per shard; await each call before the next to keep order across calls.
+   *
+   * @throws RowEncodingError before accepting any row of the call when one cannot be encoded.
+   * @throws ProducerFailedError once the producer failed; ProducerClosedError after close().
+   */
+  async write(rows: readonly Row[]): Promise<void> {
+    this.#assertOpen();
+    if (!Array.isArray(rows)) throw new TypeError('write(rows): rows must be an array of row objects');
+    if (this.#router === null) await this.#ready;
+    this.#assertOpen();
+    const json = this.#o.encoding === 'json';
+    // Encode (json) or check (v8) the whole call first: a bad row rejects it with nothing accepted.
+    const texts = json ? new Array<string>(rows.length) : null;
+    for (let i = 0; i < rows.length; i++) {
+      if (texts !== null) {
+        texts[i] = jsonRowText(rows[i], i);
+        if (this.#keyColumn !== undefined) this.#checkJsonKey(rows[i], i);
+      } else if (!isRowObject(rows[i])) {
+        throw new RowEncodingError(i, 'a row must be an object');
+      }
+    }
+    const router = this.#router!;
+    const lanes = this.#lanes;
+    for (let i = 0; i < rows.length; i++) {
+      if (this.#window.full) {
+        await this.#window.room();
+        this.#assertOpen();
+      }
+      const lane = lanes[router.shardOf(rows[i])];
+      if (texts !== null) lane.add(texts[i], texts[i].length);
+      else lane.add(rows[i], 0);
+      this.#window.take(1);
+      this.#stats.rowsWritten++;
+    }
+  }
+
+  /**
+   * Sends every partial batch and resolves once every row written before the call is
+   * acknowledged durable (a checkpoint on its shard covered it).
+   *
+   * @throws ProducerFailedError once the producer failed.
+   */
+  async flush(): Promise<void> {
+    if (this.#failure !== null) throw this.#failure;
+    await this.#ready;
+    if (this.#failure !== null) throw this.#failure;
+    for (const lane of this.#lanes) lane.seal();
+    const targets = this.#lanes.map((l) => l.lastOrdinal);
+    if (this.#reached(targets)) return;
+    return new Promise((resolve, reject) => this.#flushes.push({ targets, resolve, reject }));
+  }
+
+  /**
+   * Flushes, then closes the streams and channels. Rejects (after closing) when rows could not be
+   * acknowledged: the producer had failed, or `signal` aborted the wait for acknowledgements
+   * ({@link ProducerClosedError} with the count of unacknowledged rows). A producer whose routing
+   * never arrived closes at once.
+   */
+  close(options: { signal?: AbortSignal } = {}): Promise<void> {
+    this.#closing ??= this.#close(options.signal);
+    return this.#closing;
+  }
+
+  async #close(signal: AbortSignal | undefined): Promise<void> {
+    let error: unknown = null;
+    let aborted = false;
+    try {
+      // Before the routing arrived no row can have been written: nothing to flush.
+      if (this.#router !== null && this.#failure === null) await untilAborted(this.flush(), signal);
+      else if (this.#router !== null && this.#window.rows > 0) error = this.#failure;
+    } catch (err) {
+      aborted = signal?.aborted === true && this.#failure === null;
+      error = aborted ? new ProducerClosedError(this.id, this.#window.rows) : err;
+    }
+    const closed = error instanceof ProducerClosedError ? error : new ProducerClosedError(this.id);
+    for (const lane of this.#lanes) lane.close(this.#failure !== null || aborted);
+    this.#window.fail(this.#failure ?? closed);
+    const flushes = this.#flushes;
+    this.#flushes = [];
+    for (const f of flushes) f.reject(this.#failure ?? closed);
+    this.#routing.close();
+    this.#channels.close();
+    if (error !== null) throw error;
+  }
+
+  #assertOpen(): void {
+    if (this.#failure !== null) throw this.#failure;
+    if (this.#closing !== null) throw new ProducerClosedError(this.id);
+  }
+
+  /** JSON turns bytes into an object: the worker would compute another key, hence another shard. */
+  #checkJsonKey(row: Row, index: number): void {
+    if ((row as Record<string, unknown>)[this.#keyColumn!] instanceof Uint8Array) {
+      throw new RowEncodingError(
+        index,
+        `key column '${this.#keyColumn}' holds bytes, which JSON cannot carry; create the producer with encoding: 'v8'`,
+      );
+    }
+  }
+
+  /** Fetches the routing (retrying while the coordinator is unavailable) and builds the lanes. */
+  async #start(metadata: ReturnType<typeof bearer>): Promise<void> {
+    let route: TableRoute;
+    const since = Date.now();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        route = await this.#routing.refresh();
+        break;
+      } catch (err) {
+        if (this.#closing !== null) throw new ProducerClosedError(this.id);
+        const code = grpcStatusOf(err);
+        if (code === undefined || !isRetryableStatus(code)) {
+          this.#fail(code === undefined ? 'ROUTING' : 'REJECTED', (err as Error).message, err);
+          throw this.#failure;
+        }
+        if (Date.now() - since >= this.#o.retryTimeoutMs) {
+          this.#fail('RETRY_TIMEOUT', `coordinator unreachable: ${statusName(code)}`, err);
+          throw this.#failure;
+        }
+        await new Promise((r) => setTimeout(r, retryDelay(attempt)));
+      }
+    }
+    try {
+      this.#router = new SlotRouter(route.model, route.shards);
+    } catch (err) {
+      this.#fail('ROUTING', (err as Error).message, err);
+      throw this.#failure;
+    }
+    const t = route.model.target;
+    this.#keyColumn =
+      t.type === 'string' ? t.keyColumn : t.type === 'list' ? t.listKeyColumn : t.hashKeyColumn;
+    if (this.#o.encoding !== 'json') this.#keyColumn = undefined;
+    const ctx: LaneContext = {
+      options: this.#o,
+      wireEncoding: wireEncoding(this.#o.encoding),
+      stats: this.#stats,
+      channels: this.#channels,
+      metadata,
+      logger: this.#log,
+      route: () => this.#routing.current!,
+      refreshRoute: () => this.#routing.refresh(),
+      acknowledged: (rows) => this.#acknowledged(rows),
+      fail: (reason, message, cause) => this.#fail(reason, message, cause),
+    };
+    for (let j = 0; j < route.shards; j++) this.#lanes.push(new ProducerLane(j, ctx));
+  }
+
+  #acknowledged(rows: number): void {
+    this.#stats.rowsAcked += rows;
+    this.#window.release(rows);
+    if (this.#flushes.length === 0) return;
+    const still: FlushWaiter[] = [];
+    for (const f of this.#flushes) {
+      if (this.#reached(f.targets)) f.resolve();
+      else still.push(f);
+    }
+    this.#flushes = still;
+  }
+
+  #reached(targets: readonly number[]): boolean {
+    for (let j = 0; j < targets.length; j++) if (this.#lanes[j].ackedOrdinal < targets[j]) return false;
+    return true;
+  }
+
+  #fail(reason: ProducerFailureReason, message: string, cause?: unknown): void {
+    if (this.#failure !== null) return;
+    const err = new ProducerFailedError(this.id, this.#o.table, reason, message, { cause });
+    this.#failure = err;
+    this.#log.error(
+      { producer: this.id, table: this.#o.table, reason, code: err.code, status: statusName(err.grpcStatus) },
+      err.message,
+    );
+    for (const lane of this.#lanes) lane.close(true);
+    this.#window.fail(err);
+    const flushes = this.#flushes;
+    this.#flushes = [];
+    for (const f of flushes) f.reject(err);
+  }
+}
+
+/** `p`, or a rejection with the abort reason once `signal` aborts. */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return p;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}

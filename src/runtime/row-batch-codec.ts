@@ -1,0 +1,153 @@
+/**
+ * Payload of an Ingest `RowBatch`: how producers encode rows and workers decode them.
+ *
+ * | encoding | payload                                   | carries exactly                     |
+ * |----------|-------------------------------------------|-------------------------------------|
+ * | `json`   | UTF-8 JSON array of row objects           | strings, numbers, booleans, null, nested JSON; Date becomes its ISO text |
+ * | `v8`     | `node:v8` `serialize()` of an array of rows | also bigint, Date, Buffer/Uint8Array, Map, Set |
+ *
+ * Errors name the row's index and the problem, never a value: rows may hold anything.
+ */
+import { deserialize, serialize } from 'node:v8';
+import { RowEncoding } from '../gen/laminar/redis/v1/ingest.js';
+import { LaminarError } from '../resp/errors.js';
+import type { Row } from '../sink/row-encoder.js';
+
+/** Row encodings a producer can choose. */
+export type RowEncodingName = 'json' | 'v8';
+
+/** The wire enum of an encoding name. */
+export function wireEncoding(name: RowEncodingName): RowEncoding {
+  return name === 'json' ? RowEncoding.ROW_ENCODING_JSON : RowEncoding.ROW_ENCODING_V8;
+}
+
+/** A row cannot be encoded with the producer's encoding (bigint or bytes in JSON, a function in v8). */
+export class RowEncodingError extends LaminarError {
+  constructor(
+    /** Index of the row in the write call (-1 when unknown). */
+    readonly index: number,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super('ERR_ROW_ENCODING', index >= 0 ? `row ${index} of the write: ${reason}` : reason, options);
+  }
+}
+
+/** A batch payload that does not decode to what the batch declares. */
+export class BatchDecodeError extends LaminarError {
+  constructor(reason: string) {
+    super('ERR_BAD_BATCH', `malformed row batch: ${reason}`);
+  }
+}
+
+/** True for a value a row may be: a non-null, non-array object. */
+export function isRowObject(value: unknown): value is Row {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * JSON text of one row. The producer encodes each row when it is written, so a row JSON cannot
+ * carry rejects its own `write()` call instead of failing a batch later.
+ *
+ * @throws RowEncodingError for a non-object row, a bigint anywhere in it, or a cycle.
+ */
+export function jsonRowText(row: unknown, index: number): string {
+  if (!isRowObject(row)) throw new RowEncodingError(index, `a row must be an object (got ${kindOf(row)})`);
+  let out: string | undefined;
+  try {
+    out = JSON.stringify(row);
+  } catch (err) {
+    const bigint = err instanceof TypeError && /bigint/i.test(err.message);
+    throw new RowEncodingError(
+      index,
+      bigint
+        ? `column '${bigintColumn(row) ?? '?'}' holds a bigint, which JSON cannot carry exactly; ` +
+            "create the producer with encoding: 'v8' (or convert the value to a string)"
+        : 'the row cannot be encoded as JSON (a cycle?)',
+      { cause: err },
+    );
+  }
+  // A row whose toJSON() returns a non-object would decode as something other than a row.
+  if (typeof out !== 'string' || out.charCodeAt(0) !== 123 /* { */) {
+    throw new RowEncodingError(index, 'the row does not encode to a JSON object');
+  }
+  return out;
+}
+
+/** Payload of rows `texts[from..to)` (JSON texts from {@link jsonRowText}). */
+export function jsonPayload(texts: readonly string[], from = 0, to = texts.length): Buffer {
+  const part = from === 0 && to === texts.length ? texts : texts.slice(from, to);
+  return Buffer.from(`[${part.join(',')}]`, 'utf8');
+}
+
+/**
+ * `node:v8` payload of rows `rows[from..to)`.
+ *
+ * @throws RowEncodingError when a row holds a value structured clone cannot carry (function, symbol).
+ */
+export function v8Payload(rows: readonly Row[], from = 0, to = rows.length): Buffer {
+  try {
+    return serialize(from === 0 && to === rows.length ? rows : rows.slice(from, to));
+  } catch (err) {
+    throw new RowEncodingError(
+      -1,
+      `a row of the batch cannot be encoded with v8 serialize (${(err as Error).name}: functions and symbols are not rows)`,
+      { cause: err },
+    );
+  }
+}
+
+/** Payload of `rows` in `encoding` (tests and tools; the producer encodes incrementally). */
+export function encodeRows(rows: readonly Row[], encoding: RowEncodingName): Buffer {
+  if (encoding === 'v8') return v8Payload(rows);
+  return jsonPayload(rows.map((r, i) => jsonRowText(r, i)));
+}
+
+/**
+ * Rows of a batch payload, checked against the batch's declared row count.
+ *
+ * @throws BatchDecodeError (`ERR_BAD_BATCH`): undecodable payload, not an array, an element that
+ *   is not an object, a count that differs, an unknown encoding. The message holds no row data.
+ */
+export function decodeRows(payload: Uint8Array, encoding: RowEncoding, expectedRows: number): Row[] {
+  let value: unknown;
+  if (encoding === RowEncoding.ROW_ENCODING_JSON) {
+    try {
+      value = JSON.parse(
+        Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8'),
+      );
+    } catch {
+      throw new BatchDecodeError('the payload is not valid JSON');
+    }
+  } else if (encoding === RowEncoding.ROW_ENCODING_V8) {
+    try {
+      value = deserialize(payload);
+    } catch {
+      throw new BatchDecodeError('the payload is not a valid v8 serialization');
+    }
+  } else {
+    throw new BatchDecodeError(`unknown row encoding ${encoding}`);
+  }
+  if (!Array.isArray(value))
+    throw new BatchDecodeError(`the payload is ${kindOf(value)}, not an array of rows`);
+  if (value.length !== expectedRows) {
+    throw new BatchDecodeError(`the batch declares ${expectedRows} rows, its payload holds ${value.length}`);
+  }
+  for (let i = 0; i < value.length; i++) {
+    if (!isRowObject(value[i])) throw new BatchDecodeError(`row ${i} is ${kindOf(value[i])}, not an object`);
+  }
+  return value as Row[];
+}
+
+/** The type of a value, for messages (never the value). */
+function kindOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return `a ${typeof v}`;
+}
+
+/** Name of a top-level column holding a bigint (the usual culprit), for the error message. */
+function bigintColumn(row: Row): string | undefined {
+  for (const [k, v] of Object.entries(row)) if (typeof v === 'bigint') return k;
+  return undefined;
+}

@@ -1,0 +1,151 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testProfileConnection } from '../../src/coordinator/connection-test.js';
+import { ControlPlane } from '../../src/coordinator/control-plane.js';
+import { type HttpApi, startHttpApi } from '../../src/coordinator/http-api.js';
+import { MetadataStore } from '../../src/coordinator/metadata-store.js';
+import { parseProfile } from '../../src/sink/config/json.js';
+import {
+  type AclRedis,
+  cli,
+  findFreePort,
+  type RedisServer,
+  startAclRedis,
+  startRedis,
+} from '../support/redis.js';
+import { FakeRuntime, quietLogger } from './fake-runtime.js';
+
+let plain: RedisServer;
+let acl: AclRedis;
+let dir: string;
+let plane: ControlPlane;
+let api: HttpApi;
+
+const profile = (name: string, address: string, extra: Record<string, unknown> = {}) => ({
+  name,
+  connector: 'redis',
+  config: { connection: { address }, ...extra },
+});
+
+beforeAll(async () => {
+  [plain, acl] = await Promise.all([startRedis(), startAclRedis()]);
+  dir = await mkdtemp(join(tmpdir(), 'laminar-conntest-'));
+  const store = await MetadataStore.open(dir);
+  plane = new ControlPlane({
+    store,
+    runtime: new FakeRuntime(store),
+    dataDir: dir,
+    logger: quietLogger,
+    test: { timeoutMs: 2_000, env: { ACL_PASSWORD: acl.password, WRONG_PASSWORD: 'not-the-password-123' } },
+  });
+  api = await startHttpApi({ plane, host: '127.0.0.1', port: 0, logger: quietLogger });
+});
+
+afterAll(async () => {
+  await api?.close();
+  await Promise.all([plain?.stop(), acl?.server.stop()]);
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('connection test against redis-server', () => {
+  it('test connection — a reachable server reports ok, standalone mode, its version and a latency', async () => {
+    const version = (await cli(plain, 'INFO', 'server')).match(/redis_version:(\S+)/)?.[1];
+    const result = await plane.testProfile({ profile: profile('local', plain.url) });
+    expect(result).toEqual({
+      ok: true,
+      message: expect.stringContaining(`Redis ${version} (standalone)`),
+      mode: 'standalone',
+      serverVersion: version,
+      latencyUs: expect.any(Number),
+    });
+    expect(result.latencyUs).toBeGreaterThan(0);
+  });
+
+  it('test connection — a stored profile is tested by id or name over HTTP, {{ VAR }} resolved from the env', async () => {
+    const body = profile('acl', acl.server.url, { username: acl.username, password: '{{ ACL_PASSWORD }}' });
+    const res0 = await fetch(`${api.url}/v1/connection_profiles`, {
+      method: 'POST',
+      body: JSON.stringify(body),
+    });
+    const created = (await res0.json()) as { id: string };
+    for (const ref of [created.id, 'acl']) {
+      const res = await fetch(`${api.url}/v1/connection_profiles/${ref}/test`, { method: 'POST' });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ ok: true, mode: 'standalone' });
+    }
+    const inline = await fetch(`${api.url}/v1/connection_profiles/test`, {
+      method: 'POST',
+      body: JSON.stringify(body),
+    });
+    expect(await inline.json()).toMatchObject({ ok: true });
+  });
+
+  it('test connection — a refused login is ok: false with a message that holds no secret', async () => {
+    const inlinePassword = 'inline-wrong-pass-456';
+    for (const password of ['{{ WRONG_PASSWORD }}', inlinePassword]) {
+      const result = await plane.testProfile({
+        profile: profile(
+          'acl_bad',
+          acl.server.url.replace('redis://', `redis://${acl.username}:${inlinePassword}@`),
+          {
+            username: acl.username,
+            password,
+          },
+        ),
+      });
+      expect(result).toMatchObject({ ok: false, mode: '', serverVersion: '', latencyUs: 0 });
+      expect(result.message).toMatch(/^connect failed: .*WRONGPASS/);
+      for (const secret of ['not-the-password-123', inlinePassword, acl.password])
+        expect(result.message).not.toContain(secret);
+    }
+  });
+
+  it('test connection — a missing variable, a closed port and a stalled server are ok: false results', async () => {
+    const missing = await plane.testProfile({
+      profile: profile('m', plain.url, { password: '{{ NOT_SET_ANYWHERE }}' }),
+    });
+    expect(missing).toMatchObject({ ok: false, message: expect.stringContaining('NOT_SET_ANYWHERE') });
+
+    const port = await findFreePort();
+    const closed = await plane.testProfile({ profile: profile('closed', `redis://127.0.0.1:${port}`) });
+    expect(closed).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/^connect failed: .*cannot connect/),
+    });
+
+    plain.kill('SIGSTOP');
+    try {
+      const started = Date.now();
+      const stalled = await testProfileConnection(parseProfile(profile('stalled', plain.url)), {
+        timeoutMs: 300,
+      });
+      expect(stalled).toMatchObject({ ok: false, message: 'connect failed: timed out after 300 ms' });
+      expect(Date.now() - started).toBeLessThan(2_000);
+    } finally {
+      plain.kill('SIGCONT');
+    }
+  });
+
+  it('test connection — a table test checks the type of a fixed key', async () => {
+    await plane.createProfile(profile('plain', plain.url));
+    await cli(plain, 'DEL', 'leaderboard');
+    await cli(plain, 'SET', 'leaderboard', 'a string');
+    const list = await plane.createTable({
+      name: 'leaderboard',
+      connector: 'redis',
+      connectionProfileId: 'plain',
+      config: { connectorType: { target: { listPrefix: 'leaderboard', operation: 'Prepend' } } },
+    });
+    const wrong = await plane.testTable(list.id);
+    expect(wrong).toMatchObject({ ok: false, mode: 'standalone' });
+    expect(wrong.message).toContain(
+      "key 'leaderboard' holds a string, where table 'leaderboard' writes a list",
+    );
+    await cli(plain, 'DEL', 'leaderboard');
+    expect((await plane.testTable('leaderboard')).ok).toBe(true);
+    const res = await fetch(`${api.url}/v1/connection_tables/leaderboard/test`, { method: 'POST' });
+    expect(await res.json()).toMatchObject({ ok: true });
+  });
+});

@@ -1,0 +1,51 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { LOG_CENSOR, loggerOptions, scrubSecrets } from '../src/log.js';
+
+/** A logger with the process logger's options, writing lines into an array. */
+function capture() {
+  const lines: string[] = [];
+  const logger = pino(loggerOptions('test'), { write: (s: string) => lines.push(s) });
+  return { logger, lines };
+}
+
+const PASSWORD = 'hunter2-Secret';
+const TOKEN = 'tok_9f8e7d6c5b4a';
+
+describe('log redaction', () => {
+  it('log — password, token and authorization fields are censored at any usual depth', () => {
+    const { logger, lines } = capture();
+    logger.info({ password: PASSWORD, username: 'alice' }, 'top level');
+    logger.info({ config: { username: 'alice', password: PASSWORD } }, 'profile config');
+    logger.info({ profile: { name: 'p', config: { password: PASSWORD } } }, 'nested profile');
+    logger.warn({ headers: { authorization: `Bearer ${TOKEN}` } }, 'request');
+    logger.warn({ req: { headers: { authorization: `Bearer ${TOKEN}` } } }, 'nested request');
+    logger.error({ token: TOKEN, producer: { token: TOKEN } }, 'producer');
+    const text = lines.join('');
+    expect(text).not.toContain(PASSWORD);
+    expect(text).not.toContain(TOKEN);
+    const first = JSON.parse(lines[0]);
+    expect(first).toMatchObject({ password: LOG_CENSOR, username: 'alice', msg: 'top level' });
+    expect(JSON.parse(lines[1]).config).toEqual({ username: 'alice', password: LOG_CENSOR });
+    expect(JSON.parse(lines[3]).headers.authorization).toBe(LOG_CENSOR);
+  });
+
+  it('log — credentials inside URLs and bearer tokens in messages or strings never show', () => {
+    const { logger, lines } = capture();
+    logger.info({ address: `redis://alice:${PASSWORD}@10.0.0.1:6379/0` }, 'connecting');
+    logger.info(`connecting to rediss://default:${PASSWORD}@cache.internal:6380`);
+    logger.warn({ detail: `got Authorization: Bearer ${TOKEN}` }, `refused Bearer ${TOKEN}`);
+    logger.child({ job: 'j' }).info({ seeds: [`redis://bob:${PASSWORD}@h:7000`] }, 'cluster');
+    const text = lines.join('');
+    expect(text).not.toContain(PASSWORD);
+    expect(text).not.toContain(TOKEN);
+    expect(JSON.parse(lines[0]).address).toBe(`redis://alice:${LOG_CENSOR}@10.0.0.1:6379/0`);
+    expect(JSON.parse(lines[3]).seeds).toEqual([`redis://bob:${LOG_CENSOR}@h:7000`]);
+  });
+
+  it('log — scrubSecrets leaves text without credentials alone', () => {
+    const plain = 'redis://127.0.0.1:6379 and redis://user@host:1 and table t: 3 rows';
+    expect(scrubSecrets(plain)).toBe(plain);
+    expect(scrubSecrets('redis://u:p@ss@h:1')).toBe(`redis://u:${LOG_CENSOR}@h:1`);
+  });
+});
