@@ -30,7 +30,7 @@ function generate(outDir) {
     [
       `--plugin=protoc-gen-ts_proto=${bin('protoc-gen-ts_proto')}`,
       `--ts_proto_out=${outDir}`,
-      '--ts_proto_opt=outputServices=grpc-js,env=node,esModuleInterop=true,importSuffix=.js,forceLong=number,outputPartialMethods=false,useOptionals=none,oneof=unions-value,exportCommonSymbols=false',
+      '--ts_proto_opt=outputServices=grpc-js,env=node,esModuleInterop=true,importSuffix=.js,forceLong=number,outputPartialMethods=true,useOptionals=none,oneof=unions-value,exportCommonSymbols=false',
       `-I${protoDir}`,
       ...protos,
     ],

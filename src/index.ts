@@ -11,6 +11,13 @@ export { IngestClosedError, IngestSource, type PushResult } from './actors/sourc
 export { JsonLinesSource, SourceFormatError } from './actors/sources/jsonl.js';
 export type { ReadBatch, Source, SourcePosition, SourceReader } from './actors/sources/source.js';
 export { type Checkpoint, CheckpointStore } from './coordinator/checkpoint-store.js';
+export {
+  type CoordinatorHandle,
+  type CoordinatorOptions,
+  DEFAULT_GRPC_PORT,
+  DEFAULT_HTTP_PORT,
+  startCoordinator,
+} from './coordinator/coordinator.js';
 export { metricsRegistry, metricsText } from './metrics.js';
 export { AuthenticationError, type CallOptions, createClient, RedisClient } from './resp/client.js';
 export {
@@ -40,6 +47,13 @@ export {
   type SourceSpec,
   type TableSpec,
 } from './runtime/job-spec.js';
+export { Producer } from './runtime/producer.js';
+export { ProducerClosedError, ProducerFailedError } from './runtime/producer-errors.js';
+export type { ProducerOptions } from './runtime/producer-options.js';
+export type { ProducerStats } from './runtime/producer-stats.js';
+export { RowEncodingError } from './runtime/row-batch-codec.js';
+export { type Runtime, type RuntimeOptions, type SchedulerMode, startRuntime } from './runtime/runtime.js';
+export { startWorker, type WorkerHandle, type WorkerOptions } from './runtime/worker.js';
 export { MissingSecretError, SinkConfigError, SqlSyntaxError } from './sink/config/errors.js';
 export { parseProfile, parseTable } from './sink/config/json.js';
 export { redactProfile, resolveSecrets } from './sink/config/secrets.js';

@@ -24,7 +24,7 @@ describe('sql-script', () => {
   });
 
   it('sql script — an isolated statement keeps its lines and columns in the script', () => {
-    const sql = "CREATE TABLE a (x TEXT);\n  CREATE TABLE b (y TEXT);";
+    const sql = 'CREATE TABLE a (x TEXT);\n  CREATE TABLE b (y TEXT);';
     const [, second] = statementRanges(sql, parseStatements(sql));
     const alone = isolate(sql, second);
     expect(alone.split('\n')).toEqual([' '.repeat(24), '  CREATE TABLE b (y TEXT);']);
@@ -32,9 +32,12 @@ describe('sql-script', () => {
   });
 
   it('sql script — positions count code points, as the parser does', () => {
-    const text = new SqlText("-- é😀\nSELECT '😀x'");
-    expect(text.offset({ line: 1, column: 5 })).toBe(5); // after "-- é", before the emoji
-    expect(text.offset({ line: 1, column: 6 })).toBe(7); // the emoji is two UTF-16 units
-    expect(text.offset({ line: 2, column: 1 })).toBe(8);
+    // "-- é" then an emoji (two UTF-16 units, one code point), then a newline
+    const text = new SqlText('-- é😀\nSELECT 1');
+    expect(text.offset({ line: 1, column: 5 })).toBe(4); // the emoji
+    expect(text.offset({ line: 1, column: 6 })).toBe(6); // the newline, after both units
+    expect(text.offset({ line: 2, column: 1 })).toBe(7);
+    const sql = "CREATE TABLE t WITH (a = '😀é', b = 'x')";
+    expect(sql.slice(new SqlText(sql).offset({ line: 1, column: 32 }))).toBe("b = 'x')"); // parser's span of b
   });
 });

@@ -29,7 +29,7 @@ async function api(base: string, method: string, path: string, body?: unknown): 
     headers: { 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  const json = await res.json();
+  const json = (await res.json()) as Record<string, any>;
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
   return json;
 }

@@ -159,6 +159,15 @@ export const GetRequest: MessageFns<GetRequest> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<GetRequest>, I>>(base?: I): GetRequest {
+    return GetRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetRequest>, I>>(object: I): GetRequest {
+    const message = createBaseGetRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
 };
 
 function createBaseListRequest(): ListRequest {
@@ -203,6 +212,14 @@ export const ListRequest: MessageFns<ListRequest> = {
     const obj: any = {};
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<ListRequest>, I>>(base?: I): ListRequest {
+    return ListRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListRequest>, I>>(_: I): ListRequest {
+    const message = createBaseListRequest();
+    return message;
+  },
 };
 
 function createBaseDeleteResponse(): DeleteResponse {
@@ -246,6 +263,14 @@ export const DeleteResponse: MessageFns<DeleteResponse> = {
   toJSON(_: DeleteResponse): unknown {
     const obj: any = {};
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteResponse>, I>>(base?: I): DeleteResponse {
+    return DeleteResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteResponse>, I>>(_: I): DeleteResponse {
+    const message = createBaseDeleteResponse();
+    return message;
   },
 };
 
@@ -337,6 +362,19 @@ export const CreateConnectionProfileRequest: MessageFns<CreateConnectionProfileR
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<CreateConnectionProfileRequest>, I>>(base?: I): CreateConnectionProfileRequest {
+    return CreateConnectionProfileRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateConnectionProfileRequest>, I>>(
+    object: I,
+  ): CreateConnectionProfileRequest {
+    const message = createBaseCreateConnectionProfileRequest();
+    message.name = object.name ?? "";
+    message.connector = object.connector ?? "";
+    message.config = object.config ?? undefined;
+    return message;
+  },
 };
 
 function createBaseListConnectionProfilesResponse(): ListConnectionProfilesResponse {
@@ -396,6 +434,17 @@ export const ListConnectionProfilesResponse: MessageFns<ListConnectionProfilesRe
       obj.data = message.data.map((e) => ConnectionProfile.toJSON(e));
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListConnectionProfilesResponse>, I>>(base?: I): ListConnectionProfilesResponse {
+    return ListConnectionProfilesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListConnectionProfilesResponse>, I>>(
+    object: I,
+  ): ListConnectionProfilesResponse {
+    const message = createBaseListConnectionProfilesResponse();
+    message.data = object.data?.map((e) => ConnectionProfile.fromPartial(e)) || [];
+    return message;
   },
 };
 
@@ -471,6 +520,18 @@ export const TestConnectionProfileRequest: MessageFns<TestConnectionProfileReque
       obj.profile = CreateConnectionProfileRequest.toJSON(message.profile);
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TestConnectionProfileRequest>, I>>(base?: I): TestConnectionProfileRequest {
+    return TestConnectionProfileRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TestConnectionProfileRequest>, I>>(object: I): TestConnectionProfileRequest {
+    const message = createBaseTestConnectionProfileRequest();
+    message.id = object.id ?? "";
+    message.profile = (object.profile !== undefined && object.profile !== null)
+      ? CreateConnectionProfileRequest.fromPartial(object.profile)
+      : undefined;
+    return message;
   },
 };
 
@@ -599,6 +660,19 @@ export const TestResult: MessageFns<TestResult> = {
       obj.latencyUs = Math.round(message.latencyUs);
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TestResult>, I>>(base?: I): TestResult {
+    return TestResult.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TestResult>, I>>(object: I): TestResult {
+    const message = createBaseTestResult();
+    message.ok = object.ok ?? false;
+    message.message = object.message ?? "";
+    message.mode = object.mode ?? "";
+    message.serverVersion = object.serverVersion ?? "";
+    message.latencyUs = object.latencyUs ?? 0;
+    return message;
   },
 };
 
@@ -754,6 +828,21 @@ export const CreateConnectionTableRequest: MessageFns<CreateConnectionTableReque
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<CreateConnectionTableRequest>, I>>(base?: I): CreateConnectionTableRequest {
+    return CreateConnectionTableRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateConnectionTableRequest>, I>>(object: I): CreateConnectionTableRequest {
+    const message = createBaseCreateConnectionTableRequest();
+    message.name = object.name ?? "";
+    message.connector = object.connector ?? "";
+    message.connectionProfileId = object.connectionProfileId ?? "";
+    message.config = object.config ?? undefined;
+    message.schema = object.schema ?? undefined;
+    message.shards = object.shards ?? 0;
+    message.sql = object.sql ?? "";
+    return message;
+  },
 };
 
 function createBaseListConnectionTablesResponse(): ListConnectionTablesResponse {
@@ -813,6 +902,15 @@ export const ListConnectionTablesResponse: MessageFns<ListConnectionTablesRespon
       obj.data = message.data.map((e) => ConnectionTable.toJSON(e));
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListConnectionTablesResponse>, I>>(base?: I): ListConnectionTablesResponse {
+    return ListConnectionTablesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListConnectionTablesResponse>, I>>(object: I): ListConnectionTablesResponse {
+    const message = createBaseListConnectionTablesResponse();
+    message.data = object.data?.map((e) => ConnectionTable.fromPartial(e)) || [];
+    return message;
   },
 };
 
@@ -908,6 +1006,29 @@ export const CreatePipelineRequest: MessageFns<CreatePipelineRequest> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<CreatePipelineRequest>, I>>(base?: I): CreatePipelineRequest {
+    return CreatePipelineRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreatePipelineRequest>, I>>(object: I): CreatePipelineRequest {
+    const message = createBaseCreatePipelineRequest();
+    message.name = object.name ?? "";
+    switch (object.definition?.$case) {
+      case "sql": {
+        if (object.definition?.value !== undefined && object.definition?.value !== null) {
+          message.definition = { $case: "sql", value: object.definition.value };
+        }
+        break;
+      }
+      case "spec": {
+        if (object.definition?.value !== undefined && object.definition?.value !== null) {
+          message.definition = { $case: "spec", value: object.definition.value };
+        }
+        break;
+      }
+    }
+    return message;
+  },
 };
 
 function createBaseListPipelinesResponse(): ListPipelinesResponse {
@@ -965,6 +1086,15 @@ export const ListPipelinesResponse: MessageFns<ListPipelinesResponse> = {
       obj.data = message.data.map((e) => Pipeline.toJSON(e));
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListPipelinesResponse>, I>>(base?: I): ListPipelinesResponse {
+    return ListPipelinesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListPipelinesResponse>, I>>(object: I): ListPipelinesResponse {
+    const message = createBaseListPipelinesResponse();
+    message.data = object.data?.map((e) => Pipeline.fromPartial(e)) || [];
+    return message;
   },
 };
 
@@ -1049,6 +1179,16 @@ export const CheckpointResult: MessageFns<CheckpointResult> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<CheckpointResult>, I>>(base?: I): CheckpointResult {
+    return CheckpointResult.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CheckpointResult>, I>>(object: I): CheckpointResult {
+    const message = createBaseCheckpointResult();
+    message.pipelineId = object.pipelineId ?? "";
+    message.checkpointId = object.checkpointId ?? 0;
+    return message;
+  },
 };
 
 function createBaseListWorkersResponse(): ListWorkersResponse {
@@ -1106,6 +1246,15 @@ export const ListWorkersResponse: MessageFns<ListWorkersResponse> = {
       obj.data = message.data.map((e) => Worker.toJSON(e));
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListWorkersResponse>, I>>(base?: I): ListWorkersResponse {
+    return ListWorkersResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListWorkersResponse>, I>>(object: I): ListWorkersResponse {
+    const message = createBaseListWorkersResponse();
+    message.data = object.data?.map((e) => Worker.fromPartial(e)) || [];
+    return message;
   },
 };
 
@@ -1591,6 +1740,19 @@ export const ControlClient = makeGenericClientConstructor(ControlService, "lamin
   serviceName: string;
 };
 
+type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
+
+type DeepPartial<T> = T extends Builtin ? T
+  : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
+  : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
+  : T extends { $case: string; value: unknown } ? { $case: T["$case"]; value?: DeepPartial<T["value"]> }
+  : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
+  : Partial<T>;
+
+type KeysOfUnion<T> = T extends T ? keyof T : never;
+type Exact<P, I extends P> = P extends Builtin ? P
+  : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
 function longToNumber(int64: { toString(): string }): number {
   const num = globalThis.Number(int64.toString());
   if (num > globalThis.Number.MAX_SAFE_INTEGER) {
@@ -1615,4 +1777,6 @@ interface MessageFns<T> {
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;
   toJSON(message: T): unknown;
+  create<I extends Exact<DeepPartial<T>, I>>(base?: I): T;
+  fromPartial<I extends Exact<DeepPartial<T>, I>>(object: I): T;
 }

@@ -163,6 +163,28 @@ export const WriteRequest: MessageFns<WriteRequest> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<WriteRequest>, I>>(base?: I): WriteRequest {
+    return WriteRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WriteRequest>, I>>(object: I): WriteRequest {
+    const message = createBaseWriteRequest();
+    switch (object.kind?.$case) {
+      case "open": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "open", value: WriteOpen.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "batch": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "batch", value: RowBatch.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+    }
+    return message;
+  },
 };
 
 function createBaseWriteOpen(): WriteOpen {
@@ -260,6 +282,17 @@ export const WriteOpen: MessageFns<WriteOpen> = {
       obj.producerId = message.producerId;
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WriteOpen>, I>>(base?: I): WriteOpen {
+    return WriteOpen.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WriteOpen>, I>>(object: I): WriteOpen {
+    const message = createBaseWriteOpen();
+    message.tableId = object.tableId ?? "";
+    message.shard = object.shard ?? 0;
+    message.producerId = object.producerId ?? "";
+    return message;
   },
 };
 
@@ -366,6 +399,18 @@ export const RowBatch: MessageFns<RowBatch> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<RowBatch>, I>>(base?: I): RowBatch {
+    return RowBatch.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RowBatch>, I>>(object: I): RowBatch {
+    const message = createBaseRowBatch();
+    message.seq = object.seq ?? 0;
+    message.rows = object.rows ?? 0;
+    message.encoding = object.encoding ?? 0;
+    message.payload = object.payload ?? Buffer.alloc(0);
+    return message;
+  },
 };
 
 function createBaseWriteResponse(): WriteResponse {
@@ -444,6 +489,28 @@ export const WriteResponse: MessageFns<WriteResponse> = {
       obj.ack = WriteAck.toJSON(message.kind.value);
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WriteResponse>, I>>(base?: I): WriteResponse {
+    return WriteResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WriteResponse>, I>>(object: I): WriteResponse {
+    const message = createBaseWriteResponse();
+    switch (object.kind?.$case) {
+      case "opened": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "opened", value: WriteOpened.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "ack": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "ack", value: WriteAck.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+    }
+    return message;
   },
 };
 
@@ -524,6 +591,16 @@ export const WriteOpened: MessageFns<WriteOpened> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<WriteOpened>, I>>(base?: I): WriteOpened {
+    return WriteOpened.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WriteOpened>, I>>(object: I): WriteOpened {
+    const message = createBaseWriteOpened();
+    message.acknowledgedSeq = object.acknowledgedSeq ?? 0;
+    message.epoch = object.epoch ?? 0;
+    return message;
+  },
 };
 
 function createBaseWriteAck(): WriteAck {
@@ -588,6 +665,15 @@ export const WriteAck: MessageFns<WriteAck> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<WriteAck>, I>>(base?: I): WriteAck {
+    return WriteAck.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WriteAck>, I>>(object: I): WriteAck {
+    const message = createBaseWriteAck();
+    message.acknowledgedSeq = object.acknowledgedSeq ?? 0;
+    return message;
+  },
 };
 
 /**
@@ -634,6 +720,19 @@ function base64FromBytes(arr: Uint8Array): string {
   return globalThis.Buffer.from(arr).toString("base64");
 }
 
+type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
+
+type DeepPartial<T> = T extends Builtin ? T
+  : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
+  : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
+  : T extends { $case: string; value: unknown } ? { $case: T["$case"]; value?: DeepPartial<T["value"]> }
+  : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
+  : Partial<T>;
+
+type KeysOfUnion<T> = T extends T ? keyof T : never;
+type Exact<P, I extends P> = P extends Builtin ? P
+  : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
 function longToNumber(int64: { toString(): string }): number {
   const num = globalThis.Number(int64.toString());
   if (num > globalThis.Number.MAX_SAFE_INTEGER) {
@@ -654,4 +753,6 @@ interface MessageFns<T> {
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;
   toJSON(message: T): unknown;
+  create<I extends Exact<DeepPartial<T>, I>>(base?: I): T;
+  fromPartial<I extends Exact<DeepPartial<T>, I>>(object: I): T;
 }

@@ -321,6 +321,19 @@ export const ConnectionProfile: MessageFns<ConnectionProfile> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<ConnectionProfile>, I>>(base?: I): ConnectionProfile {
+    return ConnectionProfile.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ConnectionProfile>, I>>(object: I): ConnectionProfile {
+    const message = createBaseConnectionProfile();
+    message.id = object.id ?? "";
+    message.name = object.name ?? "";
+    message.connector = object.connector ?? "";
+    message.config = object.config ?? undefined;
+    message.createdAtMs = object.createdAtMs ?? 0;
+    return message;
+  },
 };
 
 function createBaseConnectionTable(): ConnectionTable {
@@ -534,6 +547,24 @@ export const ConnectionTable: MessageFns<ConnectionTable> = {
       obj.model = message.model;
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ConnectionTable>, I>>(base?: I): ConnectionTable {
+    return ConnectionTable.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ConnectionTable>, I>>(object: I): ConnectionTable {
+    const message = createBaseConnectionTable();
+    message.id = object.id ?? "";
+    message.name = object.name ?? "";
+    message.connector = object.connector ?? "";
+    message.connectionProfileId = object.connectionProfileId ?? "";
+    message.config = object.config ?? undefined;
+    message.schema = object.schema ?? undefined;
+    message.shards = object.shards ?? 0;
+    message.createdAtMs = object.createdAtMs ?? 0;
+    message.sql = object.sql ?? "";
+    message.model = object.model ?? undefined;
+    return message;
   },
 };
 
@@ -773,6 +804,25 @@ export const Pipeline: MessageFns<Pipeline> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<Pipeline>, I>>(base?: I): Pipeline {
+    return Pipeline.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Pipeline>, I>>(object: I): Pipeline {
+    const message = createBasePipeline();
+    message.id = object.id ?? "";
+    message.name = object.name ?? "";
+    message.state = object.state ?? 0;
+    message.sql = object.sql ?? "";
+    message.spec = object.spec ?? undefined;
+    message.workerId = object.workerId ?? "";
+    message.generation = object.generation ?? 0;
+    message.lastCheckpointId = object.lastCheckpointId ?? 0;
+    message.error = object.error ?? "";
+    message.createdAtMs = object.createdAtMs ?? 0;
+    message.updatedAtMs = object.updatedAtMs ?? 0;
+    return message;
+  },
 };
 
 function createBaseWorker(): Worker {
@@ -939,6 +989,21 @@ export const Worker: MessageFns<Worker> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<Worker>, I>>(base?: I): Worker {
+    return Worker.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Worker>, I>>(object: I): Worker {
+    const message = createBaseWorker();
+    message.id = object.id ?? "";
+    message.ingestAddress = object.ingestAddress ?? "";
+    message.state = object.state ?? 0;
+    message.registeredAtMs = object.registeredAtMs ?? 0;
+    message.lastHeartbeatMs = object.lastHeartbeatMs ?? 0;
+    message.shards = object.shards?.map((e) => e) || [];
+    message.pipelines = object.pipelines?.map((e) => e) || [];
+    return message;
+  },
 };
 
 function createBaseTableRouting(): TableRouting {
@@ -1066,6 +1131,19 @@ export const TableRouting: MessageFns<TableRouting> = {
       obj.model = message.model;
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TableRouting>, I>>(base?: I): TableRouting {
+    return TableRouting.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TableRouting>, I>>(object: I): TableRouting {
+    const message = createBaseTableRouting();
+    message.tableId = object.tableId ?? "";
+    message.tableName = object.tableName ?? "";
+    message.shards = object.shards ?? 0;
+    message.routes = object.routes?.map((e) => ShardRoute.fromPartial(e)) || [];
+    message.model = object.model ?? undefined;
+    return message;
   },
 };
 
@@ -1218,7 +1296,34 @@ export const ShardRoute: MessageFns<ShardRoute> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<ShardRoute>, I>>(base?: I): ShardRoute {
+    return ShardRoute.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ShardRoute>, I>>(object: I): ShardRoute {
+    const message = createBaseShardRoute();
+    message.shard = object.shard ?? 0;
+    message.firstSlot = object.firstSlot ?? 0;
+    message.lastSlot = object.lastSlot ?? 0;
+    message.workerId = object.workerId ?? "";
+    message.ingestAddress = object.ingestAddress ?? "";
+    message.epoch = object.epoch ?? 0;
+    return message;
+  },
 };
+
+type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
+
+type DeepPartial<T> = T extends Builtin ? T
+  : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
+  : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
+  : T extends { $case: string; value: unknown } ? { $case: T["$case"]; value?: DeepPartial<T["value"]> }
+  : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
+  : Partial<T>;
+
+type KeysOfUnion<T> = T extends T ? keyof T : never;
+type Exact<P, I extends P> = P extends Builtin ? P
+  : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
 
 function longToNumber(int64: { toString(): string }): number {
   const num = globalThis.Number(int64.toString());
@@ -1244,4 +1349,6 @@ interface MessageFns<T> {
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;
   toJSON(message: T): unknown;
+  create<I extends Exact<DeepPartial<T>, I>>(base?: I): T;
+  fromPartial<I extends Exact<DeepPartial<T>, I>>(object: I): T;
 }

@@ -332,6 +332,58 @@ export const WorkerMessage: MessageFns<WorkerMessage> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<WorkerMessage>, I>>(base?: I): WorkerMessage {
+    return WorkerMessage.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WorkerMessage>, I>>(object: I): WorkerMessage {
+    const message = createBaseWorkerMessage();
+    switch (object.kind?.$case) {
+      case "hello": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "hello", value: WorkerHello.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "heartbeat": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "heartbeat", value: Heartbeat.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "shardStarted": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "shardStarted", value: ShardStarted.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "barrierDone": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "barrierDone", value: BarrierDone.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "shardFailed": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "shardFailed", value: ShardFailed.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "pipelineEvent": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "pipelineEvent", value: PipelineEvent.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "shardStopped": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "shardStopped", value: ShardStopped.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+    }
+    return message;
+  },
 };
 
 function createBaseCoordinatorMessage(): CoordinatorMessage {
@@ -511,6 +563,64 @@ export const CoordinatorMessage: MessageFns<CoordinatorMessage> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<CoordinatorMessage>, I>>(base?: I): CoordinatorMessage {
+    return CoordinatorMessage.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CoordinatorMessage>, I>>(object: I): CoordinatorMessage {
+    const message = createBaseCoordinatorMessage();
+    switch (object.kind?.$case) {
+      case "welcome": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "welcome", value: Welcome.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "assignShard": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "assignShard", value: AssignShard.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "revokeShard": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "revokeShard", value: RevokeShard.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "barrier": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "barrier", value: Barrier.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "committed": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "committed", value: Committed.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "assignPipeline": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "assignPipeline", value: AssignPipeline.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "stopPipeline": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "stopPipeline", value: StopPipeline.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "checkpointPipeline": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "checkpointPipeline", value: CheckpointPipeline.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+    }
+    return message;
+  },
 };
 
 function createBaseWorkerHello(): WorkerHello {
@@ -620,6 +730,18 @@ export const WorkerHello: MessageFns<WorkerHello> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<WorkerHello>, I>>(base?: I): WorkerHello {
+    return WorkerHello.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WorkerHello>, I>>(object: I): WorkerHello {
+    const message = createBaseWorkerHello();
+    message.name = object.name ?? "";
+    message.ingestAddress = object.ingestAddress ?? "";
+    message.pid = object.pid ?? 0;
+    message.version = object.version ?? "";
+    return message;
+  },
 };
 
 function createBaseWelcome(): Welcome {
@@ -703,6 +825,16 @@ export const Welcome: MessageFns<Welcome> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<Welcome>, I>>(base?: I): Welcome {
+    return Welcome.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Welcome>, I>>(object: I): Welcome {
+    const message = createBaseWelcome();
+    message.workerId = object.workerId ?? "";
+    message.heartbeatIntervalMs = object.heartbeatIntervalMs ?? 0;
+    return message;
+  },
 };
 
 function createBaseHeartbeat(): Heartbeat {
@@ -766,6 +898,15 @@ export const Heartbeat: MessageFns<Heartbeat> = {
       obj.sentAtMs = Math.round(message.sentAtMs);
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Heartbeat>, I>>(base?: I): Heartbeat {
+    return Heartbeat.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Heartbeat>, I>>(object: I): Heartbeat {
+    const message = createBaseHeartbeat();
+    message.sentAtMs = object.sentAtMs ?? 0;
+    return message;
   },
 };
 
@@ -925,6 +1066,21 @@ export const AssignShard: MessageFns<AssignShard> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<AssignShard>, I>>(base?: I): AssignShard {
+    return AssignShard.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AssignShard>, I>>(object: I): AssignShard {
+    const message = createBaseAssignShard();
+    message.tableId = object.tableId ?? "";
+    message.tableName = object.tableName ?? "";
+    message.shard = object.shard ?? 0;
+    message.shards = object.shards ?? 0;
+    message.epoch = object.epoch ?? 0;
+    message.definition = object.definition ?? undefined;
+    message.position = object.position ?? "";
+    return message;
+  },
 };
 
 function createBaseRevokeShard(): RevokeShard {
@@ -1018,6 +1174,17 @@ export const RevokeShard: MessageFns<RevokeShard> = {
       obj.epoch = Math.round(message.epoch);
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RevokeShard>, I>>(base?: I): RevokeShard {
+    return RevokeShard.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RevokeShard>, I>>(object: I): RevokeShard {
+    const message = createBaseRevokeShard();
+    message.tableId = object.tableId ?? "";
+    message.shard = object.shard ?? 0;
+    message.epoch = object.epoch ?? 0;
+    return message;
   },
 };
 
@@ -1113,6 +1280,17 @@ export const ShardStarted: MessageFns<ShardStarted> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<ShardStarted>, I>>(base?: I): ShardStarted {
+    return ShardStarted.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ShardStarted>, I>>(object: I): ShardStarted {
+    const message = createBaseShardStarted();
+    message.tableId = object.tableId ?? "";
+    message.shard = object.shard ?? 0;
+    message.epoch = object.epoch ?? 0;
+    return message;
+  },
 };
 
 function createBaseShardStopped(): ShardStopped {
@@ -1206,6 +1384,17 @@ export const ShardStopped: MessageFns<ShardStopped> = {
       obj.epoch = Math.round(message.epoch);
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ShardStopped>, I>>(base?: I): ShardStopped {
+    return ShardStopped.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ShardStopped>, I>>(object: I): ShardStopped {
+    const message = createBaseShardStopped();
+    message.tableId = object.tableId ?? "";
+    message.shard = object.shard ?? 0;
+    message.epoch = object.epoch ?? 0;
+    return message;
   },
 };
 
@@ -1331,6 +1520,19 @@ export const ShardFailed: MessageFns<ShardFailed> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<ShardFailed>, I>>(base?: I): ShardFailed {
+    return ShardFailed.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ShardFailed>, I>>(object: I): ShardFailed {
+    const message = createBaseShardFailed();
+    message.tableId = object.tableId ?? "";
+    message.shard = object.shard ?? 0;
+    message.epoch = object.epoch ?? 0;
+    message.code = object.code ?? "";
+    message.message = object.message ?? "";
+    return message;
+  },
 };
 
 function createBaseBarrier(): Barrier {
@@ -1413,6 +1615,16 @@ export const Barrier: MessageFns<Barrier> = {
       obj.barrierId = Math.round(message.barrierId);
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Barrier>, I>>(base?: I): Barrier {
+    return Barrier.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Barrier>, I>>(object: I): Barrier {
+    const message = createBaseBarrier();
+    message.tableId = object.tableId ?? "";
+    message.barrierId = object.barrierId ?? 0;
+    return message;
   },
 };
 
@@ -1557,6 +1769,20 @@ export const BarrierDone: MessageFns<BarrierDone> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<BarrierDone>, I>>(base?: I): BarrierDone {
+    return BarrierDone.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BarrierDone>, I>>(object: I): BarrierDone {
+    const message = createBaseBarrierDone();
+    message.tableId = object.tableId ?? "";
+    message.shard = object.shard ?? 0;
+    message.epoch = object.epoch ?? 0;
+    message.barrierId = object.barrierId ?? 0;
+    message.position = object.position ?? "";
+    message.declined = object.declined ?? "";
+    return message;
+  },
 };
 
 function createBaseCommitted(): Committed {
@@ -1677,6 +1903,25 @@ export const Committed: MessageFns<Committed> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<Committed>, I>>(base?: I): Committed {
+    return Committed.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Committed>, I>>(object: I): Committed {
+    const message = createBaseCommitted();
+    message.tableId = object.tableId ?? "";
+    message.checkpointId = object.checkpointId ?? 0;
+    message.positions = (globalThis.Object.entries(object.positions ?? {}) as [string, string][]).reduce(
+      (acc: { [key: number]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[globalThis.Number(key)] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
 };
 
 function createBaseCommitted_PositionsEntry(): Committed_PositionsEntry {
@@ -1751,6 +1996,16 @@ export const Committed_PositionsEntry: MessageFns<Committed_PositionsEntry> = {
       obj.value = message.value;
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Committed_PositionsEntry>, I>>(base?: I): Committed_PositionsEntry {
+    return Committed_PositionsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Committed_PositionsEntry>, I>>(object: I): Committed_PositionsEntry {
+    const message = createBaseCommitted_PositionsEntry();
+    message.key = object.key ?? 0;
+    message.value = object.value ?? "";
+    return message;
   },
 };
 
@@ -1865,6 +2120,18 @@ export const AssignPipeline: MessageFns<AssignPipeline> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<AssignPipeline>, I>>(base?: I): AssignPipeline {
+    return AssignPipeline.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AssignPipeline>, I>>(object: I): AssignPipeline {
+    const message = createBaseAssignPipeline();
+    message.pipelineId = object.pipelineId ?? "";
+    message.spec = object.spec ?? undefined;
+    message.checkpointDir = object.checkpointDir ?? "";
+    message.generation = object.generation ?? 0;
+    return message;
+  },
 };
 
 function createBaseStopPipeline(): StopPipeline {
@@ -1928,6 +2195,15 @@ export const StopPipeline: MessageFns<StopPipeline> = {
       obj.pipelineId = message.pipelineId;
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StopPipeline>, I>>(base?: I): StopPipeline {
+    return StopPipeline.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StopPipeline>, I>>(object: I): StopPipeline {
+    const message = createBaseStopPipeline();
+    message.pipelineId = object.pipelineId ?? "";
+    return message;
   },
 };
 
@@ -2011,6 +2287,16 @@ export const CheckpointPipeline: MessageFns<CheckpointPipeline> = {
       obj.requestId = Math.round(message.requestId);
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CheckpointPipeline>, I>>(base?: I): CheckpointPipeline {
+    return CheckpointPipeline.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CheckpointPipeline>, I>>(object: I): CheckpointPipeline {
+    const message = createBaseCheckpointPipeline();
+    message.pipelineId = object.pipelineId ?? "";
+    message.requestId = object.requestId ?? 0;
+    return message;
   },
 };
 
@@ -2174,6 +2460,21 @@ export const PipelineEvent: MessageFns<PipelineEvent> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<PipelineEvent>, I>>(base?: I): PipelineEvent {
+    return PipelineEvent.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PipelineEvent>, I>>(object: I): PipelineEvent {
+    const message = createBasePipelineEvent();
+    message.pipelineId = object.pipelineId ?? "";
+    message.event = object.event ?? "";
+    message.generation = object.generation ?? 0;
+    message.checkpointId = object.checkpointId ?? 0;
+    message.code = object.code ?? "";
+    message.message = object.message ?? "";
+    message.requestId = object.requestId ?? 0;
+    return message;
+  },
 };
 
 /**
@@ -2213,6 +2514,19 @@ export const CoordinationClient = makeGenericClientConstructor(
   serviceName: string;
 };
 
+type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
+
+type DeepPartial<T> = T extends Builtin ? T
+  : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
+  : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
+  : T extends { $case: string; value: unknown } ? { $case: T["$case"]; value?: DeepPartial<T["value"]> }
+  : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
+  : Partial<T>;
+
+type KeysOfUnion<T> = T extends T ? keyof T : never;
+type Exact<P, I extends P> = P extends Builtin ? P
+  : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
 function longToNumber(int64: { toString(): string }): number {
   const num = globalThis.Number(int64.toString());
   if (num > globalThis.Number.MAX_SAFE_INTEGER) {
@@ -2237,4 +2551,6 @@ interface MessageFns<T> {
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;
   toJSON(message: T): unknown;
+  create<I extends Exact<DeepPartial<T>, I>>(base?: I): T;
+  fromPartial<I extends Exact<DeepPartial<T>, I>>(object: I): T;
 }
