@@ -284,12 +284,15 @@ export class Orchestrator implements RuntimeView {
       }
       if (moved) t.placementChanged();
     }
+    const updates: Promise<void>[] = [];
     for (const p of this.#pipelines.values()) {
       if (p.record.workerId !== s.id || p.terminal) continue;
       p.workerLost();
-      void p.set({ workerId: '', state: p.stopRequested ? 'stopped' : 'recovering' });
+      updates.push(p.set({ workerId: '', state: p.stopRequested ? 'stopped' : 'recovering' }));
     }
     this.#place();
+    // Pipelines are placed once their records say they have no worker.
+    if (updates.length > 0) void Promise.allSettled(updates).then(() => this.#place());
   }
 
   #checkHeartbeats(): void {
