@@ -76,6 +76,9 @@ program
   .option('--name <name>', 'name in logs and the worker list')
   .option('--token <token>', 'bearer token (default $LAMINAR_API_TOKEN)')
   .option('--tls-ca <file>', "PEM CA of the coordinator's gRPC TLS certificate")
+  .option('--tls-cert <file>', 'PEM certificate chain for the Ingest service (TLS)')
+  .option('--tls-key <file>', 'PEM private key for the Ingest service (TLS)')
+  .option('--metrics-port <port>', 'serve Prometheus metrics at GET /metrics on this port', int)
   .action(async (opts) => {
     await serveWorker({ ...opts, token: opts.token ?? (process.env.LAMINAR_API_TOKEN || undefined) });
   });

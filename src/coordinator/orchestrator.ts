@@ -7,6 +7,7 @@ import type {
   WorkerMessage,
 } from '../gen/laminar/redis/v1/worker.js';
 import type { Logger } from '../log.js';
+import { shardsGauge, workersGauge } from '../metrics.js';
 import { LaminarError } from '../resp/errors.js';
 import { checkGrpcAuth } from './auth.js';
 import { type PipelinePatch, PipelineRunner } from './pipeline-runner.js';
@@ -296,12 +297,29 @@ export class Orchestrator implements RuntimeView {
   }
 
   #checkHeartbeats(): void {
+    this.#gauges();
     const limit = Date.now() - (this.#o.heartbeatTimeoutMs ?? 3_000);
     for (const s of [...this.#sessions.values()]) {
       if (s.lastHeartbeatMs >= limit) continue;
       s.call.emit('error', { code: grpc.status.UNAVAILABLE, details: 'no heartbeat: declared lost' });
       this.#workerLost(s, 'missed heartbeats');
     }
+  }
+
+  /** Workers and shards by state, for /metrics (refreshed with the heartbeat check). */
+  #gauges(): void {
+    workersGauge.set({ state: 'ready' }, this.#sessions.size);
+    workersGauge.set({ state: 'lost' }, this.#lost.length);
+    const byStatus: Record<string, number> = {
+      unassigned: 0,
+      assigning: 0,
+      running: 0,
+      revoking: 0,
+      failed: 0,
+    };
+    for (const t of this.#tables.values())
+      for (const s of t.shards) byStatus[t.failure === null ? s.status : 'failed']++;
+    for (const [state, n] of Object.entries(byStatus)) shardsGauge.set({ state }, n);
   }
 
   #send(workerId: string, msg: CoordinatorMessage): void {

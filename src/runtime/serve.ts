@@ -35,15 +35,17 @@ function untilSignal(stop: () => Promise<void>): Promise<void> {
   });
 }
 
+/** gRPC server TLS from PEM files (both or neither). */
+function serverTls(cert: string | undefined, key: string | undefined): grpc.ServerCredentials | undefined {
+  if (cert === undefined && key === undefined) return undefined;
+  if (cert === undefined || key === undefined) throw new Error('--tls-cert and --tls-key go together');
+  return grpc.ServerCredentials.createSsl(null, [
+    { cert_chain: readFileSync(cert), private_key: readFileSync(key) },
+  ]);
+}
+
 function coordinatorOptions(f: ServeFlags): CoordinatorOptions {
-  let grpcCredentials: grpc.ServerCredentials | undefined;
-  if (f.tlsCert !== undefined || f.tlsKey !== undefined) {
-    if (f.tlsCert === undefined || f.tlsKey === undefined)
-      throw new Error('--tls-cert and --tls-key go together');
-    grpcCredentials = grpc.ServerCredentials.createSsl(null, [
-      { cert_chain: readFileSync(f.tlsCert), private_key: readFileSync(f.tlsKey) },
-    ]);
-  }
+  const grpcCredentials = serverTls(f.tlsCert, f.tlsKey);
   return {
     dataDir: f.dataDir,
     token: f.token,
@@ -78,6 +80,9 @@ export interface WorkerFlags {
   name?: string;
   token?: string;
   tlsCa?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  metricsPort?: number;
 }
 
 /** `laminar-redis worker`: registers with a coordinator and hosts what it is given. */
@@ -89,10 +94,12 @@ export async function serveWorker(f: WorkerFlags): Promise<void> {
     port: f.port,
     advertise: f.advertise,
     name: f.name,
+    metricsPort: f.metricsPort,
     credentials: f.tlsCa === undefined ? undefined : grpc.credentials.createSsl(readFileSync(f.tlsCa)),
+    serverCredentials: serverTls(f.tlsCert, f.tlsKey),
     logger: defaultLogger(),
   });
-  announce({ ingest: w.ingestAddress });
+  announce({ ingest: w.ingestAddress, metrics: w.metricsAddress ?? null });
   await untilSignal(() => w.stop());
 }
 

@@ -16,6 +16,7 @@ import { bearer, bindServer, errorCode, errorMessage } from './grpc-util.js';
 import type { ShardDirectory } from './hosted-shard.js';
 import { createIngestService } from './ingest-service.js';
 import { DEFAULT_READ_BATCH, DEFAULT_WAIT_TIMEOUT_MS } from './job-spec.js';
+import { type MetricsServer, startMetricsServer } from './metrics-server.js';
 import { PipelineHost } from './pipeline-host.js';
 import { ShardHost } from './shard-host.js';
 
@@ -35,6 +36,8 @@ export interface WorkerOptions {
   advertise?: string;
   /** A name for logs and the worker list. Default: hostname/pid. */
   name?: string;
+  /** Serve Prometheus metrics at `GET /metrics` on this port (same host; 0: any free). Default: none. */
+  metricsPort?: number;
   /** Credentials towards the coordinator. Default insecure. */
   credentials?: grpc.ChannelCredentials;
   /** Credentials of the Ingest server. Default insecure. */
@@ -56,6 +59,8 @@ export interface WorkerHandle {
   readonly ingestAddress: string;
   /** The id the coordinator gave the current session (undefined while not registered). */
   readonly id: string | undefined;
+  /** `host:port` of the metrics endpoint (with `metricsPort`). */
+  readonly metricsAddress: string | undefined;
   /** Resolves once registered with the coordinator (the first time). */
   readonly registered: Promise<string>;
   /** Stops every hosted shard and pipeline, leaves the coordinator, closes the server. */
@@ -90,6 +95,8 @@ class Worker implements WorkerHandle, ShardDirectory {
   #stopped = false;
   #registered!: (id: string) => void;
   ingestAddress = '';
+  metricsAddress: string | undefined;
+  #metrics: MetricsServer | undefined;
   id: string | undefined;
   readonly registered: Promise<string>;
 
@@ -122,6 +129,10 @@ class Worker implements WorkerHandle, ShardDirectory {
       this.#o.serverCredentials ?? grpc.ServerCredentials.createInsecure(),
     );
     this.ingestAddress = this.#o.advertise ?? `${host.includes(':') ? `[${host}]` : host}:${port}`;
+    if (this.#o.metricsPort !== undefined) {
+      this.#metrics = await startMetricsServer(host, this.#o.metricsPort, this.#o.token);
+      this.metricsAddress = this.#metrics.address;
+    }
   }
 
   connect(): void {
@@ -152,6 +163,7 @@ class Worker implements WorkerHandle, ShardDirectory {
     this.#call?.end();
     this.#call = null;
     this.#client.close();
+    await this.#metrics?.close();
     await new Promise<void>((resolve) => this.#server.tryShutdown(() => resolve()));
     this.#server.forceShutdown();
   }

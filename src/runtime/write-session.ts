@@ -18,6 +18,7 @@ import { type ServerDuplexStream, status } from '@grpc/grpc-js';
 import { IngestClosedError } from '../actors/sources/ingest.js';
 import type { RowBatch, WriteOpen, WriteRequest, WriteResponse } from '../gen/laminar/redis/v1/ingest.js';
 import type { Logger } from '../log.js';
+import { ingestBatchesTotal } from '../metrics.js';
 import type { HostedShard, ShardDirectory } from './hosted-shard.js';
 import { type BatchDecodeError, decodeRows } from './row-batch-codec.js';
 
@@ -149,6 +150,7 @@ export class WriteSession {
       this.end(status.INVALID_ARGUMENT, (err as BatchDecodeError).message);
       return;
     }
+    ingestBatchesTotal.labels(this.#shard!.tableName).inc();
     if (b.seq === this.#expected) this.#expected++;
     this.#pushed = Math.max(this.#pushed, b.seq);
     // Flow control: no more messages are read while the shard's buffer makes the push wait.
