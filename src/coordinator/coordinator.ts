@@ -98,7 +98,11 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     defaultShards: options.defaultShards,
     logger,
   });
-  const server = new grpc.Server();
+  // Workers ping every 10 s (keepalive); allow it.
+  const server = new grpc.Server({
+    'grpc.keepalive_permit_without_calls': 1,
+    'grpc.http2.min_ping_interval_without_data_ms': 5_000,
+  });
   server.addService(ControlService, createControlService(plane, { token }));
   server.addService(CoordinationService, orchestrator.service());
   let grpcPort: number;

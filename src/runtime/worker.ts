@@ -84,7 +84,11 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
 class Worker implements WorkerHandle, ShardDirectory {
   readonly #o: WorkerOptions;
   readonly #log: Logger;
-  readonly #server = new grpc.Server();
+  /** Producers ping every 20 s (keepalive); allow it. */
+  readonly #server = new grpc.Server({
+    'grpc.keepalive_permit_without_calls': 1,
+    'grpc.http2.min_ping_interval_without_data_ms': 5_000,
+  });
   readonly #shards = new Map<string, ShardHost>();
   readonly #pipelines = new Map<string, PipelineHost>();
   readonly #client: CoordinationClient;
@@ -103,9 +107,15 @@ class Worker implements WorkerHandle, ShardDirectory {
   constructor(options: WorkerOptions) {
     this.#o = options;
     this.#log = (options.logger ?? defaultLogger()).child({ component: 'worker' });
+    // Keepalive: a worker cut off from the coordinator notices within ~15 s and stops writing.
     this.#client = new CoordinationClient(
       options.coordinator,
       options.credentials ?? grpc.credentials.createInsecure(),
+      {
+        'grpc.keepalive_time_ms': 10_000,
+        'grpc.keepalive_timeout_ms': 5_000,
+        'grpc.keepalive_permit_without_calls': 1,
+      },
     );
     this.registered = new Promise((resolve) => (this.#registered = resolve));
     this.registered.catch(() => {});
