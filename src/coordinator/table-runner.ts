@@ -1,6 +1,7 @@
 import { slotRanges } from '../actors/router.js';
 import type { CoordinatorMessage } from '../gen/laminar/redis/v1/worker.js';
 import type { Logger } from '../log.js';
+import { checkpointDurationSeconds, checkpointsTotal } from '../metrics.js';
 import { type Checkpoint, CheckpointStore } from './checkpoint-store.js';
 import type { TableRecord } from './records.js';
 import type { ShardRouteView } from './runtime-view.js';
@@ -37,6 +38,7 @@ export interface TableRunnerOptions {
 
 interface InFlight {
   id: number;
+  startedAt: number;
   positions: Map<number, string>;
   declined: string[];
   timer: NodeJS.Timeout;
@@ -147,7 +149,7 @@ export class TableRunner {
     const id = this.#nextId++;
     const timer = setTimeout(() => this.#abandon(`barrier ${id} timed out`), this.#o.barrierTimeoutMs);
     timer.unref();
-    this.#inFlight = { id, positions: new Map(), declined: [], timer };
+    this.#inFlight = { id, startedAt: performance.now(), positions: new Map(), declined: [], timer };
     for (const w of new Set(this.shards.map((s) => s.workerId))) {
       this.#o.send(w, { kind: { $case: 'barrier', value: { tableId: this.table.id, barrierId: id } } });
     }
@@ -158,6 +160,7 @@ export class TableRunner {
     if (f === null) return;
     clearTimeout(f.timer);
     this.#inFlight = null;
+    checkpointsTotal.inc({ job: this.table.name, outcome: reason === 'declined' ? 'declined' : 'abandoned' });
     this.#o.logger.debug({ table: this.table.name, checkpoint: f.id, reason }, 'checkpoint abandoned');
     this.#schedule();
   }
@@ -189,12 +192,15 @@ export class TableRunner {
       await this.#store.write(cp);
     } catch (err) {
       this.#o.logger.error({ table: this.table.name, checkpoint: f.id, err }, 'checkpoint not recorded');
+      checkpointsTotal.inc({ job: this.table.name, outcome: 'failed' });
       if (this.#inFlight === f) this.#abandon('write failed');
       return;
     }
     // Recorded, so it is what a moved shard resumes from even if it was abandoned meanwhile; only
     // a checkpoint still in flight is announced (a shard may have moved since).
     this.#latest = cp;
+    checkpointsTotal.inc({ job: this.table.name, outcome: 'completed' });
+    checkpointDurationSeconds.observe({ job: this.table.name }, (performance.now() - f.startedAt) / 1000);
     if (this.#inFlight !== f) return;
     clearTimeout(f.timer);
     this.#inFlight = null;
