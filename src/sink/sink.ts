@@ -264,22 +264,10 @@ export class RedisSink extends EventEmitter {
       this.#redisFailure !== null ? Promise.reject(this.#redisFailure) : send();
     const tail = batch.fenced ? this.#fencedTail : null;
     const sent = tail === null ? send() : tail.then(sendAfter, sendAfter);
-    const p: Promise<void> = sent.then(
-      (replies) => this.#settle(commands, replies, rowsPerCommand, bytes - rows * ROW_OVERHEAD_BYTES),
-      (err: unknown) => {
-        this.#fail(
-          err instanceof ConnectionError
-            ? new SinkFailedError(
-                this.table.name,
-                err.written
-                  ? 'connection lost while a flush was in flight; its outcome is unknown'
-                  : 'connection lost before a flush was sent',
-                { cause: err },
-              )
-            : (err as Error),
-        );
-      },
-    );
+    const p: Promise<void> = sent
+      .then((replies) => this.#settle(commands, replies, rowsPerCommand, bytes - rows * ROW_OVERHEAD_BYTES))
+      // Also a failure of the NOSCRIPT retry inside #settle: it must fail the sink, never escape.
+      .catch((err: unknown) => this.#flushFailed(err));
     if (batch.fenced) this.#fencedTail = p.catch(() => {});
     const done = p.finally(() => {
       this.#metrics.flushDuration.observe((performance.now() - started) / 1000);
@@ -290,6 +278,21 @@ export class RedisSink extends EventEmitter {
       this.#wake();
     });
     this.#inFlight.add(done);
+  }
+
+  /** A flush (or its NOSCRIPT retry) got no replies: the sink fails with the outcome stated. */
+  #flushFailed(err: unknown): void {
+    this.#fail(
+      err instanceof ConnectionError
+        ? new SinkFailedError(
+            this.table.name,
+            err.written
+              ? 'connection lost while a flush was in flight; its outcome is unknown'
+              : 'connection lost before a flush was sent',
+            { cause: err },
+          )
+        : (err as Error),
+    );
   }
 
   /**
