@@ -1,8 +1,10 @@
 /**
  * `npm run bench`: runs every suite, writes bench/results/latest.{json,md} and refreshes the
  * README's benchmark block. `--only <suite>` (repeatable, or comma-separated) runs a subset;
- * `--quick` uses small counts and writes bench/results/quick.{json,md} instead, leaving the
- * committed results and the README alone.
+ * `--quick` uses small counts and writes bench/results/quick.{json,md,svg} instead, leaving the
+ * committed results and the README alone. `--report-only` runs nothing: it redraws
+ * bench/results/latest.md, the throughput chart (throughput.svg) and the README block from the
+ * committed bench/results/latest.json.
  */
 import { mkdir } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
@@ -11,9 +13,11 @@ import { parseArgs } from 'node:util';
 import {
   type BenchReport,
   machineInfo,
+  type ReportFiles,
   readReport,
   updateReadme,
   VERIFICATION_FAILED,
+  writeRendered,
   writeReport,
 } from './report.js';
 import type { SuiteResult } from './types.js';
@@ -41,22 +45,25 @@ const SUITES: SuiteEntry[] = [
   { name: 'cluster-set', module: './e2e/cluster-set.js', run: 'runClusterSetBench' },
   { name: 'sink', module: './e2e/sink-bench.js', run: 'runSinkBench' },
   { name: 'exactly-once', module: './e2e/exactly-once.js', run: 'runExactlyOnceBench' },
+  { name: 'distributed', module: './e2e/distributed.js', run: 'runDistributedBench' },
 ];
 
 const ROOT = new URL('../../', import.meta.url); // dist/bench/run.js → project root
 const RESULTS_DIR = new URL('bench/results/', ROOT);
 const README = new URL('README.md', ROOT);
 
-const USAGE = `usage: npm run bench -- [--only <suite>]... [--quick]
+const USAGE = `usage: npm run bench -- [--only <suite>]... [--quick] | --report-only
   --only <suite>  run only this suite (repeat, or comma-separate); suites: ${SUITES.map((s) => s.name).join(', ')}
-  --quick         small counts for a smoke run; writes bench/results/quick.{json,md}, not latest/README`;
+  --quick         small counts for a smoke run; writes bench/results/quick.{json,md,svg}, not latest/README
+  --report-only   run nothing: redraw latest.md, throughput.svg and the README block from latest.json`;
 
-function parseCli(): { only: SuiteEntry[]; quick: boolean } {
+function parseCli(): { only: SuiteEntry[]; quick: boolean; reportOnly: boolean } {
   const { values } = parseArgs({
     strict: true,
     options: {
       only: { type: 'string', multiple: true },
       quick: { type: 'boolean', default: false },
+      'report-only': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -76,7 +83,43 @@ function parseCli(): { only: SuiteEntry[]; quick: boolean } {
   return {
     only: names.length === 0 ? SUITES : SUITES.filter((s) => names.includes(s.name)),
     quick: values.quick,
+    reportOnly: values['report-only'],
   };
+}
+
+/** The files of a report: `latest.*` and throughput.svg, or `quick.*` (chart: quick.svg). */
+function reportFiles(quick: boolean): ReportFiles {
+  const base = quick ? 'quick' : 'latest';
+  const at = (name: string) => fileURLToPath(new URL(name, RESULTS_DIR));
+  return {
+    json: at(`${base}.json`),
+    md: at(`${base}.md`),
+    svg: at(quick ? 'quick.svg' : 'throughput.svg'),
+    readme: fileURLToPath(README),
+  };
+}
+
+async function refreshReadme(markdown: string): Promise<void> {
+  const readme = await updateReadme(fileURLToPath(README), markdown);
+  if (readme === 'updated') console.log('[bench] updated the benchmark block of README.md');
+  else
+    console.log(
+      `[bench] note: README.md ${readme === 'no-readme' ? 'does not exist' : 'has no <!-- bench:start --> / <!-- bench:end --> markers'}; not updated`,
+    );
+}
+
+/** `--report-only`: the committed results rendered again, nothing measured. */
+async function reportOnly(): Promise<number> {
+  const files = reportFiles(false);
+  const report = await readReport(files.json);
+  if (report === undefined) {
+    console.error(`[bench] ${files.json} is missing or not JSON; run \`npm run bench\` first`);
+    return 1;
+  }
+  const markdown = await writeRendered(report, files);
+  console.log('[bench] wrote bench/results/latest.md and bench/results/throughput.svg from latest.json');
+  await refreshReadme(markdown);
+  return 0;
 }
 
 type Loaded = { run: (options: SuiteOptions) => Promise<SuiteResult> } | { skip: string };
@@ -101,7 +144,8 @@ async function loadSuite(entry: SuiteEntry): Promise<Loaded> {
 }
 
 async function main(): Promise<number> {
-  const { only, quick } = parseCli();
+  const { only, quick, reportOnly: redrawOnly } = parseCli();
+  if (redrawOnly) return reportOnly();
   const machine = await machineInfo();
   console.log(
     `[bench] Node ${machine.node}, ${machine.cpuModel} × ${machine.cores}, redis-server ${machine.redisServer}` +
@@ -151,27 +195,16 @@ async function main(): Promise<number> {
     console.log('[bench] no suite produced results; nothing written');
     return failed ? 1 : 0;
   }
-  const base = quick ? 'quick' : 'latest';
-  const jsonUrl = new URL(`${base}.json`, RESULTS_DIR);
+  const files = reportFiles(quick);
   const report = mergeWithPrevious(
     { date: new Date().toISOString(), machine, quick, suites: results, suiteDates: dates, skipped },
-    await readReport(fileURLToPath(jsonUrl)),
+    await readReport(files.json),
   );
   await mkdir(RESULTS_DIR, { recursive: true });
-  const markdown = await writeReport(
-    report,
-    fileURLToPath(jsonUrl),
-    fileURLToPath(new URL(`${base}.md`, RESULTS_DIR)),
-  );
-  console.log(`[bench] wrote bench/results/${base}.json and bench/results/${base}.md`);
-  if (!quick) {
-    const readme = await updateReadme(fileURLToPath(README), markdown);
-    if (readme === 'updated') console.log('[bench] updated the benchmark block of README.md');
-    else
-      console.log(
-        `[bench] note: README.md ${readme === 'no-readme' ? 'does not exist' : 'has no <!-- bench:start --> / <!-- bench:end --> markers'}; not updated`,
-      );
-  }
+  const markdown = await writeReport(report, files);
+  const base = quick ? 'quick' : 'latest';
+  console.log(`[bench] wrote bench/results/${base}.{json,md} and the chart ${files.svg}`);
+  if (!quick) await refreshReadme(markdown);
   return failed ? 1 : 0;
 }
 

@@ -1,9 +1,17 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { runDemo } from './demo.js';
+import { runExamples } from './run/examples.js';
+import { runScriptFile, stopOnSignals } from './run/run-command.js';
 import { runJobFile } from './runtime/job-file.js';
 import type { SchedulerMode } from './runtime/runtime.js';
 import { serveAll, serveCoordinator, serveWorker } from './runtime/serve.js';
+
+const int = (v: string) => {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`not a non-negative integer: ${v}`);
+  return n;
+};
 
 const program = new Command();
 program
@@ -12,8 +20,69 @@ program
   .showHelpAfterError();
 
 program
+  .command('examples')
+  .description(
+    "run the seed's three SQL examples (sessions, leaderboard, inventory) into Redis and show what landed (the main job, `npm start`)",
+  )
+  .option('--redis <url>', 'Redis to write to (default: $REDIS_URL or redis://127.0.0.1:6379)')
+  .option('--dir <dir>', 'directory of the example scripts (default: the examples/ of this package)')
+  .option('--json', 'JSON lines on stdout instead of progress bars, even on a terminal')
+  .action(async (opts: { redis?: string; dir?: string; json?: boolean }) => {
+    const { signal, dispose } = stopOnSignals();
+    try {
+      const ok = await runExamples({ redis: opts.redis, dir: opts.dir, json: opts.json, signal });
+      if (!ok) process.exitCode = signal.aborted ? 130 : 1;
+    } finally {
+      dispose();
+    }
+  });
+
+program
+  .command('run')
+  .description(
+    'compile a SQL pipeline script (docs/pipelines.md) and run it in this process to its end, or until ' +
+      'Ctrl-C; progress bars on a terminal, JSON lines on stdout otherwise',
+  )
+  .argument('<file>', 'SQL script: CREATE TABLE sources and sinks, INSERT INTO sink SELECT ... FROM source')
+  .option(
+    '--redis <url>',
+    "Redis every sink writes to, instead of each sink's address (comma-separated: cluster seeds)",
+  )
+  .option(
+    '--checkpoint-dir <dir>',
+    'keep checkpoints here, so a stopped run resumes where it was (default: temporary, removed after)',
+  )
+  .option('--checkpoint-interval <ms>', 'time between checkpoints', int)
+  .option('--shards <n>', 'shards (each with its own connection) per sink table', int)
+  .option('--name <name>', 'job name (default: the file name without .sql)')
+  .option('--json', 'JSON lines on stdout even on a terminal')
+  .action(
+    async (
+      file: string,
+      opts: {
+        redis?: string;
+        checkpointDir?: string;
+        checkpointInterval?: number;
+        shards?: number;
+        name?: string;
+        json?: boolean;
+      },
+    ) => {
+      const { signal, dispose } = stopOnSignals();
+      try {
+        const summary = await runScriptFile(file, { ...opts, signal });
+        process.exitCode = summary.outcome === 'finished' ? 0 : summary.outcome === 'stopped' ? 130 : 1;
+      } finally {
+        dispose();
+      }
+    },
+  );
+
+program
   .command('demo')
-  .description('write sessions, a leaderboard and an inventory through the client and report (the main job)')
+  .description(
+    'the client demo: write sessions, a leaderboard and an inventory through the RESP client and report',
+  )
   .option('--url <url>', 'Redis URL (default: $REDIS_URL or redis://127.0.0.1:6379)')
   .option('--rows <n>', 'rows per data structure', (v) => Number.parseInt(v, 10), 100_000)
   .action(async (opts: { url?: string; rows: number }) => {
@@ -30,12 +99,6 @@ program
   .action(async (spec: string) => {
     await runJobFile(spec);
   });
-
-const int = (v: string) => {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`not a non-negative integer: ${v}`);
-  return n;
-};
 
 /** Flags of the servers (`coordinator` and `start`). */
 function serverFlags(cmd: Command): Command {

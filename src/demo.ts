@@ -16,9 +16,10 @@ export interface DemoOptions {
 }
 
 /**
- * The main job for now: writes sessions (strings with TTL), a leaderboard (a capped list) and an
- * inventory (hashes) through the client, the way the seed's three examples store them, reads them
- * back and prints what it did. Uses `REDIS_URL` when a Redis answers there, otherwise a private
+ * The client demo, `laminar-redis demo` (the main job is `laminar-redis examples`, run/examples.ts):
+ * writes sessions (strings with TTL), a leaderboard (a capped list) and an inventory (hashes)
+ * through the client, the way the seed's three examples store them, reads them back and prints
+ * what it did. Uses `REDIS_URL` when a Redis answers there, otherwise a private
  * redis-server on a free loopback port that it stops afterwards. All keys live under
  * `laminar-demo:` and are deleted at the end, so a shared Redis is left as it was found.
  */

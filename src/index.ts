@@ -44,6 +44,7 @@ export {
   type JobSpec,
   JobSpecError,
   parseJobSpec,
+  type QuerySpec,
   type SourceSpec,
   type TableSpec,
 } from './runtime/job-spec.js';
@@ -64,3 +65,5 @@ export { BadRowError, FencedError, SinkFailedError, SinkWriteError } from './sin
 export type * from './sink/model.js';
 export type { Row } from './sink/row-encoder.js';
 export { RedisSink, type SinkLimits, type SinkStats } from './sink/sink.js';
+export { type CompileSqlOptions, compileSqlScript, type ScriptSpec } from './sql/compile-script.js';
+export { PipelineSqlError, SqlEvalError, SqlQueryError, type SqlQueryErrorKind } from './sql/errors.js';

@@ -10,6 +10,7 @@ import type { Row } from '../sink/row-encoder.js';
 import type { RedisSink } from '../sink/sink.js';
 import { Actor, type ActorParent } from './actor.js';
 import { BarrierAlignment } from './barrier.js';
+import type { ShardOperator } from './operators.js';
 import type { SlotRange } from './router.js';
 
 /** What flows into a shard: rows of one input (in order), and barriers. */
@@ -32,6 +33,8 @@ export interface ShardState {
   rowsWritten: number;
   rowsDuplicate: number;
   rowsSkipped: number;
+  /** State of the shard's operator (GROUP BY groups), when it has one. */
+  operator?: unknown;
 }
 
 /** A shard's answer to barrier N: done (state), or declined (N cannot complete; the job goes on). */
@@ -55,6 +58,8 @@ export interface ShardActorOptions {
   range: SlotRange;
   /** Channels feeding the table: the inputs barriers are aligned over. */
   inputs: Iterable<string>;
+  /** Runs on the shard's rows before the sink (GROUP BY); its state goes into every checkpoint. */
+  operator?: ShardOperator;
   /** Opens this shard's own sink and client (standalone or cluster), once, at start. */
   connect: () => Promise<ShardConnection>;
   onAck: (ack: ShardAck) => void;
@@ -128,8 +133,10 @@ export class ShardActor extends Actor<ShardMsg> {
   protected override async handle(msg: ShardMsg): Promise<void> {
     const sink = this.#conn!.sink;
     if (msg.type === 'rows') {
+      const op = this.#options.operator;
+      const out = op === undefined ? msg : op.apply(msg.rows, msg.partition, msg.offsets);
       // Positions always: an exactly-once table applies them through the fences.
-      await sink.write(msg.rows, { partition: msg.partition, offsets: msg.offsets });
+      if (out !== null) await sink.write(out.rows, { partition: out.partition, offsets: out.offsets });
       return;
     }
     if (!this.#align.arrive(msg.input, msg.id)) return;
@@ -154,6 +161,7 @@ export class ShardActor extends Actor<ShardMsg> {
         rowsWritten: s.rowsWritten,
         rowsDuplicate: s.rowsDuplicate,
         rowsSkipped: s.rowsSkipped,
+        ...(this.#options.operator === undefined ? {} : { operator: this.#options.operator.snapshot() }),
       },
     });
     this.#align.release();

@@ -1,6 +1,7 @@
 import type { Logger } from '../log.js';
 import { LaminarError } from '../resp/errors.js';
 import { Actor, type ActorParent, type StopMode } from './actor.js';
+import type { RowStage } from './operators.js';
 import type { SlotRouter } from './router.js';
 import type { ShardActor } from './shard-actor.js';
 import type { SourcePosition, SourceReader } from './sources/source.js';
@@ -9,6 +10,8 @@ import type { SourcePosition, SourceReader } from './sources/source.js';
 export interface SourceOutput {
   router: SlotRouter;
   shards: readonly ShardActor[];
+  /** Applied to each batch before routing (a query's WHERE, SELECT, ORDER BY), if any. */
+  stage?: RowStage;
 }
 
 /** Rows reached a worker that does not host their shard (the sender routed with another layout). */
@@ -116,7 +119,10 @@ export class SourceActor extends Actor<SourceMsg> {
     }
     if (batch.rows.length > 0) {
       for (const out of this.#o.outputs) {
-        const routed = out.router.route(batch.rows, batch.partition, batch.offsets);
+        const b =
+          out.stage === undefined ? batch : out.stage.apply(batch.rows, batch.partition, batch.offsets);
+        if (b.rows.length === 0) continue;
+        const routed = out.router.route(b.rows, b.partition, b.offsets);
         for (let s = 0; s < routed.length; s++) {
           const r = routed[s];
           if (r === undefined) continue;

@@ -4,8 +4,9 @@ import { connectProfile } from '../sink/redis-target.js';
 import { RedisSink } from '../sink/sink.js';
 import type { ActorParent, ActorRef } from './actor.js';
 import { MailboxClosedError } from './mailbox.js';
+import type { RowStage, ShardOperatorFactory } from './operators.js';
 import { SlotRouter } from './router.js';
-import { type ShardAck, ShardActor } from './shard-actor.js';
+import { type ShardAck, ShardActor, type ShardState } from './shard-actor.js';
 import { type BarrierPosition, SourceActor, type SourceOutput } from './source-actor.js';
 import type { Source, SourcePosition, SourceReader } from './sources/source.js';
 
@@ -27,6 +28,13 @@ export interface HostedTable {
    * the same router, so that is a bug, never data to drop silently.
    */
   only?: number;
+  /** Per feeding source name: what its rows go through before routing (a query's WHERE, SELECT, ORDER BY). */
+  stages?: ReadonlyMap<string, RowStage>;
+  /**
+   * A stateful operator each shard runs on its rows (a GROUP BY aggregation), and the table as the
+   * router sees the rows the stages hand it (they carry the sink key, not the sink's columns).
+   */
+  aggregate?: { factory: ShardOperatorFactory; routing: SinkTable };
 }
 
 export interface WorkerHostOptions {
@@ -34,6 +42,8 @@ export interface WorkerHostOptions {
   sources: readonly Source[];
   /** Positions to resume at, by channel (from the restored checkpoint; empty: from the start). */
   restored: Readonly<Record<string, SourcePosition>>;
+  /** Shard states of the restored checkpoint, by shard name (operator state of aggregating shards). */
+  restoredShards?: Readonly<Record<string, unknown>>;
   /** Generation handed to every sink (`limits.generation`): fences refuse older writers. */
   generation: number;
   /** Rows per source read. */
@@ -99,7 +109,10 @@ export class WorkerHost implements ActorParent {
         if (!byName.has(name)) throw new RangeError(`table ${t.table.name}: unknown source ${name}`);
         for (const r of readersOf.get(name)!) inputs.push(r.channel);
       }
-      const router = new SlotRouter(t.table, t.shards);
+      const router = new SlotRouter(t.aggregate?.routing ?? t.table, t.shards);
+      const restoredOperators = Object.values(o.restoredShards ?? {})
+        .filter((st) => (st as ShardState | null)?.table === t.table.name)
+        .map((st) => (st as ShardState).operator);
       const shards: ShardActor[] = [];
       router.ranges.forEach((range, j) => {
         if (t.only !== undefined && j !== t.only) return;
@@ -116,6 +129,7 @@ export class WorkerHost implements ActorParent {
           table: t.table,
           range,
           inputs,
+          operator: t.aggregate?.factory.create(range, restoredOperators),
           waitTimeoutMs: o.waitTimeoutMs,
           onAck: o.onAck,
           parent: this,
@@ -140,7 +154,7 @@ export class WorkerHost implements ActorParent {
       for (const name of t.sources) {
         let outs = outputsOf.get(name);
         if (outs === undefined) outputsOf.set(name, (outs = []));
-        outs.push({ router, shards });
+        outs.push({ router, shards, stage: t.stages?.get(name) });
       }
     }
     for (const s of o.sources) {

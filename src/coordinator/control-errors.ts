@@ -53,6 +53,7 @@ export const VALIDATION_CODES: ReadonlySet<string> = new Set([
   'ERR_SQL_SYNTAX', // SqlSyntaxError, with line and column
   'ERR_JOB_SPEC', // JobSpecError, naming the field
   'ERR_PIPELINE_SQL', // PipelineSqlError: source tables of a pipeline script
+  'ERR_SQL_QUERY', // SqlQueryError: INSERT ... SELECT queries of a pipeline, with line and column
   'ERR_CONFIG', // ConfigError of the client options (a malformed Redis URL)
 ]);
 

@@ -7,6 +7,7 @@
 import { type JobSpec, parseJobSpec } from '../runtime/job-spec.js';
 import { tableOf } from '../sink/create-sink.js';
 import type { ConnectionProfile } from '../sink/model.js';
+import { planQueries } from '../sql/job-queries.js';
 import { invalidArgument } from './control-errors.js';
 import { pipelineFromSql } from './pipeline-sql.js';
 
@@ -35,7 +36,8 @@ const INPUT_KEYS = ['name', 'sql', 'spec'];
  * Validates a pipeline request and returns the normalized spec (and the script it came from).
  *
  * @throws ControlError `ERR_INVALID_ARGUMENT` for a malformed request or an `ingest` source.
- * @throws JobSpecError, SinkConfigError, SqlSyntaxError, PipelineSqlError from the front doors.
+ * @throws JobSpecError, SinkConfigError, SqlSyntaxError, PipelineSqlError, SqlQueryError from the
+ *   front doors.
  */
 export async function definePipeline(
   input: unknown,
@@ -90,7 +92,11 @@ export async function definePipeline(
       );
     }
   }
-  for (const t of parsed.tables) await tableOf(t as Parameters<typeof tableOf>[0]);
+  const models = [];
+  for (const t of parsed.tables) {
+    models.push({ table: await tableOf(t as Parameters<typeof tableOf>[0]), sources: t.sources ?? [] });
+  }
+  await planQueries(parsed.sources, models, parsed.queries ?? []);
   const { restart, ...rest } = parsed;
   const out: JobSpec = restart === undefined ? rest : { ...rest, restart };
   return sql === undefined ? { spec: out } : { spec: out, sql: sql as string };

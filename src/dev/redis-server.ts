@@ -53,6 +53,13 @@ export interface RedisServerOptions {
   clusterNodeTimeoutMs?: number;
   /** Working directory. Default: a new temporary directory, removed by `stop()`. */
   dir?: string;
+  /**
+   * Kill the server when this process gets SIGINT, SIGTERM or SIGHUP. Default true. False when
+   * the caller handles those signals and stops the server itself (e.g. after a graceful stop of
+   * what writes to it); the server is still killed when the process exits, or when a signal
+   * ends it because nothing else handles that signal.
+   */
+  killOnSignals?: boolean;
 }
 
 export interface RedisServer {
@@ -98,6 +105,7 @@ interface ParsedOptions {
   cluster: boolean;
   clusterNodeTimeoutMs: number;
   dir: string | undefined;
+  killOnSignals: boolean;
 }
 
 function parseOptions(opts: RedisServerOptions): ParsedOptions {
@@ -118,6 +126,7 @@ function parseOptions(opts: RedisServerOptions): ParsedOptions {
     cluster: opts.cluster ?? false,
     clusterNodeTimeoutMs: timeout,
     dir: opts.dir,
+    killOnSignals: opts.killOnSignals ?? true,
   };
 }
 
@@ -340,6 +349,10 @@ class RedisServerProcess implements RedisServer {
     guard(this);
   }
 
+  get killOnSignals(): boolean {
+    return this.options.killOnSignals;
+  }
+
   get pid(): number {
     return this.#child.pid!;
   }
@@ -411,9 +424,18 @@ function killAll(): void {
 
 function onSignal(signal: NodeJS.Signals): void {
   const alone = process.listenerCount(signal) === 1;
+  if (!alone) {
+    // Another listener keeps the process alive: servers whose owner handles signals stay up.
+    for (const server of [...running]) {
+      if (!server.killOnSignals) continue;
+      server.killNow();
+      unguard(server);
+    }
+    return;
+  }
   killAll();
   unguard();
-  if (alone) process.kill(process.pid, signal);
+  process.kill(process.pid, signal);
 }
 
 function guard(server: RedisServerProcess): void {

@@ -150,3 +150,34 @@ export const shardsGauge = new Gauge({
   labelNames: ['state'] as const,
   registers,
 });
+
+// --- lookup tables (counted per batch, never per row) -------------------------------------------
+
+export const lookupsTotal = new Counter({
+  name: 'laminar_lookups_total',
+  help: 'Join keys looked up in Redis lookup tables (null keys excluded, cache hits included)',
+  labelNames: ['table'] as const,
+  registers,
+});
+
+export const lookupCacheHitsTotal = new Counter({
+  name: 'laminar_lookup_cache_hits_total',
+  help: 'Lookup keys answered by the lookup cache (cached misses included)',
+  labelNames: ['table'] as const,
+  registers,
+});
+
+export const lookupCacheMissesTotal = new Counter({
+  name: 'laminar_lookup_cache_misses_total',
+  help: 'Lookup keys not in the lookup cache, read from Redis (every key of a table without a cache)',
+  labelNames: ['table'] as const,
+  registers,
+});
+
+export const lookupDurationSeconds = new Histogram({
+  name: 'laminar_lookup_duration_seconds',
+  help: 'Time to read one lookup batch from Redis (one round trip, retries included), seconds',
+  labelNames: ['table'] as const,
+  buckets: DURATION_BUCKETS,
+  registers,
+});

@@ -1,23 +1,21 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { GeneratorOptions } from '../actors/sources/generator.js';
 import type { RestartPolicy } from '../actors/supervisor.js';
-import { LaminarError } from '../resp/errors.js';
-import type { SinkTable } from '../sink/model.js';
+import type { Column, SinkTable } from '../sink/model.js';
+import { parseColumns, parseGeneratorColumns, parseQueries, type QuerySpec } from './job-spec-columns.js';
+import { JobSpecError } from './job-spec-error.js';
 
-/** A job spec is not valid: names the field. */
-export class JobSpecError extends LaminarError {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super('ERR_JOB_SPEC', `job spec: ${field}: ${message}`);
-  }
-}
+export type { QuerySpec } from './job-spec-columns.js';
+export { JobSpecError } from './job-spec-error.js';
 
+/**
+ * A source. `columns` declares the rows' columns (SQL scripts set them): a generator with columns
+ * generates rows of those columns; for JSON lines and ingest they type the values for queries.
+ */
 export type SourceSpec =
   | ({ type: 'generator' } & GeneratorOptions)
-  | { type: 'jsonl'; name: string; files: string[] }
-  | { type: 'ingest'; name: string; bufferRows?: number };
+  | { type: 'jsonl'; name: string; files: string[]; columns?: Column[] }
+  | { type: 'ingest'; name: string; bufferRows?: number; columns?: Column[] };
 
 /** A table in any of the sink's three front doors, plus where its rows come from. */
 export type TableSpec = ({ sql: string } | { profile: unknown; table: unknown } | { model: SinkTable }) & {
@@ -48,6 +46,12 @@ export interface JobSpec {
   batchSize?: number;
   /** How failed attempts are restarted (see the supervisor). */
   restart?: Partial<RestartPolicy>;
+  /**
+   * `INSERT INTO <table> SELECT ... FROM <source> ...` statements (src/sql/): the rows a source
+   * sends a table go through the query naming both. A (source, table) pair of `tables[].sources`
+   * without a query passes rows unchanged.
+   */
+  queries?: QuerySpec[];
 }
 
 export const DEFAULT_CHECKPOINT_INTERVAL_MS = 1_000;
@@ -63,7 +67,7 @@ const NAME = /^[A-Za-z0-9_.:-]+$/;
 export function parseJobSpec(
   input: unknown,
   baseDir = process.cwd(),
-): Required<Omit<JobSpec, 'restart'>> & JobSpec {
+): Required<Omit<JobSpec, 'restart' | 'queries'>> & JobSpec {
   const spec = obj(input, 'spec');
   const name = str(spec.name, 'name');
   if (!NAME.test(name)) throw new JobSpecError('name', `must match ${NAME}`);
@@ -84,8 +88,10 @@ export function parseJobSpec(
     waitTimeoutMs: optInt(cp.waitTimeoutMs, 'checkpoint.waitTimeoutMs', 0) ?? DEFAULT_WAIT_TIMEOUT_MS,
   };
   unknownKeys(cp, ['dir', 'intervalMs', 'keep', 'waitTimeoutMs'], 'checkpoint');
-  unknownKeys(spec, ['name', 'sources', 'tables', 'checkpoint', 'batchSize', 'restart'], 'spec');
+  unknownKeys(spec, ['name', 'sources', 'tables', 'checkpoint', 'batchSize', 'restart', 'queries'], 'spec');
+  const queries = parseQueries(spec.queries);
   return {
+    ...(queries === undefined ? {} : { queries }),
     name,
     sources,
     tables,
@@ -104,34 +110,45 @@ function parseSource(v: unknown, at: string, baseDir: string): SourceSpec {
     case 'generator':
       unknownKeys(
         s,
-        ['type', 'name', 'partitions', 'rowsPerPartition', 'seed', 'keys', 'groups', 'rate'],
+        ['type', 'name', 'partitions', 'rowsPerPartition', 'seed', 'keys', 'groups', 'rate', 'columns'],
         at,
       );
-      return {
-        type: 'generator',
-        name,
-        partitions: optInt(s.partitions, `${at}.partitions`, 1) ?? 1,
-        rowsPerPartition: int(s.rowsPerPartition, `${at}.rowsPerPartition`, 0),
-        seed: optInt(s.seed, `${at}.seed`, 0),
-        keys: optInt(s.keys, `${at}.keys`, 1),
-        groups: optInt(s.groups, `${at}.groups`, 1),
-        rate: optInt(s.rate, `${at}.rate`, 0),
-      };
+      return withColumns(
+        {
+          type: 'generator',
+          name,
+          partitions: optInt(s.partitions, `${at}.partitions`, 1) ?? 1,
+          rowsPerPartition: int(s.rowsPerPartition, `${at}.rowsPerPartition`, 0),
+          seed: optInt(s.seed, `${at}.seed`, 0),
+          keys: optInt(s.keys, `${at}.keys`, 1),
+          groups: optInt(s.groups, `${at}.groups`, 1),
+          rate: optInt(s.rate, `${at}.rate`, 0),
+        },
+        parseGeneratorColumns(s.columns, `${at}.columns`),
+      );
     case 'jsonl': {
-      unknownKeys(s, ['type', 'name', 'files'], at);
+      unknownKeys(s, ['type', 'name', 'files', 'columns'], at);
       const files = arr(s.files, `${at}.files`).map((f, i) => abs(str(f, `${at}.files[${i}]`), baseDir));
       if (files.length === 0) throw new JobSpecError(`${at}.files`, 'at least one file is needed');
-      return { type: 'jsonl', name, files };
+      return withColumns({ type: 'jsonl', name, files }, parseColumns(s.columns, `${at}.columns`));
     }
     case 'ingest':
-      unknownKeys(s, ['type', 'name', 'bufferRows'], at);
-      return { type: 'ingest', name, bufferRows: optInt(s.bufferRows, `${at}.bufferRows`, 1) };
+      unknownKeys(s, ['type', 'name', 'bufferRows', 'columns'], at);
+      return withColumns(
+        { type: 'ingest', name, bufferRows: optInt(s.bufferRows, `${at}.bufferRows`, 1) },
+        parseColumns(s.columns, `${at}.columns`),
+      );
     default:
       throw new JobSpecError(
         `${at}.type`,
         `must be 'generator', 'jsonl' or 'ingest', got ${JSON.stringify(s.type)}`,
       );
   }
+}
+
+/** The source with `columns` when it declares some (specs without them stay as they were). */
+function withColumns<S extends SourceSpec>(source: S, columns: unknown[] | undefined): S {
+  return columns === undefined ? source : { ...source, columns };
 }
 
 function parseTableSpec(v: unknown, at: string, sourceNames: ReadonlySet<string>): TableSpec {

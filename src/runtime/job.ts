@@ -12,6 +12,7 @@ import { raiseGeneration, readGeneration } from '../coordinator/generation-file.
 import { defaultLogger, type Logger } from '../log.js';
 import { LaminarError } from '../resp/errors.js';
 import { tableOf } from '../sink/create-sink.js';
+import { planQueries } from '../sql/job-queries.js';
 import {
   DEFAULT_CHECKPOINT_INTERVAL_MS,
   DEFAULT_READ_BATCH,
@@ -143,6 +144,7 @@ class JobAttempt extends Actor<AttemptMsg> {
       tables: this.job.tables,
       sources: this.job.sources,
       restored: restored?.sources ?? {},
+      restoredShards: shardStates(restored),
       generation,
       batchSize: spec.batchSize ?? DEFAULT_READ_BATCH,
       waitTimeoutMs: spec.checkpoint.waitTimeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS,
@@ -206,6 +208,12 @@ class JobAttempt extends Actor<AttemptMsg> {
     await this.#host?.stop();
     if (reason === 'stopped') this.job.onEnded(this.#outcome, this.generation);
   }
+}
+
+/** The shard states of a checkpoint (`operators.shards`), by shard name. */
+function shardStates(cp: Checkpoint | null): Record<string, unknown> {
+  const shards = (cp?.operators as { shards?: unknown } | undefined)?.shards;
+  return typeof shards === 'object' && shards !== null ? (shards as Record<string, unknown>) : {};
 }
 
 function buildSource(s: SourceSpec, clock: Clock): Source {
@@ -279,6 +287,11 @@ export function startJob(input: JobSpec | unknown, options: JobOptions = {}): Jo
       for (const t of spec.tables) {
         const { sources: feeds, shards, ...front } = t;
         job.tables.push({ table: await tableOf(front as never), shards: shards ?? 1, sources: feeds ?? [] });
+      }
+      const queries = await planQueries(spec.sources, job.tables, spec.queries ?? []);
+      for (const t of job.tables) {
+        const q = queries.get(t.table.name);
+        if (q !== undefined) Object.assign(t, { stages: q.stages, aggregate: q.aggregate });
       }
     } catch (err) {
       end(() => settle.reject(err));

@@ -74,10 +74,32 @@ export function jsonRowText(row: unknown, index: number): string {
   return out;
 }
 
+/** Largest scratch buffer {@link jsonPayload} keeps between calls; larger payloads get their own. */
+const MAX_SCRATCH_BYTES = 4 * 1024 * 1024;
+let scratch = Buffer.allocUnsafe(0);
+
 /** Payload of rows `texts[from..to)` (JSON texts from {@link jsonRowText}). */
 export function jsonPayload(texts: readonly string[], from = 0, to = texts.length): Buffer {
-  const part = from === 0 && to === texts.length ? texts : texts.slice(from, to);
-  return Buffer.from(`[${part.join(',')}]`, 'utf8');
+  // Each text is written straight into one buffer, then copied out at its exact size: joining
+  // the texts into one large string and encoding that costs ~3× as much for batches of thousands
+  // of rows (bench: distributed suite). A UTF-16 unit takes at most 3 UTF-8 bytes (a surrogate
+  // pair, 2 units, takes 4), so `3 × units` bytes always fit and no write is cut short.
+  let units = to > from ? to - from + 1 : 2; // brackets and commas
+  for (let i = from; i < to; i++) units += texts[i].length;
+  const need = 3 * units;
+  let buf = scratch;
+  if (buf.length < need) {
+    buf = Buffer.allocUnsafe(need);
+    if (need <= MAX_SCRATCH_BYTES) scratch = buf;
+  }
+  let at = 0;
+  buf[at++] = 0x5b; // [
+  for (let i = from; i < to; i++) {
+    if (i > from) buf[at++] = 0x2c; // ,
+    at += buf.write(texts[i], at, 'utf8');
+  }
+  buf[at++] = 0x5d; // ]
+  return Buffer.from(buf.subarray(0, at));
 }
 
 /**

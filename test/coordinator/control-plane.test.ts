@@ -300,7 +300,7 @@ ${SINK_SQL.replace('TABLE s', 'TABLE s2')};`;
       ],
       [
         `${gen}\nINSERT INTO s SELECT * FROM gen;\n${SINK_SQL}`,
-        /^pipeline script: statement 2 is Insert: a pipeline script holds only CREATE TABLE/,
+        /^INSERT INTO s writes 2 columns \(k, v\) but the SELECT gives 8 \(line 2, column 22\)$/,
       ],
       [SINK_SQL, /^pipeline script: has no source table/],
       [gen, /^pipeline script: has no sink table/],

@@ -58,6 +58,26 @@ describe('row batch codec', () => {
     );
   });
 
+  it('codec — json payload bytes are the UTF-8 of the joined texts, whatever the characters (property)', () => {
+    const text = fc.string({ unit: 'binary', maxLength: 12 });
+    const row = fc.dictionary(text, fc.oneof(text, fc.integer()), { maxKeys: 4 });
+    fc.assert(
+      fc.property(fc.array(row, { maxLength: 12 }), fc.nat(), fc.nat(), (rows, a, b) => {
+        const texts = rows.map((r, i) => jsonRowText(r, i));
+        const from = a % (texts.length + 1);
+        const to = from + (b % (texts.length - from + 1));
+        const want = Buffer.from(`[${texts.slice(from, to).join(',')}]`, 'utf8');
+        expect(jsonPayload(texts, from, to).equals(want)).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+    // Each larger than any payload before it (a fresh buffer each time), 4 UTF-8 bytes per 2 units.
+    for (const n of [10_000, 100_000, 1_000_000]) {
+      const texts = [jsonRowText({ s: '😀'.repeat(n) }, 0), jsonRowText({ s: 'é€' }, 1)];
+      expect(jsonPayload(texts).equals(Buffer.from(`[${texts.join(',')}]`, 'utf8'))).toBe(true);
+    }
+  });
+
   it('codec — any bytes decode to rows or fail with BatchDecodeError, never another error (property)', () => {
     fc.assert(
       fc.property(

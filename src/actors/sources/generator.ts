@@ -1,4 +1,6 @@
+import type { Row } from '../../sink/row-encoder.js';
 import type { Clock } from '../clock.js';
+import { columnRowFunction, type GeneratorColumn } from './column-generator.js';
 import { EMPTY_BATCH, numericPosition, type ReadBatch, type Source, type SourceReader } from './source.js';
 
 /** What a generator source produces. */
@@ -16,6 +18,11 @@ export interface GeneratorOptions {
   groups?: number;
   /** Rows per second per partition; unset or 0: as fast as the sink takes them. */
   rate?: number;
+  /**
+   * Declared columns: rows of these columns (column-generator.ts) instead of the built-in
+   * {@link GeneratedRow} (`keys` and `groups` then do not apply).
+   */
+  columns?: GeneratorColumn[];
 }
 
 /**
@@ -74,7 +81,8 @@ export function generatorPartition(name: string, p: number): string {
 /** Deterministic rows, `rowsPerPartition` per partition, optionally paced at `rate` rows/s. */
 export class GeneratorSource implements Source {
   readonly name: string;
-  readonly #o: Required<Omit<GeneratorOptions, 'rate'>> & { rate: number };
+  readonly #o: Required<Omit<GeneratorOptions, 'rate' | 'columns'>> & { rate: number };
+  readonly #row: (p: number, i: number) => Row;
   readonly #clock: Clock;
 
   constructor(options: GeneratorOptions, clock: Clock) {
@@ -95,6 +103,11 @@ export class GeneratorSource implements Source {
       groups: options.groups ?? 16,
       rate: options.rate ?? 0,
     };
+    const { seed, keys, groups } = this.#o;
+    this.#row =
+      options.columns === undefined
+        ? (p, i) => generatedRow(seed, p, i, keys, groups)
+        : columnRowFunction(options.columns, seed);
     this.#clock = clock;
   }
 
@@ -103,7 +116,14 @@ export class GeneratorSource implements Source {
     for (let p = 0; p < this.#o.partitions; p++) {
       const channel = generatorPartition(this.name, p);
       readers.push(
-        new GeneratorReader(this.#o, p, channel, numericPosition(restored[channel], channel), this.#clock),
+        new GeneratorReader(
+          this.#o,
+          this.#row,
+          p,
+          channel,
+          numericPosition(restored[channel], channel),
+          this.#clock,
+        ),
       );
     }
     return readers;
@@ -116,7 +136,8 @@ class GeneratorReader implements SourceReader {
   #paceFrom: number;
 
   constructor(
-    private readonly o: Required<GeneratorOptions>,
+    private readonly o: { rowsPerPartition: number; rate: number },
+    private readonly row: (p: number, i: number) => Row,
     private readonly p: number,
     readonly channel: string,
     from: number,
@@ -144,11 +165,11 @@ class GeneratorReader implements SourceReader {
       }
       n = Math.min(n, Math.max(1, Math.ceil(o.rate / 50)));
     }
-    const rows: GeneratedRow[] = new Array(n);
+    const rows: Row[] = new Array(n);
     const offsets: number[] = new Array(n);
     for (let j = 0; j < n; j++) {
       const i = this.#next + j;
-      rows[j] = generatedRow(o.seed, this.p, i, o.keys, o.groups);
+      rows[j] = this.row(this.p, i);
       offsets[j] = i;
     }
     this.#next += n;

@@ -424,8 +424,8 @@ const VARIANT_SPELLING: Readonly<Record<string, string>> = {
   CharVarying: 'CHAR VARYING',
 };
 
-/** The type as it would be spelled in SQL, for {@link lookupType} and messages. */
-function typeName(dataType: unknown): string | undefined {
+/** The type of a parser `data_type` node as it would be spelled in SQL, for {@link lookupType} and messages. */
+export function typeName(dataType: unknown): string | undefined {
   if (typeof dataType === 'string') return VARIANT_SPELLING[dataType] ?? dataType.toUpperCase();
   if (!isObject(dataType)) return undefined;
   const [variant] = Object.keys(dataType);

@@ -1,0 +1,135 @@
+/**
+ * What a run left in Redis, read back with the project's own client: the keys under each sink
+ * table's prefix and one sample per table — a string with its TTL, the head of a list, the first
+ * fields of a hash.
+ */
+import type { RedisClient } from '../resp/client.js';
+import type { Reply } from '../resp/reply.js';
+import type { SinkInfo } from './script.js';
+
+/** Keys SCANned per call. */
+const SCAN_COUNT = 1000;
+/** Entries of a sample list or hash shown. */
+const SAMPLE_ENTRIES = 5;
+/** Longest value shown, characters. */
+const VALUE_CHARS = 160;
+
+/** One table's keys in Redis. */
+export interface Landed {
+  table: string;
+  type: SinkInfo['type'];
+  prefix: string;
+  /** Keys under the prefix (whoever wrote them). */
+  keys: number;
+  /** The smallest key name under the prefix, read back. */
+  sample?: {
+    key: string;
+    /** String: its TTL in seconds (-1: none). */
+    ttl?: number;
+    /** String: the value; list: the head; hash: the first fields (`field`, `value`). */
+    entries: { field?: string; value: string }[];
+    /** List length or hash field count. */
+    length?: number;
+  };
+}
+
+const str = (r: Reply): string => (Buffer.isBuffer(r) ? r.toString('utf8') : String(r));
+
+/** `*`, `?`, `[`, `]` and `\` of a prefix escaped for SCAN MATCH. */
+export function globEscape(prefix: string): string {
+  return prefix.replace(/[*?[\]\\]/g, '\\$&');
+}
+
+/** Counts the keys under `prefix` and returns the smallest name among them. */
+async function scanPrefix(c: RedisClient, prefix: string): Promise<{ keys: number; first?: string }> {
+  let cursor = '0';
+  let keys = 0;
+  let first: string | undefined;
+  do {
+    const [next, batch] = (await c.send([
+      'SCAN',
+      cursor,
+      'MATCH',
+      `${globEscape(prefix)}*`,
+      'COUNT',
+      SCAN_COUNT,
+    ])) as [Reply, Reply[]];
+    cursor = str(next);
+    for (const k of batch) {
+      const key = str(k);
+      keys++;
+      if (first === undefined || key < first) first = key;
+    }
+  } while (cursor !== '0');
+  return { keys, first };
+}
+
+/** Reads back what each sink table left under its prefix. */
+export async function readLanded(c: RedisClient, sinks: readonly SinkInfo[]): Promise<Landed[]> {
+  const out: Landed[] = [];
+  for (const s of sinks) {
+    const { keys, first } = await scanPrefix(c, s.prefix);
+    const landed: Landed = { table: s.name, type: s.type, prefix: s.prefix, keys };
+    if (first !== undefined) {
+      if (s.type === 'string') {
+        const [value, ttl] = await c.pipeline([
+          ['GET', first],
+          ['TTL', first],
+        ]);
+        landed.sample = { key: first, ttl: Number(ttl), entries: [{ value: str(value) }] };
+      } else if (s.type === 'list') {
+        const [length, head] = await c.pipeline([
+          ['LLEN', first],
+          ['LRANGE', first, 0, SAMPLE_ENTRIES - 1],
+        ]);
+        landed.sample = {
+          key: first,
+          length: Number(length),
+          entries: (head as Reply[]).map((v) => ({ value: str(v) })),
+        };
+      } else {
+        const [length, scan] = await c.pipeline([
+          ['HLEN', first],
+          ['HSCAN', first, 0, 'COUNT', SAMPLE_ENTRIES * 4],
+        ]);
+        const flat = ((scan as Reply[])[1] as Reply[]).map(str);
+        const pairs: { field: string; value: string }[] = [];
+        for (let i = 0; i + 1 < flat.length; i += 2) pairs.push({ field: flat[i], value: flat[i + 1] });
+        pairs.sort((a, b) => (a.field < b.field ? -1 : a.field > b.field ? 1 : 0));
+        landed.sample = { key: first, length: Number(length), entries: pairs.slice(0, SAMPLE_ENTRIES) };
+      }
+    }
+    out.push(landed);
+  }
+  return out;
+}
+
+const clip = (s: string, max = VALUE_CHARS) => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
+const int = (n: number) => n.toLocaleString('en-US');
+
+/** The read-back for people. */
+export function landedLines(landed: readonly Landed[]): string[] {
+  const lines: string[] = [];
+  const width = Math.max(...landed.map((l) => l.prefix.length + 1));
+  for (const l of landed) {
+    lines.push(
+      `  ${`${l.prefix}*`.padEnd(width)}  ${int(l.keys).padStart(9)} ${l.type} keys  (table ${l.table})`,
+    );
+  }
+  for (const l of landed) {
+    const s = l.sample;
+    if (s === undefined) continue;
+    lines.push('');
+    if (l.type === 'string') {
+      // The one sample of a string table is shown whole, or nearly.
+      lines.push(`  ${s.key}  (TTL ${s.ttl} s)`, `    ${clip(s.entries[0]?.value ?? '', 4 * VALUE_CHARS)}`);
+    } else if (l.type === 'list') {
+      lines.push(`  ${s.key}  (list of ${int(s.length ?? 0)}; the first ${s.entries.length}, from the head)`);
+      for (const [i, e] of s.entries.entries()) lines.push(`    ${i}: ${clip(e.value)}`);
+    } else {
+      lines.push(`  ${s.key}  (hash of ${int(s.length ?? 0)} fields; ${s.entries.length} of them)`);
+      for (const e of s.entries) lines.push(`    ${e.field} = ${clip(e.value)}`);
+    }
+  }
+  return lines;
+}

@@ -1,0 +1,236 @@
+import type { SqlPosition } from '../sink/config/errors.js';
+import type { SinkTable } from '../sink/model.js';
+import { type AggregateFn, aggregateFn } from './aggregates.js';
+import { compileExpr, type Scope } from './compile-expr.js';
+import { type OrderItem, outputRef, sortKey } from './compile-order-by.js';
+import type { QueryPlan } from './compile-query.js';
+import { type EvalContext, type ExprFn, typeError, unsupported } from './compiled.js';
+import { SqlQueryError } from './errors.js';
+import { GroupAggregatorFactory } from './group-aggregator.js';
+import { GroupInputStage } from './query-stage.js';
+import { checkTarget, containsAggregate, type Item, type Target } from './select-list.js';
+import { findColumn, type SourceSchema, sourceScope } from './source-scope.js';
+import { fingerprint, identMatches, identOf, isNode, type Node, type Positions, variantOf } from './tree.js';
+
+/** The GROUP BY expressions of a SELECT (empty without GROUP BY). */
+export function groupByNodes(select: Node, P: Positions): unknown[] {
+  const g = select.group_by;
+  if (g == null) return [];
+  if (!isNode(g) || !Array.isArray(g.Expressions)) throw unsupported('GROUP BY ALL', P.of(g));
+  const [exprs, modifiers] = g.Expressions as [unknown[], unknown[]];
+  if (Array.isArray(modifiers) && modifiers.length > 0)
+    throw unsupported('GROUP BY modifiers (ROLLUP, CUBE, ...)', P.of(g));
+  return exprs;
+}
+
+/** What the query compiler has gathered when it plans a GROUP BY query. */
+export interface GroupedInput {
+  sink: SinkTable;
+  source: SourceSchema;
+  alias: string | undefined;
+  items: Item[];
+  targets: Target[];
+  groupBy: unknown[];
+  orderBy: OrderItem[];
+  where: ExprFn | undefined;
+  ctx: EvalContext;
+  P: Positions;
+}
+
+/**
+ * Plans a GROUP BY query (or one with aggregates and no GROUP BY: one group).
+ *
+ * @throws SqlQueryError for columns outside GROUP BY, a key or field from an aggregate, an
+ *   exactly-once sink, misplaced aggregates, and type errors.
+ */
+export function groupedPlan(g: GroupedInput): QueryPlan {
+  const { sink, source, alias, items, targets, P, ctx } = g;
+  checkGroupedDelivery(sink, P.of(g.groupBy) ?? items[0]?.position);
+  const groupScope = sourceScope(source, alias, P, ctx, 'GROUP BY');
+  const argScope = sourceScope(source, alias, P, ctx, 'an aggregate argument');
+  const keyOf = (node: unknown): string => {
+    const kind = variantOf(node);
+    if (kind === 'Identifier' || kind === 'CompoundIdentifier') {
+      const parts =
+        kind === 'Identifier'
+          ? [identOf((node as Node).Identifier)!]
+          : ((node as Node).CompoundIdentifier as unknown[]).map((p) => identOf(p)!);
+      const col = findColumn(source.columns, parts[parts.length - 1]);
+      if (col !== undefined) return `column:${col.name}`;
+    }
+    return fingerprint(node);
+  };
+  // GROUP BY items: expressions, select item ordinals, or select item aliases.
+  const groupNodes = g.groupBy.map((node) => {
+    const v = variantOf(node) === 'Value' ? ((node as Node).Value as Node).value : undefined;
+    if (isNode(v) && Array.isArray(v.Number)) {
+      const n = Number(v.Number[0]);
+      const item = items[n - 1];
+      if (!Number.isInteger(n) || item === undefined) {
+        throw new SqlQueryError(
+          'shape',
+          `GROUP BY ${v.Number[0]}: there are ${items.length} select items`,
+          P.of(node),
+        );
+      }
+      if (containsAggregate(item.node)) {
+        throw new SqlQueryError('shape', `GROUP BY ${n} refers to an aggregate`, P.of(node));
+      }
+      return item.node;
+    }
+    if (variantOf(node) === 'Identifier') {
+      const id = identOf((node as Node).Identifier)!;
+      const item = items.find((i) => i.alias !== undefined && identMatches(i.alias, id.value));
+      if (
+        findColumn(source.columns, id) === undefined &&
+        item !== undefined &&
+        !containsAggregate(item.node)
+      ) {
+        return item.node;
+      }
+    }
+    return node;
+  });
+  const groups = groupNodes.map((n) => compileExpr(n, groupScope));
+  const groupKeys = groupNodes.map(keyOf);
+  const G = groups.length;
+  const aggregates: Array<{ key: string; fn: AggregateFn; arg: ExprFn | undefined }> = [];
+  let aggregateCalls = 0;
+  const outScope: Scope = {
+    positions: P,
+    ctx,
+    clause: 'the select list',
+    match(node) {
+      const j = groupKeys.indexOf(keyOf(node));
+      return j < 0 ? undefined : { type: groups[j].type, fn: (r) => r[j], position: P.of(node) };
+    },
+    column(parts, node) {
+      groupScope.column(parts, node); // an unknown column is reported as such
+      throw new SqlQueryError(
+        'shape',
+        `column '${parts.map((p) => p.value).join('.')}' must appear in GROUP BY or be used in an aggregate function`,
+        P.of(node),
+      );
+    },
+    aggregate(name, args, position) {
+      aggregateCalls++;
+      if (args.length !== 1) throw typeError(`${name} takes one argument, got ${args.length}`, position);
+      const node = args[0];
+      const arg = node === 'Wildcard' ? undefined : compileExpr(node, argScope);
+      const key = `${name}(${node === 'Wildcard' ? '*' : keyOf(node)})`;
+      let k = aggregates.findIndex((a) => a.key === key);
+      if (k < 0) {
+        k = aggregates.length;
+        aggregates.push({ key, fn: aggregateFn(name, arg, position), arg: arg?.fn });
+      }
+      const index = G + k;
+      return { type: aggregates[k].fn.resultType, fn: (r) => r[index], position };
+    },
+  };
+  const usesAggregate: boolean[] = [];
+  const values = items.map((item, j) => {
+    const before = aggregateCalls;
+    const c = checkTarget(compileExpr(item.node, outScope), targets[j], sink, item);
+    usesAggregate.push(aggregateCalls > before);
+    return c;
+  });
+  const names = targets.map((t) => t.name);
+  const t = sink.target;
+  const keyColumn = t.type === 'string' ? t.keyColumn : t.type === 'list' ? t.listKeyColumn : t.hashKeyColumn;
+  const fieldColumn = t.type === 'hash' ? t.hashFieldColumn : undefined;
+  let key: ExprFn | undefined;
+  for (const [role, column] of [
+    ['key', keyColumn],
+    ['field', fieldColumn],
+  ] as const) {
+    if (column === undefined) continue;
+    const j = names.indexOf(column);
+    if (j < 0) {
+      throw new SqlQueryError(
+        'shape',
+        `the query does not write ${sink.name}'s ${role} column '${column}'`,
+        items[0]?.position,
+      );
+    }
+    if (usesAggregate[j]) {
+      throw new SqlQueryError(
+        'shape',
+        `${sink.name}'s ${role} column '${column}' is computed from an aggregate: with GROUP BY, the Redis key (and hash field) must be computed from GROUP BY columns, so that every row of a group updates the same key`,
+        items[j].position,
+      );
+    }
+    if (role === 'key') key = values[j].fn;
+  }
+  const itemKeys = items.map((i) => keyOf(i.node));
+  const order = g.orderBy.map((o) => {
+    let j = outputRef(o, items, names);
+    if (j === undefined) j = itemKeys.indexOf(keyOf(o.expr));
+    if (j < 0) {
+      throw new SqlQueryError(
+        'shape',
+        'ORDER BY of a GROUP BY query must name a select item (it orders the updates emitted for each batch)',
+        o.position,
+      );
+    }
+    const name = names[j];
+    return sortKey(o, values[j].type, (_src, out) => (out as Record<string, unknown>)[name]);
+  });
+  const prefix = t.type === 'string' ? t.keyPrefix : t.type === 'list' ? t.listPrefix : t.hashKeyPrefix;
+  const keyed = keyColumn !== undefined;
+  const fingerprintText = JSON.stringify({
+    groups: groups.map((c) => c.type),
+    aggregates: aggregates.map((a) => a.fn.label),
+  });
+  const factory = new GroupAggregatorFactory({
+    fingerprint: fingerprintText,
+    ctx,
+    groupTypes: groups.map((c) => c.type),
+    aggregates: aggregates.map((a) => a.fn),
+    names,
+    values: values.map((v) => v.fn),
+    order,
+    keyPrefix: prefix,
+    keyed,
+  });
+  const routing: SinkTable = {
+    ...sink,
+    format: 'raw',
+    valueColumn: 'key',
+    schema: undefined,
+    target: { type: 'string', keyPrefix: prefix, keyColumn: keyed ? 'key' : undefined },
+  };
+  return {
+    source: source.name,
+    sink: sink.name,
+    stage: new GroupInputStage(
+      ctx,
+      g.where,
+      groups.map((c) => c.fn),
+      aggregates.map((a) => a.arg),
+      keyed ? key : undefined,
+    ),
+    aggregate: { factory, routing },
+    ordered: order.length > 0,
+  };
+}
+
+/**
+ * GROUP BY writes upserts recomputed from state: after a recovery the same group is written
+ * again from the restored state, which is right for an upsert but cannot be fenced, so only
+ * at-least-once tables take it; a list records every update, so it must ask for that.
+ */
+function checkGroupedDelivery(sink: SinkTable, position: SqlPosition | undefined): void {
+  if (sink.delivery !== 'exactly_once') return;
+  if (sink.target.type === 'list') {
+    throw new SqlQueryError(
+      'shape',
+      `GROUP BY into list table '${sink.name}' needs 'sink.delivery' = 'at_least_once': the list records every update of a group, and updates recomputed after a recovery (from the restored state, with other batch boundaries) cannot be fenced exactly once`,
+      position,
+    );
+  }
+  throw new SqlQueryError(
+    'shape',
+    `GROUP BY into exactly-once table '${sink.name}' is not supported: a group's value is an upsert recomputed from checkpointed state, which is exact with at-least-once delivery (the default for strings and hashes); remove 'sink.delivery' = 'exactly_once'`,
+    position,
+  );
+}

@@ -1,0 +1,244 @@
+/**
+ * SQL pipeline scripts → job specs. A script holds `CREATE TABLE` statements — Redis sinks (the
+ * sink's own DDL, sink/config/sql-ddl.ts) and sources (`connector = 'generator' | 'jsonl' |
+ * 'ingest'`, source-tables.ts) — and `INSERT INTO sink SELECT ... FROM source ...` queries
+ * (compile-query.ts). Without any INSERT, every source feeds every sink unchanged. Every error
+ * gives its line and column in the script. See docs/pipelines.md.
+ */
+import { extent, isNode, isolate, statementRanges, withOptions } from '../coordinator/sql-script.js';
+import type { JobSpec, QuerySpec, SourceSpec, TableSpec } from '../runtime/job-spec.js';
+import { loadSqlParser, parseCreateTableSync, parseStatements } from '../sink/config/sql-ddl.js';
+import type { ConnectionProfile, RedisConnection, SinkTable } from '../sink/model.js';
+import { PipelineSqlError } from './errors.js';
+import { planQueries } from './job-queries.js';
+import { SOURCE_CONNECTORS, sourceTable } from './source-tables.js';
+import { identOf, type Node } from './tree.js';
+
+/** Options of {@link compileSqlScript}. */
+export interface CompileSqlOptions {
+  /** The job's (pipeline's) name: the spec's `name`. */
+  name: string;
+  /** Shards of each sink table. Default 1. */
+  shards?: number;
+  /** Stored profiles a sink may name with `connection_profile = '<name>'`. */
+  profiles?: ReadonlyMap<string, ConnectionProfile>;
+  /**
+   * Where every sink writes, whatever its `address` / `'cluster.addresses'` / profile says: one
+   * Redis URL (standalone), or several (seeds of a cluster). Username and password stay the
+   * table's. For running a script written for another environment (tests, `npm start`).
+   */
+  redisAddress?: string | readonly string[];
+}
+
+/** A compiled script: a job spec without `checkpoint` (the caller sets it). */
+export type ScriptSpec = Omit<JobSpec, 'checkpoint'>;
+
+interface Statement {
+  k: number;
+  node: unknown;
+  range: [number, number];
+}
+
+/**
+ * Translates a pipeline script into a job spec without `checkpoint`, compiling its queries on
+ * the way so that a script that could not run is refused here.
+ *
+ * @throws SqlSyntaxError with the line and column of a syntax error in the script.
+ * @throws SinkConfigError for a sink table (positions are the script's).
+ * @throws PipelineSqlError for source tables, other statements, or tables nothing wires.
+ * @throws SqlQueryError for a query that does not compile (unknown columns or functions, type
+ *   errors, unsupported clauses or shapes).
+ */
+export async function compileSqlScript(sql: string, options: CompileSqlOptions): Promise<ScriptSpec> {
+  await loadSqlParser();
+  const statements = parseStatements(sql);
+  const ranges = statementRanges(sql, statements);
+  const sources: SourceSpec[] = [];
+  const sinks: Array<{ name: string; spec: TableSpec; model: SinkTable }> = [];
+  const inserts: Statement[] = [];
+  const names = new Set<string>();
+  for (const [k, node] of statements.entries()) {
+    if (isNode(node) && isNode(node.Insert)) {
+      inserts.push({ k, node: node.Insert, range: ranges[k] });
+      continue;
+    }
+    const create = isNode(node) && isNode(node.CreateTable) ? node.CreateTable : undefined;
+    if (create === undefined) {
+      const kind = isNode(node) ? (Object.keys(node)[0] ?? 'unknown') : String(node);
+      throw new PipelineSqlError(
+        `statement ${k + 1} is ${kind}: a pipeline script holds CREATE TABLE statements (sources and sinks) and INSERT INTO ... SELECT queries`,
+        undefined,
+        undefined,
+        extent(node)?.start,
+      );
+    }
+    const table = tableName(create);
+    if (names.has(table.toLowerCase()))
+      throw new PipelineSqlError('is declared twice', table, undefined, extent(create)?.start);
+    names.add(table.toLowerCase());
+    const opts = withOptions(create);
+    const connector = opts.find((o) => o.key === 'connector');
+    const kind = connector?.value?.toLowerCase();
+    if (kind === 'redis') {
+      sinks.push(sinkTable(sql, ranges[k], options));
+    } else if (kind !== undefined && SOURCE_CONNECTORS.includes(kind)) {
+      sources.push(sourceTable(table, kind, create, opts));
+    } else if (kind === undefined) {
+      throw new PipelineSqlError(
+        "is required ('redis' for a sink, 'generator', 'jsonl' or 'ingest' for a source)",
+        table,
+        'connector',
+        extent(create)?.start,
+      );
+    } else {
+      throw new PipelineSqlError(
+        `'${connector?.value}' is not supported in a pipeline script ('redis' sinks; 'generator', 'jsonl' and 'ingest' sources)`,
+        table,
+        'connector',
+        connector?.valueSpan?.start,
+      );
+    }
+  }
+  if (sources.length === 0) {
+    throw new PipelineSqlError("has no source table (connector = 'generator', 'jsonl' or 'ingest')");
+  }
+  if (sinks.length === 0) throw new PipelineSqlError("has no sink table (connector = 'redis')");
+  const shards = options.shards ?? 1;
+  if (inserts.length === 0) {
+    const all = sources.map((s) => s.name);
+    return { name: options.name, sources, tables: sinks.map((t) => ({ ...t.spec, sources: all, shards })) };
+  }
+  const queries = inserts.map((s) => querySpec(sql, s.range));
+  const feeds = await wireQueries(sources, sinks, queries, inserts);
+  return {
+    name: options.name,
+    sources,
+    tables: sinks.map((t) => ({ ...t.spec, sources: feeds.get(t.name) ?? [], shards })),
+    queries,
+  };
+}
+
+/** The sources of each sink, from the queries (compiled here: errors point into the script). */
+async function wireQueries(
+  sources: readonly SourceSpec[],
+  sinks: ReadonlyArray<{ name: string; model: SinkTable }>,
+  queries: readonly QuerySpec[],
+  inserts: readonly Statement[],
+): Promise<Map<string, string[]>> {
+  const feeds = new Map<string, string[]>();
+  const read = new Set<string>();
+  for (const insert of inserts) {
+    const target = identOf(tableNameParts(insert.node)[0]);
+    const from = sourceOf(insert.node);
+    const sink = sinks.find((s) => target !== undefined && sameName(s.name, target.value));
+    const source = sources.find((s) => from !== undefined && sameName(s.name, from));
+    if (sink === undefined || source === undefined) continue; // the compile below reports it
+    let list = feeds.get(sink.name);
+    if (list === undefined) feeds.set(sink.name, (list = []));
+    if (!list.includes(source.name)) list.push(source.name);
+    read.add(source.name);
+  }
+  await planQueries(
+    sources,
+    sinks.map((s) => ({ table: s.model, sources: feeds.get(s.name) ?? sources.map((x) => x.name) })),
+    queries,
+  );
+  for (const s of sinks) {
+    if (!feeds.has(s.name)) {
+      throw new PipelineSqlError(
+        'is a sink that no INSERT writes (a script with INSERT statements wires its tables by them)',
+        s.name,
+      );
+    }
+  }
+  for (const s of sources) {
+    if (!read.has(s.name)) throw new PipelineSqlError('is a source that no INSERT reads', s.name);
+  }
+  return feeds;
+}
+
+function sameName(declared: string, written: string): boolean {
+  return declared === written || declared.toLowerCase() === written.toLowerCase();
+}
+
+function tableNameParts(insert: unknown): unknown[] {
+  const t = (insert as Node).table;
+  return isNode(t) && Array.isArray(t.TableName) ? t.TableName : Array.isArray(t) ? t : [];
+}
+
+/** The FROM table's name of an INSERT ... SELECT, when it has the plain shape. */
+function sourceOf(insert: unknown): string | undefined {
+  const body = (insert as Node).source;
+  const select = isNode(body) && isNode(body.body) && isNode(body.body.Select) ? body.body.Select : undefined;
+  const from =
+    select !== undefined && Array.isArray(select.from) ? (select.from[0] as Node | undefined) : undefined;
+  const relation =
+    from !== undefined && isNode(from.relation) && isNode(from.relation.Table)
+      ? from.relation.Table
+      : undefined;
+  const name = relation !== undefined && Array.isArray(relation.name) ? identOf(relation.name[0]) : undefined;
+  return name?.value;
+}
+
+/** The statement's text, and where it starts in the script (errors of a later compile point there). */
+function querySpec(sql: string, [start, end]: [number, number]): QuerySpec {
+  const before = sql.slice(0, start);
+  const lineStart = before.lastIndexOf('\n') + 1;
+  return {
+    sql: sql.slice(start, end),
+    line: before.split('\n').length,
+    column: [...sql.slice(lineStart, start)].length + 1,
+  };
+}
+
+function tableName(create: Node): string {
+  const parts = Array.isArray(create.name) ? create.name : [];
+  const id = parts.length === 1 ? identOf(parts[0]) : undefined;
+  if (id === undefined) {
+    throw new PipelineSqlError(
+      'qualified table names (schema.table) are not supported',
+      undefined,
+      undefined,
+      extent(create.name)?.start,
+    );
+  }
+  return id.value;
+}
+
+function sinkTable(
+  sql: string,
+  range: [number, number],
+  options: CompileSqlOptions,
+): { name: string; spec: TableSpec; model: SinkTable } {
+  const profiles = new RecordingProfiles(options.profiles);
+  let model = parseCreateTableSync(isolate(sql, range), { profiles });
+  if (options.redisAddress !== undefined) {
+    const a = options.redisAddress;
+    const connection: RedisConnection =
+      typeof a === 'string' ? { kind: 'standalone', address: a } : { kind: 'cluster', addresses: [...a] };
+    model = { ...model, profile: { ...model.profile, connection } };
+  }
+  // Workers do not see the coordinator's profiles: a table that names one travels as its model,
+  // and so does one whose address was overridden.
+  const spec: TableSpec =
+    profiles.looked.length > 0 || options.redisAddress !== undefined
+      ? { model }
+      : { sql: sql.slice(range[0], range[1]).trim() };
+  return { name: model.name, spec, model };
+}
+
+/**
+ * A profiles map for the DDL parser that notes which names a statement looked up: the parser
+ * consults it only for `connection_profile = '<name>'`, so this tells whether the table depends
+ * on a stored profile without reading the tree twice.
+ */
+export class RecordingProfiles extends Map<string, ConnectionProfile> {
+  readonly looked: string[] = [];
+  constructor(profiles: ReadonlyMap<string, ConnectionProfile> | undefined) {
+    super(profiles ?? []);
+  }
+  override get(name: string): ConnectionProfile | undefined {
+    this.looked.push(name);
+    return super.get(name);
+  }
+}

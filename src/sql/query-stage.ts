@@ -1,0 +1,109 @@
+/**
+ * The part of a query that runs in the source actor, before routing, compiled once per query:
+ * WHERE, then either the projection (and ORDER BY) of a plain query, or — for a GROUP BY query —
+ * the group values, the aggregate arguments and the sink key each row will update (the shard
+ * owning that key aggregates, see group-aggregator.ts). Every row keeps its source offset.
+ */
+import type { RowBatch, RowStage } from '../actors/operators.js';
+import type { Row } from '../sink/row-encoder.js';
+import type { EvalContext, ExprFn } from './compiled.js';
+import { SqlEvalError } from './errors.js';
+import { type SortKey, sortBatch } from './order-by.js';
+
+/** Calls `fn` for a row, adding the row's position to an evaluation error. */
+function located(
+  e: unknown,
+  partition: string | readonly string[],
+  offsets: readonly number[],
+  i: number,
+): unknown {
+  if (e instanceof SqlEvalError)
+    return e.locate(typeof partition === 'string' ? partition : partition[i], offsets[i]);
+  return e;
+}
+
+/** WHERE + SELECT (+ ORDER BY) of a query without GROUP BY. */
+export class ProjectStage implements RowStage {
+  constructor(
+    private readonly ctx: EvalContext,
+    private readonly where: ExprFn | undefined,
+    /** Output column names, in sink column order. */
+    private readonly names: readonly string[],
+    private readonly values: readonly ExprFn[],
+    private readonly order: readonly SortKey[],
+  ) {}
+
+  apply(rows: readonly Row[], partition: string | readonly string[], offsets: readonly number[]): RowBatch {
+    this.ctx.now = new Date();
+    const { where, names, values } = this;
+    const single = typeof partition === 'string';
+    const out: RowBatch = { rows: [], partition: single ? partition : [], offsets: [] };
+    const sources: Row[] | undefined = this.order.length > 0 ? [] : undefined;
+    const m = names.length;
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i];
+      try {
+        if (where !== undefined && where(r) !== true) continue;
+        const o: Record<string, unknown> = {};
+        for (let j = 0; j < m; j++) o[names[j]] = values[j](r);
+        out.rows.push(o);
+      } catch (e) {
+        throw located(e, partition, offsets, i);
+      }
+      out.offsets.push(offsets[i]);
+      if (!single) (out.partition as string[]).push(partition[i]);
+      sources?.push(r);
+    }
+    if (sources !== undefined) sortBatch(this.order, out, sources);
+    return out;
+  }
+}
+
+/**
+ * A row on its way to a GROUP BY aggregation: its group values, the arguments of each
+ * aggregate, and `key` — the sink key column's value, computed from the group values, by which
+ * the router sends it to the shard that owns the group.
+ */
+export class GroupInput {
+  constructor(
+    readonly key: unknown,
+    readonly groups: unknown[],
+    readonly args: unknown[],
+  ) {}
+}
+
+/** WHERE + group values + aggregate arguments of a GROUP BY query. */
+export class GroupInputStage implements RowStage {
+  constructor(
+    private readonly ctx: EvalContext,
+    private readonly where: ExprFn | undefined,
+    private readonly groups: readonly ExprFn[],
+    /** Undefined for COUNT(*). */
+    private readonly args: readonly (ExprFn | undefined)[],
+    /** The sink key from the group values (undefined: the sink has no key column). */
+    private readonly key: ExprFn | undefined,
+  ) {}
+
+  apply(rows: readonly Row[], partition: string | readonly string[], offsets: readonly number[]): RowBatch {
+    this.ctx.now = new Date();
+    const { where, groups, args, key } = this;
+    const single = typeof partition === 'string';
+    const out: RowBatch = { rows: [], partition: single ? partition : [], offsets: [] };
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i];
+      try {
+        if (where !== undefined && where(r) !== true) continue;
+        const g = new Array(groups.length);
+        for (let j = 0; j < groups.length; j++) g[j] = groups[j](r);
+        const a = new Array(args.length);
+        for (let j = 0; j < args.length; j++) a[j] = args[j]?.(r);
+        out.rows.push(new GroupInput(key === undefined ? undefined : key(g), g, a));
+      } catch (e) {
+        throw located(e, partition, offsets, i);
+      }
+      out.offsets.push(offsets[i]);
+      if (!single) (out.partition as string[]).push(partition[i]);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * Reading the parser's statement trees (@guanmingchiu/sqlparser-ts, see sink/config/sql-ddl.ts):
+ * identifiers, the position of a node in the script, and a span-free fingerprint of a node for
+ * structural comparison (GROUP BY expressions repeated in the select list).
+ */
+import { extent, isNode } from '../coordinator/sql-script.js';
+import type { SqlPosition } from '../sink/config/errors.js';
+
+export { isNode };
+
+/** A tree node (plain object). */
+export type Node = Record<string, unknown>;
+
+/** An identifier as written: unquoted identifiers compare case-insensitively, quoted ones exactly. */
+export interface Ident {
+  value: string;
+  quoted: boolean;
+  node: unknown;
+}
+
+/** The identifier of an `Identifier` node (or its bare `{ value, quote_style }` form). */
+export function identOf(v: unknown): Ident | undefined {
+  const node = isNode(v) && isNode(v.Identifier) ? v.Identifier : v;
+  if (!isNode(node) || typeof node.value !== 'string') return undefined;
+  return { value: node.value, quoted: typeof node.quote_style === 'string', node };
+}
+
+/** Whether an identifier names `name` (case-insensitively unless quoted). */
+export function identMatches(id: Ident, name: string): boolean {
+  return id.quoted ? id.value === name : id.value.toLowerCase() === name.toLowerCase();
+}
+
+/** The single variant key of an enum node (`{ BinaryOp: {...} }` → `BinaryOp`). */
+export function variantOf(node: unknown): string {
+  if (typeof node === 'string') return node;
+  if (!isNode(node)) return String(node);
+  return Object.keys(node)[0] ?? 'unknown';
+}
+
+/**
+ * Where nodes are in the script. Queries compiled from a statement text stored apart from its
+ * script (a job spec's `queries[].sql`) carry the position of that text in the script, so errors
+ * still point into the script.
+ */
+export class Positions {
+  constructor(readonly origin: SqlPosition = { line: 1, column: 1 }) {}
+
+  /** The start of the first span inside `node`, in script coordinates. */
+  of(node: unknown): SqlPosition | undefined {
+    const p = extent(node)?.start;
+    return p === undefined ? undefined : this.shift(p);
+  }
+
+  /** A position in the statement text as a position in the script. */
+  shift(p: SqlPosition): SqlPosition {
+    const { line, column } = this.origin;
+    return p.line === 1
+      ? { line, column: p.column + column - 1 }
+      : { line: p.line + line - 1, column: p.column };
+  }
+}
+
+/**
+ * A text standing for a node's structure without positions, so that `SUM(x)` written twice, or
+ * a GROUP BY expression repeated in the select list, compare equal. Identifiers are folded to
+ * lower case unless quoted.
+ */
+export function fingerprint(node: unknown): string {
+  return JSON.stringify(node, (key, value) => {
+    if (key === 'span' || key.endsWith('_token')) return undefined;
+    if (isNode(value) && typeof value.value === 'string' && 'span' in value && value.quote_style == null) {
+      return { ...value, value: value.value.toLowerCase(), span: undefined };
+    }
+    return value;
+  });
+}
