@@ -23,6 +23,7 @@ import {
   profileView,
   type RoutingView,
   routingView,
+  sourceRoutingView,
   type TableView,
   type TestResultView,
   tableView,
@@ -161,8 +162,25 @@ export class ControlPlane {
 
   /** Where the table's shards live now (from the runtime). */
   async tableRouting(idOrName: string): Promise<RoutingView> {
-    const record = this.#table(idOrName);
+    const record = this.store.findTable(idOrName);
+    if (record === undefined && idOrName.includes('/')) return this.#sourceRouting(idOrName);
+    if (record === undefined) throw notFound('connection table', idOrName);
     return routingView(record, this.runtime.routing(record));
+  }
+
+  /**
+   * Routing of a pipeline's ingest source, named `<pipeline>/<source>` (id or name of the
+   * pipeline): one shard, on the worker running the pipeline.
+   */
+  #sourceRouting(name: string): RoutingView {
+    const cut = name.lastIndexOf('/');
+    const pipeline = this.#pipeline(name.slice(0, cut));
+    const source = name.slice(cut + 1);
+    if (!pipeline.spec.sources.some((s) => s.type === 'ingest' && s.name === source)) {
+      throw notFound('pipeline', name);
+    }
+    this.#assertNotEnded(pipeline, 'write to');
+    return sourceRoutingView(pipeline, source, this.runtime.sourceRouting(pipeline, source));
   }
 
   // -------------------------------------------------------------------------------------------

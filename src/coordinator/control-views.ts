@@ -126,6 +126,30 @@ export function pipelineView(r: PipelineRecord): PipelineView {
 }
 
 /** The response form of a table's routing. */
+/**
+ * Routing of a pipeline's ingest source (`<pipeline id>/<source>`): one shard. Its model is a
+ * keyless placeholder — producers route by it, and without a key column every row goes to shard 0;
+ * nothing writes with it.
+ */
+export function sourceRoutingView(p: PipelineRecord, source: string, routes: ShardRouteView[]): RoutingView {
+  return {
+    tableId: `${p.id}/${source}`,
+    tableName: `${p.name}/${source}`,
+    shards: 1,
+    routes: routes.map((route) => ({ ...route })),
+    model: {
+      name: `${p.name}_${source}`.replace(/[^A-Za-z0-9_]/g, '_'),
+      profile: { name: 'ingest', connection: { kind: 'standalone', address: 'redis://127.0.0.1:6379' } },
+      target: { type: 'list', listPrefix: `${p.name}/${source}`, operation: 'Append' },
+      format: 'json',
+      onError: 'fail',
+      batchSize: 1000,
+      flushIntervalMs: 100,
+      delivery: 'exactly_once',
+    },
+  };
+}
+
 export function routingView(r: TableRecord, routes: ShardRouteView[]): RoutingView {
   return {
     tableId: r.id,

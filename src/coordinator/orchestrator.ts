@@ -8,6 +8,7 @@ import type {
 } from '../gen/laminar/redis/v1/worker.js';
 import type { Logger } from '../log.js';
 import { shardsGauge, workersGauge } from '../metrics.js';
+import { SLOT_COUNT } from '../resp/cluster/key-slot.js';
 import { LaminarError } from '../resp/errors.js';
 import { checkGrpcAuth } from './auth.js';
 import { type PipelinePatch, PipelineRunner } from './pipeline-runner.js';
@@ -174,6 +175,21 @@ export class Orchestrator implements RuntimeView {
       throw new LaminarError('ERR_FAILED_PRECONDITION', `table ${table.name} failed: ${runner.failure}`);
     }
     return runner.routes();
+  }
+
+  sourceRouting(pipeline: PipelineRecord, _source: string): ShardRouteView[] {
+    const r = this.#pipeline(pipeline.id);
+    const w = r.record.state === 'running' ? this.#sessions.get(r.record.workerId) : undefined;
+    return [
+      {
+        shard: 0,
+        firstSlot: 0,
+        lastSlot: SLOT_COUNT - 1,
+        workerId: w?.id ?? '',
+        ingestAddress: w?.hello.ingestAddress ?? '',
+        epoch: w === undefined ? 0 : r.record.generation,
+      },
+    ];
   }
 
   workers(): WorkerView[] {

@@ -35,7 +35,7 @@ const INPUT_KEYS = ['name', 'sql', 'spec'];
 /**
  * Validates a pipeline request and returns the normalized spec (and the script it came from).
  *
- * @throws ControlError `ERR_INVALID_ARGUMENT` for a malformed request or an `ingest` source.
+ * @throws ControlError `ERR_INVALID_ARGUMENT` for a malformed request.
  * @throws JobSpecError, SinkConfigError, SqlSyntaxError, PipelineSqlError, SqlQueryError from the
  *   front doors.
  */
@@ -85,13 +85,6 @@ export async function definePipeline(
     raw.checkpoint = { ...raw.checkpoint, dir: ctx.checkpointDir };
   }
   const parsed = parseJobSpec(raw, ctx.baseDir);
-  for (const s of parsed.sources) {
-    if (s.type === 'ingest') {
-      throw invalidArgument(
-        `pipeline '${parsed.name}': source '${s.name}' is an ingest source, which a distributed pipeline cannot have: create a connection table and write to it with a Producer instead`,
-      );
-    }
-  }
   const models = [];
   for (const t of parsed.tables) {
     models.push({ table: await tableOf(t as Parameters<typeof tableOf>[0]), sources: t.sources ?? [] });

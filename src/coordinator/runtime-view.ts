@@ -36,6 +36,11 @@ export interface RuntimeView {
   tableDeleted(table: TableRecord): Promise<void>;
   /** Current placement of a table's shards. */
   routing(table: TableRecord): ShardRouteView[];
+  /**
+   * Where a pipeline's ingest source takes rows: one route (shard 0, every slot) to the worker
+   * running the pipeline, or an unassigned route while it runs nowhere.
+   */
+  sourceRouting(pipeline: PipelineRecord, source: string): ShardRouteView[];
   workers(): WorkerView[];
   /** A pipeline was stored (state pending): schedule it. */
   pipelineCreated(pipeline: PipelineRecord): void;

@@ -1,6 +1,8 @@
+import type { IngestSource } from '../actors/sources/ingest.js';
 import type { AssignPipeline, PipelineEvent } from '../gen/laminar/redis/v1/worker.js';
 import type { Logger } from '../log.js';
 import { errorCode, errorMessage } from './grpc-util.js';
+import type { HostedShard } from './hosted-shard.js';
 import { type JobHandle, startJob } from './job.js';
 import { type JobSpec, parseJobSpec } from './job-spec.js';
 
@@ -23,6 +25,11 @@ export class PipelineHost {
   #job: JobHandle | undefined;
   #generation = 0;
   #stopping = false;
+  readonly #listeners = new Set<() => void>();
+  readonly #sources = new Map<string, HostedShard>();
+  #end!: () => void;
+  /** Resolves when the pipeline stops running here (finished, failed, stopped). */
+  readonly ended = new Promise<void>((resolve) => (this.#end = resolve));
 
   constructor(options: PipelineHostOptions) {
     this.#o = options;
@@ -44,7 +51,11 @@ export class PipelineHost {
           this.#generation = info.generation;
           this.#event('started', { checkpointId: info.restored?.id ?? -1 });
         },
-        onCheckpoint: (cp) => this.#event('checkpoint', { checkpointId: cp.id }),
+        onCheckpoint: (cp) => {
+          // The job has told its ingest sources what is durable; producers can be acknowledged.
+          for (const l of this.#listeners) l();
+          this.#event('checkpoint', { checkpointId: cp.id });
+        },
       });
     } catch (err) {
       this.#event('failed', { code: errorCode(err), message: errorMessage(err) });
@@ -58,6 +69,39 @@ export class PipelineHost {
           ? this.#event('stopped', {})
           : this.#event('failed', { code: errorCode(err), message: errorMessage(err) }),
     );
+  }
+
+  /**
+   * The pipeline's ingest source `name` as the Ingest service sees a shard (`<pipeline id>/<name>`,
+   * shard 0 of 1), or undefined when it has none or is not running.
+   */
+  hosted(name: string): HostedShard | undefined {
+    const job = this.#job;
+    if (job === undefined || this.#stopping) return undefined;
+    let h = this.#sources.get(name);
+    if (h !== undefined) return h;
+    let ingest: IngestSource;
+    try {
+      ingest = job.ingest(name);
+    } catch {
+      return undefined;
+    }
+    const listeners = this.#listeners;
+    h = {
+      tableId: `${this.id}/${name}`,
+      tableName: `${(this.#o.assignment.spec as unknown as JobSpec).name}/${name}`,
+      shard: 0,
+      shards: 1,
+      epoch: this.#generation,
+      ingest,
+      onCommitted(listener) {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+      ended: this.ended,
+    };
+    this.#sources.set(name, h);
+    return h;
   }
 
   /** Takes a checkpoint now; reports it as a "checkpoint" event carrying `requestId`. */
@@ -84,6 +128,10 @@ export class PipelineHost {
   }
 
   #event(event: string, e: Partial<PipelineEvent>): void {
+    if (event === 'finished' || event === 'failed' || event === 'stopped') {
+      this.#listeners.clear();
+      this.#end();
+    }
     this.#o.onEvent({
       pipelineId: this.id,
       event,

@@ -13,7 +13,7 @@ import { defaultLogger, type Logger } from '../log.js';
 import { validateTable } from '../sink/config/validate-model.js';
 import type { SinkTable } from '../sink/model.js';
 import { bearer, bindServer, errorCode, errorMessage } from './grpc-util.js';
-import type { ShardDirectory } from './hosted-shard.js';
+import type { HostedShard, ShardDirectory } from './hosted-shard.js';
 import { createIngestService } from './ingest-service.js';
 import { DEFAULT_READ_BATCH, DEFAULT_WAIT_TIMEOUT_MS } from './job-spec.js';
 import { type MetricsServer, startMetricsServer } from './metrics-server.js';
@@ -121,8 +121,13 @@ class Worker implements WorkerHandle, ShardDirectory {
     this.registered.catch(() => {});
   }
 
-  get(tableId: string, shard: number): ShardHost | undefined {
-    return this.#shards.get(shardKey(tableId, shard));
+  get(tableId: string, shard: number): HostedShard | undefined {
+    const host = this.#shards.get(shardKey(tableId, shard));
+    if (host !== undefined) return host;
+    // A pipeline's ingest source: "<pipeline id>/<source>", one shard.
+    const cut = tableId.indexOf('/');
+    if (cut < 0 || shard !== 0) return undefined;
+    return this.#pipelines.get(tableId.slice(0, cut))?.hosted(tableId.slice(cut + 1));
   }
 
   async listen(): Promise<void> {

@@ -155,6 +155,55 @@ describe('runtime — pipelines and coordinator restarts (embedded workers)', ()
     }
   }, 60_000);
 
+  it('a SQL pipeline with an ingest source takes rows from a Producer, also after it moved to another worker', async () => {
+    const rt = await start(join(dir, 'd'), 2);
+    try {
+      const plane = rt.coordinator.plane;
+      const sql = `
+        CREATE TABLE clicks (user_id TEXT, n BIGINT) WITH (connector = 'ingest', type = 'source');
+        CREATE TABLE click_log (user_id TEXT, n BIGINT) WITH (
+          connector = 'redis', address = '${redis.url}', type = 'sink',
+          'sink.type' = 'list', 'sink.list_prefix' = 'clk:', 'sink.list_key_column' = 'user_id',
+          'sink.operation' = 'Append');
+        INSERT INTO click_log SELECT user_id, n * 2 AS n FROM clicks WHERE n % 5 <> 0;`;
+      await plane.createPipeline({ name: 'clickpipe', sql });
+      const first = await until(
+        'running',
+        () => plane.getPipeline('clickpipe'),
+        (p) => p.state === 'running',
+      );
+      const producer = new Producer({
+        coordinator: rt.grpcAddress,
+        table: 'clickpipe/clicks',
+        batchRows: 100,
+      });
+      const rows = (from: number, to: number) =>
+        Array.from({ length: to - from }, (_, j) => ({ user_id: `u${(from + j) % 3}`, n: from + j }));
+      try {
+        await producer.write(rows(0, 3_000));
+        await producer.flush();
+        // Its worker goes away mid-stream: the pipeline moves, the producer resends what was not durable.
+        const writing = producer.write(rows(3_000, 6_000));
+        await rt.workers.find((w) => w.id === first.workerId)!.stop();
+        await writing;
+        await producer.flush();
+      } finally {
+        await producer.close();
+      }
+      for (let u = 0; u < 3; u++) {
+        const got = ((await client.send(['LRANGE', `clk:u${u}`, '0', '-1'])) as Buffer[]).map(
+          (b) => (JSON.parse(b.toString()) as { n: number }).n,
+        );
+        const want: number[] = [];
+        for (let i = u; i < 6_000; i += 3) if (i % 5 !== 0) want.push(i * 2);
+        expect(got).toEqual(want);
+      }
+      await expect(plane.tableRouting('clickpipe/nope')).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
+    } finally {
+      await rt.stop();
+    }
+  }, 60_000);
+
   it('a coordinator restart keeps profiles, tables and pipelines; workers come back and producers go on', async () => {
     const ports = { grpcPort: await findFreePort(), httpPort: await findFreePort() };
     const data = join(dir, 'c');
