@@ -1,0 +1,105 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient, type RedisClient } from '../../src/resp/client.js';
+import { Producer } from '../../src/runtime/producer.js';
+import { type Runtime, startRuntime } from '../../src/runtime/runtime.js';
+import { type RedisServer, startRedis } from '../support/redis.js';
+import { recordingLogger } from '../support/sink.js';
+
+/**
+ * Backpressure through the whole distributed path: Redis stalls (SIGSTOP), the shard's sink, the
+ * ingest channel, the Write stream and the producer's window fill up, and `write()` waits — with
+ * the heap bounded — until Redis comes back; then every row lands.
+ */
+describe('runtime — a stalled Redis slows the producer down, memory stays bounded', () => {
+  let redis: RedisServer;
+  let client: RedisClient;
+  let rt: Runtime;
+  let dir: string;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    client = await createClient(redis.url);
+    dir = await mkdtemp(join(tmpdir(), 'laminar-bp-'));
+    rt = await startRuntime({
+      dataDir: dir,
+      workers: 1,
+      grpcPort: 0,
+      httpPort: 0,
+      checkpointIntervalMs: 100,
+      logger: recordingLogger().logger,
+    });
+    await rt.coordinator.plane.createProfile({
+      name: 'p',
+      connector: 'redis',
+      config: { connection: { address: redis.url } },
+    });
+    await rt.coordinator.plane.createTable({
+      name: 'bp',
+      connector: 'redis',
+      connectionProfileId: 'p',
+      config: { connectorType: { target: { listPrefix: 'bp:', listKeyColumn: 'k', operation: 'Append' } } },
+      shards: 2,
+    });
+  });
+
+  afterAll(async () => {
+    redis?.kill('SIGCONT');
+    await rt?.stop();
+    await client?.close();
+    await redis?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('write() waits while Redis is stopped; nothing grows without bound; every row lands after', async () => {
+    const WINDOW = 20_000;
+    const p = new Producer({
+      coordinator: rt.grpcAddress,
+      table: 'bp',
+      maxUnackedRows: WINDOW,
+      batchRows: 500,
+    });
+    const payload = 'x'.repeat(200);
+    const rows = (from: number, n: number) =>
+      Array.from({ length: n }, (_, j) => ({ k: `k${(from + j) % 8}`, i: from + j, payload }));
+    await p.write(rows(0, 2_000));
+    await p.flush();
+
+    redis.kill('SIGSTOP');
+    const heapBefore = process.memoryUsage().heapUsed;
+    let accepted = 2_000;
+    let peakHeap = heapBefore;
+    const writer = (async () => {
+      for (let i = 2_000; i < 200_000; i += 1_000) {
+        await p.write(rows(i, 1_000));
+        accepted = i + 1_000;
+        peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 3_000));
+    const stalledAt = accepted;
+    // Bounded: the producer's window (plus one write call) is all that is accepted while Redis sleeps.
+    expect(stalledAt).toBeLessThanOrEqual(2_000 + WINDOW + 1_000);
+    expect(p.stats().unackedRows).toBeLessThanOrEqual(WINDOW + 1_000);
+    expect(peakHeap - heapBefore).toBeLessThan(64 * 1024 * 1024);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(accepted).toBe(stalledAt); // still waiting, not creeping
+
+    redis.kill('SIGCONT');
+    await writer;
+    await p.flush();
+    await p.close();
+    let total = 0;
+    for (let k = 0; k < 8; k++) {
+      const items = (await client.send(['LRANGE', `bp:k${k}`, '0', '-1'])) as Buffer[];
+      const got = items.map((b) => (JSON.parse(b.toString()) as { i: number }).i);
+      const want: number[] = [];
+      for (let i = k; i < 200_000; i += 8) want.push(i);
+      expect(got).toEqual(want);
+      total += got.length;
+    }
+    expect(total).toBe(200_000);
+  }, 90_000);
+});
