@@ -46,6 +46,7 @@ const SUITES: SuiteEntry[] = [
   { name: 'sink', module: './e2e/sink-bench.js', run: 'runSinkBench' },
   { name: 'exactly-once', module: './e2e/exactly-once.js', run: 'runExactlyOnceBench' },
   { name: 'distributed', module: './e2e/distributed.js', run: 'runDistributedBench' },
+  { name: 'lookup', module: './e2e/lookup-bench.js', run: 'runLookupBench' },
 ];
 
 const ROOT = new URL('../../', import.meta.url); // dist/bench/run.js → project root

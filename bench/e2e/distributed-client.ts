@@ -21,6 +21,7 @@ import {
   profileBody,
   type SessionRow,
   sessionRowAt,
+  TABLE_NAME,
   tableBody,
 } from './distributed-workload.js';
 import { errorText } from './failures.js';
@@ -36,20 +37,34 @@ interface Writer {
   extra(): Pick<ClientResult, 'batchesSent' | 'rowsResent'>;
 }
 
+/** The options `clientArgv` writes: every field of ClientArgs. */
+const OPTIONS = [
+  'mode',
+  'port',
+  'coordinator',
+  'count',
+  'index',
+  'clients',
+  'chunk',
+  'batch',
+  'window',
+  'encoding',
+  'deadlineMs',
+] as const satisfies readonly (keyof ClientArgs)[];
+
 function readArgs(): ClientArgs {
-  const names = ['mode', 'port', 'coordinator', 'count', 'index', 'clients', 'chunk', 'batch', 'window'];
   const { values } = parseArgs({
-    options: Object.fromEntries(
-      [...names, 'encoding', 'deadlineMs'].map((n) => [n, { type: 'string' as const }]),
-    ),
+    options: Object.fromEntries(OPTIONS.map((n) => [n, { type: 'string' as const }])),
   });
   const v = values as Record<string, string | undefined>;
+  const index = Number(v.index);
+  if (!Number.isSafeInteger(index) || index < 0) throw new Error('--index must be a non-negative integer');
   return {
     mode: oneOf('mode', v.mode, ['sink', 'producer'] as const),
     port: positiveInt('port', v.port),
     coordinator: v.coordinator ?? '',
     count: positiveInt('count', v.count),
-    index: Number(v.index),
+    index,
     clients: positiveInt('clients', v.clients),
     chunk: positiveInt('chunk', v.chunk),
     batch: positiveInt('batch', v.batch),
@@ -77,7 +92,6 @@ async function openWriter(a: ClientArgs): Promise<Writer> {
     };
   }
   const { Producer } = await import('../../src/runtime/producer.js');
-  const { TABLE_NAME } = await import('./distributed-workload.js');
   const p = new Producer({
     coordinator: a.coordinator,
     table: TABLE_NAME,

@@ -201,8 +201,9 @@ export async function measureDistributed(
       `table created over the HTTP API, every shard placed before the clock starts; ${c.producers} Producer process(es), ` +
       `batchRows ${fmt(c.batchRows)}, maxUnackedRows ${fmt(c.producerWindow)}; flush() = every row covered by a recorded checkpoint (durable).`,
     `CPU s: the client process(es) over the load loop; worker, coordinator and redis-server CPU over the run (/proc, INFO cpu). ` +
-      `2 cores shared by every process: more workers (and shards) compete with the producer and redis-server for the same two cores, ` +
-      `so ×2/×4 show overhead, not scaling. Load average ${la(load0)} at the start, ${la(load1)} at the end (other work on the machine).`,
+      `2 cores shared by every process: the producer, the workers and redis-server compete for the same two cores, so rows/s follows ` +
+      `the CPU µs per row of all processes; a second worker can use what the first leaves idle of the two cores, but no worker count adds cores. ` +
+      `Load average ${la(load0)} at the start, ${la(load1)} at the end (the suite's own processes add ~2–3; the rest is other work).`,
     goal,
   );
   return {

@@ -7,7 +7,7 @@ import type { Logger } from '../log.js';
 import { ProducerOptionsError } from './producer-errors.js';
 import type { RowEncodingName } from './row-batch-codec.js';
 
-export const DEFAULT_BATCH_ROWS = 1_000;
+export const DEFAULT_BATCH_ROWS = 5_000;
 export const DEFAULT_LINGER_MS = 5;
 export const DEFAULT_MAX_UNACKED_ROWS = 100_000;
 /** Well below gRPC's default 4 MiB message limit, so a batch of JSON text always fits. */
