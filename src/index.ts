@@ -18,6 +18,27 @@ export {
   DEFAULT_HTTP_PORT,
   startCoordinator,
 } from './coordinator/coordinator.js';
+export {
+  createRedisLookup,
+  joinKeyText,
+  LookupConfigError,
+  LookupError,
+  type LookupErrorContext,
+  LookupRegistry,
+  type LookupRegistryOptions,
+  type LookupRow,
+  type LookupSpec,
+  type LookupStats,
+  type LookupTable,
+  LookupValueError,
+  lookupTableOf,
+  type ParseLookupTableOptions,
+  parseLookupTable,
+  RedisLookup,
+  type RedisLookupOptions,
+  rewriteLookupSyntax,
+  validateLookupModel,
+} from './lookup/index.js';
 export { metricsRegistry, metricsText } from './metrics.js';
 export { AuthenticationError, type CallOptions, createClient, RedisClient } from './resp/client.js';
 export {

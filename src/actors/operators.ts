@@ -17,12 +17,17 @@ export interface RowBatch {
 }
 
 /**
- * A synchronous transformation of one batch read from a channel, run before routing. The rows
- * it returns keep source positions whose offsets still increase per partition (a sort relabels
- * them), so exactly-once fences apply each row once.
+ * A transformation of one batch read from a channel, run before routing. The rows it returns keep
+ * source positions whose offsets still increase per partition (a sort relabels them), so
+ * exactly-once fences apply each row once. Synchronous, except a stage that must wait once per
+ * batch (a lookup join reading Redis) returns a promise — never one per row.
  */
 export interface RowStage {
-  apply(rows: readonly Row[], partition: string | readonly string[], offsets: readonly number[]): RowBatch;
+  apply(
+    rows: readonly Row[],
+    partition: string | readonly string[],
+    offsets: readonly number[],
+  ): RowBatch | Promise<RowBatch>;
 }
 
 /** A shard's stateful operator: rows in, the rows to write out (or null: nothing to write). */

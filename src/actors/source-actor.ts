@@ -119,8 +119,8 @@ export class SourceActor extends Actor<SourceMsg> {
     }
     if (batch.rows.length > 0) {
       for (const out of this.#o.outputs) {
-        const b =
-          out.stage === undefined ? batch : out.stage.apply(batch.rows, batch.partition, batch.offsets);
+        let b = out.stage === undefined ? batch : out.stage.apply(batch.rows, batch.partition, batch.offsets);
+        if (b instanceof Promise) b = await b; // a lookup join: one wait per batch
         if (b.rows.length === 0) continue;
         const routed = out.router.route(b.rows, b.partition, b.offsets);
         for (let s = 0; s < routed.length; s++) {

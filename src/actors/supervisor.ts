@@ -60,9 +60,15 @@ export class RestartLimitError extends LaminarError {
     readonly windowMs: number,
     cause: unknown,
   ) {
-    super('ERR_RESTART_LIMIT', `child ${child} failed ${failures} times within ${windowMs} ms; giving up`, {
-      cause,
-    });
+    // The last failure's reason is part of the message: it is what an operator sees of the job.
+    const reason = cause instanceof Error ? `: ${cause.message}` : '';
+    super(
+      'ERR_RESTART_LIMIT',
+      `child ${child} failed ${failures} times within ${windowMs} ms; giving up${reason}`,
+      {
+        cause,
+      },
+    );
   }
 }
 

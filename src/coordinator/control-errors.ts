@@ -54,6 +54,7 @@ export const VALIDATION_CODES: ReadonlySet<string> = new Set([
   'ERR_JOB_SPEC', // JobSpecError, naming the field
   'ERR_PIPELINE_SQL', // PipelineSqlError: source tables of a pipeline script
   'ERR_SQL_QUERY', // SqlQueryError: INSERT ... SELECT queries of a pipeline, with line and column
+  'ERR_LOOKUP_CONFIG', // LookupConfigError: lookup tables of a pipeline script, naming table and option
   'ERR_CONFIG', // ConfigError of the client options (a malformed Redis URL)
 ]);
 

@@ -4,6 +4,8 @@
  * spec normalized by parseJobSpec and every table validated through its front door, so that a
  * pipeline that cannot run is refused when it is created rather than when a worker starts it.
  */
+import { LookupRegistry } from '../lookup/lookup-registry.js';
+import { lookupTableOf } from '../lookup/lookup-spec.js';
 import { type JobSpec, parseJobSpec } from '../runtime/job-spec.js';
 import { tableOf } from '../sink/create-sink.js';
 import type { ConnectionProfile } from '../sink/model.js';
@@ -36,8 +38,8 @@ const INPUT_KEYS = ['name', 'sql', 'spec'];
  * Validates a pipeline request and returns the normalized spec (and the script it came from).
  *
  * @throws ControlError `ERR_INVALID_ARGUMENT` for a malformed request.
- * @throws JobSpecError, SinkConfigError, SqlSyntaxError, PipelineSqlError, SqlQueryError from the
- *   front doors.
+ * @throws JobSpecError, SinkConfigError, LookupConfigError, SqlSyntaxError, PipelineSqlError,
+ *   SqlQueryError from the front doors.
  */
 export async function definePipeline(
   input: unknown,
@@ -89,7 +91,9 @@ export async function definePipeline(
   for (const t of parsed.tables) {
     models.push({ table: await tableOf(t as Parameters<typeof tableOf>[0]), sources: t.sources ?? [] });
   }
-  await planQueries(parsed.sources, models, parsed.queries ?? []);
+  const lookups = [];
+  for (const l of parsed.lookups ?? []) lookups.push(await lookupTableOf(l));
+  await planQueries(parsed.sources, models, parsed.queries ?? [], new LookupRegistry(lookups));
   const { restart, ...rest } = parsed;
   const out: JobSpec = restart === undefined ? rest : { ...rest, restart };
   return sql === undefined ? { spec: out } : { spec: out, sql: sql as string };

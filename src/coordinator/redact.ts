@@ -10,6 +10,7 @@
  * - `password = '...'` options (and addresses with user info) in SQL text, found through the
  *   parser's tree rather than a regular expression, so quoting and comments cannot hide one.
  */
+import { rewriteLookupSyntax } from '../lookup/metadata-syntax.js';
 import { parseStatements } from '../sink/config/sql-ddl.js';
 import { isNode, SqlText, withOptions } from './sql-script.js';
 
@@ -81,11 +82,16 @@ function redactValue(value: unknown, key: string | undefined): unknown {
  * SQL text with every `password` option's value replaced by `'********'` and the user info of
  * every URL option value redacted; the rest of the text (comments, layout) is kept. Text that
  * does not parse is replaced as a whole by {@link UNREDACTABLE_SQL}. Needs the SQL parser loaded.
+ * Lookup tables' `METADATA FROM 'key'` is read as the pipeline compiler reads it.
  */
-export function redactSql(sql: string): string {
+export function redactSql(input: string): string {
+  // The rewrite keeps every line's length (so every position) as a rule; when it cannot, the
+  // rewritten text is what is shown, so that edits land where the parser saw the values.
+  const rewritten = rewriteLookupSyntax(input);
+  const sql = sameLayout(rewritten, input) ? input : rewritten;
   let statements: unknown[];
   try {
-    statements = parseStatements(sql);
+    statements = parseStatements(rewritten);
   } catch {
     return UNREDACTABLE_SQL;
   }
@@ -111,4 +117,13 @@ export function redactSql(sql: string): string {
   for (const e of edits.sort((a, b) => b.from - a.from))
     out = out.slice(0, e.from) + e.text + out.slice(e.to);
   return out;
+}
+
+/** Whether two texts have the same lines, each of the same length. */
+function sameLayout(a: string, b: string): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  const x = a.split('\n');
+  const y = b.split('\n');
+  return x.length === y.length && x.every((line, i) => line.length === y[i].length);
 }

@@ -22,6 +22,8 @@ export {
   parseLookupTable,
   parseLookupTableSync,
 } from './lookup-config.js';
+export { LookupRegistry, type LookupRegistryOptions } from './lookup-registry.js';
+export { type LookupSpec, lookupTableOf, validateLookupModel } from './lookup-spec.js';
 export { attemptTimeout, connectLookupTarget, type LookupTarget } from './lookup-target.js';
 export { METADATA_MARKER, rewriteLookupSyntax } from './metadata-syntax.js';
 export {

@@ -10,8 +10,12 @@
  * ```
  *
  * The rewrite skips string literals, quoted identifiers and comments, so an option value or a
- * comment that happens to contain the words is left alone. It keeps every line break, and on a
- * line where the clause is written with single spaces every position stays exact.
+ * comment that happens to contain the words is left alone. It keeps every line break and the
+ * clause's length, so every offset, line and column after a clause is that of the original text
+ * (a clause broken over lines right before its literal, as in `FROM\n'key'`, keeps offsets and
+ * lines only; one with nothing but line breaks between its words, `METADATA\nFROM\n'key'`,
+ * keeps lines only). A script whose rewrite has the original's length can therefore be parsed
+ * rewritten and sliced or edited by the parser's positions in the original.
  */
 
 /** Prefix of the comment a rewritten `METADATA FROM '<name>'` becomes. */
@@ -52,13 +56,7 @@ export function rewriteLookupSyntax(sql: string): string {
       const literalStart = CLAUSE.lastIndex - 1;
       const literalEnd = skipQuoted(sql, literalStart, 0x27);
       const literal = sql.slice(literalStart + 1, literalEnd); // name and closing quote
-      const whitespace = m[1] + m[2];
-      const original = sql.slice(i, literalEnd);
-      let replacement = `${HEAD}${literal}`;
-      // Keep line breaks so later lines keep their numbers; otherwise pad to the same length.
-      if (whitespace.includes('\n'))
-        replacement = `COMMENT${whitespace.replace(/[^\n]/g, '')} '${METADATA_MARKER}${literal}`;
-      else replacement = replacement.padEnd(original.length, ' ');
+      const replacement = replacementOf(sql.slice(i, literalEnd), literal);
       out += sql.slice(copied, i) + replacement;
       copied = literalEnd;
       i = literalEnd;
@@ -67,6 +65,27 @@ export function rewriteLookupSyntax(sql: string): string {
     }
   }
   return copied === 0 ? sql : out + sql.slice(copied);
+}
+
+/**
+ * The text replacing one clause `original` whose literal (name and closing quote) is `literal`.
+ * Same line: `COMMENT '@meta:<name>'` padded to the clause's length. With line breaks, the same
+ * line breaks, and, in order of preference: every position after the clause exact (the last line
+ * break where it was); the same length (later lines exact, the rest of the clause's last line
+ * shifted); or, for a clause too short for either (`METADATA\nFROM\n'key'`), longer.
+ */
+function replacementOf(original: string, literal: string): string {
+  const value = `'${METADATA_MARKER}${literal}`;
+  const lastBreak = original.lastIndexOf('\n');
+  if (lastBreak === -1) return `${HEAD}${literal}`.padEnd(original.length, ' ');
+  const breaks = original.split('\n').length - 1;
+  const tail = original.length - lastBreak - 1;
+  if (tail >= value.length && lastBreak >= 'COMMENT'.length + breaks - 1) {
+    const head = `COMMENT${'\n'.repeat(breaks - 1)}`.padEnd(lastBreak, ' ');
+    return `${head}\n${value.padStart(tail, ' ')}`;
+  }
+  const fill = original.length - 'COMMENT'.length - breaks - value.length;
+  return `COMMENT${'\n'.repeat(breaks)}${fill >= 0 ? ' '.repeat(fill) : ' '}${value}`;
 }
 
 /** The index after the quoted run starting at `start` (doubled quotes are escapes). */

@@ -18,6 +18,7 @@
 import { performance } from 'node:perf_hooks';
 import {
   errorsTotal,
+  lookupCacheBytes,
   lookupCacheHitsTotal,
   lookupCacheMissesTotal,
   lookupDurationSeconds,
@@ -138,6 +139,7 @@ export class RedisLookup {
       hits: lookupCacheHitsTotal.labels(labels),
       misses: lookupCacheMissesTotal.labels(labels),
       duration: lookupDurationSeconds.labels(labels),
+      cacheBytes: lookupCacheBytes.labels(labels),
     };
   }
 
@@ -213,6 +215,7 @@ export class RedisLookup {
       const at = fetchIndex[i];
       if (at !== -1) out[i] = rows[at];
     }
+    if (cache !== null) this.#metrics.cacheBytes.set(cache.bytes);
     return out;
   }
 

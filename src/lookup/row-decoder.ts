@@ -59,6 +59,12 @@ export class RowDecoder {
   readonly #rawIndex: number;
   /** Estimated size of a row without its variable part, bytes. */
   readonly #rowOverhead: number;
+  /** Every column null, in declared order: rows are copies of it, so they all share one shape. */
+  readonly #template: LookupRow;
+  /** Per column: its name is also a property of Object.prototype (`constructor`, ...). */
+  readonly #inherited: readonly boolean[];
+  /** Per column: its type when a JSON value of that type is taken as it is (TEXT, INTEGER, BIGINT, DOUBLE). */
+  readonly #plainJson: readonly (SqlType | undefined)[];
 
   constructor(table: LookupTable) {
     this.#table = table;
@@ -79,6 +85,13 @@ export class RowDecoder {
     const binary = cols.some((c) => c.name !== table.keyColumn && c.type === 'BYTEA');
     this.needsBuffers = binary && (table.valueType === 'hash' || table.format === 'raw');
     this.#rowOverhead = ROW_OVERHEAD + COLUMN_OVERHEAD * cols.length;
+    this.#template = Object.fromEntries(cols.map((c) => [c.name, null]));
+    this.#inherited = cols.map((c) => c.name in Object.prototype);
+    this.#plainJson = cols.map((c) =>
+      c.type === 'TEXT' || c.type === 'INTEGER' || c.type === 'BIGINT' || c.type === 'DOUBLE'
+        ? c.type
+        : undefined,
+    );
   }
 
   /** A string value (MGET element): null when the key is absent. */
@@ -97,15 +110,27 @@ export class RowDecoder {
       throw new LookupValueError('the stored value is not a JSON object', { table: this.#table.name, key });
     }
     const obj = parsed as Record<string, unknown>;
-    const row: Record<string, unknown> = {};
+    const row = { ...this.#template };
     for (let i = 0; i < this.#names.length; i++) {
       const name = this.#names[i];
       if (this.#fieldIndex[i] === -1) {
         row[name] = this.#keyValue(key);
         continue;
       }
-      const v = Object.hasOwn(obj, name) ? obj[name] : null;
-      row[name] = v === null || v === undefined ? null : this.#convert(key, i, this.#fromJson[i], v);
+      const v = this.#inherited[i] && !Object.hasOwn(obj, name) ? null : obj[name];
+      if (v === null || v === undefined) continue;
+      // The common case without a call: a JSON value that already is the column's run-time value
+      // (what the coercion would return unchanged).
+      const plain = this.#plainJson[i];
+      if (
+        (plain === 'TEXT' && typeof v === 'string') ||
+        (plain === 'DOUBLE' && typeof v === 'number') ||
+        ((plain === 'INTEGER' || plain === 'BIGINT') && Number.isSafeInteger(v))
+      ) {
+        row[name] = v;
+      } else {
+        row[name] = this.#convert(key, i, this.#fromJson[i], v);
+      }
     }
     return row;
   }
@@ -116,7 +141,7 @@ export class RowDecoder {
     let present = false;
     for (let j = 0; j < values.length; j++) if (values[j] !== null) present = true;
     if (!present) return null;
-    const row: Record<string, unknown> = {};
+    const row = { ...this.#template };
     for (let i = 0; i < this.#names.length; i++) {
       const f = this.#fieldIndex[i];
       row[this.#names[i]] = f === -1 ? this.#keyValue(key) : this.#textValue(key, i, values[f]);
@@ -141,7 +166,7 @@ export class RowDecoder {
     } else {
       return this.#notAHash(key, reply);
     }
-    const row: Record<string, unknown> = {};
+    const row = { ...this.#template };
     for (let i = 0; i < this.#names.length; i++) {
       const name = this.#names[i];
       row[name] =
@@ -156,7 +181,7 @@ export class RowDecoder {
   }
 
   #raw(key: string, value: Reply): LookupRow {
-    const row: Record<string, unknown> = {};
+    const row = { ...this.#template };
     for (let i = 0; i < this.#names.length; i++) {
       row[this.#names[i]] = i === this.#rawIndex ? this.#textValue(key, i, value) : this.#keyValue(key);
     }

@@ -174,6 +174,13 @@ export const lookupCacheMissesTotal = new Counter({
   registers,
 });
 
+export const lookupCacheBytes = new Gauge({
+  name: 'laminar_lookup_cache_bytes',
+  help: "Estimated size of a lookup table's cache after its last batch, bytes (at most 'lookup.cache.max_bytes')",
+  labelNames: ['table'] as const,
+  registers,
+});
+
 export const lookupDurationSeconds = new Histogram({
   name: 'laminar_lookup_duration_seconds',
   help: 'Time to read one lookup batch from Redis (one round trip, retries included), seconds',

@@ -1,6 +1,8 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { GeneratorOptions } from '../actors/sources/generator.js';
 import type { RestartPolicy } from '../actors/supervisor.js';
+import type { LookupSpec } from '../lookup/lookup-spec.js';
+import type { LookupTable } from '../lookup/model.js';
 import type { Column, SinkTable } from '../sink/model.js';
 import { parseColumns, parseGeneratorColumns, parseQueries, type QuerySpec } from './job-spec-columns.js';
 import { JobSpecError } from './job-spec-error.js';
@@ -52,6 +54,12 @@ export interface JobSpec {
    * without a query passes rows unchanged.
    */
   queries?: QuerySpec[];
+  /**
+   * Redis lookup tables the queries may join (docs/lookup.md): `{ sql }` (the `CREATE TEMPORARY
+   * TABLE` statement) or `{ model }` (its validated model). Each job attempt connects them when it
+   * starts and closes them when it stops.
+   */
+  lookups?: LookupSpec[];
 }
 
 export const DEFAULT_CHECKPOINT_INTERVAL_MS = 1_000;
@@ -67,7 +75,7 @@ const NAME = /^[A-Za-z0-9_.:-]+$/;
 export function parseJobSpec(
   input: unknown,
   baseDir = process.cwd(),
-): Required<Omit<JobSpec, 'restart' | 'queries'>> & JobSpec {
+): Required<Omit<JobSpec, 'restart' | 'queries' | 'lookups'>> & JobSpec {
   const spec = obj(input, 'spec');
   const name = str(spec.name, 'name');
   if (!NAME.test(name)) throw new JobSpecError('name', `must match ${NAME}`);
@@ -88,10 +96,19 @@ export function parseJobSpec(
     waitTimeoutMs: optInt(cp.waitTimeoutMs, 'checkpoint.waitTimeoutMs', 0) ?? DEFAULT_WAIT_TIMEOUT_MS,
   };
   unknownKeys(cp, ['dir', 'intervalMs', 'keep', 'waitTimeoutMs'], 'checkpoint');
-  unknownKeys(spec, ['name', 'sources', 'tables', 'checkpoint', 'batchSize', 'restart', 'queries'], 'spec');
+  unknownKeys(
+    spec,
+    ['name', 'sources', 'tables', 'checkpoint', 'batchSize', 'restart', 'queries', 'lookups'],
+    'spec',
+  );
   const queries = parseQueries(spec.queries);
+  const lookups =
+    spec.lookups === undefined
+      ? undefined
+      : arr(spec.lookups, 'lookups').map((l, i) => parseLookupSpec(l, `lookups[${i}]`));
   return {
     ...(queries === undefined ? {} : { queries }),
+    ...(lookups === undefined ? {} : { lookups }),
     name,
     sources,
     tables,
@@ -176,6 +193,19 @@ function parseTableSpec(v: unknown, at: string, sourceNames: ReadonlySet<string>
     return { profile: t.profile, table: t.table, ...extra };
   }
   throw new JobSpecError(at, 'needs sql, or profile and table, or model');
+}
+
+function parseLookupSpec(v: unknown, at: string): LookupSpec {
+  const l = obj(v, at);
+  if (typeof l.sql === 'string') {
+    unknownKeys(l, ['sql'], at);
+    return { sql: l.sql };
+  }
+  if (l.model !== undefined) {
+    unknownKeys(l, ['model'], at);
+    return { model: obj(l.model, `${at}.model`) as unknown as LookupTable };
+  }
+  throw new JobSpecError(at, 'needs sql (a CREATE TEMPORARY TABLE statement) or model');
 }
 
 function obj(v: unknown, at: string): Record<string, unknown> {

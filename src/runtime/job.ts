@@ -10,6 +10,8 @@ import { CheckpointCoordinator, GenerationSupersededError } from '../coordinator
 import { type Checkpoint, CheckpointStore } from '../coordinator/checkpoint-store.js';
 import { raiseGeneration, readGeneration } from '../coordinator/generation-file.js';
 import { defaultLogger, type Logger } from '../log.js';
+import { LookupRegistry } from '../lookup/lookup-registry.js';
+import { lookupTableOf } from '../lookup/lookup-spec.js';
 import { LaminarError } from '../resp/errors.js';
 import { tableOf } from '../sink/create-sink.js';
 import { planQueries } from '../sql/job-queries.js';
@@ -24,7 +26,10 @@ import {
 
 export interface JobOptions {
   logger?: Logger;
-  /** Time for checkpoint intervals, restart backoff and paced generators. Default: the system clock. */
+  /**
+   * Time for checkpoint intervals, restart backoff, paced generators and the TTL of lookup caches.
+   * Default: the system clock.
+   */
   clock?: Clock;
   /**
    * The first attempt's generation is at least this (a coordinator hands out generations, so two
@@ -35,6 +40,8 @@ export interface JobOptions {
   onCheckpoint?: (cp: Checkpoint, info: { generation: number; finished: boolean }) => void;
   /** Told when an attempt starts: its generation and the checkpoint it restored (null: none). */
   onAttempt?: (info: { attempt: number; generation: number; restored: Checkpoint | null }) => void;
+  /** Where lookup tables resolve `{{ VAR }}` secrets when an attempt connects them. Default `process.env`. */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** How a finished job went. */
@@ -79,6 +86,8 @@ interface Shared {
   spec: ReturnType<typeof parseJobSpec>;
   tables: HostedTable[];
   sources: Source[];
+  /** Lookup tables the queries join: connected per attempt. */
+  lookups: LookupRegistry;
   store: CheckpointStore;
   clock: Clock;
   logger: Logger;
@@ -133,6 +142,8 @@ class JobAttempt extends Actor<AttemptMsg> {
       restored === null ? 'job starting from the beginning' : 'job restoring a checkpoint',
     );
     this.job.options.onAttempt?.({ attempt: this.job.attempts, generation, restored });
+    // Before any row flows: a stage joining a lookup table reads through these connections.
+    await this.job.lookups.open();
     const tell = (msg: AttemptMsg) => {
       try {
         this.post(msg);
@@ -206,6 +217,7 @@ class JobAttempt extends Actor<AttemptMsg> {
   protected override async onStop(reason: 'stopped' | 'failed'): Promise<void> {
     this.#coordinator?.stop();
     await this.#host?.stop();
+    await this.job.lookups.close();
     if (reason === 'stopped') this.job.onEnded(this.#outcome, this.generation);
   }
 }
@@ -253,6 +265,7 @@ export function startJob(input: JobSpec | unknown, options: JobOptions = {}): Jo
     spec,
     tables: [],
     sources,
+    lookups: new LookupRegistry(),
     store: new CheckpointStore(spec.checkpoint.dir, { keep: spec.checkpoint.keep, logger }),
     clock,
     logger,
@@ -288,7 +301,11 @@ export function startJob(input: JobSpec | unknown, options: JobOptions = {}): Jo
         const { sources: feeds, shards, ...front } = t;
         job.tables.push({ table: await tableOf(front as never), shards: shards ?? 1, sources: feeds ?? [] });
       }
-      const queries = await planQueries(spec.sources, job.tables, spec.queries ?? []);
+      const lookupTables = [];
+      for (const l of spec.lookups ?? []) lookupTables.push(await lookupTableOf(l));
+      // The job's clock also times lookup caches (entries' TTL), so tests can move it by hand.
+      job.lookups = new LookupRegistry(lookupTables, { env: options.env, clock });
+      const queries = await planQueries(spec.sources, job.tables, spec.queries ?? [], job.lookups);
       for (const t of job.tables) {
         const q = queries.get(t.table.name);
         if (q !== undefined) Object.assign(t, { stages: q.stages, aggregate: q.aggregate });
@@ -297,6 +314,7 @@ export function startJob(input: JobSpec | unknown, options: JobOptions = {}): Jo
       end(() => settle.reject(err));
       return;
     }
+    if (ended) return; // stopped while the tables were being prepared
     supervisor.startChild('attempt', (p) => (job.current = new JobAttempt(job, p)));
     supervisor.start();
   })();

@@ -8,8 +8,8 @@ import { type EvalContext, type ExprFn, typeError, unsupported } from './compile
 import { SqlQueryError } from './errors.js';
 import { GroupAggregatorFactory } from './group-aggregator.js';
 import { GroupInputStage } from './query-stage.js';
+import { type Relation, relationScope, tryResolveColumn } from './relation.js';
 import { checkTarget, containsAggregate, type Item, type Target } from './select-list.js';
-import { findColumn, type SourceSchema, sourceScope } from './source-scope.js';
 import { fingerprint, identMatches, identOf, isNode, type Node, type Positions, variantOf } from './tree.js';
 
 /** The GROUP BY expressions of a SELECT (empty without GROUP BY). */
@@ -26,8 +26,7 @@ export function groupByNodes(select: Node, P: Positions): unknown[] {
 /** What the query compiler has gathered when it plans a GROUP BY query. */
 export interface GroupedInput {
   sink: SinkTable;
-  source: SourceSchema;
-  alias: string | undefined;
+  rel: Relation;
   items: Item[];
   targets: Target[];
   groupBy: unknown[];
@@ -43,11 +42,11 @@ export interface GroupedInput {
  * @throws SqlQueryError for columns outside GROUP BY, a key or field from an aggregate, an
  *   exactly-once sink, misplaced aggregates, and type errors.
  */
-export function groupedPlan(g: GroupedInput): QueryPlan {
-  const { sink, source, alias, items, targets, P, ctx } = g;
+export function groupedPlan(g: GroupedInput): Omit<QueryPlan, 'lookups'> {
+  const { sink, rel, items, targets, P, ctx } = g;
   checkGroupedDelivery(sink, P.of(g.groupBy) ?? items[0]?.position);
-  const groupScope = sourceScope(source, alias, P, ctx, 'GROUP BY');
-  const argScope = sourceScope(source, alias, P, ctx, 'an aggregate argument');
+  const groupScope = relationScope(rel, P, ctx, 'GROUP BY');
+  const argScope = relationScope(rel, P, ctx, 'an aggregate argument');
   const keyOf = (node: unknown): string => {
     const kind = variantOf(node);
     if (kind === 'Identifier' || kind === 'CompoundIdentifier') {
@@ -55,8 +54,8 @@ export function groupedPlan(g: GroupedInput): QueryPlan {
         kind === 'Identifier'
           ? [identOf((node as Node).Identifier)!]
           : ((node as Node).CompoundIdentifier as unknown[]).map((p) => identOf(p)!);
-      const col = findColumn(source.columns, parts[parts.length - 1]);
-      if (col !== undefined) return `column:${col.name}`;
+      const col = tryResolveColumn(rel, parts);
+      if (col !== undefined) return `column:${col.table}:${col.column.name}`;
     }
     return fingerprint(node);
   };
@@ -81,11 +80,7 @@ export function groupedPlan(g: GroupedInput): QueryPlan {
     if (variantOf(node) === 'Identifier') {
       const id = identOf((node as Node).Identifier)!;
       const item = items.find((i) => i.alias !== undefined && identMatches(i.alias, id.value));
-      if (
-        findColumn(source.columns, id) === undefined &&
-        item !== undefined &&
-        !containsAggregate(item.node)
-      ) {
+      if (tryResolveColumn(rel, [id]) === undefined && item !== undefined && !containsAggregate(item.node)) {
         return item.node;
       }
     }
@@ -200,7 +195,7 @@ export function groupedPlan(g: GroupedInput): QueryPlan {
     target: { type: 'string', keyPrefix: prefix, keyColumn: keyed ? 'key' : undefined },
   };
   return {
-    source: source.name,
+    source: rel.source.name,
     sink: sink.name,
     stage: new GroupInputStage(
       ctx,

@@ -9,21 +9,27 @@
  * takes the items' names (aliases, or column names).
  */
 import type { RowStage, ShardOperatorFactory } from '../actors/operators.js';
+import { LookupRegistry } from '../lookup/lookup-registry.js';
 import type { SinkTable } from '../sink/model.js';
 import { compileCondition, compileExpr } from './compile-expr.js';
+import { compileFrom, lookupName, singleName } from './compile-from.js';
 import { groupByNodes, groupedPlan } from './compile-group-by.js';
 import { orderByItems, plainSortKey } from './compile-order-by.js';
 import { EvalContext, unsupported } from './compiled.js';
 import { SqlQueryError } from './errors.js';
-import { ProjectStage } from './query-stage.js';
+import { LookupJoinStage } from './join-stage.js';
+import { type BatchEvaluator, ProjectStage } from './query-stage.js';
+import { relationScope } from './relation.js';
 import { checkTarget, containsAggregate, selectItems, targetColumns } from './select-list.js';
-import { type SourceSchema, sourceScope } from './source-scope.js';
-import { type Ident, identMatches, identOf, isNode, type Node, type Positions, variantOf } from './tree.js';
+import type { SourceSchema } from './source-scope.js';
+import { isNode, type Node, type Positions, variantOf } from './tree.js';
 
 /** The tables a query may name. */
 export interface QueryTables {
   sources: ReadonlyMap<string, SourceSchema>;
   sinks: ReadonlyMap<string, SinkTable>;
+  /** Lookup tables a query may join, and their connections while a job attempt runs. Default: none. */
+  lookups?: LookupRegistry;
 }
 
 /** A compiled query. */
@@ -38,6 +44,8 @@ export interface QueryPlan {
   aggregate?: { factory: ShardOperatorFactory; routing: SinkTable };
   /** The query has ORDER BY (batches are sorted). */
   ordered: boolean;
+  /** Lookup tables the query joins (declared names, each once). */
+  lookups: string[];
 }
 
 /**
@@ -59,9 +67,17 @@ export function compileInsert(insert: Node, tables: QueryTables, positions: Posi
     throw unsupported('INSERT OVERWRITE / REPLACE / IGNORE', P.of(insert.table));
   }
   const sinkId = singleName(insert.table, P, 'a sink table');
-  const sink = lookup(tables.sinks, sinkId);
+  const sink = lookupName(tables.sinks, sinkId);
+  const registry = tables.lookups ?? new LookupRegistry();
   if (sink === undefined) {
-    const isSource = lookup(tables.sources, sinkId) !== undefined;
+    if (lookupName(registry.tables, sinkId) !== undefined) {
+      throw new SqlQueryError(
+        'unknown-table',
+        `cannot INSERT INTO '${sinkId.value}': it is a lookup table (read-only; it is joined, not written)`,
+        P.of(sinkId.node),
+      );
+    }
+    const isSource = lookupName(tables.sources, sinkId) !== undefined;
     throw new SqlQueryError(
       'unknown-table',
       isSource
@@ -86,43 +102,60 @@ export function compileInsert(insert: Node, tables: QueryTables, positions: Posi
     );
   }
   refuseClauses(select, P);
-  const { source, alias } = fromTable(select, tables, P);
-  const items = selectItems(select, source, alias, P);
+  const ctx = new EvalContext();
+  const rel = compileFrom(select, { ...tables, lookups: registry.tables }, P, ctx);
+  const { source } = rel;
+  const items = selectItems(select, rel, P);
   const targets = targetColumns(insert, sink, items, P);
   const groupBy = groupByNodes(select, P);
   const grouped = groupBy.length > 0 || items.some((i) => containsAggregate(i.node));
-  const ctx = new EvalContext();
   const where =
     select.selection == null
       ? undefined
-      : compileCondition(select.selection, sourceScope(source, alias, P, ctx, 'WHERE')).fn;
+      : compileCondition(select.selection, relationScope(rel, P, ctx, 'WHERE')).fn;
   const orderBy = orderByItems(query.order_by, P);
-  if (orderBy.length > 0 && sink.delivery === 'exactly_once' && !source.replayableBatches && !grouped) {
-    throw new SqlQueryError(
-      'shape',
-      `ORDER BY over source '${source.name}' into exactly-once table '${sink.name}' is not supported: its batches are not replayed with the same boundaries after a recovery, so sorted rows could not be fenced exactly once`,
-      orderBy[0].position,
-    );
+  if (orderBy.length > 0 && sink.delivery === 'exactly_once' && !grouped) {
+    if (!source.replayableBatches) {
+      throw new SqlQueryError(
+        'shape',
+        `ORDER BY over source '${source.name}' into exactly-once table '${sink.name}' is not supported: its batches are not replayed with the same boundaries after a recovery, so sorted rows could not be fenced exactly once`,
+        orderBy[0].position,
+      );
+    }
+    if (rel.joins.length > 0) {
+      throw new SqlQueryError(
+        'shape',
+        `ORDER BY with a lookup join into exactly-once table '${sink.name}' is not supported: a replayed batch may find other values in Redis, so its sorted rows could not be fenced exactly once`,
+        orderBy[0].position,
+      );
+    }
   }
+  const lookups = [...new Set(rel.joins.map((j) => j.table.name))];
+  const withJoins = (stage: RowStage & BatchEvaluator): RowStage =>
+    rel.joins.length === 0 ? stage : new LookupJoinStage(rel.joins, registry, stage);
   if (!grouped) {
-    const scope = sourceScope(source, alias, P, ctx, 'the select list');
+    const scope = relationScope(rel, P, ctx, 'the select list');
     const values = items.map((item, j) => checkTarget(compileExpr(item.node, scope), targets[j], sink, item));
     const names = targets.map((t) => t.name);
     const order = orderBy.map((o) => plainSortKey(o, items, names, values, scope));
     return {
       source: source.name,
       sink: sink.name,
-      stage: new ProjectStage(
-        ctx,
-        where,
-        names,
-        values.map((v) => v.fn),
-        order,
+      stage: withJoins(
+        new ProjectStage(
+          ctx,
+          where,
+          names,
+          values.map((v) => v.fn),
+          order,
+        ),
       ),
       ordered: order.length > 0,
+      lookups,
     };
   }
-  return groupedPlan({ sink, source, alias, items, targets, groupBy, orderBy, where, ctx, P });
+  const plan = groupedPlan({ sink, rel, items, targets, groupBy, orderBy, where, ctx, P });
+  return { ...plan, stage: withJoins(plan.stage as RowStage & BatchEvaluator), lookups };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -152,54 +185,4 @@ function refuseClauses(select: Node, P: Positions): void {
     const v = select[field];
     if (Array.isArray(v) ? v.length > 0 : v != null) throw unsupported(what, P.of(v) ?? at);
   }
-}
-
-function lookup<T>(map: ReadonlyMap<string, T>, id: Ident): T | undefined {
-  const exact = map.get(id.value);
-  if (exact !== undefined) return exact;
-  for (const [name, v] of map) if (identMatches(id, name)) return v;
-  return undefined;
-}
-
-/** The one identifier of a table name (`TableName` node, or an ObjectName array). */
-function singleName(table: unknown, P: Positions, what: string): Ident {
-  const parts =
-    isNode(table) && Array.isArray(table.TableName) ? table.TableName : Array.isArray(table) ? table : [];
-  const ids = parts.map(identOf);
-  if (ids.length !== 1 || ids[0] === undefined)
-    throw unsupported(`a qualified name for ${what}`, P.of(table));
-  return ids[0];
-}
-
-function fromTable(
-  select: Node,
-  tables: QueryTables,
-  P: Positions,
-): { source: SourceSchema; alias: string | undefined } {
-  const from = Array.isArray(select.from) ? (select.from as Node[]) : [];
-  if (from.length !== 1) {
-    throw from.length === 0
-      ? new SqlQueryError('shape', 'the SELECT needs FROM <source table>', P.of(select.projection))
-      : unsupported('reading several tables (joins)', P.of(from[1]));
-  }
-  if (Array.isArray(from[0].joins) && from[0].joins.length > 0)
-    throw unsupported('JOIN', P.of(from[0].joins));
-  const relation = from[0].relation;
-  const table = isNode(relation) && isNode(relation.Table) ? relation.Table : undefined;
-  if (table === undefined)
-    throw unsupported(`FROM ${variantOf(relation)} (subqueries, functions)`, P.of(relation));
-  const id = singleName(table.name, P, 'a source table');
-  const source = lookup(tables.sources, id);
-  if (source === undefined) {
-    const isSink = lookup(tables.sinks, id) !== undefined;
-    throw new SqlQueryError(
-      'unknown-table',
-      isSink
-        ? `cannot read from '${id.value}': it is a sink table (Redis tables are write-only here)`
-        : `table '${id.value}' is not declared in the script (source tables: ${[...tables.sources.keys()].join(', ') || 'none'})`,
-      P.of(id.node),
-    );
-  }
-  const aliasNode = isNode(table.alias) ? identOf(table.alias.name) : undefined;
-  return { source, alias: aliasNode?.value };
 }

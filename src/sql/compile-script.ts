@@ -1,11 +1,17 @@
 /**
  * SQL pipeline scripts → job specs. A script holds `CREATE TABLE` statements — Redis sinks (the
- * sink's own DDL, sink/config/sql-ddl.ts) and sources (`connector = 'generator' | 'jsonl' |
- * 'ingest'`, source-tables.ts) — and `INSERT INTO sink SELECT ... FROM source ...` queries
- * (compile-query.ts). Without any INSERT, every source feeds every sink unchanged. Every error
- * gives its line and column in the script. See docs/pipelines.md.
+ * sink's own DDL, sink/config/sql-ddl.ts), Redis lookup tables (`CREATE TEMPORARY TABLE` or
+ * `type = 'lookup'`, lookup/lookup-config.ts) and sources (`connector = 'generator' | 'jsonl' |
+ * 'ingest'`, source-tables.ts) — and `INSERT INTO sink SELECT ... FROM source [JOIN lookup ...]`
+ * queries (compile-query.ts). Without any INSERT, every source feeds every sink unchanged. Every
+ * error gives its line and column in the script. See docs/pipelines.md and docs/lookup.md.
  */
 import { extent, isNode, isolate, statementRanges, withOptions } from '../coordinator/sql-script.js';
+import { isLookupTableStatement, lookupTableFromStatement } from '../lookup/lookup-config.js';
+import { LookupRegistry } from '../lookup/lookup-registry.js';
+import type { LookupSpec } from '../lookup/lookup-spec.js';
+import { rewriteLookupSyntax } from '../lookup/metadata-syntax.js';
+import type { LookupTable } from '../lookup/model.js';
 import type { JobSpec, QuerySpec, SourceSpec, TableSpec } from '../runtime/job-spec.js';
 import { loadSqlParser, parseCreateTableSync, parseStatements } from '../sink/config/sql-ddl.js';
 import type { ConnectionProfile, RedisConnection, SinkTable } from '../sink/model.js';
@@ -23,9 +29,10 @@ export interface CompileSqlOptions {
   /** Stored profiles a sink may name with `connection_profile = '<name>'`. */
   profiles?: ReadonlyMap<string, ConnectionProfile>;
   /**
-   * Where every sink writes, whatever its `address` / `'cluster.addresses'` / profile says: one
-   * Redis URL (standalone), or several (seeds of a cluster). Username and password stay the
-   * table's. For running a script written for another environment (tests, `npm start`).
+   * Where every sink writes and every lookup table reads, whatever its `address` /
+   * `'cluster.addresses'` / profile says: one Redis URL (standalone), or several (seeds of a
+   * cluster). Username and password stay the table's. For running a script written for another
+   * environment (tests, `npm start`).
    */
   redisAddress?: string | readonly string[];
 }
@@ -44,17 +51,23 @@ interface Statement {
  * the way so that a script that could not run is refused here.
  *
  * @throws SqlSyntaxError with the line and column of a syntax error in the script.
- * @throws SinkConfigError for a sink table (positions are the script's).
+ * @throws SinkConfigError for a sink table, LookupConfigError for a lookup table (positions are
+ *   the script's).
  * @throws PipelineSqlError for source tables, other statements, or tables nothing wires.
  * @throws SqlQueryError for a query that does not compile (unknown columns or functions, type
  *   errors, unsupported clauses or shapes).
  */
 export async function compileSqlScript(sql: string, options: CompileSqlOptions): Promise<ScriptSpec> {
   await loadSqlParser();
-  const statements = parseStatements(sql);
-  const ranges = statementRanges(sql, statements);
+  // `METADATA FROM 'key'` columns become parser-friendly comments of the same length (as a rule),
+  // so positions and statement ranges hold for the text as written.
+  const parsed = rewriteLookupSyntax(sql);
+  const text = parsed.length === sql.length ? sql : parsed;
+  const statements = parseStatements(parsed);
+  const ranges = statementRanges(parsed, statements);
   const sources: SourceSpec[] = [];
   const sinks: Array<{ name: string; spec: TableSpec; model: SinkTable }> = [];
+  const lookups: Array<{ spec: LookupSpec; model: LookupTable }> = [];
   const inserts: Statement[] = [];
   const names = new Set<string>();
   for (const [k, node] of statements.entries()) {
@@ -66,7 +79,7 @@ export async function compileSqlScript(sql: string, options: CompileSqlOptions):
     if (create === undefined) {
       const kind = isNode(node) ? (Object.keys(node)[0] ?? 'unknown') : String(node);
       throw new PipelineSqlError(
-        `statement ${k + 1} is ${kind}: a pipeline script holds CREATE TABLE statements (sources and sinks) and INSERT INTO ... SELECT queries`,
+        `statement ${k + 1} is ${kind}: a pipeline script holds CREATE TABLE statements (sources, sinks and lookup tables) and INSERT INTO ... SELECT queries`,
         undefined,
         undefined,
         extent(node)?.start,
@@ -79,8 +92,10 @@ export async function compileSqlScript(sql: string, options: CompileSqlOptions):
     const opts = withOptions(create);
     const connector = opts.find((o) => o.key === 'connector');
     const kind = connector?.value?.toLowerCase();
-    if (kind === 'redis') {
-      sinks.push(sinkTable(sql, ranges[k], options));
+    if (kind === 'redis' && isLookupTableStatement(create)) {
+      lookups.push(lookupTable(text, ranges[k], create, options));
+    } else if (kind === 'redis') {
+      sinks.push(sinkTable(parsed, text, ranges[k], options));
     } else if (kind !== undefined && SOURCE_CONNECTORS.includes(kind)) {
       sources.push(sourceTable(table, kind, create, opts));
     } else if (kind === undefined) {
@@ -105,16 +120,23 @@ export async function compileSqlScript(sql: string, options: CompileSqlOptions):
   if (sinks.length === 0) throw new PipelineSqlError("has no sink table (connector = 'redis')");
   const shards = options.shards ?? 1;
   if (inserts.length === 0) {
+    if (lookups.length > 0) {
+      throw new PipelineSqlError(
+        'is a lookup table, but the script has no INSERT to join it in (INSERT INTO <sink> SELECT ... FROM <source> JOIN <lookup> ON ...)',
+        lookups[0].model.name,
+      );
+    }
     const all = sources.map((s) => s.name);
     return { name: options.name, sources, tables: sinks.map((t) => ({ ...t.spec, sources: all, shards })) };
   }
-  const queries = inserts.map((s) => querySpec(sql, s.range));
-  const feeds = await wireQueries(sources, sinks, queries, inserts);
+  const queries = inserts.map((s) => querySpec(text, s.range));
+  const feeds = await wireQueries(sources, sinks, lookups, queries, inserts);
   return {
     name: options.name,
     sources,
     tables: sinks.map((t) => ({ ...t.spec, sources: feeds.get(t.name) ?? [], shards })),
     queries,
+    ...(lookups.length > 0 ? { lookups: lookups.map((l) => l.spec) } : {}),
   };
 }
 
@@ -122,6 +144,7 @@ export async function compileSqlScript(sql: string, options: CompileSqlOptions):
 async function wireQueries(
   sources: readonly SourceSpec[],
   sinks: ReadonlyArray<{ name: string; model: SinkTable }>,
+  lookups: ReadonlyArray<{ model: LookupTable }>,
   queries: readonly QuerySpec[],
   inserts: readonly Statement[],
 ): Promise<Map<string, string[]>> {
@@ -138,11 +161,17 @@ async function wireQueries(
     if (!list.includes(source.name)) list.push(source.name);
     read.add(source.name);
   }
-  await planQueries(
+  const plans = await planQueries(
     sources,
     sinks.map((s) => ({ table: s.model, sources: feeds.get(s.name) ?? sources.map((x) => x.name) })),
     queries,
+    new LookupRegistry(lookups.map((l) => l.model)),
   );
+  const joined = new Set([...plans.values()].flatMap((p) => p.lookups));
+  for (const l of lookups) {
+    if (!joined.has(l.model.name))
+      throw new PipelineSqlError('is a lookup table that no query joins', l.model.name);
+  }
   for (const s of sinks) {
     if (!feeds.has(s.name)) {
       throw new PipelineSqlError(
@@ -205,25 +234,49 @@ function tableName(create: Node): string {
   return id.value;
 }
 
+/** The connection every table uses instead of its own (`redisAddress`), if any. */
+function overridden(options: CompileSqlOptions): RedisConnection | undefined {
+  const a = options.redisAddress;
+  if (a === undefined) return undefined;
+  return typeof a === 'string' ? { kind: 'standalone', address: a } : { kind: 'cluster', addresses: [...a] };
+}
+
+/**
+ * A lookup table of the script: its model, and its spec entry — the statement text, or the model
+ * when it depends on a stored profile or the overridden address (as for sinks, below).
+ */
+function lookupTable(
+  text: string,
+  range: [number, number],
+  create: Node,
+  options: CompileSqlOptions,
+): { spec: LookupSpec; model: LookupTable } {
+  const profiles = new RecordingProfiles(options.profiles);
+  const model = lookupTableFromStatement(create, { profiles, redisAddress: options.redisAddress });
+  const spec: LookupSpec =
+    profiles.looked.length > 0 || options.redisAddress !== undefined
+      ? { model }
+      : { sql: text.slice(range[0], range[1]).trim() };
+  return { spec, model };
+}
+
+/** `parsed`: the script as parsed (lookup syntax rewritten); `text`: as sliced into the spec. */
 function sinkTable(
-  sql: string,
+  parsed: string,
+  text: string,
   range: [number, number],
   options: CompileSqlOptions,
 ): { name: string; spec: TableSpec; model: SinkTable } {
   const profiles = new RecordingProfiles(options.profiles);
-  let model = parseCreateTableSync(isolate(sql, range), { profiles });
-  if (options.redisAddress !== undefined) {
-    const a = options.redisAddress;
-    const connection: RedisConnection =
-      typeof a === 'string' ? { kind: 'standalone', address: a } : { kind: 'cluster', addresses: [...a] };
-    model = { ...model, profile: { ...model.profile, connection } };
-  }
+  let model = parseCreateTableSync(isolate(parsed, range), { profiles });
+  const connection = overridden(options);
+  if (connection !== undefined) model = { ...model, profile: { ...model.profile, connection } };
   // Workers do not see the coordinator's profiles: a table that names one travels as its model,
   // and so does one whose address was overridden.
   const spec: TableSpec =
     profiles.looked.length > 0 || options.redisAddress !== undefined
       ? { model }
-      : { sql: sql.slice(range[0], range[1]).trim() };
+      : { sql: text.slice(range[0], range[1]).trim() };
   return { name: model.name, spec, model };
 }
 

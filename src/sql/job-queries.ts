@@ -4,6 +4,7 @@
  * run): what each table's feeding sources run before routing, and each table's aggregation.
  */
 import type { RowStage, ShardOperatorFactory } from '../actors/operators.js';
+import { LookupRegistry } from '../lookup/lookup-registry.js';
 import type { QuerySpec, SourceSpec } from '../runtime/job-spec.js';
 import { SqlSyntaxError } from '../sink/config/errors.js';
 import { loadSqlParser, parseStatements } from '../sink/config/sql-ddl.js';
@@ -20,6 +21,8 @@ export interface TableQueries {
   stages: ReadonlyMap<string, RowStage>;
   /** GROUP BY: each shard's aggregation, and the table as the router sees the stage's rows. */
   aggregate?: { factory: ShardOperatorFactory; routing: SinkTable };
+  /** Lookup tables the queries writing this table join. */
+  lookups: string[];
 }
 
 /** A table as the planner sees it: its model and the sources feeding it. */
@@ -52,6 +55,7 @@ export function compileQuerySpec(
   q: QuerySpec,
   sources: ReadonlyMap<string, SourceSchema>,
   sinks: ReadonlyMap<string, SinkTable>,
+  lookups?: LookupRegistry,
 ): QueryPlan {
   const positions = new Positions({ line: q.line ?? 1, column: q.column ?? 1 });
   let statements: unknown[];
@@ -79,13 +83,14 @@ export function compileQuerySpec(
       positions.origin,
     );
   }
-  return compileInsert(insert, { sources, sinks }, positions);
+  return compileInsert(insert, { sources, sinks, lookups }, positions);
 }
 
 /**
  * Compiles every query of a job and checks the wiring: a query's source must feed its table
  * (`tables[].sources`), a (source, table) pair has at most one query, and a GROUP BY query is
- * the only input of its table (its shards aggregate everything they receive).
+ * the only input of its table (its shards aggregate everything they receive). Stages of queries
+ * that join lookup tables read them through `lookups`, which the job opens per attempt.
  *
  * @throws SqlSyntaxError, SqlQueryError with positions in the script.
  */
@@ -93,13 +98,24 @@ export async function planQueries(
   sources: readonly SourceSpec[],
   tables: readonly PlannedTable[],
   queries: readonly QuerySpec[],
+  lookups: LookupRegistry = new LookupRegistry(),
 ): Promise<Map<string, TableQueries>> {
   const out = new Map<string, TableQueries>();
+  for (const name of lookups.tables.keys()) {
+    const clash = sources.some((s) => sameName(s.name, name))
+      ? 'a source'
+      : tables.some((t) => sameName(t.table.name, name))
+        ? 'a sink table'
+        : undefined;
+    if (clash !== undefined) {
+      throw new SqlQueryError('shape', `lookup table '${name}' has the name of ${clash}; rename one of them`);
+    }
+  }
   if (queries.length === 0) return out;
   await loadSqlParser();
   const schemas = new Map(sources.map((s) => [s.name, sourceSchemaOf(s)]));
   const sinks = new Map(tables.map((t) => [t.table.name, t.table]));
-  const plans = queries.map((q) => ({ q, plan: compileQuerySpec(q, schemas, sinks) }));
+  const plans = queries.map((q) => ({ q, plan: compileQuerySpec(q, schemas, sinks, lookups) }));
   for (const { q, plan } of plans) {
     const at = { line: q.line ?? 1, column: q.column ?? 1 };
     const table = tables.find((t) => t.table.name === plan.sink)!;
@@ -111,7 +127,9 @@ export async function planQueries(
       );
     }
     let entry = out.get(plan.sink);
-    if (entry === undefined) out.set(plan.sink, (entry = { stages: new Map<string, RowStage>() }));
+    if (entry === undefined)
+      out.set(plan.sink, (entry = { stages: new Map<string, RowStage>(), lookups: [] }));
+    for (const name of plan.lookups) if (!entry.lookups.includes(name)) entry.lookups.push(name);
     const stages = entry.stages as Map<string, RowStage>;
     if (stages.has(plan.source)) {
       throw new SqlQueryError(
@@ -133,4 +151,8 @@ export async function planQueries(
     }
   }
   return out;
+}
+
+function sameName(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
 }

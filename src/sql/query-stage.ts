@@ -22,29 +22,58 @@ function located(
   return e;
 }
 
+/**
+ * A stage's per-row work without the time stamp: what a lookup join (join-stage.ts) runs once the
+ * batch's lookups are back. `rows` are source rows, or joined rows (relation.ts) when the query
+ * joins lookup tables.
+ */
+export interface BatchEvaluator {
+  /** Shared by the query's closures; `now` is set once per batch before {@link evaluate}. */
+  readonly ctx: EvalContext;
+  evaluate(
+    rows: readonly unknown[],
+    partition: string | readonly string[],
+    offsets: readonly number[],
+  ): RowBatch;
+}
+
 /** WHERE + SELECT (+ ORDER BY) of a query without GROUP BY. */
-export class ProjectStage implements RowStage {
+export class ProjectStage implements RowStage, BatchEvaluator {
+  /** Every output column null, in order: output rows are copies of it, so they share one shape. */
+  readonly #template: Record<string, unknown>;
+
   constructor(
-    private readonly ctx: EvalContext,
+    readonly ctx: EvalContext,
     private readonly where: ExprFn | undefined,
     /** Output column names, in sink column order. */
     private readonly names: readonly string[],
     private readonly values: readonly ExprFn[],
     private readonly order: readonly SortKey[],
-  ) {}
+  ) {
+    this.#template = Object.fromEntries(names.map((n) => [n, null]));
+  }
 
   apply(rows: readonly Row[], partition: string | readonly string[], offsets: readonly number[]): RowBatch {
     this.ctx.now = new Date();
+    return this.evaluate(rows, partition, offsets);
+  }
+
+  evaluate(
+    rows: readonly unknown[],
+    partition: string | readonly string[],
+    offsets: readonly number[],
+  ): RowBatch {
     const { where, names, values } = this;
+    const template = this.#template;
     const single = typeof partition === 'string';
     const out: RowBatch = { rows: [], partition: single ? partition : [], offsets: [] };
-    const sources: Row[] | undefined = this.order.length > 0 ? [] : undefined;
+    const sources: unknown[] | undefined = this.order.length > 0 ? [] : undefined;
     const m = names.length;
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i];
       try {
         if (where !== undefined && where(r) !== true) continue;
-        const o: Record<string, unknown> = {};
+        const o = { ...template };
         for (let j = 0; j < m; j++) o[names[j]] = values[j](r);
         out.rows.push(o);
       } catch (e) {
@@ -54,7 +83,7 @@ export class ProjectStage implements RowStage {
       if (!single) (out.partition as string[]).push(partition[i]);
       sources?.push(r);
     }
-    if (sources !== undefined) sortBatch(this.order, out, sources);
+    if (sources !== undefined) sortBatch(this.order, out, sources as Row[]);
     return out;
   }
 }
@@ -73,9 +102,9 @@ export class GroupInput {
 }
 
 /** WHERE + group values + aggregate arguments of a GROUP BY query. */
-export class GroupInputStage implements RowStage {
+export class GroupInputStage implements RowStage, BatchEvaluator {
   constructor(
-    private readonly ctx: EvalContext,
+    readonly ctx: EvalContext,
     private readonly where: ExprFn | undefined,
     private readonly groups: readonly ExprFn[],
     /** Undefined for COUNT(*). */
@@ -86,6 +115,14 @@ export class GroupInputStage implements RowStage {
 
   apply(rows: readonly Row[], partition: string | readonly string[], offsets: readonly number[]): RowBatch {
     this.ctx.now = new Date();
+    return this.evaluate(rows, partition, offsets);
+  }
+
+  evaluate(
+    rows: readonly unknown[],
+    partition: string | readonly string[],
+    offsets: readonly number[],
+  ): RowBatch {
     const { where, groups, args, key } = this;
     const single = typeof partition === 'string';
     const out: RowBatch = { rows: [], partition: single ? partition : [], offsets: [] };

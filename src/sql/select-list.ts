@@ -3,7 +3,8 @@ import type { SinkTable, SqlType } from '../sink/model.js';
 import { type Compiled, typeError, unsupported } from './compiled.js';
 import { SqlQueryError } from './errors.js';
 import { isAggregateName } from './functions.js';
-import { findColumn, type SourceSchema } from './source-scope.js';
+import { type Relation, tableColumns, tableLabel, tryResolveColumn } from './relation.js';
+import { findColumn } from './source-scope.js';
 import { type Ident, identMatches, identOf, isNode, type Node, type Positions, variantOf } from './tree.js';
 import { assignable } from './types.js';
 
@@ -22,47 +23,64 @@ export interface Target {
   type: SqlType | undefined;
 }
 
-/** The select items, `*` and `table.*` expanded to the source's columns in declared order. */
-export function selectItems(
-  select: Node,
-  source: SourceSchema,
-  alias: string | undefined,
-  P: Positions,
-): Item[] {
+/**
+ * The select items, `*` expanded to the columns of every table of the FROM clause (the stream's,
+ * then each joined lookup table's, in declared order) and `table.*` to that table's.
+ */
+export function selectItems(select: Node, rel: Relation, P: Positions): Item[] {
+  const tables = rel.joins.length + 1;
+  const joined = tables > 1;
   const items: Item[] = [];
   for (const p of select.projection as unknown[]) {
     const kind = variantOf(p);
     const body = (p as Node)[kind];
     const position = P.of(p);
     if (kind === 'Wildcard' || kind === 'QualifiedWildcard') {
+      let only: number | undefined;
       if (kind === 'QualifiedWildcard') {
         const [qualifier] = body as unknown[];
         const q =
           isNode(qualifier) && Array.isArray(qualifier.ObjectName) ? qualifier.ObjectName.map(identOf) : [];
-        if (q.length !== 1 || q[0] === undefined || !identMatches(q[0], alias ?? source.name)) {
+        const t =
+          q.length === 1 && q[0] !== undefined
+            ? Array.from({ length: tables }, (_, k) => k).find((k) => identMatches(q[0]!, tableLabel(rel, k)))
+            : undefined;
+        if (t === undefined) {
           throw new SqlQueryError(
             'unknown-table',
-            `'${q.map((i) => i?.value).join('.')}.*' does not name the table read`,
+            `'${q.map((i) => i?.value).join('.')}.*' does not name ${joined ? 'a table of this query' : 'the table read'}`,
             position,
           );
         }
+        only = t;
       }
-      for (const c of source.columns) {
-        items.push({
-          node: { Identifier: { value: c.name, quote_style: '"' } },
-          name: c.name,
-          alias: undefined,
-          position,
-        });
+      for (let t = 0; t < tables; t++) {
+        if (only !== undefined && t !== only) continue;
+        const label = tableLabel(rel, t);
+        for (const c of tableColumns(rel, t)) {
+          const column = { value: c.name, quote_style: '"' };
+          items.push({
+            node: joined
+              ? { CompoundIdentifier: [{ value: label, quote_style: '"' }, column] }
+              : { Identifier: column },
+            name: c.name,
+            alias: undefined,
+            position,
+          });
+        }
       }
     } else if (kind === 'UnnamedExpr') {
-      const id =
+      const parts =
         variantOf(body) === 'Identifier'
-          ? identOf((body as Node).Identifier)
+          ? [identOf((body as Node).Identifier)]
           : variantOf(body) === 'CompoundIdentifier'
-            ? identOf(((body as Node).CompoundIdentifier as unknown[]).at(-1))
-            : undefined;
-      const column = id === undefined ? undefined : findColumn(source.columns, id);
+            ? ((body as Node).CompoundIdentifier as unknown[]).map(identOf)
+            : [];
+      const id = parts.at(-1);
+      const column =
+        id === undefined || parts.some((p) => p === undefined)
+          ? undefined
+          : tryResolveColumn(rel, parts as Ident[])?.column;
       items.push({ node: body, name: column?.name ?? id?.value, alias: undefined, position });
     } else if (kind === 'ExprWithAlias') {
       const a = identOf((body as Node).alias)!;

@@ -29,7 +29,11 @@ export function findColumn(columns: readonly Column[], id: Ident): Column | unde
   return columns.find((c) => c.name === id.value) ?? columns.find((c) => identMatches(id, c.name));
 }
 
-function getter(column: Column, typed: boolean, positions: Positions, node: unknown): ExprFn {
+/**
+ * Reads a column of a source row: as it is (typed sources), or converted to the column's type
+ * (untyped ones), a value that does not convert failing the row with the reference's position.
+ */
+export function sourceGetter(column: Column, typed: boolean, positions: Positions, node: unknown): ExprFn {
   const name = column.name;
   if (typed) return (r) => r[name] ?? null;
   const convert = coercion(column.type);
@@ -86,7 +90,7 @@ export function sourceScope(
           position,
         );
       }
-      return { type: column.type, fn: getter(column, source.typed, positions, node), position };
+      return { type: column.type, fn: sourceGetter(column, source.typed, positions, node), position };
     },
   };
 }

@@ -218,13 +218,13 @@ CREATE TABLE sink (k TEXT) WITH (connector = 'redis', type = 'sink', address = '
       checkpointId: 7,
     });
     expect((await http('POST', '/v1/pipelines/from_spec/stop')).json.state).toBe('stopped');
-    const ingest = await http(
+    const bad = await http(
       'POST',
       '/v1/pipelines',
-      JSON.stringify({ name: 'x', spec: { ...spec, sources: [{ type: 'ingest', name: 'gen' }] } }),
+      JSON.stringify({ name: 'x', spec: { ...spec, sources: [{ type: 'kafka', name: 'gen' }] } }),
     );
-    expect(ingest.status).toBe(400);
-    expect(ingest.json.error.message).toContain('Producer');
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.message).toContain('sources[0].type');
   });
 
   it('http — the password never appears in any response', async () => {

@@ -241,10 +241,10 @@ describe('ControlPlane — pipelines', () => {
       reason: 'ERR_JOB_SPEC',
       message: 'job spec: spec.extra: unknown field',
     });
-    const ingest = { ...spec, sources: [{ type: 'ingest', name: 'in' }] };
-    expect(await failure(plane.createPipeline({ spec: ingest }))).toMatchObject({
+    const badSource = { ...spec, sources: [{ type: 'kafka', name: 'in' }] };
+    expect(await failure(plane.createPipeline({ spec: badSource }))).toMatchObject({
       status: 'INVALID_ARGUMENT',
-      message: expect.stringMatching(/source 'in' is an ingest source.*connection table.*Producer/),
+      message: expect.stringMatching(/sources\[0\]\.type/),
     });
     const badTable = {
       ...spec,

@@ -86,4 +86,13 @@ CREATE TABLE sessions (id TEXT) WITH (
     );
     expect(redactSql("CREATE TABLE a WITH (password = 'p1'")).toBe(UNREDACTABLE_SQL);
   });
+
+  it("redact — SQL with lookup tables: METADATA FROM 'key' is read, the text kept as written", () => {
+    const script =
+      "CREATE TEMPORARY TABLE u (id TEXT METADATA FROM 'key', n TEXT) WITH (connector = 'redis', password = 'p1');\n" +
+      "CREATE TEMPORARY TABLE v (id TEXT METADATA\n  FROM 'key', n TEXT) WITH (address = 'redis://x:p2@h:1');";
+    expect(redactSql(script)).toBe(
+      script.replace("'p1'", `'${REDACTED_PASSWORD}'`).replace('x:p2@', `x:${REDACTED_PASSWORD}@`),
+    );
+  });
 });

@@ -181,7 +181,7 @@ describe('sql compile errors — line and column in the script', () => {
     await expectQueryError(
       'INSERT INTO board SELECT s.game_id, s.player_id, s.score FROM scores s JOIN scores t ON s.game_id = t.game_id;',
       'unsupported',
-      /^JOIN is not supported/,
+      /^joining two streams \('scores' is a source table; only lookup tables .* can be joined\) is not supported/,
       'scores t',
     );
     await expectQueryError(

@@ -167,7 +167,7 @@ export function parseTable(body: unknown, profile: ConnectionProfile): SinkTable
   if (connectorType.lookup !== undefined) {
     r.failOption(
       'config.connectorType.lookup',
-      'lookup tables are not supported yet: only sink tables ({ target })',
+      'is not a sink: a lookup table is declared in SQL (CREATE TEMPORARY TABLE ..., docs/lookup.md); a connection table is a sink ({ target })',
     );
   }
   if (connectorType.target === undefined) r.fail('target', 'is required');

@@ -320,14 +320,14 @@ export function literalText(expr: unknown): string | undefined {
   return undefined;
 }
 
-/** `type = 'sink'` is required; lookup tables come later. */
+/** `type = 'sink'` is required: a lookup table (`type = 'lookup'`) has its own parser (src/lookup/). */
 function checkTableType(r: Reporter, entry: SqlOptionEntry | undefined): void {
   if (entry === undefined) r.failOption(TYPE_OPTION, "is required (type = 'sink')");
   const type = entry.value?.toLowerCase();
   if (type === 'lookup') {
     r.failOption(
       TYPE_OPTION,
-      "is 'lookup': lookup tables are not supported yet; only type = 'sink'",
+      "is 'lookup': a lookup table is not a sink; join it in a pipeline script, or read it with parseLookupTable and createRedisLookup (docs/lookup.md)",
       entry.valuePosition,
     );
   }

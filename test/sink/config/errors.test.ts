@@ -385,7 +385,7 @@ const CASES: Case[] = [
       base: `connector = 'redis', address = 'redis://h', type = 'lookup'`,
     }),
     option: 'type',
-    says: ['not supported yet'],
+    says: ['a lookup table is not a sink', 'docs/lookup.md'],
   },
   {
     what: 'SQL source type',
@@ -399,7 +399,7 @@ const CASES: Case[] = [
     what: 'JSON lookup connector type',
     run: json({ connectorType: { lookup: {} } }),
     option: 'config.connectorType.lookup',
-    says: ['not supported yet'],
+    says: ['is not a sink', 'CREATE TEMPORARY TABLE'],
   },
   // address / addresses
   {
