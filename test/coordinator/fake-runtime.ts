@@ -47,7 +47,9 @@ export class FakeRuntime implements RuntimeView {
     }));
   }
   sourceRouting(): ShardRouteView[] {
-    return [{ shard: 0, firstSlot: 0, lastSlot: 16383, workerId: 'w1', ingestAddress: '127.0.0.1:7001', epoch: 1 }];
+    return [
+      { shard: 0, firstSlot: 0, lastSlot: 16383, workerId: 'w1', ingestAddress: '127.0.0.1:7001', epoch: 1 },
+    ];
   }
   workers(): WorkerView[] {
     return this.workerList;
