@@ -21,8 +21,11 @@ export const LOG_REDACT_PATHS: readonly string[] = SECRET_FIELDS.flatMap((f) => 
 
 /** `scheme://user:password@` — keeps the user name, hides the password up to the last `@`. */
 const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s"/:@]*):[^\s"]*@/gi;
-/** `Bearer <token>` / `Basic <credentials>` anywhere in a line, e.g. inside a message. */
-const AUTH_SCHEME = /\b(Bearer|Basic)\s+[^\s"',;]+/gi;
+/**
+ * `Bearer <token>` / `Basic <credentials>` anywhere in a line, e.g. inside a message — but not our
+ * own wording ("missing bearer token (Authorization: Bearer <token>)").
+ */
+const AUTH_SCHEME = /\b(Bearer|Basic)\s+(?!(?:token|<[a-z]+>)(?:[\s)]|$))[^\s"',;]+/gi;
 
 /**
  * Hides credentials in free text: passwords inside connection URLs and bearer/basic tokens.

@@ -48,4 +48,13 @@ describe('log redaction', () => {
     expect(scrubSecrets(plain)).toBe(plain);
     expect(scrubSecrets('redis://u:p@ss@h:1')).toBe(`redis://u:${LOG_CENSOR}@h:1`);
   });
+
+  it('log — our own wording about tokens stays readable while real credentials after it are hidden', () => {
+    const line = scrubSecrets(
+      'missing bearer token (Authorization: Bearer <token>); got Bearer token-9f2 and Bearer <x>y and Bearer s3cr3t',
+    );
+    expect(line).toContain('missing bearer token (Authorization: Bearer <token>)');
+    expect(line).not.toMatch(/token-9f2|<x>y|s3cr3t/);
+    expect(line.split(LOG_CENSOR)).toHaveLength(4);
+  });
 });
