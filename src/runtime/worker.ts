@@ -247,6 +247,8 @@ class Worker implements WorkerHandle, ShardDirectory {
 
   async #assign(a: AssignShard): Promise<void> {
     const key = shardKey(a.tableId, a.shard);
+    // The session that gave the assignment: if it ends while the shard starts, the shard is not ours.
+    const session = this.#call;
     const fail = (err: unknown) =>
       this.#send({
         kind: {
@@ -307,7 +309,7 @@ class Worker implements WorkerHandle, ShardDirectory {
       fail(err);
       return;
     }
-    if (this.#stopped || this.#call === null) {
+    if (this.#stopped || this.#call === null || this.#call !== session) {
       await host.stop();
       return;
     }
