@@ -42,6 +42,8 @@ export interface OrchestratorOptions {
   /** Placement waits this long after the first worker registers (or for `expectedWorkers`). Default 300 ms. */
   settleMs?: number;
   expectedWorkers?: number;
+  /** A revoked shard must confirm it stopped within this time, or its worker is cut off. Default 30 000 ms. */
+  revokeTimeoutMs?: number;
   /** Failures of a shard in a row (without a checkpoint between) before its table fails. Default 5. */
   maxShardFailures?: number;
   logger: Logger;
@@ -315,6 +317,23 @@ export class Orchestrator implements RuntimeView {
   #checkHeartbeats(): void {
     this.#gauges();
     const limit = Date.now() - (this.#o.heartbeatTimeoutMs ?? 3_000);
+    // A worker that does not confirm a revocation in time is cut off: its session ends (so it
+    // stops everything it hosts) and its shards move, rather than a table waiting forever.
+    const revokeLimit = Date.now() - (this.#o.revokeTimeoutMs ?? 30_000);
+    for (const t of this.#tables.values()) {
+      for (const slot of t.shards) {
+        const s = slot.status === 'revoking' ? this.#sessions.get(slot.workerId) : undefined;
+        if (s === undefined || slot.revokedAt >= revokeLimit) continue;
+        s.call.emit('error', {
+          code: grpc.status.UNAVAILABLE,
+          details: 'a revoked shard did not stop in time',
+        });
+        this.#workerLost(
+          s,
+          `shard ${shardName(t.table.name, slot.index)} did not stop in time after its revocation`,
+        );
+      }
+    }
     for (const s of [...this.#sessions.values()]) {
       if (s.lastHeartbeatMs >= limit) continue;
       s.call.emit('error', { code: grpc.status.UNAVAILABLE, details: 'no heartbeat: declared lost' });
@@ -448,6 +467,7 @@ export class Orchestrator implements RuntimeView {
       const slot = t.shards[index];
       if (slot.status !== 'running' && slot.status !== 'assigning') continue;
       slot.status = 'revoking';
+      slot.revokedAt = Date.now();
       t.placementChanged();
       this.#send(slot.workerId, {
         kind: { $case: 'revokeShard', value: { tableId, shard: index, epoch: slot.epoch } },

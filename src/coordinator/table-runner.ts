@@ -19,6 +19,8 @@ export interface ShardSlot {
   failures: number;
   /** No assignment before this time (restart backoff), ms since epoch. */
   notBefore: number;
+  /** When it was revoked (status `revoking`), ms since epoch. */
+  revokedAt: number;
 }
 
 export interface TableRunnerOptions {
@@ -75,6 +77,7 @@ export class TableRunner {
       epoch: 0,
       failures: 0,
       notBefore: 0,
+      revokedAt: 0,
     }));
     this.#store = new CheckpointStore(options.dir, { keep: 3, logger: options.logger });
   }

@@ -90,6 +90,8 @@ class Worker implements WorkerHandle, ShardDirectory {
     'grpc.http2.min_ping_interval_without_data_ms': 5_000,
   });
   readonly #shards = new Map<string, ShardHost>();
+  /** Shards still starting, by key: a revocation that arrives meanwhile is applied once started. */
+  readonly #starting = new Map<string, { epoch: number; revoked: boolean }>();
   readonly #pipelines = new Map<string, PipelineHost>();
   readonly #client: CoordinationClient;
   #call: grpc.ClientDuplexStream<WorkerMessage, CoordinatorMessage> | null = null;
@@ -211,17 +213,15 @@ class Worker implements WorkerHandle, ShardDirectory {
         return;
       case 'revokeShard': {
         const key = shardKey(k.value.tableId, k.value.shard);
+        const starting = this.#starting.get(key);
+        if (starting !== undefined && starting.epoch === k.value.epoch) {
+          starting.revoked = true;
+          return;
+        }
         const host = this.#shards.get(key);
         if (host === undefined || host.epoch !== k.value.epoch) return;
         this.#shards.delete(key);
-        void host.stop().then(() =>
-          this.#send({
-            kind: {
-              $case: 'shardStopped',
-              value: { tableId: host.tableId, shard: host.shard, epoch: host.epoch },
-            },
-          }),
-        );
+        void host.stop().then(() => this.#confirmStopped(host));
         return;
       }
       case 'barrier':
@@ -301,22 +301,38 @@ class Worker implements WorkerHandle, ShardDirectory {
       logger: this.#log,
     });
     const previous = this.#shards.get(key);
-    if (previous !== undefined) await previous.stop();
+    const starting = { epoch: a.epoch, revoked: false };
+    this.#starting.set(key, starting);
     try {
+      if (previous !== undefined) await previous.stop();
       await host.start();
     } catch (err) {
       this.#log.error({ shard: host.name, err }, 'shard could not start');
       fail(err);
       return;
+    } finally {
+      if (this.#starting.get(key) === starting) this.#starting.delete(key);
     }
     if (this.#stopped || this.#call === null || this.#call !== session) {
       await host.stop();
+      return;
+    }
+    if (starting.revoked) {
+      await host.stop();
+      this.#confirmStopped(host);
       return;
     }
     this.#shards.set(key, host);
     this.#log.info({ shard: host.name, epoch: a.epoch }, 'shard started');
     this.#send({
       kind: { $case: 'shardStarted', value: { tableId: a.tableId, shard: a.shard, epoch: a.epoch } },
+    });
+  }
+
+  /** Tells the coordinator a revoked shard stopped. */
+  #confirmStopped(host: ShardHost): void {
+    this.#send({
+      kind: { $case: 'shardStopped', value: { tableId: host.tableId, shard: host.shard, epoch: host.epoch } },
     });
   }
 
