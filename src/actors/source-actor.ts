@@ -24,6 +24,21 @@ export class MisroutedRowsError extends LaminarError {
   }
 }
 
+/**
+ * Index of an output's only shard, else -1. A worker hosting single shards (WorkerHost `only`)
+ * has one entry in a sparse `shards`; a one-shard table's router sends every row to shard 0.
+ */
+function soleShard(out: SourceOutput): number {
+  const shards = out.shards;
+  let s = -1;
+  for (let i = 0; i < shards.length; i++) {
+    if (shards[i] === undefined) continue;
+    if (s >= 0) return -1;
+    s = i;
+  }
+  return s;
+}
+
 /** Where a channel stood when it passed barrier N on. */
 export interface BarrierPosition {
   channel: string;
@@ -122,6 +137,21 @@ export class SourceActor extends Actor<SourceMsg> {
         let b = out.stage === undefined ? batch : out.stage.apply(batch.rows, batch.partition, batch.offsets);
         if (b instanceof Promise) b = await b; // a lookup join: one wait per batch
         if (b.rows.length === 0) continue;
+        const only = soleShard(out);
+        if (only >= 0) {
+          // One hosted shard: a producer lane sends one shard's rows, so one row per batch checks
+          // the routing instead of routing every row again (6–8% of a worker's CPU).
+          const s = out.router.shardOf(b.rows[0]);
+          if (s !== only) throw new MisroutedRowsError(this.channel, s);
+          await out.shards[only].deliver({
+            type: 'rows',
+            input: this.channel,
+            rows: b.rows,
+            partition: b.partition,
+            offsets: b.offsets,
+          });
+          continue;
+        }
         const routed = out.router.route(b.rows, b.partition, b.offsets);
         for (let s = 0; s < routed.length; s++) {
           const r = routed[s];

@@ -25,7 +25,7 @@ import { grpcStatusOf, type ProducerFailureReason, statusName } from './producer
 import type { ResolvedProducerOptions } from './producer-options.js';
 import type { ProducerStats } from './producer-stats.js';
 import { isRetryableStatus, retryDelay } from './retry-policy.js';
-import { jsonPayload, v8Payload } from './row-batch-codec.js';
+import { jsonLinesPayload, v8Payload } from './row-batch-codec.js';
 import type { TableRoute } from './table-routing.js';
 
 /** What a lane needs from its producer. */
@@ -157,7 +157,7 @@ export class ProducerLane {
   /** Encodes items[from..to) as one batch, or as several when the payload is too large. */
   #enqueue(items: unknown[], from: number, to: number): void {
     const payload = this.#json
-      ? jsonPayload(items as string[], from, to)
+      ? jsonLinesPayload(items as string[], from, to)
       : v8Payload(items as Row[], from, to);
     if (payload.length > this.#ctx.options.maxBatchBytes && to - from > 1) {
       const mid = from + ((to - from) >> 1);

@@ -31,7 +31,7 @@ import {
 import { emptyStats, type ProducerStats } from './producer-stats.js';
 import { RowWindow } from './producer-window.js';
 import { isRetryableStatus, retryDelay } from './retry-policy.js';
-import { isRowObject, jsonRowText, RowEncodingError, wireEncoding } from './row-batch-codec.js';
+import { isRowObject, jsonRowText, laneEncoding, RowEncodingError } from './row-batch-codec.js';
 import { type TableRoute, TableRoutingClient } from './table-routing.js';
 
 interface FlushWaiter {
@@ -220,7 +220,7 @@ export class Producer {
     if (this.#o.encoding !== 'json') this.#keyColumn = undefined;
     const ctx: LaneContext = {
       options: this.#o,
-      wireEncoding: wireEncoding(this.#o.encoding),
+      wireEncoding: laneEncoding(this.#o.encoding),
       stats: this.#stats,
       channels: this.#channels,
       metadata,

@@ -2,6 +2,21 @@ import type { Column } from './model.js';
 import { dateText, jsonText, numberText } from './text.js';
 
 /**
+ * Key of a row's wire JSON text: the `JSON.stringify` text the row was parsed from (a worker's
+ * ingest batches). A symbol key is invisible to JSON.stringify, `for…in` and Object.keys.
+ */
+export const WIRE_JSON: unique symbol = Symbol('laminar.wireJson');
+
+/**
+ * Attaches `text` to `row` as its wire JSON text: `row` must be what `JSON.parse(text)` returned
+ * and `text` what `JSON.stringify` returns for it. Non-enumerable, so a copy of the row
+ * (`{ ...row }`, Object.assign) does not carry it.
+ */
+export function attachWireJson(row: object, text: string): void {
+  Object.defineProperty(row, WIRE_JSON, { value: text });
+}
+
+/**
  * JSON format: the whole row as one JSON object.
  *
  * - With a schema: the declared columns in declared order (extra row fields are not written); a
@@ -18,8 +33,12 @@ import { dateText, jsonText, numberText } from './text.js';
 export function jsonRow(row: Record<string, unknown>, columns: readonly Column[] | undefined): string {
   // Native JSON.stringify builds one flat string; the concatenations below build a rope that is
   // flattened again when written, which cost a quarter of the sink's CPU in garbage collection.
-  // It is used only where its output is byte-identical to ours.
-  if (nativeIsExact(row, columns)) return JSON.stringify(row);
+  // It is used only where its output is byte-identical to ours — and so is a row's wire JSON text
+  // (its JSON.stringify text, kept when the worker parsed the row), which saves encoding it again.
+  if (nativeIsExact(row, columns)) {
+    const wire = (row as { [WIRE_JSON]?: unknown })[WIRE_JSON];
+    return typeof wire === 'string' ? wire : JSON.stringify(row);
+  }
   if (columns !== undefined) {
     // `{"a":`, `,"b":`, … computed once per schema: quoting the names per row was a third of the
     // encoding time in the sink benchmark.

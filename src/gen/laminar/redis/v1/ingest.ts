@@ -23,6 +23,12 @@ export enum RowEncoding {
   ROW_ENCODING_JSON = 0,
   /** ROW_ENCODING_V8 - node:v8 serialize() of an array of row objects (keeps bigint, Date, Buffer). */
   ROW_ENCODING_V8 = 1,
+  /**
+   * ROW_ENCODING_JSON_LINES - Row objects as JSON texts, one per line (UTF-8, separated by "\n"; JSON.stringify never
+   * emits a raw newline). Each line must be the JSON.stringify text of its row: a worker may
+   * write that text as the row's JSON value instead of encoding the row again.
+   */
+  ROW_ENCODING_JSON_LINES = 2,
   UNRECOGNIZED = -1,
 }
 
@@ -34,6 +40,9 @@ export function rowEncodingFromJSON(object: any): RowEncoding {
     case 1:
     case "ROW_ENCODING_V8":
       return RowEncoding.ROW_ENCODING_V8;
+    case 2:
+    case "ROW_ENCODING_JSON_LINES":
+      return RowEncoding.ROW_ENCODING_JSON_LINES;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -47,6 +56,8 @@ export function rowEncodingToJSON(object: RowEncoding): string {
       return "ROW_ENCODING_JSON";
     case RowEncoding.ROW_ENCODING_V8:
       return "ROW_ENCODING_V8";
+    case RowEncoding.ROW_ENCODING_JSON_LINES:
+      return "ROW_ENCODING_JSON_LINES";
     case RowEncoding.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
