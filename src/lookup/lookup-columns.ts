@@ -4,15 +4,14 @@
  * constraint. Exactly one key column; other constraints are refused.
  */
 
-import { lookupType, SQL_TYPES } from '../sink/config/column-types.js';
 import { suggestionSuffix } from '../sink/config/did-you-mean.js';
 import type { SqlPosition } from '../sink/config/errors.js';
-import { typeName } from '../sink/config/sql-ddl.js';
+import { columnHead } from '../sink/config/sql-ddl.js';
+import { type Ident, ident, isObject, type Node } from '../sink/config/sql-tree.js';
 import type { Reporter } from '../sink/config/validate.js';
 import type { Column } from '../sink/model.js';
 import { metadataName } from './metadata-syntax.js';
 import type { KeySource } from './model.js';
-import { type Ident, ident, isObject, type Node } from './sql-tree.js';
 
 /** Key column types: the join value's text must read back as the column's value. */
 export const KEY_TYPES: readonly string[] = ['TEXT', 'INTEGER', 'BIGINT'];
@@ -44,23 +43,12 @@ export function tableColumns(
     marks.push(m);
   };
   for (const def of defs) {
-    const d = isObject(def) ? def : {};
-    const name = ident(d.name);
-    if (name === undefined) r.failOption('columns', 'declares a column without a name');
+    const { name, type, options } = columnHead(r, def);
     if (columns.some((c) => c.name === name.value)) {
       r.failOption('columns', `declares column '${name.value}' twice`, name.position);
     }
-    const spelled = typeName(d.data_type);
-    const type = spelled === undefined ? undefined : lookupType(spelled);
-    if (type === undefined) {
-      r.failOption(
-        'columns',
-        `declares column '${name.value}' with unsupported type ${spelled ?? '(unknown)'} (supported: ${SQL_TYPES.join(', ')})`,
-        name.position,
-      );
-    }
     let nullable = true;
-    for (const o of Array.isArray(d.options) ? d.options : []) {
+    for (const o of options) {
       const option = isObject(o) ? o.option : undefined;
       if (option === 'NotNull') nullable = false;
       else if (option === 'Null') nullable = true;

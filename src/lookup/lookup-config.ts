@@ -24,6 +24,13 @@
 import { didYouMean } from '../sink/config/did-you-mean.js';
 import { SinkConfigError } from '../sink/config/errors.js';
 import { loadSqlParser, parseStatements } from '../sink/config/sql-ddl.js';
+import {
+  type SqlOptionEntry as Entry,
+  ident,
+  isObject,
+  type Node,
+  optionEntries,
+} from '../sink/config/sql-tree.js';
 import { checkConnector, checkProfile, type Door, type Field, Reporter } from '../sink/config/validate.js';
 import type { ConnectionProfile, RedisConnection } from '../sink/model.js';
 import { LookupConfigError } from './errors.js';
@@ -39,7 +46,6 @@ import {
   type LookupTable,
   type LookupValueType,
 } from './model.js';
-import { type Entry, ident, isObject, type Node, optionEntries } from './sql-tree.js';
 import { parseByteSize, parseDuration } from './units.js';
 
 /** Options of {@link parseLookupTable}. */
@@ -177,7 +183,9 @@ function build(node: Node, options: ParseLookupTableOptions): LookupTable {
   if (node.query != null)
     r.failOption('AS', 'CREATE TABLE ... AS SELECT is not supported for a lookup table');
 
-  for (const entry of optionEntries(node.table_options, r)) {
+  for (const entry of optionEntries(node.table_options, (option, problem, position) =>
+    r.failOption(option, problem, position),
+  )) {
     if (byKey.has(entry.key)) r.failOption(entry.key, 'is given twice', entry.keyPosition);
     if (!LOOKUP_OPTIONS.includes(entry.key)) unknownOption(r, entry);
     byKey.set(entry.key, entry);

@@ -12,9 +12,18 @@
  */
 
 import { init, parse } from '@guanmingchiu/sqlparser-ts';
-import type { Column, ConnectionProfile, SinkTable } from '../model.js';
+import type { Column, ConnectionProfile, SinkTable, SqlType } from '../model.js';
 import { lookupType, SQL_TYPES } from './column-types.js';
 import { SinkConfigError, type SqlPosition, SqlSyntaxError } from './errors.js';
+import {
+  type Ident,
+  ident,
+  isObject,
+  literalText,
+  type Node,
+  optionEntries,
+  type SqlOptionEntry,
+} from './sql-tree.js';
 import {
   checkConnector,
   checkProfile,
@@ -25,6 +34,8 @@ import {
   TARGET_FIELDS,
   type TargetField,
 } from './validate.js';
+
+export { literalText };
 
 /** Options of {@link parseCreateTable}. */
 export interface ParseCreateTableOptions {
@@ -156,43 +167,6 @@ function endPosition(sql: string): SqlPosition {
   return { line: lines.length, column: lines[lines.length - 1].length + 1 };
 }
 
-// ---------------------------------------------------------------------------------------------
-// Tree walking. The package's TypeScript declarations describe an older tree shape (camelCase
-// fields), so the tree is read as `unknown`, checking each shape this file relies on.
-
-type Node = Record<string, unknown>;
-
-function isObject(v: unknown): v is Node {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-interface Ident {
-  value: string;
-  quoted: boolean;
-  position: SqlPosition | undefined;
-}
-
-function ident(v: unknown): Ident | undefined {
-  const node = isObject(v) && isObject(v.Identifier) ? v.Identifier : v;
-  if (!isObject(node) || typeof node.value !== 'string') return undefined;
-  return { value: node.value, quoted: typeof node.quote_style === 'string', position: spanStart(node.span) };
-}
-
-function spanStart(span: unknown): SqlPosition | undefined {
-  if (!isObject(span) || !isObject(span.start)) return undefined;
-  const { line, column } = span.start;
-  return typeof line === 'number' && typeof column === 'number' && line > 0 ? { line, column } : undefined;
-}
-
-interface SqlOptionEntry {
-  key: string;
-  value: string | undefined;
-  /** Of the key; the parser leaves quoted keys without a span, so the value's stands in. */
-  keyPosition: SqlPosition | undefined;
-  /** Of the value, which is what value errors are about. */
-  valuePosition: SqlPosition | undefined;
-}
-
 function createTable(node: Node, options: ParseCreateTableOptions): SinkTable {
   const names = Array.isArray(node.name) ? node.name.map(ident) : [];
   const nameIdent = names[0];
@@ -264,60 +238,9 @@ function createTable(node: Node, options: ParseCreateTableOptions): SinkTable {
  * `86400` mean the same.
  */
 function withOptions(table: string, tableOptions: unknown): SqlOptionEntry[] {
-  if (tableOptions === 'None' || tableOptions == null) return [];
-  if (!isObject(tableOptions) || !Array.isArray(tableOptions.With)) {
-    throw new SinkConfigError("only WITH (option = 'value', ...) table options are supported", {
-      table,
-      option: 'WITH',
-    });
-  }
-  return tableOptions.With.map((o: unknown) => {
-    const kv = isObject(o) && isObject(o.KeyValue) ? o.KeyValue : undefined;
-    const key = kv === undefined ? undefined : ident(kv.key);
-    if (kv === undefined || key === undefined) {
-      throw new SinkConfigError("WITH entries must be written option = 'value'", { table, option: 'WITH' });
-    }
-    const name = key.quoted ? key.value : key.value.toLowerCase();
-    const value = literalText(kv.value);
-    const valuePosition = exprStart(kv.value);
-    const keyPosition = key.position ?? valuePosition;
-    if (value === undefined) {
-      throw new SinkConfigError(`must be a quoted string literal, e.g. ${name} = '...'`, {
-        table,
-        option: name,
-        position: valuePosition ?? keyPosition,
-      });
-    }
-    return { key: name, value, keyPosition, valuePosition };
+  return optionEntries(tableOptions, (option, problem, position) => {
+    throw new SinkConfigError(problem, { table, option, position });
   });
-}
-
-function exprStart(expr: unknown): SqlPosition | undefined {
-  if (!isObject(expr)) return undefined;
-  if (isObject(expr.UnaryOp)) return exprStart(expr.UnaryOp.expr);
-  const inner = isObject(expr.Value) ? expr.Value : isObject(expr.Identifier) ? expr.Identifier : undefined;
-  return inner === undefined ? undefined : spanStart(inner.span);
-}
-
-/** The text of a literal expression (`'x'`, `86400`, `-1`, `true`), or undefined for anything else. */
-export function literalText(expr: unknown): string | undefined {
-  if (!isObject(expr)) return undefined;
-  if (isObject(expr.UnaryOp) && expr.UnaryOp.op === 'Minus') {
-    const inner = literalText(expr.UnaryOp.expr);
-    return inner === undefined ? undefined : `-${inner}`;
-  }
-  const outer = isObject(expr.Value) ? expr.Value : undefined;
-  const v = outer !== undefined && isObject(outer.value) ? outer.value : outer;
-  if (!isObject(v)) return undefined;
-  for (const kind of ['SingleQuotedString', 'EscapedStringLiteral', 'NationalStringLiteral']) {
-    if (typeof v[kind] === 'string') return v[kind] as string;
-  }
-  if (isObject(v.DollarQuotedString) && typeof v.DollarQuotedString.value === 'string') {
-    return v.DollarQuotedString.value;
-  }
-  if (Array.isArray(v.Number) && typeof v.Number[0] === 'string') return v.Number[0];
-  if (typeof v.Boolean === 'boolean') return String(v.Boolean);
-  return undefined;
 }
 
 /** `type = 'sink'` is required: a lookup table (`type = 'lookup'`) has its own parser (src/lookup/). */
@@ -389,20 +312,9 @@ function lookupProfile(
 function columns(r: Reporter, defs: unknown): Column[] {
   if (!Array.isArray(defs)) return [];
   return defs.map((def: unknown) => {
-    const d = isObject(def) ? def : {};
-    const name = ident(d.name);
-    if (name === undefined) r.failOption('columns', 'declares a column without a name');
-    const spelled = typeName(d.data_type);
-    const type = spelled === undefined ? undefined : lookupType(spelled);
-    if (type === undefined) {
-      r.failOption(
-        'columns',
-        `declares column '${name.value}' with unsupported type ${spelled ?? '(unknown)'} (supported: ${SQL_TYPES.join(', ')})`,
-        name.position,
-      );
-    }
+    const { name, type, options } = columnHead(r, def);
     let nullable = true;
-    for (const o of Array.isArray(d.options) ? d.options : []) {
+    for (const o of options) {
       const option = isObject(o) ? o.option : undefined;
       if (option === 'NotNull') nullable = false;
       else if (option !== 'Null') {
@@ -415,6 +327,26 @@ function columns(r: Reporter, defs: unknown): Column[] {
     }
     return { name: name.value, type, nullable };
   });
+}
+
+/**
+ * A column definition's name and supported type (or the error naming the column), and its column
+ * options for the caller to read (sinks and lookup tables accept different ones).
+ */
+export function columnHead(r: Reporter, def: unknown): { name: Ident; type: SqlType; options: unknown[] } {
+  const d = isObject(def) ? def : {};
+  const name = ident(d.name);
+  if (name === undefined) r.failOption('columns', 'declares a column without a name');
+  const spelled = typeName(d.data_type);
+  const type = spelled === undefined ? undefined : lookupType(spelled);
+  if (type === undefined) {
+    r.failOption(
+      'columns',
+      `declares column '${name.value}' with unsupported type ${spelled ?? '(unknown)'} (supported: ${SQL_TYPES.join(', ')})`,
+      name.position,
+    );
+  }
+  return { name, type, options: Array.isArray(d.options) ? d.options : [] };
 }
 
 /** Multi-word spellings of tree variants; every other variant is its name in upper case. */
