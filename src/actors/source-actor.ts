@@ -71,6 +71,8 @@ export interface SourceActorOptions {
 export class SourceActor extends Actor<SourceMsg> {
   readonly channel: string;
   readonly #o: SourceActorOptions;
+  /** Per output, its only shard (see {@link soleShard}); outputs are fixed, so computed once. */
+  readonly #sole: readonly number[];
   #reading: AbortController | null = null;
   #finished = false;
 
@@ -83,6 +85,7 @@ export class SourceActor extends Actor<SourceMsg> {
     });
     this.channel = options.reader.channel;
     this.#o = options;
+    this.#sole = options.outputs.map(soleShard);
   }
 
   get finished(): boolean {
@@ -133,11 +136,12 @@ export class SourceActor extends Actor<SourceMsg> {
       return; // no more pumps; barriers are still passed on
     }
     if (batch.rows.length > 0) {
-      for (const out of this.#o.outputs) {
+      for (let o = 0; o < this.#o.outputs.length; o++) {
+        const out = this.#o.outputs[o];
         let b = out.stage === undefined ? batch : out.stage.apply(batch.rows, batch.partition, batch.offsets);
         if (b instanceof Promise) b = await b; // a lookup join: one wait per batch
         if (b.rows.length === 0) continue;
-        const only = soleShard(out);
+        const only = this.#sole[o];
         if (only >= 0) {
           // One hosted shard: a producer lane sends one shard's rows, so one row per batch checks
           // the routing instead of routing every row again (6–8% of a worker's CPU).
