@@ -7,6 +7,7 @@ import { Producer } from '../../src/runtime/producer.js';
 import { buildCli } from '../support/job-process.js';
 import { type RedisServer, startRedis } from '../support/redis.js';
 import { type Spawned, spawnCoordinator, spawnWorker } from '../support/runtime-processes.js';
+import { until } from '../support/until.js';
 
 /**
  * The distributed runtime as separate processes: a coordinator, three workers and three producers
@@ -35,14 +36,6 @@ async function api(base: string, method: string, path: string, body?: unknown): 
   const json = (await res.json()) as Json;
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
   return json;
-}
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe('distributed runtime — coordinator + 3 worker processes, one SIGKILLed', () => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCli } from '../support/job-process.js';
 import { type Spawned, spawnCli } from '../support/runtime-processes.js';
+import { until } from '../support/until.js';
 
 /** `laminar-redis start --mode process`: the coordinator spawns its workers and replaces one that dies. */
 describe('runtime — process scheduler mode', () => {
@@ -37,21 +38,6 @@ describe('runtime — process scheduler mode', () => {
         ),
       ),
     );
-
-  async function until<T>(
-    what: string,
-    get: () => Promise<T>,
-    ok: (v: T) => boolean,
-    ms = 30_000,
-  ): Promise<T> {
-    const end = Date.now() + ms;
-    for (;;) {
-      const v = await get();
-      if (ok(v)) return v;
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
 
   it('spawns N worker processes, replaces a killed one, and stops them all on SIGTERM', async () => {
     start = await spawnCli([

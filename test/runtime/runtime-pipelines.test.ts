@@ -8,6 +8,7 @@ import { Producer } from '../../src/runtime/producer.js';
 import { type Runtime, startRuntime } from '../../src/runtime/runtime.js';
 import { findFreePort, type RedisServer, startRedis } from '../support/redis.js';
 import { recordingLogger } from '../support/sink.js';
+import { until } from '../support/until.js';
 
 /**
  * The runtime in one process (coordinator + embedded workers): pipelines placed on workers,
@@ -62,21 +63,6 @@ describe('runtime — pipelines and coordinator restarts (embedded workers)', ()
     ],
     checkpoint: { dir: join(dir, `cp-${name}`), intervalMs: 100 },
   });
-
-  async function until<T>(
-    what: string,
-    get: () => T | Promise<T>,
-    ok: (v: T) => boolean,
-    ms = 20_000,
-  ): Promise<T> {
-    const end = Date.now() + ms;
-    for (;;) {
-      const v = await get();
-      if (ok(v)) return v;
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
 
   const listTotal = async (prefix: string) => {
     let n = 0;

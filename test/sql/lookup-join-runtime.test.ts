@@ -17,6 +17,7 @@ import type { JobSpec } from '../../src/runtime/job-spec.js';
 import { compileSqlScript } from '../../src/sql/compile-script.js';
 import { scrapeValue } from '../support/metrics.js';
 import { cli, type RedisServer, startRedis } from '../support/redis.js';
+import { until as waitUntil } from '../support/until.js';
 import { generatedRows } from './support.js';
 
 const silent = pino({ level: 'silent' });
@@ -41,14 +42,8 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
+function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string): Promise<T> {
+  return waitUntil(what, read, ok, 10_000, 20);
 }
 
 /** Resolves once the job's ingest source accepts rows (its first attempt is running). */

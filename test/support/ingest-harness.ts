@@ -24,6 +24,7 @@ import { createIngestService } from '../../src/runtime/ingest-service.js';
 import { defineTable } from '../../src/sink/config/validate-model.js';
 import type { SinkTable } from '../../src/sink/model.js';
 import type { Row } from '../../src/sink/row-encoder.js';
+import { until as waitUntil } from './until.js';
 
 export const silent = pino({ level: 'silent' });
 
@@ -339,11 +340,7 @@ export function rawWrite(
 
 /** Resolves when `cond()` holds (polling), or rejects after `timeoutMs`. */
 export async function until(cond: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await waitUntil(what, cond, Boolean, timeoutMs, 10);
 }
 
 /** True when `p` is still pending after `ms`. */
