@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { runDemo } from './demo.js';
 import { runExamples } from './run/examples.js';
-import { runScriptFile, stopOnSignals } from './run/run-command.js';
+import { type RunScriptOptions, runScriptFile, stopOnSignals } from './run/run-command.js';
 import { runJobFile } from './runtime/job-file.js';
 import type { SchedulerMode } from './runtime/runtime.js';
 import { serveAll, serveCoordinator, serveWorker } from './runtime/serve.js';
@@ -59,14 +59,10 @@ program
   .action(
     async (
       file: string,
-      opts: {
-        redis?: string;
-        checkpointDir?: string;
-        checkpointInterval?: number;
-        shards?: number;
-        name?: string;
-        json?: boolean;
-      },
+      opts: Pick<
+        RunScriptOptions,
+        'redis' | 'checkpointDir' | 'checkpointInterval' | 'shards' | 'name' | 'json'
+      >,
     ) => {
       const { signal, dispose } = stopOnSignals();
       try {

@@ -70,7 +70,8 @@ export interface RoutingView {
   tableName: string;
   shards: number;
   routes: ShardRouteView[];
-  model: Json;
+  /** Absent for a pipeline's ingest source (one shard, nothing to route by). */
+  model?: Json;
 }
 
 /** A checkpoint taken on demand. */
@@ -127,9 +128,8 @@ export function pipelineView(r: PipelineRecord): PipelineView {
 
 /** The response form of a table's routing. */
 /**
- * Routing of a pipeline's ingest source (`<pipeline id>/<source>`): one shard. Its model is a
- * keyless placeholder — producers route by it, and without a key column every row goes to shard 0;
- * nothing writes with it.
+ * Routing of a pipeline's ingest source (`<pipeline id>/<source>`): one shard, no table model —
+ * every row goes to shard 0.
  */
 export function sourceRoutingView(p: PipelineRecord, source: string, routes: ShardRouteView[]): RoutingView {
   return {
@@ -137,16 +137,6 @@ export function sourceRoutingView(p: PipelineRecord, source: string, routes: Sha
     tableName: `${p.name}/${source}`,
     shards: 1,
     routes: routes.map((route) => ({ ...route })),
-    model: {
-      name: `${p.name}_${source}`.replace(/[^A-Za-z0-9_]/g, '_'),
-      profile: { name: 'ingest', connection: { kind: 'standalone', address: 'redis://127.0.0.1:6379' } },
-      target: { type: 'list', listPrefix: `${p.name}/${source}`, operation: 'Append' },
-      format: 'json',
-      onError: 'fail',
-      batchSize: 1000,
-      flushIntervalMs: 100,
-      delivery: 'exactly_once',
-    },
   };
 }
 

@@ -41,6 +41,9 @@ interface FlushWaiter {
   reject: (err: unknown) => void;
 }
 
+/** Routing of a destination with one shard and no key (a pipeline's ingest source). */
+const ONE_SHARD = { shardOf: (): number => 0 };
+
 /** Writes rows to a table's shards on the workers; see the module comment. */
 export class Producer {
   /** This producer's id (sequence numbers are counted per producer id and shard). */
@@ -52,7 +55,7 @@ export class Producer {
   readonly #window: RowWindow;
   readonly #stats = emptyStats();
   readonly #ready: Promise<void>;
-  #router: SlotRouter | null = null;
+  #router: Pick<SlotRouter, 'shardOf'> | null = null;
   #lanes: ProducerLane[] = [];
   /** Column whose bytes would not survive JSON (the routing key column), checked per row with json. */
   #keyColumn: string | undefined;
@@ -208,16 +211,22 @@ export class Producer {
         await new Promise((r) => setTimeout(r, retryDelay(attempt)));
       }
     }
+    const model = route.model;
     try {
-      this.#router = new SlotRouter(route.model, route.shards);
+      this.#router = model === undefined ? ONE_SHARD : new SlotRouter(model, route.shards);
     } catch (err) {
       this.#fail('ROUTING', (err as Error).message, err);
       throw this.#failure;
     }
-    const t = route.model.target;
+    const t = model?.target;
     this.#keyColumn =
-      t.type === 'string' ? t.keyColumn : t.type === 'list' ? t.listKeyColumn : t.hashKeyColumn;
-    if (this.#o.encoding !== 'json') this.#keyColumn = undefined;
+      t === undefined || this.#o.encoding !== 'json'
+        ? undefined
+        : t.type === 'string'
+          ? t.keyColumn
+          : t.type === 'list'
+            ? t.listKeyColumn
+            : t.hashKeyColumn;
     const ctx: LaneContext = {
       options: this.#o,
       wireEncoding: laneEncoding(this.#o.encoding),

@@ -23,8 +23,11 @@ export interface TableRoute {
   shards: number;
   /** Indexed by shard. */
   placements: ShardPlacement[];
-  /** The table's validated model: producers compute keys and slots with it, as workers do. */
-  model: SinkTable;
+  /**
+   * The table's validated model: producers compute keys and slots with it, as workers do.
+   * Undefined for a one-shard destination without a model (a pipeline's ingest source).
+   */
+  model: SinkTable | undefined;
 }
 
 /** The coordinator's routing cannot be used (no model, shard count changed, bad shard index). */
@@ -116,9 +119,9 @@ export class TableRoutingClient {
       );
     }
     let model = prev?.model;
-    if (model === undefined) {
-      if (r.model === undefined) throw new RoutingError(this.#table, 'the coordinator sent no table model');
-      model = validateTable(r.model as SinkTable);
+    if (model === undefined && r.model !== undefined) model = validateTable(r.model as SinkTable);
+    if (model === undefined && r.shards !== 1) {
+      throw new RoutingError(this.#table, 'the coordinator sent no table model');
     }
     const placements: ShardPlacement[] = [];
     for (let j = 0; j < r.shards; j++) placements.push({ workerId: '', ingestAddress: '', epoch: 0 });

@@ -184,7 +184,10 @@ export interface TableRouting {
   tableName: string;
   shards: number;
   routes: ShardRoute[];
-  /** The table's model as JSON (secrets redacted): producers compute keys and slots with it. */
+  /**
+   * The table's model as JSON (secrets redacted): producers compute keys and slots with it.
+   * Absent for a pipeline's ingest source, which has one shard.
+   */
   model: { [key: string]: any } | undefined;
 }
 
