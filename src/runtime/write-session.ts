@@ -37,6 +37,8 @@ export class WriteSession {
   readonly #watch: ShardWatch;
   readonly #log: Logger;
   #shard: HostedShard | null = null;
+  /** The table's ingest batch counter, bound once per stream. */
+  #batches: ReturnType<typeof ingestBatchesTotal.labels> | null = null;
   #producer = '';
   /** Highest sequence number acknowledged to the producer on this stream. */
   #acked = -1;
@@ -122,6 +124,7 @@ export class WriteSession {
       return;
     }
     this.#shard = shard;
+    this.#batches = ingestBatchesTotal.labels(shard.tableName);
     this.#producer = o.producerId;
     this.#acked = shard.ingest.acknowledged(o.producerId);
     this.#expected = this.#acked + 1;
@@ -150,7 +153,7 @@ export class WriteSession {
       this.end(status.INVALID_ARGUMENT, (err as BatchDecodeError).message);
       return;
     }
-    ingestBatchesTotal.labels(this.#shard!.tableName).inc();
+    this.#batches!.inc();
     if (b.seq === this.#expected) this.#expected++;
     this.#pushed = Math.max(this.#pushed, b.seq);
     // Flow control: no more messages are read while the shard's buffer makes the push wait.
