@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type RedisClient } from '../../src/resp/client.js';
 import { Producer } from '../../src/runtime/producer.js';
-import { type Runtime, startRuntime } from '../../src/runtime/runtime.js';
+import type { Runtime } from '../../src/runtime/runtime.js';
 import { type RedisServer, startRedis } from '../support/redis.js';
+import { runtimeWithLists } from '../support/runtime.js';
 import { recordingLogger } from '../support/sink.js';
 
 /**
@@ -23,25 +24,12 @@ describe('runtime — a stalled Redis slows the producer down, memory stays boun
     redis = await startRedis();
     client = await createClient(redis.url);
     dir = await mkdtemp(join(tmpdir(), 'laminar-bp-'));
-    rt = await startRuntime({
+    rt = await runtimeWithLists({
       dataDir: dir,
+      redisUrl: redis.url,
       workers: 1,
-      grpcPort: 0,
-      httpPort: 0,
-      checkpointIntervalMs: 100,
       logger: recordingLogger().logger,
-    });
-    await rt.coordinator.plane.createProfile({
-      name: 'p',
-      connector: 'redis',
-      config: { connection: { address: redis.url } },
-    });
-    await rt.coordinator.plane.createTable({
-      name: 'bp',
-      connector: 'redis',
-      connectionProfileId: 'p',
-      config: { connectorType: { target: { listPrefix: 'bp:', listKeyColumn: 'k', operation: 'Append' } } },
-      shards: 2,
+      lists: { bp: { prefix: 'bp:', shards: 2 } },
     });
   });
 

@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type RedisClient } from '../../src/resp/client.js';
 import { Producer } from '../../src/runtime/producer.js';
-import { type Runtime, startRuntime } from '../../src/runtime/runtime.js';
+import type { Runtime } from '../../src/runtime/runtime.js';
 import { startWorker, type WorkerHandle } from '../../src/runtime/worker.js';
 import { type RedisServer, startRedis } from '../support/redis.js';
+import { runtimeWithLists } from '../support/runtime.js';
 import { recordingLogger } from '../support/sink.js';
 
 /**
@@ -26,25 +27,12 @@ describe('runtime — a joining worker takes shards over while a producer writes
     redis = await startRedis();
     client = await createClient(redis.url);
     dir = await mkdtemp(join(tmpdir(), 'laminar-rebalance-'));
-    rt = await startRuntime({
+    rt = await runtimeWithLists({
       dataDir: dir,
+      redisUrl: redis.url,
       workers: 1,
-      grpcPort: 0,
-      httpPort: 0,
-      checkpointIntervalMs: 100,
       logger: log,
-    });
-    await rt.coordinator.plane.createProfile({
-      name: 'p',
-      connector: 'redis',
-      config: { connection: { address: redis.url } },
-    });
-    await rt.coordinator.plane.createTable({
-      name: 'moves',
-      connector: 'redis',
-      connectionProfileId: 'p',
-      config: { connectorType: { target: { listPrefix: 'mv:', listKeyColumn: 'k', operation: 'Append' } } },
-      shards: 4,
+      lists: { moves: { prefix: 'mv:', shards: 4 } },
     });
   });
 
