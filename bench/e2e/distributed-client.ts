@@ -69,7 +69,7 @@ function readArgs(): ClientArgs {
     chunk: positiveInt('chunk', v.chunk),
     batch: positiveInt('batch', v.batch),
     window: positiveInt('window', v.window),
-    encoding: oneOf('encoding', v.encoding, ['json', 'v8'] as const),
+    encoding: oneOf('encoding', v.encoding, ['keyed', 'json', 'v8'] as const),
     deadlineMs: positiveInt('deadlineMs', v.deadlineMs),
   };
 }

@@ -7,6 +7,7 @@
  * by `session = i % SESSIONS`. So key k's last row is known without asking anyone, and a client
  * writing only keys ≡ p (mod producers) can generate its own rows.
  */
+import type { RowEncodingName } from '../../src/runtime/row-batch-codec.js';
 import type { ErrorMessage } from './child-process.js';
 import type { ProcessFigures } from './measure.js';
 import { rowAt } from './sink-workload.js';
@@ -84,7 +85,7 @@ export interface ClientArgs {
   /** Sink: maxInFlightRows; producer: maxUnackedRows. */
   window: number;
   /** Producer: row encoding on the wire. */
-  encoding: 'json' | 'v8';
+  encoding: RowEncodingName;
   deadlineMs: number;
 }
 

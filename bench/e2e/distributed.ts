@@ -15,6 +15,7 @@
  * `measureDistributed(config)` takes every knob, for experiments beyond the committed settings.
  */
 import { loadavg } from 'node:os';
+import type { RowEncodingName } from '../../src/runtime/row-batch-codec.js';
 import { VERIFICATION_FAILED } from '../report.js';
 import type { SuiteOptions } from '../run.js';
 import type { BenchRow, SuiteResult } from '../types.js';
@@ -30,8 +31,8 @@ export interface Variant {
   workers: number;
   /** Shards of the table (distributed). */
   shards?: number;
-  /** Producer row encoding (distributed). Default json. */
-  encoding?: 'json' | 'v8';
+  /** Producer row encoding (distributed). Default keyed (the producer's default). */
+  encoding?: RowEncodingName;
 }
 
 /** Every setting of a run of the suite. */
@@ -60,13 +61,14 @@ export interface DistributedConfig {
 const EMBEDDED: Variant = { workers: 0 };
 const BEST_ONE: Variant = { workers: 1, shards: 1 };
 const SHARDED = (workers: number): Variant => ({ workers, shards: 4 });
+const JSON_ROWS: Variant = { workers: 1, shards: 1, encoding: 'json' };
 const V8: Variant = { workers: 1, shards: 1, encoding: 'v8' };
 
 const FULL: DistributedConfig = {
   count: 1_000_000,
   rounds: 3,
   deadlineMs: 120_000,
-  variants: [EMBEDDED, BEST_ONE, SHARDED(1), SHARDED(2), SHARDED(4), V8],
+  variants: [EMBEDDED, BEST_ONE, SHARDED(1), SHARDED(2), SHARDED(4), JSON_ROWS, V8],
   chunk: 10_000,
   tableBatch: 1_000,
   sinkWindow: 30_000,
@@ -85,12 +87,12 @@ interface RunRecord extends ClientsOutcome {
   coordinatorCpuSeconds: number;
 }
 
-const keyOf = (v: Variant) => `${v.workers}/${v.shards ?? 0}/${v.encoding ?? 'json'}`;
+const keyOf = (v: Variant) => `${v.workers}/${v.shards ?? 0}/${v.encoding ?? 'keyed'}`;
 
 function label(v: Variant): string {
   if (v.workers === 0) return 'embedded sink (createSink)';
   const s = (n: number, one: string) => `${n} ${one}${n > 1 ? 's' : ''}`;
-  return `distributed, ${s(v.workers, 'worker')}, ${s(v.shards ?? 1, 'shard')}${v.encoding === 'v8' ? ', v8 rows' : ''}`;
+  return `distributed, ${s(v.workers, 'worker')}, ${s(v.shards ?? 1, 'shard')}${v.encoding !== undefined && v.encoding !== 'keyed' ? `, ${v.encoding} rows` : ''}`;
 }
 
 export function runDistributedBench(options: SuiteOptions = {}): Promise<SuiteResult> {
@@ -157,7 +159,7 @@ export async function measureDistributed(
         method:
           v.workers === 0
             ? `createSink; write(${fmt(c.chunk)} rows) … flush(); maxInFlightRows ${fmt(c.sinkWindow)}`
-            : `Producer ×${c.producers} (${v.encoding ?? 'json'}) → ${v.workers} worker process(es); write(${fmt(c.chunk)} rows) … flush() acknowledged`,
+            : `Producer ×${c.producers} (${v.encoding ?? 'keyed'}) → ${v.workers} worker process(es); write(${fmt(c.chunk)} rows) … flush() acknowledged`,
         ...(c.rounds > 1
           ? { 'rows/s range': `${fmt(Math.min(...speeds))}–${fmt(Math.max(...speeds))}` }
           : {}),
@@ -184,7 +186,8 @@ export async function measureDistributed(
   ratio('distributed 1 worker (4 shards) / embedded sink', rate(SHARDED(1)), rate(EMBEDDED));
   ratio('distributed 2 workers / 1 worker (4 shards)', rate(SHARDED(2)), rate(SHARDED(1)));
   ratio('distributed 4 workers / 1 worker (4 shards)', rate(SHARDED(4)), rate(SHARDED(1)));
-  ratio('v8 rows / JSON rows (1 worker, 1 shard)', rate(V8), rate(BEST_ONE));
+  ratio('JSON rows / keyed rows (1 worker, 1 shard)', rate(JSON_ROWS), rate(BEST_ONE));
+  ratio('v8 rows / keyed rows (1 worker, 1 shard)', rate(V8), rate(BEST_ONE));
   const one = rate(BEST_ONE);
   const embedded = rate(EMBEDDED);
   const goal =
@@ -221,7 +224,7 @@ async function runVariant(server: BenchRedisServer, c: DistributedConfig, v: Var
     port: server.port,
     count: c.count,
     chunk: c.chunk,
-    encoding: v.encoding ?? 'json',
+    encoding: v.encoding ?? 'keyed',
     deadlineMs: c.deadlineMs,
   };
   if (v.workers === 0) {

@@ -394,6 +394,15 @@ export class Orchestrator implements RuntimeView {
         this.#tables.get(v.tableId)?.onBarrierDone(v.shard, v.epoch, v.barrierId, v.position, v.declined);
         return;
       }
+      case 'checkpointWanted': {
+        const v = k.value;
+        const t = this.#tables.get(v.tableId);
+        const slot = t?.shards[v.shard];
+        // Only from the shard's current owner: a deposed worker must not drive checkpoints.
+        if (slot === undefined || slot.epoch !== v.epoch || slot.workerId !== s.id) return;
+        t!.requestCheckpoint();
+        return;
+      }
       case 'pipelineEvent': {
         const p = this.#pipelines.get(k.value.pipelineId);
         if (p === undefined || p.record.workerId !== s.id) return;

@@ -63,6 +63,8 @@ export class TableRunner {
   #nextId = 0;
   #inFlight: InFlight | null = null;
   #timer: NodeJS.Timeout | undefined;
+  /** A checkpoint was asked for while one was in flight: begin the next at once. */
+  #wanted = false;
   #closed = false;
   /** Set when the table gave up (restart budget spent): producers get this reason. */
   failure: string | null = null;
@@ -129,6 +131,21 @@ export class TableRunner {
     if (f.positions.size === this.shards.length) void this.#complete(f);
   }
 
+  /**
+   * A producer waits for its rows (its flush()): checkpoint now, or right after the checkpoint in
+   * flight, instead of at the next interval. One checkpoint at a time still: requests made while
+   * one runs share the next.
+   */
+  requestCheckpoint(): void {
+    if (this.#closed) return;
+    if (this.#inFlight !== null) {
+      this.#wanted = true;
+      return;
+    }
+    clearTimeout(this.#timer);
+    this.#begin();
+  }
+
   /** Stops checkpointing (the table is deleted or the coordinator stops). */
   close(): void {
     this.#closed = true;
@@ -139,7 +156,9 @@ export class TableRunner {
   #schedule(): void {
     if (this.#closed) return;
     clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => this.#begin(), this.#o.intervalMs);
+    const wanted = this.#wanted;
+    this.#wanted = false;
+    this.#timer = setTimeout(() => this.#begin(), wanted ? 0 : this.#o.intervalMs);
     this.#timer.unref();
   }
 

@@ -14,6 +14,16 @@ export interface HostedShard {
   /** Assignment epoch (the sink generation). */
   readonly epoch: number;
   readonly ingest: IngestSource;
+  /**
+   * The shard writes a table whose model producers encode rows with: it takes
+   * `ROW_ENCODING_KEYED` batches. False for a pipeline's ingest source, whose rows feed a query.
+   */
+  readonly keyedRows: boolean;
+  /**
+   * A producer waits for what it sent (its flush()): have the shard checkpointed soon rather than
+   * at the next interval. Fire and forget; the commit that follows calls the listeners.
+   */
+  requestCheckpoint(): void;
   /** Calls `listener` after each recorded checkpoint of the shard; returns an unsubscribe. */
   onCommitted(listener: () => void): () => void;
   /** Resolves when the shard stops being hosted here (revoked, failed, worker stopping). */

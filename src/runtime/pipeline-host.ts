@@ -94,6 +94,12 @@ export class PipelineHost {
       shards: 1,
       epoch: this.#generation,
       ingest,
+      keyedRows: false,
+      requestCheckpoint: () => {
+        // The pipeline checkpoints itself; one that cannot run now (stopping) is no loss: the
+        // producer's rows are acknowledged by the next one.
+        this.#job?.checkpoint().catch(() => {});
+      },
       onCommitted(listener) {
         listeners.add(listener);
         return () => listeners.delete(listener);

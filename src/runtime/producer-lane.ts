@@ -17,10 +17,11 @@
  */
 import type { ClientDuplexStream, Metadata } from '@grpc/grpc-js';
 import Denque from 'denque';
-import type { RowEncoding, WriteRequest, WriteResponse } from '../gen/laminar/redis/v1/ingest.js';
+import { RowEncoding, type WriteRequest, type WriteResponse } from '../gen/laminar/redis/v1/ingest.js';
 import type { Logger } from '../log.js';
 import type { Row } from '../sink/row-encoder.js';
 import type { IngestChannels } from './ingest-channels.js';
+import { type KeyedItem, keyedPayload } from './keyed-rows.js';
 import { grpcStatusOf, type ProducerFailureReason, statusName } from './producer-errors.js';
 import type { ResolvedProducerOptions } from './producer-options.js';
 import type { ProducerStats } from './producer-stats.js';
@@ -32,6 +33,8 @@ import type { TableRoute } from './table-routing.js';
 export interface LaneContext {
   readonly options: ResolvedProducerOptions;
   readonly wireEncoding: RowEncoding;
+  /** The table is a hash: keyed rows carry a field. */
+  readonly hash: boolean;
   readonly stats: ProducerStats;
   readonly channels: IngestChannels;
   readonly metadata: Metadata;
@@ -58,9 +61,8 @@ const ignore = (): void => {};
 export class ProducerLane {
   readonly shard: number;
   readonly #ctx: LaneContext;
-  readonly #json: boolean;
 
-  /** Rows of the batch being filled: JSON texts, or rows for v8. */
+  /** Rows of the batch being filled: keyed items, JSON texts, or rows for v8. */
   #open: unknown[] = [];
   #openBytes = 0;
   #linger: NodeJS.Timeout | null = null;
@@ -77,6 +79,10 @@ export class ProducerLane {
   /** Next ordinal to write on the current stream. */
   #sendOrdinal = 0;
   #waitingDrain = false;
+  /** A flush() waits on this lane: tell the worker once every sealed batch is written. */
+  #flushWanted = false;
+  /** Last ordinal a flush message covered on the current stream (-1: none). */
+  #flushSent = -1;
   #openTimer: NodeJS.Timeout | null = null;
   #retryTimer: NodeJS.Timeout | null = null;
   /** When the current outage began (0: none); bounds retries by `retryTimeoutMs`. */
@@ -88,7 +94,6 @@ export class ProducerLane {
   constructor(shard: number, ctx: LaneContext) {
     this.shard = shard;
     this.#ctx = ctx;
-    this.#json = ctx.options.encoding === 'json';
   }
 
   /** Ordinal of the last sealed batch (-1: none). */
@@ -102,10 +107,10 @@ export class ProducerLane {
   }
 
   /**
-   * Adds one row (its JSON text with the json encoding, else the row) to the open batch.
-   * `bytes`: its size when known (JSON), else 0.
+   * Adds one row (its keyed item, its JSON text, or the row for v8) to the open batch.
+   * `bytes`: its size when known (keyed, JSON), else 0.
    */
-  add(item: string | Row, bytes: number): void {
+  add(item: KeyedItem | string | Row, bytes: number): void {
     const o = this.#ctx.options;
     // Seal before a row would push the payload past the limit, so JSON batches stay under it.
     if (this.#openBytes + bytes > o.maxBatchBytes && this.#open.length > 0) this.seal();
@@ -135,6 +140,16 @@ export class ProducerLane {
     else this.#pump();
   }
 
+  /**
+   * A flush() waits for this lane's batches: once every sealed batch is written, ask the worker
+   * for a checkpoint instead of waiting for its next interval (and again after a reconnect).
+   */
+  requestFlush(): void {
+    if (this.#queue.length === 0 || this.#closed) return;
+    this.#flushWanted = true;
+    this.#pump();
+  }
+
   /** Stops for good: half-closes the stream (the producer flushed) or cancels it (`abort`). */
   close(abort: boolean): void {
     if (this.#closed) return;
@@ -156,9 +171,13 @@ export class ProducerLane {
 
   /** Encodes items[from..to) as one batch, or as several when the payload is too large. */
   #enqueue(items: unknown[], from: number, to: number): void {
-    const payload = this.#json
-      ? jsonLinesPayload(items as string[], from, to)
-      : v8Payload(items as Row[], from, to);
+    const encoding = this.#ctx.wireEncoding;
+    const payload =
+      encoding === RowEncoding.ROW_ENCODING_KEYED
+        ? keyedPayload(items as KeyedItem[], this.#ctx.hash, from, to)
+        : encoding === RowEncoding.ROW_ENCODING_JSON_LINES
+          ? jsonLinesPayload(items as string[], from, to)
+          : v8Payload(items as Row[], from, to);
     if (payload.length > this.#ctx.options.maxBatchBytes && to - from > 1) {
       const mid = from + ((to - from) >> 1);
       this.#enqueue(items, from, mid);
@@ -182,6 +201,7 @@ export class ProducerLane {
     this.#call = call;
     this.#opened = false;
     this.#waitingDrain = false;
+    this.#flushSent = -1;
     call.on('data', this.#onResponse);
     call.on('error', this.#onError);
     call.on('status', this.#onStatus);
@@ -249,6 +269,7 @@ export class ProducerLane {
     let rows = 0;
     while (this.#queue.length > 0 && this.#queue.peekFront()!.ordinal <= ordinal)
       rows += this.#queue.shift()!.rows;
+    if (this.#queue.length === 0) this.#flushWanted = false;
     this.#ackedOrdinal = ordinal;
     if (this.#sendOrdinal <= ordinal) this.#sendOrdinal = ordinal + 1;
     this.#ctx.acknowledged(rows);
@@ -261,7 +282,7 @@ export class ProducerLane {
     const stats = this.#ctx.stats;
     while (this.#queue.length > 0) {
       const index = this.#sendOrdinal - this.#queue.peekFront()!.ordinal;
-      if (index >= this.#queue.length) return;
+      if (index >= this.#queue.length) break;
       const b = this.#queue.peekAt(index)!;
       if (b.sent) stats.rowsResent += b.rows;
       b.sent = true;
@@ -283,6 +304,12 @@ export class ProducerLane {
         this.#waitingDrain = true;
         return;
       }
+    }
+    // Everything sealed is written: the flush message follows the last batch it covers.
+    const last = this.#nextOrdinal - 1;
+    if (this.#flushWanted && this.#queue.length > 0 && this.#flushSent < last) {
+      this.#flushSent = last;
+      call.write({ kind: { $case: 'flush', value: {} } });
     }
   }
 

@@ -39,7 +39,13 @@ export interface ProducerOptions {
   maxUnackedRows?: number;
   /** Target payload size of a batch; larger batches are split. Default {@link DEFAULT_MAX_BATCH_BYTES}. */
   maxBatchBytes?: number;
-  /** Row encoding on the wire. `v8` keeps bigint, Date and bytes. Default `'json'`. */
+  /**
+   * Row encoding on the wire. `'keyed'`: the producer encodes each row into the Redis key, field
+   * and value the table's sink writes (exact for bigint, Date and bytes too; the worker writes them
+   * as they are) — a pipeline's ingest source, which has no table model, gets `'json'` instead.
+   * `'json'`: JSON rows. `'v8'`: structured clones (keeps bigint, Date and bytes in rows).
+   * Default `'keyed'`.
+   */
   encoding?: RowEncodingName;
   /** Channel credentials (TLS) for the coordinator and the workers. Default insecure. */
   credentials?: ChannelCredentials;
@@ -86,8 +92,8 @@ export function parseProducerOptions(o: ProducerOptions): ResolvedProducerOption
     }
     return v;
   };
-  if (o.encoding !== undefined && o.encoding !== 'json' && o.encoding !== 'v8') {
-    throw new ProducerOptionsError('encoding', "must be 'json' or 'v8'");
+  if (o.encoding !== undefined && o.encoding !== 'keyed' && o.encoding !== 'json' && o.encoding !== 'v8') {
+    throw new ProducerOptionsError('encoding', "must be 'keyed', 'json' or 'v8'");
   }
   if (o.token !== undefined && typeof o.token !== 'string') {
     throw new ProducerOptionsError('token', 'must be a string');
@@ -101,7 +107,7 @@ export function parseProducerOptions(o: ProducerOptions): ResolvedProducerOption
     lingerMs: int('lingerMs', o.lingerMs, DEFAULT_LINGER_MS, 0),
     maxUnackedRows: int('maxUnackedRows', o.maxUnackedRows, DEFAULT_MAX_UNACKED_ROWS, 1),
     maxBatchBytes: int('maxBatchBytes', o.maxBatchBytes, DEFAULT_MAX_BATCH_BYTES, 1),
-    encoding: o.encoding ?? 'json',
+    encoding: o.encoding ?? 'keyed',
     credentials: o.credentials,
     retryTimeoutMs: int('retryTimeoutMs', o.retryTimeoutMs, DEFAULT_RETRY_TIMEOUT_MS, 0),
     openTimeoutMs: int('openTimeoutMs', o.openTimeoutMs, DEFAULT_OPEN_TIMEOUT_MS, 1),

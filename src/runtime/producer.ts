@@ -12,9 +12,12 @@
  */
 import { SlotRouter } from '../actors/router.js';
 import { defaultLogger, type Logger } from '../log.js';
-import type { Row } from '../sink/row-encoder.js';
+import { keySlot } from '../resp/cluster/key-slot.js';
+import { EncodedRow } from '../sink/encoded-row.js';
+import { type Row, RowEncoder } from '../sink/row-encoder.js';
 import { bearer } from './grpc-util.js';
 import { IngestChannels } from './ingest-channels.js';
+import { type KeyedItem, keyedItem, keyedItemSize } from './keyed-rows.js';
 import {
   grpcStatusOf,
   ProducerClosedError,
@@ -31,7 +34,13 @@ import {
 import { emptyStats, type ProducerStats } from './producer-stats.js';
 import { RowWindow } from './producer-window.js';
 import { isRetryableStatus, retryDelay } from './retry-policy.js';
-import { isRowObject, jsonRowText, laneEncoding, RowEncodingError } from './row-batch-codec.js';
+import {
+  isRowObject,
+  jsonRowText,
+  laneEncoding,
+  RowEncodingError,
+  type RowEncodingName,
+} from './row-batch-codec.js';
 import { type TableRoute, TableRoutingClient } from './table-routing.js';
 
 interface FlushWaiter {
@@ -42,7 +51,7 @@ interface FlushWaiter {
 }
 
 /** Routing of a destination with one shard and no key (a pipeline's ingest source). */
-const ONE_SHARD = { shardOf: (): number => 0 };
+const ONE_SHARD = { shardOf: (): number => 0, shardOfSlot: (): number => 0 };
 
 /** Writes rows to a table's shards on the workers; see the module comment. */
 export class Producer {
@@ -55,8 +64,14 @@ export class Producer {
   readonly #window: RowWindow;
   readonly #stats = emptyStats();
   readonly #ready: Promise<void>;
-  #router: Pick<SlotRouter, 'shardOf'> | null = null;
+  #router: Pick<SlotRouter, 'shardOf' | 'shardOfSlot'> | null = null;
   #lanes: ProducerLane[] = [];
+  /** The encoding in use: `keyed` becomes `json` for a destination without a model. */
+  #encoding: RowEncodingName = 'keyed';
+  /** The table's row encoder (keyed). */
+  #encoder: RowEncoder | null = null;
+  /** The table is a hash: keyed rows carry a field. */
+  #hash = false;
   /** Column whose bytes would not survive JSON (the routing key column), checked per row with json. */
   #keyColumn: string | undefined;
   #flushes: FlushWaiter[] = [];
@@ -99,12 +114,16 @@ export class Producer {
     if (!Array.isArray(rows)) throw new TypeError('write(rows): rows must be an array of row objects');
     if (this.#router === null) await this.#ready;
     this.#assertOpen();
-    const json = this.#o.encoding === 'json';
-    // Encode (json) or check (v8) the whole call first: a bad row rejects it with nothing accepted.
-    const texts = json ? new Array<string>(rows.length) : null;
+    // Encode (keyed, json) or check (v8) the whole call first: a bad row rejects it with nothing
+    // accepted. (A row the table's encoder refuses is no bad row here: it travels whole, keyed,
+    // and the worker's sink applies the table's error policy to it.)
+    const mode = this.#encoding;
+    const items = mode === 'v8' ? null : new Array<KeyedItem | string>(rows.length);
     for (let i = 0; i < rows.length; i++) {
-      if (texts !== null) {
-        texts[i] = jsonRowText(rows[i], i);
+      if (mode === 'keyed') {
+        items![i] = keyedItem(this.#encoder!, rows[i], this.#hash, i);
+      } else if (mode === 'json') {
+        items![i] = jsonRowText(rows[i], i);
         if (this.#keyColumn !== undefined) this.#checkJsonKey(rows[i], i);
       } else if (!isRowObject(rows[i])) {
         throw new RowEncodingError(i, 'a row must be an object');
@@ -112,14 +131,27 @@ export class Producer {
     }
     const router = this.#router!;
     const lanes = this.#lanes;
+    // One shard: every row goes to lane 0, no key to compute.
+    const single = lanes.length === 1;
     for (let i = 0; i < rows.length; i++) {
       if (this.#window.full) {
         await this.#window.room();
         this.#assertOpen();
       }
-      const lane = lanes[router.shardOf(rows[i])];
-      if (texts !== null) lane.add(texts[i], texts[i].length);
-      else lane.add(rows[i], 0);
+      if (items === null) {
+        lanes[single ? 0 : router.shardOf(rows[i])].add(rows[i], 0);
+      } else if (mode === 'keyed') {
+        const item = items[i] as KeyedItem;
+        const shard = single
+          ? 0
+          : item instanceof EncodedRow
+            ? router.shardOfSlot(keySlot(item.key))
+            : router.shardOf(rows[i]); // a refused row goes where the worker's router sends it
+        lanes[shard].add(item, keyedItemSize(item, this.#hash));
+      } else {
+        const text = items[i] as string;
+        lanes[single ? 0 : router.shardOf(rows[i])].add(text, text.length);
+      }
       this.#window.take(1);
       this.#stats.rowsWritten++;
     }
@@ -138,6 +170,7 @@ export class Producer {
     for (const lane of this.#lanes) lane.seal();
     const targets = this.#lanes.map((l) => l.lastOrdinal);
     if (this.#reached(targets)) return;
+    for (const lane of this.#lanes) lane.requestFlush();
     return new Promise((resolve, reject) => this.#flushes.push({ targets, resolve, reject }));
   }
 
@@ -219,8 +252,13 @@ export class Producer {
       throw this.#failure;
     }
     const t = model?.target;
+    this.#encoding = this.#o.encoding === 'keyed' && model === undefined ? 'json' : this.#o.encoding;
+    if (this.#encoding === 'keyed') {
+      this.#encoder = new RowEncoder(model!);
+      this.#hash = t!.type === 'hash';
+    }
     this.#keyColumn =
-      t === undefined || this.#o.encoding !== 'json'
+      t === undefined || this.#encoding !== 'json'
         ? undefined
         : t.type === 'string'
           ? t.keyColumn
@@ -229,7 +267,8 @@ export class Producer {
             : t.hashKeyColumn;
     const ctx: LaneContext = {
       options: this.#o,
-      wireEncoding: laneEncoding(this.#o.encoding),
+      wireEncoding: laneEncoding(this.#encoding),
+      hash: this.#hash,
       stats: this.#stats,
       channels: this.#channels,
       metadata,

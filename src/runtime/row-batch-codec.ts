@@ -14,19 +14,23 @@ import { LaminarError } from '../resp/errors.js';
 import { attachWireJson } from '../sink/json-row.js';
 import type { Row } from '../sink/row-encoder.js';
 
-/** Row encodings a producer can choose. */
-export type RowEncodingName = 'json' | 'v8';
+/**
+ * Row encodings a producer can choose. `keyed`: the producer encodes each row into its Redis key,
+ * field and value with the table's model (keyed-rows.ts); json where the destination has no model.
+ */
+export type RowEncodingName = 'keyed' | 'json' | 'v8';
 
-/** The wire enum of an encoding name. */
-export function wireEncoding(name: RowEncodingName): RowEncoding {
+/** The wire enum of a row encoding (json and v8 carry rows; see {@link laneEncoding}). */
+export function wireEncoding(name: 'json' | 'v8'): RowEncoding {
   return name === 'json' ? RowEncoding.ROW_ENCODING_JSON : RowEncoding.ROW_ENCODING_V8;
 }
 
 /**
- * The wire enum a producer lane sends for an encoding name: JSON rows go as JSON lines
+ * The wire enum a producer lane sends for an encoding: JSON rows go as JSON lines
  * ({@link jsonLinesPayload}), whose texts the worker can write as they are.
  */
 export function laneEncoding(name: RowEncodingName): RowEncoding {
+  if (name === 'keyed') return RowEncoding.ROW_ENCODING_KEYED;
   return name === 'json' ? RowEncoding.ROW_ENCODING_JSON_LINES : RowEncoding.ROW_ENCODING_V8;
 }
 
@@ -150,7 +154,7 @@ export function v8Payload(rows: readonly Row[], from = 0, to = rows.length): Buf
 }
 
 /** Payload of `rows` in `encoding` (tests and tools; the producer encodes incrementally). */
-export function encodeRows(rows: readonly Row[], encoding: RowEncodingName): Buffer {
+export function encodeRows(rows: readonly Row[], encoding: 'json' | 'v8'): Buffer {
   if (encoding === 'v8') return v8Payload(rows);
   return jsonPayload(rows.map((r, i) => jsonRowText(r, i)));
 }

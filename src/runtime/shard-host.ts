@@ -28,6 +28,8 @@ export interface ShardHostOptions {
   /** Rows the ingest channel queues before producers wait. */
   bufferRows?: number;
   onBarrierDone: (done: ShardBarrierDone) => void;
+  /** A producer's flush waits on this shard: ask the coordinator for a checkpoint. */
+  onCheckpointWanted: () => void;
   /** The first failure of the shard's actors; the shard has stopped (or is stopping) by then. */
   onFailure: (err: unknown) => void;
   logger: Logger;
@@ -53,6 +55,7 @@ export class ShardHost implements HostedShard {
   readonly shards: number;
   readonly epoch: number;
   readonly ingest: IngestSource;
+  readonly keyedRows = true;
   readonly ended: Promise<void>;
   readonly #o: ShardHostOptions;
   readonly #host: WorkerHost;
@@ -116,6 +119,10 @@ export class ShardHost implements HostedShard {
   committed(position: SourcePosition): void {
     this.#host.committed({ [this.ingest.name]: position });
     for (const l of this.#listeners) l();
+  }
+
+  requestCheckpoint(): void {
+    this.#o.onCheckpointWanted();
   }
 
   onCommitted(listener: () => void): () => void {

@@ -293,6 +293,13 @@ class Worker implements WorkerHandle, ShardDirectory {
             },
           },
         }),
+      onCheckpointWanted: () =>
+        this.#send({
+          kind: {
+            $case: 'checkpointWanted',
+            value: { tableId: a.tableId, shard: a.shard, epoch: a.epoch },
+          },
+        }),
       onFailure: (err) => {
         if (this.#shards.get(key) === host) this.#shards.delete(key);
         this.#log.error({ shard: host.name, epoch: a.epoch, err }, 'shard failed');

@@ -16,10 +16,17 @@
  */
 import { type ServerDuplexStream, status } from '@grpc/grpc-js';
 import { IngestClosedError } from '../actors/sources/ingest.js';
-import type { RowBatch, WriteOpen, WriteRequest, WriteResponse } from '../gen/laminar/redis/v1/ingest.js';
+import {
+  type RowBatch,
+  RowEncoding,
+  type WriteOpen,
+  type WriteRequest,
+  type WriteResponse,
+} from '../gen/laminar/redis/v1/ingest.js';
 import type { Logger } from '../log.js';
 import { ingestBatchesTotal } from '../metrics.js';
 import type { HostedShard, ShardDirectory } from './hosted-shard.js';
+import { decodeKeyedRows } from './keyed-rows.js';
 import { type BatchDecodeError, decodeRows } from './row-batch-codec.js';
 
 /** Longest producer id accepted: it names a partition in checkpoints and fences. */
@@ -46,6 +53,8 @@ export class WriteSession {
   #expected = 0;
   /** Highest sequence number pushed on this stream (-1: none). */
   #pushed = -1;
+  /** The producer's flush waits for sequence numbers up to this one (-1: none). */
+  #flushSeq = -1;
   #pushing = false;
   #halfClosed = false;
   #done = false;
@@ -105,6 +114,9 @@ export class WriteSession {
       this.#open(kind.value);
     } else if (kind?.$case === 'batch') {
       this.#batch(kind.value);
+    } else if (kind?.$case === 'flush') {
+      this.#flushSeq = this.#pushed;
+      if (this.#acked < this.#flushSeq) this.#shard.requestCheckpoint();
     } else {
       this.end(status.INVALID_ARGUMENT, kind?.$case === 'open' ? 'open sent twice' : 'empty message');
     }
@@ -146,9 +158,17 @@ export class WriteSession {
       this.end(status.INVALID_ARGUMENT, `batch seq ${b.seq} skips ahead: expected ${this.#expected}`);
       return;
     }
+    const keyed = b.encoding === RowEncoding.ROW_ENCODING_KEYED;
+    if (keyed && !this.#shard!.keyedRows) {
+      this.end(
+        status.INVALID_ARGUMENT,
+        `${this.#shard!.tableName} takes rows, not keyed rows: it is not a table shard`,
+      );
+      return;
+    }
     let rows: object[];
     try {
-      rows = decodeRows(b.payload, b.encoding, b.rows);
+      rows = keyed ? decodeKeyedRows(b.payload, b.rows) : decodeRows(b.payload, b.encoding, b.rows);
     } catch (err) {
       this.end(status.INVALID_ARGUMENT, (err as BatchDecodeError).message);
       return;
@@ -194,6 +214,9 @@ export class WriteSession {
     if (a <= this.#acked) return;
     this.#acked = a;
     this.#call.write({ kind: { $case: 'ack', value: { acknowledgedSeq: a } } });
+    // The flush still waits, and checkpoints make progress: the next one now. (One that made no
+    // progress leaves it to the interval, so a stalled shard does not checkpoint back to back.)
+    if (a < this.#flushSeq) this.#shard!.requestCheckpoint();
     if (this.#halfClosed && !this.#pushing) this.#endIfAcked();
   };
 

@@ -1,3 +1,4 @@
+import { EncodedRow } from './encoded-row.js';
 import { jsonRow } from './json-row.js';
 import type { Column, SinkTable } from './model.js';
 import { text } from './text.js';
@@ -40,6 +41,12 @@ export class RowEncoder {
   /** Encodes one row; returns null when it can be written, else why not. */
   encode(input: Row): string | null {
     if (input === null || typeof input !== 'object') return 'the row is not an object';
+    if (input instanceof EncodedRow) {
+      this.key = input.key;
+      this.field = input.field;
+      this.value = input.value;
+      return null;
+    }
     const row = input as Record<string, unknown>;
     const kc = this.#keyColumn;
     if (kc === undefined) {

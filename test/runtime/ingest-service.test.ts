@@ -2,9 +2,11 @@ import { serialize } from 'node:v8';
 import { Metadata, status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RowEncoding, type WriteRequest } from '../../src/gen/laminar/redis/v1/ingest.js';
+import { keyedPayload } from '../../src/runtime/keyed-rows.js';
 import { Producer } from '../../src/runtime/producer.js';
 import { ProducerFailedError } from '../../src/runtime/producer-errors.js';
 import { encodeRows } from '../../src/runtime/row-batch-codec.js';
+import { EncodedRow } from '../../src/sink/encoded-row.js';
 import {
   eventsModel,
   rawWrite,
@@ -98,6 +100,19 @@ describe('ingest service', () => {
       /unknown row encoding 7/,
     ],
     ['a sequence gap', [open('m9'), batch(1, 1, json([{ id: SECRET }]))], /seq 1 skips ahead: expected 0/],
+    [
+      'a truncated keyed payload',
+      [
+        open('m10'),
+        batch(
+          0,
+          1,
+          keyedPayload([new EncodedRow('ev:1', '', SECRET)], false).subarray(0, 12),
+          RowEncoding.ROW_ENCODING_KEYED,
+        ),
+      ],
+      /row 0 is truncated/,
+    ],
   ];
   it.each(malformed)(
     'ingest — %s ends the stream with INVALID_ARGUMENT, never echoing row data',
@@ -108,6 +123,48 @@ describe('ingest service', () => {
       expect(r.details).not.toContain(SECRET);
     },
   );
+
+  it('ingest — flush: the shard is asked for a checkpoint once it holds every batch sent before it', async () => {
+    const s = await worker
+      .host(new TestShard({ tableId: 't-flush', tableName: 'flushes', shard: 0, shards: 1 }))
+      .start();
+    s.holdCommits = true;
+    const pushedAtRequest: number[] = [];
+    s.onCheckpointRequest = () => {
+      pushedAtRequest.push(s.pushedRows);
+      // Commit once the reader has every row: the stream then ends with everything acknowledged.
+      const commitWhenRead = () => (s.pending.length === 300 ? s.commit() : setTimeout(commitWhenRead, 5));
+      commitWhenRead();
+    };
+    const rows = Array.from({ length: 300 }, (_, i) => ({ id: `f${i}` }));
+    const r = await rawWrite(worker.address, [
+      open('flush-1', 0, 't-flush'),
+      batch(0, 150, encodeRows(rows.slice(0, 150), 'json')),
+      batch(1, 150, encodeRows(rows.slice(150), 'json')),
+      { kind: { $case: 'flush', value: {} } },
+    ]);
+    expect(r.code).toBe(status.OK);
+    expect(pushedAtRequest).toEqual([300]);
+    expect(r.responses.at(-1)).toEqual({ kind: { $case: 'ack', value: { acknowledgedSeq: 1 } } });
+    await s.stop();
+  });
+
+  it('ingest — keyed rows into a destination that is no table shard (a pipeline source) end with INVALID_ARGUMENT', async () => {
+    const s = await worker
+      .host(new TestShard({ tableId: 't-src', tableName: 'pipe/src', shard: 0, shards: 1 }))
+      .start();
+    s.keyedRows = false;
+    const payload = keyedPayload([new EncodedRow('ev:1', '', SECRET)], false);
+    const r = await rawWrite(worker.address, [
+      open('k-1', 0, 't-src'),
+      batch(0, 1, payload, RowEncoding.ROW_ENCODING_KEYED),
+    ]);
+    expect(r.code).toBe(status.INVALID_ARGUMENT);
+    expect(r.details).toMatch(/pipe\/src takes rows, not keyed rows/);
+    expect(r.details).not.toContain(SECRET);
+    expect(s.pushedRows).toBe(0);
+    await s.stop();
+  });
 
   it('ingest — a shard this worker does not host ends with FAILED_PRECONDITION (refresh the routing)', async () => {
     const r = await rawWrite(worker.address, [open('p', 3)]);

@@ -14,9 +14,10 @@ import { type RedisCluster, type RedisServer, startCluster, startRedis } from '.
  * a crash-free run. `LAMINAR_SOAK=1` (npm run test:soak) runs the 1M-row version.
  */
 const SOAK = process.env.LAMINAR_SOAK === '1';
-const ROWS_PER_PARTITION = SOAK ? 250_000 : 60_000; // × 4 partitions
+// Sized so that even a fast machine is still writing when the last kill comes (the kills are timed).
+const ROWS_PER_PARTITION = SOAK ? 250_000 : 150_000; // × 4 partitions
 const KILLS = SOAK ? 8 : 5;
-const KILL_WINDOW: [number, number] = SOAK ? [300, 2500] : [200, 1200];
+const KILL_WINDOW: [number, number] = SOAK ? [300, 2500] : [100, 900];
 const SEED = Number(process.env.LAMINAR_CRASH_SEED ?? Date.now() % 100_000);
 
 interface Mode {

@@ -4,6 +4,7 @@ import {
   type CommittedRow,
   eventsModel,
   routingOf,
+  rowOf,
   silent,
   startControl,
   startProxy,
@@ -82,9 +83,7 @@ describe('producer failover', () => {
       await p.flush();
 
       const union: CommittedRow[] = [...first.committed, ...second.committed];
-      expect(union.map((r) => (r.row as { i: number }).i)).toEqual(
-        Array.from({ length: written }, (_, i) => i),
-      );
+      expect(union.map((r) => rowOf(r).i)).toEqual(Array.from({ length: written }, (_, i) => i));
       // Offsets continue across the move: the restored source numbers rows as A did.
       expect(union.map((r) => r.offset)).toEqual(Array.from({ length: written }, (_, i) => i));
       const s = p.stats();
@@ -127,9 +126,7 @@ describe('producer failover', () => {
     shard.commit();
     await p.flush();
 
-    expect(shard.committed.map((r) => (r.row as { i: number }).i)).toEqual(
-      Array.from({ length: 500 }, (_, i) => i),
-    );
+    expect(shard.committed.map((r) => rowOf(r).i)).toEqual(Array.from({ length: 500 }, (_, i) => i));
     expect(shard.pushedRows).toBe(500); // the resent batches were dropped as resends
     expect(p.stats()).toMatchObject({ rowsAcked: 500, unackedRows: 0, rowsResent: 300 });
     expect(p.stats().reconnects).toBeGreaterThanOrEqual(1);

@@ -5,10 +5,14 @@ import { Producer } from '../../src/runtime/producer.js';
 import { ProducerFailedError } from '../../src/runtime/producer-errors.js';
 import type { ProducerOptions } from '../../src/runtime/producer-options.js';
 import { RowEncodingError } from '../../src/runtime/row-batch-codec.js';
+import { EncodedRow } from '../../src/sink/encoded-row.js';
+import type { Row } from '../../src/sink/row-encoder.js';
+import { RowEncoder } from '../../src/sink/row-encoder.js';
 import {
   type CommittedRow,
   eventsModel,
   routingOf,
+  rowOf,
   silent,
   startControl,
   stillPending,
@@ -85,12 +89,14 @@ describe('producer', () => {
         // In order: the producer's row counter and the partition's offsets both increase by one.
         expect(rows.map((r) => r.offset)).toEqual(rows.map((_, k) => k));
         for (let k = 1; k < rows.length; k++) {
-          expect((rows[k].row as { i: number }).i).toBeGreaterThan((rows[k - 1].row as { i: number }).i);
+          expect(rowOf(rows[k]).i).toBeGreaterThan(rowOf(rows[k - 1]).i as number);
         }
         for (const r of rows) {
+          // p1 sends keyed rows (the default), p2 v8 rows: both route as the worker's router does.
+          expect(r.row instanceof EncodedRow).toBe(tag === 'a');
           expect(router.shardOf(r.row)).toBe(s.shard);
-          const i = (r.row as { i: number; tag: string }).i;
-          expect((r.row as { tag: string }).tag).toBe(tag);
+          const i = rowOf(r).i as number;
+          expect(rowOf(r).tag).toBe(tag);
           expect(seen[tag].has(i)).toBe(false);
           seen[tag].add(i);
         }
@@ -135,15 +141,13 @@ describe('producer', () => {
     shard.resume();
     await writing;
     await p.flush();
-    expect(shard.committed.map((r) => (r.row as { i: number }).i)).toEqual(
-      Array.from({ length: 5000 }, (_, i) => i),
-    );
+    expect(shard.committed.map((r) => rowOf(r).i)).toEqual(Array.from({ length: 5000 }, (_, i) => i));
     expect(p.stats()).toMatchObject({ rowsWritten: 5000, rowsAcked: 5000, unackedRows: 0 });
   });
 
   it('producer — a bigint with json rejects the write with ERR_ROW_ENCODING suggesting v8, accepting nothing of it', async () => {
     const { control, shards } = await cluster(1, 1);
-    const p = producer(control.address);
+    const p = producer(control.address, { encoding: 'json' });
     const err = await p
       .write([
         { id: 'x', n: 1 },
@@ -177,9 +181,40 @@ describe('producer', () => {
     expect(Buffer.isBuffer(got[0].bytes) || got[0].bytes instanceof Uint8Array).toBe(true);
   });
 
+  it('producer — keyed: the worker gets the exact key and value the table encodes (bigint, bytes, Date); refused rows travel whole', async () => {
+    const { control, shards } = await cluster(2, 1);
+    const p = producer(control.address);
+    const rows: Row[] = [
+      { id: 'a', big: 2n ** 70n, at: new Date('2026-01-02T03:04:05.678Z') },
+      { id: Buffer.from([0xff, 0x00, 0x41]), text: 'é 😀 "q"\n' },
+      { id: null, why: 'a null key: the sink applies the error policy' },
+      { id: 7n, nested: { x: [1, 'two', null] } },
+    ];
+    await p.write(rows);
+    await p.flush();
+    const enc = new RowEncoder(model);
+    const router = new SlotRouter(model, 2);
+    const got = shards.flatMap((s) => s.committed.map((c) => ({ shard: s.shard, row: c.row })));
+    expect(got).toHaveLength(rows.length);
+    for (const want of rows) {
+      const reason = enc.encode(want);
+      const shard = router.shardOf(want);
+      if (reason !== null) {
+        // Refused: the original row, unchanged, on the shard the worker's router picks for it.
+        expect(got).toContainEqual({ shard, row: want });
+        continue;
+      }
+      const match = got.find(
+        (g) => g.row instanceof EncodedRow && Buffer.from(g.row.key).equals(Buffer.from(enc.key)),
+      );
+      expect(match?.shard).toBe(shard);
+      expect(match?.row).toEqual(new EncodedRow(enc.key, '', enc.value));
+    }
+  });
+
   it('producer — bytes in the key column with json are refused (the key would change on the way)', async () => {
     const { control } = await cluster(1, 1);
-    const p = producer(control.address);
+    const p = producer(control.address, { encoding: 'json' });
     await expect(p.write([{ id: Buffer.from('k') }])).rejects.toMatchObject({
       code: 'ERR_ROW_ENCODING',
       message: expect.stringMatching(/key column 'id' holds bytes.*'v8'/),

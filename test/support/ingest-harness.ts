@@ -22,6 +22,7 @@ import { bindServer } from '../../src/runtime/grpc-util.js';
 import type { HostedShard, ShardDirectory } from '../../src/runtime/hosted-shard.js';
 import { createIngestService } from '../../src/runtime/ingest-service.js';
 import { defineTable } from '../../src/sink/config/validate-model.js';
+import { EncodedRow } from '../../src/sink/encoded-row.js';
 import type { SinkTable } from '../../src/sink/model.js';
 import type { Row } from '../../src/sink/row-encoder.js';
 import { until as waitUntil } from './until.js';
@@ -102,6 +103,14 @@ export interface CommittedRow {
 }
 
 /**
+ * The row a committed row stands for: a keyed row's value parsed as JSON (tables of these tests
+ * are json), any other row as it is.
+ */
+export function rowOf(r: CommittedRow): Record<string, unknown> {
+  return r.row instanceof EncodedRow ? JSON.parse(String(r.row.value)) : (r.row as Record<string, unknown>);
+}
+
+/**
  * A hosted shard whose IngestSource is drained by a loop: each read is recorded, then committed
  * (the reader's `committed(position)` and the commit listeners) unless commits are held.
  */
@@ -113,6 +122,12 @@ export class TestShard implements HostedShard {
   readonly epoch: number;
   readonly ingest: IngestSource;
   readonly ended: Promise<void>;
+  /** Takes keyed batches, as a table shard does (tests of pipeline sources set it false). */
+  keyedRows = true;
+  /** Checkpoints asked for by write sessions (producers' flushes). */
+  checkpointRequests = 0;
+  /** Called on each checkpoint request (say, to commit at once). */
+  onCheckpointRequest: (() => void) | null = null;
   /** Rows covered by a commit, in commit order. */
   readonly committed: CommittedRow[] = [];
   /** Rows read, not yet committed. */
@@ -167,6 +182,11 @@ export class TestShard implements HostedShard {
   onCommitted(listener: () => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  requestCheckpoint(): void {
+    this.checkpointRequests++;
+    this.onCheckpointRequest?.();
   }
 
   /** Stops reading and committing (the source's buffer fills, producers' pushes wait). */

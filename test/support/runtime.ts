@@ -2,8 +2,8 @@ import type { Logger } from '../../src/log.js';
 import { type Runtime, startRuntime } from '../../src/runtime/runtime.js';
 
 /**
- * An embedded runtime for tests: free ports, 100 ms checkpoints, a profile `p` for `redisUrl`, and
- * one list table per entry of `lists` (name → prefix, keyed by column `k`, Append).
+ * An embedded runtime for tests: free ports, 100 ms checkpoints (unless told), a profile `p` for
+ * `redisUrl`, and one list table per entry of `lists` (name → prefix, keyed by column `k`, Append).
  */
 export async function runtimeWithLists(options: {
   dataDir: string;
@@ -11,13 +11,14 @@ export async function runtimeWithLists(options: {
   workers: number;
   logger: Logger;
   lists: Record<string, { prefix: string; shards: number }>;
+  checkpointIntervalMs?: number;
 }): Promise<Runtime> {
   const rt = await startRuntime({
     dataDir: options.dataDir,
     workers: options.workers,
     grpcPort: 0,
     httpPort: 0,
-    checkpointIntervalMs: 100,
+    checkpointIntervalMs: options.checkpointIntervalMs ?? 100,
     logger: options.logger,
   });
   try {

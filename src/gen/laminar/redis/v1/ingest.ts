@@ -29,6 +29,15 @@ export enum RowEncoding {
    * write that text as the row's JSON value instead of encoding the row again.
    */
   ROW_ENCODING_JSON_LINES = 2,
+  /**
+   * ROW_ENCODING_KEYED - Rows already encoded by the producer into what the table's sink writes: per row a tag byte,
+   * then length-prefixed parts (uint32 little-endian lengths). Tag bits: 0x08 a field part
+   * follows the key (hash tables); 0x01 / 0x02 / 0x04 the key / field / value part is raw bytes
+   * (else UTF-8 text). Tag 0x80: a row the producer could not encode (a null key, say), as one
+   * node:v8 serialize() part, for the worker's sink to apply the table's error policy to.
+   * Only for table shards: the producer encodes with the model GetTableRouting returned.
+   */
+  ROW_ENCODING_KEYED = 3,
   UNRECOGNIZED = -1,
 }
 
@@ -43,6 +52,9 @@ export function rowEncodingFromJSON(object: any): RowEncoding {
     case 2:
     case "ROW_ENCODING_JSON_LINES":
       return RowEncoding.ROW_ENCODING_JSON_LINES;
+    case 3:
+    case "ROW_ENCODING_KEYED":
+      return RowEncoding.ROW_ENCODING_KEYED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -58,6 +70,8 @@ export function rowEncodingToJSON(object: RowEncoding): string {
       return "ROW_ENCODING_V8";
     case RowEncoding.ROW_ENCODING_JSON_LINES:
       return "ROW_ENCODING_JSON_LINES";
+    case RowEncoding.ROW_ENCODING_KEYED:
+      return "ROW_ENCODING_KEYED";
     case RowEncoding.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -65,7 +79,18 @@ export function rowEncodingToJSON(object: RowEncoding): string {
 }
 
 export interface WriteRequest {
-  kind: { $case: "open"; value: WriteOpen } | { $case: "batch"; value: RowBatch } | undefined;
+  kind: { $case: "open"; value: WriteOpen } | { $case: "batch"; value: RowBatch } | {
+    $case: "flush";
+    value: WriteFlush;
+  } | undefined;
+}
+
+/**
+ * The producer waits for every batch it sent before this message to be durable (its flush()):
+ * the worker asks for a checkpoint of the shard now rather than at the next interval, and again
+ * after each checkpoint until those batches are acknowledged.
+ */
+export interface WriteFlush {
 }
 
 export interface WriteOpen {
@@ -110,6 +135,9 @@ export const WriteRequest: MessageFns<WriteRequest> = {
       case "batch":
         RowBatch.encode(message.kind.value, writer.uint32(18).fork()).join();
         break;
+      case "flush":
+        WriteFlush.encode(message.kind.value, writer.uint32(26).fork()).join();
+        break;
     }
     return writer;
   },
@@ -143,6 +171,14 @@ export const WriteRequest: MessageFns<WriteRequest> = {
             message.kind = { $case: "batch", value: RowBatch.decode(reader, reader.uint32()) };
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.kind = { $case: "flush", value: WriteFlush.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -161,6 +197,8 @@ export const WriteRequest: MessageFns<WriteRequest> = {
         ? { $case: "open", value: WriteOpen.fromJSON(object.open) }
         : isSet(object.batch)
         ? { $case: "batch", value: RowBatch.fromJSON(object.batch) }
+        : isSet(object.flush)
+        ? { $case: "flush", value: WriteFlush.fromJSON(object.flush) }
         : undefined,
     };
   },
@@ -171,6 +209,8 @@ export const WriteRequest: MessageFns<WriteRequest> = {
       obj.open = WriteOpen.toJSON(message.kind.value);
     } else if (message.kind?.$case === "batch") {
       obj.batch = RowBatch.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "flush") {
+      obj.flush = WriteFlush.toJSON(message.kind.value);
     }
     return obj;
   },
@@ -193,7 +233,65 @@ export const WriteRequest: MessageFns<WriteRequest> = {
         }
         break;
       }
+      case "flush": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "flush", value: WriteFlush.fromPartial(object.kind.value) };
+        }
+        break;
+      }
     }
+    return message;
+  },
+};
+
+function createBaseWriteFlush(): WriteFlush {
+  return {};
+}
+
+export const WriteFlush: MessageFns<WriteFlush> = {
+  encode(_: WriteFlush, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WriteFlush {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWriteFlush();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): WriteFlush {
+    return {};
+  },
+
+  toJSON(_: WriteFlush): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WriteFlush>, I>>(base?: I): WriteFlush {
+    return WriteFlush.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WriteFlush>, I>>(_: I): WriteFlush {
+    const message = createBaseWriteFlush();
     return message;
   },
 };

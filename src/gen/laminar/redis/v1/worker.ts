@@ -28,6 +28,7 @@ export interface WorkerMessage {
     | { $case: "shardFailed"; value: ShardFailed }
     | { $case: "pipelineEvent"; value: PipelineEvent }
     | { $case: "shardStopped"; value: ShardStopped }
+    | { $case: "checkpointWanted"; value: CheckpointWanted }
     | undefined;
 }
 
@@ -104,6 +105,16 @@ export interface ShardFailed {
   epoch: number;
   code: string;
   message: string;
+}
+
+/**
+ * A producer waits on a shard of the table (its flush()): checkpoint the table now instead of at
+ * the next interval (or right after the checkpoint in flight).
+ */
+export interface CheckpointWanted {
+  tableId: string;
+  shard: number;
+  epoch: number;
 }
 
 /** Checkpoint `barrier_id` of a table: every hosted shard of the table flushes and reports. */
@@ -198,6 +209,9 @@ export const WorkerMessage: MessageFns<WorkerMessage> = {
       case "shardStopped":
         ShardStopped.encode(message.kind.value, writer.uint32(58).fork()).join();
         break;
+      case "checkpointWanted":
+        CheckpointWanted.encode(message.kind.value, writer.uint32(66).fork()).join();
+        break;
     }
     return writer;
   },
@@ -271,6 +285,14 @@ export const WorkerMessage: MessageFns<WorkerMessage> = {
             message.kind = { $case: "shardStopped", value: ShardStopped.decode(reader, reader.uint32()) };
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.kind = { $case: "checkpointWanted", value: CheckpointWanted.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -309,6 +331,10 @@ export const WorkerMessage: MessageFns<WorkerMessage> = {
         ? { $case: "shardStopped", value: ShardStopped.fromJSON(object.shardStopped) }
         : isSet(object.shard_stopped)
         ? { $case: "shardStopped", value: ShardStopped.fromJSON(object.shard_stopped) }
+        : isSet(object.checkpointWanted)
+        ? { $case: "checkpointWanted", value: CheckpointWanted.fromJSON(object.checkpointWanted) }
+        : isSet(object.checkpoint_wanted)
+        ? { $case: "checkpointWanted", value: CheckpointWanted.fromJSON(object.checkpoint_wanted) }
         : undefined,
     };
   },
@@ -329,6 +355,8 @@ export const WorkerMessage: MessageFns<WorkerMessage> = {
       obj.pipelineEvent = PipelineEvent.toJSON(message.kind.value);
     } else if (message.kind?.$case === "shardStopped") {
       obj.shardStopped = ShardStopped.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "checkpointWanted") {
+      obj.checkpointWanted = CheckpointWanted.toJSON(message.kind.value);
     }
     return obj;
   },
@@ -378,6 +406,12 @@ export const WorkerMessage: MessageFns<WorkerMessage> = {
       case "shardStopped": {
         if (object.kind?.value !== undefined && object.kind?.value !== null) {
           message.kind = { $case: "shardStopped", value: ShardStopped.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "checkpointWanted": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "checkpointWanted", value: CheckpointWanted.fromPartial(object.kind.value) };
         }
         break;
       }
@@ -1531,6 +1565,111 @@ export const ShardFailed: MessageFns<ShardFailed> = {
     message.epoch = object.epoch ?? 0;
     message.code = object.code ?? "";
     message.message = object.message ?? "";
+    return message;
+  },
+};
+
+function createBaseCheckpointWanted(): CheckpointWanted {
+  return { tableId: "", shard: 0, epoch: 0 };
+}
+
+export const CheckpointWanted: MessageFns<CheckpointWanted> = {
+  encode(message: CheckpointWanted, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tableId !== "") {
+      writer.uint32(10).string(message.tableId);
+    }
+    if (message.shard !== 0) {
+      writer.uint32(16).uint32(message.shard);
+    }
+    if (message.epoch !== 0) {
+      writer.uint32(24).uint64(message.epoch);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CheckpointWanted {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCheckpointWanted();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tableId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.shard = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.epoch = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CheckpointWanted {
+    return {
+      tableId: isSet(object.tableId)
+        ? globalThis.String(object.tableId)
+        : isSet(object.table_id)
+        ? globalThis.String(object.table_id)
+        : "",
+      shard: isSet(object.shard) ? globalThis.Number(object.shard) : 0,
+      epoch: isSet(object.epoch) ? globalThis.Number(object.epoch) : 0,
+    };
+  },
+
+  toJSON(message: CheckpointWanted): unknown {
+    const obj: any = {};
+    if (message.tableId !== "") {
+      obj.tableId = message.tableId;
+    }
+    if (message.shard !== 0) {
+      obj.shard = Math.round(message.shard);
+    }
+    if (message.epoch !== 0) {
+      obj.epoch = Math.round(message.epoch);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CheckpointWanted>, I>>(base?: I): CheckpointWanted {
+    return CheckpointWanted.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CheckpointWanted>, I>>(object: I): CheckpointWanted {
+    const message = createBaseCheckpointWanted();
+    message.tableId = object.tableId ?? "";
+    message.shard = object.shard ?? 0;
+    message.epoch = object.epoch ?? 0;
     return message;
   },
 };

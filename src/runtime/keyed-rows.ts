@@ -1,0 +1,192 @@
+/**
+ * `ROW_ENCODING_KEYED`: rows a producer already encoded into their Redis key, hash field and
+ * value with the table's {@link RowEncoder}, so the worker neither parses nor encodes them again
+ * (docs/producer.md, "Encodings").
+ *
+ * ```
+ * row      = tag:u8 part(key) [part(field) if tag & 0x08] part(value)
+ *          | 0x80 part(node:v8 serialize(row))      a row the producer could not encode
+ * part     = length:u32le bytes                       text parts are UTF-8
+ * tag bits   0x01 key, 0x02 field, 0x04 value are raw bytes (Buffer), else text
+ * ```
+ *
+ * A row the encoder refuses (null key, a value with no text form…) travels whole, so the worker's
+ * sink applies the table's `'sink.on_error'` policy to it exactly as it would to a JSON row.
+ */
+import { deserialize, serialize } from 'node:v8';
+import { EncodedRow } from '../sink/encoded-row.js';
+import type { Row, RowEncoder } from '../sink/row-encoder.js';
+import { BatchDecodeError, isRowObject, RowEncodingError } from './row-batch-codec.js';
+
+/** What a producer keeps per row until its batch is sealed: the parts, or the v8 bytes of a bad row. */
+export type KeyedItem = EncodedRow | Buffer;
+
+const KEY_BYTES = 0x01;
+const FIELD_BYTES = 0x02;
+const VALUE_BYTES = 0x04;
+const HAS_FIELD = 0x08;
+const WHOLE_ROW = 0x80;
+/** Bytes of a tag and one length. */
+const TAG = 1;
+const LEN = 4;
+
+/**
+ * The item a producer sends for `row`: its encoded parts, or (when `enc` refuses it) the row
+ * itself for the worker's error policy.
+ *
+ * @throws RowEncodingError when the row is not an object, or holds what v8 cannot serialize (a
+ *   refused row only).
+ */
+export function keyedItem(enc: RowEncoder, row: Row, hash: boolean, index: number): KeyedItem {
+  if (!isRowObject(row)) throw new RowEncodingError(index, 'a row must be an object');
+  if (enc.encode(row) === null) return new EncodedRow(enc.key, hash ? enc.field : '', enc.value);
+  try {
+    return serialize(row);
+  } catch (err) {
+    throw new RowEncodingError(
+      index,
+      `the row cannot be encoded (${(err as Error).name}: functions and symbols are not rows)`,
+      { cause: err },
+    );
+  }
+}
+
+/**
+ * About the bytes an item adds to a payload, for a lane's batch size (exact for ASCII text and
+ * bytes; a lane splits a batch whose payload comes out larger than its limit).
+ */
+export function keyedItemSize(item: KeyedItem, hash: boolean): number {
+  if (!(item instanceof EncodedRow)) return TAG + LEN + item.length;
+  return TAG + 3 * LEN + item.key.length + (hash ? item.field.length : 0) + item.value.length;
+}
+
+/** Bytes an item adds to a payload, at most. */
+function itemBound(item: KeyedItem, hash: boolean): number {
+  if (!(item instanceof EncodedRow)) return TAG + LEN + item.length;
+  return TAG + 3 * LEN + partBound(item.key) + (hash ? partBound(item.field) : 0) + partBound(item.value);
+}
+
+/** A string takes at most 3 UTF-8 bytes per UTF-16 unit (a surrogate pair: 4 for 2). */
+function partBound(p: string | Buffer): number {
+  return typeof p === 'string' ? 3 * p.length : p.length;
+}
+
+/** Largest scratch buffer kept between calls; larger payloads get their own. */
+const MAX_SCRATCH_BYTES = 4 * 1024 * 1024;
+let scratch = Buffer.allocUnsafe(0);
+
+/** Payload of `items[from..to)`; `hash`: the table is a hash (rows carry a field). */
+export function keyedPayload(
+  items: readonly KeyedItem[],
+  hash: boolean,
+  from = 0,
+  to = items.length,
+): Buffer {
+  let need = 0;
+  for (let i = from; i < to; i++) need += itemBound(items[i], hash);
+  let buf = scratch;
+  if (buf.length < need) {
+    buf = Buffer.allocUnsafe(need);
+    if (need <= MAX_SCRATCH_BYTES) scratch = buf;
+  }
+  let at = 0;
+  for (let i = from; i < to; i++) {
+    const item = items[i];
+    if (!(item instanceof EncodedRow)) {
+      buf[at] = WHOLE_ROW;
+      at = writePart(buf, at + TAG, item);
+      continue;
+    }
+    const tagAt = at;
+    let tag = hash ? HAS_FIELD : 0;
+    if (typeof item.key !== 'string') tag |= KEY_BYTES;
+    if (typeof item.value !== 'string') tag |= VALUE_BYTES;
+    at = writePart(buf, at + TAG, item.key);
+    if (hash) {
+      if (typeof item.field !== 'string') tag |= FIELD_BYTES;
+      at = writePart(buf, at, item.field);
+    }
+    at = writePart(buf, at, item.value);
+    buf[tagAt] = tag;
+  }
+  return Buffer.from(buf.subarray(0, at));
+}
+
+/** Writes a length-prefixed part at `at`; returns the offset after it. */
+function writePart(buf: Buffer, at: number, part: string | Buffer): number {
+  const n = typeof part === 'string' ? buf.write(part, at + LEN, 'utf8') : part.copy(buf, at + LEN);
+  buf.writeUInt32LE(n, at);
+  return at + LEN + n;
+}
+
+/**
+ * Rows of a `ROW_ENCODING_KEYED` payload: {@link EncodedRow}s, and the refused rows as they were
+ * written.
+ *
+ * @throws BatchDecodeError for a truncated payload, an unknown tag, a refused row that does not
+ *   deserialize to an object, or a row count other than the batch declares. No row data in it.
+ */
+export function decodeKeyedRows(payload: Uint8Array, expectedRows: number): Row[] {
+  const buf = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+  // Every row takes at least a tag and two lengths: a larger count cannot be true.
+  if (expectedRows * (TAG + 2 * LEN) > buf.length) throw countError(expectedRows, 'fewer');
+  const rows: Row[] = new Array(expectedRows);
+  const end = buf.length;
+  let at = 0;
+  let n = 0;
+  while (at < end) {
+    if (n === expectedRows) throw countError(expectedRows, `more than ${expectedRows}`);
+    const tag = buf[at++];
+    if (tag === WHOLE_ROW) {
+      const len = partLength(buf, at, n);
+      at += LEN;
+      let row: unknown;
+      try {
+        row = deserialize(buf.subarray(at, at + len));
+      } catch {
+        throw new BatchDecodeError(`row ${n} is not a valid v8 serialization`);
+      }
+      if (!isRowObject(row)) throw new BatchDecodeError(`row ${n} is not an object`);
+      rows[n++] = row;
+      at += len;
+      continue;
+    }
+    if ((tag & ~(KEY_BYTES | FIELD_BYTES | VALUE_BYTES | HAS_FIELD)) !== 0) {
+      throw new BatchDecodeError(`row ${n} has an unknown tag ${tag}`);
+    }
+    let len = partLength(buf, at, n);
+    at += LEN;
+    const key = part(buf, at, len, (tag & KEY_BYTES) !== 0);
+    at += len;
+    let field: string | Buffer = '';
+    if ((tag & HAS_FIELD) !== 0) {
+      len = partLength(buf, at, n);
+      at += LEN;
+      field = part(buf, at, len, (tag & FIELD_BYTES) !== 0);
+      at += len;
+    }
+    len = partLength(buf, at, n);
+    at += LEN;
+    const value = part(buf, at, len, (tag & VALUE_BYTES) !== 0);
+    at += len;
+    rows[n++] = new EncodedRow(key, field, value);
+  }
+  if (n !== expectedRows) throw countError(expectedRows, String(n));
+  return rows;
+}
+
+/** Length of the part at `at`, checked to fit the payload. */
+function partLength(buf: Buffer, at: number, row: number): number {
+  if (at + LEN > buf.length) throw new BatchDecodeError(`row ${row} is truncated`);
+  const len = buf.readUInt32LE(at);
+  if (at + LEN + len > buf.length) throw new BatchDecodeError(`row ${row} is truncated`);
+  return len;
+}
+
+function part(buf: Buffer, at: number, len: number, bytes: boolean): string | Buffer {
+  return bytes ? buf.subarray(at, at + len) : buf.toString('utf8', at, at + len);
+}
+
+function countError(expected: number, got: string): BatchDecodeError {
+  return new BatchDecodeError(`the batch declares ${expected} rows, its payload holds ${got}`);
+}

@@ -1,0 +1,83 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient, type RedisClient } from '../../src/resp/client.js';
+import { Producer } from '../../src/runtime/producer.js';
+import type { RowEncodingName } from '../../src/runtime/row-batch-codec.js';
+import type { Runtime } from '../../src/runtime/runtime.js';
+import { type RedisServer, startRedis } from '../support/redis.js';
+import { runtimeWithLists } from '../support/runtime.js';
+import { recordingLogger } from '../support/sink.js';
+
+/**
+ * Producer.flush() does not wait for the table's checkpoint interval: the worker asks the
+ * coordinator for a checkpoint once it holds every batch the flush covers. The interval here is
+ * ten minutes, so a flush that resolves at all was acknowledged by a requested checkpoint.
+ */
+describe('runtime — a producer flush asks for a checkpoint', () => {
+  let redis: RedisServer;
+  let client: RedisClient;
+  let rt: Runtime;
+  let dir: string;
+  const log = recordingLogger().logger;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    client = await createClient(redis.url);
+    dir = await mkdtemp(join(tmpdir(), 'laminar-flush-'));
+    rt = await runtimeWithLists({
+      dataDir: dir,
+      redisUrl: redis.url,
+      workers: 2,
+      logger: log,
+      checkpointIntervalMs: 600_000,
+      lists: { events: { prefix: 'ev:', shards: 3 } },
+    });
+  });
+
+  afterAll(async () => {
+    await rt?.stop();
+    await client?.close();
+    await redis?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const lists = async (tag: string, keys: number) => {
+    const out: number[][] = [];
+    for (let k = 0; k < keys; k++) {
+      const got = (await client.send(['LRANGE', `ev:${tag}${k}`, '0', '-1'])) as Buffer[];
+      out.push(got.map((b) => (JSON.parse(b.toString()) as { i: number }).i));
+    }
+    return out;
+  };
+
+  for (const encoding of ['keyed', 'json', 'v8'] as RowEncodingName[]) {
+    it(`${encoding} rows: flush resolves long before the interval, each time, with every row in Redis in order`, async () => {
+      const p = new Producer({ coordinator: rt.grpcAddress, table: 'events', batchRows: 300, encoding });
+      const tag = `${encoding}-`;
+      const rows = (from: number, to: number) =>
+        Array.from({ length: to - from }, (_, j) => ({ k: `${tag}${(from + j) % 16}`, i: from + j }));
+      try {
+        // Three flushes: each needs its own requested checkpoint(s).
+        for (const [from, to] of [
+          [0, 5_000],
+          [5_000, 5_001],
+          [5_001, 9_000],
+        ]) {
+          await p.write(rows(from, to));
+          await p.flush();
+          expect(p.stats()).toMatchObject({ rowsWritten: to, rowsAcked: to, unackedRows: 0 });
+        }
+      } finally {
+        await p.close();
+      }
+      const got = await lists(tag, 16);
+      got.forEach((l, k) => {
+        const want: number[] = [];
+        for (let i = k; i < 9_000; i += 16) want.push(i);
+        expect(l).toEqual(want);
+      });
+    });
+  }
+});
