@@ -18,7 +18,7 @@ import { EncodedRow } from '../sink/encoded-row.js';
 import type { Row, RowEncoder } from '../sink/row-encoder.js';
 import { BatchDecodeError, isRowObject, RowEncodingError } from './row-batch-codec.js';
 
-/** What a producer keeps per row until its batch is sealed: the parts, or the v8 bytes of a bad row. */
+/** A row as a producer lane takes it: its encoded parts, or the v8 bytes of a refused row. */
 export type KeyedItem = EncodedRow | Buffer;
 
 const KEY_BYTES = 0x01;
@@ -31,39 +31,43 @@ const TAG = 1;
 const LEN = 4;
 
 /**
- * The item a producer sends for `row`: its encoded parts, or (when `enc` refuses it) the row
- * itself for the worker's error policy.
- *
- * @throws RowEncodingError when the row is not an object, or holds what v8 cannot serialize (a
- *   refused row only).
+ * The bytes of a row the table's encoder refused, for the worker's error policy: its `node:v8`
+ * serialization. A row structured clone cannot carry (a function or symbol in it) travels as its
+ * JSON form instead, which is what a dead-letter entry shows of it anyway; so a keyed producer
+ * never rejects an object row.
  */
-export function keyedItem(enc: RowEncoder, row: Row, hash: boolean, index: number): KeyedItem {
-  if (!isRowObject(row)) throw new RowEncodingError(index, 'a row must be an object');
-  if (enc.encode(row) === null) return new EncodedRow(enc.key, hash ? enc.field : '', enc.value);
+export function wholeRowBytes(row: Row): Buffer {
   try {
     return serialize(row);
-  } catch (err) {
-    throw new RowEncodingError(
-      index,
-      `the row cannot be encoded (${(err as Error).name}: functions and symbols are not rows)`,
-      { cause: err },
-    );
+  } catch {
+    try {
+      const text = JSON.stringify(row, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+      return serialize(JSON.parse(text ?? '{}'));
+    } catch {
+      return serialize({}); // a cycle through a function: nothing of it can travel
+    }
   }
 }
 
 /**
+ * The item a producer sends for `row`: its encoded parts, or (when `enc` refuses it) the row
+ * itself for the worker's error policy.
+ *
+ * @throws RowEncodingError when the row is not an object.
+ */
+export function keyedItem(enc: RowEncoder, row: Row, hash: boolean, index: number): KeyedItem {
+  if (!isRowObject(row)) throw new RowEncodingError(index, 'a row must be an object');
+  if (enc.encode(row) === null) return new EncodedRow(enc.key, hash ? enc.field : '', enc.value);
+  return wholeRowBytes(row);
+}
+
+/**
  * About the bytes an item adds to a payload, for a lane's batch size (exact for ASCII text and
- * bytes; a lane splits a batch whose payload comes out larger than its limit).
+ * bytes; text that is not ASCII takes more).
  */
 export function keyedItemSize(item: KeyedItem, hash: boolean): number {
   if (!(item instanceof EncodedRow)) return TAG + LEN + item.length;
   return TAG + 3 * LEN + item.key.length + (hash ? item.field.length : 0) + item.value.length;
-}
-
-/** Bytes an item adds to a payload, at most. */
-function itemBound(item: KeyedItem, hash: boolean): number {
-  if (!(item instanceof EncodedRow)) return TAG + LEN + item.length;
-  return TAG + 3 * LEN + partBound(item.key) + (hash ? partBound(item.field) : 0) + partBound(item.value);
 }
 
 /** A string takes at most 3 UTF-8 bytes per UTF-16 unit (a surrogate pair: 4 for 2). */
@@ -71,45 +75,76 @@ function partBound(p: string | Buffer): number {
   return typeof p === 'string' ? 3 * p.length : p.length;
 }
 
-/** Largest scratch buffer kept between calls; larger payloads get their own. */
-const MAX_SCRATCH_BYTES = 4 * 1024 * 1024;
-let scratch = Buffer.allocUnsafe(0);
+/** Builds one batch payload: a producer lane's open batch, written a call's items at a time. */
+export class KeyedBatchWriter {
+  /** Rows appended since the last {@link take}. */
+  rows = 0;
+  #buf: Buffer = Buffer.allocUnsafe(64 * 1024);
+  #at = 0;
 
-/** Payload of `items[from..to)`; `hash`: the table is a hash (rows carry a field). */
-export function keyedPayload(
-  items: readonly KeyedItem[],
-  hash: boolean,
-  from = 0,
-  to = items.length,
-): Buffer {
-  let need = 0;
-  for (let i = from; i < to; i++) need += itemBound(items[i], hash);
-  let buf = scratch;
-  if (buf.length < need) {
-    buf = Buffer.allocUnsafe(need);
-    if (need <= MAX_SCRATCH_BYTES) scratch = buf;
+  /** @param hash the table is a hash: rows carry a field. */
+  constructor(readonly hash: boolean) {}
+
+  /** Payload bytes appended since the last {@link take}. */
+  get bytes(): number {
+    return this.#at;
   }
-  let at = 0;
-  for (let i = from; i < to; i++) {
-    const item = items[i];
-    if (!(item instanceof EncodedRow)) {
-      buf[at] = WHOLE_ROW;
-      at = writePart(buf, at + TAG, item);
-      continue;
-    }
-    const tagAt = at;
+
+  /** Appends a row the encoder took (`field` is ignored unless the table is a hash). */
+  appendEncoded(key: string | Buffer, field: string | Buffer, value: string | Buffer): void {
+    const hash = this.hash;
+    this.#ensure(TAG + 3 * LEN + partBound(key) + (hash ? partBound(field) : 0) + partBound(value));
+    const buf = this.#buf;
+    const tagAt = this.#at;
     let tag = hash ? HAS_FIELD : 0;
-    if (typeof item.key !== 'string') tag |= KEY_BYTES;
-    if (typeof item.value !== 'string') tag |= VALUE_BYTES;
-    at = writePart(buf, at + TAG, item.key);
+    if (typeof key !== 'string') tag |= KEY_BYTES;
+    if (typeof value !== 'string') tag |= VALUE_BYTES;
+    let at = writePart(buf, tagAt + TAG, key);
     if (hash) {
-      if (typeof item.field !== 'string') tag |= FIELD_BYTES;
-      at = writePart(buf, at, item.field);
+      if (typeof field !== 'string') tag |= FIELD_BYTES;
+      at = writePart(buf, at, field);
     }
-    at = writePart(buf, at, item.value);
+    this.#at = writePart(buf, at, value);
     buf[tagAt] = tag;
+    this.rows++;
   }
-  return Buffer.from(buf.subarray(0, at));
+
+  /** Appends a refused row's bytes ({@link wholeRowBytes}). */
+  appendWhole(bytes: Buffer): void {
+    this.#ensure(TAG + LEN + bytes.length);
+    this.#buf[this.#at] = WHOLE_ROW;
+    this.#at = writePart(this.#buf, this.#at + TAG, bytes);
+    this.rows++;
+  }
+
+  appendItem(item: KeyedItem): void {
+    if (item instanceof EncodedRow) this.appendEncoded(item.key, item.field, item.value);
+    else this.appendWhole(item);
+  }
+
+  /** The payload of the rows appended since the last take, at its exact size; starts afresh. */
+  take(): Buffer {
+    const out = Buffer.allocUnsafe(this.#at);
+    this.#buf.copy(out, 0, 0, this.#at);
+    this.#at = 0;
+    this.rows = 0;
+    return out;
+  }
+
+  #ensure(bytes: number): void {
+    const need = this.#at + bytes;
+    if (need <= this.#buf.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(need, 2 * this.#buf.length));
+    this.#buf.copy(grown, 0, 0, this.#at);
+    this.#buf = grown;
+  }
+}
+
+/** Payload of `items` (tests and tools); `hash`: the table is a hash (rows carry a field). */
+export function keyedPayload(items: readonly KeyedItem[], hash: boolean): Buffer {
+  const w = new KeyedBatchWriter(hash);
+  for (const item of items) w.appendItem(item);
+  return w.take();
 }
 
 /** Writes a length-prefixed part at `at`; returns the offset after it. */

@@ -115,7 +115,7 @@ export class Producer {
     if (this.#router === null) await this.#ready;
     this.#assertOpen();
     // Encode (keyed, json) or check (v8) the whole call first: a bad row rejects it with nothing
-    // accepted. (A row the table's encoder refuses is no bad row here: it travels whole, keyed,
+    // accepted. (A row the table's encoder refuses is no bad row here: keyed, it travels whole,
     // and the worker's sink applies the table's error policy to it.)
     const mode = this.#encoding;
     const items = mode === 'v8' ? null : new Array<KeyedItem | string>(rows.length);
@@ -133,8 +133,10 @@ export class Producer {
     const lanes = this.#lanes;
     // One shard: every row goes to lane 0, no key to compute.
     const single = lanes.length === 1;
+    const hash = this.#hash;
     for (let i = 0; i < rows.length; i++) {
       if (this.#window.full) {
+        for (const lane of lanes) lane.absorb();
         await this.#window.room();
         this.#assertOpen();
       }
@@ -147,7 +149,7 @@ export class Producer {
           : item instanceof EncodedRow
             ? router.shardOfSlot(keySlot(item.key))
             : router.shardOf(rows[i]); // a refused row goes where the worker's router sends it
-        lanes[shard].add(item, keyedItemSize(item, this.#hash));
+        lanes[shard].addItem(item, keyedItemSize(item, hash));
       } else {
         const text = items[i] as string;
         lanes[single ? 0 : router.shardOf(rows[i])].add(text, text.length);
@@ -155,6 +157,7 @@ export class Producer {
       this.#window.take(1);
       this.#stats.rowsWritten++;
     }
+    if (mode === 'keyed') for (const lane of lanes) lane.absorb();
   }
 
   /**

@@ -1,7 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SlotRouter } from '../../src/actors/router.js';
-import { decodeKeyedRows, type KeyedItem, keyedItem, keyedPayload } from '../../src/runtime/keyed-rows.js';
+import {
+  decodeKeyedRows,
+  KeyedBatchWriter,
+  type KeyedItem,
+  keyedItem,
+  keyedPayload,
+} from '../../src/runtime/keyed-rows.js';
 import { BatchDecodeError } from '../../src/runtime/row-batch-codec.js';
 import { defineTable } from '../../src/sink/config/validate-model.js';
 import { EncodedRow } from '../../src/sink/encoded-row.js';
@@ -152,10 +158,28 @@ describe('keyed rows (ROW_ENCODING_KEYED)', () => {
     );
   });
 
-  it('keyed — a row v8 cannot carry is refused at the producer, naming its index', () => {
+  it('keyed — a refused row v8 cannot carry travels as its JSON form; a non-object is refused at the producer', () => {
     const enc = new RowEncoder(hashNoKey);
-    expect(() => keyedItem(enc, { f: null, fn: () => 1 }, true, 3)).toThrow(/row 3 of the write/);
-    expect(() => keyedItem(enc, 'not a row' as unknown as Row, true, 0)).toThrow(/must be an object/);
+    const item = keyedItem(enc, { f: null, fn: () => 1, big: 2n ** 70n, s: 'x' }, true, 3);
+    const [row] = decodeKeyedRows(keyedPayload([item], true), 1);
+    expect(row).toEqual({ f: null, big: '1180591620717411303424', s: 'x' });
+    expect(() => keyedItem(enc, 'not a row' as unknown as Row, true, 0)).toThrow(/row 0 .*must be an object/);
+  });
+
+  it('keyed — a batch writer appends rows after a take as a new payload, growing past its first buffer', () => {
+    const w = new KeyedBatchWriter(false);
+    const big = 'v'.repeat(100_000);
+    w.appendEncoded('k:0', '', big);
+    w.appendEncoded('k:1', '', big);
+    expect(w.rows).toBe(2);
+    const first = w.take();
+    expect(w.rows).toBe(0);
+    expect(w.bytes).toBe(0);
+    w.appendEncoded(Buffer.from([0xff]), '', 'x');
+    const second = w.take();
+    expect(decodeKeyedRows(first, 2).map((r) => (r as EncodedRow).key)).toEqual(['k:0', 'k:1']);
+    expect(String((decodeKeyedRows(first, 2)[1] as EncodedRow).value)).toBe(big);
+    expect(decodeKeyedRows(second, 1)).toEqual([new EncodedRow(Buffer.from([0xff]), '', 'x')]);
   });
 });
 

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SlotRouter } from '../../src/actors/router.js';
 import type { TableRouting } from '../../src/gen/laminar/redis/v1/resources.js';
+import { keyedItem, keyedPayload } from '../../src/runtime/keyed-rows.js';
 import { Producer } from '../../src/runtime/producer.js';
 import { ProducerFailedError } from '../../src/runtime/producer-errors.js';
 import type { ProducerOptions } from '../../src/runtime/producer-options.js';
@@ -210,6 +211,24 @@ describe('producer', () => {
       expect(match?.shard).toBe(shard);
       expect(match?.row).toEqual(new EncodedRow(enc.key, '', enc.value));
     }
+  });
+
+  it('producer — keyed batches are sealed at maxBatchBytes across write calls, rows in order', async () => {
+    const { control, shards } = await cluster(1, 1);
+    const p = producer(control.address, { maxBatchBytes: 2_000, batchRows: 1_000 });
+    // Rows of ~50 payload bytes: about 40 per batch, batches spanning calls of 7 rows.
+    const rows = rowsOf('m', 0, 700);
+    for (let from = 0; from < 700; from += 7) await p.write(rows.slice(from, from + 7));
+    await p.flush();
+    expect(shards[0].committed.map((r) => rowOf(r).i)).toEqual(Array.from({ length: 700 }, (_, i) => i));
+    const enc = new RowEncoder(model);
+    const total = keyedPayload(
+      rows.map((r, i) => keyedItem(enc, r, false, i)),
+      false,
+    ).length;
+    // Every batch but the last is full to within one row.
+    expect(p.stats().batchesSent).toBeGreaterThanOrEqual(Math.ceil(total / 2_000));
+    expect(p.stats().batchesSent).toBeLessThanOrEqual(Math.ceil(total / (2_000 - 60)));
   });
 
   it('producer — bytes in the key column with json are refused (the key would change on the way)', async () => {
