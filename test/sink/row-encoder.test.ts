@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { defineTable } from '../../src/sink/config/validate-model.js';
+import { RowEncoder } from '../../src/sink/row-encoder.js';
+
+const profile = { name: 'p', connection: { kind: 'standalone' as const, address: 'redis://127.0.0.1:1' } };
+
+describe('row encoder', () => {
+  it('list and hash keys stay right past the key cache bound, for text and bytes key columns', () => {
+    for (const target of [
+      { type: 'list' as const, listPrefix: 'l:', listKeyColumn: 'k', operation: 'Append' as const },
+      { type: 'hash' as const, hashKeyPrefix: 'h:', hashKeyColumn: 'k', hashFieldColumn: 'f' },
+    ]) {
+      const enc = new RowEncoder(defineTable({ name: 't', profile, target }));
+      const prefix = target.type === 'list' ? 'l:' : 'h:';
+      // 25k distinct keys (the cache is cleared twice on the way), then the first ones again.
+      for (const i of [...Array.from({ length: 25_000 }, (_, i) => i), 0, 1, 24_999, 7]) {
+        expect(enc.encode({ k: `u${i}`, f: 'x' })).toBeNull();
+        expect(enc.key).toBe(`${prefix}u${i}`);
+        expect(enc.encode({ k: i, f: 'x' })).toBeNull(); // a number's text, cached under its text
+        expect(enc.key).toBe(`${prefix}${i}`);
+      }
+      expect(enc.encode({ k: Buffer.from([0xff, 0x00]), f: 'x' })).toBeNull();
+      expect(enc.key).toEqual(Buffer.from([...Buffer.from(prefix), 0xff, 0x00]));
+    }
+  });
+});
