@@ -38,6 +38,9 @@ const STAR = 42;
  * not copied (a writev entry costs more than copying a small buffer); the caller must not mutate
  * them until the command's reply arrives.
  */
+/** Longest string {@link CommandEncoder} copies byte by byte (two length digits at most). */
+const SHORT_STRING = 32;
+
 export class CommandEncoder {
   private block: Buffer = Buffer.allocUnsafeSlow(BLOCK_BYTES);
   private start = 0;
@@ -89,6 +92,7 @@ export class CommandEncoder {
 
   private writeString(s: string): void {
     const len = s.length;
+    if (len <= SHORT_STRING && this.writeShortAscii(s)) return;
     // UTF-8 needs between 1 and 3 bytes per UTF-16 unit, so when len and 3*len have the same
     // number of decimal digits, the length header's width is known before the string is written.
     let digits: number;
@@ -120,6 +124,37 @@ export class CommandEncoder {
     b[p] = CR;
     b[p + 1] = LF;
     this.pos = p + 2;
+  }
+
+  /**
+   * Writes a short string byte by byte when it is ASCII (command names, `EX`, TTLs, most keys):
+   * a native UTF-8 write costs more to call than these few bytes cost to copy. Returns false,
+   * writing nothing, when a character is not ASCII.
+   */
+  private writeShortAscii(s: string): boolean {
+    const len = s.length;
+    this.ensure(len + 7);
+    const b = this.block;
+    const head = this.pos;
+    const body = head + (len < 10 ? 4 : 5);
+    for (let i = 0; i < len; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 127) return false;
+      b[body + i] = c;
+    }
+    b[head] = DOLLAR;
+    if (len < 10) {
+      b[head + 1] = 48 + len;
+    } else {
+      b[head + 1] = 48 + ((len / 10) | 0);
+      b[head + 2] = 48 + (len % 10);
+    }
+    b[body - 2] = CR;
+    b[body - 1] = LF;
+    b[body + len] = CR;
+    b[body + len + 1] = LF;
+    this.pos = body + len + 2;
+    return true;
   }
 
   private writeBytes(u: Uint8Array): void {
