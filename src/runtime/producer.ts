@@ -136,7 +136,7 @@ export class Producer {
     const hash = this.#hash;
     for (let i = 0; i < rows.length; i++) {
       if (this.#window.full) {
-        for (const lane of lanes) lane.absorb();
+        this.#windowFull();
         await this.#window.room();
         this.#assertOpen();
       }
@@ -222,6 +222,19 @@ export class Producer {
         index,
         `key column '${this.#keyColumn}' holds bytes, which JSON cannot carry; create the producer with encoding: 'v8'`,
       );
+    }
+  }
+
+  /**
+   * `write()` must wait for acknowledgements: send what the lanes hold and ask for checkpoints now
+   * rather than at the shards' next interval. A producer that fills its window faster than the
+   * interval acknowledges it would otherwise idle until the next checkpoint, and its workers with
+   * it (bench: distributed suite, the window full for the whole run, the worker idle ~45%).
+   */
+  #windowFull(): void {
+    for (const lane of this.#lanes) {
+      lane.seal();
+      lane.requestFlush();
     }
   }
 

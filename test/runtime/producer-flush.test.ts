@@ -11,9 +11,10 @@ import { runtimeWithLists } from '../support/runtime.js';
 import { recordingLogger } from '../support/sink.js';
 
 /**
- * Producer.flush() does not wait for the table's checkpoint interval: the worker asks the
- * coordinator for a checkpoint once it holds every batch the flush covers. The interval here is
- * ten minutes, so a flush that resolves at all was acknowledged by a requested checkpoint.
+ * Producer.flush() — and a write() waiting on a full window — do not wait for the table's
+ * checkpoint interval: the worker asks the coordinator for a checkpoint once it holds every batch
+ * the producer waits on. The interval here is ten minutes, so a flush that resolves at all (a
+ * write past the window that goes on at all) was acknowledged by a requested checkpoint.
  */
 describe('runtime — a producer flush asks for a checkpoint', () => {
   let redis: RedisServer;
@@ -51,6 +52,25 @@ describe('runtime — a producer flush asks for a checkpoint', () => {
     }
     return out;
   };
+
+  it('a producer whose window is full asks for checkpoints: writing 20× its window goes on without waiting for the interval', async () => {
+    const p = new Producer({
+      coordinator: rt.grpcAddress,
+      table: 'events',
+      batchRows: 100,
+      maxUnackedRows: 500,
+    });
+    const rows = Array.from({ length: 10_000 }, (_, i) => ({ k: `w-${i % 16}`, i }));
+    try {
+      for (let from = 0; from < rows.length; from += 1_000) await p.write(rows.slice(from, from + 1_000));
+      await p.flush();
+      expect(p.stats()).toMatchObject({ rowsWritten: 10_000, rowsAcked: 10_000, unackedRows: 0 });
+    } finally {
+      await p.close();
+    }
+    const got = await lists('w-', 16);
+    expect(got.reduce((n, l) => n + l.length, 0)).toBe(10_000);
+  });
 
   for (const encoding of ['keyed', 'json', 'v8'] as RowEncodingName[]) {
     it(`${encoding} rows: flush resolves long before the interval, each time, with every row in Redis in order`, async () => {
