@@ -229,7 +229,8 @@ export class Producer {
    * `write()` must wait for acknowledgements: send what the lanes hold and ask for checkpoints now
    * rather than at the shards' next interval. A producer that fills its window faster than the
    * interval acknowledges it would otherwise idle until the next checkpoint, and its workers with
-   * it (bench: distributed suite, the window full for the whole run, the worker idle ~45%).
+   * it: with the defaults (1 s interval, 100,000-row window) 113k rows/s against ~440k with this
+   * (docs/producer.md, Flow control).
    */
   #windowFull(): void {
     for (const lane of this.#lanes) {
