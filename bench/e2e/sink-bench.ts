@@ -73,7 +73,7 @@ export async function runSinkBench(options: SuiteOptions = {}): Promise<SuiteRes
     `redis-server on ${server.url}; ${count} rows per table type × ${rounds} round(s), batches of ${BATCH}, ${INFLIGHT} in flight`,
   );
   const runs = new Map<string, SinkRunRecord[]>();
-  const references = new Map<string, { label: string; results: ReferenceResult[] }[]>();
+  const references = new Map<string, { label: string; goal?: true; results: ReferenceResult[] }[]>();
   try {
     for (let round = 0; round < rounds; round++) {
       for (const type of TABLE_TYPES) {
@@ -99,7 +99,8 @@ export async function runSinkBench(options: SuiteOptions = {}): Promise<SuiteRes
           );
         }
         const specs = referenceSpecs(type, count);
-        const slots = references.get(type) ?? specs.map((s) => ({ label: s.label, results: [] }));
+        const slots =
+          references.get(type) ?? specs.map((s) => ({ label: s.label, goal: s.goal, results: [] }));
         references.set(type, slots);
         for (let s = 0; s < specs.length; s++) {
           await server.cli('FLUSHALL');
@@ -153,6 +154,7 @@ export async function runSinkBench(options: SuiteOptions = {}): Promise<SuiteRes
       }
     }
     let refBest: { label: string; opsPerSec: number } | undefined;
+    let refGoal: { label: string; opsPerSec: number } | undefined;
     for (const slot of references.get(type) ?? []) {
       const ref = medianBy(slot.results, (r) => r.opsPerSec);
       rows.push({
@@ -167,6 +169,7 @@ export async function runSinkBench(options: SuiteOptions = {}): Promise<SuiteRes
       });
       if (refBest === undefined || ref.opsPerSec > refBest.opsPerSec)
         refBest = { label: slot.label, opsPerSec: ref.opsPerSec };
+      if (slot.goal) refGoal = { label: slot.label, opsPerSec: ref.opsPerSec };
     }
 
     const ours = verified.get('laminar-redis');
@@ -183,11 +186,19 @@ export async function runSinkBench(options: SuiteOptions = {}): Promise<SuiteRes
     addRatio(`${type}: laminar-redis / fastest peer`, vsPeer);
     addRatio(`${type}: laminar-redis CPU s / leanest peer CPU s`, ours.cpuSeconds / cpu(leanest));
     let goalText = `${type}: ${vsPeer.toFixed(2)}× the fastest peer (${CLIENT_INFO[fastest].label}) — goal ≥ ${GOAL_PEER}× ${vsPeer >= GOAL_PEER ? 'met' : 'NOT met'}`;
+    if (refGoal !== undefined) {
+      const vsGoal = ours.rowsPerSec / refGoal.opsPerSec;
+      addRatio(`${type}: laminar-redis rows/s / redis-benchmark ops/s (same command, -r 1000000)`, vsGoal);
+      goalText += `; ${(vsGoal * 100).toFixed(0)}% of redis-benchmark for the same command (${refGoal.label}) — goal ≥ ${GOAL_REFERENCE * 100}% ${vsGoal >= GOAL_REFERENCE ? 'met' : 'NOT met'}`;
+    }
     if (refBest !== undefined) {
       const vsRef = ours.rowsPerSec / refBest.opsPerSec;
-      addRatio(`${type}: laminar-redis rows/s / redis-benchmark ops/s`, vsRef);
-      addRatio(`${type}: fastest peer / redis-benchmark`, ops(fastest) / refBest.opsPerSec);
-      goalText += `; ${(vsRef * 100).toFixed(0)}% of redis-benchmark (${refBest.label}, the faster reference) — goal ≥ ${GOAL_REFERENCE * 100}% ${vsRef >= GOAL_REFERENCE ? 'met' : 'NOT met'}`;
+      addRatio(`${type}: laminar-redis rows/s / redis-benchmark ops/s (faster reference)`, vsRef);
+      addRatio(
+        `${type}: fastest peer / redis-benchmark (faster reference)`,
+        ops(fastest) / refBest.opsPerSec,
+      );
+      goalText += ` (${(vsRef * 100).toFixed(0)}% of the faster reference, ${refBest.label})`;
     }
     goals.push(`${goalText}. Leanest peer: ${CLIENT_INFO[leanest].label}.`);
   }
@@ -201,7 +212,7 @@ export async function runSinkBench(options: SuiteOptions = {}): Promise<SuiteRes
       `"server CPU s" is redis-server's over the same run. laminar-redis groups a flush's pushes and HSETs per key ` +
       `into variadic commands by design; "grouped per key" peers do the same by hand, "per row" peers send one command per row.`,
     `redis-benchmark rows are commands/s of one command with a 111-byte row as value, keyspace shaped like the table ` +
-      `and as the issue wrote it (-r 1000000); the goal uses the faster of the two. A variadic command carries ~10 rows, ` +
+      `and as the issue wrote it (-r 1000000, the sink's own command): the goal is checked against the latter, the ratio to the faster of the two is shown beside it. A variadic command carries ~10 rows, ` +
       `so for lists and hashes laminar-redis's rows/s can exceed redis-benchmark's commands/s.`,
     ...goals,
   );

@@ -2,8 +2,9 @@
  * Reference rows of the sink suite: `redis-benchmark -P 128 -c 50` (C, 50 connections, 128-deep
  * pipelines) sending the sink's own command with a row-sized JSON value — roughly the most of that
  * command this server takes on this machine. Two per table type: the keyspace shaped like the
- * table (`-r 1000000` for the string table's million keys, `-r 1000` for the thousand lists or
- * hashes), and the issue's literal `-r 1000000` (`-t set -d 100` for strings).
+ * table (`-r 1000` for the thousand lists or hashes; plain `-t set -d 100` beside `SET … EX` for
+ * strings), and the issue's literal `-r 1000000` with the sink's own command (`goal`), which the
+ * ≥ 50% goal is checked against; the ratio to the faster of the two is reported too.
  */
 import { execRedisBenchmark, type RedisBenchmarkResult } from './redis-benchmark.js';
 import { rowAt, type TableType } from './sink-workload.js';
@@ -16,6 +17,11 @@ export interface ReferenceSpec {
   label: string;
   /** Arguments after `-h -p`. */
   args: string[];
+  /**
+   * The issue's reference: `-r 1000000` with the sink's own command (SET … EX for strings), which
+   * the goal "≥ 50% of redis-benchmark for the same command" is checked against.
+   */
+  goal?: true;
 }
 
 export function referenceSpecs(type: TableType, requests: number): ReferenceSpec[] {
@@ -26,6 +32,7 @@ export function referenceSpecs(type: TableType, requests: number): ReferenceSpec
         {
           label: 'SET … EX 3600, 1M keys',
           args: [...common(1_000_000), 'SET', 'str:__rand_int__', REFERENCE_VALUE, 'EX', '3600'],
+          goal: true,
         },
         { label: '-t set -d 100, 1M keys', args: [...common(1_000_000), '-t', 'set', '-d', '100'] },
       ];
@@ -38,13 +45,14 @@ export function referenceSpecs(type: TableType, requests: number): ReferenceSpec
         {
           label: 'RPUSH, 1M keys',
           args: [...common(1_000_000), 'RPUSH', 'list:__rand_int__', REFERENCE_VALUE],
+          goal: true,
         },
       ];
     case 'hash': {
       const hset = ['HSET', 'hash:__rand_int__', 'field:__rand_int__', REFERENCE_VALUE];
       return [
         { label: 'HSET, 1,000 keys', args: [...common(1_000), ...hset] },
-        { label: 'HSET, 1M keys', args: [...common(1_000_000), ...hset] },
+        { label: 'HSET, 1M keys', args: [...common(1_000_000), ...hset], goal: true },
       ];
     }
   }
