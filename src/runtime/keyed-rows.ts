@@ -33,8 +33,7 @@ const LEN = 4;
 /**
  * The bytes of a row the table's encoder refused, for the worker's error policy: its `node:v8`
  * serialization. A row structured clone cannot carry (a function or symbol in it) travels as its
- * JSON form instead, which is what a dead-letter entry shows of it anyway; so a keyed producer
- * never rejects an object row.
+ * JSON form instead (without those values), so a keyed producer never rejects an object row.
  */
 export function wholeRowBytes(row: Row): Buffer {
   try {

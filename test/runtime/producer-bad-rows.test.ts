@@ -1,0 +1,122 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient, type RedisClient } from '../../src/resp/client.js';
+import { Producer } from '../../src/runtime/producer.js';
+import type { RowEncodingName } from '../../src/runtime/row-batch-codec.js';
+import { type Runtime, startRuntime } from '../../src/runtime/runtime.js';
+import { type RedisServer, startRedis } from '../support/redis.js';
+import { recordingLogger } from '../support/sink.js';
+
+/**
+ * Bad rows written through a producer follow the table's `'sink.on_error'` on the worker, whatever
+ * the wire encoding: with keyed rows (the default) the producer sends the rows its encoder refuses
+ * whole, and the worker's sink dead-letters or skips them like any other bad row.
+ */
+describe('runtime — bad rows from a producer follow the table error policy', () => {
+  let redis: RedisServer;
+  let client: RedisClient;
+  let rt: Runtime;
+  let dir: string;
+  const log = recordingLogger();
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    client = await createClient(redis.url);
+    dir = await mkdtemp(join(tmpdir(), 'laminar-bad-rows-'));
+    rt = await startRuntime({
+      dataDir: dir,
+      workers: 1,
+      grpcPort: 0,
+      httpPort: 0,
+      checkpointIntervalMs: 100,
+      logger: log.logger,
+    });
+    const plane = rt.coordinator.plane;
+    await plane.createProfile({
+      name: 'p',
+      connector: 'redis',
+      config: { connection: { address: redis.url } },
+    });
+    for (const [name, onError] of [
+      ['dl', 'dead_letter'],
+      ['sk', 'skip'],
+    ] as const) {
+      await plane.createTable({
+        name,
+        connector: 'redis',
+        connectionProfileId: 'p',
+        config: {
+          connectorType: { target: { keyPrefix: `${name}:`, keyColumn: 'id' } },
+          sink: { onError, ...(onError === 'dead_letter' ? { deadLetterKey: 'bad:dl' } : {}) },
+        },
+        shards: 2,
+      });
+    }
+  });
+
+  afterAll(async () => {
+    await rt?.stop();
+    await client?.close();
+    await redis?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** 30 rows: every third has a null key, every fifth (not third) a value JSON cannot hold (NaN). */
+  const rows = (tag: string) =>
+    Array.from({ length: 30 }, (_, i) => ({
+      id: i % 3 === 0 ? null : `${tag}-${i}`,
+      n: i % 5 === 0 && i % 3 !== 0 ? Number.NaN : i,
+      tag,
+    }));
+
+  for (const encoding of ['keyed', 'json', 'v8'] as RowEncodingName[]) {
+    it(`${encoding} rows: good rows land, bad ones are dead-lettered or skipped, every row is acknowledged`, async () => {
+      // JSON on the wire turns NaN into null (JSON.stringify), so with json only null keys are bad.
+      const nanIsBad = encoding !== 'json';
+      const bad = (i: number) => i % 3 === 0 || (nanIsBad && i % 5 === 0);
+      for (const table of ['dl', 'sk']) {
+        const p = new Producer({ coordinator: rt.grpcAddress, table, encoding });
+        try {
+          await p.write(rows(encoding));
+          await p.flush();
+          expect(p.stats()).toMatchObject({ rowsWritten: 30, rowsAcked: 30 });
+        } finally {
+          await p.close();
+        }
+        for (let i = 0; i < 30; i++) {
+          if (i % 3 === 0) continue; // no key: nothing to look up
+          const got = (await client.send(['GET', `${table}:${encoding}-${i}`])) as Buffer | null;
+          if (bad(i)) expect(got).toBeNull();
+          else
+            expect(JSON.parse(String(got))).toEqual({
+              id: `${encoding}-${i}`,
+              n: i % 5 === 0 ? null : i,
+              tag: encoding,
+            });
+        }
+      }
+      const mine = ((await client.send(['LRANGE', 'bad:dl', '0', '-1'])) as Buffer[])
+        .map(
+          (b) =>
+            JSON.parse(String(b)) as {
+              table: string;
+              reason: string;
+              row: { id: string | null; tag: string };
+            },
+        )
+        .filter((e) => e.row.tag === encoding);
+      const nullKeys = mine.filter((e) => e.row.id === null);
+      const nans = mine.filter((e) => e.row.id !== null);
+      // Only the dead_letter table writes entries: 10 null keys, and 4 NaN values (i = 5, 10, 20, 25).
+      expect(mine.every((e) => e.table === 'dl')).toBe(true);
+      expect(nullKeys).toHaveLength(10);
+      expect(nullKeys.every((e) => /key column 'id' is null/.test(e.reason))).toBe(true);
+      expect(nans.map((e) => e.row.id).sort()).toEqual(
+        nanIsBad ? [5, 10, 20, 25].map((i) => `${encoding}-${i}`).sort() : [],
+      );
+      for (const e of nans) expect(e.reason).toMatch(/column 'n' cannot be encoded as JSON/);
+    });
+  }
+});
