@@ -2,7 +2,8 @@
  * One gRPC channel per worker address, shared by every lane of a producer whose shard lives there.
  */
 import { type ChannelCredentials, credentials } from '@grpc/grpc-js';
-import { IngestClient } from '../gen/laminar/redis/v1/ingest.js';
+import type { IngestClient } from '../gen/laminar/redis/v1/ingest.js';
+import { FastIngestClient } from './ingest-wire.js';
 import { PRODUCER_CHANNEL_OPTIONS } from './table-routing.js';
 
 export class IngestChannels {
@@ -17,7 +18,7 @@ export class IngestChannels {
   get(address: string): IngestClient {
     let c = this.#clients.get(address);
     if (c === undefined) {
-      c = new IngestClient(address, this.#credentials, PRODUCER_CHANNEL_OPTIONS);
+      c = new FastIngestClient(address, this.#credentials, PRODUCER_CHANNEL_OPTIONS);
       this.#clients.set(address, c);
     }
     return c;

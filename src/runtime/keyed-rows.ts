@@ -14,6 +14,7 @@
  * sink applies the table's `'sink.on_error'` policy to it exactly as it would to a JSON row.
  */
 import { deserialize, serialize } from 'node:v8';
+import '../resp/buffer-internals.js';
 import { EncodedRow } from '../sink/encoded-row.js';
 import type { Row, RowEncoder } from '../sink/row-encoder.js';
 import { BatchDecodeError, isRowObject, RowEncodingError } from './row-batch-codec.js';
@@ -146,10 +147,21 @@ export function keyedPayload(items: readonly KeyedItem[], hash: boolean): Buffer
   return w.take();
 }
 
-/** Writes a length-prefixed part at `at`; returns the offset after it. */
+/**
+ * Writes a length-prefixed part at `at` (room checked by the caller); returns the offset after
+ * it. `utf8Write` skips the argument checks of `write`, which cost as much as the copy here.
+ */
 function writePart(buf: Buffer, at: number, part: string | Buffer): number {
-  const n = typeof part === 'string' ? buf.write(part, at + LEN, 'utf8') : part.copy(buf, at + LEN);
-  buf.writeUInt32LE(n, at);
+  const n =
+    typeof part === 'string'
+      ? part.length === 0
+        ? 0
+        : buf.utf8Write(part, at + LEN)
+      : part.copy(buf, at + LEN);
+  buf[at] = n & 255;
+  buf[at + 1] = (n >>> 8) & 255;
+  buf[at + 2] = (n >>> 16) & 255;
+  buf[at + 3] = n >>> 24;
   return at + LEN + n;
 }
 
@@ -218,7 +230,7 @@ function partLength(buf: Buffer, at: number, row: number): number {
 }
 
 function part(buf: Buffer, at: number, len: number, bytes: boolean): string | Buffer {
-  return bytes ? buf.subarray(at, at + len) : buf.toString('utf8', at, at + len);
+  return bytes ? buf.subarray(at, at + len) : len === 0 ? '' : buf.utf8Slice(at, at + len);
 }
 
 function countError(expected: number, got: string): BatchDecodeError {
