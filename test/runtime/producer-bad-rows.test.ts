@@ -1,13 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, type RedisClient } from '../../src/resp/client.js';
+import type { RedisClient } from '../../src/resp/client.js';
 import { Producer } from '../../src/runtime/producer.js';
 import type { RowEncodingName } from '../../src/runtime/row-batch-codec.js';
-import { type Runtime, startRuntime } from '../../src/runtime/runtime.js';
-import { type RedisServer, startRedis } from '../support/redis.js';
-import { recordingLogger } from '../support/sink.js';
+import type { Runtime } from '../../src/runtime/runtime.js';
+import { type RuntimeFixture, runtimeFixture } from '../support/runtime.js';
 
 /**
  * Bad rows written through a producer follow the table's `'sink.on_error'` on the worker, whatever
@@ -15,53 +11,26 @@ import { recordingLogger } from '../support/sink.js';
  * whole, and the worker's sink dead-letters or skips them like any other bad row.
  */
 describe('runtime — bad rows from a producer follow the table error policy', () => {
-  let redis: RedisServer;
+  let f: RuntimeFixture | undefined;
   let client: RedisClient;
   let rt: Runtime;
-  let dir: string;
-  const log = recordingLogger();
 
   beforeAll(async () => {
-    redis = await startRedis();
-    client = await createClient(redis.url);
-    dir = await mkdtemp(join(tmpdir(), 'laminar-bad-rows-'));
-    rt = await startRuntime({
-      dataDir: dir,
+    const table = (name: string, sink: Record<string, unknown>) => ({
+      config: { connectorType: { target: { keyPrefix: `${name}:`, keyColumn: 'id' } }, sink },
+      shards: 2,
+    });
+    f = await runtimeFixture({
       workers: 1,
-      grpcPort: 0,
-      httpPort: 0,
-      checkpointIntervalMs: 100,
-      logger: log.logger,
+      tables: {
+        dl: table('dl', { onError: 'dead_letter', deadLetterKey: 'bad:dl' }),
+        sk: table('sk', { onError: 'skip' }),
+      },
     });
-    const plane = rt.coordinator.plane;
-    await plane.createProfile({
-      name: 'p',
-      connector: 'redis',
-      config: { connection: { address: redis.url } },
-    });
-    for (const [name, onError] of [
-      ['dl', 'dead_letter'],
-      ['sk', 'skip'],
-    ] as const) {
-      await plane.createTable({
-        name,
-        connector: 'redis',
-        connectionProfileId: 'p',
-        config: {
-          connectorType: { target: { keyPrefix: `${name}:`, keyColumn: 'id' } },
-          sink: { onError, ...(onError === 'dead_letter' ? { deadLetterKey: 'bad:dl' } : {}) },
-        },
-        shards: 2,
-      });
-    }
+    ({ client, rt } = f);
   });
 
-  afterAll(async () => {
-    await rt?.stop();
-    await client?.close();
-    await redis?.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => f?.stop());
 
   /** 30 rows: every third has a null key, every fifth (not third) a value JSON cannot hold (NaN). */
   const rows = (tag: string) =>

@@ -1,14 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, type RedisClient } from '../../src/resp/client.js';
+import type { RedisClient } from '../../src/resp/client.js';
 import { Producer } from '../../src/runtime/producer.js';
 import type { RowEncodingName } from '../../src/runtime/row-batch-codec.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
-import { type RedisServer, startRedis } from '../support/redis.js';
-import { runtimeWithLists } from '../support/runtime.js';
-import { recordingLogger } from '../support/sink.js';
+import { listTables, type RuntimeFixture, runtimeFixture } from '../support/runtime.js';
 
 /**
  * Producer.flush() — and a write() waiting on a full window — do not wait for the table's
@@ -17,32 +12,20 @@ import { recordingLogger } from '../support/sink.js';
  * write past the window that goes on at all) was acknowledged by a requested checkpoint.
  */
 describe('runtime — a producer flush asks for a checkpoint', () => {
-  let redis: RedisServer;
+  let f: RuntimeFixture | undefined;
   let client: RedisClient;
   let rt: Runtime;
-  let dir: string;
-  const log = recordingLogger().logger;
 
   beforeAll(async () => {
-    redis = await startRedis();
-    client = await createClient(redis.url);
-    dir = await mkdtemp(join(tmpdir(), 'laminar-flush-'));
-    rt = await runtimeWithLists({
-      dataDir: dir,
-      redisUrl: redis.url,
+    f = await runtimeFixture({
       workers: 2,
-      logger: log,
       checkpointIntervalMs: 600_000,
-      lists: { events: { prefix: 'ev:', shards: 3 } },
+      tables: listTables({ events: { prefix: 'ev:', shards: 3 } }),
     });
+    ({ client, rt } = f);
   });
 
-  afterAll(async () => {
-    await rt?.stop();
-    await client?.close();
-    await redis?.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => f?.stop());
 
   const lists = async (tag: string, keys: number) => {
     const out: number[][] = [];

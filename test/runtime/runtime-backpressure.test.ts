@@ -1,13 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, type RedisClient } from '../../src/resp/client.js';
+import type { RedisClient } from '../../src/resp/client.js';
 import { Producer } from '../../src/runtime/producer.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
-import { type RedisServer, startRedis } from '../support/redis.js';
-import { runtimeWithLists } from '../support/runtime.js';
-import { recordingLogger } from '../support/sink.js';
+import type { RedisServer } from '../support/redis.js';
+import { listTables, type RuntimeFixture, runtimeFixture } from '../support/runtime.js';
 
 /**
  * Backpressure through the whole distributed path: Redis stalls (SIGSTOP), the shard's sink, the
@@ -15,30 +11,19 @@ import { recordingLogger } from '../support/sink.js';
  * the heap bounded — until Redis comes back; then every row lands.
  */
 describe('runtime — a stalled Redis slows the producer down, memory stays bounded', () => {
+  let f: RuntimeFixture | undefined;
   let redis: RedisServer;
   let client: RedisClient;
   let rt: Runtime;
-  let dir: string;
 
   beforeAll(async () => {
-    redis = await startRedis();
-    client = await createClient(redis.url);
-    dir = await mkdtemp(join(tmpdir(), 'laminar-bp-'));
-    rt = await runtimeWithLists({
-      dataDir: dir,
-      redisUrl: redis.url,
-      workers: 1,
-      logger: recordingLogger().logger,
-      lists: { bp: { prefix: 'bp:', shards: 2 } },
-    });
+    f = await runtimeFixture({ workers: 1, tables: listTables({ bp: { prefix: 'bp:', shards: 2 } }) });
+    ({ redis, client, rt } = f);
   });
 
   afterAll(async () => {
-    redis?.kill('SIGCONT');
-    await rt?.stop();
-    await client?.close();
-    await redis?.stop();
-    await rm(dir, { recursive: true, force: true });
+    f?.redis.kill('SIGCONT');
+    await f?.stop();
   });
 
   it('write() waits while Redis is stopped; nothing grows without bound; every row lands after', async () => {

@@ -1,13 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, type RedisClient } from '../../src/resp/client.js';
+import type { RedisClient } from '../../src/resp/client.js';
 import { Producer } from '../../src/runtime/producer.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
 import { startWorker, type WorkerHandle } from '../../src/runtime/worker.js';
-import { type RedisServer, startRedis } from '../support/redis.js';
-import { runtimeWithLists } from '../support/runtime.js';
+import { listTables, type RuntimeFixture, runtimeFixture } from '../support/runtime.js';
 import { recordingLogger } from '../support/sink.js';
 
 /**
@@ -16,32 +12,24 @@ import { recordingLogger } from '../support/sink.js';
  * or written twice.
  */
 describe('runtime — a joining worker takes shards over while a producer writes', () => {
-  let redis: RedisServer;
+  let f: RuntimeFixture | undefined;
   let client: RedisClient;
   let rt: Runtime;
   let extra: WorkerHandle | undefined;
-  let dir: string;
   const log = recordingLogger().logger;
 
   beforeAll(async () => {
-    redis = await startRedis();
-    client = await createClient(redis.url);
-    dir = await mkdtemp(join(tmpdir(), 'laminar-rebalance-'));
-    rt = await runtimeWithLists({
-      dataDir: dir,
-      redisUrl: redis.url,
+    f = await runtimeFixture({
       workers: 1,
       logger: log,
-      lists: { moves: { prefix: 'mv:', shards: 4 } },
+      tables: listTables({ moves: { prefix: 'mv:', shards: 4 } }),
     });
+    ({ client, rt } = f);
   });
 
   afterAll(async () => {
     await extra?.stop();
-    await rt?.stop();
-    await client?.close();
-    await redis?.stop();
-    await rm(dir, { recursive: true, force: true });
+    await f?.stop();
   });
 
   it('shards are revoked and reassigned; every row lands once, in order', async () => {
