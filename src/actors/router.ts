@@ -1,5 +1,5 @@
 import { keySlot, SLOT_COUNT } from '../resp/cluster/key-slot.js';
-import type { SinkTable } from '../sink/model.js';
+import { keyColumnOf, keyPrefixOf, type SinkTable } from '../sink/model.js';
 import { type Row, RowEncoder } from '../sink/row-encoder.js';
 
 /** An inclusive range of hash slots. */
@@ -49,11 +49,10 @@ export class SlotRouter {
       this.#shardOfSlot.fill(j, a, b + 1);
     }
     const t = table.target;
-    const keyColumn =
-      t.type === 'string' ? t.keyColumn : t.type === 'list' ? t.listKeyColumn : t.hashKeyColumn;
+    const keyColumn = keyColumnOf(t);
     if (keyColumn === undefined) {
       // Every row has the key `prefix`: one slot, one shard.
-      const prefix = t.type === 'string' ? t.keyPrefix : t.type === 'list' ? t.listPrefix : t.hashKeyPrefix;
+      const prefix = keyPrefixOf(t);
       this.#encoder = null;
       this.#fixedShard = this.#shardOfSlot[keySlot(prefix)];
     } else {

@@ -7,7 +7,7 @@ import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
 import { pipelineFromSql } from '../coordinator/pipeline-sql.js';
 import type { JobSpec, SourceSpec } from '../runtime/job-spec.js';
 import { tableOf } from '../sink/create-sink.js';
-import type { SinkTable } from '../sink/model.js';
+import { keyPrefixOf, type SinkTable } from '../sink/model.js';
 
 /** Shards per sink table of a local run. */
 export const DEFAULT_RUN_SHARDS = 2;
@@ -106,7 +106,7 @@ function sourceInfo(s: SourceSpec): SourceInfo {
 
 function sinkInfo(model: SinkTable, sources: string[]): SinkInfo {
   const t = model.target;
-  const prefix = t.type === 'string' ? t.keyPrefix : t.type === 'list' ? t.listPrefix : t.hashKeyPrefix;
+  const prefix = keyPrefixOf(t);
   const c = model.profile.connection;
   return {
     name: model.name,

@@ -36,7 +36,7 @@ const LEN = 4;
  * serialization. A row structured clone cannot carry (a function or symbol in it) travels as its
  * JSON form instead (without those values), so a keyed producer never rejects an object row.
  */
-export function wholeRowBytes(row: Row): Buffer {
+function wholeRowBytes(row: Row): Buffer {
   try {
     return serialize(row);
   } catch {
@@ -55,9 +55,10 @@ export function wholeRowBytes(row: Row): Buffer {
  *
  * @throws RowEncodingError when the row is not an object.
  */
-export function keyedItem(enc: RowEncoder, row: Row, hash: boolean, index: number): KeyedItem {
+export function keyedItem(enc: RowEncoder, row: Row, index: number): KeyedItem {
   if (!isRowObject(row)) throw new RowEncodingError(index, 'a row must be an object');
-  if (enc.encode(row) === null) return new EncodedRow(enc.key, hash ? enc.field : '', enc.value);
+  // The encoder's field stays '' for tables other than hashes.
+  if (enc.encode(row) === null) return new EncodedRow(enc.key, enc.field, enc.value);
   return wholeRowBytes(row);
 }
 
@@ -65,9 +66,9 @@ export function keyedItem(enc: RowEncoder, row: Row, hash: boolean, index: numbe
  * About the bytes an item adds to a payload, for a lane's batch size (exact for ASCII text and
  * bytes; text that is not ASCII takes more).
  */
-export function keyedItemSize(item: KeyedItem, hash: boolean): number {
+export function keyedItemSize(item: KeyedItem): number {
   if (!(item instanceof EncodedRow)) return TAG + LEN + item.length;
-  return TAG + 3 * LEN + item.key.length + (hash ? item.field.length : 0) + item.value.length;
+  return TAG + 3 * LEN + item.key.length + item.field.length + item.value.length;
 }
 
 /** A string takes at most 3 UTF-8 bytes per UTF-16 unit (a surrogate pair: 4 for 2). */

@@ -14,6 +14,7 @@ import { SlotRouter } from '../actors/router.js';
 import { defaultLogger, type Logger } from '../log.js';
 import { keySlot } from '../resp/cluster/key-slot.js';
 import { EncodedRow } from '../sink/encoded-row.js';
+import { keyColumnOf } from '../sink/model.js';
 import { type Row, RowEncoder } from '../sink/row-encoder.js';
 import { bearer } from './grpc-util.js';
 import { IngestChannels } from './ingest-channels.js';
@@ -70,8 +71,6 @@ export class Producer {
   #encoding: RowEncodingName = 'keyed';
   /** The table's row encoder (keyed). */
   #encoder: RowEncoder | null = null;
-  /** The table is a hash: keyed rows carry a field. */
-  #hash = false;
   /** Column whose bytes would not survive JSON (the routing key column), checked per row with json. */
   #keyColumn: string | undefined;
   #flushes: FlushWaiter[] = [];
@@ -121,7 +120,7 @@ export class Producer {
     const items = mode === 'v8' ? null : new Array<KeyedItem | string>(rows.length);
     for (let i = 0; i < rows.length; i++) {
       if (mode === 'keyed') {
-        items![i] = keyedItem(this.#encoder!, rows[i], this.#hash, i);
+        items![i] = keyedItem(this.#encoder!, rows[i], i);
       } else if (mode === 'json') {
         items![i] = jsonRowText(rows[i], i);
         if (this.#keyColumn !== undefined) this.#checkJsonKey(rows[i], i);
@@ -133,7 +132,6 @@ export class Producer {
     const lanes = this.#lanes;
     // One shard: every row goes to lane 0, no key to compute.
     const single = lanes.length === 1;
-    const hash = this.#hash;
     for (let i = 0; i < rows.length; i++) {
       if (this.#window.full) {
         this.#windowFull();
@@ -149,7 +147,7 @@ export class Producer {
           : item instanceof EncodedRow
             ? router.shardOfSlot(keySlot(item.key))
             : router.shardOf(rows[i]); // a refused row goes where the worker's router sends it
-        lanes[shard].addItem(item, keyedItemSize(item, hash));
+        lanes[shard].addItem(item, keyedItemSize(item));
       } else {
         const text = items[i] as string;
         lanes[single ? 0 : router.shardOf(rows[i])].add(text, text.length);
@@ -272,20 +270,12 @@ export class Producer {
     this.#encoding = this.#o.encoding === 'keyed' && model === undefined ? 'json' : this.#o.encoding;
     if (this.#encoding === 'keyed') {
       this.#encoder = new RowEncoder(model!);
-      this.#hash = t!.type === 'hash';
     }
-    this.#keyColumn =
-      t === undefined || this.#encoding !== 'json'
-        ? undefined
-        : t.type === 'string'
-          ? t.keyColumn
-          : t.type === 'list'
-            ? t.listKeyColumn
-            : t.hashKeyColumn;
+    this.#keyColumn = t === undefined || this.#encoding !== 'json' ? undefined : keyColumnOf(t);
     const ctx: LaneContext = {
       options: this.#o,
       wireEncoding: laneEncoding(this.#encoding),
-      hash: this.#hash,
+      hash: t?.type === 'hash',
       stats: this.#stats,
       channels: this.#channels,
       metadata,

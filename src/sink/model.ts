@@ -55,6 +55,16 @@ export interface HashTarget {
 
 export type Target = StringTarget | ListTarget | HashTarget;
 
+/** The prefix every key of the target starts with, whatever its type. */
+export function keyPrefixOf(t: Target): string {
+  return t.type === 'string' ? t.keyPrefix : t.type === 'list' ? t.listPrefix : t.hashKeyPrefix;
+}
+
+/** The column whose text follows the prefix in each key; undefined: every row has the bare prefix. */
+export function keyColumnOf(t: Target): string | undefined {
+  return t.type === 'string' ? t.keyColumn : t.type === 'list' ? t.listKeyColumn : t.hashKeyColumn;
+}
+
 /**
  * Delivery guarantee. `exactly_once` applies rows through per-slot fences (see fence/), so a
  * replay after a crash never applies a row twice; it needs rows with source positions.

@@ -1,6 +1,6 @@
 import { EncodedRow } from './encoded-row.js';
 import { jsonRow } from './json-row.js';
-import type { Column, SinkTable } from './model.js';
+import { type Column, keyColumnOf, keyPrefixOf, type SinkTable } from './model.js';
 import { text } from './text.js';
 
 /**
@@ -35,10 +35,9 @@ export class RowEncoder {
 
   constructor(table: SinkTable) {
     const t = table.target;
-    this.#prefix = t.type === 'string' ? t.keyPrefix : t.type === 'list' ? t.listPrefix : t.hashKeyPrefix;
+    this.#prefix = keyPrefixOf(t);
     this.#prefixBytes = Buffer.from(this.#prefix, 'utf8');
-    this.#keyColumn =
-      t.type === 'string' ? t.keyColumn : t.type === 'list' ? t.listKeyColumn : t.hashKeyColumn;
+    this.#keyColumn = keyColumnOf(t);
     this.#fieldColumn = t.type === 'hash' ? t.hashFieldColumn : undefined;
     this.#raw = table.format === 'raw';
     this.#valueColumn = table.valueColumn;

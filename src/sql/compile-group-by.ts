@@ -1,5 +1,5 @@
 import type { SqlPosition } from '../sink/config/errors.js';
-import type { SinkTable } from '../sink/model.js';
+import { keyColumnOf, keyPrefixOf, type SinkTable } from '../sink/model.js';
 import { type AggregateFn, aggregateFn } from './aggregates.js';
 import { compileExpr, type Scope } from './compile-expr.js';
 import { type OrderItem, outputRef, sortKey } from './compile-order-by.js';
@@ -131,7 +131,7 @@ export function groupedPlan(g: GroupedInput): Omit<QueryPlan, 'lookups'> {
   });
   const names = targets.map((t) => t.name);
   const t = sink.target;
-  const keyColumn = t.type === 'string' ? t.keyColumn : t.type === 'list' ? t.listKeyColumn : t.hashKeyColumn;
+  const keyColumn = keyColumnOf(t);
   const fieldColumn = t.type === 'hash' ? t.hashFieldColumn : undefined;
   let key: ExprFn | undefined;
   for (const [role, column] of [
@@ -170,7 +170,7 @@ export function groupedPlan(g: GroupedInput): Omit<QueryPlan, 'lookups'> {
     const name = names[j];
     return sortKey(o, values[j].type, (_src, out) => (out as Record<string, unknown>)[name]);
   });
-  const prefix = t.type === 'string' ? t.keyPrefix : t.type === 'list' ? t.listPrefix : t.hashKeyPrefix;
+  const prefix = keyPrefixOf(t);
   const keyed = keyColumn !== undefined;
   const fingerprintText = JSON.stringify({
     groups: groups.map((c) => c.type),

@@ -76,7 +76,7 @@ describe('keyed rows (ROW_ENCODING_KEYED)', () => {
   it('keyed — parts → payload → parts keep every byte; whole rows round trip (property)', () => {
     const itemArb: fc.Arbitrary<KeyedItem> = fc.oneof(
       fc.tuple(part, part, part).map(([k, f, v]) => new EncodedRow(k, f, v)),
-      wholeRow.map((r) => keyedItem(new RowEncoder(hashNoKey), r, true, 0)),
+      wholeRow.map((r) => keyedItem(new RowEncoder(hashNoKey), r, 0)),
     );
     fc.assert(
       fc.property(fc.array(itemArb, { maxLength: 30 }), fc.boolean(), (items, hash) => {
@@ -108,7 +108,7 @@ describe('keyed rows (ROW_ENCODING_KEYED)', () => {
         (table, rows, shards) => {
           const hash = table.target.type === 'hash';
           const producer = new RowEncoder(table);
-          const items = rows.map((r, i) => keyedItem(producer, r, hash, i));
+          const items = rows.map((r, i) => keyedItem(producer, r, i));
           const decoded = decodeKeyedRows(keyedPayload(items, hash), rows.length);
           const worker = new RowEncoder(table);
           const direct = new RowEncoder(table);
@@ -160,10 +160,10 @@ describe('keyed rows (ROW_ENCODING_KEYED)', () => {
 
   it('keyed — a refused row v8 cannot carry travels as its JSON form; a non-object is refused at the producer', () => {
     const enc = new RowEncoder(hashNoKey);
-    const item = keyedItem(enc, { f: null, fn: () => 1, big: 2n ** 70n, s: 'x' }, true, 3);
+    const item = keyedItem(enc, { f: null, fn: () => 1, big: 2n ** 70n, s: 'x' }, 3);
     const [row] = decodeKeyedRows(keyedPayload([item], true), 1);
     expect(row).toEqual({ f: null, big: '1180591620717411303424', s: 'x' });
-    expect(() => keyedItem(enc, 'not a row' as unknown as Row, true, 0)).toThrow(/row 0 .*must be an object/);
+    expect(() => keyedItem(enc, 'not a row' as unknown as Row, 0)).toThrow(/row 0 .*must be an object/);
   });
 
   it('keyed — a batch writer appends rows after a take as a new payload, growing past its first buffer', () => {

@@ -223,7 +223,7 @@ describe('producer', () => {
     expect(shards[0].committed.map((r) => rowOf(r).i)).toEqual(Array.from({ length: 700 }, (_, i) => i));
     const enc = new RowEncoder(model);
     const total = keyedPayload(
-      rows.map((r, i) => keyedItem(enc, r, false, i)),
+      rows.map((r, i) => keyedItem(enc, r, i)),
       false,
     ).length;
     // Every batch but the last is full to within one row.
