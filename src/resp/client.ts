@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import Denque from 'denque';
 import { Connection, type ConnectionListener } from './connection.js';
+import type { EncodedCommands } from './encoded-commands.js';
 import {
   ClientClosedError,
   ConnectionError,
@@ -43,8 +44,15 @@ enum State {
 /** A command (or pipeline) waiting for a connection. */
 interface Offline {
   entry: Pending;
-  commands: Command | readonly Command[];
-  batch: boolean;
+  commands: Command | readonly Command[] | EncodedCommands;
+  kind: Kind;
+}
+
+/** What a request carries: one command, an array of them, or encoded commands. */
+enum Kind {
+  One,
+  Many,
+  Encoded,
 }
 
 // Server messages of these prefixes never echo arguments, so they are safe to show.
@@ -124,7 +132,7 @@ export class RedisClient extends EventEmitter {
       commandName(command[0]),
     );
     const promise = entry.promise<T>();
-    this.#submit(entry, command, false);
+    this.#submit(entry, command, Kind.One);
     return promise;
   }
 
@@ -142,7 +150,24 @@ export class RedisClient extends EventEmitter {
       commandName(commands[0][0]),
     );
     const promise = entry.promise<Array<Reply>>();
-    this.#submit(entry, commands, true);
+    this.#submit(entry, commands, Kind.Many);
+    return promise;
+  }
+
+  /**
+   * Sends commands the caller encoded itself (see {@link EncodedCommands}), as {@link pipeline}
+   * does: one reply per command, error replies as values.
+   */
+  pipelineEncoded(encoded: EncodedCommands, options?: CallOptions): Promise<Array<Reply>> {
+    if (encoded.count === 0) return Promise.resolve([]);
+    const entry = new Pending(
+      encoded.count,
+      true,
+      options?.returnBuffers ?? this.#options.returnBuffers,
+      encoded.name,
+    );
+    const promise = entry.promise<Array<Reply>>();
+    this.#submit(entry, encoded, Kind.Encoded);
     return promise;
   }
 
@@ -180,13 +205,11 @@ export class RedisClient extends EventEmitter {
     }
   }
 
-  #submit(entry: Pending, commands: Command | readonly Command[], batch: boolean): void {
+  #submit(entry: Pending, commands: Command | readonly Command[] | EncodedCommands, kind: Kind): void {
     const state = this.#state;
     try {
       if (state === State.Ready) {
-        const conn = this.#conn!;
-        if (batch) conn.writeMany(entry, commands as readonly Command[]);
-        else conn.write(entry, commands as Command);
+        writeTo(this.#conn!, entry, commands, kind);
         if (this.#options.commandTimeout > 0) this.#armTimeouts();
         return;
       }
@@ -194,7 +217,12 @@ export class RedisClient extends EventEmitter {
         entry.fail(new ClientClosedError());
         return;
       }
-      const count = batch ? (commands as readonly Command[]).length : 1;
+      const count =
+        kind === Kind.One
+          ? 1
+          : kind === Kind.Many
+            ? (commands as readonly Command[]).length
+            : (commands as EncodedCommands).count;
       if (this.#offlineCommands + count > this.#options.maxOfflineCommands) {
         entry.fail(new OfflineQueueFullError(this.#options.maxOfflineCommands));
         return;
@@ -203,7 +231,7 @@ export class RedisClient extends EventEmitter {
         entry.deadline = Date.now() + this.#options.commandTimeout;
         this.#armTimeouts();
       }
-      this.#offline.push({ entry, commands, batch });
+      this.#offline.push({ entry, commands, kind });
       this.#offlineCommands += count;
     } catch (err) {
       entry.fail(err as Error);
@@ -296,11 +324,10 @@ export class RedisClient extends EventEmitter {
   #drainOffline(conn: Connection): void {
     let item: Offline | undefined;
     while ((item = this.#offline.shift()) !== undefined) {
-      const { entry, commands, batch } = item;
+      const { entry, commands, kind } = item;
       if (entry.settled) continue;
       try {
-        if (batch) conn.writeMany(entry, commands as readonly Command[]);
-        else conn.write(entry, commands as Command);
+        writeTo(conn, entry, commands, kind);
       } catch (err) {
         entry.fail(err as Error);
       }
@@ -427,4 +454,15 @@ export async function createClient(
   const client = new RedisClient(parseClientOptions(urlOrOptions, options));
   await client.connect();
   return client;
+}
+
+function writeTo(
+  conn: Connection,
+  entry: Pending,
+  commands: Command | readonly Command[] | EncodedCommands,
+  kind: Kind,
+): void {
+  if (kind === Kind.Many) conn.writeMany(entry, commands as readonly Command[]);
+  else if (kind === Kind.One) conn.write(entry, commands as Command);
+  else conn.writeEncoded(entry, commands as EncodedCommands);
 }

@@ -2,6 +2,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import Denque from 'denque';
 import { Decoder } from './decoder.js';
+import type { EncodedCommands } from './encoded-commands.js';
 import { CommandEncoder } from './encoder.js';
 import { ConnectionError, ProtocolError, ReplyError, TimeoutError } from './errors.js';
 import type { NormalizedClientOptions } from './options.js';
@@ -141,6 +142,12 @@ export class Connection implements ReplyHandler {
   /** Queues a batch answered by one entry. Throws InvalidArgumentError (nothing queued). */
   writeMany(entry: Pending, commands: readonly Command[]): void {
     this.encoder.encodeMany(commands);
+    this.enqueue(entry);
+  }
+
+  /** Queues commands encoded by the caller, answered by one entry (see EncodedCommands). */
+  writeEncoded(entry: Pending, encoded: EncodedCommands): void {
+    this.encoder.append(encoded.chunks);
     this.enqueue(entry);
   }
 

@@ -81,6 +81,59 @@ export class CommandEncoder {
     }
   }
 
+  /**
+   * Starts a command of `argc` arguments, written next with {@link arg}, {@link argSlice} and
+   * {@link raw}: for callers that build their own commands without arrays (a sink's batch). No
+   * checks: the caller writes exactly `argc` well-formed arguments.
+   */
+  beginCommand(argc: number): void {
+    this.ensure(16);
+    this.pos = writeHeader(this.block, this.pos, STAR, argc);
+  }
+
+  /** Writes one argument of the command begun by {@link beginCommand}. */
+  arg(a: string | Buffer): void {
+    if (typeof a === 'string') this.writeString(a);
+    else this.writeBytes(a);
+  }
+
+  /** Writes bytes `start..end` of `src` as one argument (copied, or by reference when large). */
+  argSlice(src: Buffer, start: number, end: number): void {
+    const bytes = end - start;
+    if (bytes >= this.zeroCopyBytes) {
+      this.writeBytes(src.subarray(start, end));
+      return;
+    }
+    this.ensure(bytes + 16);
+    const b = this.block;
+    const p = writeHeader(b, this.pos, DOLLAR, bytes);
+    // A native copy costs more to call than a short loop takes.
+    if (bytes <= SHORT_STRING) for (let i = 0; i < bytes; i++) b[p + i] = src[start + i];
+    else src.copy(b, p, start, end);
+    b[p + bytes] = CR;
+    b[p + bytes + 1] = LF;
+    this.pos = p + bytes + 2;
+  }
+
+  /** Copies already encoded bytes (a constant run of arguments, e.g. `$2\r\nEX\r\n`). */
+  raw(bytes: Buffer): void {
+    const n = bytes.length;
+    this.ensure(n);
+    const b = this.block;
+    const p = this.pos;
+    for (let i = 0; i < n; i++) b[p + i] = bytes[i];
+    this.pos = p + n;
+  }
+
+  /** Appends chunks encoded elsewhere, by reference, after what is pending. */
+  append(chunks: readonly Buffer[]): void {
+    this.cut();
+    for (const c of chunks) {
+      this.chunks.push(c);
+      this.chunkBytes += c.length;
+    }
+  }
+
   /** Takes everything encoded so far, as chunks in order. */
   take(): Buffer[] {
     this.cut();

@@ -15,16 +15,17 @@
  */
 import { deserialize, serialize } from 'node:v8';
 import '../resp/buffer-internals.js';
-import { EncodedRow } from '../sink/encoded-row.js';
+import { EncodedRow, FIELD_IS_BYTES, KEY_IS_BYTES, PayloadRow, VALUE_IS_BYTES } from '../sink/encoded-row.js';
 import type { Row, RowEncoder } from '../sink/row-encoder.js';
 import { BatchDecodeError, isRowObject, RowEncodingError } from './row-batch-codec.js';
 
 /** A row as a producer lane takes it: its encoded parts, or the v8 bytes of a refused row. */
 export type KeyedItem = EncodedRow | Buffer;
 
-const KEY_BYTES = 0x01;
-const FIELD_BYTES = 0x02;
-const VALUE_BYTES = 0x04;
+const KEY_BYTES = KEY_IS_BYTES;
+const FIELD_BYTES = FIELD_IS_BYTES;
+const VALUE_BYTES = VALUE_IS_BYTES;
+const PART_BYTES = KEY_BYTES | FIELD_BYTES | VALUE_BYTES;
 const HAS_FIELD = 0x08;
 const WHOLE_ROW = 0x80;
 /** Bytes of a tag and one length. */
@@ -167,7 +168,7 @@ function writePart(buf: Buffer, at: number, part: string | Buffer): number {
 }
 
 /**
- * Rows of a `ROW_ENCODING_KEYED` payload: {@link EncodedRow}s, and the refused rows as they were
+ * Rows of a `ROW_ENCODING_KEYED` payload: {@link PayloadRow}s over it, and the refused rows as they were
  * written.
  *
  * @throws BatchDecodeError for a truncated payload, an unknown tag, a refused row that does not
@@ -198,25 +199,23 @@ export function decodeKeyedRows(payload: Uint8Array, expectedRows: number): Row[
       at += len;
       continue;
     }
-    if ((tag & ~(KEY_BYTES | FIELD_BYTES | VALUE_BYTES | HAS_FIELD)) !== 0) {
+    if ((tag & ~(PART_BYTES | HAS_FIELD)) !== 0) {
       throw new BatchDecodeError(`row ${n} has an unknown tag ${tag}`);
     }
-    let len = partLength(buf, at, n);
-    at += LEN;
-    const key = part(buf, at, len, (tag & KEY_BYTES) !== 0);
-    at += len;
-    let field: string | Buffer = '';
+    const keyAt = at + LEN;
+    at = keyAt + partLength(buf, at, n);
+    const keyEnd = at;
+    let fieldAt = 0;
+    let fieldEnd = 0;
     if ((tag & HAS_FIELD) !== 0) {
-      len = partLength(buf, at, n);
-      at += LEN;
-      field = part(buf, at, len, (tag & FIELD_BYTES) !== 0);
-      at += len;
+      fieldAt = at + LEN;
+      at = fieldAt + partLength(buf, at, n);
+      fieldEnd = at;
     }
-    len = partLength(buf, at, n);
-    at += LEN;
-    const value = part(buf, at, len, (tag & VALUE_BYTES) !== 0);
-    at += len;
-    rows[n++] = new EncodedRow(key, field, value);
+    const valueAt = at + LEN;
+    at = valueAt + partLength(buf, at, n);
+    // The wire's bytes bits are PayloadRow's flags.
+    rows[n++] = new PayloadRow(buf, tag & PART_BYTES, keyAt, keyEnd, fieldAt, fieldEnd, valueAt, at);
   }
   if (n !== expectedRows) throw countError(expectedRows, String(n));
   return rows;
@@ -228,10 +227,6 @@ function partLength(buf: Buffer, at: number, row: number): number {
   const len = buf.readUInt32LE(at);
   if (at + LEN + len > buf.length) throw new BatchDecodeError(`row ${row} is truncated`);
   return len;
-}
-
-function part(buf: Buffer, at: number, len: number, bytes: boolean): string | Buffer {
-  return bytes ? buf.subarray(at, at + len) : len === 0 ? '' : buf.utf8Slice(at, at + len);
 }
 
 function countError(expected: number, got: string): BatchDecodeError {

@@ -1,7 +1,10 @@
+import type { EncodedCommands } from '../resp/encoded-commands.js';
 import type { Arg, Command } from '../resp/reply.js';
+import type { PayloadRow } from './encoded-row.js';
 import { fencedCommands } from './fence/fenced-commands.js';
 import type { Target } from './model.js';
 import type { RowEncoder } from './row-encoder.js';
+import type { SetPipeline } from './set-pipeline.js';
 
 /** What `bytes` adds per row beyond its key, field and value (bookkeeping, for the in-flight bound). */
 export const ROW_OVERHEAD_BYTES = 16;
@@ -30,15 +33,42 @@ export class Batch {
   readonly partitions: string[] = [];
   readonly offsets: number[] = [];
 
+  /** Where rows are encoded as they come, when the sink gave one and the batch can use it. */
+  readonly #sets: SetPipeline | null;
+
   /**
    * @param fenced rows carry source positions and are applied through the fence script.
+   * @param sets the sink's {@link SetPipeline} (a string table on standalone Redis): an
+   *   at-least-once batch encodes its rows there instead of keeping them.
    */
   constructor(
     private readonly target: Target,
     readonly fenced = false,
-  ) {}
+    sets: SetPipeline | null = null,
+  ) {
+    this.#sets = fenced || target.type !== 'string' ? null : sets;
+  }
+
+  /** True when rows are encoded as they come: flush with {@link encoded}, not {@link commands}. */
+  get encodes(): boolean {
+    return this.#sets !== null;
+  }
+
+  /** Adds a worker's row by its bytes (only when {@link encodes}). */
+  addPayload(row: PayloadRow): void {
+    this.#sets!.addPayload(row);
+    this.rows++;
+    this.bytes += row.size + ROW_OVERHEAD_BYTES;
+  }
 
   add(enc: RowEncoder, partition?: string, offset?: number): void {
+    const sets = this.#sets;
+    if (sets !== null) {
+      sets.add(enc.key, enc.value);
+      this.rows++;
+      this.bytes += enc.key.length + enc.value.length + ROW_OVERHEAD_BYTES;
+      return;
+    }
     if (this.fenced) {
       this.partitions.push(partition!);
       this.offsets.push(offset!);
@@ -61,6 +91,17 @@ export class Batch {
 
   get isEmpty(): boolean {
     return this.rows === 0 && this.dead.length === 0;
+  }
+
+  /**
+   * The batch's commands as encoded (when {@link encodes}): one SET per row, in order, then the
+   * dead-letter push when there is one.
+   */
+  encoded(deadLetterKey: string | undefined): EncodedCommands {
+    if (this.dead.length > 0 && deadLetterKey !== undefined) {
+      this.#sets!.addCommand(['RPUSH', deadLetterKey, ...this.dead]);
+    }
+    return this.#sets!.take();
   }
 
   /**

@@ -1,3 +1,5 @@
+import '../resp/buffer-internals.js';
+
 /**
  * A row already encoded into what its table's sink writes: the Redis key, the hash field (empty
  * for other targets) and the value. A worker makes these from a producer's `ROW_ENCODING_KEYED`
@@ -13,4 +15,55 @@ export class EncodedRow {
     readonly field: string | Buffer,
     readonly value: string | Buffer,
   ) {}
+}
+
+/** {@link PayloadRow} flags: the part is raw bytes (a Buffer), else UTF-8 text. */
+export const KEY_IS_BYTES = 0x01;
+export const FIELD_IS_BYTES = 0x02;
+export const VALUE_IS_BYTES = 0x04;
+
+/**
+ * An {@link EncodedRow} as a worker receives it: where its parts lie in the batch payload, not the
+ * parts themselves. A string table's sink on standalone Redis copies the bytes straight into its
+ * pipeline (no strings, no command arrays per row: the distributed path's largest cost after
+ * JSON); every other path reads the parts as text or bytes, exactly as an EncodedRow holds them.
+ *
+ * Internal: only the worker's batch decoder creates them, after checking every range lies in the
+ * payload. The payload must not change while its rows live.
+ */
+export class PayloadRow {
+  constructor(
+    readonly src: Buffer,
+    /** {@link KEY_IS_BYTES} | {@link FIELD_IS_BYTES} | {@link VALUE_IS_BYTES}. */
+    readonly flags: number,
+    readonly keyAt: number,
+    readonly keyEnd: number,
+    /** Both 0 when the table is not a hash. */
+    readonly fieldAt: number,
+    readonly fieldEnd: number,
+    readonly valueAt: number,
+    readonly valueEnd: number,
+  ) {}
+
+  get key(): string | Buffer {
+    return this.#part(this.keyAt, this.keyEnd, KEY_IS_BYTES);
+  }
+
+  get field(): string | Buffer {
+    return this.#part(this.fieldAt, this.fieldEnd, FIELD_IS_BYTES);
+  }
+
+  get value(): string | Buffer {
+    return this.#part(this.valueAt, this.valueEnd, VALUE_IS_BYTES);
+  }
+
+  /** Bytes of the key, field and value. */
+  get size(): number {
+    return this.keyEnd - this.keyAt + (this.fieldEnd - this.fieldAt) + (this.valueEnd - this.valueAt);
+  }
+
+  #part(at: number, end: number, bytes: number): string | Buffer {
+    if ((this.flags & bytes) !== 0) return this.src.subarray(at, end);
+    return at === end ? '' : this.src.utf8Slice(at, end);
+  }
 }

@@ -1,4 +1,4 @@
-import { EncodedRow } from './encoded-row.js';
+import { EncodedRow, PayloadRow } from './encoded-row.js';
 import { jsonRow } from './json-row.js';
 import { type Column, keyColumnOf, keyPrefixOf, type SinkTable } from './model.js';
 import { text } from './text.js';
@@ -49,6 +49,12 @@ export class RowEncoder {
   encode(input: Row): string | null {
     if (input === null || typeof input !== 'object') return 'the row is not an object';
     if (input instanceof EncodedRow) {
+      this.key = input.key;
+      this.field = input.field;
+      this.value = input.value;
+      return null;
+    }
+    if (input instanceof PayloadRow) {
       this.key = input.key;
       this.field = input.field;
       this.value = input.value;

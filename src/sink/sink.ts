@@ -1,16 +1,21 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../log.js';
 import { errorCodeLabel, SinkMetrics } from '../metrics/sink-metrics.js';
+import { RedisClient } from '../resp/client.js';
 import { RedisCluster } from '../resp/cluster/cluster-client.js';
+import { type EncodedCommands, encodedCommandAt } from '../resp/encoded-commands.js';
+import { CommandEncoder } from '../resp/encoder.js';
 import { ConnectionError, ReplyError } from '../resp/errors.js';
 import type { Command, Reply } from '../resp/reply.js';
 import { Batch, ROW_OVERHEAD_BYTES } from './batch.js';
 import { deadLetterEntry } from './dead-letter.js';
+import { PayloadRow } from './encoded-row.js';
 import { BadRowError, FencedError, SinkFailedError, SinkWriteError } from './errors.js';
 import { asEval } from './fence/fenced-commands.js';
 import type { SinkTable } from './model.js';
 import type { RedisTarget } from './redis-target.js';
 import { type Row, RowEncoder } from './row-encoder.js';
+import { SetPipeline } from './set-pipeline.js';
 
 /** Bounds of what a sink holds between `write()` and Redis's replies. */
 export interface SinkLimits {
@@ -92,6 +97,11 @@ export class RedisSink extends EventEmitter {
   readonly #generation: number;
   readonly #cluster: boolean;
   readonly #metrics: SinkMetrics;
+  /**
+   * A string table on standalone Redis: at-least-once batches encode their SETs here as rows come
+   * and go to the client as they are (no command array per row). Null otherwise.
+   */
+  readonly #sets: SetPipeline | null;
   /** Stats already added to the metrics: they are published per write() call and per flush. */
   #published = { rowsIn: 0, rowsSkipped: 0, rowsDeadLettered: 0, rowsWritten: 0 };
   #batch: Batch;
@@ -121,7 +131,11 @@ export class RedisSink extends EventEmitter {
     this.#generation = limits.generation ?? 1;
     this.#cluster = target instanceof RedisCluster;
     this.#metrics = new SinkMetrics(table.name);
-    this.#batch = new Batch(table.target);
+    this.#sets =
+      target instanceof RedisClient && table.target.type === 'string'
+        ? new SetPipeline(new CommandEncoder(), table.target.ttlSecs)
+        : null;
+    this.#batch = new Batch(table.target, false, this.#sets);
   }
 
   /** The error that stopped the sink, if any. */
@@ -145,12 +159,19 @@ export class RedisSink extends EventEmitter {
     const fenced = positions !== undefined && this.table.delivery === 'exactly_once';
     if (fenced !== this.#batch.fenced) {
       this.#flushBatch();
-      this.#batch = new Batch(this.table.target, fenced);
+      this.#batch = new Batch(this.table.target, fenced, this.#sets);
     }
+    // A worker's keyed rows go into the pipeline as bytes when the batch encodes as it goes.
+    const direct = this.#batch.encodes;
     const partitions = positions?.partition;
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i];
       this.stats.rowsIn++;
+      if (direct && row instanceof PayloadRow) {
+        this.#batch.addPayload(row);
+        if (this.#batch.rows >= this.#flushRows) this.#flushBatch();
+        continue;
+      }
       const reason = enc.encode(row);
       if (reason === null) {
         if (fenced) {
@@ -201,6 +222,19 @@ export class RedisSink extends EventEmitter {
     if (this.#failed !== null) throw this.#failed;
   }
 
+  /**
+   * Sends what is buffered and resolves once every row accepted so far is acknowledged by Redis,
+   * while rows written after the call go on (a checkpoint barrier that does not stop the flow:
+   * replies come back in order on each connection, so the flushes in flight now cover those rows).
+   * Rejects with the sink's failure.
+   */
+  settled(): Promise<void> {
+    this.#flushBatch();
+    return Promise.all([...this.#inFlight]).then(() => {
+      if (this.#failed !== null) throw this.#failed;
+    });
+  }
+
   /** Flushes, then closes the connection. A failed sink still closes, then rejects. */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -240,20 +274,24 @@ export class RedisSink extends EventEmitter {
     }
     const batch = this.#batch;
     if (batch.isEmpty) return;
-    this.#batch = new Batch(this.table.target, batch.fenced);
-    const { commands, rowsPerCommand } = batch.commands(this.#deadLetterKey, {
-      table: this.table.name,
-      generation: this.#generation,
-      cluster: this.#cluster,
-    });
+    this.#batch = new Batch(this.table.target, batch.fenced, this.#sets);
     const rows = batch.rows;
     const bytes = batch.bytes;
     this.#inFlightRows += rows;
     this.#inFlightBytes += bytes;
     this.stats.flushes++;
+    const started = performance.now();
+    if (batch.encodes) {
+      this.#track(this.#sendEncoded(batch.encoded(this.#deadLetterKey), rows, bytes), started, rows, bytes);
+      return;
+    }
+    const { commands, rowsPerCommand } = batch.commands(this.#deadLetterKey, {
+      table: this.table.name,
+      generation: this.#generation,
+      cluster: this.#cluster,
+    });
     this.stats.commands += commands.length;
     this.#metrics.pipelineCommands.observe(commands.length);
-    const started = performance.now();
     // Fenced flushes go one at a time, each with at most one script call per slot. A call
     // answered NOSCRIPT did nothing; its retry must run before any later call of the same slot,
     // or a later flush moves the fence past its rows and the retry skips them as duplicates.
@@ -269,6 +307,11 @@ export class RedisSink extends EventEmitter {
       // Also a failure of the NOSCRIPT retry inside #settle: it must fail the sink, never escape.
       .catch((err: unknown) => this.#flushFailed(err));
     if (batch.fenced) this.#fencedTail = p.catch(() => {});
+    this.#track(p, started, rows, bytes);
+  }
+
+  /** Counts a flush as in flight until `p` settles (it never rejects). */
+  #track(p: Promise<void>, started: number, rows: number, bytes: number): void {
     const done = p.finally(() => {
       this.#metrics.flushDuration.observe((performance.now() - started) / 1000);
       this.#publishOut();
@@ -278,6 +321,42 @@ export class RedisSink extends EventEmitter {
       this.#wake();
     });
     this.#inFlight.add(done);
+  }
+
+  /**
+   * Sends a batch encoded as it came: one SET per row, then maybe the dead-letter push. Never
+   * rejects (a failure fails the sink).
+   */
+  #sendEncoded(encoded: EncodedCommands, rows: number, bytes: number): Promise<void> {
+    this.stats.commands += encoded.count;
+    this.#metrics.pipelineCommands.observe(encoded.count);
+    return (this.#target as RedisClient)
+      .pipelineEncoded(encoded)
+      .then((replies) => {
+        for (let i = 0; i < replies.length; i++) {
+          const r = replies[i];
+          if (r instanceof Error) {
+            this.stats.rowsWritten += Math.min(i, rows); // the SETs before it were applied
+            this.#failEncoded(encoded, i, r);
+            return;
+          }
+        }
+        this.stats.rowsWritten += rows;
+        this.#metrics.bytesOut.inc(bytes - rows * ROW_OVERHEAD_BYTES);
+      })
+      .catch((err: unknown) => this.#flushFailed(err));
+  }
+
+  /** Fails the sink for the error reply to command `i` of an encoded flush. */
+  #failEncoded(encoded: EncodedCommands, i: number, r: Error): void {
+    const prefix = r instanceof ReplyError ? r.prefix : ((r as { code?: string }).code ?? 'ERR');
+    const [name, key] = encodedCommandAt(encoded, i);
+    // The key as the row gave it: text when its bytes are UTF-8, else bytes (shown in hex).
+    const text = key.toString('utf8');
+    const shown = Buffer.from(text, 'utf8').equals(key) ? text : key;
+    this.#fail(
+      new SinkWriteError(this.table.name, name.toString('latin1'), keyText(shown), prefix, { cause: r }),
+    );
   }
 
   /** A flush (or its NOSCRIPT retry) got no replies: the sink fails with the outcome stated. */

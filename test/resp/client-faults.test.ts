@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClient, type RedisClient } from '../../src/index.js';
+import { CommandEncoder } from '../../src/resp/encoder.js';
 import { ConnectionError, OfflineQueueFullError, TimeoutError } from '../../src/resp/errors.js';
 import type { Command } from '../../src/resp/reply.js';
 import { type RedisServer, startRedis } from '../support/redis.js';
@@ -65,6 +66,26 @@ describe('client faults', () => {
     // The restarted server is empty: INCR starts from nothing and all 100 queued commands run, once.
     const values = await Promise.all(queued);
     expect(values).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+  });
+
+  it('client — encoded commands wait in the offline queue too, count against its bound, and run once in order', async () => {
+    const s = await server();
+    const c = await client(s.url, { maxOfflineCommands: 3 });
+    const reconnecting = once(c, 'reconnecting');
+    s.kill('SIGKILL');
+    await reconnecting;
+    const enc = new CommandEncoder();
+    for (const cmd of [
+      ['RPUSH', 'l', 'a'],
+      ['RPUSH', 'l', 'b'],
+      ['LRANGE', 'l', 0, -1],
+    ] as Command[])
+      enc.encode(cmd);
+    const encoded = { chunks: enc.take(), count: 3, name: 'RPUSH' };
+    const queued = c.pipelineEncoded(encoded);
+    await expect(c.send(['PING'])).rejects.toBeInstanceOf(OfflineQueueFullError);
+    await s.restart();
+    expect(await queued).toEqual([1, 2, ['a', 'b']]);
   });
 
   it('client — a command timeout rejects, and the late reply is not given to the next command', async () => {

@@ -10,7 +10,7 @@ import {
 } from '../../src/runtime/keyed-rows.js';
 import { BatchDecodeError } from '../../src/runtime/row-batch-codec.js';
 import { defineTable } from '../../src/sink/config/validate-model.js';
-import { EncodedRow } from '../../src/sink/encoded-row.js';
+import { EncodedRow, PayloadRow } from '../../src/sink/encoded-row.js';
 import type { SinkTable, Target } from '../../src/sink/model.js';
 import { type Row, RowEncoder } from '../../src/sink/row-encoder.js';
 
@@ -85,11 +85,11 @@ describe('keyed rows (ROW_ENCODING_KEYED)', () => {
         items.forEach((item, i) => {
           const got = rows[i];
           if (!(item instanceof EncodedRow)) {
-            expect(got).not.toBeInstanceOf(EncodedRow);
+            expect(got).not.toBeInstanceOf(PayloadRow);
             return;
           }
-          expect(got).toBeInstanceOf(EncodedRow);
-          const e = got as EncodedRow;
+          expect(got).toBeInstanceOf(PayloadRow);
+          const e = got as PayloadRow;
           expect(bytesOf(e.key)).toEqual(bytesOf(item.key));
           expect(bytesOf(e.field)).toEqual(hash ? bytesOf(item.field) : Buffer.alloc(0));
           expect(bytesOf(e.value)).toEqual(bytesOf(item.value));
@@ -177,9 +177,10 @@ describe('keyed rows (ROW_ENCODING_KEYED)', () => {
     expect(w.bytes).toBe(0);
     w.appendEncoded(Buffer.from([0xff]), '', 'x');
     const second = w.take();
-    expect(decodeKeyedRows(first, 2).map((r) => (r as EncodedRow).key)).toEqual(['k:0', 'k:1']);
-    expect(String((decodeKeyedRows(first, 2)[1] as EncodedRow).value)).toBe(big);
-    expect(decodeKeyedRows(second, 1)).toEqual([new EncodedRow(Buffer.from([0xff]), '', 'x')]);
+    expect(decodeKeyedRows(first, 2).map((r) => (r as PayloadRow).key)).toEqual(['k:0', 'k:1']);
+    expect(String((decodeKeyedRows(first, 2)[1] as PayloadRow).value)).toBe(big);
+    const [only] = decodeKeyedRows(second, 1) as PayloadRow[];
+    expect([only.key, only.field, only.value]).toEqual([Buffer.from([0xff]), '', 'x']);
   });
 });
 

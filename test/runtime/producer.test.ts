@@ -6,7 +6,7 @@ import { Producer } from '../../src/runtime/producer.js';
 import { ProducerFailedError } from '../../src/runtime/producer-errors.js';
 import type { ProducerOptions } from '../../src/runtime/producer-options.js';
 import { RowEncodingError } from '../../src/runtime/row-batch-codec.js';
-import { EncodedRow } from '../../src/sink/encoded-row.js';
+import { PayloadRow } from '../../src/sink/encoded-row.js';
 import type { Row } from '../../src/sink/row-encoder.js';
 import { RowEncoder } from '../../src/sink/row-encoder.js';
 import {
@@ -94,7 +94,7 @@ describe('producer', () => {
         }
         for (const r of rows) {
           // p1 sends keyed rows (the default), p2 v8 rows: both route as the worker's router does.
-          expect(r.row instanceof EncodedRow).toBe(tag === 'a');
+          expect(r.row instanceof PayloadRow).toBe(tag === 'a');
           expect(router.shardOf(r.row)).toBe(s.shard);
           const i = rowOf(r).i as number;
           expect(rowOf(r).tag).toBe(tag);
@@ -206,10 +206,11 @@ describe('producer', () => {
         continue;
       }
       const match = got.find(
-        (g) => g.row instanceof EncodedRow && Buffer.from(g.row.key).equals(Buffer.from(enc.key)),
+        (g) => g.row instanceof PayloadRow && Buffer.from(g.row.key).equals(Buffer.from(enc.key)),
       );
       expect(match?.shard).toBe(shard);
-      expect(match?.row).toEqual(new EncodedRow(enc.key, '', enc.value));
+      const row = match?.row as PayloadRow;
+      expect([row.key, row.field, row.value]).toEqual([enc.key, '', enc.value]);
     }
   });
 
