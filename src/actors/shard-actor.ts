@@ -29,7 +29,13 @@ export type ShardMsg =
 export interface ShardState {
   table: string;
   slots: SlotRange;
+  /** Rows taken in and skipped, up to the barrier. */
   rowsIn: number;
+  /**
+   * Rows written and found duplicate, counted when the barrier's rows were acknowledged: rows
+   * after the barrier that were acknowledged by then are in them too (they are counters, not
+   * positions; restores use the sources' positions).
+   */
   rowsWritten: number;
   rowsDuplicate: number;
   rowsSkipped: number;
@@ -77,8 +83,10 @@ export const SHARD_MAILBOX_SIZE = 8;
  * One shard of a table: owns a contiguous slot range and its own sink. Rows arrive already
  * routed (every key in the range), in input order; they go to the sink with their source
  * positions (so fenced tables apply each row once). At barrier N, once aligned over every input,
- * the shard flushes, waits for every reply (and for `WAIT <waitReplicas>` when the table sets
- * it), acks with its state, and releases its inputs.
+ * the shard takes its state, sends its open batch and releases its inputs at once; it acks N with
+ * that state when every flush sent before the barrier is acknowledged (and `WAIT <waitReplicas>`
+ * answered, when the table sets it). Rows after the barrier are written meanwhile, so a
+ * checkpoint never drains the shard's pipeline; acks go out in barrier order.
  *
  * A sink failure (server error, lost connection, fenced) fails the actor; its parent decides
  * what that means for the job (see docs/runtime.md).
@@ -89,6 +97,9 @@ export class ShardActor extends Actor<ShardMsg> {
   readonly #align: BarrierAlignment;
   readonly #options: ShardActorOptions;
   #conn: ShardConnection | undefined;
+  /** Acknowledgements of barriers taken, in barrier order (each after its rows are durable). */
+  #acks: Promise<void> = Promise.resolve();
+  #ackFailed = false;
 
   constructor(options: ShardActorOptions) {
     super({
@@ -147,31 +158,51 @@ export class ShardActor extends Actor<ShardMsg> {
       await new Promise((resolve) => setImmediate(resolve));
       crash('mid-flush');
     }
-    await sink.flush();
-    const declined = this.table.waitReplicas === undefined ? undefined : await this.#waitReplicas();
+    // The barrier's state is what the shard holds now; its rows are durable once every flush sent
+    // so far is acknowledged. Rows after the barrier go on meanwhile (they belong to the next
+    // checkpoint), so Redis and the sink do not drain at every checkpoint.
     const s = sink.stats;
-    this.#options.onAck({
-      shard: this.name,
-      barrier: msg.id,
-      declined,
-      state: {
-        table: this.table.name,
-        slots: this.range,
-        rowsIn: s.rowsIn,
-        rowsWritten: s.rowsWritten,
-        rowsDuplicate: s.rowsDuplicate,
-        rowsSkipped: s.rowsSkipped,
-        ...(this.#options.operator === undefined ? {} : { operator: this.#options.operator.snapshot() }),
-      },
+    const id = msg.id;
+    const rowsIn = s.rowsIn;
+    const rowsSkipped = s.rowsSkipped;
+    const operator =
+      this.#options.operator === undefined ? {} : { operator: this.#options.operator.snapshot() };
+    const durable = sink.settled();
+    durable.catch(() => {}); // awaited in turn below; a failure meanwhile is not unhandled
+    this.#acks = this.#acks.then(async () => {
+      if (this.#ackFailed) return; // a failed shard acknowledges no later barrier
+      try {
+        await durable;
+        const declined = this.table.waitReplicas === undefined ? undefined : await this.#waitReplicas();
+        this.#options.onAck({
+          shard: this.name,
+          barrier: id,
+          declined,
+          state: {
+            table: this.table.name,
+            slots: this.range,
+            rowsIn,
+            rowsWritten: s.rowsWritten,
+            rowsDuplicate: s.rowsDuplicate,
+            rowsSkipped,
+            ...operator,
+          },
+        });
+      } catch (err) {
+        this.#ackFailed = true;
+        this.fail(err);
+      }
     });
     this.#align.release();
   }
 
-  protected override async onStop(): Promise<void> {
+  protected override async onStop(reason: 'stopped' | 'failed'): Promise<void> {
     // Senders held by alignment go on, and meet the closed mailbox instead of waiting forever.
     this.#align.release();
     const conn = this.#conn;
     if (conn === undefined) return;
+    // A drained shard acknowledges the barriers it took before it closes.
+    if (reason === 'stopped') await this.#acks;
     try {
       await conn.sink.close();
     } catch {

@@ -6,20 +6,24 @@ import { type ShardAck, ShardActor } from '../../src/actors/shard-actor.js';
 import type { RedisSink } from '../../src/sink/sink.js';
 import { recordingLogger, table } from '../support/sink.js';
 
-/** A sink that records calls; `flush` resolves when the test says so. */
+/** A sink that records calls; `settled` (a barrier's flush) resolves when the test says so. */
 class FakeSink extends EventEmitter {
   log: string[] = [];
   stats = { rowsIn: 0, rowsWritten: 0, rowsDuplicate: 0, rowsSkipped: 0 };
   release: (() => void) | null = null;
+  reject: ((e: Error) => void) | null = null;
   fail: Error | null = null;
   async write(rows: { v: string }[], pos: { partition: string; offsets: number[] }) {
     if (this.fail) throw this.fail;
     this.stats.rowsIn += rows.length;
     this.log.push(`write ${pos.partition} ${rows.map((r) => r.v).join(',')}`);
   }
-  flush() {
+  settled() {
     this.log.push('flush');
-    return new Promise<void>((resolve) => (this.release = resolve));
+    return new Promise<void>((resolve, reject) => {
+      this.release = resolve;
+      this.reject = reject;
+    });
   }
   async close() {
     this.log.push('close');
@@ -58,7 +62,7 @@ const rows = (input: string, ...v: string[]) => ({
 });
 
 describe('shard actor', () => {
-  it('shard — aligns barrier N over its inputs, flushes, acks only after the flush, then lets held inputs go on', async () => {
+  it('shard — aligns barrier N over its inputs, flushes, lets held inputs go on at once, acks only after the flush', async () => {
     const sink = new FakeSink();
     const acks: ShardAck[] = [];
     const shard = shardWith(sink, acks);
@@ -71,12 +75,15 @@ describe('shard actor', () => {
     expect(a2Sent).toBe(false);
     expect(shard.held).toEqual(new Set(['a']));
     await shard.deliver({ type: 'barrier', input: 'b', id: 7 });
-    await settle();
-    expect(sink.log).toEqual(['write a a1', 'write b b1', 'flush']); // no ack before the flush is done
-    sink.release!();
     await a2;
     await settle();
-    expect(sink.log).toEqual(['write a a1', 'write b b1', 'flush', 'ack 7', 'write a a2']);
+    // Rows after the barrier are written while its flush is in flight; no ack before it is done.
+    expect(sink.log).toEqual(['write a a1', 'write b b1', 'flush', 'write a a2']);
+    expect(acks).toEqual([]);
+    sink.release!();
+    await settle();
+    expect(sink.log).toEqual(['write a a1', 'write b b1', 'flush', 'write a a2', 'ack 7']);
+    // The state is the barrier's: a2 came after it.
     expect(acks[0]).toMatchObject({ shard: 't#0', barrier: 7, declined: undefined, state: { rowsIn: 2 } });
     await shard.stop();
     expect(sink.log.at(-1)).toBe('close');
@@ -94,5 +101,35 @@ describe('shard actor', () => {
     expect(shard.status).toBe('failed');
     expect(failures).toEqual([sink.fail]);
     expect(await held).toMatchObject({ code: 'ERR_MAILBOX_CLOSED' });
+  });
+
+  it('shard — acks barriers in order, and a barrier whose flush fails fails the actor and is never acked', async () => {
+    const sink = new FakeSink();
+    const acks: ShardAck[] = [];
+    const failures: unknown[] = [];
+    const shard = shardWith(sink, acks, failures);
+    const flushes: Array<{ release: () => void; reject: (e: Error) => void }> = [];
+    const next = () => flushes.push({ release: sink.release!, reject: sink.reject! });
+    for (const id of [1, 2]) {
+      await shard.deliver({ type: 'barrier', input: 'a', id });
+      await shard.deliver({ type: 'barrier', input: 'b', id });
+      await settle();
+      next();
+    }
+    flushes[1].release(); // barrier 2's rows are durable first: it still waits for barrier 1
+    await settle();
+    expect(acks).toEqual([]);
+    flushes[0].release();
+    await settle();
+    expect(acks.map((a) => a.barrier)).toEqual([1, 2]);
+    await shard.deliver({ type: 'barrier', input: 'a', id: 3 });
+    await shard.deliver({ type: 'barrier', input: 'b', id: 3 });
+    await settle();
+    const boom = Object.assign(new Error('boom'), { code: 'ERR_SINK_FAILED' });
+    sink.reject!(boom);
+    await shard.done;
+    expect(shard.status).toBe('failed');
+    expect(failures).toEqual([boom]);
+    expect(acks.map((a) => a.barrier)).toEqual([1, 2]);
   });
 });
