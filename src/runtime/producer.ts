@@ -18,7 +18,7 @@ import { keyColumnOf } from '../sink/model.js';
 import { type Row, RowEncoder } from '../sink/row-encoder.js';
 import { bearer } from './grpc-util.js';
 import { IngestChannels } from './ingest-channels.js';
-import { type KeyedItem, keyedItem, keyedItemSize } from './keyed-rows.js';
+import { keyedItem, keyedItemSize } from './keyed-rows.js';
 import {
   grpcStatusOf,
   ProducerClosedError,
@@ -53,6 +53,9 @@ interface FlushWaiter {
 
 /** Routing of a destination with one shard and no key (a pipeline's ingest source). */
 const ONE_SHARD = { shardOf: (): number => 0, shardOfSlot: (): number => 0 };
+
+/** Rows a keyed `write()` encodes between two turns of the event loop (~4 ms of CPU). */
+const WRITE_SLICE_ROWS = 2_000;
 
 /** Writes rows to a table's shards on the workers; see the module comment. */
 export class Producer {
@@ -113,15 +116,14 @@ export class Producer {
     if (!Array.isArray(rows)) throw new TypeError('write(rows): rows must be an array of row objects');
     if (this.#router === null) await this.#ready;
     this.#assertOpen();
-    // Encode (keyed, json) or check (v8) the whole call first: a bad row rejects it with nothing
+    if (this.#encoding === 'keyed') return this.#writeKeyed(rows);
+    // Encode (json) or check (v8) the whole call first: a bad row rejects it with nothing
     // accepted. (A row the table's encoder refuses is no bad row here: keyed, it travels whole,
     // and the worker's sink applies the table's error policy to it.)
     const mode = this.#encoding;
-    const items = mode === 'v8' ? null : new Array<KeyedItem | string>(rows.length);
+    const items = mode === 'v8' ? null : new Array<string>(rows.length);
     for (let i = 0; i < rows.length; i++) {
-      if (mode === 'keyed') {
-        items![i] = keyedItem(this.#encoder!, rows[i], i);
-      } else if (mode === 'json') {
+      if (mode === 'json') {
         items![i] = jsonRowText(rows[i], i);
         if (this.#keyColumn !== undefined) this.#checkJsonKey(rows[i], i);
       } else if (!isRowObject(rows[i])) {
@@ -140,22 +142,55 @@ export class Producer {
       }
       if (items === null) {
         lanes[single ? 0 : router.shardOf(rows[i])].add(rows[i], 0);
-      } else if (mode === 'keyed') {
-        const item = items[i] as KeyedItem;
+      } else {
+        const text = items[i];
+        lanes[single ? 0 : router.shardOf(rows[i])].add(text, text.length);
+      }
+      this.#window.take(1);
+      this.#stats.rowsWritten++;
+    }
+  }
+
+  /**
+   * `write()` with keyed rows: encodes and adds them {@link WRITE_SLICE_ROWS} at a time and lets
+   * the event loop run after each slice. A stream hands its next batch to HTTP/2 only after the
+   * previous one's write completes, which takes a turn of the event loop; a caller awaiting one
+   * large write after another never yields one (its awaits resolve as microtasks), so batches
+   * piled up in the stream while the worker waited for them (bench `distributed`: with the worker's
+   * 8 MiB window, 384–436k against 253–316k rows/s). Only a non-object row can reject the call,
+   * checked before any row is taken.
+   */
+  async #writeKeyed(rows: readonly Row[]): Promise<void> {
+    for (let i = 0; i < rows.length; i++) {
+      if (!isRowObject(rows[i])) throw new RowEncodingError(i, 'a row must be an object');
+    }
+    const enc = this.#encoder!;
+    const router = this.#router!;
+    const lanes = this.#lanes;
+    // One shard: every row goes to lane 0, no key to compute.
+    const single = lanes.length === 1;
+    for (let from = 0; from < rows.length; from += WRITE_SLICE_ROWS) {
+      const to = Math.min(rows.length, from + WRITE_SLICE_ROWS);
+      for (let i = from; i < to; i++) {
+        if (this.#window.full) {
+          this.#windowFull();
+          await this.#window.room();
+          this.#assertOpen();
+        }
+        const item = keyedItem(enc, rows[i], i);
         const shard = single
           ? 0
           : item instanceof EncodedRow
             ? router.shardOfSlot(keySlot(item.key))
             : router.shardOf(rows[i]); // a refused row goes where the worker's router sends it
         lanes[shard].addItem(item, keyedItemSize(item));
-      } else {
-        const text = items[i] as string;
-        lanes[single ? 0 : router.shardOf(rows[i])].add(text, text.length);
+        this.#window.take(1);
+        this.#stats.rowsWritten++;
       }
-      this.#window.take(1);
-      this.#stats.rowsWritten++;
+      for (const lane of lanes) lane.absorb();
+      await new Promise(setImmediate);
+      this.#assertOpen();
     }
-    if (mode === 'keyed') for (const lane of lanes) lane.absorb();
   }
 
   /**

@@ -15,6 +15,7 @@ import type { SinkTable } from '../sink/model.js';
 import { bearer, bindServer, errorCode, errorMessage } from './grpc-util.js';
 import type { HostedShard, ShardDirectory } from './hosted-shard.js';
 import { createIngestService } from './ingest-service.js';
+import { INGEST_WINDOW_BYTES, raiseReceiveWindow } from './ingest-window.js';
 import { DEFAULT_READ_BATCH, DEFAULT_WAIT_TIMEOUT_MS } from './job-spec.js';
 import { type MetricsServer, startMetricsServer } from './metrics-server.js';
 import { PipelineHost } from './pipeline-host.js';
@@ -145,6 +146,9 @@ class Worker implements WorkerHandle, ShardDirectory {
       this.#o.port ?? 0,
       this.#o.serverCredentials ?? grpc.ServerCredentials.createInsecure(),
     );
+    if (!raiseReceiveWindow(this.#server, INGEST_WINDOW_BYTES)) {
+      this.#log.warn('cannot raise the HTTP/2 receive window of the ingest server; producers may wait on it');
+    }
     this.ingestAddress = this.#o.advertise ?? `${host.includes(':') ? `[${host}]` : host}:${port}`;
     if (this.#o.metricsPort !== undefined) {
       this.#metrics = await startMetricsServer(host, this.#o.metricsPort, this.#o.token);

@@ -166,6 +166,20 @@ describe('producer', () => {
     expect(shards[0].committed.map((r) => r.row)).toEqual([{ id: 'z', n: 3 }]);
   });
 
+  it('producer — keyed: a non-object row deep in a large write rejects it before any row is taken; a write of several slices lands whole, in order', async () => {
+    const { control, shards } = await cluster(1, 1);
+    const p = producer(control.address);
+    const rows: Row[] = Array.from({ length: 7_000 }, (_, i) => ({ id: `k${i % 50}`, i }));
+    const bad = [...rows.slice(0, 6_500), 42 as unknown as Row, ...rows.slice(6_500)];
+    const err = await p.write(bad).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RowEncodingError);
+    expect((err as Error).message).toMatch(/row 6500 /);
+    expect(p.stats()).toMatchObject({ rowsWritten: 0, unackedRows: 0 });
+    await p.write(rows);
+    await p.flush();
+    expect(shards[0].committed.map((r) => rowOf(r).i)).toEqual(rows.map((_, i) => i));
+  });
+
   it('producer — with v8, bigint, Date and Buffer values round trip unchanged', async () => {
     const { control, shards } = await cluster(1, 1);
     const p = producer(control.address, { encoding: 'v8' });
