@@ -137,11 +137,7 @@ export class Producer {
     // One shard: every row goes to lane 0, no key to compute.
     const single = lanes.length === 1;
     for (let i = 0; i < rows.length; i++) {
-      if (this.#window.full) {
-        this.#windowFull();
-        await this.#window.room();
-        this.#assertOpen();
-      }
+      if (this.#window.full) await this.#roomInWindow();
       if (items === null) {
         lanes[single ? 0 : router.shardOf(rows[i])].add(rows[i], 0);
       } else {
@@ -173,9 +169,7 @@ export class Producer {
     const single = lanes.length === 1;
     for (let i = 0; i < rows.length; i++) {
       if (this.#window.full) {
-        this.#windowFull();
-        await this.#window.room();
-        this.#assertOpen();
+        await this.#roomInWindow();
         this.#unyielded = 0;
       }
       const item = keyedItem(enc, rows[i], i);
@@ -261,6 +255,13 @@ export class Producer {
         `key column '${this.#keyColumn}' holds bytes, which JSON cannot carry; create the producer with encoding: 'v8'`,
       );
     }
+  }
+
+  /** Waits for room in the window, asking for checkpoints meanwhile (see {@link #windowFull}). */
+  async #roomInWindow(): Promise<void> {
+    this.#windowFull();
+    await this.#window.room();
+    this.#assertOpen();
   }
 
   /**
