@@ -1,4 +1,5 @@
 import { keySlot, SLOT_COUNT } from '../resp/cluster/key-slot.js';
+import { PayloadRow } from '../sink/encoded-row.js';
 import { keyColumnOf, keyPrefixOf, type SinkTable } from '../sink/model.js';
 import { type Row, RowEncoder } from '../sink/row-encoder.js';
 
@@ -65,6 +66,8 @@ export class SlotRouter {
   shardOf(row: Row): number {
     const enc = this.#encoder;
     if (enc === null) return this.#fixedShard;
+    // A worker's keyed row: its key only, not the value the encoder would read out as well.
+    if (row instanceof PayloadRow) return this.#shardOfSlot[keySlot(row.key)];
     if (enc.encode(row) !== null) return 0;
     return this.#shardOfSlot[keySlot(enc.key)];
   }
