@@ -15,17 +15,27 @@
  */
 import { deserialize, serialize } from 'node:v8';
 import '../resp/buffer-internals.js';
-import { EncodedRow, FIELD_IS_BYTES, KEY_IS_BYTES, PayloadRow, VALUE_IS_BYTES } from '../sink/encoded-row.js';
+import { FIELD_IS_BYTES, KEY_IS_BYTES, PayloadRow, VALUE_IS_BYTES } from '../sink/encoded-row.js';
 import type { Row, RowEncoder } from '../sink/row-encoder.js';
 import { BatchDecodeError, isRowObject, RowEncodingError } from './row-batch-codec.js';
+
+/**
+ * A row the producer encoded with its table's {@link RowEncoder}: the Redis key, the hash field
+ * (empty for other targets) and the value, as its lane writes them into a keyed payload.
+ */
+export class EncodedRow {
+  constructor(
+    readonly key: string | Buffer,
+    readonly field: string | Buffer,
+    readonly value: string | Buffer,
+  ) {}
+}
 
 /** A row as a producer lane takes it: its encoded parts, or the v8 bytes of a refused row. */
 export type KeyedItem = EncodedRow | Buffer;
 
-const KEY_BYTES = KEY_IS_BYTES;
-const FIELD_BYTES = FIELD_IS_BYTES;
-const VALUE_BYTES = VALUE_IS_BYTES;
-const PART_BYTES = KEY_BYTES | FIELD_BYTES | VALUE_BYTES;
+/** The tag's bits for parts that are bytes, which are PayloadRow's flags too. */
+const PART_BYTES = KEY_IS_BYTES | FIELD_IS_BYTES | VALUE_IS_BYTES;
 const HAS_FIELD = 0x08;
 const WHOLE_ROW = 0x80;
 /** Bytes of a tag and one length. */
@@ -99,11 +109,11 @@ export class KeyedBatchWriter {
     const buf = this.#buf;
     const tagAt = this.#at;
     let tag = hash ? HAS_FIELD : 0;
-    if (typeof key !== 'string') tag |= KEY_BYTES;
-    if (typeof value !== 'string') tag |= VALUE_BYTES;
+    if (typeof key !== 'string') tag |= KEY_IS_BYTES;
+    if (typeof value !== 'string') tag |= VALUE_IS_BYTES;
     let at = writePart(buf, tagAt + TAG, key);
     if (hash) {
-      if (typeof field !== 'string') tag |= FIELD_BYTES;
+      if (typeof field !== 'string') tag |= FIELD_IS_BYTES;
       at = writePart(buf, at, field);
     }
     this.#at = writePart(buf, at, value);
@@ -214,7 +224,6 @@ export function decodeKeyedRows(payload: Uint8Array, expectedRows: number): Row[
     }
     const valueAt = at + LEN;
     at = valueAt + partLength(buf, at, n);
-    // The wire's bytes bits are PayloadRow's flags.
     rows[n++] = new PayloadRow(buf, tag & PART_BYTES, keyAt, keyEnd, fieldAt, fieldEnd, valueAt, at);
   }
   if (n !== expectedRows) throw countError(expectedRows, String(n));

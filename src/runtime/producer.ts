@@ -13,12 +13,11 @@
 import { SlotRouter } from '../actors/router.js';
 import { defaultLogger, type Logger } from '../log.js';
 import { keySlot } from '../resp/cluster/key-slot.js';
-import { EncodedRow } from '../sink/encoded-row.js';
 import { keyColumnOf } from '../sink/model.js';
 import { type Row, RowEncoder } from '../sink/row-encoder.js';
 import { bearer } from './grpc-util.js';
 import { IngestChannels } from './ingest-channels.js';
-import { keyedItem, keyedItemSize } from './keyed-rows.js';
+import { EncodedRow, keyedItem, keyedItemSize } from './keyed-rows.js';
 import {
   grpcStatusOf,
   ProducerClosedError,

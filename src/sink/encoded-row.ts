@@ -1,32 +1,16 @@
 import '../resp/buffer-internals.js';
 
-/**
- * A row already encoded into what its table's sink writes: the Redis key, the hash field (empty
- * for other targets) and the value. A worker makes these from a producer's `ROW_ENCODING_KEYED`
- * batch, whose producer ran the table's {@link RowEncoder} on the original row; the sink and the
- * slot router then take the parts as they are instead of encoding the row again.
- *
- * Internal: only the worker's batch decoder creates them, for a table whose model the producer
- * encoded with (tables never change after creation).
- */
-export class EncodedRow {
-  constructor(
-    readonly key: string | Buffer,
-    readonly field: string | Buffer,
-    readonly value: string | Buffer,
-  ) {}
-}
-
 /** {@link PayloadRow} flags: the part is raw bytes (a Buffer), else UTF-8 text. */
 export const KEY_IS_BYTES = 0x01;
 export const FIELD_IS_BYTES = 0x02;
 export const VALUE_IS_BYTES = 0x04;
 
 /**
- * An {@link EncodedRow} as a worker receives it: where its parts lie in the batch payload, not the
- * parts themselves. A string table's sink on standalone Redis copies the bytes straight into its
+ * A row a producer already encoded with its table's {@link RowEncoder} (`ROW_ENCODING_KEYED`), as
+ * a worker receives it: where its Redis key, hash field (empty for other targets) and value lie in
+ * the batch payload, not the parts themselves. A string table's sink on standalone Redis copies the bytes straight into its
  * pipeline (no strings, no command arrays per row: the distributed path's largest cost after
- * JSON); every other path reads the parts as text or bytes, exactly as an EncodedRow holds them.
+ * JSON); every other path reads the parts as text or bytes, as the producer's encoder made them.
  *
  * Internal: only the worker's batch decoder creates them, after checking every range lies in the
  * payload. The payload must not change while its rows live.

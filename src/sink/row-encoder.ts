@@ -1,4 +1,4 @@
-import { EncodedRow, PayloadRow } from './encoded-row.js';
+import { PayloadRow } from './encoded-row.js';
 import { jsonRow } from './json-row.js';
 import { type Column, keyColumnOf, keyPrefixOf, type SinkTable } from './model.js';
 import { text } from './text.js';
@@ -48,12 +48,6 @@ export class RowEncoder {
   /** Encodes one row; returns null when it can be written, else why not. */
   encode(input: Row): string | null {
     if (input === null || typeof input !== 'object') return 'the row is not an object';
-    if (input instanceof EncodedRow) {
-      this.key = input.key;
-      this.field = input.field;
-      this.value = input.value;
-      return null;
-    }
     if (input instanceof PayloadRow) {
       this.key = input.key;
       this.field = input.field;

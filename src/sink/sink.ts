@@ -349,7 +349,7 @@ export class RedisSink extends EventEmitter {
 
   /** Fails the sink for the error reply to command `i` of an encoded flush. */
   #failEncoded(encoded: EncodedCommands, i: number, r: Error): void {
-    const prefix = r instanceof ReplyError ? r.prefix : ((r as { code?: string }).code ?? 'ERR');
+    const prefix = replyPrefix(r);
     const [name, key] = encodedCommandAt(encoded, i);
     // The key as the row gave it: text when its bytes are UTF-8, else bytes (shown in hex).
     const text = key.toString('utf8');
@@ -416,7 +416,7 @@ export class RedisSink extends EventEmitter {
       }
       if (r instanceof Error) {
         const cmd = commands[i];
-        const prefix = r instanceof ReplyError ? r.prefix : ((r as { code?: string }).code ?? 'ERR');
+        const prefix = replyPrefix(r);
         this.#fail(
           isScript(cmd)
             ? new SinkWriteError(this.table.name, 'fence script', keyText(cmd[4]), prefix, { cause: r })
@@ -480,6 +480,11 @@ function sinkErrorCode(err: Error): string {
   if (err instanceof SinkWriteError) return errorCodeLabel(err);
   if (err instanceof SinkFailedError && err.cause !== undefined) return errorCodeLabel(err.cause);
   return errorCodeLabel(err);
+}
+
+/** The server's error prefix of an error reply, or the code of an error in its place. */
+function replyPrefix(r: Error): string {
+  return r instanceof ReplyError ? r.prefix : ((r as { code?: string }).code ?? 'ERR');
 }
 
 function isScript(cmd: Command): boolean {

@@ -2,11 +2,10 @@ import { serialize } from 'node:v8';
 import { Metadata, status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RowEncoding, type WriteRequest } from '../../src/gen/laminar/redis/v1/ingest.js';
-import { keyedPayload } from '../../src/runtime/keyed-rows.js';
+import { EncodedRow, keyedPayload } from '../../src/runtime/keyed-rows.js';
 import { Producer } from '../../src/runtime/producer.js';
 import { ProducerFailedError } from '../../src/runtime/producer-errors.js';
 import { encodeRows } from '../../src/runtime/row-batch-codec.js';
-import { EncodedRow } from '../../src/sink/encoded-row.js';
 import {
   eventsModel,
   rawWrite,

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { SlotRouter } from '../../src/actors/router.js';
 import {
   decodeKeyedRows,
+  EncodedRow,
   KeyedBatchWriter,
   type KeyedItem,
   keyedItem,
@@ -10,7 +11,7 @@ import {
 } from '../../src/runtime/keyed-rows.js';
 import { BatchDecodeError } from '../../src/runtime/row-batch-codec.js';
 import { defineTable } from '../../src/sink/config/validate-model.js';
-import { EncodedRow, PayloadRow } from '../../src/sink/encoded-row.js';
+import { PayloadRow } from '../../src/sink/encoded-row.js';
 import type { SinkTable, Target } from '../../src/sink/model.js';
 import { type Row, RowEncoder } from '../../src/sink/row-encoder.js';
 

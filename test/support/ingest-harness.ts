@@ -22,7 +22,7 @@ import { bindServer } from '../../src/runtime/grpc-util.js';
 import type { HostedShard, ShardDirectory } from '../../src/runtime/hosted-shard.js';
 import { createIngestService } from '../../src/runtime/ingest-service.js';
 import { defineTable } from '../../src/sink/config/validate-model.js';
-import { EncodedRow, PayloadRow } from '../../src/sink/encoded-row.js';
+import { PayloadRow } from '../../src/sink/encoded-row.js';
 import type { SinkTable } from '../../src/sink/model.js';
 import type { Row } from '../../src/sink/row-encoder.js';
 import { until as waitUntil } from './until.js';
@@ -107,9 +107,7 @@ export interface CommittedRow {
  * are json), any other row as it is.
  */
 export function rowOf(r: CommittedRow): Record<string, unknown> {
-  return r.row instanceof EncodedRow || r.row instanceof PayloadRow
-    ? JSON.parse(String(r.row.value))
-    : (r.row as Record<string, unknown>);
+  return r.row instanceof PayloadRow ? JSON.parse(String(r.row.value)) : (r.row as Record<string, unknown>);
 }
 
 /**
