@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Generates src/gen/ from proto/ with protoc (from the `protoc` npm package) and ts-proto.
-// `--check` generates into a temp directory and fails when src/gen/ differs (stale or edited).
+// Generates src/wire/gen/ from proto/ with protoc (from the `protoc` npm package) and ts-proto.
+// `--check` generates into a temp directory and fails when src/wire/gen/ differs (stale or edited).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const protoDir = join(root, 'proto');
-const target = join(root, 'src', 'gen');
+const target = join(root, 'src', 'wire', 'gen');
 const check = process.argv.includes('--check');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 
@@ -24,7 +24,9 @@ function files(dir) {
 }
 
 function generate(outDir) {
-  const protos = files(protoDir).filter((f) => f.endsWith('.proto')).map((f) => relative(protoDir, f));
+  const protos = files(protoDir)
+    .filter((f) => f.endsWith('.proto'))
+    .map((f) => relative(protoDir, f));
   execFileSync(
     bin('protoc'),
     [
@@ -57,7 +59,7 @@ try {
     if (a !== b) stale.push(f);
   }
   if (stale.length > 0) {
-    console.error(`src/gen is stale (run npm run gen:proto): ${stale.join(', ')}`);
+    console.error(`src/wire/gen is stale (run npm run gen:proto): ${stale.join(', ')}`);
     process.exit(1);
   }
   console.log('src/gen is up to date');

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { runDemo } from './demo.js';
-import { runExamples } from './run/examples.js';
-import { type RunScriptOptions, runScriptFile, stopOnSignals } from './run/run-command.js';
-import { runJobFile } from './runtime/job-file.js';
-import type { SchedulerMode } from './runtime/runtime.js';
-import { serveAll, serveCoordinator, serveWorker } from './runtime/serve.js';
+import { runDemo } from './cli/demo.js';
+import { runExamples } from './cli/examples.js';
+import { type RunScriptOptions, runScriptFile, stopOnSignals } from './cli/run-command.js';
+import type { SchedulerMode } from './cli/runtime.js';
+import { serveAll, serveCoordinator, serveWorker } from './cli/serve.js';
+import { runJobFile } from './job/job-file.js';
 
 const int = (v: string) => {
   const n = Number(v);

@@ -6,11 +6,7 @@
  * ```
  */
 
-export { type GeneratorOptions, GeneratorSource, generatedRow } from './actors/sources/generator.js';
-export { IngestClosedError, IngestSource, type PushResult } from './actors/sources/ingest.js';
-export { JsonLinesSource, SourceFormatError } from './actors/sources/jsonl.js';
-export type { ReadBatch, Source, SourcePosition, SourceReader } from './actors/sources/source.js';
-export { type Checkpoint, CheckpointStore } from './coordinator/checkpoint-store.js';
+export { type Runtime, type RuntimeOptions, type SchedulerMode, startRuntime } from './cli/runtime.js';
 export {
   type CoordinatorHandle,
   type CoordinatorOptions,
@@ -18,6 +14,18 @@ export {
   DEFAULT_HTTP_PORT,
   startCoordinator,
 } from './coordinator/coordinator.js';
+export { type GeneratorOptions, GeneratorSource, generatedRow } from './dataflow/sources/generator.js';
+export { IngestClosedError, IngestSource, type PushResult } from './dataflow/sources/ingest.js';
+export { JsonLinesSource, SourceFormatError } from './dataflow/sources/jsonl.js';
+export type { ReadBatch, Source, SourcePosition, SourceReader } from './dataflow/sources/source.js';
+export {
+  type JobHandle,
+  type JobOptions,
+  type JobResult,
+  JobStoppedError,
+  runJob,
+  startJob,
+} from './job/job.js';
 export {
   createRedisLookup,
   joinKeyText,
@@ -39,7 +47,19 @@ export {
   rewriteLookupSyntax,
   validateLookupModel,
 } from './lookup/index.js';
-export { metricsRegistry, metricsText } from './metrics.js';
+export { metricsRegistry, metricsText } from './metrics/index.js';
+export {
+  type JobSpec,
+  JobSpecError,
+  parseJobSpec,
+  type QuerySpec,
+  type SourceSpec,
+  type TableSpec,
+} from './plan/job-spec.js';
+export { Producer } from './producer/producer.js';
+export { ProducerClosedError, ProducerFailedError } from './producer/producer-errors.js';
+export type { ProducerOptions } from './producer/producer-options.js';
+export type { ProducerStats } from './producer/producer-stats.js';
 export { AuthenticationError, type CallOptions, createClient, RedisClient } from './resp/client.js';
 export {
   type ClusterOptions,
@@ -53,32 +73,9 @@ export { InvalidArgumentError } from './resp/encoder.js';
 export * from './resp/errors.js';
 export type { ClientOptions, ReconnectOptions } from './resp/options.js';
 export type { Arg, Command, Reply } from './resp/reply.js';
-export {
-  type JobHandle,
-  type JobOptions,
-  type JobResult,
-  JobStoppedError,
-  runJob,
-  startJob,
-} from './runtime/job.js';
-export {
-  type JobSpec,
-  JobSpecError,
-  parseJobSpec,
-  type QuerySpec,
-  type SourceSpec,
-  type TableSpec,
-} from './runtime/job-spec.js';
-export { Producer } from './runtime/producer.js';
-export { ProducerClosedError, ProducerFailedError } from './runtime/producer-errors.js';
-export type { ProducerOptions } from './runtime/producer-options.js';
-export type { ProducerStats } from './runtime/producer-stats.js';
-export { RowEncodingError } from './runtime/row-batch-codec.js';
-export { type Runtime, type RuntimeOptions, type SchedulerMode, startRuntime } from './runtime/runtime.js';
-export { startWorker, type WorkerHandle, type WorkerOptions } from './runtime/worker.js';
-export { MissingSecretError, SinkConfigError, SqlSyntaxError } from './sink/config/errors.js';
+export { MissingSecretError, SinkConfigError, SqlSyntaxError } from './schema/errors.js';
+export { redactProfile, resolveSecrets } from './schema/secrets.js';
 export { parseProfile, parseTable } from './sink/config/json.js';
-export { redactProfile, resolveSecrets } from './sink/config/secrets.js';
 export { parseCreateTable } from './sink/config/sql-ddl.js';
 export { defineProfile, defineTable, validateTable } from './sink/config/validate-model.js';
 export { type CreateSinkOptions, createSink, type SinkInput, tableOf } from './sink/create-sink.js';
@@ -88,3 +85,6 @@ export type { Row } from './sink/row-encoder.js';
 export { RedisSink, type SinkLimits, type SinkStats } from './sink/sink.js';
 export { type CompileSqlOptions, compileSqlScript, type ScriptSpec } from './sql/compile-script.js';
 export { PipelineSqlError, SqlEvalError, SqlQueryError, type SqlQueryErrorKind } from './sql/errors.js';
+export { type Checkpoint, CheckpointStore } from './storage/checkpoint-store.js';
+export { RowEncodingError } from './wire/row-batch-codec.js';
+export { startWorker, type WorkerHandle, type WorkerOptions } from './worker/worker.js';

@@ -1,6 +1,6 @@
 /** Internals for tests, benchmarks and tools. Not a stable API. */
 
-export * from './metrics.js';
+export * from './metrics/index.js';
 export { Connection } from './resp/connection.js';
 export { Decoder, type DecoderOptions } from './resp/decoder.js';
 export { CommandEncoder } from './resp/encoder.js';

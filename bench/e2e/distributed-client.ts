@@ -91,7 +91,7 @@ async function openWriter(a: ClientArgs): Promise<Writer> {
       extra: () => ({}),
     };
   }
-  const { Producer } = await import('../../src/runtime/producer.js');
+  const { Producer } = await import('../../src/producer/producer.js');
   const p = new Producer({
     coordinator: a.coordinator,
     table: TABLE_NAME,

@@ -7,7 +7,7 @@
  * by `session = i % SESSIONS`. So key k's last row is known without asking anyone, and a client
  * writing only keys ≡ p (mod producers) can generate its own rows.
  */
-import type { RowEncodingName } from '../../src/runtime/row-batch-codec.js';
+import type { RowEncodingName } from '../../src/wire/row-batch-codec.js';
 import type { ErrorMessage } from './child-process.js';
 import type { ProcessFigures } from './measure.js';
 import { rowAt } from './sink-workload.js';

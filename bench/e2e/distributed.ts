@@ -15,7 +15,7 @@
  * `measureDistributed(config)` takes every knob, for experiments beyond the committed settings.
  */
 import { loadavg } from 'node:os';
-import type { RowEncodingName } from '../../src/runtime/row-batch-codec.js';
+import type { RowEncodingName } from '../../src/wire/row-batch-codec.js';
 import { VERIFICATION_FAILED } from '../report.js';
 import type { SuiteOptions } from '../run.js';
 import type { BenchRow, SuiteResult } from '../types.js';

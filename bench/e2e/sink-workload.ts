@@ -7,7 +7,8 @@
  * loop (no million-row array inflating its RSS) and the parent can compute the expected Redis state
  * without talking to the child.
  */
-import type { Column, SinkTable, Target } from '../../src/sink/model.js';
+import type { Column } from '../../src/schema/sql-type.js';
+import type { SinkTable, Target } from '../../src/sink/model.js';
 import type { ErrorMessage } from './child-process.js';
 import type { ProcessFigures } from './measure.js';
 import { type LoadArgs, loadArgv } from './worker-args.js';

@@ -1,5 +1,5 @@
 import Denque from 'denque';
-import { LaminarError } from '../resp/errors.js';
+import { LaminarError } from '../errors.js';
 
 /** A message was offered to (or awaited from) a mailbox that is closed. */
 export class MailboxClosedError extends LaminarError {

@@ -1,5 +1,5 @@
+import { LaminarError } from '../errors.js';
 import { defaultLogger, type Logger } from '../log.js';
-import { LaminarError } from '../resp/errors.js';
 import type { ActorParent, ActorRef, ActorStatus } from './actor.js';
 import { type Clock, systemClock, type TimerHandle } from './clock.js';
 

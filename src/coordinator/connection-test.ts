@@ -4,10 +4,11 @@
  * write where they are fixed. Every failure becomes a result with `ok: false` and a message that
  * names what failed, never a secret.
  */
-import { LaminarError } from '../resp/errors.js';
+import { LaminarError } from '../errors.js';
 import type { Command, Reply } from '../resp/reply.js';
-import { resolveSecrets } from '../sink/config/secrets.js';
-import type { ConnectionProfile, SinkTable } from '../sink/model.js';
+import type { ConnectionProfile } from '../schema/connection-profile.js';
+import { resolveSecrets } from '../schema/secrets.js';
+import type { SinkTable } from '../sink/model.js';
 import { connectProfile, type RedisTarget } from '../sink/redis-target.js';
 import type { TestResultView } from './control-views.js';
 import { REDACTED_PASSWORD, redactUrlsInText } from './redact.js';

@@ -8,13 +8,14 @@
  * ControlErrors, or validation errors (SinkConfigError, SqlSyntaxError, JobSpecError,
  * PipelineSqlError) that the transports report as INVALID_ARGUMENT with their message.
  */
+
 import { join } from 'node:path';
 import { defaultLogger, type Logger } from '../log.js';
+import type { ConnectionProfile } from '../schema/connection-profile.js';
+import { loadSqlParser } from '../schema/sql-parser.js';
 import { parseProfile } from '../sink/config/json.js';
-import { loadSqlParser } from '../sink/config/sql-ddl.js';
-import type { ConnectionProfile } from '../sink/model.js';
+import { ControlError, notFound } from '../wire/control-errors.js';
 import { type ConnectionTestOptions, testProfileConnection, testTableConnection } from './connection-test.js';
-import { ControlError, notFound } from './control-errors.js';
 import {
   type CheckpointResultView,
   type PipelineView,

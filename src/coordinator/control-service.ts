@@ -9,13 +9,15 @@ import type {
   ServerUnaryCall,
   sendUnaryData,
 } from '@grpc/grpc-js';
+import { defaultLogger, type Logger } from '../log.js';
+import { checkGrpcAuth } from '../wire/auth.js';
 import type {
   ControlServer,
   CreateConnectionProfileRequest,
   CreateConnectionTableRequest,
   CreatePipelineRequest,
   GetRequest,
-} from '../gen/laminar/redis/v1/control.js';
+} from '../wire/gen/laminar/redis/v1/control.js';
 import {
   type ConnectionProfile,
   type ConnectionTable,
@@ -24,12 +26,10 @@ import {
   type TableRouting,
   type Worker,
   WorkerState,
-} from '../gen/laminar/redis/v1/resources.js';
-import { defaultLogger, type Logger } from '../log.js';
-import { checkGrpcAuth } from './auth.js';
+} from '../wire/gen/laminar/redis/v1/resources.js';
+import { statusOf, toServiceError } from '../wire/grpc-status.js';
 import type { ControlPlane } from './control-plane.js';
 import type { PipelineView, ProfileView, RoutingView, TableView } from './control-views.js';
-import { statusOf, toServiceError } from './grpc-status.js';
 import type { PipelineStateName } from './records.js';
 import type { WorkerView } from './runtime-view.js';
 

@@ -1,11 +1,11 @@
 import { resolve } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { ControlService } from '../gen/laminar/redis/v1/control.js';
-import { CoordinationService } from '../gen/laminar/redis/v1/worker.js';
 import { defaultLogger, type Logger } from '../log.js';
-import { metricsText } from '../metrics.js';
-import { bindServer } from '../runtime/grpc-util.js';
-import { assertBindAllowed } from './auth.js';
+import { metricsText } from '../metrics/index.js';
+import { assertBindAllowed } from '../wire/auth.js';
+import { ControlService } from '../wire/gen/laminar/redis/v1/control.js';
+import { CoordinationService } from '../wire/gen/laminar/redis/v1/worker.js';
+import { bindServer } from '../wire/grpc-util.js';
 import { ControlPlane } from './control-plane.js';
 import { createControlService } from './control-service.js';
 import { startHttpApi } from './http-api.js';

@@ -7,10 +7,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { defaultLogger, type Logger } from '../log.js';
-import { assertBindAllowed, checkAuthorization } from './auth.js';
-import { invalidArgument } from './control-errors.js';
+import { assertBindAllowed, checkAuthorization } from '../wire/auth.js';
+import { invalidArgument } from '../wire/control-errors.js';
+import { statusOf } from '../wire/grpc-status.js';
 import type { ControlPlane } from './control-plane.js';
-import { statusOf } from './grpc-status.js';
 
 /** Largest request body accepted, bytes (a pipeline script or spec fits easily). */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;

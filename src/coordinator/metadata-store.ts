@@ -8,12 +8,13 @@
  * and safer than a log. Reads are served from memory; writes run one at a time, in call order.
  * One coordinator per data directory.
  */
+
 import { randomInt } from 'node:crypto';
 import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { LaminarError } from '../resp/errors.js';
-import { fsyncDir, writeFileAtomic } from './atomic-file.js';
-import { alreadyExists, ControlError, notFound } from './control-errors.js';
+import { LaminarError } from '../errors.js';
+import { fsyncDir, writeFileAtomic } from '../storage/atomic-file.js';
+import { alreadyExists, ControlError, notFound } from '../wire/control-errors.js';
 import type { PipelineRecord, ProfileRecord, TableRecord } from './records.js';
 
 /** Name of the metadata file inside the data directory. */

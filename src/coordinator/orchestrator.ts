@@ -1,16 +1,16 @@
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
+import { LaminarError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { shardsGauge, workersGauge } from '../metrics/index.js';
+import { SLOT_COUNT } from '../resp/cluster/key-slot.js';
+import { checkGrpcAuth } from '../wire/auth.js';
 import type {
   CoordinationServer,
   CoordinatorMessage,
   WorkerHello,
   WorkerMessage,
-} from '../gen/laminar/redis/v1/worker.js';
-import type { Logger } from '../log.js';
-import { shardsGauge, workersGauge } from '../metrics.js';
-import { SLOT_COUNT } from '../resp/cluster/key-slot.js';
-import { LaminarError } from '../resp/errors.js';
-import { checkGrpcAuth } from './auth.js';
+} from '../wire/gen/laminar/redis/v1/worker.js';
 import { type PipelinePatch, PipelineRunner } from './pipeline-runner.js';
 import type { PipelineRecord, TableRecord } from './records.js';
 import type { RuntimeView, ShardRouteView, WorkerView } from './runtime-view.js';

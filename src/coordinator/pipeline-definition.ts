@@ -4,13 +4,14 @@
  * spec normalized by parseJobSpec and every table validated through its front door, so that a
  * pipeline that cannot run is refused when it is created rather than when a worker starts it.
  */
+
 import { LookupRegistry } from '../lookup/lookup-registry.js';
 import { lookupTableOf } from '../lookup/lookup-spec.js';
-import { type JobSpec, parseJobSpec } from '../runtime/job-spec.js';
+import { type JobSpec, parseJobSpec } from '../plan/job-spec.js';
+import type { ConnectionProfile } from '../schema/connection-profile.js';
 import { tableOf } from '../sink/create-sink.js';
-import type { ConnectionProfile } from '../sink/model.js';
 import { planQueries } from '../sql/job-queries.js';
-import { invalidArgument } from './control-errors.js';
+import { invalidArgument } from '../wire/control-errors.js';
 import { pipelineFromSql } from './pipeline-sql.js';
 
 /** A pipeline to create: exactly one of `sql` (a script, docs/pipelines.md) and `spec` (docs/runtime.md). */

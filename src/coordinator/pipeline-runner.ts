@@ -1,5 +1,5 @@
-import type { PipelineEvent } from '../gen/laminar/redis/v1/worker.js';
-import { LaminarError } from '../resp/errors.js';
+import { LaminarError } from '../errors.js';
+import type { PipelineEvent } from '../wire/gen/laminar/redis/v1/worker.js';
 import type { PipelineRecord, PipelineStateName } from './records.js';
 
 const TERMINAL: ReadonlySet<PipelineStateName> = new Set(['finished', 'stopped', 'failed']);

@@ -3,8 +3,9 @@
  * `INSERT INTO ... SELECT` queries, translated to a job spec by the SQL compiler
  * (sql/compile-script.ts). See docs/pipelines.md.
  */
-import type { JobSpec } from '../runtime/job-spec.js';
-import type { ConnectionProfile } from '../sink/model.js';
+
+import type { JobSpec } from '../plan/job-spec.js';
+import type { ConnectionProfile } from '../schema/connection-profile.js';
 import { compileSqlScript } from '../sql/compile-script.js';
 
 export { RecordingProfiles } from '../sql/compile-script.js';

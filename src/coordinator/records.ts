@@ -1,4 +1,4 @@
-import type { JobSpec } from '../runtime/job-spec.js';
+import type { JobSpec } from '../plan/job-spec.js';
 import type { SinkTable } from '../sink/model.js';
 
 /**

@@ -10,9 +10,10 @@
  * - `password = '...'` options (and addresses with user info) in SQL text, found through the
  *   parser's tree rather than a regular expression, so quoting and comments cannot hide one.
  */
+
 import { rewriteLookupSyntax } from '../lookup/metadata-syntax.js';
-import { parseStatements } from '../sink/config/sql-ddl.js';
-import { isNode, SqlText, withOptions } from './sql-script.js';
+import { parseStatements } from '../schema/sql-parser.js';
+import { isNode, SqlText, withOptions } from '../schema/sql-script.js';
 
 /** What every response shows instead of a password. */
 export const REDACTED_PASSWORD = '********';

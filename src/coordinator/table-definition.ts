@@ -3,10 +3,10 @@
  * validated by parseTable against its profile, or a `CREATE TABLE` validated by parseCreateTable
  * (which may name a stored profile with `connection_profile`), plus the shard count.
  */
+import type { ConnectionProfile } from '../schema/connection-profile.js';
 import { parseProfile, parseTable } from '../sink/config/json.js';
 import { parseCreateTable } from '../sink/config/sql-ddl.js';
-import type { ConnectionProfile } from '../sink/model.js';
-import { invalidArgument } from './control-errors.js';
+import { invalidArgument } from '../wire/control-errors.js';
 import { newId } from './metadata-store.js';
 import { RecordingProfiles } from './pipeline-sql.js';
 import type { ProfileRecord, TableRecord } from './records.js';

@@ -1,8 +1,8 @@
-import { slotRanges } from '../actors/router.js';
-import type { CoordinatorMessage } from '../gen/laminar/redis/v1/worker.js';
 import type { Logger } from '../log.js';
-import { checkpointDurationSeconds, checkpointsTotal } from '../metrics.js';
-import { type Checkpoint, CheckpointStore } from './checkpoint-store.js';
+import { checkpointDurationSeconds, checkpointsTotal } from '../metrics/index.js';
+import { slotRanges } from '../plan/router.js';
+import { type Checkpoint, CheckpointStore } from '../storage/checkpoint-store.js';
+import type { CoordinatorMessage } from '../wire/gen/laminar/redis/v1/worker.js';
 import type { TableRecord } from './records.js';
 import type { ShardRouteView } from './runtime-view.js';
 

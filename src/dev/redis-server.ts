@@ -9,13 +9,15 @@
  *
  * Needs redis-server 7.0 or later (`cluster-port`, `enable-debug-command`), built with TLS for `tls`.
  */
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, LaminarError } from '../resp/errors.js';
+import { LaminarError } from '../errors.js';
+import { ConfigError } from '../resp/errors.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_CLUSTER_NODE_TIMEOUT_MS = 2_000;

@@ -11,8 +11,8 @@
  * the sink's validators, which describe such values instead of echoing them.
  */
 
-import { LaminarError } from '../resp/errors.js';
-import type { SinkConfigError, SqlPosition } from '../sink/config/errors.js';
+import { LaminarError } from '../errors.js';
+import type { SinkConfigError, SqlPosition } from '../schema/errors.js';
 
 /** A lookup table declaration that cannot be used. The message names the table and the option. */
 export class LookupConfigError extends LaminarError {

@@ -4,7 +4,7 @@
  * timestamps ISO-8601 UTC. BYTEA values are read as UTF-8.
  */
 
-import { text } from '../sink/text.js';
+import { text } from '../schema/text.js';
 
 /** The key text of a join value, or null for null (and for values without a text form: NaN, ±Infinity). */
 export function joinKeyText(value: unknown): string | null {

@@ -4,12 +4,12 @@
  * constraint. Exactly one key column; other constraints are refused.
  */
 
-import { suggestionSuffix } from '../sink/config/did-you-mean.js';
-import type { SqlPosition } from '../sink/config/errors.js';
-import { columnHead } from '../sink/config/sql-ddl.js';
-import { type Ident, ident, isObject, type Node } from '../sink/config/sql-tree.js';
-import type { Reporter } from '../sink/config/validate.js';
-import type { Column } from '../sink/model.js';
+import { suggestionSuffix } from '../schema/did-you-mean.js';
+import type { SqlPosition } from '../schema/errors.js';
+import type { Reporter } from '../schema/reporter.js';
+import { columnHead } from '../schema/sql-parser.js';
+import { type Ident, ident, isObject, type Node } from '../schema/sql-tree.js';
+import type { Column } from '../schema/sql-type.js';
 import { metadataName } from './metadata-syntax.js';
 import type { KeySource } from './model.js';
 

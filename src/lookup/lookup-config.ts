@@ -21,18 +21,20 @@
  * one {@link LookupConfigError} naming the table and the option. docs/lookup.md lists the options.
  */
 
-import { didYouMean } from '../sink/config/did-you-mean.js';
-import { SinkConfigError } from '../sink/config/errors.js';
-import { loadSqlParser, parseStatements } from '../sink/config/sql-ddl.js';
+import type { ConnectionProfile, RedisConnection } from '../schema/connection-profile.js';
+import { didYouMean } from '../schema/did-you-mean.js';
+import { SinkConfigError } from '../schema/errors.js';
+import type { ProfileField } from '../schema/profile-check.js';
+import { checkConnector, checkProfile } from '../schema/profile-check.js';
+import { type Door, Reporter } from '../schema/reporter.js';
+import { loadSqlParser, parseStatements } from '../schema/sql-parser.js';
 import {
   type SqlOptionEntry as Entry,
   ident,
   isObject,
   type Node,
   optionEntries,
-} from '../sink/config/sql-tree.js';
-import { checkConnector, checkProfile, type Door, type Field, Reporter } from '../sink/config/validate.js';
-import type { ConnectionProfile, RedisConnection } from '../sink/model.js';
+} from '../schema/sql-tree.js';
 import { LookupConfigError } from './errors.js';
 import { tableColumns } from './lookup-columns.js';
 import { rewriteLookupSyntax } from './metadata-syntax.js';
@@ -147,7 +149,10 @@ export function lookupTableFromStatement(
 
 // ---------------------------------------------------------------------------------------------
 
-/** Fields of the sink validators this door uses, in this door's spelling. */
+/** The shared fields this door reports on. */
+type Field = ProfileField | 'format' | 'schema';
+
+/** Fields of the shared validators this door uses, in this door's spelling. */
 const FIELD_OPTIONS: Partial<Record<Field, string>> = {
   name: 'table name',
   connector: O.connector,
@@ -171,7 +176,7 @@ function build(node: Node, options: ParseLookupTableOptions): LookupTable {
     );
   }
   const byKey = new Map<string, Entry>();
-  const door: Door = {
+  const door: Door<Field> = {
     option: (f) => FIELD_OPTIONS[f] ?? f,
     position: (f) => {
       const entry = byKey.get(FIELD_OPTIONS[f] ?? f);
@@ -280,7 +285,7 @@ function build(node: Node, options: ParseLookupTableOptions): LookupTable {
 }
 
 /** An option this table does not know; sink options get a pointer to their lookup spelling. */
-function unknownOption(r: Reporter, entry: Entry): never {
+function unknownOption(r: Reporter<Field>, entry: Entry): never {
   if (entry.key.startsWith('sink.')) {
     const twin = `lookup.${entry.key.slice('sink.'.length)}`;
     const hint = LOOKUP_OPTIONS.includes(twin) ? ` (did you mean '${twin}'?)` : '';
@@ -299,7 +304,7 @@ function unknownOption(r: Reporter, entry: Entry): never {
 
 /** Case-insensitive choice of an enumerated option, in its canonical spelling. */
 function choice<T extends string>(
-  r: Reporter,
+  r: Reporter<Field>,
   byKey: ReadonlyMap<string, Entry>,
   option: string,
   choices: readonly T[],
@@ -314,7 +319,7 @@ function choice<T extends string>(
   return found;
 }
 
-function cacheConfig(byKey: ReadonlyMap<string, Entry>, r: Reporter): LookupCacheConfig | null {
+function cacheConfig(byKey: ReadonlyMap<string, Entry>, r: Reporter<Field>): LookupCacheConfig | null {
   const fail: (option: string, problem: string) => never = (option, problem) =>
     r.failOption(option, problem, byKey.get(option)?.valuePosition ?? byKey.get(option)?.keyPosition);
   const maxText = byKey.get(O.cacheMaxBytes)?.value;
@@ -357,7 +362,7 @@ function cacheConfig(byKey: ReadonlyMap<string, Entry>, r: Reporter): LookupCach
 }
 
 function tableProfile(
-  r: Reporter,
+  r: Reporter<Field>,
   table: string,
   byKey: ReadonlyMap<string, Entry>,
   options: ParseLookupTableOptions,

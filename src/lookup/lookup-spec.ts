@@ -5,10 +5,11 @@
  * starts, since a spec travels as JSON.
  */
 
-import { SQL_TYPES } from '../sink/config/column-types.js';
-import { SinkConfigError } from '../sink/config/errors.js';
-import { defineProfile } from '../sink/config/validate-model.js';
-import type { Column, ConnectionProfile } from '../sink/model.js';
+import { SQL_TYPES } from '../schema/column-types.js';
+import type { ConnectionProfile } from '../schema/connection-profile.js';
+import { SinkConfigError } from '../schema/errors.js';
+import { defineProfile } from '../schema/profile-define.js';
+import type { Column } from '../schema/sql-type.js';
 import { LookupConfigError } from './errors.js';
 import { MAX_LOOKUP_ATTEMPTS, parseLookupTable } from './lookup-config.js';
 import type { LookupTable } from './model.js';

@@ -7,7 +7,7 @@
 
 import { createClient, type RedisClient } from '../resp/client.js';
 import { createCluster, type RedisCluster } from '../resp/cluster/cluster-client.js';
-import { resolveSecrets } from '../sink/config/secrets.js';
+import { resolveSecrets } from '../schema/secrets.js';
 import { LookupError } from './errors.js';
 import type { LookupTable } from './model.js';
 

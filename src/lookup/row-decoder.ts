@@ -20,8 +20,8 @@
  */
 
 import type { Reply } from '../resp/reply.js';
-import type { SqlType } from '../sink/model.js';
-import { type Conversion, coercion } from '../sql/cast.js';
+import { type Conversion, coercion } from '../schema/cast.js';
+import type { SqlType } from '../schema/sql-type.js';
 import { LookupValueError } from './errors.js';
 import type { LookupRow, LookupTable } from './model.js';
 

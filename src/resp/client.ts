@@ -1,11 +1,11 @@
 import { EventEmitter } from 'node:events';
 import Denque from 'denque';
+import { LaminarError } from '../errors.js';
 import { Connection, type ConnectionListener } from './connection.js';
 import type { EncodedCommands } from './encoded-commands.js';
 import {
   ClientClosedError,
   ConnectionError,
-  LaminarError,
   OfflineQueueFullError,
   ReplyError,
   TimeoutError,

@@ -1,4 +1,4 @@
-import { LaminarError } from './errors.js';
+import { LaminarError } from '../errors.js';
 import type { Command } from './reply.js';
 import './buffer-internals.js';
 

@@ -5,16 +5,9 @@
  * Messages never contain command arguments: arguments may hold secrets (AUTH, HELLO) or row data.
  */
 
-/** Base class of every error raised by laminar-redis. */
-export class LaminarError extends Error {
-  /** Stable machine-readable code, e.g. `ERR_REPLY`. */
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-    this.name = new.target.name;
-  }
-}
+import { LaminarError } from '../errors.js';
+
+export { LaminarError };
 
 /**
  * An error reply from Redis (`-ERR ...`, `-WRONGTYPE ...`, RESP3 blob errors).

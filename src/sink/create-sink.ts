@@ -1,6 +1,7 @@
 import { defaultLogger, type Logger } from '../log.js';
+import type { ConnectionProfile } from '../schema/connection-profile.js';
 import { parseProfile, parseTable } from './config/json.js';
-import type { ConnectionProfile, SinkTable } from './model.js';
+import type { SinkTable } from './model.js';
 import { connectProfile } from './redis-target.js';
 import { RedisSink, type SinkLimits } from './sink.js';
 

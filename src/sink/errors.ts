@@ -1,4 +1,4 @@
-import { LaminarError } from '../resp/errors.js';
+import { LaminarError } from '../errors.js';
 
 /**
  * A row that cannot be written: null/missing/empty key or field column, or a value that cannot be

@@ -1,5 +1,5 @@
-import type { Column } from './model.js';
-import { dateText, jsonText, numberText } from './text.js';
+import type { Column } from '../schema/sql-type.js';
+import { dateText, jsonText, numberText } from '../schema/text.js';
 
 /**
  * Key of a row's wire JSON text: the `JSON.stringify` text the row was parsed from (a worker's

@@ -4,30 +4,11 @@
  * them (see secrets.ts).
  */
 
-/** Column types of a table schema. */
-export type SqlType = 'TEXT' | 'BIGINT' | 'INTEGER' | 'DOUBLE' | 'BOOLEAN' | 'TIMESTAMP' | 'JSON' | 'BYTEA';
+export type { ConnectionProfile, RedisConnection } from '../schema/connection-profile.js';
+export type { Column, SqlType } from '../schema/sql-type.js';
 
-export interface Column {
-  name: string;
-  type: SqlType;
-  /** Default true. */
-  nullable: boolean;
-}
-
-/** Where Redis is: one node, or seeds of a cluster. Addresses may contain `{{ VAR }}`. */
-export type RedisConnection =
-  | { kind: 'standalone'; address: string }
-  | { kind: 'cluster'; addresses: string[] };
-
-/** A connection profile: the seed's `POST /v1/connection_profiles` body, validated. */
-export interface ConnectionProfile {
-  name: string;
-  connection: RedisConnection;
-  /** May be `{{ VAR }}`; resolved only when connecting, never stored resolved. */
-  username?: string;
-  /** May be `{{ VAR }}`; resolved only when connecting, never stored resolved, never shown. */
-  password?: string;
-}
+import type { ConnectionProfile } from '../schema/connection-profile.js';
+import type { Column } from '../schema/sql-type.js';
 
 export interface StringTarget {
   type: 'string';

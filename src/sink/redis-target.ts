@@ -1,8 +1,8 @@
 import { createClient, type RedisClient } from '../resp/client.js';
 import { createCluster, type RedisCluster } from '../resp/cluster/cluster-client.js';
 import type { Command, Reply } from '../resp/reply.js';
-import { resolveSecrets } from './config/secrets.js';
-import type { ConnectionProfile } from './model.js';
+import type { ConnectionProfile } from '../schema/connection-profile.js';
+import { resolveSecrets } from '../schema/secrets.js';
 
 /** What the sink writes through: a standalone client or a cluster client. */
 export interface RedisTarget {

@@ -1,7 +1,8 @@
+import type { Column } from '../schema/sql-type.js';
+import { text } from '../schema/text.js';
 import { PayloadRow } from './encoded-row.js';
 import { jsonRow } from './json-row.js';
-import { type Column, keyColumnOf, keyPrefixOf, type SinkTable } from './model.js';
-import { text } from './text.js';
+import { keyColumnOf, keyPrefixOf, type SinkTable } from './model.js';
 
 /**
  * A row as the sink receives it: a plain object `{ [column]: value }`. Typed as `object` so rows

@@ -4,12 +4,12 @@
  * GROUP BY of an unbounded stream emits a group's current result whenever it changes. NULL
  * inputs are ignored (COUNT(*) counts rows); SUM, MIN, MAX and AVG of only NULLs are NULL.
  */
-import type { SqlPosition } from '../sink/config/errors.js';
+import type { SqlPosition } from '../schema/errors.js';
+import { type ExprType, isNumeric, isOrdered } from '../schema/expr-type.js';
+import { comparatorOf, type IntValue, intAdd } from '../schema/values.js';
 import type { Compiled } from './compiled.js';
 import { typeError } from './compiled.js';
 import { decodeValue, encodeValue } from './state-codec.js';
-import { type ExprType, isNumeric, isOrdered } from './types.js';
-import { comparatorOf, type IntValue, intAdd } from './values.js';
 
 /** One aggregate call of a query, compiled. */
 export interface AggregateFn {

@@ -4,11 +4,14 @@
  * NULL if either side is NULL; OR dually; NOT NULL is NULL; comparisons and arithmetic with a
  * NULL operand are NULL; a WHERE clause keeps a row only when it is TRUE.
  */
-import { lookupType } from '../sink/config/column-types.js';
-import type { SqlPosition } from '../sink/config/errors.js';
-import { literalText, typeName } from '../sink/config/sql-ddl.js';
-import type { SqlType } from '../sink/model.js';
-import { ConversionError, castFunction } from './cast.js';
+
+import { ConversionError, castFunction } from '../schema/cast.js';
+import { lookupType } from '../schema/column-types.js';
+import type { SqlPosition } from '../schema/errors.js';
+import { typeName } from '../schema/sql-parser.js';
+import { literalText } from '../schema/sql-tree.js';
+import type { SqlType } from '../schema/sql-type.js';
+import { type IntValue, intNeg, normInt } from '../schema/values.js';
 import {
   type Compiled,
   constant,
@@ -31,7 +34,6 @@ import {
 import { compileIn, compileLike } from './predicates.js';
 import { type Ident, identOf, isNode, type Node, type Positions, variantOf } from './tree.js';
 import { unifyAll } from './unify.js';
-import { type IntValue, intNeg, normInt } from './values.js';
 
 /** How names resolve where an expression is compiled (a WHERE clause, a select item, ...). */
 export interface Scope {

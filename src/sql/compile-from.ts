@@ -15,6 +15,7 @@
  * the position of the problem.
  */
 import type { LookupTable } from '../lookup/model.js';
+import { commonType } from '../schema/expr-type.js';
 import type { SinkTable } from '../sink/model.js';
 import { compileExpr } from './compile-expr.js';
 import { type EvalContext, typeError, unsupported } from './compiled.js';
@@ -22,7 +23,6 @@ import { SqlQueryError } from './errors.js';
 import { type LookupJoin, type Relation, relationScope, resolveColumn, tableLabel } from './relation.js';
 import type { SourceSchema } from './source-scope.js';
 import { type Ident, identMatches, identOf, isNode, type Node, type Positions, variantOf } from './tree.js';
-import { commonType } from './types.js';
 
 /** The tables a FROM clause may name. */
 export interface FromTables {

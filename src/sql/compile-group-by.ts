@@ -1,4 +1,4 @@
-import type { SqlPosition } from '../sink/config/errors.js';
+import type { SqlPosition } from '../schema/errors.js';
 import { keyColumnOf, keyPrefixOf, type SinkTable } from '../sink/model.js';
 import { type AggregateFn, aggregateFn } from './aggregates.js';
 import { compileExpr, type Scope } from './compile-expr.js';

@@ -1,12 +1,12 @@
-import type { SqlPosition } from '../sink/config/errors.js';
+import type { SqlPosition } from '../schema/errors.js';
+import { type ExprType, isOrdered } from '../schema/expr-type.js';
+import { comparatorOf } from '../schema/values.js';
 import { compileExpr, type Scope } from './compile-expr.js';
 import { type Compiled, typeError, unsupported } from './compiled.js';
 import { SqlQueryError } from './errors.js';
 import type { SortKey } from './order-by.js';
 import type { Item } from './select-list.js';
 import { identMatches, identOf, isNode, type Node, type Positions, variantOf } from './tree.js';
-import { type ExprType, isOrdered } from './types.js';
-import { comparatorOf } from './values.js';
 
 /** One ORDER BY item as written. */
 export interface OrderItem {

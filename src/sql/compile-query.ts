@@ -8,8 +8,9 @@
  * sink's declared columns, or those of `INSERT INTO t (a, b)`. A sink without declared columns
  * takes the items' names (aliases, or column names).
  */
-import type { RowStage, ShardOperatorFactory } from '../actors/operators.js';
+
 import { LookupRegistry } from '../lookup/lookup-registry.js';
+import type { RowStage, ShardOperatorFactory } from '../plan/operators.js';
 import type { SinkTable } from '../sink/model.js';
 import { compileCondition, compileExpr } from './compile-expr.js';
 import { compileFrom, lookupName, singleName } from './compile-from.js';

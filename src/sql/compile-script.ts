@@ -6,15 +6,18 @@
  * queries (compile-query.ts). Without any INSERT, every source feeds every sink unchanged. Every
  * error gives its line and column in the script. See docs/pipelines.md and docs/lookup.md.
  */
-import { extent, isNode, isolate, statementRanges, withOptions } from '../coordinator/sql-script.js';
+
 import { isLookupTableStatement, lookupTableFromStatement } from '../lookup/lookup-config.js';
 import { LookupRegistry } from '../lookup/lookup-registry.js';
 import type { LookupSpec } from '../lookup/lookup-spec.js';
 import { rewriteLookupSyntax } from '../lookup/metadata-syntax.js';
 import type { LookupTable } from '../lookup/model.js';
-import type { JobSpec, QuerySpec, SourceSpec, TableSpec } from '../runtime/job-spec.js';
-import { loadSqlParser, parseCreateTableSync, parseStatements } from '../sink/config/sql-ddl.js';
-import type { ConnectionProfile, RedisConnection, SinkTable } from '../sink/model.js';
+import type { JobSpec, QuerySpec, SourceSpec, TableSpec } from '../plan/job-spec.js';
+import type { ConnectionProfile, RedisConnection } from '../schema/connection-profile.js';
+import { loadSqlParser, parseStatements } from '../schema/sql-parser.js';
+import { extent, isNode, isolate, statementRanges, withOptions } from '../schema/sql-script.js';
+import { parseCreateTableSync } from '../sink/config/sql-ddl.js';
+import type { SinkTable } from '../sink/model.js';
 import { PipelineSqlError } from './errors.js';
 import { planQueries } from './job-queries.js';
 import { SOURCE_CONNECTORS, sourceTable } from './source-tables.js';

@@ -3,9 +3,9 @@
  * closures are built once per query; evaluating a row calls them and nothing else (no parsing,
  * no type dispatch, no promise).
  */
-import type { SqlPosition } from '../sink/config/errors.js';
+import type { SqlPosition } from '../schema/errors.js';
+import type { ExprType } from '../schema/expr-type.js';
 import { SqlEvalError, SqlQueryError } from './errors.js';
-import type { ExprType } from './types.js';
 
 /**
  * A compiled expression's function. `row` is what the query's phase evaluates over: a source

@@ -4,8 +4,8 @@
  * compiled query cannot compute ({@link SqlEvalError}). Messages give the line and column in the
  * script and never contain a secret.
  */
-import { LaminarError } from '../resp/errors.js';
-import type { SqlPosition } from '../sink/config/errors.js';
+import { LaminarError } from '../errors.js';
+import type { SqlPosition } from '../schema/errors.js';
 
 /** A pipeline script's table or statement that is valid SQL but not a valid pipeline. Names the table and option. */
 export class PipelineSqlError extends LaminarError {

@@ -3,13 +3,13 @@
  * one closure; all return NULL for NULL arguments except where noted (CONCAT skips NULLs,
  * COALESCE picks the first non-NULL, JSON_OBJECT writes JSON null, NOW takes none).
  */
-import { didYouMean } from '../sink/config/did-you-mean.js';
-import type { SqlPosition } from '../sink/config/errors.js';
+import { didYouMean } from '../schema/did-you-mean.js';
+import type { SqlPosition } from '../schema/errors.js';
+import { type ExprType, isInteger, isNumeric } from '../schema/expr-type.js';
+import { equalityOf, type IntValue, intNeg, jsonValueOf, normInt, valueText } from '../schema/values.js';
 import { type Compiled, type EvalContext, type ExprFn, evalError, typeError } from './compiled.js';
 import { SqlQueryError } from './errors.js';
-import { type ExprType, isInteger, isNumeric } from './types.js';
 import { unifyAll } from './unify.js';
-import { equalityOf, type IntValue, intNeg, jsonValueOf, normInt, valueText } from './values.js';
 
 /** The aggregate functions (see aggregates.ts). */
 export const AGGREGATE_FUNCTIONS: readonly string[] = ['SUM', 'COUNT', 'MIN', 'MAX', 'AVG'];

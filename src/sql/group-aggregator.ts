@@ -7,19 +7,19 @@
  * checkpoint, and are restored with it: replayed rows then update the restored values, so the
  * results after a recovery are exact (never double-counted).
  */
-import type { RowBatch, ShardOperator, ShardOperatorFactory } from '../actors/operators.js';
-import type { SlotRange } from '../actors/router.js';
+import { LaminarError } from '../errors.js';
+import type { RowBatch, ShardOperator, ShardOperatorFactory } from '../plan/operators.js';
+import type { SlotRange } from '../plan/router.js';
 import { keySlot } from '../resp/cluster/key-slot.js';
-import { LaminarError } from '../resp/errors.js';
+import type { ExprType } from '../schema/expr-type.js';
+import { text } from '../schema/text.js';
+import { mapKeyOf } from '../schema/values.js';
 import type { Row } from '../sink/row-encoder.js';
-import { text } from '../sink/text.js';
 import type { AggregateFn } from './aggregates.js';
 import type { EvalContext, ExprFn } from './compiled.js';
 import { type SortKey, sortBatch } from './order-by.js';
 import type { GroupInput } from './query-stage.js';
 import { decodeValue, encodeValue } from './state-codec.js';
-import type { ExprType } from './types.js';
-import { mapKeyOf } from './values.js';
 
 /** A checkpoint's aggregate state was written by another query (the script changed). */
 export class AggregateStateError extends LaminarError {

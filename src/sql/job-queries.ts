@@ -3,11 +3,12 @@
  * when the job starts (and when a script or pipeline is created, to refuse one that could not
  * run): what each table's feeding sources run before routing, and each table's aggregation.
  */
-import type { RowStage, ShardOperatorFactory } from '../actors/operators.js';
+
 import { LookupRegistry } from '../lookup/lookup-registry.js';
-import type { QuerySpec, SourceSpec } from '../runtime/job-spec.js';
-import { SqlSyntaxError } from '../sink/config/errors.js';
-import { loadSqlParser, parseStatements } from '../sink/config/sql-ddl.js';
+import type { QuerySpec, SourceSpec } from '../plan/job-spec.js';
+import type { RowStage, ShardOperatorFactory } from '../plan/operators.js';
+import { SqlSyntaxError } from '../schema/errors.js';
+import { loadSqlParser, parseStatements } from '../schema/sql-parser.js';
 import type { SinkTable } from '../sink/model.js';
 import { compileInsert, type QueryPlan } from './compile-query.js';
 import { SqlQueryError } from './errors.js';

@@ -14,10 +14,11 @@
  * A lookup that fails (LookupError, after the table's retries) fails the batch, hence the job
  * attempt, which restarts from its last checkpoint.
  */
-import type { RowBatch, RowStage } from '../actors/operators.js';
+
 import { joinKeyText } from '../lookup/join-key.js';
 import type { LookupRegistry } from '../lookup/lookup-registry.js';
 import type { LookupRow } from '../lookup/model.js';
+import type { RowBatch, RowStage } from '../plan/operators.js';
 import type { Row } from '../sink/row-encoder.js';
 import type { ExprFn } from './compiled.js';
 import { SqlEvalError } from './errors.js';

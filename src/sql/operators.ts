@@ -3,10 +3,8 @@
  * comparisons and arithmetic that are NULL when an operand is NULL, `IS [NOT] NULL / TRUE /
  * FALSE`, `IS [NOT] DISTINCT FROM`, and `||`.
  */
-import type { SqlPosition } from '../sink/config/errors.js';
-import { type Compiled, type ExprFn, evalError, typeError, unsupported } from './compiled.js';
-import { commonType, type ExprType, isNumeric, isOrdered } from './types.js';
-import { unify } from './unify.js';
+import type { SqlPosition } from '../schema/errors.js';
+import { commonType, type ExprType, isNumeric, isOrdered } from '../schema/expr-type.js';
 import {
   comparatorOf,
   equalityOf,
@@ -17,7 +15,9 @@ import {
   intMul,
   intSub,
   valueText,
-} from './values.js';
+} from '../schema/values.js';
+import { type Compiled, type ExprFn, evalError, typeError, unsupported } from './compiled.js';
+import { unify } from './unify.js';
 
 /** Operator names of the parser, as SQL writes them. */
 export const OPERATOR_TEXT: Readonly<Record<string, string>> = {

@@ -17,9 +17,9 @@
  *   written: offsets 10 11 12 13   ← labels stay in place
  * ```
  */
-import type { RowBatch } from '../actors/operators.js';
+import type { RowBatch } from '../plan/operators.js';
+import type { Comparator } from '../schema/values.js';
 import type { Row } from '../sink/row-encoder.js';
-import type { Comparator } from './values.js';
 
 /** One ORDER BY item, compiled: the value to sort on, from the source row and the output row. */
 export interface SortKey {

@@ -4,11 +4,11 @@
  * NULL); LIKE with a NULL operand is NULL. Constant lists become a Set and constant patterns a
  * RegExp, once, at compile time.
  */
-import type { SqlPosition } from '../sink/config/errors.js';
+import type { SqlPosition } from '../schema/errors.js';
+import { equalityOf, mapKeyOf } from '../schema/values.js';
 import { type Compiled, evalError, typeError } from './compiled.js';
 import { LikePatternError, likeRegExp } from './like.js';
 import { unifyAll } from './unify.js';
-import { equalityOf, mapKeyOf } from './values.js';
 
 /** `x [NOT] IN (a, b, ...)`. */
 export function compileIn(

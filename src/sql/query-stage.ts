@@ -4,7 +4,7 @@
  * the group values, the aggregate arguments and the sink key each row will update (the shard
  * owning that key aggregates, see group-aggregator.ts). Every row keeps its source offset.
  */
-import type { RowBatch, RowStage } from '../actors/operators.js';
+import type { RowBatch, RowStage } from '../plan/operators.js';
 import type { Row } from '../sink/row-encoder.js';
 import type { EvalContext, ExprFn } from './compiled.js';
 import { SqlEvalError } from './errors.js';

@@ -13,9 +13,9 @@
  */
 
 import type { LookupTable } from '../lookup/model.js';
-import { didYouMean } from '../sink/config/did-you-mean.js';
-import type { SqlPosition } from '../sink/config/errors.js';
-import type { Column } from '../sink/model.js';
+import { didYouMean } from '../schema/did-you-mean.js';
+import type { SqlPosition } from '../schema/errors.js';
+import type { Column } from '../schema/sql-type.js';
 import type { Scope } from './compile-expr.js';
 import type { Compiled, EvalContext, ExprFn } from './compiled.js';
 import { SqlQueryError } from './errors.js';

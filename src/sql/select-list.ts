@@ -1,12 +1,13 @@
-import type { SqlPosition } from '../sink/config/errors.js';
-import type { SinkTable, SqlType } from '../sink/model.js';
+import type { SqlPosition } from '../schema/errors.js';
+import { assignable } from '../schema/expr-type.js';
+import type { SqlType } from '../schema/sql-type.js';
+import type { SinkTable } from '../sink/model.js';
 import { type Compiled, typeError, unsupported } from './compiled.js';
 import { SqlQueryError } from './errors.js';
 import { isAggregateName } from './functions.js';
 import { type Relation, tableColumns, tableLabel, tryResolveColumn } from './relation.js';
 import { findColumn } from './source-scope.js';
 import { type Ident, identMatches, identOf, isNode, type Node, type Positions, variantOf } from './tree.js';
-import { assignable } from './types.js';
 
 /** A select item after `*` expansion. */
 export interface Item {

@@ -3,9 +3,10 @@
  * untyped sources (JSON lines, ingest) are converted to the declared column types as they are
  * read (cast.ts `coercion`), and a value that does not convert fails the row's query.
  */
-import { didYouMean } from '../sink/config/did-you-mean.js';
-import type { Column } from '../sink/model.js';
-import { ConversionError, coercion } from './cast.js';
+
+import { ConversionError, coercion } from '../schema/cast.js';
+import { didYouMean } from '../schema/did-you-mean.js';
+import type { Column } from '../schema/sql-type.js';
 import type { Scope } from './compile-expr.js';
 import type { Compiled, EvalContext, ExprFn } from './compiled.js';
 import { SqlEvalError, SqlQueryError } from './errors.js';

@@ -3,14 +3,15 @@
  * connector `generator`, `jsonl` or `ingest` — turned into job spec sources. See
  * docs/pipelines.md for every option.
  */
-import { type GeneratorColumn, generatorColumnProblem } from '../actors/sources/column-generator.js';
-import { extent, type SqlOption } from '../coordinator/sql-script.js';
-import type { SourceSpec } from '../runtime/job-spec.js';
-import { lookupType, SQL_TYPES } from '../sink/config/column-types.js';
-import { didYouMean } from '../sink/config/did-you-mean.js';
-import type { SqlPosition } from '../sink/config/errors.js';
-import { typeName } from '../sink/config/sql-ddl.js';
-import type { Column, SqlType } from '../sink/model.js';
+
+import { type GeneratorColumn, generatorColumnProblem } from '../plan/column-generator.js';
+import type { SourceSpec } from '../plan/job-spec.js';
+import { lookupType, SQL_TYPES } from '../schema/column-types.js';
+import { didYouMean } from '../schema/did-you-mean.js';
+import type { SqlPosition } from '../schema/errors.js';
+import { typeName } from '../schema/sql-parser.js';
+import { extent, type SqlOption } from '../schema/sql-script.js';
+import type { Column, SqlType } from '../schema/sql-type.js';
 import { PipelineSqlError } from './errors.js';
 import { identOf, isNode, type Node } from './tree.js';
 

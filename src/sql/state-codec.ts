@@ -3,9 +3,9 @@
  * written in its plainest JSON form and read back exactly — TIMESTAMP as ISO-8601 text, a bigint
  * BIGINT as its decimal text, BYTEA as base64, a non-finite DOUBLE as its name.
  */
-import { toTimestamp } from './cast.js';
-import type { ExprType } from './types.js';
-import { normInt } from './values.js';
+import { toTimestamp } from '../schema/cast.js';
+import type { ExprType } from '../schema/expr-type.js';
+import { normInt } from '../schema/values.js';
 
 /** A value of `type` as JSON. */
 export function encodeValue(type: ExprType, v: unknown): unknown {

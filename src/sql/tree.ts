@@ -3,8 +3,9 @@
  * identifiers, the position of a node in the script, and a span-free fingerprint of a node for
  * structural comparison (GROUP BY expressions repeated in the select list).
  */
-import { extent, isNode } from '../coordinator/sql-script.js';
-import type { SqlPosition } from '../sink/config/errors.js';
+
+import type { SqlPosition } from '../schema/errors.js';
+import { extent, isNode } from '../schema/sql-script.js';
 
 export { isNode };
 

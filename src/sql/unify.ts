@@ -3,9 +3,9 @@
  * take their common type (types.ts); a TEXT literal among TIMESTAMPs is read as a TIMESTAMP
  * (`ts > '2024-01-01'`), at compile time.
  */
-import { ConversionError, toTimestamp } from './cast.js';
+import { ConversionError, toTimestamp } from '../schema/cast.js';
+import { commonType, type ExprType } from '../schema/expr-type.js';
 import { type Compiled, constant, typeError } from './compiled.js';
-import { commonType, type ExprType } from './types.js';
 
 /** A TEXT literal meeting a TIMESTAMP becomes a TIMESTAMP literal (`ts > '2024-01-01'`). */
 function asTimestampLiteral(c: Compiled): Compiled {

@@ -10,8 +10,8 @@ import {
   ControlClient,
   ControlService,
   type CreateConnectionTableRequest,
-} from '../../src/gen/laminar/redis/v1/control.js';
-import { type Pipeline, PipelineState, WorkerState } from '../../src/gen/laminar/redis/v1/resources.js';
+} from '../../src/wire/gen/laminar/redis/v1/control.js';
+import { type Pipeline, PipelineState, WorkerState } from '../../src/wire/gen/laminar/redis/v1/resources.js';
 import { FakeRuntime, quietLogger } from './fake-runtime.js';
 
 const TOKEN = 'grpc-test-token';

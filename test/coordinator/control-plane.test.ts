@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ControlPlane } from '../../src/coordinator/control-plane.js';
 import type { PipelineView } from '../../src/coordinator/control-views.js';
-import { statusOf } from '../../src/coordinator/grpc-status.js';
 import { MetadataStore } from '../../src/coordinator/metadata-store.js';
+import { statusOf } from '../../src/wire/grpc-status.js';
 import { FakeRuntime, quietLogger } from './fake-runtime.js';
 
 const PROFILE = {

@@ -7,7 +7,7 @@ import { ControlPlane } from '../../src/coordinator/control-plane.js';
 import { createControlService } from '../../src/coordinator/control-service.js';
 import { type HttpApi, startHttpApi } from '../../src/coordinator/http-api.js';
 import { MetadataStore } from '../../src/coordinator/metadata-store.js';
-import { ControlClient, ControlService } from '../../src/gen/laminar/redis/v1/control.js';
+import { ControlClient, ControlService } from '../../src/wire/gen/laminar/redis/v1/control.js';
 import { FakeRuntime, quietLogger } from './fake-runtime.js';
 
 const TOKEN = 'restart-token';

@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import type { MetadataStore } from '../../src/coordinator/metadata-store.js';
 import type { PipelineRecord, PipelineStateName, TableRecord } from '../../src/coordinator/records.js';
 import type { RuntimeView, ShardRouteView, WorkerView } from '../../src/coordinator/runtime-view.js';
-import { LaminarError } from '../../src/resp/errors.js';
+import { LaminarError } from '../../src/errors.js';
 
 export class FakeRuntime implements RuntimeView {
   readonly created: TableRecord[] = [];

@@ -8,7 +8,7 @@ import {
   redactUrlsInText,
   UNREDACTABLE_SQL,
 } from '../../src/coordinator/redact.js';
-import { loadSqlParser } from '../../src/sink/config/sql-ddl.js';
+import { loadSqlParser } from '../../src/schema/sql-parser.js';
 
 beforeAll(async () => {
   await loadSqlParser();

@@ -7,9 +7,9 @@ import {
   parseLookupTableSync,
   rewriteLookupSyntax,
 } from '../../src/lookup/index.js';
+import type { ConnectionProfile } from '../../src/schema/connection-profile.js';
+import { parseStatements } from '../../src/schema/sql-parser.js';
 import { loadSqlParser, SqlSyntaxError } from '../../src/sink/config/index.js';
-import { parseStatements } from '../../src/sink/config/sql-ddl.js';
-import type { ConnectionProfile } from '../../src/sink/model.js';
 
 beforeAll(() => loadSqlParser());
 

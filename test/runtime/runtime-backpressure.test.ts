@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Runtime } from '../../src/cli/runtime.js';
+import { Producer } from '../../src/producer/producer.js';
 import type { RedisClient } from '../../src/resp/client.js';
-import { Producer } from '../../src/runtime/producer.js';
-import type { Runtime } from '../../src/runtime/runtime.js';
 import type { RedisServer } from '../support/redis.js';
 import { listTables, type RuntimeFixture, runtimeFixture } from '../support/runtime.js';
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Runtime } from '../../src/cli/runtime.js';
+import { Producer } from '../../src/producer/producer.js';
 import type { RedisClient } from '../../src/resp/client.js';
-import { Producer } from '../../src/runtime/producer.js';
-import type { Runtime } from '../../src/runtime/runtime.js';
-import { startWorker, type WorkerHandle } from '../../src/runtime/worker.js';
+import { startWorker, type WorkerHandle } from '../../src/worker/worker.js';
 import { listTables, type RuntimeFixture, runtimeFixture } from '../support/runtime.js';
 import { recordingLogger } from '../support/sink.js';
 

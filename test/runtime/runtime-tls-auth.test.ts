@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Runtime, startRuntime } from '../../src/cli/runtime.js';
 import { loggerOptions } from '../../src/log.js';
+import { Producer } from '../../src/producer/producer.js';
 import { createClient, type RedisClient } from '../../src/resp/client.js';
-import { Producer } from '../../src/runtime/producer.js';
-import { type Runtime, startRuntime } from '../../src/runtime/runtime.js';
-import { startWorker } from '../../src/runtime/worker.js';
+import { startWorker } from '../../src/worker/worker.js';
 import { makeTlsMaterial, type RedisServer, startRedis, type TlsMaterial } from '../support/redis.js';
 
 /**

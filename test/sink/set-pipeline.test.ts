@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { encodedCommandAt } from '../../src/resp/encoded-commands.js';
 import { CommandEncoder } from '../../src/resp/encoder.js';
 import type { Arg } from '../../src/resp/reply.js';
-import { decodeKeyedRows, EncodedRow, keyedPayload } from '../../src/runtime/keyed-rows.js';
 import type { PayloadRow } from '../../src/sink/encoded-row.js';
 import { SetPipeline } from '../../src/sink/set-pipeline.js';
+import { decodeKeyedRows, EncodedRow, keyedPayload } from '../../src/wire/keyed-rows.js';
 
 /** RESP of `commands`, built without the encoder (as encoder.test.ts's reference does). */
 function reference(commands: readonly (readonly Arg[])[]): Buffer {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Column, SinkTable, Target } from '../../src/sink/model.js';
+import type { Column } from '../../src/schema/sql-type.js';
+import type { SinkTable, Target } from '../../src/sink/model.js';
 import { useRedis } from '../support/fixtures.js';
 import { sinkOn, table } from '../support/sink.js';
 

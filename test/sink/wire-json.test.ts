@@ -1,15 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { RowEncoding } from '../../src/gen/laminar/redis/v1/ingest.js';
+import type { Column } from '../../src/schema/sql-type.js';
+import { attachWireJson, WIRE_JSON } from '../../src/sink/json-row.js';
+import type { SinkTable } from '../../src/sink/model.js';
+import { type Row, RowEncoder } from '../../src/sink/row-encoder.js';
+import { RowEncoding } from '../../src/wire/gen/laminar/redis/v1/ingest.js';
 import {
   BatchDecodeError,
   decodeRows,
   jsonLinesPayload,
   jsonRowText,
-} from '../../src/runtime/row-batch-codec.js';
-import { attachWireJson, WIRE_JSON } from '../../src/sink/json-row.js';
-import type { Column, SinkTable } from '../../src/sink/model.js';
-import { type Row, RowEncoder } from '../../src/sink/row-encoder.js';
+} from '../../src/wire/row-batch-codec.js';
 import { table } from '../support/sink.js';
 
 const column = fc.constantFrom('id', 'a', 'b', 'c', '1', '__proto__', 'é');

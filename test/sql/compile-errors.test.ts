@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadSqlParser, parseCreateTable } from '../../src/sink/config/sql-ddl.js';
+import { loadSqlParser } from '../../src/schema/sql-parser.js';
+import { parseCreateTable } from '../../src/sink/config/sql-ddl.js';
 import { compileSqlScript } from '../../src/sql/compile-script.js';
 import { SqlQueryError } from '../../src/sql/errors.js';
 import { compileQuerySpec, sourceSchemaOf } from '../../src/sql/job-queries.js';

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { definePipeline } from '../../src/coordinator/pipeline-definition.js';
 import { LookupConfigError, validateLookupModel } from '../../src/lookup/index.js';
 import { rewriteLookupSyntax } from '../../src/lookup/metadata-syntax.js';
-import { parseJobSpec } from '../../src/runtime/job-spec.js';
+import { parseJobSpec } from '../../src/plan/job-spec.js';
 import { compileSqlScript } from '../../src/sql/compile-script.js';
 import { PipelineSqlError, SqlQueryError } from '../../src/sql/errors.js';
 import { scriptError } from './support.js';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, createCluster, type RedisClient, type RedisCluster } from '../../src/index.js';
-import { runJob } from '../../src/runtime/job.js';
+import { runJob } from '../../src/job/job.js';
 import { compileSqlScript } from '../../src/sql/compile-script.js';
 import { scrapeValue } from '../support/metrics.js';
 import {

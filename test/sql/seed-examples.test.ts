@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type RedisClient } from '../../src/index.js';
-import { runJob } from '../../src/runtime/job.js';
+import { runJob } from '../../src/job/job.js';
 import { compileSqlScript } from '../../src/sql/compile-script.js';
 import { asMap, scanKeys } from '../support/read-back.js';
 import { type RedisServer, startRedis } from '../support/redis.js';

@@ -1,15 +1,16 @@
 /** Compiling single expressions and whole scripts, and generated rows, for the SQL tests. */
-import { columnRowFunction } from '../../src/actors/sources/column-generator.js';
-import type { SourceSpec } from '../../src/runtime/job-spec.js';
-import { loadSqlParser, parseStatements } from '../../src/sink/config/sql-ddl.js';
-import type { Column } from '../../src/sink/model.js';
+
+import { columnRowFunction } from '../../src/plan/column-generator.js';
+import type { SourceSpec } from '../../src/plan/job-spec.js';
+import type { ExprType } from '../../src/schema/expr-type.js';
+import { loadSqlParser, parseStatements } from '../../src/schema/sql-parser.js';
+import type { Column } from '../../src/schema/sql-type.js';
 import { compileExpr } from '../../src/sql/compile-expr.js';
 import { compileSqlScript } from '../../src/sql/compile-script.js';
 import { EvalContext } from '../../src/sql/compiled.js';
 import type { SourceSchema } from '../../src/sql/source-scope.js';
 import { sourceScope } from '../../src/sql/source-scope.js';
 import { Positions } from '../../src/sql/tree.js';
-import type { ExprType } from '../../src/sql/types.js';
 
 export const SOURCE_COLUMNS: Column[] = [
   { name: 'a', type: 'BIGINT', nullable: true },

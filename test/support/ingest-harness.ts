@@ -7,24 +7,24 @@
 import { createServer, connect as netConnect, type Socket } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { pino } from 'pino';
-import { IngestSource } from '../../src/actors/sources/ingest.js';
-import type { SourcePosition, SourceReader } from '../../src/actors/sources/source.js';
-import { checkGrpcAuth } from '../../src/coordinator/auth.js';
-import { ControlService } from '../../src/gen/laminar/redis/v1/control.js';
+import { IngestSource } from '../../src/dataflow/sources/ingest.js';
+import type { SourcePosition, SourceReader } from '../../src/dataflow/sources/source.js';
+import { defineTable } from '../../src/sink/config/validate-model.js';
+import { PayloadRow } from '../../src/sink/encoded-row.js';
+import type { SinkTable } from '../../src/sink/model.js';
+import type { Row } from '../../src/sink/row-encoder.js';
+import { checkGrpcAuth } from '../../src/wire/auth.js';
+import { ControlService } from '../../src/wire/gen/laminar/redis/v1/control.js';
 import {
   IngestClient,
   IngestService,
   type WriteRequest,
   type WriteResponse,
-} from '../../src/gen/laminar/redis/v1/ingest.js';
-import type { TableRouting } from '../../src/gen/laminar/redis/v1/resources.js';
-import { bindServer } from '../../src/runtime/grpc-util.js';
-import type { HostedShard, ShardDirectory } from '../../src/runtime/hosted-shard.js';
-import { createIngestService } from '../../src/runtime/ingest-service.js';
-import { defineTable } from '../../src/sink/config/validate-model.js';
-import { PayloadRow } from '../../src/sink/encoded-row.js';
-import type { SinkTable } from '../../src/sink/model.js';
-import type { Row } from '../../src/sink/row-encoder.js';
+} from '../../src/wire/gen/laminar/redis/v1/ingest.js';
+import type { TableRouting } from '../../src/wire/gen/laminar/redis/v1/resources.js';
+import { bindServer } from '../../src/wire/grpc-util.js';
+import type { HostedShard, ShardDirectory } from '../../src/worker/hosted-shard.js';
+import { createIngestService } from '../../src/worker/ingest-service.js';
 import { until as waitUntil } from './until.js';
 
 export const silent = pino({ level: 'silent' });

@@ -3,11 +3,11 @@
  * list and a hash table (one per front door: SQL DDL, JSON bodies, TypeScript model), and the
  * expected Redis state computed from the deterministic generator.
  */
-import { generatedRow } from '../../src/actors/sources/generator.js';
+import { generatedRow } from '../../src/dataflow/sources/generator.js';
+import type { JobSpec } from '../../src/plan/job-spec.js';
 import { createClient, type RedisClient } from '../../src/resp/client.js';
 import { createCluster, type RedisCluster } from '../../src/resp/cluster/cluster-client.js';
 import type { Command, Reply } from '../../src/resp/reply.js';
-import type { JobSpec } from '../../src/runtime/job-spec.js';
 import type { SinkTable } from '../../src/sink/model.js';
 
 export interface CrashJobOptions {

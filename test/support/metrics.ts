@@ -1,4 +1,4 @@
-import { metricsText } from '../../src/metrics.js';
+import { metricsText } from '../../src/metrics/index.js';
 
 /** One sample of a scrape: metric name, labels, value. */
 export interface Sample {

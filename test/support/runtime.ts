@@ -1,9 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type Runtime, startRuntime } from '../../src/cli/runtime.js';
 import type { Logger } from '../../src/log.js';
 import { createClient, type RedisClient } from '../../src/resp/client.js';
-import { type Runtime, startRuntime } from '../../src/runtime/runtime.js';
 import { type RedisServer, startRedis } from './redis.js';
 import { recordingLogger } from './sink.js';
 

@@ -3,10 +3,14 @@
  * validated model (`../model.ts`), one set of rules (`validate.ts`).
  */
 
-export { lookupType, SQL_TYPES, TYPE_ALIASES } from './column-types.js';
-export { didYouMean } from './did-you-mean.js';
-export { MissingSecretError, SinkConfigError, type SqlPosition, SqlSyntaxError } from './errors.js';
-export { type ProfileBody, parseProfile, parseTable, type TableBody } from './json.js';
+export { lookupType, SQL_TYPES, TYPE_ALIASES } from '../../schema/column-types.js';
+export { didYouMean } from '../../schema/did-you-mean.js';
+export {
+  MissingSecretError,
+  SinkConfigError,
+  type SqlPosition,
+  SqlSyntaxError,
+} from '../../schema/errors.js';
 export {
   hasSecretReference,
   REDACTED,
@@ -16,7 +20,8 @@ export {
   redactSecret,
   resolveSecrets,
   secretReferences,
-} from './secrets.js';
+} from '../../schema/secrets.js';
+export { type ProfileBody, parseProfile, parseTable, type TableBody } from './json.js';
 export {
   loadSqlParser,
   type ParseCreateTableOptions,

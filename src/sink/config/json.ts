@@ -14,20 +14,13 @@
  * ```
  */
 
-import type { Column, ConnectionProfile, SinkTable } from '../model.js';
-import { lookupType, SQL_TYPES } from './column-types.js';
-import {
-  checkConnector,
-  checkName,
-  checkProfile,
-  checkTable,
-  type Door,
-  type Field,
-  gotType,
-  Reporter,
-  TARGET_FIELDS,
-  type TargetField,
-} from './validate.js';
+import { lookupType, SQL_TYPES } from '../../schema/column-types.js';
+import type { ConnectionProfile } from '../../schema/connection-profile.js';
+import { checkConnector, checkName, checkProfile } from '../../schema/profile-check.js';
+import { gotType } from '../../schema/reporter.js';
+import type { Column } from '../../schema/sql-type.js';
+import type { SinkTable } from '../model.js';
+import { checkTable, type Door, type Field, Reporter, TARGET_FIELDS, type TargetField } from './validate.js';
 
 const PROFILE_KEYS = ['name', 'connector', 'config'];
 const PROFILE_CONFIG_KEYS = ['connection', 'username', 'password'];

@@ -1,29 +1,14 @@
-/**
- * SQL DDL front door: `CREATE TABLE name (col TYPE [NOT NULL], ...) WITH (option = 'value', ...)`
- * exactly as the seed writes it.
- *
- * Parsing is done by datafusion-sqlparser-rs (through its WebAssembly build,
- * `@guanmingchiu/sqlparser-ts`): the parser Arroyo itself uses for these statements, so mixed
- * quoted/unquoted option keys, `--` and `/* *\/` comments and keyword-named columns
- * (`timestamp TIMESTAMP`) behave as they do there. This file only walks the resulting tree.
- *
- * The WebAssembly module is compiled once, on first use: {@link parseCreateTable} is therefore
- * async; {@link parseCreateTableSync} serves callers that awaited {@link loadSqlParser} first.
- */
-
-import { init, parse } from '@guanmingchiu/sqlparser-ts';
-import type { Column, ConnectionProfile, SinkTable, SqlType } from '../model.js';
-import { lookupType, SQL_TYPES } from './column-types.js';
-import { SinkConfigError, type SqlPosition, SqlSyntaxError } from './errors.js';
+import { SinkConfigError } from '../../schema/errors.js';
+import { columnHead, loadSqlParser, parseStatements } from '../../schema/sql-parser.js';
 import {
-  type Ident,
   ident,
   isObject,
   literalText,
   type Node,
   optionEntries,
   type SqlOptionEntry,
-} from './sql-tree.js';
+} from '../../schema/sql-tree.js';
+import type { Column, ConnectionProfile, SinkTable } from '../model.js';
 import {
   checkConnector,
   checkProfile,
@@ -35,6 +20,7 @@ import {
   type TargetField,
 } from './validate.js';
 
+export { columnHead, loadSqlParser, parseStatements, typeName } from '../../schema/sql-parser.js';
 export { literalText };
 
 /** Options of {@link parseCreateTable}. */
@@ -91,14 +77,6 @@ const OPTION_FIELDS: ReadonlyMap<string, Field> = new Map(
 /** Every option a sink table accepts. */
 export const SQL_OPTIONS: readonly string[] = [...OPTION_FIELDS.keys(), TYPE_OPTION, PROFILE_OPTION];
 
-let loading: Promise<void> | undefined;
-
-/** Compiles the SQL parser (once). Await it before {@link parseCreateTableSync}. */
-export function loadSqlParser(): Promise<void> {
-  loading ??= init();
-  return loading;
-}
-
 /**
  * Parses one `CREATE TABLE ... WITH (...)` statement into a validated sink table; its
  * connection profile is built from `address` / `'cluster.addresses'` / `username` / `password`
@@ -125,46 +103,6 @@ export function parseCreateTableSync(sql: string, options: ParseCreateTableOptio
     );
   }
   return createTable(statements[0].CreateTable, options);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Syntax
-
-/** Parses SQL text into statement trees; a syntax error becomes a {@link SqlSyntaxError} with line and column. */
-export function parseStatements(sql: string): unknown[] {
-  try {
-    return parse(sql, 'generic') as unknown[];
-  } catch (e) {
-    throw toSyntaxError(sql, e);
-  }
-}
-
-/**
- * The parser reports `sql parser error: Expected: X, found: Y at Line: L, Column: C` (tokenizer
- * errors lack the prefix; an early end of input lacks the position). The found token is dropped
- * unless it is punctuation or the end of input: it may be part of a password.
- */
-function toSyntaxError(sql: string, e: unknown): SqlSyntaxError {
-  const raw = e instanceof Error ? e.message : String(e);
-  const m = /^(?:sql parser error: )?([\s\S]*?)(?: at Line: (\d+), Column: (\d+))?$/.exec(raw)!;
-  const reason = m[1].replace(/found: ([\s\S]*)$/, (_, token: string) =>
-    token === 'EOF'
-      ? 'found: end of input'
-      : /^[(),;=.]$/.test(token)
-        ? `found: '${token}'`
-        : 'found: unexpected input',
-  );
-  const end = endPosition(sql);
-  return new SqlSyntaxError(
-    reason,
-    m[2] === undefined ? end.line : Number(m[2]),
-    m[3] === undefined ? end.column : Number(m[3]),
-  );
-}
-
-function endPosition(sql: string): SqlPosition {
-  const lines = sql.split('\n');
-  return { line: lines.length, column: lines[lines.length - 1].length + 1 };
 }
 
 function createTable(node: Node, options: ParseCreateTableOptions): SinkTable {
@@ -327,49 +265,4 @@ function columns(r: Reporter, defs: unknown): Column[] {
     }
     return { name: name.value, type, nullable };
   });
-}
-
-/**
- * A column definition's name and supported type (or the error naming the column), and its column
- * options for the caller to read (sinks and lookup tables accept different ones).
- */
-export function columnHead(r: Reporter, def: unknown): { name: Ident; type: SqlType; options: unknown[] } {
-  const d = isObject(def) ? def : {};
-  const name = ident(d.name);
-  if (name === undefined) r.failOption('columns', 'declares a column without a name');
-  const spelled = typeName(d.data_type);
-  const type = spelled === undefined ? undefined : lookupType(spelled);
-  if (type === undefined) {
-    r.failOption(
-      'columns',
-      `declares column '${name.value}' with unsupported type ${spelled ?? '(unknown)'} (supported: ${SQL_TYPES.join(', ')})`,
-      name.position,
-    );
-  }
-  return { name, type, options: Array.isArray(d.options) ? d.options : [] };
-}
-
-/** Multi-word spellings of tree variants; every other variant is its name in upper case. */
-const VARIANT_SPELLING: Readonly<Record<string, string>> = {
-  DoublePrecision: 'DOUBLE PRECISION',
-  CharacterVarying: 'CHARACTER VARYING',
-  CharVarying: 'CHAR VARYING',
-};
-
-/** The type of a parser `data_type` node as it would be spelled in SQL, for {@link lookupType} and messages. */
-export function typeName(dataType: unknown): string | undefined {
-  if (typeof dataType === 'string') return VARIANT_SPELLING[dataType] ?? dataType.toUpperCase();
-  if (!isObject(dataType)) return undefined;
-  const [variant] = Object.keys(dataType);
-  if (variant === undefined) return undefined;
-  if (variant === 'Timestamp') {
-    const tz = Array.isArray(dataType.Timestamp) ? dataType.Timestamp[1] : 'None';
-    if (tz === 'None') return 'TIMESTAMP';
-    if (tz === 'WithoutTimeZone') return 'TIMESTAMP WITHOUT TIME ZONE';
-    return tz === 'Tz' ? 'TIMESTAMPTZ' : 'TIMESTAMP WITH TIME ZONE';
-  }
-  if (variant === 'Custom' && Array.isArray(dataType.Custom) && Array.isArray(dataType.Custom[0])) {
-    return dataType.Custom[0].map((p: unknown) => ident(p)?.value ?? '?').join('.');
-  }
-  return VARIANT_SPELLING[variant] ?? variant.toUpperCase();
 }

@@ -4,11 +4,10 @@
  * `curl` body does. `validateTable(table)` of an already validated table returns an equal table.
  */
 
-import type { Column, ConnectionProfile, OnError, SinkTable, SqlType, Target } from '../model.js';
-import { lookupType, SQL_TYPES } from './column-types.js';
+import { lookupType, SQL_TYPES } from '../../schema/column-types.js';
+import type { Column, OnError, SinkTable, SqlType, Target } from '../model.js';
 import {
   checkName,
-  checkProfile,
   checkTable,
   type Door,
   type Field,
@@ -18,8 +17,10 @@ import {
   type TargetField,
 } from './validate.js';
 
-/** A connection profile written in TypeScript: the model's shape. */
-export type ProfileDefinition = ConnectionProfile;
+export { defineProfile, type ProfileDefinition } from '../../schema/profile-define.js';
+
+import type { ProfileDefinition } from '../../schema/profile-define.js';
+import { profileOf } from '../../schema/profile-define.js';
 
 /** A sink table written in TypeScript: the model's shape, with defaults optional. */
 export interface TableDefinition {
@@ -58,8 +59,6 @@ const TABLE_KEYS = [
   'delivery',
   'waitReplicas',
 ];
-const PROFILE_KEYS = ['name', 'connection', 'username', 'password'];
-const CONNECTION_KEYS = ['kind', 'address', 'addresses'];
 const TARGET_KEYS = ['type', ...TARGET_FIELDS.string, ...TARGET_FIELDS.list, ...TARGET_FIELDS.hash];
 const COLUMN_KEYS = ['name', 'type', 'nullable'];
 
@@ -77,25 +76,10 @@ function door(profilePrefix: string): Door {
   };
 }
 
-const PROFILE_DOOR = door('');
 const TABLE_DOOR = door('profile.');
 
 function isTargetField(f: Field): f is TargetField {
   return (TARGET_KEYS as string[]).includes(f);
-}
-
-/**
- * Validates a typed connection profile and returns a normalized copy.
- *
- * @throws SinkConfigError naming the profile and the option.
- */
-export function defineProfile(profile: ProfileDefinition): ConnectionProfile {
-  const obj = new Reporter({ unnamed: true }, PROFILE_DOOR).object('profile', profile);
-  const r = new Reporter(
-    { profile: checkName(new Reporter({ unnamed: true }, PROFILE_DOOR), obj.name) },
-    PROFILE_DOOR,
-  );
-  return profileOf(r, obj, '');
 }
 
 /**
@@ -141,35 +125,6 @@ export function defineTable(table: TableDefinition): SinkTable {
 /** Re-validates a model (e.g. one built by hand or deserialized); an already valid model comes back equal. */
 export function validateTable(table: SinkTable): SinkTable {
   return defineTable(table);
-}
-
-function profileOf(r: Reporter, obj: Record<string, unknown>, prefix: string): ConnectionProfile {
-  r.knownKeys(obj, PROFILE_KEYS, prefix);
-  if (obj.connection === undefined)
-    r.failOption(
-      `${prefix}connection`,
-      "is required ({ kind: 'standalone', address } or { kind: 'cluster', addresses })",
-    );
-  const connection = r.object(`${prefix}connection`, obj.connection);
-  r.knownKeys(connection, CONNECTION_KEYS, `${prefix}connection.`);
-  const kind = connection.kind;
-  if (kind !== undefined && kind !== 'standalone' && kind !== 'cluster') {
-    r.failOption(`${prefix}connection.kind`, `must be 'standalone' or 'cluster' (${r.got(undefined, kind)})`);
-  }
-  const wrong: Field | undefined =
-    kind === 'standalone' && connection.addresses !== undefined
-      ? 'addresses'
-      : kind === 'cluster' && connection.address !== undefined
-        ? 'address'
-        : undefined;
-  if (wrong !== undefined) r.fail(wrong, `does not apply to a '${kind}' connection`);
-  return checkProfile(r, {
-    name: obj.name as string,
-    address: connection.address,
-    addresses: connection.addresses,
-    username: obj.username,
-    password: obj.password,
-  });
 }
 
 function schemaOf(r: Reporter, value: unknown): Column[] {

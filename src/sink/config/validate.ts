@@ -4,21 +4,17 @@
  * and says how it spells each field; every rule below then applies identically to all three.
  */
 
-import { ConfigError } from '../../resp/errors.js';
-import { parseRedisUrl } from '../../resp/url.js';
+import { suggestionSuffix } from '../../schema/did-you-mean.js';
+import { type Door as FieldDoor, Reporter as FieldReporter } from '../../schema/reporter.js';
 import {
   type Column,
   type ConnectionProfile,
   DEFAULT_BATCH_SIZE,
   DEFAULT_FLUSH_INTERVAL_MS,
   type OnError,
-  type RedisConnection,
   type SinkTable,
   type Target,
 } from '../model.js';
-import { suggestionSuffix } from './did-you-mean.js';
-import { SinkConfigError, type SqlPosition } from './errors.js';
-import { hasMalformedReference, hasSecretReference } from './secrets.js';
 
 /** Suffix of the default dead-letter list: `<table name>:dead_letter`. */
 export const DEFAULT_DEAD_LETTER_SUFFIX = ':dead_letter';
@@ -66,216 +62,14 @@ export type Field =
   | 'username'
   | 'password';
 
-/** How one front door spells its options; messages use the user's own spelling. */
-export interface Door {
-  option(field: Field): string;
-  /** Where the field was written (SQL DDL only). */
-  position?(field: Field): SqlPosition | undefined;
-  /** SQL option values are text: `'86400'` is a number there, while JSON needs `86400`. */
-  numbersAsText: boolean;
-}
+/** How one front door spells the sink's fields. */
+export type Door = FieldDoor<Field>;
 
-/** Who the error is about: a table (profile options written inside it count as its own) or a profile. */
-export type Subject = { table: string } | { profile: string } | { unnamed: true };
+/** Raises errors about one table or profile in one door's spelling of the sink's fields. */
+export class Reporter extends FieldReporter<Field> {}
 
-/** Options that hold (or may hold) secrets: their values are never part of a message. */
-const SECRET_FIELDS: ReadonlySet<Field> = new Set<Field>(['address', 'addresses', 'username', 'password']);
-
-/** Raises errors about one subject in one door's spelling. */
-export class Reporter {
-  constructor(
-    readonly subject: Subject,
-    readonly door: Door,
-  ) {}
-
-  fail(field: Field | undefined, problem: string, cause?: unknown): never {
-    throw new SinkConfigError(problem, {
-      ...this.context(),
-      option: field === undefined ? undefined : this.door.option(field),
-      position: field === undefined ? undefined : this.door.position?.(field),
-      cause,
-    });
-  }
-
-  /** A problem with an option that is not one of the canonical fields (a JSON object level, a column). */
-  failOption(option: string, problem: string, position?: SqlPosition): never {
-    throw new SinkConfigError(problem, { ...this.context(), option, position });
-  }
-
-  private context(): { table?: string; profile?: string } {
-    if ('table' in this.subject) return { table: this.subject.table };
-    if ('profile' in this.subject) return { profile: this.subject.profile };
-    return {};
-  }
-
-  /** The value as an object, or an error naming `path`. */
-  object(path: string, value: unknown, what = 'an object'): Record<string, unknown> {
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      this.failOption(path, `must be ${what} (${gotType(value)})`);
-    }
-    return value as Record<string, unknown>;
-  }
-
-  /** Rejects keys outside `known`, suggesting the closest; a key set to `undefined` counts as absent. */
-  knownKeys(obj: Record<string, unknown>, known: readonly string[], path: string): void {
-    for (const key of Object.keys(obj)) {
-      if (!known.includes(key) && obj[key] !== undefined) {
-        this.unknown(
-          path + key,
-          known.map((k) => path + k),
-        );
-      }
-    }
-  }
-
-  /** An option this door does not know, with a suggestion drawn from those it does. */
-  unknown(option: string, known: readonly string[], position?: SqlPosition): never {
-    throw new SinkConfigError(`is not a known option${suggestionSuffix(option, known)}`, {
-      ...this.context(),
-      option,
-      position,
-    });
-  }
-
-  /** `(got 'x')` for harmless values; a bare type description for secrets. */
-  got(field: Field | undefined, value: unknown): string {
-    if (field !== undefined && SECRET_FIELDS.has(field)) return gotType(value);
-    if (typeof value === 'string') {
-      const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value;
-      return `got '${shown}'`;
-    }
-    if (typeof value === 'number' || typeof value === 'boolean') return `got ${String(value)}`;
-    return `got ${describeType(value)}`;
-  }
-
-  string(field: Field, value: unknown, { required = false, nonEmpty = true } = {}): string | undefined {
-    if (value === undefined) {
-      if (required) this.fail(field, 'is required');
-      return undefined;
-    }
-    if (typeof value !== 'string') this.fail(field, `must be a string (${this.got(field, value)})`);
-    if (nonEmpty && value === '') this.fail(field, 'must not be empty');
-    if (SECRET_FIELDS.has(field) && hasMalformedReference(value)) {
-      this.fail(
-        field,
-        'has a malformed {{ VAR }} reference (expected {{ NAME }} with NAME of letters, digits, _)',
-      );
-    }
-    return value;
-  }
-
-  positiveInteger(field: Field, value: unknown): number | undefined {
-    if (value === undefined) return undefined;
-    let n: number | undefined;
-    if (typeof value === 'number') n = value;
-    else if (typeof value === 'string' && this.door.numbersAsText && /^\s*[-+]?\d+(\.\d+)?\s*$/.test(value)) {
-      n = Number(value);
-    }
-    if (n === undefined) {
-      const expected = this.door.numbersAsText ? 'a positive integer' : 'a positive integer (a JSON number)';
-      this.fail(field, `must be ${expected} (${this.got(field, value)})`);
-    }
-    if (!Number.isSafeInteger(n) || n <= 0)
-      this.fail(field, `must be a positive integer (${this.got(field, value)})`);
-    return n;
-  }
-
-  /** Case-insensitive choice among `choices` (canonical spelling of each). */
-  oneOf<T extends string>(field: Field, value: unknown, choices: readonly T[]): T | undefined {
-    if (value === undefined) return undefined;
-    const list = choices.map((c) => `'${c}'`).join(', ');
-    if (typeof value !== 'string') this.fail(field, `must be one of ${list} (${this.got(field, value)})`);
-    const found = choices.find((c) => c.toLowerCase() === value.toLowerCase());
-    if (found === undefined) this.fail(field, `must be one of ${list} (${this.got(field, value)})`);
-    return found;
-  }
-}
-
-/** `got a string`: the kind of value only, for values that may hold anything (a whole body). */
-export function gotType(value: unknown): string {
-  return `got ${describeType(value)}`;
-}
-
-function describeType(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return 'an object';
-  if (typeof value === 'string') return 'a string';
-  if (typeof value === 'number') return 'a number';
-  if (typeof value === 'boolean') return 'a boolean';
-  return `a ${typeof value}`;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Connector, profile
-
-/** `connector` must be `redis` (case-insensitive) and is required. */
-export function checkConnector(r: Reporter, value: unknown): void {
-  if (value === undefined) r.fail('connector', "is required ('redis')");
-  if (typeof value !== 'string' || value.toLowerCase() !== 'redis') {
-    r.fail('connector', `must be 'redis' (${r.got('connector', value)})`);
-  }
-}
-
-/** The name of a table or profile: a non-empty string. */
-export function checkName(r: Reporter, value: unknown): string {
-  return r.string('name', value, { required: true })!;
-}
-
-/** Profile fields before validation; `address`/`addresses` as written in the door. */
-export interface ProfileDraft {
-  name: string;
-  address?: unknown;
-  addresses?: unknown;
-  username?: unknown;
-  password?: unknown;
-}
-
-export function checkProfile(r: Reporter, draft: ProfileDraft): ConnectionProfile {
-  const hasOne = draft.address !== undefined;
-  const hasMany = draft.addresses !== undefined;
-  if (hasOne && hasMany) {
-    r.fail(
-      'addresses',
-      `cannot be combined with '${r.door.option('address')}': give one address or cluster addresses`,
-    );
-  }
-  let connection: RedisConnection;
-  if (hasOne) {
-    connection = { kind: 'standalone', address: checkAddress(r, 'address', draft.address) };
-  } else if (hasMany) {
-    if (!Array.isArray(draft.addresses) || draft.addresses.length === 0) {
-      r.fail('addresses', `must be a non-empty list of Redis URLs (${r.got('addresses', draft.addresses)})`);
-    }
-    connection = { kind: 'cluster', addresses: draft.addresses.map((a) => checkAddress(r, 'addresses', a)) };
-  } else {
-    r.fail(
-      'address',
-      `is required: give '${r.door.option('address')}' (one node) or '${r.door.option('addresses')}' (cluster)`,
-    );
-  }
-  const profile: ConnectionProfile = { name: draft.name, connection };
-  const username = r.string('username', draft.username);
-  const password = r.string('password', draft.password);
-  if (username !== undefined) profile.username = username;
-  if (password !== undefined) profile.password = password;
-  return profile;
-}
-
-function checkAddress(r: Reporter, field: 'address' | 'addresses', value: unknown): string {
-  const address = r.string(field, value, { required: true })!;
-  // An address holding {{ VAR }} is checked once resolved, by the process that connects.
-  if (!hasSecretReference(address)) {
-    try {
-      parseRedisUrl(address);
-    } catch (e) {
-      // parseRedisUrl never echoes the URL (it may hold a password), so its reason is safe to show.
-      const reason = e instanceof ConfigError ? e.message : 'invalid Redis URL';
-      r.fail(field, `is not a valid Redis URL: ${reason}`, e);
-    }
-  }
-  return address;
-}
+export { checkConnector, checkName, checkProfile, type ProfileDraft } from '../../schema/profile-check.js';
+export { gotType } from '../../schema/reporter.js';
 
 // ---------------------------------------------------------------------------------------------
 // Table

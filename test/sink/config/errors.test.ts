@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, test } from 'vitest';
+import type { ConnectionProfile } from '../../../src/schema/connection-profile.js';
 import {
   defineTable,
   loadSqlParser,
@@ -8,7 +9,6 @@ import {
   SinkConfigError,
   type TableDefinition,
 } from '../../../src/sink/config/index.js';
-import type { ConnectionProfile } from '../../../src/sink/model.js';
 
 beforeAll(() => loadSqlParser());
 

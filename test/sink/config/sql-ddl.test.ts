@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, test } from 'vitest';
+import type { ConnectionProfile } from '../../../src/schema/connection-profile.js';
 import {
   loadSqlParser,
   parseCreateTable,
@@ -6,7 +7,6 @@ import {
   SinkConfigError,
   SqlSyntaxError,
 } from '../../../src/sink/config/index.js';
-import type { ConnectionProfile } from '../../../src/sink/model.js';
 
 beforeAll(() => loadSqlParser());
 

@@ -1,11 +1,12 @@
 import { describe, expect, test } from 'vitest';
+import type { ConnectionProfile } from '../../../src/schema/connection-profile.js';
 import {
   defineProfile,
   defineTable,
   SinkConfigError,
   validateTable,
 } from '../../../src/sink/config/index.js';
-import type { ConnectionProfile, SinkTable } from '../../../src/sink/model.js';
+import type { SinkTable } from '../../../src/sink/model.js';
 
 const PROFILE: ConnectionProfile = {
   name: 'p',

@@ -1,0 +1,111 @@
+import { readFileSync } from 'node:fs';
+import * as grpc from '@grpc/grpc-js';
+import { type CoordinatorOptions, startCoordinator } from '../coordinator/coordinator.js';
+import { defaultLogger } from '../log.js';
+import { startWorker } from '../worker/worker.js';
+import { type SchedulerMode, startRuntime } from './runtime.js';
+
+/** Server flags shared by `coordinator` and `start`. */
+export interface ServeFlags {
+  dataDir: string;
+  grpcHost: string;
+  grpcPort: number;
+  httpHost: string;
+  httpPort: number;
+  noHttp?: boolean;
+  token?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  shards: number;
+  checkpointInterval: number;
+  heartbeatTimeout: number;
+}
+
+/** Keeps the process up until SIGINT/SIGTERM, then stops gracefully (a second signal exits). */
+function untilSignal(stop: () => Promise<void>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onSignal = (sig: NodeJS.Signals) => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      process.once(sig, () => process.exit(130));
+      stop().then(resolve, reject);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+/** gRPC server TLS from PEM files (both or neither). */
+function serverTls(cert: string | undefined, key: string | undefined): grpc.ServerCredentials | undefined {
+  if (cert === undefined && key === undefined) return undefined;
+  if (cert === undefined || key === undefined) throw new Error('--tls-cert and --tls-key go together');
+  return grpc.ServerCredentials.createSsl(null, [
+    { cert_chain: readFileSync(cert), private_key: readFileSync(key) },
+  ]);
+}
+
+function coordinatorOptions(f: ServeFlags): CoordinatorOptions {
+  const grpcCredentials = serverTls(f.tlsCert, f.tlsKey);
+  return {
+    dataDir: f.dataDir,
+    token: f.token,
+    grpcHost: f.grpcHost,
+    grpcPort: f.grpcPort,
+    grpcCredentials,
+    httpHost: f.httpHost,
+    httpPort: f.noHttp ? null : f.httpPort,
+    defaultShards: f.shards,
+    checkpointIntervalMs: f.checkpointInterval,
+    heartbeatTimeoutMs: f.heartbeatTimeout,
+  };
+}
+
+/** Prints where the servers listen as one JSON line on stdout (scripts and tests read it). */
+function announce(o: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify({ event: 'listening', ...o })}\n`);
+}
+
+/** `laminar-redis coordinator`: the coordinator alone (workers register from elsewhere). */
+export async function serveCoordinator(f: ServeFlags): Promise<void> {
+  const c = await startCoordinator(coordinatorOptions(f));
+  announce({ grpc: c.grpcAddress, http: c.httpAddress ?? null });
+  await untilSignal(() => c.stop());
+}
+
+export interface WorkerFlags {
+  coordinator: string;
+  host: string;
+  port: number;
+  advertise?: string;
+  name?: string;
+  token?: string;
+  tlsCa?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  metricsPort?: number;
+}
+
+/** `laminar-redis worker`: registers with a coordinator and hosts what it is given. */
+export async function serveWorker(f: WorkerFlags): Promise<void> {
+  const w = await startWorker({
+    coordinator: f.coordinator,
+    token: f.token,
+    host: f.host,
+    port: f.port,
+    advertise: f.advertise,
+    name: f.name,
+    metricsPort: f.metricsPort,
+    credentials: f.tlsCa === undefined ? undefined : grpc.credentials.createSsl(readFileSync(f.tlsCa)),
+    serverCredentials: serverTls(f.tlsCert, f.tlsKey),
+    logger: defaultLogger(),
+  });
+  announce({ ingest: w.ingestAddress, metrics: w.metricsAddress ?? null });
+  await untilSignal(() => w.stop());
+}
+
+/** `laminar-redis start`: a coordinator with embedded (or spawned) workers. */
+export async function serveAll(f: ServeFlags & { workers: number; mode: SchedulerMode }): Promise<void> {
+  const rt = await startRuntime({ ...coordinatorOptions(f), workers: f.workers, mode: f.mode });
+  announce({ grpc: rt.grpcAddress, http: rt.httpAddress ?? null, workers: f.workers, mode: f.mode });
+  await untilSignal(() => rt.stop());
+}

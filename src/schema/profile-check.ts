@@ -1,0 +1,81 @@
+/**
+ * Validation of a connection profile and of the `connector` option, shared by sink tables and
+ * lookup tables (each front door reshapes its input into a {@link ProfileDraft} first).
+ */
+
+import { ConfigError } from '../resp/errors.js';
+import { parseRedisUrl } from '../resp/url.js';
+import type { ConnectionProfile, RedisConnection } from './connection-profile.js';
+import type { Reporter } from './reporter.js';
+import { hasSecretReference } from './secrets.js';
+
+/** The fields a profile check reports on, under their canonical (model) names. */
+export type ProfileField = 'name' | 'connector' | 'address' | 'addresses' | 'username' | 'password';
+
+/** `connector` must be `redis` (case-insensitive) and is required. */
+export function checkConnector(r: Reporter<ProfileField>, value: unknown): void {
+  if (value === undefined) r.fail('connector', "is required ('redis')");
+  if (typeof value !== 'string' || value.toLowerCase() !== 'redis') {
+    r.fail('connector', `must be 'redis' (${r.got('connector', value)})`);
+  }
+}
+
+/** The name of a table or profile: a non-empty string. */
+export function checkName(r: Reporter<ProfileField>, value: unknown): string {
+  return r.string('name', value, { required: true })!;
+}
+
+/** Profile fields before validation; `address`/`addresses` as written in the door. */
+export interface ProfileDraft {
+  name: string;
+  address?: unknown;
+  addresses?: unknown;
+  username?: unknown;
+  password?: unknown;
+}
+
+export function checkProfile(r: Reporter<ProfileField>, draft: ProfileDraft): ConnectionProfile {
+  const hasOne = draft.address !== undefined;
+  const hasMany = draft.addresses !== undefined;
+  if (hasOne && hasMany) {
+    r.fail(
+      'addresses',
+      `cannot be combined with '${r.door.option('address')}': give one address or cluster addresses`,
+    );
+  }
+  let connection: RedisConnection;
+  if (hasOne) {
+    connection = { kind: 'standalone', address: checkAddress(r, 'address', draft.address) };
+  } else if (hasMany) {
+    if (!Array.isArray(draft.addresses) || draft.addresses.length === 0) {
+      r.fail('addresses', `must be a non-empty list of Redis URLs (${r.got('addresses', draft.addresses)})`);
+    }
+    connection = { kind: 'cluster', addresses: draft.addresses.map((a) => checkAddress(r, 'addresses', a)) };
+  } else {
+    r.fail(
+      'address',
+      `is required: give '${r.door.option('address')}' (one node) or '${r.door.option('addresses')}' (cluster)`,
+    );
+  }
+  const profile: ConnectionProfile = { name: draft.name, connection };
+  const username = r.string('username', draft.username);
+  const password = r.string('password', draft.password);
+  if (username !== undefined) profile.username = username;
+  if (password !== undefined) profile.password = password;
+  return profile;
+}
+
+function checkAddress(r: Reporter<ProfileField>, field: 'address' | 'addresses', value: unknown): string {
+  const address = r.string(field, value, { required: true })!;
+  // An address holding {{ VAR }} is checked once resolved, by the process that connects.
+  if (!hasSecretReference(address)) {
+    try {
+      parseRedisUrl(address);
+    } catch (e) {
+      // parseRedisUrl never echoes the URL (it may hold a password), so its reason is safe to show.
+      const reason = e instanceof ConfigError ? e.message : 'invalid Redis URL';
+      r.fail(field, `is not a valid Redis URL: ${reason}`, e);
+    }
+  }
+  return address;
+}

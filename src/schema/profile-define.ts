@@ -1,0 +1,67 @@
+/**
+ * TypeScript front door of a connection profile: a typed object in the model's own shape goes
+ * through the same checks as a JSON body or SQL options (shared by sink tables and lookups).
+ */
+
+import type { ConnectionProfile } from './connection-profile.js';
+import { checkName, checkProfile, type ProfileField } from './profile-check.js';
+import { type Door, Reporter } from './reporter.js';
+
+/** A connection profile written in TypeScript: the model's shape. */
+export type ProfileDefinition = ConnectionProfile;
+
+const PROFILE_KEYS = ['name', 'connection', 'username', 'password'];
+const CONNECTION_KEYS = ['kind', 'address', 'addresses'];
+
+const PROFILE_NAMES: Partial<Record<ProfileField, string>> = {
+  address: 'connection.address',
+  addresses: 'connection.addresses',
+};
+const PROFILE_DOOR: Door<ProfileField> = { option: (f) => PROFILE_NAMES[f] ?? f, numbersAsText: false };
+
+/**
+ * Validates a typed connection profile and returns a normalized copy.
+ *
+ * @throws SinkConfigError naming the profile and the option.
+ */
+export function defineProfile(profile: ProfileDefinition): ConnectionProfile {
+  const obj = new Reporter({ unnamed: true }, PROFILE_DOOR).object('profile', profile);
+  const r = new Reporter(
+    { profile: checkName(new Reporter({ unnamed: true }, PROFILE_DOOR), obj.name) },
+    PROFILE_DOOR,
+  );
+  return profileOf(r, obj, '');
+}
+
+export function profileOf(
+  r: Reporter<ProfileField>,
+  obj: Record<string, unknown>,
+  prefix: string,
+): ConnectionProfile {
+  r.knownKeys(obj, PROFILE_KEYS, prefix);
+  if (obj.connection === undefined)
+    r.failOption(
+      `${prefix}connection`,
+      "is required ({ kind: 'standalone', address } or { kind: 'cluster', addresses })",
+    );
+  const connection = r.object(`${prefix}connection`, obj.connection);
+  r.knownKeys(connection, CONNECTION_KEYS, `${prefix}connection.`);
+  const kind = connection.kind;
+  if (kind !== undefined && kind !== 'standalone' && kind !== 'cluster') {
+    r.failOption(`${prefix}connection.kind`, `must be 'standalone' or 'cluster' (${r.got(undefined, kind)})`);
+  }
+  const wrong: ProfileField | undefined =
+    kind === 'standalone' && connection.addresses !== undefined
+      ? 'addresses'
+      : kind === 'cluster' && connection.address !== undefined
+        ? 'address'
+        : undefined;
+  if (wrong !== undefined) r.fail(wrong, `does not apply to a '${kind}' connection`);
+  return checkProfile(r, {
+    name: obj.name as string,
+    address: connection.address,
+    addresses: connection.addresses,
+    username: obj.username,
+    password: obj.password,
+  });
+}
