@@ -1,10 +1,10 @@
--- The seed's Inventory Tracking example (shared/seed/redis-connector.md, "Examples"), run by
--- `npm start` (laminar-redis examples) or `laminar-redis run examples/inventory.sql`.
+-- The Inventory Tracking example of the Laminar Redis connector documentation ("Examples"), run
+-- by `npm start` (laminar-redis examples) or `laminar-redis run examples/inventory.sql`.
 --
--- Not in the seed: the stock movements it reads, declared here as a generated source (500 SKUs
--- in six warehouses; docs/pipelines.md lists the generator options). Everything after this
--- declaration is the seed's text, unchanged: one hash per warehouse, one field per SKU holding
--- the running sum of its changes and the time of the latest one.
+-- Not in that documentation: the stock movements it reads, declared here as a generated source
+-- (500 SKUs in six warehouses; docs/pipelines.md lists the generator options). Everything after
+-- this declaration is the documented example, unchanged: one hash per warehouse, one field per
+-- SKU holding the running sum of its changes and the time of the latest one.
 CREATE TABLE inventory_events (
     product_sku TEXT,
     warehouse_code TEXT,

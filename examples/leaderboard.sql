@@ -1,11 +1,11 @@
--- The seed's Real-time Leaderboard example (shared/seed/redis-connector.md, "Examples"), run by
--- `npm start` (laminar-redis examples) or `laminar-redis run examples/leaderboard.sql`.
+-- The Real-time Leaderboard example of the Laminar Redis connector documentation ("Examples"),
+-- run by `npm start` (laminar-redis examples) or `laminar-redis run examples/leaderboard.sql`.
 --
--- Not in the seed: the score stream it reads, declared here as a generated source (scores 0 to
--- 5000 in five games; docs/pipelines.md lists the generator options). Everything after this
--- declaration is the seed's text, unchanged. On a stream, ORDER BY sorts each batch read from a
--- partition; 'Prepend' pushes each sorted batch onto the head of its game's list, and the list
--- keeps the 100 newest entries.
+-- Not in that documentation: the score stream it reads, declared here as a generated source
+-- (scores 0 to 5000 in five games; docs/pipelines.md lists the generator options). Everything
+-- after this declaration is the documented example, unchanged. On a stream, ORDER BY sorts each
+-- batch read from a partition; 'Prepend' pushes each sorted batch onto the head of its game's
+-- list, and the list keeps the 100 newest entries.
 CREATE TABLE game_scores (
     game_id TEXT,
     player_id TEXT,

@@ -1,10 +1,10 @@
--- The seed's Session Management example (shared/seed/redis-connector.md, "Examples"), run by
--- `npm start` (laminar-redis examples) or `laminar-redis run examples/sessions.sql`.
+-- The Session Management example of the Laminar Redis connector documentation ("Examples"), run
+-- by `npm start` (laminar-redis examples) or `laminar-redis run examples/sessions.sql`.
 --
--- Not in the seed: the activity stream it reads, declared here as a generated source (one row
--- per event; docs/pipelines.md lists the generator options). Everything after this declaration
--- is the seed's text, unchanged. Sessions whose id logs in again are overwritten; each key
--- expires 30 minutes after its last login.
+-- Not in that documentation: the activity stream it reads, declared here as a generated source
+-- (one row per event; docs/pipelines.md lists the generator options). Everything after this
+-- declaration is the documented example, unchanged. Sessions whose id logs in again are
+-- overwritten; each key expires 30 minutes after its last login.
 CREATE TABLE user_activity (
     session_id TEXT,
     user_id TEXT,

@@ -22,7 +22,7 @@ program
 program
   .command('examples')
   .description(
-    "run the seed's three SQL examples (sessions, leaderboard, inventory) into Redis and show what landed (the main job, `npm start`)",
+    'run the three SQL examples of the Laminar Redis connector documentation (sessions, leaderboard, inventory) into Redis and show what landed (the main job, `npm start`)',
   )
   .option('--redis <url>', 'Redis to write to (default: $REDIS_URL or redis://127.0.0.1:6379)')
   .option('--dir <dir>', 'directory of the example scripts (default: the examples/ of this package)')

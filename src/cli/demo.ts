@@ -3,7 +3,7 @@ import { createClient, type RedisClient } from '../resp/client.js';
 import type { Command } from '../resp/reply.js';
 import { parseRedisUrl } from '../resp/url.js';
 
-/** Default Redis of the main job, as DESIGN.md fixes it. */
+/** Default Redis of the main job when `REDIS_URL` is not set. */
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
 export interface DemoOptions {
@@ -16,11 +16,11 @@ export interface DemoOptions {
 }
 
 /**
- * The client demo, `laminar-redis demo` (the main job is `laminar-redis examples`, run/examples.ts):
+ * The client demo, `laminar-redis demo` (the main job is `laminar-redis examples`, cli/examples.ts):
  * writes sessions (strings with TTL), a leaderboard (a capped list) and an inventory (hashes)
- * through the client, the way the seed's three examples store them, reads them back and prints
- * what it did. Uses `REDIS_URL` when a Redis answers there, otherwise a private
- * redis-server on a free loopback port that it stops afterwards. All keys live under
+ * through the client, the way the three examples of the Laminar Redis connector documentation
+ * store them, reads them back and prints what it did. Uses `REDIS_URL` when a Redis answers there,
+ * otherwise a private redis-server on a free loopback port that it stops afterwards. All keys live under
  * `laminar-demo:` and are deleted at the end, so a shared Redis is left as it was found.
  */
 export async function runDemo(options: DemoOptions = {}): Promise<void> {
@@ -53,9 +53,9 @@ async function writeAndReport(c: RedisClient, rows: number, log: (line: string) 
   const batch = 10_000;
   const started = process.hrtime.bigint();
   let commands = 0;
-  // Sessions: SET key value EX ttl, the seed's string table with ttlSecs.
-  // Leaderboard: LPUSH then one LTRIM per key per batch, the seed's Prepend list with maxLength 100.
-  // Inventory: HSET stock:<warehouse> <sku> <json>, the seed's hash table.
+  // Sessions: SET key value EX ttl, the sessions example's string table with ttlSecs.
+  // Leaderboard: LPUSH then one LTRIM per key per batch, the Prepend list with maxLength 100.
+  // Inventory: HSET stock:<warehouse> <sku> <json>, the inventory example's hash table.
   for (let from = 0; from < rows; from += batch) {
     const to = Math.min(rows, from + batch);
     const cmds: Command[] = [];

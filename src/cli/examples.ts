@@ -1,8 +1,9 @@
 /**
- * The main job (`npm start`, `laminar-redis examples`): the seed's three SQL examples — sessions
- * (strings with a TTL), leaderboard (a capped list) and inventory (hashes) — compiled from
- * `examples/*.sql` and run side by side in this process into one Redis, with progress bars, then
- * what landed read back with the project's own client. See docs/examples.md.
+ * The main job (`npm start`, `laminar-redis examples`): the three SQL examples of the Laminar Redis
+ * connector documentation — sessions (strings with a TTL), leaderboard (a capped list) and
+ * inventory (hashes) — compiled from `examples/*.sql` and run side by side in this process into
+ * one Redis, with progress bars, then what landed read back with the project's own client. See
+ * docs/examples.md.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -17,7 +18,7 @@ import { errorText, JsonLines, type LineWriter, ProgressBars, summaryLines } fro
 import { type CompiledScript, compileScript } from './script.js';
 import { type RunSummary, runTrackedJob } from './tracked-job.js';
 
-/** The seed's examples, in the seed's order: `examples/<name>.sql`. */
+/** The examples, in the connector documentation's order: `examples/<name>.sql`. */
 export const EXAMPLES = ['sessions', 'leaderboard', 'inventory'] as const;
 
 export interface ExamplesOptions {
@@ -66,7 +67,7 @@ export async function runExamples(options: ExamplesOptions = {}): Promise<boolea
       });
     }
     if (bars) {
-      out(`Running the seed's examples from ${dir}`);
+      out(`Running the connector documentation's examples from ${dir}`);
       for (const n of choice.notes) out(`  ${n}`);
     } else {
       out(

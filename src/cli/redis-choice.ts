@@ -20,7 +20,7 @@ import { ConfigError } from '../resp/errors.js';
 import { parseRedisUrl } from '../resp/url.js';
 import { DEFAULT_REDIS_URL } from './demo.js';
 
-/** The variable the seed's sessions example reads its password from. */
+/** The variable the sessions example reads its password from (`password = '{{ REDIS_PASSWORD }}'`). */
 export const PASSWORD_VARIABLE = 'REDIS_PASSWORD';
 
 export interface RedisChoice {

@@ -39,8 +39,8 @@ export interface Runtime {
 
 /**
  * Starts a coordinator and, in `embedded` or `process` mode, its workers. Defaults suit embedding
- * and tests: free ports would be a surprise for operators, so the seed's ports (8000, 9190) stay
- * the default; pass `grpcPort: 0, httpPort: 0` for any free ones.
+ * and tests: free ports would be a surprise for operators, so the documented ports (HTTP 8000,
+ * gRPC 9190) stay the default; pass `grpcPort: 0, httpPort: 0` for any free ones.
  */
 export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
   const mode = options.mode ?? 'embedded';

@@ -10,7 +10,7 @@ import type { ShardRouteView } from './runtime-view.js';
 
 type Json = Record<string, unknown>;
 
-/** A connection profile: the seed's body plus id and creation time; `config.password` redacted. */
+/** A connection profile: its request body plus id and creation time; `config.password` redacted. */
 export interface ProfileView {
   id: string;
   name: string;
@@ -19,7 +19,7 @@ export interface ProfileView {
   createdAtMs: number;
 }
 
-/** A connection table: the seed's body plus id, shards, the validated model; secrets redacted. */
+/** A connection table: its request body plus id, shards, the validated model; secrets redacted. */
 export interface TableView {
   id: string;
   name: string;

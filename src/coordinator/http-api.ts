@@ -1,8 +1,8 @@
 /**
- * The HTTP/JSON mirror of the control API, on node:http, under `/v1` — it takes the seed's `curl`
- * bodies as they are. JSON in camelCase; lists as `{ "data": [...] }`; failures as
- * `{ "error": { "code", "status", "message" } }` with the statuses of grpc-status.ts. See
- * docs/api.md.
+ * The HTTP/JSON mirror of the control API, on node:http, under `/v1` — it takes the `curl` bodies
+ * of the Laminar Redis connector documentation as they are. JSON in camelCase; lists as
+ * `{ "data": [...] }`; failures as `{ "error": { "code", "status", "message" } }` with the statuses
+ * of grpc-status.ts. See docs/api.md.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';

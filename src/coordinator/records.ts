@@ -7,7 +7,7 @@ import type { SinkTable } from '../sink/model.js';
  * response (see redact.ts).
  */
 
-/** A connection profile: the seed's `POST /v1/connection_profiles` body, plus an id. */
+/** A connection profile: the `POST /v1/connection_profiles` body, plus an id. */
 export interface ProfileRecord {
   /** `prof_` + 10 random base-36 characters. */
   id: string;
@@ -18,7 +18,7 @@ export interface ProfileRecord {
   createdAtMs: number;
 }
 
-/** A connection table: the seed's `POST /v1/connection_tables` body (or a CREATE TABLE), plus an id. */
+/** A connection table: the `POST /v1/connection_tables` body (or a CREATE TABLE), plus an id. */
 export interface TableRecord {
   /** `tbl_` + 10 random base-36 characters. */
   id: string;

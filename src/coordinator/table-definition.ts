@@ -1,5 +1,5 @@
 /**
- * Turns a connection-table request into the record the store keeps: the seed's JSON body
+ * Turns a connection-table request into the record the store keeps: the JSON body
  * validated by parseTable against its profile, or a `CREATE TABLE` validated by parseCreateTable
  * (which may name a stored profile with `connection_profile`), plus the shard count.
  */
@@ -15,7 +15,7 @@ import type { ProfileRecord, TableRecord } from './records.js';
 export const MAX_SHARDS = 16_384;
 
 /**
- * A table to create: the seed's `POST /v1/connection_tables` body (`connectionProfileId` is an id
+ * A table to create: the `POST /v1/connection_tables` body (`connectionProfileId` is an id
  * or a name), plus `shards`; or `{ sql: 'CREATE TABLE ...', shards? }`.
  */
 export type TableInput = Record<string, unknown>;

@@ -1,5 +1,5 @@
 /**
- * The text a join value is looked up by: DESIGN.md's `text()` (sink/text.ts), so a lookup finds
+ * The text a join value is looked up by: `text()` (schema/text.ts), so a lookup finds
  * what a sink keyed by the same value wrote — numbers without exponent drift, bigint exact,
  * timestamps ISO-8601 UTC. BYTEA values are read as UTF-8.
  */

@@ -5,7 +5,10 @@ export type RedisConnection =
   | { kind: 'standalone'; address: string }
   | { kind: 'cluster'; addresses: string[] };
 
-/** A connection profile: the seed's `POST /v1/connection_profiles` body, validated. */
+/**
+ * A connection profile: the `POST /v1/connection_profiles` body of the Laminar Redis connector
+ * documentation, validated.
+ */
 export interface ConnectionProfile {
   name: string;
   connection: RedisConnection;

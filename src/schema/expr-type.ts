@@ -1,6 +1,6 @@
 import type { SqlType } from './sql-type.js';
 /**
- * Types of query expressions: the eight column types of DESIGN.md plus `NULL`, the type of the
+ * Types of query expressions: the eight column types of a table's schema plus `NULL`, the type of the
  * literal NULL (fits everywhere). Values at run time:
  *
  * | type      | JavaScript value                                             |

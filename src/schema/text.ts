@@ -1,6 +1,6 @@
 /**
- * `text()` of DESIGN.md: the deterministic text form of a column value, used for keys and hash
- * fields (and Raw values of non-binary columns).
+ * `text()`: the deterministic text form of a column value, used for keys and hash fields (and Raw
+ * values of non-binary columns).
  *
  * | value        | text                                                           |
  * |--------------|----------------------------------------------------------------|

@@ -111,7 +111,7 @@ export function workerStateToJSON(object: WorkerState): string {
 }
 
 /**
- * A connection profile: the seed's `POST /v1/connection_profiles` body, plus an id.
+ * A connection profile: the `POST /v1/connection_profiles` body, plus an id.
  * `config` is kept as given: `{{ VAR }}` secrets stay unresolved. Every response redacts
  * `config.password` (and the userinfo of addresses) as "********".
  */
@@ -124,7 +124,7 @@ export interface ConnectionProfile {
 }
 
 /**
- * A connection table: the seed's `POST /v1/connection_tables` body, plus an id. A table is
+ * A connection table: the `POST /v1/connection_tables` body, plus an id. A table is
  * sharded over `shards` contiguous hash-slot ranges; producers write to it through the workers.
  */
 export interface ConnectionTable {
@@ -135,7 +135,7 @@ export interface ConnectionTable {
   config:
     | { [key: string]: any }
     | undefined;
-  /** `{ fields: [{ name, data_type, nullable }] }`, as in the seed; absent: columns checked per row. */
+  /** `{ fields: [{ name, data_type, nullable }] }`; absent: columns checked per row. */
   schema: { [key: string]: any } | undefined;
   shards: number;
   createdAtMs: number;
