@@ -6,28 +6,51 @@
  * with sql-tree.ts.
  */
 
-import { init, parse } from '@guanmingchiu/sqlparser-ts';
 import { lookupType, SQL_TYPES } from './column-types.js';
 import { type SqlPosition, SqlSyntaxError } from './errors.js';
 import type { Reporter } from './reporter.js';
 import { type Ident, ident, isObject } from './sql-tree.js';
 import type { SqlType } from './sql-type.js';
 
-let loading: Promise<void> | undefined;
+type ParserModule = typeof import('@guanmingchiu/sqlparser-ts');
 
-/** Compiles the SQL parser (once). Await it before {@link parseCreateTableSync}. */
+let loading: Promise<void> | undefined;
+let parser: ParserModule | undefined;
+
+/**
+ * Loads and compiles the SQL parser (once). Await it before any synchronous parse below. The
+ * module is imported here, not at the top of the file, so that programs using only the client
+ * or a sink built from JSON or TypeScript never load it.
+ */
 export function loadSqlParser(): Promise<void> {
-  loading ??= init();
+  loading ??= import('@guanmingchiu/sqlparser-ts').then(async (m) => {
+    await m.init();
+    parser = m;
+  });
   return loading;
+}
+
+/** The loaded parser; a caller that forgot {@link loadSqlParser} is a bug, said plainly. */
+function loaded(): ParserModule {
+  if (parser === undefined) throw new Error('the SQL parser is not loaded: await loadSqlParser() first');
+  return parser;
 }
 
 /** Parses SQL text into statement trees; a syntax error becomes a {@link SqlSyntaxError} with line and column. */
 export function parseStatements(sql: string): unknown[] {
+  const p = loaded();
   try {
-    return parse(sql, 'generic') as unknown[];
+    return p.parse(sql, 'generic') as unknown[];
   } catch (e) {
     throw toSyntaxError(sql, e);
   }
+}
+
+/** The spans of the comments in SQL text (1-based lines and columns), for splitting scripts. */
+export function commentSpans(
+  sql: string,
+): Array<{ startLine: number; startColumn: number; endLine: number; endColumn: number }> {
+  return loaded().parseWithComments(sql, 'generic').comments;
 }
 
 /**

@@ -6,7 +6,7 @@
  * found from the spans they contain.
  */
 
-import { parseWithComments } from '@guanmingchiu/sqlparser-ts';
+import { commentSpans } from './sql-parser.js';
 import type { SqlPosition } from './errors.js';
 import { literalText } from './sql-tree.js';
 
@@ -89,7 +89,7 @@ export class SqlText {
  */
 export function statementRanges(sql: string, statements: readonly unknown[]): Array<[number, number]> {
   const text = new SqlText(sql);
-  const comments: Array<[number, number]> = parseWithComments(sql, 'generic').comments.map((c) => [
+  const comments: Array<[number, number]> = commentSpans(sql).map((c) => [
     text.offset({ line: c.startLine, column: c.startColumn }),
     text.offset({ line: c.endLine, column: c.endColumn }),
   ]);
