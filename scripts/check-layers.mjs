@@ -23,7 +23,9 @@ export const LAYERS = [
   ['job', 'wire'],
   ['producer', 'worker', 'coordinator'],
   ['cli'],
-  ['client.ts', 'sink.ts', 'runtime.ts', 'producer.ts', 'testing.ts', 'internal.ts', 'index.ts', 'cli.ts'],
+  ['client.ts'],
+  ['sink.ts', 'producer.ts'],
+  ['index.ts', 'internal.ts', 'cli.ts'],
 ];
 
 const IMPORT =

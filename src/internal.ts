@@ -1,5 +1,6 @@
 /** Internals for tests, benchmarks and tools. Not a stable API. */
 
+export { generatedRow } from './dataflow/sources/generator.js';
 export * from './metrics/index.js';
 export { Connection } from './resp/connection.js';
 export { Decoder, type DecoderOptions } from './resp/decoder.js';

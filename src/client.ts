@@ -1,0 +1,23 @@
+/**
+ * `laminar-redis/client`: the RESP2/RESP3 client alone — standalone and cluster, errors, key
+ * slots. Importing it loads no gRPC, no SQL parser, no runtime.
+ *
+ * ```ts
+ * import { createClient } from 'laminar-redis/client';
+ * ```
+ */
+
+export { LaminarError } from './errors.js';
+export { AuthenticationError, type CallOptions, createClient, RedisClient } from './resp/client.js';
+export {
+  type ClusterOptions,
+  type ClusterStats,
+  createCluster,
+  RedisCluster,
+} from './resp/cluster/cluster-client.js';
+export { keySlot, SLOT_COUNT } from './resp/cluster/key-slot.js';
+export type { NatMap, NodeAddress } from './resp/cluster/topology.js';
+export { InvalidArgumentError } from './resp/encoder.js';
+export * from './resp/errors.js';
+export type { ClientOptions, ReconnectOptions } from './resp/options.js';
+export type { Arg, Command, Reply } from './resp/reply.js';
