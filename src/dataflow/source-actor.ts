@@ -144,7 +144,8 @@ export class SourceActor extends Actor<SourceMsg> {
         const only = this.#sole[o];
         if (only >= 0) {
           // One hosted shard: a producer lane sends one shard's rows, so one row per batch checks
-          // the routing instead of routing every row again (6–8% of a worker's CPU).
+          // the routing instead of routing every row again, a visible share of a worker's CPU
+          // (docs/benchmarks.md, "Figures behind design decisions").
           const s = out.router.shardOf(b.rows[0]);
           if (s !== only) throw new MisroutedRowsError(this.channel, s);
           await out.shards[only].deliver({

@@ -12,10 +12,10 @@ import type { Source, SourcePosition, SourceReader } from './sources/source.js';
 
 /**
  * Rows a shard's sink may hold unacknowledged. Lower than a standalone sink's default: a barrier's
- * ack waits for them all, so this bounds how long a checkpoint takes (~30 ms of Redis time). Since
- * barriers no longer stop the flow, a deeper pipeline costs checkpoints little and keeps Redis
- * busy: 20,000 against 5,000 gave 303–330k against 223–298k rows/s for one worker and shard
- * (3 A/B pairs, bench `distributed`), with less CPU per row in every process.
+ * ack waits for them all, so this bounds how long a checkpoint takes. Since barriers no longer
+ * stop the flow, a deeper pipeline costs checkpoints little and keeps Redis busy: 20,000 was
+ * faster than 5,000 with less CPU per row in every process (docs/benchmarks.md, "Figures behind
+ * design decisions").
  */
 export const SHARD_MAX_IN_FLIGHT_ROWS = 20_000;
 

@@ -123,8 +123,8 @@ export class ProducerLane {
 
   /**
    * Adds a keyed row (`bytes`: about its payload size). Call {@link absorb} before yielding to
-   * the event loop: items kept across writes cost a producer with many lanes a third more CPU in
-   * garbage collection (bench: distributed suite, 4 shards).
+   * the event loop: items kept across writes cost a producer with many lanes noticeably more CPU
+   * in garbage collection (docs/benchmarks.md, "Figures behind design decisions").
    */
   addItem(item: KeyedItem, bytes: number): void {
     const w = this.#keyed!;

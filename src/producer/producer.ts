@@ -54,7 +54,7 @@ interface FlushWaiter {
 /** Routing of a destination with one shard and no key (a pipeline's ingest source). */
 const ONE_SHARD = { shardOf: (): number => 0, shardOfSlot: (): number => 0 };
 
-/** Keyed rows a producer takes between two turns of the event loop (~4 ms of CPU). */
+/** Keyed rows a producer takes between two turns of the event loop (a few ms of CPU). */
 const WRITE_SLICE_ROWS = 2_000;
 
 /** Writes rows to a table's shards on the workers; see the module comment. */
@@ -154,9 +154,8 @@ export class Producer {
    * (counted across calls). A stream hands its next batch to HTTP/2 only after the
    * previous one's write completes, which takes a turn of the event loop; a caller awaiting one
    * large write after another never yields one (its awaits resolve as microtasks), so batches
-   * piled up in the stream while the worker waited for them (bench `distributed`: with the worker's
-   * 8 MiB window, 384–436k against 253–316k rows/s). Only a non-object row can reject the call,
-   * checked before any row is taken.
+   * piled up in the stream while the worker waited for them (docs/benchmarks.md, "Figures behind
+   * design decisions"). Only a non-object row can reject the call, checked before any row is taken.
    */
   async #writeKeyed(rows: readonly Row[]): Promise<void> {
     for (let i = 0; i < rows.length; i++) {
@@ -268,8 +267,8 @@ export class Producer {
    * `write()` must wait for acknowledgements: send what the lanes hold and ask for checkpoints now
    * rather than at the shards' next interval. A producer that fills its window faster than the
    * interval acknowledges it would otherwise idle until the next checkpoint, and its workers with
-   * it: with the defaults (1 s interval, 100,000-row window) 113k rows/s against ~440k with this
-   * (docs/producer.md, Flow control).
+   * it, as it does with the defaults (1 s interval, 100,000-row window): docs/producer.md, "Flow
+   * control"; the figures are in docs/benchmarks.md, "Figures behind design decisions".
    */
   #windowFull(): void {
     for (const lane of this.#lanes) {

@@ -2,8 +2,9 @@
  * The producer's client of the Ingest service, with a serializer for row batches that copies the
  * payload once: ts-proto's `WriteRequest.encode(...).finish()` builds the message in chunks and
  * joins them, and the generated client copies that again with `Buffer.from` — two copies of
- * every ~1 MiB batch (~7% of a producer's CPU, bench `distributed`). The bytes are the same
- * (test/runtime/ingest-wire.test.ts); other messages go through the generated code.
+ * every ~1 MiB batch, a visible share of a producer's CPU (docs/benchmarks.md, "Figures behind
+ * design decisions"). The bytes are the same (test/wire/ingest-wire.test.ts); other messages go
+ * through the generated code.
  */
 import { type ChannelCredentials, type ClientOptions, makeGenericClientConstructor } from '@grpc/grpc-js';
 import {

@@ -116,9 +116,10 @@ function joinTexts(
   close: number,
 ): Buffer {
   // Each text is written straight into one buffer, then copied out at its exact size: joining
-  // the texts into one large string and encoding that costs ~3× as much for batches of thousands
-  // of rows (bench: distributed suite). A UTF-16 unit takes at most 3 UTF-8 bytes (a surrogate
-  // pair, 2 units, takes 4), so `3 × units` bytes always fit and no write is cut short.
+  // the texts into one large string and encoding that costs several times as much for batches of
+  // thousands of rows (docs/benchmarks.md, "Figures behind design decisions"). A UTF-16 unit
+  // takes at most 3 UTF-8 bytes (a surrogate pair, 2 units, takes 4), so `3 × units` bytes always
+  // fit and no write is cut short.
   let units = to > from ? to - from + 1 : 2; // brackets and commas
   for (let i = from; i < to; i++) units += texts[i].length;
   const need = 3 * units;

@@ -7,10 +7,9 @@ import type { Server } from '@grpc/grpc-js';
  *
  * Node's default, 64 KB, stalls a producer whose worker is busy: the worker grants more only when
  * its event loop turns, so a 600 KB batch crawls through in window-sized steps while both sides
- * wait. Measured with a bare stream (docs/benchmarks.md): 303k rows/s equivalent at 64 KB against
- * 420k at 8 MiB; in the distributed suite, with the producer's sliced writes, 384–436k against
- * 253–316k rows/s. Memory: at most this much unread per producer connection, since the worker
- * stops reading a stream while its shard's buffer is full.
+ * wait; a larger window is faster both on a bare stream and in the distributed suite
+ * (docs/benchmarks.md, "Figures behind design decisions"). Memory: at most this much unread per
+ * producer connection, since the worker stops reading a stream while its shard's buffer is full.
  */
 export const INGEST_WINDOW_BYTES = 8 * 1024 * 1024;
 
