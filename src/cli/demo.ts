@@ -1,4 +1,5 @@
-import { isRedisReachable, type RedisServer, startRedisServer } from '../dev/redis-server.js';
+import { isRedisReachable } from '../dev/redis-reachable.js';
+import { type RedisServer, startRedisServer } from '../dev/redis-server.js';
 import { createClient, type RedisClient } from '../resp/client.js';
 import type { Command } from '../resp/reply.js';
 import { parseRedisUrl } from '../resp/url.js';

@@ -14,7 +14,8 @@
  *   a script or a log.
  */
 import { randomBytes } from 'node:crypto';
-import { isRedisReachable, type RedisServer, startRedisServer } from '../dev/redis-server.js';
+import { isRedisReachable } from '../dev/redis-reachable.js';
+import { type RedisServer, startRedisServer } from '../dev/redis-server.js';
 import { createClient } from '../resp/client.js';
 import { ConfigError } from '../resp/errors.js';
 import { parseRedisUrl } from '../resp/url.js';

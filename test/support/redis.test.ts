@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisServerError } from '../../src/dev/redis-server.js';
 import {
   type AclRedis,
   cli,
@@ -10,6 +9,7 @@ import {
   isRedisReachable,
   parseInfo,
   type RedisCluster,
+  RedisServerError,
   redisCli,
   SLOTS,
   startAclRedis,
