@@ -13,7 +13,8 @@
 
 import { rewriteLookupSyntax } from '../lookup/metadata-syntax.js';
 import { parseStatements } from '../schema/sql-parser.js';
-import { isNode, SqlText, withOptions } from '../schema/sql-script.js';
+import { SqlText } from '../schema/sql-script.js';
+import { isNode, withOptions } from '../schema/sql-tree.js';
 
 /** What every response shows instead of a password. */
 export const REDACTED_PASSWORD = '********';
@@ -101,7 +102,7 @@ export function redactSql(input: string): string {
   for (const statement of statements) {
     const create = isNode(statement) && isNode(statement.CreateTable) ? statement.CreateTable : undefined;
     if (create === undefined) continue;
-    for (const option of withOptions(create)) {
+    for (const option of withOptions(create.table_options)) {
       const secret = option.key.toLowerCase() === 'password';
       const replaced = secret ? REDACTED_PASSWORD : redactUrls(option.value ?? '');
       if (!secret && replaced === (option.value ?? '')) continue;

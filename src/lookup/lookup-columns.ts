@@ -8,7 +8,7 @@ import { suggestionSuffix } from '../schema/did-you-mean.js';
 import type { SqlPosition } from '../schema/errors.js';
 import type { Reporter } from '../schema/reporter.js';
 import { columnHead } from '../schema/sql-parser.js';
-import { type Ident, ident, isObject, type Node } from '../schema/sql-tree.js';
+import { type Ident, ident, isNode, type Node } from '../schema/sql-tree.js';
 import type { Column } from '../schema/sql-type.js';
 import { metadataName } from './metadata-syntax.js';
 import type { KeySource } from './model.js';
@@ -49,13 +49,13 @@ export function tableColumns(
     }
     let nullable = true;
     for (const o of options) {
-      const option = isObject(o) ? o.option : undefined;
+      const option = isNode(o) ? o.option : undefined;
       if (option === 'NotNull') nullable = false;
       else if (option === 'Null') nullable = true;
-      else if (isObject(option) && isObject(option.PrimaryKey)) {
+      else if (isNode(option) && isNode(option.PrimaryKey)) {
         mark({ name: name.value, source: 'primary_key', position: name.position });
       } else if (
-        isObject(option) &&
+        isNode(option) &&
         typeof option.Comment === 'string' &&
         metadataName(option.Comment) !== undefined
       ) {
@@ -86,7 +86,7 @@ export function tableColumns(
     columns.push({ name: name.value, type, nullable });
   }
   for (const c of Array.isArray(node.constraints) ? node.constraints : []) {
-    const pk = isObject(c) && isObject(c.PrimaryKey) ? c.PrimaryKey : undefined;
+    const pk = isNode(c) && isNode(c.PrimaryKey) ? c.PrimaryKey : undefined;
     const cols = pk !== undefined && Array.isArray(pk.columns) ? pk.columns.map(constraintColumn) : [];
     if (pk === undefined || cols.length !== 1 || cols[0] === undefined) {
       r.failOption(
@@ -126,6 +126,6 @@ export function tableColumns(
 
 function constraintColumn(c: unknown): Ident | undefined {
   // `PRIMARY KEY (id)`: an index column `{ column: { expr: { Identifier } } }`, or a bare identifier.
-  if (isObject(c) && isObject(c.column) && isObject(c.column.expr)) return ident(c.column.expr);
+  if (isNode(c) && isNode(c.column) && isNode(c.column.expr)) return ident(c.column.expr);
   return ident(c);
 }

@@ -28,13 +28,7 @@ import type { ProfileField } from '../schema/profile-check.js';
 import { checkConnector, checkProfile } from '../schema/profile-check.js';
 import { type Door, Reporter } from '../schema/reporter.js';
 import { loadSqlParser, parseStatements } from '../schema/sql-parser.js';
-import {
-  type SqlOptionEntry as Entry,
-  ident,
-  isObject,
-  type Node,
-  optionEntries,
-} from '../schema/sql-tree.js';
+import { type SqlOption as Entry, ident, isNode, type Node, withOptions } from '../schema/sql-tree.js';
 import { LookupConfigError } from './errors.js';
 import { tableColumns } from './lookup-columns.js';
 import { rewriteLookupSyntax } from './metadata-syntax.js';
@@ -106,8 +100,8 @@ export async function parseLookupTable(
 /** {@link parseLookupTable} for callers that awaited `loadSqlParser()` (sink/config/sql-ddl.ts). */
 export function parseLookupTableSync(sql: string, options: ParseLookupTableOptions = {}): LookupTable {
   const statements = parseStatements(rewriteLookupSyntax(sql));
-  const create = statements.length === 1 && isObject(statements[0]) ? statements[0].CreateTable : undefined;
-  if (!isObject(create)) {
+  const create = statements.length === 1 && isNode(statements[0]) ? statements[0].CreateTable : undefined;
+  if (!isNode(create)) {
     throw new LookupConfigError(
       `expected exactly one CREATE TABLE statement (got ${statements.length} statement${statements.length === 1 ? ' of another kind' : 's'})`,
       {},
@@ -122,9 +116,9 @@ export function parseLookupTableSync(sql: string, options: ParseLookupTableOptio
  * checks it.)
  */
 export function isLookupTableStatement(createTable: unknown): boolean {
-  if (!isObject(createTable)) return false;
+  if (!isNode(createTable)) return false;
   if (createTable.temporary === true) return true;
-  const type = optionEntries(createTable.table_options).find((e) => e.key === O.type);
+  const type = withOptions(createTable.table_options).find((e) => e.key === O.type);
   return type?.value?.toLowerCase() === 'lookup';
 }
 
@@ -139,7 +133,7 @@ export function lookupTableFromStatement(
   options: ParseLookupTableOptions = {},
 ): LookupTable {
   try {
-    return build(isObject(createTable) ? createTable : {}, options);
+    return build(isNode(createTable) ? createTable : {}, options);
   } catch (e) {
     // The sink validators reused here (profile, addresses, secrets) raise SinkConfigError.
     if (e instanceof SinkConfigError) throw LookupConfigError.from(e);
@@ -188,7 +182,7 @@ function build(node: Node, options: ParseLookupTableOptions): LookupTable {
   if (node.query != null)
     r.failOption('AS', 'CREATE TABLE ... AS SELECT is not supported for a lookup table');
 
-  for (const entry of optionEntries(node.table_options, (option, problem, position) =>
+  for (const entry of withOptions(node.table_options, (option, problem, position) =>
     r.failOption(option, problem, position),
   )) {
     if (byKey.has(entry.key)) r.failOption(entry.key, 'is given twice', entry.keyPosition);

@@ -9,7 +9,7 @@
 import { lookupType, SQL_TYPES } from './column-types.js';
 import { type SqlPosition, SqlSyntaxError } from './errors.js';
 import type { Reporter } from './reporter.js';
-import { type Ident, ident, isObject } from './sql-tree.js';
+import { type Ident, ident, isNode } from './sql-tree.js';
 import type { SqlType } from './sql-type.js';
 
 type ParserModule = typeof import('@guanmingchiu/sqlparser-ts');
@@ -89,7 +89,7 @@ export function columnHead(
   r: Pick<Reporter, 'failOption'>,
   def: unknown,
 ): { name: Ident; type: SqlType; options: unknown[] } {
-  const d = isObject(def) ? def : {};
+  const d = isNode(def) ? def : {};
   const name = ident(d.name);
   if (name === undefined) r.failOption('columns', 'declares a column without a name');
   const spelled = typeName(d.data_type);
@@ -114,7 +114,7 @@ const VARIANT_SPELLING: Readonly<Record<string, string>> = {
 /** The type of a parser `data_type` node as it would be spelled in SQL, for {@link lookupType} and messages. */
 export function typeName(dataType: unknown): string | undefined {
   if (typeof dataType === 'string') return VARIANT_SPELLING[dataType] ?? dataType.toUpperCase();
-  if (!isObject(dataType)) return undefined;
+  if (!isNode(dataType)) return undefined;
   const [variant] = Object.keys(dataType);
   if (variant === undefined) return undefined;
   if (variant === 'Timestamp') {

@@ -1,64 +1,12 @@
 /**
- * Working with scripts of several SQL statements through the parser's trees: where each statement
- * is in the text, and where each `WITH (key = value)` option is. The parser
- * (@guanmingchiu/sqlparser-ts, see sink/config/sql-ddl.ts) gives spans (1-based line and column,
- * end exclusive) for identifiers and literals, not for whole statements, so statement bounds are
- * found from the spans they contain.
+ * Scripts of several SQL statements: where each statement is in the text. The parser gives spans
+ * to identifiers and literals, not to whole statements, so statement bounds are found from the
+ * spans they contain (sql-tree.ts reads them).
  */
 
-import { commentSpans } from './sql-parser.js';
 import type { SqlPosition } from './errors.js';
-import { literalText } from './sql-tree.js';
-
-type Node = Record<string, unknown>;
-
-/** True for a plain object node of the tree. */
-export function isNode(v: unknown): v is Node {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-/** Half-open `[start, end)` positions of text, as the parser's spans are. */
-export interface SqlSpan {
-  start: SqlPosition;
-  end: SqlPosition;
-}
-
-/** The span of a tree node's `span` field, if it has a real one (the parser uses line 0 for none). */
-export function spanOf(node: unknown): SqlSpan | undefined {
-  if (!isNode(node) || !isNode(node.span)) return undefined;
-  const { start, end } = node.span;
-  if (!isNode(start) || !isNode(end)) return undefined;
-  if (typeof start.line !== 'number' || typeof start.column !== 'number' || start.line < 1) return undefined;
-  if (typeof end.line !== 'number' || typeof end.column !== 'number') return undefined;
-  return { start: { line: start.line, column: start.column }, end: { line: end.line, column: end.column } };
-}
-
-function before(a: SqlPosition, b: SqlPosition): boolean {
-  return a.line < b.line || (a.line === b.line && a.column < b.column);
-}
-
-/** The first start and last end of every span inside a tree, or undefined when it has none. */
-export function extent(tree: unknown): SqlSpan | undefined {
-  let out: SqlSpan | undefined;
-  const visit = (v: unknown): void => {
-    if (Array.isArray(v)) {
-      for (const item of v) visit(item);
-      return;
-    }
-    if (!isNode(v)) return;
-    const span = spanOf(v);
-    if (span !== undefined) {
-      if (out === undefined) out = { start: span.start, end: span.end };
-      else {
-        if (before(span.start, out.start)) out.start = span.start;
-        if (before(out.end, span.end)) out.end = span.end;
-      }
-    }
-    for (const child of Object.values(v)) if (child !== null && typeof child === 'object') visit(child);
-  };
-  visit(tree);
-  return out;
-}
+import { commentSpans } from './sql-parser.js';
+import { extent } from './sql-tree.js';
 
 /**
  * Offsets (UTF-16 code units) of the start of every line, for turning the parser's positions
@@ -123,37 +71,4 @@ export function statementRanges(sql: string, statements: readonly unknown[]): Ar
 export function isolate(sql: string, [start, end]: [number, number]): string {
   const blank = (s: string) => s.replace(/[^\n]/g, ' ');
   return blank(sql.slice(0, start)) + sql.slice(start, end) + blank(sql.slice(end));
-}
-
-/** One `key = value` entry of a `WITH (...)` clause. */
-export interface SqlOption {
-  /** Unquoted keys lower-cased (SQL identifiers); quoted keys as written. */
-  key: string;
-  /** The literal's text, or undefined when the value is not a literal. */
-  value: string | undefined;
-  /** Span of the value (for redaction and error positions). */
-  valueSpan: SqlSpan | undefined;
-}
-
-/** The `WITH (...)` options of a `CREATE TABLE` tree node, in order. */
-export function withOptions(createTable: Node): SqlOption[] {
-  const options = createTable.table_options;
-  if (!isNode(options) || !Array.isArray(options.With)) return [];
-  const out: SqlOption[] = [];
-  for (const o of options.With) {
-    const kv = isNode(o) && isNode(o.KeyValue) ? o.KeyValue : undefined;
-    if (kv === undefined) continue;
-    const keyNode = isNode(kv.key) && isNode(kv.key.Identifier) ? kv.key.Identifier : kv.key;
-    if (!isNode(keyNode) || typeof keyNode.value !== 'string') continue;
-    const key = typeof keyNode.quote_style === 'string' ? keyNode.value : keyNode.value.toLowerCase();
-    out.push({ key, value: literalText(kv.value), valueSpan: valueSpan(kv.value) });
-  }
-  return out;
-}
-
-function valueSpan(expr: unknown): SqlSpan | undefined {
-  if (!isNode(expr)) return undefined;
-  if (isNode(expr.Value)) return spanOf(expr.Value);
-  if (isNode(expr.UnaryOp)) return extent(expr.UnaryOp);
-  return extent(expr);
 }

@@ -15,7 +15,8 @@ import type { LookupTable } from '../lookup/model.js';
 import type { JobSpec, QuerySpec, SourceSpec, TableSpec } from '../plan/job-spec.js';
 import type { ConnectionProfile, RedisConnection } from '../schema/connection-profile.js';
 import { loadSqlParser, parseStatements } from '../schema/sql-parser.js';
-import { extent, isNode, isolate, statementRanges, withOptions } from '../schema/sql-script.js';
+import { isolate, statementRanges } from '../schema/sql-script.js';
+import { extent, isNode, withOptions } from '../schema/sql-tree.js';
 import { parseCreateTableSync } from '../sink/config/sql-ddl.js';
 import type { SinkTable } from '../sink/model.js';
 import { PipelineSqlError } from './errors.js';
@@ -92,7 +93,7 @@ export async function compileSqlScript(sql: string, options: CompileSqlOptions):
     if (names.has(table.toLowerCase()))
       throw new PipelineSqlError('is declared twice', table, undefined, extent(create)?.start);
     names.add(table.toLowerCase());
-    const opts = withOptions(create);
+    const opts = withOptions(create.table_options);
     const connector = opts.find((o) => o.key === 'connector');
     const kind = connector?.value?.toLowerCase();
     if (kind === 'redis' && isLookupTableStatement(create)) {

@@ -10,7 +10,7 @@ import { lookupType, SQL_TYPES } from '../schema/column-types.js';
 import { didYouMean } from '../schema/did-you-mean.js';
 import type { SqlPosition } from '../schema/errors.js';
 import { typeName } from '../schema/sql-parser.js';
-import { extent, type SqlOption } from '../schema/sql-script.js';
+import { extent, type SqlOption } from '../schema/sql-tree.js';
 import type { Column, SqlType } from '../schema/sql-type.js';
 import { PipelineSqlError } from './errors.js';
 import { identOf, isNode, type Node } from './tree.js';

@@ -1,35 +1,13 @@
 /**
- * Reading the parser's statement trees (@guanmingchiu/sqlparser-ts, see sink/config/sql-ddl.ts):
- * identifiers, the position of a node in the script, and a span-free fingerprint of a node for
- * structural comparison (GROUP BY expressions repeated in the select list).
+ * What the query compiler adds to the shared tree reader (schema/sql-tree.ts): enum variants, the
+ * position of a node in the script, and a span-free fingerprint of a node for structural
+ * comparison (GROUP BY expressions repeated in the select list).
  */
 
 import type { SqlPosition } from '../schema/errors.js';
-import { extent, isNode } from '../schema/sql-script.js';
+import { extent, isNode } from '../schema/sql-tree.js';
 
-export { isNode };
-
-/** A tree node (plain object). */
-export type Node = Record<string, unknown>;
-
-/** An identifier as written: unquoted identifiers compare case-insensitively, quoted ones exactly. */
-export interface Ident {
-  value: string;
-  quoted: boolean;
-  node: unknown;
-}
-
-/** The identifier of an `Identifier` node (or its bare `{ value, quote_style }` form). */
-export function identOf(v: unknown): Ident | undefined {
-  const node = isNode(v) && isNode(v.Identifier) ? v.Identifier : v;
-  if (!isNode(node) || typeof node.value !== 'string') return undefined;
-  return { value: node.value, quoted: typeof node.quote_style === 'string', node };
-}
-
-/** Whether an identifier names `name` (case-insensitively unless quoted). */
-export function identMatches(id: Ident, name: string): boolean {
-  return id.quoted ? id.value === name : id.value.toLowerCase() === name.toLowerCase();
-}
+export { type Ident, ident as identOf, identMatches, isNode, type Node } from '../schema/sql-tree.js';
 
 /** The single variant key of an enum node (`{ BinaryOp: {...} }` → `BinaryOp`). */
 export function variantOf(node: unknown): string {

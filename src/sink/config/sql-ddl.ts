@@ -1,12 +1,21 @@
+/**
+ * SQL DDL front door: `CREATE TABLE name (col TYPE [NOT NULL], ...) WITH (option = 'value', ...)`
+ * as the Laminar Redis connector documentation writes it. Parsing is done by the shared SQL
+ * parser (schema/sql-parser.ts); this file only walks the resulting tree.
+ *
+ * The parser is compiled once, on first use: {@link parseCreateTable} is therefore async;
+ * {@link parseCreateTableSync} serves callers that awaited {@link loadSqlParser} first.
+ */
+
 import { SinkConfigError } from '../../schema/errors.js';
 import { columnHead, loadSqlParser, parseStatements } from '../../schema/sql-parser.js';
 import {
   ident,
-  isObject,
+  isNode,
   literalText,
   type Node,
-  optionEntries,
-  type SqlOptionEntry,
+  withOptions,
+  type SqlOption,
 } from '../../schema/sql-tree.js';
 import type { Column, ConnectionProfile, SinkTable } from '../model.js';
 import {
@@ -96,7 +105,7 @@ export async function parseCreateTable(
 /** {@link parseCreateTable} for callers that awaited {@link loadSqlParser}. */
 export function parseCreateTableSync(sql: string, options: ParseCreateTableOptions = {}): SinkTable {
   const statements = parseStatements(sql);
-  if (statements.length !== 1 || !isObject(statements[0]) || !isObject(statements[0].CreateTable)) {
+  if (statements.length !== 1 || !isNode(statements[0]) || !isNode(statements[0].CreateTable)) {
     throw new SinkConfigError(
       `expected exactly one CREATE TABLE statement (got ${statements.length} statements)`,
       {},
@@ -117,8 +126,8 @@ function createTable(node: Node, options: ParseCreateTableOptions): SinkTable {
     );
   }
   const table = nameIdent.value;
-  const entries = withOptions(table, node.table_options);
-  const byKey = new Map<string, SqlOptionEntry>();
+  const entries = tableOptions(table, node.table_options);
+  const byKey = new Map<string, SqlOption>();
   const door: Door = {
     option: (f) => FIELD_OPTIONS[f],
     position: (f) => {
@@ -175,14 +184,14 @@ function createTable(node: Node, options: ParseCreateTableOptions): SinkTable {
  * taken as written. Values must be literals; every literal becomes its text, so `'86400'` and
  * `86400` mean the same.
  */
-function withOptions(table: string, tableOptions: unknown): SqlOptionEntry[] {
-  return optionEntries(tableOptions, (option, problem, position) => {
+function tableOptions(table: string, options: unknown): SqlOption[] {
+  return withOptions(options, (option, problem, position) => {
     throw new SinkConfigError(problem, { table, option, position });
   });
 }
 
 /** `type = 'sink'` is required: a lookup table (`type = 'lookup'`) has its own parser (src/lookup/). */
-function checkTableType(r: Reporter, entry: SqlOptionEntry | undefined): void {
+function checkTableType(r: Reporter, entry: SqlOption | undefined): void {
   if (entry === undefined) r.failOption(TYPE_OPTION, "is required (type = 'sink')");
   const type = entry.value?.toLowerCase();
   if (type === 'lookup') {
@@ -199,7 +208,7 @@ function checkTableType(r: Reporter, entry: SqlOptionEntry | undefined): void {
 function tableProfile(
   r: Reporter,
   table: string,
-  byKey: ReadonlyMap<string, SqlOptionEntry>,
+  byKey: ReadonlyMap<string, SqlOption>,
   value: (f: Field) => string | undefined,
   options: ParseCreateTableOptions,
 ): ConnectionProfile {
@@ -253,7 +262,7 @@ function columns(r: Reporter, defs: unknown): Column[] {
     const { name, type, options } = columnHead(r, def);
     let nullable = true;
     for (const o of options) {
-      const option = isObject(o) ? o.option : undefined;
+      const option = isNode(o) ? o.option : undefined;
       if (option === 'NotNull') nullable = false;
       else if (option !== 'Null') {
         r.failOption(
