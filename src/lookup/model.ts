@@ -1,11 +1,12 @@
-import type { ConnectionProfile } from '../schema/connection-profile.js';
-import type { Column } from '../schema/sql-type.js';
 /**
  * The validated model of a lookup table: Redis read as a table for enrichment joins
  * (`FROM stream s [LEFT | INNER] JOIN lookup_table t ON s.col = t.key_col`). Plain data (no
  * functions, no bigint), so it can travel to workers as JSON like a sink model. Secrets in the
  * profile stay `{{ VAR }}` until the process that connects resolves them.
  */
+
+import type { ConnectionProfile } from '../schema/connection-profile.js';
+import type { Column } from '../schema/sql-type.js';
 
 /** How the key column is declared. */
 export type KeySource =

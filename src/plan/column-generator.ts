@@ -1,4 +1,3 @@
-import type { SqlType } from '../schema/sql-type.js';
 /**
  * Schema-driven generated rows: a generator source declared with columns of any SQL type
  * produces, for row `i` of partition `p`, one value per column that is a pure function of
@@ -18,6 +17,8 @@ import type { SqlType } from '../schema/sql-type.js';
  * Sequences: integers `min + i`, DOUBLE `min + i`, TEXT `<col>-<i>` (`<col>-<p>-<i>` per
  * partition), TIMESTAMP as above.
  */
+
+import type { SqlType } from '../schema/sql-type.js';
 
 /** One column of a schema-driven generator (the JSON job spec form). */
 export interface GeneratorColumn {

@@ -1,8 +1,9 @@
-import type { SqlType } from './sql-type.js';
 /**
  * Column type names accepted in a schema, with their common aliases. One table serves the JSON
  * `data_type` strings and the SQL DDL column types, so both front doors accept the same names.
  */
+
+import type { SqlType } from './sql-type.js';
 
 /**
  * Accepted spellings (upper case, single spaces) and the type they mean. Length or precision

@@ -1,4 +1,3 @@
-import { LaminarError } from '../errors.js';
 /**
  * Errors of the sink configuration. Every front door (JSON bodies, SQL DDL, TypeScript objects)
  * raises the same classes, so callers switch on `.code`, never on messages.
@@ -6,6 +5,8 @@ import { LaminarError } from '../errors.js';
  * Messages never contain a secret: no password, username, address or resolved variable is ever
  * echoed, only option names, variable names and values of harmless options (enums, numbers).
  */
+
+import { LaminarError } from '../errors.js';
 
 /** Position in SQL text, 1-based. */
 export interface SqlPosition {

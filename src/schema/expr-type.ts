@@ -1,4 +1,3 @@
-import type { SqlType } from './sql-type.js';
 /**
  * Types of query expressions: the eight column types of a table's schema plus `NULL`, the type of the
  * literal NULL (fits everywhere). Values at run time:
@@ -16,6 +15,8 @@ import type { SqlType } from './sql-type.js';
  *
  * and SQL NULL is `null` in every type.
  */
+
+import type { SqlType } from './sql-type.js';
 
 /** Type of an expression. */
 export type ExprType = SqlType | 'NULL';
