@@ -3,12 +3,9 @@ import { crash, faultDue } from '../dev/fault-points.js';
 import type { Logger } from '../log.js';
 import type { ShardOperator } from '../plan/operators.js';
 import type { SlotRange } from '../plan/router.js';
-import { RedisCluster } from '../resp/cluster/cluster-client.js';
-import { SLOT_COUNT } from '../resp/cluster/key-slot.js';
 import { ReplyError } from '../resp/errors.js';
-import type { Command, Reply } from '../resp/reply.js';
+import type { RedisTransport } from '../resp/target.js';
 import type { SinkTable } from '../sink/model.js';
-import type { RedisTarget } from '../sink/redis-target.js';
 import type { Row } from '../sink/row-encoder.js';
 import type { RedisSink } from '../sink/sink.js';
 import { BarrierAlignment } from './barrier.js';
@@ -55,7 +52,7 @@ export interface ShardAck {
 /** A sink connected for one shard, and the connection under it (for WAIT). */
 export interface ShardConnection {
   sink: RedisSink;
-  target: RedisTarget;
+  target: RedisTransport;
 }
 
 export interface ShardActorOptions {
@@ -211,39 +208,19 @@ export class ShardActor extends Actor<ShardMsg> {
   }
 
   /**
-   * `WAIT <waitReplicas> <timeout>` on every connection this shard wrote through: the standalone
-   * connection, or, on a cluster, each master serving a slot of the shard's range (routed by a
-   * slot of its own, so the WAIT goes over the very connection the writes used). Returns why the
-   * checkpoint must be declined, or undefined when every master reached the count.
+   * `WAIT <waitReplicas> <timeout>` on every connection this shard wrote through: each master
+   * serving a slot of the shard's range, over the very connection the writes used. Returns why
+   * the checkpoint must be declined, or undefined when every master reached the count.
    */
   async #waitReplicas(): Promise<string | undefined> {
     const { target } = this.#conn!;
     const want = this.table.waitReplicas!;
-    const wait: Command = ['WAIT', want, this.#options.waitTimeoutMs];
-    let replies: Reply[];
-    let where: string[];
-    if (target instanceof RedisCluster) {
-      const firstSlotOf = new Map<string, number>();
-      const owners = target.slotMap.owners;
-      for (let s = this.range[0]; s <= this.range[1] && s < SLOT_COUNT; s++) {
-        const owner = owners[s];
-        if (owner !== undefined && !firstSlotOf.has(owner)) firstSlotOf.set(owner, s);
-      }
-      where = [...firstSlotOf.keys()];
-      const slots = [...firstSlotOf.values()];
-      replies = await target.pipelineSlots(
-        slots.map(() => wait),
-        slots,
-      );
-    } else {
-      where = ['standalone'];
-      replies = await target.pipeline([wait]);
-    }
+    const acks = await target.waitReplicas(want, this.#options.waitTimeoutMs, this.range);
     const short: string[] = [];
-    replies.forEach((r, i) => {
-      if (r instanceof ReplyError || r instanceof Error) short.push(`${where[i]}: ${(r as Error).message}`);
-      else if (typeof r === 'number' && r < want) short.push(`${where[i]}: ${r} of ${want} replicas`);
-    });
+    for (const { node, reply: r } of acks) {
+      if (r instanceof ReplyError || r instanceof Error) short.push(`${node}: ${(r as Error).message}`);
+      else if (typeof r === 'number' && r < want) short.push(`${node}: ${r} of ${want} replicas`);
+    }
     return short.length === 0 ? undefined : `WAIT ${want}: ${short.join('; ')}`;
   }
 }

@@ -5,14 +5,14 @@
  * slot just as soon (`failoverTimeout`) — so retries stay within the bound.
  */
 
-import { createClient, type RedisClient } from '../resp/client.js';
-import { createCluster, type RedisCluster } from '../resp/cluster/cluster-client.js';
+import type { RedisTransport } from '../resp/target.js';
+import { connectResolved } from '../schema/connect.js';
 import { resolveSecrets } from '../schema/secrets.js';
 import { LookupError } from './errors.js';
 import type { LookupTable } from './model.js';
 
-/** What a lookup reads through. */
-export type LookupTarget = RedisClient | RedisCluster;
+/** What a lookup reads through: a standalone client or a cluster client. */
+export type LookupTarget = RedisTransport;
 
 /** Shortest time one attempt may take, ms. */
 export const MIN_ATTEMPT_TIMEOUT_MS = 50;
@@ -35,20 +35,7 @@ export async function connectLookupTarget(
   const resolved = resolveSecrets(table.profile, env);
   const timeout = attemptTimeout(table);
   try {
-    if (resolved.connection.kind === 'standalone') {
-      return await createClient(resolved.connection.address, {
-        username: resolved.username,
-        password: resolved.password,
-        commandTimeout: timeout,
-      });
-    }
-    return await createCluster({
-      addresses: resolved.connection.addresses,
-      username: resolved.username,
-      password: resolved.password,
-      commandTimeout: timeout,
-      failoverTimeout: timeout,
-    });
+    return await connectResolved(resolved, { commandTimeout: timeout, failoverTimeout: timeout });
   } catch (e) {
     // The client's messages never contain the password or the URL.
     const reason = e instanceof Error ? e.message : String(e);

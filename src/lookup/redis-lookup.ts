@@ -24,7 +24,6 @@ import {
   lookupDurationSeconds,
   lookupsTotal,
 } from '../metrics/instruments.js';
-import { RedisClient } from '../resp/client.js';
 import {
   ClusterError,
   ConnectionError,
@@ -130,7 +129,7 @@ export class RedisLookup {
           });
     this.#negative = table.cache?.negative ?? false;
     this.#kind = table.valueType === 'string' ? 'mget' : table.hashFetch === 'all' ? 'hgetall' : 'hmget';
-    this.#cluster = !(target instanceof RedisClient);
+    this.#cluster = target.topology === 'cluster';
     this.#retryDelay = options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS;
     this.#callOptions = { returnBuffers: this.#decoder.needsBuffers };
     const labels = { table: table.name };
@@ -286,9 +285,11 @@ export class RedisLookup {
 
   #send(plan: FetchPlan, units: readonly number[], commands: readonly Command[]): Promise<Reply[]> {
     const target = this.#target;
-    if (target instanceof RedisClient) return target.pipeline(commands, this.#callOptions);
+    // Only a cluster's plan has slots: it routes by them instead of parsing each command's key.
+    const planned = plan.slots;
+    if (planned === null) return target.pipeline(commands, this.#callOptions);
     const slots = new Array<number>(units.length);
-    for (let j = 0; j < units.length; j++) slots[j] = plan.slots![units[j]];
+    for (let j = 0; j < units.length; j++) slots[j] = planned[units[j]];
     return target.pipelineSlots(commands, slots, this.#callOptions);
   }
 

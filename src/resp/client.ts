@@ -13,6 +13,7 @@ import {
 import { type ClientOptions, type NormalizedClientOptions, parseClientOptions } from './options.js';
 import { commandName, Pending } from './pending.js';
 import type { Command, Reply } from './reply.js';
+import type { CallOptions, RedisTransport, ReplicaAck } from './target.js';
 import { respTotals } from './totals.js';
 import { formatAddress } from './url.js';
 
@@ -27,11 +28,7 @@ export class AuthenticationError extends LaminarError {
   }
 }
 
-/** Per-call options of {@link RedisClient.send} and {@link RedisClient.pipeline}. */
-export interface CallOptions {
-  /** Bulk strings of this reply as Buffers (overrides the client's `returnBuffers`). */
-  returnBuffers?: boolean;
-}
+export type { CallOptions } from './target.js';
 
 enum State {
   Connecting,
@@ -66,7 +63,9 @@ const SAFE_AUTH_PREFIXES = new Set(['WRONGPASS', 'NOAUTH', 'NOPERM']);
  * `drain` (the socket's buffer emptied after {@link RedisClient.isBlocked}),
  * `reconnecting` ({ attempt, delay, error }), `error` (only emitted when someone listens), `end`.
  */
-export class RedisClient extends EventEmitter {
+export class RedisClient extends EventEmitter implements RedisTransport {
+  /** One server: every command goes to this client's connection. */
+  readonly topology = 'standalone';
   readonly #options: NormalizedClientOptions;
   #conn: Connection | null = null;
   #state: State = State.Connecting;
@@ -169,6 +168,25 @@ export class RedisClient extends EventEmitter {
     const promise = entry.promise<Array<Reply>>();
     this.#submit(entry, encoded, Kind.Encoded);
     return promise;
+  }
+
+  /** Like {@link pipeline}: one server serves every slot, so the slots are not needed. */
+  pipelineSlots(
+    commands: readonly Command[],
+    _slots: readonly number[],
+    options?: CallOptions,
+  ): Promise<Reply[]> {
+    return this.pipeline(commands, options);
+  }
+
+  /** `WAIT count timeoutMs` on this connection: the server serves every slot of any range. */
+  async waitReplicas(
+    count: number,
+    timeoutMs: number,
+    _range: readonly [first: number, last: number],
+  ): Promise<ReplicaAck[]> {
+    const [reply] = await this.pipeline([['WAIT', count, timeoutMs]]);
+    return [{ node: 'standalone', reply }];
   }
 
   /**

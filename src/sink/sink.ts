@@ -1,8 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../log.js';
 import { errorCodeLabel, SinkMetrics } from '../metrics/sink-metrics.js';
-import { RedisClient } from '../resp/client.js';
-import { RedisCluster } from '../resp/cluster/cluster-client.js';
 import { type EncodedCommands, encodedCommandAt } from '../resp/encoded-commands.js';
 import { CommandEncoder } from '../resp/encoder.js';
 import { ConnectionError, ReplyError } from '../resp/errors.js';
@@ -129,10 +127,10 @@ export class RedisSink extends EventEmitter {
     this.#deadLetterKey =
       table.onError === 'dead_letter' ? (table.deadLetterKey ?? `${table.name}:dead_letter`) : undefined;
     this.#generation = limits.generation ?? 1;
-    this.#cluster = target instanceof RedisCluster;
+    this.#cluster = target.topology === 'cluster';
     this.#metrics = new SinkMetrics(table.name);
     this.#sets =
-      target instanceof RedisClient && table.target.type === 'string'
+      target.pipelineEncoded !== undefined && table.target.type === 'string'
         ? new SetPipeline(new CommandEncoder(), table.target.ttlSecs)
         : null;
     this.#batch = new Batch(table.target, false, this.#sets);
@@ -330,8 +328,7 @@ export class RedisSink extends EventEmitter {
   #sendEncoded(encoded: EncodedCommands, rows: number, bytes: number): Promise<void> {
     this.stats.commands += encoded.count;
     this.#metrics.pipelineCommands.observe(encoded.count);
-    return (this.#target as RedisClient)
-      .pipelineEncoded(encoded)
+    return this.#target.pipelineEncoded!(encoded)
       .then((replies) => {
         for (let i = 0; i < replies.length; i++) {
           const r = replies[i];

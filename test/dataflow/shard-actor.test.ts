@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ActorParent, ActorRef } from '../../src/actors/actor.js';
 import { settle } from '../../src/actors/clock.js';
 import { type ShardAck, ShardActor } from '../../src/dataflow/shard-actor.js';
+import type { RedisTransport } from '../../src/resp/target.js';
 import type { RedisSink } from '../../src/sink/sink.js';
 import { recordingLogger, table } from '../support/sink.js';
 
@@ -39,7 +40,7 @@ function shardWith(sink: FakeSink, acks: ShardAck[], failures: unknown[] = []) {
     inputs: ['a', 'b'],
     connect: async () => ({
       sink: sink as unknown as RedisSink,
-      target: { pipeline: async () => [], close: async () => {} },
+      target: { pipeline: async () => [], close: async () => {} } as unknown as RedisTransport,
     }),
     onAck: (a) => {
       sink.log.push(`ack ${a.barrier}`);

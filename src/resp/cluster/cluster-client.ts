@@ -11,6 +11,7 @@ import {
 } from '../errors.js';
 import { type ClientOptions, parseClientOptions } from '../options.js';
 import type { Command, Reply } from '../reply.js';
+import type { CallOptions, RedisTransport, ReplicaAck } from '../target.js';
 import { respTotals } from '../totals.js';
 import { parseRedisUrl } from '../url.js';
 import { commandSlot, NO_SLOT } from './command-keys.js';
@@ -94,7 +95,9 @@ interface Group {
  * command to the same slot that is being redirected or retried — runs that touch a slot under
  * retry wait for the earlier run (by start order, so no two runs wait on each other).
  */
-export class RedisCluster extends EventEmitter {
+export class RedisCluster extends EventEmitter implements RedisTransport {
+  /** Commands are routed by hash slot; multi-key commands must keep to one slot. */
+  readonly topology = 'cluster';
   readonly stats: ClusterStats = { moved: 0, ask: 0, transient: 0, unreachable: 0, refreshes: 0 };
   readonly #seeds: NodeAddress[];
   readonly #node: ClientOptions;
@@ -165,13 +168,13 @@ export class RedisCluster extends EventEmitter {
     }
   }
 
-  /** The current slot map (read-only view for routing-aware callers such as the sink). */
+  /** The current slot map (a read-only view; it is replaced on every topology refresh). */
   get slotMap(): SlotMap {
     return this.#map;
   }
 
   /** Sends one command to the node serving its key's slot. Error replies reject (ReplyError). */
-  async send<T extends Reply = Reply>(command: Command, options?: { returnBuffers?: boolean }): Promise<T> {
+  async send<T extends Reply = Reply>(command: Command, options?: CallOptions): Promise<T> {
     const [reply] = await this.#run([command], [commandSlot(command)], options?.returnBuffers);
     if (reply instanceof ReplyError) throw reply;
     return reply as T;
@@ -184,7 +187,7 @@ export class RedisCluster extends EventEmitter {
    * commands were written, the call rejects with that ConnectionError (outcome unknown) once every
    * other node has answered.
    */
-  pipeline(commands: readonly Command[], options?: { returnBuffers?: boolean }): Promise<Reply[]> {
+  pipeline(commands: readonly Command[], options?: CallOptions): Promise<Reply[]> {
     if (commands.length === 0) return Promise.resolve([]);
     let slots: number[];
     try {
@@ -199,9 +202,35 @@ export class RedisCluster extends EventEmitter {
   pipelineSlots(
     commands: readonly Command[],
     slots: readonly number[],
-    options?: { returnBuffers?: boolean },
-  ) {
+    options?: CallOptions,
+  ): Promise<Reply[]> {
     return this.#run(commands, slots, options?.returnBuffers);
+  }
+
+  /**
+   * `WAIT count timeoutMs` on each master serving a slot of `range`, as the slot map has it now.
+   * Each WAIT is routed by the first slot of the range its master serves, so it goes over the
+   * very connection (and queues behind the very writes) that slot's commands used.
+   */
+  async waitReplicas(
+    count: number,
+    timeoutMs: number,
+    range: readonly [first: number, last: number],
+  ): Promise<ReplicaAck[]> {
+    const firstSlotOf = new Map<string, number>();
+    const owners = this.#map.owners;
+    for (let s = range[0]; s <= range[1] && s < SLOT_COUNT; s++) {
+      const owner = owners[s];
+      if (owner !== undefined && !firstSlotOf.has(owner)) firstSlotOf.set(owner, s);
+    }
+    const nodes = [...firstSlotOf.keys()];
+    const slots = [...firstSlotOf.values()];
+    const wait: Command = ['WAIT', count, timeoutMs];
+    const replies = await this.#run(
+      slots.map(() => wait),
+      slots,
+    );
+    return replies.map((reply, i) => ({ node: nodes[i], reply }));
   }
 
   /** Reloads the topology now; concurrent callers share one refresh. */

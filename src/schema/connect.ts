@@ -1,0 +1,52 @@
+import { createClient } from '../resp/client.js';
+import { createCluster } from '../resp/cluster/cluster-client.js';
+import type { RedisTransport } from '../resp/target.js';
+import type { ConnectionProfile } from './connection-profile.js';
+import { type ResolvedProfile, resolveSecrets } from './secrets.js';
+
+/** Bounds a connection gives its commands; unset, the client's defaults hold. */
+export interface ConnectOptions {
+  /** Longest a command waits for its reply (or for a reconnect before it is sent), ms. */
+  commandTimeout?: number;
+  /** Cluster only: longest a command waits for its slot to be served again after a failover, ms. */
+  failoverTimeout?: number;
+}
+
+/**
+ * Connects for a profile, resolving `{{ VAR }}` secrets from `env` now (they are never stored
+ * resolved): a standalone client or a cluster client, as the profile's connection says.
+ *
+ * @throws MissingSecretError naming a variable that is not set.
+ * @throws ConnectionError (or AuthenticationError, ClusterError) when Redis cannot be reached.
+ */
+export async function connectProfile(
+  profile: ConnectionProfile,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  options: ConnectOptions = {},
+): Promise<RedisTransport> {
+  return connectResolved(resolveSecrets(profile, env), options);
+}
+
+/**
+ * Connects for a profile whose secrets are resolved already, for callers that report a failure
+ * to resolve apart from a failure to connect.
+ */
+export async function connectResolved(
+  resolved: ResolvedProfile,
+  options: ConnectOptions = {},
+): Promise<RedisTransport> {
+  if (resolved.connection.kind === 'standalone') {
+    return createClient(resolved.connection.address, {
+      username: resolved.username,
+      password: resolved.password,
+      commandTimeout: options.commandTimeout,
+    });
+  }
+  return createCluster({
+    addresses: resolved.connection.addresses,
+    username: resolved.username,
+    password: resolved.password,
+    commandTimeout: options.commandTimeout,
+    failoverTimeout: options.failoverTimeout,
+  });
+}
