@@ -6,7 +6,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { basename, dirname, relative } from 'node:path';
 import { renderThroughputSvg } from './chart.js';
-import { redisServerVersion } from './e2e/redis-server.js';
+import { redisServerVersion } from './common/bench-redis.js';
 import type { BenchRow, SuiteResult } from './types.js';
 
 /** A suite whose verification failed says so with a note starting with this; the run then exits 1. */

@@ -41,12 +41,12 @@ interface SuiteEntry {
 /** Every suite, in report order. Adding a suite is one line here. */
 const SUITES: SuiteEntry[] = [
   { name: 'decoder', module: './micro/decoder.js', run: 'runDecoderBench' },
-  { name: 'pipelined-set', module: './e2e/pipelined-set.js', run: 'runPipelinedSetBench' },
-  { name: 'cluster-set', module: './e2e/cluster-set.js', run: 'runClusterSetBench' },
-  { name: 'sink', module: './e2e/sink-bench.js', run: 'runSinkBench' },
-  { name: 'exactly-once', module: './e2e/exactly-once.js', run: 'runExactlyOnceBench' },
-  { name: 'distributed', module: './e2e/distributed.js', run: 'runDistributedBench' },
-  { name: 'lookup', module: './e2e/lookup-bench.js', run: 'runLookupBench' },
+  { name: 'pipelined-set', module: './pipelined-set/pipelined-set.js', run: 'runPipelinedSetBench' },
+  { name: 'cluster-set', module: './cluster-set/cluster-set.js', run: 'runClusterSetBench' },
+  { name: 'sink', module: './sink/sink-bench.js', run: 'runSinkBench' },
+  { name: 'exactly-once', module: './exactly-once/exactly-once.js', run: 'runExactlyOnceBench' },
+  { name: 'distributed', module: './distributed/distributed.js', run: 'runDistributedBench' },
+  { name: 'lookup', module: './lookup/lookup-bench.js', run: 'runLookupBench' },
 ];
 
 const ROOT = new URL('../../', import.meta.url); // dist/bench/run.js → project root

@@ -3,9 +3,17 @@
  * load loop is the pipelined-SET one. Libraries are imported lazily, so a child process loads only
  * the client it measures.
  */
+
+import { PROTOCOL } from '../common/peer-connections.js';
+import {
+  ioredisFailure,
+  ioredisOk,
+  type SetClient,
+  setCommands,
+  tally,
+} from '../pipelined-set/set-clients.js';
+import { KEY_PREFIX, VALUE } from '../pipelined-set/set-workload.js';
 import type { ClusterClientId } from './cluster-set-workload.js';
-import { ioredisFailure, ioredisOk, type SetClient, setCommands, tally } from './set-clients.js';
-import { KEY_PREFIX, PROTOCOL, VALUE } from './set-workload.js';
 
 /** Connects the client `id` to the cluster through one master, `seed` (`host:port`). */
 export function openClusterClient(id: ClusterClientId, seed: string): Promise<SetClient> {

@@ -6,12 +6,12 @@
  *   parent ──fork──▶ cluster-set-worker --client ioredis-cluster-pipeline --seed 127.0.0.1:P --count N ...
  *   parent ◀─IPC──── WorkerMessage
  */
-import { reportToParent } from './child-process.js';
+import { reportToParent } from '../common/child-process.js';
+import { loadArgsOf, oneOf, readWorkerOptions } from '../common/worker-args.js';
+import { runSetLoad } from '../pipelined-set/set-load.js';
+import type { WorkerMessage } from '../pipelined-set/set-workload.js';
 import { openClusterClient } from './cluster-set-clients.js';
 import { CLUSTER_CLIENT_IDS, type ClusterWorkerArgs } from './cluster-set-workload.js';
-import { runSetLoad } from './set-load.js';
-import type { WorkerMessage } from './set-workload.js';
-import { loadArgsOf, oneOf, readWorkerOptions } from './worker-args.js';
 
 function readArgs(): ClusterWorkerArgs {
   const values = readWorkerOptions(['client', 'seed']);

@@ -3,7 +3,7 @@
  * (cluster-set-worker.ts). Keys, value and the worker's message are the pipelined-SET workload's
  * (set-workload.ts).
  */
-import { type LoadArgs, loadArgv } from './worker-args.js';
+import { type LoadArgs, loadArgv } from '../common/worker-args.js';
 
 /** The clients measured; ioredis in its two idiomatic ways to batch against a cluster. */
 export const CLUSTER_CLIENT_IDS = [

@@ -9,20 +9,20 @@
  *   row per client = its median round by rows/s
  */
 
+import { type BenchRedisCluster, startBenchCluster } from '../common/bench-cluster.js';
+import { forkWorker } from '../common/child-process.js';
+import { fmt, roundTo } from '../common/figures.js';
+import { replyProblems } from '../pipelined-set/set-run.js';
+import { VALUE, type WorkerMessage } from '../pipelined-set/set-workload.js';
 import { VERIFICATION_FAILED } from '../report.js';
 import type { SuiteOptions } from '../run.js';
 import type { BenchRow, SuiteResult } from '../types.js';
-import { forkWorker } from './child-process.js';
-import { type BenchRedisCluster, startBenchCluster } from './cluster-server.js';
 import {
   CLUSTER_CLIENT_IDS,
   type ClusterClientId,
   type ClusterWorkerArgs,
   clusterWorkerArgv,
 } from './cluster-set-workload.js';
-import { fmt, roundTo } from './figures.js';
-import { replyProblems } from './set-run.js';
-import { VALUE, type WorkerMessage } from './set-workload.js';
 
 const FULL = { count: 1_000_000, rounds: 3, deadlineMs: 120_000 };
 const QUICK = { count: 100_000, rounds: 1, deadlineMs: 30_000 };

@@ -3,7 +3,9 @@
  * reconnects, errors surfacing through the commands. Each library is imported lazily, so a worker
  * loads only the one it measures.
  */
-import { PROTOCOL } from './set-workload.js';
+
+/** Every client connects with this protocol where the library lets us choose (SET replies +OK either way). */
+export const PROTOCOL = 3;
 
 /** An ioredis connection for explicit pipelines (auto-pipelining off). */
 export async function connectIoredis(host: string, port: number) {

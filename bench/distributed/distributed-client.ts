@@ -13,7 +13,10 @@
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { reportToParent } from './child-process.js';
+import { reportToParent } from '../common/child-process.js';
+import { errorText } from '../common/failures.js';
+import { processFigures, timeLoad } from '../common/measure.js';
+import { oneOf, positiveInt } from '../common/worker-args.js';
 import {
   type ClientArgs,
   type ClientMessage,
@@ -24,9 +27,6 @@ import {
   TABLE_NAME,
   tableBody,
 } from './distributed-workload.js';
-import { errorText } from './failures.js';
-import { processFigures, timeLoad } from './measure.js';
-import { oneOf, positiveInt } from './worker-args.js';
 
 /** What both paths look like to the load loop. */
 interface Writer {

@@ -9,7 +9,7 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { CHILD_GRACE_MS } from './child-process.js';
+import { CHILD_GRACE_MS } from '../common/child-process.js';
 import {
   type ClientArgs,
   type ClientMessage,

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
-const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url)); // dist/bench/e2e → dist/src
+const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url)); // dist/bench/distributed → dist/src
 const START_TIMEOUT_MS = 20_000;
 
 interface Proc {

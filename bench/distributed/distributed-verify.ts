@@ -4,9 +4,9 @@
  * value is the JSON of the key's last row (per-key order kept end to end) with 0 < TTL ≤ 3600.
  */
 
+import type { BenchRedisServer } from '../common/bench-redis.js';
+import { evalLines } from '../common/bench-redis.js';
 import { lastRowOf, SESSIONS, STRING_PREFIX, sessionRowAt, TTL_SECS } from './distributed-workload.js';
-import type { BenchRedisServer } from './redis-server.js';
-import { evalLines } from './redis-server.js';
 
 const SAMPLES = 1_000;
 

@@ -8,9 +8,9 @@
  * writing only keys ≡ p (mod producers) can generate its own rows.
  */
 import type { RowEncodingName } from '../../src/wire/row-batch-codec.js';
-import type { ErrorMessage } from './child-process.js';
-import type { ProcessFigures } from './measure.js';
-import { rowAt } from './sink-workload.js';
+import type { ErrorMessage } from '../common/child-process.js';
+import type { ProcessFigures } from '../common/measure.js';
+import { rowAt } from '../sink/sink-workload.js';
 
 /** Distinct keys of the string table. */
 export const SESSIONS = 100_000;

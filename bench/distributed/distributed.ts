@@ -16,6 +16,8 @@
  */
 import { loadavg } from 'node:os';
 import type { RowEncodingName } from '../../src/wire/row-batch-codec.js';
+import { type BenchRedisServer, startBenchRedisServer } from '../common/bench-redis.js';
+import { fmt, medianBy, roundTo } from '../common/figures.js';
 import { VERIFICATION_FAILED } from '../report.js';
 import type { SuiteOptions } from '../run.js';
 import type { BenchRow, SuiteResult } from '../types.js';
@@ -23,8 +25,6 @@ import { type ClientsOutcome, runClients } from './distributed-run.js';
 import { createTable, startRuntimeUnderTest } from './distributed-runtime.js';
 import { verifiedText, verifyDistributedState } from './distributed-verify.js';
 import { type ClientArgs, profileBody, SESSIONS, tableBody } from './distributed-workload.js';
-import { fmt, medianBy, roundTo } from './figures.js';
-import { type BenchRedisServer, startBenchRedisServer } from './redis-server.js';
 
 /** One measured setup: the embedded sink (`workers: 0`), or a runtime with N workers. */
 export interface Variant {

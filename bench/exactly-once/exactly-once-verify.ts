@@ -17,11 +17,11 @@
 import { createHash } from 'node:crypto';
 import { keySlot } from '../../src/resp/cluster/key-slot.js';
 import { fenceKey } from '../../src/sink/fence/slot-tags.js';
+import type { BenchRedisServer } from '../common/bench-redis.js';
+import { evalLines } from '../common/bench-redis.js';
+import { verifySinkState } from '../sink/sink-verify.js';
+import { LIST_MAX_LENGTH, LIST_PREFIX, rowAt, sinkTable, USERS, userOf } from '../sink/sink-workload.js';
 import { offsetOf, partitionOf, VARIANT_INFO, type Variant } from './exactly-once-workload.js';
-import type { BenchRedisServer } from './redis-server.js';
-import { evalLines } from './redis-server.js';
-import { verifySinkState } from './sink-verify.js';
-import { LIST_MAX_LENGTH, LIST_PREFIX, rowAt, sinkTable, USERS, userOf } from './sink-workload.js';
 
 /** ARGV[1] table name, ARGV[2..] partitions; per fence key: HLEN, generation, one offset per partition. */
 const FENCE_SCRIPT = `local out = {}

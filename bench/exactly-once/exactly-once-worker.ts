@@ -10,8 +10,12 @@
  * `inflight` flushes unacknowledged. Fenced variants also build each chunk's positions in the loop.
  */
 import { performance } from 'node:perf_hooks';
-import { openBenchSink } from './bench-sink.js';
-import { reportToParent } from './child-process.js';
+import { openBenchSink } from '../common/bench-sink.js';
+import { reportToParent } from '../common/child-process.js';
+import { errorText } from '../common/failures.js';
+import { processFigures, timeLoad } from '../common/measure.js';
+import { loadArgsOf, oneOf, positiveInt, readWorkerOptions } from '../common/worker-args.js';
+import { rowsOf } from '../sink/sink-workload.js';
 import {
   type ExactlyOnceResult,
   listTable,
@@ -22,10 +26,6 @@ import {
   type WorkerArgs,
   type WorkerMessage,
 } from './exactly-once-workload.js';
-import { errorText } from './failures.js';
-import { processFigures, timeLoad } from './measure.js';
-import { rowsOf } from './sink-workload.js';
-import { loadArgsOf, oneOf, positiveInt, readWorkerOptions } from './worker-args.js';
 
 function readArgs(): WorkerArgs {
   const values = readWorkerOptions(['variant', 'port']);

@@ -15,10 +15,10 @@
  * first time: the fence skips it.
  */
 import type { SinkTable } from '../../src/sink/model.js';
-import type { ErrorMessage } from './child-process.js';
-import type { ProcessFigures } from './measure.js';
-import { sinkTable } from './sink-workload.js';
-import { type LoadArgs, loadArgv } from './worker-args.js';
+import type { ErrorMessage } from '../common/child-process.js';
+import type { ProcessFigures } from '../common/measure.js';
+import { type LoadArgs, loadArgv } from '../common/worker-args.js';
+import { sinkTable } from '../sink/sink-workload.js';
 
 export const VARIANTS = ['at-least-once', 'exactly-once', 'exactly-once-4', 'replay'] as const;
 export type Variant = (typeof VARIANTS)[number];

@@ -10,10 +10,12 @@
  *   row per variant = its median round by rows/s
  */
 
+import { type BenchRedisServer, startBenchRedisServer } from '../common/bench-redis.js';
+import { forkWorker } from '../common/child-process.js';
+import { fmt, medianBy, roundTo } from '../common/figures.js';
 import { VERIFICATION_FAILED } from '../report.js';
 import type { SuiteOptions } from '../run.js';
 import type { BenchRow, SuiteResult } from '../types.js';
-import { forkWorker } from './child-process.js';
 import { verifiedText, verifyExactlyOnceState } from './exactly-once-verify.js';
 import {
   replayedRows,
@@ -24,8 +26,6 @@ import {
   type WorkerMessage,
   workerArgv,
 } from './exactly-once-workload.js';
-import { fmt, medianBy, roundTo } from './figures.js';
-import { type BenchRedisServer, startBenchRedisServer } from './redis-server.js';
 
 const WORKER = new URL('./exactly-once-worker.js', import.meta.url);
 

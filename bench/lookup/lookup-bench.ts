@@ -15,11 +15,12 @@
  *   row per (pass, client) = its median round by rows/s
  */
 
+import { startBenchRedisServer } from '../common/bench-redis.js';
+import { forkWorker } from '../common/child-process.js';
+import { fmt, medianBy, roundTo } from '../common/figures.js';
 import { VERIFICATION_FAILED } from '../report.js';
 import type { SuiteOptions } from '../run.js';
 import type { BenchRow, SuiteResult } from '../types.js';
-import { forkWorker } from './child-process.js';
-import { fmt, medianBy, roundTo } from './figures.js';
 import {
   BATCH,
   CLIENT_IDS,
@@ -36,7 +37,6 @@ import {
   type WorkerMessage,
   workerArgv,
 } from './lookup-workload.js';
-import { startBenchRedisServer } from './redis-server.js';
 
 const WORKER = new URL('./lookup-worker.js', import.meta.url);
 const FULL = { count: 1_000_000, rounds: 3, deadlineMs: 120_000 };

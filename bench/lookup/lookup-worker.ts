@@ -18,8 +18,11 @@ import { lookupTableOf } from '../../src/lookup/lookup-spec.js';
 import { tableOf } from '../../src/sink/create-sink.js';
 import { compileSqlScript } from '../../src/sql/compile-script.js';
 import { planQueries } from '../../src/sql/job-queries.js';
-import { reportToParent } from './child-process.js';
-import { runLanes } from './lanes.js';
+import { reportToParent } from '../common/child-process.js';
+import { runLanes } from '../common/lanes.js';
+import { processFigures, timeLoad } from '../common/measure.js';
+import { connectNodeRedis } from '../common/peer-connections.js';
+import { loadArgsOf, oneOf, positiveInt, readWorkerOptions } from '../common/worker-args.js';
 import {
   CACHE_OPTIONS,
   CLIENT_IDS,
@@ -31,9 +34,6 @@ import {
   type WorkerArgs,
   type WorkerMessage,
 } from './lookup-workload.js';
-import { processFigures, timeLoad } from './measure.js';
-import { connectNodeRedis } from './peer-connections.js';
-import { loadArgsOf, oneOf, positiveInt, readWorkerOptions } from './worker-args.js';
 
 function readArgs(): WorkerArgs {
   const values = readWorkerOptions(['client', 'port', 'passes']);

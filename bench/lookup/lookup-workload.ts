@@ -6,9 +6,9 @@
  * Event i and user k are pure functions of i and k, so a child generates its events batch by
  * batch inside the timed loop and the parent knows the expected result without asking anyone.
  */
-import type { ErrorMessage } from './child-process.js';
-import type { ProcessFigures } from './measure.js';
-import { type LoadArgs, loadArgv } from './worker-args.js';
+import type { ErrorMessage } from '../common/child-process.js';
+import type { ProcessFigures } from '../common/measure.js';
+import { type LoadArgs, loadArgv } from '../common/worker-args.js';
 
 /** Keys of the lookup table (`user:0` … `user:99999`). */
 export const KEYS = 100_000;

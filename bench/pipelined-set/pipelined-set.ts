@@ -9,13 +9,13 @@
  *   row per client = its median round by rows/s
  */
 
+import { startBenchRedisServer } from '../common/bench-redis.js';
+import { CHILD_GRACE_MS } from '../common/child-process.js';
+import { fmt, medianBy, roundTo } from '../common/figures.js';
+import { runRedisBenchmark } from '../common/redis-benchmark.js';
 import { VERIFICATION_FAILED } from '../report.js';
 import type { SuiteOptions } from '../run.js';
 import type { BenchRow, SuiteResult } from '../types.js';
-import { CHILD_GRACE_MS } from './child-process.js';
-import { fmt, medianBy, roundTo } from './figures.js';
-import { runRedisBenchmark } from './redis-benchmark.js';
-import { startBenchRedisServer } from './redis-server.js';
 import { type RunRecord, runClient } from './set-run.js';
 import { CLIENT_IDS, CLIENT_INFO, type ClientId, KEY_PREFIX, VALUE } from './set-workload.js';
 

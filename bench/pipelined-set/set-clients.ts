@@ -4,9 +4,9 @@
  * from (start, end) in its library's idiomatic way: building commands is part of a client's cost.
  * Libraries are imported lazily, so a child process loads only the client it measures.
  */
-import { describeReply } from './failures.js';
-import { connectIoredis, connectNodeRedis } from './peer-connections.js';
-import { type ClientId, KEY_PREFIX, PROTOCOL, VALUE } from './set-workload.js';
+import { describeReply } from '../common/failures.js';
+import { connectIoredis, connectNodeRedis, PROTOCOL } from '../common/peer-connections.js';
+import { type ClientId, KEY_PREFIX, VALUE } from './set-workload.js';
 
 /** Outcome of one batch: how many replies were `OK`, and the first other reply or error, if any. */
 export interface BatchOutcome {
@@ -75,7 +75,7 @@ interface LaminarClient {
 type LaminarCreateClient = (url: string, options: { protocol: 2 | 3 }) => Promise<LaminarClient>;
 
 async function openLaminar(url: string): Promise<SetClient> {
-  // From dist/bench/e2e/ this is dist/src/index.js. A variable specifier keeps tsc from binding
+  // From dist/bench/pipelined-set/ this is dist/src/index.js. A variable specifier keeps tsc from binding
   // to an API that may not exist yet; the shape is checked at run time instead.
   const specifier = new URL('../../src/index.js', import.meta.url).href;
   let mod: Record<string, unknown>;

@@ -3,11 +3,11 @@
  * lanes, each with one batch of `batch` SETs outstanding, on the clock; then the client closes and
  * the whole process is measured.
  */
-import { runLanes } from './lanes.js';
-import { processFigures, timeLoad } from './measure.js';
+import { runLanes } from '../common/lanes.js';
+import { processFigures, timeLoad } from '../common/measure.js';
+import type { LoadArgs } from '../common/worker-args.js';
 import type { SetClient } from './set-clients.js';
 import type { SetResult } from './set-workload.js';
-import type { LoadArgs } from './worker-args.js';
 
 export async function runSetLoad(client: SetClient, args: LoadArgs): Promise<SetResult> {
   let sent = 0;

@@ -3,10 +3,11 @@
  * report over IPC, then verify against the server (every reply OK, DBSIZE equal to the count).
  * A worker that outlives its deadline plus a grace period is killed.
  */
-import { forkWorker } from './child-process.js';
-import type { BenchRedisServer } from './redis-server.js';
+
+import type { BenchRedisServer } from '../common/bench-redis.js';
+import { forkWorker } from '../common/child-process.js';
+import type { LoadArgs } from '../common/worker-args.js';
 import { type SetResult, type WorkerArgs, type WorkerMessage, workerArgv } from './set-workload.js';
-import type { LoadArgs } from './worker-args.js';
 
 const WORKER = new URL('./set-worker.js', import.meta.url);
 

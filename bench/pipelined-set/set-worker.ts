@@ -6,11 +6,11 @@
  *   parent ──fork──▶ set-worker --client ioredis --port P --count N --batch B --inflight F
  *   parent ◀─IPC──── WorkerMessage
  */
-import { reportToParent } from './child-process.js';
+import { reportToParent } from '../common/child-process.js';
+import { loadArgsOf, oneOf, positiveInt, readWorkerOptions } from '../common/worker-args.js';
 import { ClientNotBuiltError, openClient } from './set-clients.js';
 import { runSetLoad } from './set-load.js';
 import { CLIENT_IDS, type WorkerArgs, type WorkerMessage } from './set-workload.js';
-import { loadArgsOf, oneOf, positiveInt, readWorkerOptions } from './worker-args.js';
 
 function readArgs(): WorkerArgs {
   const values = readWorkerOptions(['client', 'port']);

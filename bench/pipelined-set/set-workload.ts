@@ -3,17 +3,14 @@
  * (set-worker.ts): keys, value, the clients measured, and what travels between the two processes.
  * Loads no client library, so the parent stays free of them.
  */
-import type { ErrorMessage } from './child-process.js';
-import type { ProcessFigures } from './measure.js';
-import { type LoadArgs, loadArgv } from './worker-args.js';
+import type { ErrorMessage } from '../common/child-process.js';
+import type { ProcessFigures } from '../common/measure.js';
+import { type LoadArgs, loadArgv } from '../common/worker-args.js';
 
 /** Key of command i: `key:<i>`. */
 export const KEY_PREFIX = 'key:';
 /** The value of every SET: 100 ASCII bytes, like `redis-benchmark -d 100`. */
 export const VALUE = 'v'.repeat(92) + '-laminar';
-
-/** Every client connects with this protocol where the library lets us choose (SET replies +OK either way). */
-export const PROTOCOL = 3;
 
 export const CLIENT_IDS = [
   'laminar-redis',

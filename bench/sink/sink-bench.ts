@@ -12,12 +12,12 @@
  *   row per (type, client) = its median round by rows/s
  */
 
+import { startBenchRedisServer } from '../common/bench-redis.js';
+import { CHILD_GRACE_MS } from '../common/child-process.js';
+import { fmt, medianBy, roundTo } from '../common/figures.js';
 import { VERIFICATION_FAILED } from '../report.js';
 import type { SuiteOptions } from '../run.js';
 import type { BenchRow, SuiteResult } from '../types.js';
-import { CHILD_GRACE_MS } from './child-process.js';
-import { fmt, medianBy, roundTo } from './figures.js';
-import { startBenchRedisServer } from './redis-server.js';
 import { type ReferenceResult, referenceSpecs, runReference } from './sink-reference.js';
 import { runSinkClient, type SinkRunRecord } from './sink-run.js';
 import { verifiedText } from './sink-verify.js';

@@ -14,8 +14,8 @@
  *
  * Libraries are imported lazily, so a child process loads only the client it measures.
  */
-import { describeReply } from './failures.js';
-import { connectIoredis, connectNodeRedis } from './peer-connections.js';
+import { describeReply } from '../common/failures.js';
+import { connectIoredis, connectNodeRedis } from '../common/peer-connections.js';
 import {
   type ClientId,
   type EventRow,

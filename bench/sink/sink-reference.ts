@@ -6,7 +6,7 @@
  * strings), and the issue's literal `-r 1000000` with the sink's own command (`goal`), which the
  * ≥ 50% goal is checked against; the ratio to the faster of the two is reported too.
  */
-import { execRedisBenchmark, type RedisBenchmarkResult } from './redis-benchmark.js';
+import { execRedisBenchmark, type RedisBenchmarkResult } from '../common/redis-benchmark.js';
 import { rowAt, type TableType } from './sink-workload.js';
 
 /** A row of average size (111 bytes of JSON), the value every reference command carries. */

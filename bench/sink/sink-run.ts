@@ -3,8 +3,9 @@
  * take its report over IPC, then verify the Redis state (sink-verify.ts). A worker that outlives its
  * deadline plus a grace period is killed.
  */
-import { forkWorker } from './child-process.js';
-import type { BenchRedisServer } from './redis-server.js';
+
+import type { BenchRedisServer } from '../common/bench-redis.js';
+import { forkWorker } from '../common/child-process.js';
 import { verifySinkState } from './sink-verify.js';
 import { type WorkerArgs, type WorkerMessage, workerArgv } from './sink-workload.js';
 

@@ -14,8 +14,8 @@
  * One EVAL per check walks the keys server-side and returns a flat array, one item per line.
  */
 
-import type { BenchRedisServer } from './redis-server.js';
-import { evalLines } from './redis-server.js';
+import type { BenchRedisServer } from '../common/bench-redis.js';
+import { evalLines } from '../common/bench-redis.js';
 import {
   HASH_PREFIX,
   LIST_MAX_LENGTH,

@@ -12,11 +12,12 @@
  * Peers: `inflight` lanes, each awaiting its own pipeline before building the next.
  */
 import { performance } from 'node:perf_hooks';
-import { openBenchSink } from './bench-sink.js';
-import { reportToParent } from './child-process.js';
-import { errorText } from './failures.js';
-import { runLanes } from './lanes.js';
-import { type LoopFigures, processFigures, timeLoad } from './measure.js';
+import { openBenchSink } from '../common/bench-sink.js';
+import { reportToParent } from '../common/child-process.js';
+import { errorText } from '../common/failures.js';
+import { runLanes } from '../common/lanes.js';
+import { type LoopFigures, processFigures, timeLoad } from '../common/measure.js';
+import { loadArgsOf, oneOf, positiveInt, readWorkerOptions } from '../common/worker-args.js';
 import { openPeer } from './sink-clients.js';
 import {
   CLIENT_IDS,
@@ -28,7 +29,6 @@ import {
   type WorkerArgs,
   type WorkerMessage,
 } from './sink-workload.js';
-import { loadArgsOf, oneOf, positiveInt, readWorkerOptions } from './worker-args.js';
 
 function readArgs(): WorkerArgs {
   const values = readWorkerOptions(['client', 'type', 'port']);

@@ -9,9 +9,9 @@
  */
 import type { Column } from '../../src/schema/sql-type.js';
 import type { SinkTable, Target } from '../../src/sink/model.js';
-import type { ErrorMessage } from './child-process.js';
-import type { ProcessFigures } from './measure.js';
-import { type LoadArgs, loadArgv } from './worker-args.js';
+import type { ErrorMessage } from '../common/child-process.js';
+import type { ProcessFigures } from '../common/measure.js';
+import { type LoadArgs, loadArgv } from '../common/worker-args.js';
 
 /** One generated row; its JSON text is 100–112 bytes (`{"id":123456,"user":"user-0111",…}`). */
 export type EventRow = {
