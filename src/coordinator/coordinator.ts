@@ -12,7 +12,10 @@ import { startHttpApi } from './http-api.js';
 import { MetadataStore } from './metadata-store.js';
 import { Orchestrator } from './orchestrator.js';
 
-/** Seed defaults: HTTP/JSON API on 8000, gRPC on 9190. */
+/**
+ * Default ports: the HTTP/JSON API on 8000, where the `curl` examples of the Laminar Redis
+ * connector documentation send their bodies; gRPC on 9190.
+ */
 export const DEFAULT_HTTP_PORT = 8000;
 export const DEFAULT_GRPC_PORT = 9190;
 export const DEFAULT_DATA_DIR = './laminar-data';
