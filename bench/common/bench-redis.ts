@@ -1,14 +1,17 @@
 /**
- * The private redis-server of end-to-end benchmarks: started by the project's own launcher
- * (src/dev/redis-server.ts: free port on 127.0.0.1, no persistence, answers PING before it
- * resolves, killed if we die), plus the admin calls the harness needs. Admin commands go through
- * `redis-cli`, so the harness never depends on any of the clients it measures.
+ * The private redis-server of end-to-end benchmarks, started by the project's harness (src/dev:
+ * free port on 127.0.0.1, no persistence, ready before it resolves, killed if we die), plus the
+ * admin calls the benchmarks need. Admin commands go through `redis-cli`, so a benchmark never
+ * depends on any of the clients it measures.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { RedisHarnessError } from '../../src/dev/errors.js';
+import { type CliTarget, redisCli } from '../../src/dev/redis-cli.js';
 import { startRedisServer } from '../../src/dev/redis-server.js';
 
 const execFileAsync = promisify(execFile);
+const CLI_TIMEOUT_MS = 30_000;
 
 export interface BenchRedisServer {
   readonly host: string;
@@ -21,19 +24,27 @@ export interface BenchRedisServer {
   stop(): Promise<void>;
 }
 
+/**
+ * One command through redis-cli, its raw output trimmed. Error replies come back as text, the way
+ * redis-cli prints them when its output is no terminal; only a failing redis-cli rejects.
+ */
+export async function benchCli(target: CliTarget, args: string[]): Promise<string> {
+  const r = await redisCli(target, args, CLI_TIMEOUT_MS);
+  if (r.code !== 0) {
+    throw new RedisHarnessError(`redis-cli -p ${target.port} ${args.join(' ')}: ${r.stderr.trim()}`);
+  }
+  return r.stdout.trim();
+}
+
+/** redis-server CPU seconds (used_cpu_user + used_cpu_sys) from the text of `INFO cpu`. */
+export function cpuSecondsOf(info: string): number {
+  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? Number.NaN);
+  return field('used_cpu_user') + field('used_cpu_sys');
+}
+
 export async function startBenchRedisServer(): Promise<BenchRedisServer> {
   const server = await startRedisServer({ host: '127.0.0.1' });
-  const cli = async (...args: string[]) => {
-    const { stdout } = await execFileAsync(
-      'redis-cli',
-      ['-h', server.host, '-p', String(server.port), ...args],
-      {
-        timeout: 30_000,
-        maxBuffer: 1 << 20,
-      },
-    );
-    return stdout.trim();
-  };
+  const cli = (...args: string[]) => benchCli(server, args);
   try {
     const pong = await cli('PING');
     if (pong !== 'PONG') throw new Error(`PING answered ${JSON.stringify(pong)}`);
@@ -46,12 +57,7 @@ export async function startBenchRedisServer(): Promise<BenchRedisServer> {
     port: server.port,
     url: server.url,
     cli,
-    async cpuSeconds() {
-      const info = await cli('INFO', 'cpu');
-      const field = (name: string) =>
-        Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? Number.NaN);
-      return field('used_cpu_user') + field('used_cpu_sys');
-    },
+    cpuSeconds: async () => cpuSecondsOf(await cli('INFO', 'cpu')),
     stop: () => server.stop(),
   };
 }
