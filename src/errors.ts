@@ -4,11 +4,153 @@
  * code with what it means and what to do.
  */
 
+/**
+ * Every code laminar-redis raises, grouped as docs/errors.md groups them. A new code goes here
+ * (and into docs/errors.md, which test/errors.test.ts checks); {@link ErrorCode} follows.
+ */
+export const ERROR_CODES = [
+  // ── client (RESP) ──
+  /** Redis answered a command with an error reply; `prefix` holds the server's word (`WRONGTYPE`, ...). */
+  'ERR_REPLY',
+  /** The byte stream broke RESP or a configured bound; the connection is dropped. */
+  'ERR_PROTOCOL',
+  /** The connection failed before the command was handed to the socket: safe to retry. */
+  'ERR_CONNECTION_NOT_SENT',
+  /** The connection failed after the command was sent: Redis may or may not have executed it. */
+  'ERR_CONNECTION_OUTCOME_UNKNOWN',
+  /** A connect, handshake or command did not complete within its timeout. */
+  'ERR_TIMEOUT',
+  /** Too many commands are waiting for a connection. */
+  'ERR_OFFLINE_QUEUE_FULL',
+  /** A command was sent after the client was closed. */
+  'ERR_CLIENT_CLOSED',
+  /** The server refused authentication or the handshake (`WRONGPASS`, `NOAUTH`, `NOPERM`, ...). */
+  'ERR_AUTH',
+  /** A command argument that cannot be encoded; in the control API, a request that fails validation. */
+  'ERR_INVALID_ARGUMENT',
+  // ── cluster ──
+  /** `-MOVED`: the key's slot is served by another node for good. */
+  'ERR_MOVED',
+  /** `-ASK`: the slot is migrating; this one command must be retried on the other node. */
+  'ERR_ASK',
+  /** The keys of one command hash to different slots; refused before sending. */
+  'ERR_CROSS_SLOT',
+  /** No cluster node answered a topology query, or its answer was unusable. */
+  'ERR_CLUSTER_TOPOLOGY',
+  /** No node served the command's slot within the failover timeout. */
+  'ERR_CLUSTER_SLOT_UNSERVED',
+  /** A command was redirected more times than `maxRedirections` allows. */
+  'ERR_CLUSTER_REDIRECTIONS',
+  // ── configuration and start-up ──
+  /** Invalid client options or Redis URL; `option` names the option. */
+  'ERR_CONFIG',
+  /** A sink table or connection profile that cannot be used; names the table (or profile) and option. */
+  'ERR_SINK_CONFIG',
+  /** SQL text that is not a well-formed statement; gives the line and column. */
+  'ERR_SQL_SYNTAX',
+  /** A `{{ VAR }}` reference to an environment variable that is not set. */
+  'ERR_SECRET_MISSING',
+  /** A job spec that is not valid; names the field. */
+  'ERR_JOB_SPEC',
+  /** A server asked to listen beyond loopback without a token. */
+  'ERR_INSECURE_BIND',
+  /** The CLI could not read a pipeline script file. */
+  'ERR_SCRIPT_FILE',
+  /** A local redis-server (examples, tests, benchmarks) failed to start or restart. */
+  'ERR_REDIS_SERVER',
+  /** A tool around the local Redis servers (redis-cli, openssl, cluster creation) failed. */
+  'ERR_REDIS_HARNESS',
+  // ── sink rows ──
+  /** A row that cannot be written (null or empty key, a value that cannot be encoded). */
+  'ERR_BAD_ROW',
+  /** Redis refused a write (`WRONGTYPE`, `OOM`, `NOPERM`, `READONLY`, ...); the sink has failed. */
+  'ERR_SINK_WRITE',
+  /** The sink can no longer write: its connection was lost, or it was closed. */
+  'ERR_SINK_FAILED',
+  // ── fences (exactly-once) ──
+  /** A newer owner (generation) has taken over a slot or a checkpoint directory: this one must stop. */
+  'ERR_FENCED',
+  // ── lookup tables ──
+  /** A lookup table declaration that cannot be used; names the table and option. */
+  'ERR_LOOKUP_CONFIG',
+  /** Redis did not answer a lookup (connection, timeout, an error reply retrying cannot fix). */
+  'ERR_LOOKUP',
+  /** A stored lookup value does not fit the table's columns. */
+  'ERR_LOOKUP_VALUE',
+  // ── SQL pipelines ──
+  /** A pipeline script's table or statement that is valid SQL but not a valid pipeline. */
+  'ERR_PIPELINE_SQL',
+  /** An `INSERT INTO ... SELECT` that does not compile. */
+  'ERR_SQL_QUERY',
+  /** A compiled query could not compute a value for a row (division by zero, a failed CAST). */
+  'ERR_SQL_EVAL',
+  /** A checkpoint's aggregate state was written by another query: the script changed. */
+  'ERR_SQL_STATE',
+  // ── jobs and checkpoints ──
+  /** The job (or job attempt) stopped before the operation could complete. */
+  'ERR_JOB_STOPPED',
+  /** A supervised child failed too often within its window; the supervisor gave up. */
+  'ERR_RESTART_LIMIT',
+  /** A checkpoint (or generation file) that is malformed or cannot be serialised. */
+  'ERR_CHECKPOINT_INVALID',
+  /** A checkpoint id not greater than every id already in the directory. */
+  'ERR_CHECKPOINT_ID_NOT_INCREASING',
+  /** The file system failed while reading or writing checkpoints. */
+  'ERR_CHECKPOINT_IO',
+  /** A checkpoint barrier arrived out of order (an internal invariant broke). */
+  'ERR_BARRIER_ORDER',
+  /** A message was offered to, or awaited from, an actor mailbox that is closed. */
+  'ERR_MAILBOX_CLOSED',
+  /** A line of a JSON-lines source file is not a JSON object. */
+  'ERR_SOURCE_FORMAT',
+  /** An ingest source is not accepting rows (no job attempt runs, or it restarted). */
+  'ERR_INGEST_CLOSED',
+  /** Rows reached a worker that does not host their shard. */
+  'ERR_MISROUTED',
+  // ── control API (coordinator) ──
+  /** No profile, table, pipeline or endpoint has that id, name or path. */
+  'ERR_NOT_FOUND',
+  /** A resource of that kind already has that name (or id). */
+  'ERR_ALREADY_EXISTS',
+  /** The request is valid but the system is not in a state to do it. */
+  'ERR_FAILED_PRECONDITION',
+  /** No bearer token, or the wrong one. */
+  'ERR_UNAUTHENTICATED',
+  /** Anything unexpected; the message says no more than that (it is logged on the server). */
+  'ERR_INTERNAL',
+  /** The worker running a pipeline was lost while a checkpoint was requested. */
+  'ERR_UNAVAILABLE',
+  /** An HTTP request body larger than the API accepts. */
+  'ERR_PAYLOAD_TOO_LARGE',
+  /** An HTTP method the path does not support. */
+  'ERR_METHOD_NOT_ALLOWED',
+  /** The coordinator's metadata file is damaged or of an unknown format; it is left untouched. */
+  'ERR_METADATA_CORRUPT',
+  /** The file system failed while reading or writing the coordinator's metadata. */
+  'ERR_METADATA_IO',
+  // ── producer ──
+  /** The producer cannot go on; `reason` says why and every pending and later call rejects. */
+  'ERR_PRODUCER_FAILED',
+  /** `write()`/`flush()` after `close()`, or a `close()` aborted with rows unacknowledged. */
+  'ERR_PRODUCER_CLOSED',
+  /** A producer option is missing or invalid. */
+  'ERR_PRODUCER_OPTIONS',
+  /** The coordinator's routing of a table cannot be used (no model, shard count changed). */
+  'ERR_ROUTING',
+  /** A row cannot be encoded with the producer's encoding. */
+  'ERR_ROW_ENCODING',
+  /** A row batch payload that does not decode to what the batch declares. */
+  'ERR_BAD_BATCH',
+] as const;
+
+/** A stable error code: one of {@link ERROR_CODES}. */
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
 /** Base class of every error raised by laminar-redis. */
 export class LaminarError extends Error {
   /** Stable machine-readable code, e.g. `ERR_REPLY`. */
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
     this.name = new.target.name;

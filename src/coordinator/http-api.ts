@@ -6,6 +6,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { ErrorCode } from '../errors.js';
 import { defaultLogger, type Logger } from '../log.js';
 import { assertBindAllowed, checkAuthorization } from '../wire/auth.js';
 import { invalidArgument } from '../wire/control-errors.js';
@@ -46,7 +47,7 @@ type Handler = (params: Params, body: () => Promise<unknown>) => Promise<unknown
 class HttpProblem extends Error {
   constructor(
     readonly http: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly headers: Record<string, string> = {},
   ) {

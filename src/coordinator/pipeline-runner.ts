@@ -1,4 +1,4 @@
-import { LaminarError } from '../errors.js';
+import { type ErrorCode, LaminarError } from '../errors.js';
 import type { PipelineEvent } from '../wire/gen/laminar/redis/v1/worker.js';
 import type { PipelineRecord, PipelineStateName } from './records.js';
 
@@ -80,7 +80,9 @@ export class PipelineRunner {
         if (waiting !== undefined) {
           this.#checkpoints.delete(e.requestId);
           if (e.code === '') waiting.resolve(e.checkpointId);
-          else waiting.reject(new LaminarError(e.code, e.message));
+          // The worker sends the failure's own `.code` (errorCode()): one of ours unless an error
+          // from outside the project escaped the job. Passed on unchanged, as the worker saw it.
+          else waiting.reject(new LaminarError(e.code as ErrorCode, e.message));
         }
         return e.code === '' && e.checkpointId > this.record.lastCheckpointId
           ? this.set({ lastCheckpointId: e.checkpointId })

@@ -61,7 +61,11 @@ export class LookupError extends LaminarError {
   readonly table: string;
   readonly key: string | undefined;
   readonly attempts: number | undefined;
-  constructor(reason: string, context: LookupErrorContext, code = 'ERR_LOOKUP') {
+  constructor(
+    reason: string,
+    context: LookupErrorContext,
+    code: 'ERR_LOOKUP' | 'ERR_LOOKUP_VALUE' = 'ERR_LOOKUP',
+  ) {
     super(code, formatMessage(reason, context), { cause: context.cause });
     this.table = context.table;
     this.key = context.key;

@@ -18,7 +18,7 @@ export class ReplyError extends LaminarError {
   readonly prefix: string;
   /** Name of the command that produced it, when known (never its arguments). */
   command?: string;
-  constructor(message: string, code = 'ERR_REPLY') {
+  constructor(message: string, code: 'ERR_REPLY' | 'ERR_MOVED' | 'ERR_ASK' = 'ERR_REPLY') {
     super(code, message);
     const space = message.indexOf(' ');
     this.prefix = space === -1 ? message : message.slice(0, space);

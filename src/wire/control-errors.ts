@@ -1,4 +1,4 @@
-import { LaminarError } from '../errors.js';
+import { type ErrorCode, LaminarError } from '../errors.js';
 /**
  * Errors of the control API. Every failure a caller can act on has one of five stable codes; the
  * gRPC status and HTTP status of each code live in grpc-status.ts, so both transports agree.
@@ -48,7 +48,7 @@ export function invalidArgument(message: string, cause?: unknown): ControlError 
  * name the table (or profile) and the option and never contain a secret, so they are passed to
  * the caller as they are, under INVALID_ARGUMENT.
  */
-export const VALIDATION_CODES: ReadonlySet<string> = new Set([
+export const VALIDATION_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'ERR_SINK_CONFIG', // SinkConfigError: JSON bodies, SQL DDL, TypeScript models
   'ERR_SQL_SYNTAX', // SqlSyntaxError, with line and column
   'ERR_JOB_SPEC', // JobSpecError, naming the field
@@ -65,7 +65,7 @@ export interface ClassifiedError {
   /** Safe to show the caller. */
   message: string;
   /** The original error's own code when it differs (e.g. `ERR_SINK_CONFIG`). */
-  reason?: string;
+  reason?: ErrorCode;
 }
 
 /**
@@ -85,7 +85,7 @@ export function classifyError(err: unknown): ClassifiedError {
   return { code: 'ERR_INTERNAL', message: 'internal error' };
 }
 
-function isControlCode(code: string): code is ControlErrorCode {
+function isControlCode(code: ErrorCode): code is ControlErrorCode {
   return (
     code === 'ERR_NOT_FOUND' ||
     code === 'ERR_ALREADY_EXISTS' ||
