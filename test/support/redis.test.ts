@@ -9,6 +9,7 @@ import {
   isRedisReachable,
   parseInfo,
   type RedisCluster,
+  RedisHarnessError,
   RedisServerError,
   redisCli,
   SLOTS,
@@ -136,6 +137,19 @@ describe('redis-server launcher', () => {
 
   it('isRedisReachable — false when nothing listens', async () => {
     expect(await isRedisReachable('127.0.0.1', await findFreePort(), 300)).toBe(false);
+  });
+});
+
+describe('redis-cli', () => {
+  it('redis-cli — cli() returns the reply, and rejects an error reply with ERR_REDIS_HARNESS', async () => {
+    await withRedis(async (server) => {
+      expect(await cli(server, 'set', 'k', 'v')).toBe('OK');
+      const err = await cli(server, 'lpush', 'k', 'x').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(RedisHarnessError);
+      expect((err as RedisHarnessError).code).toBe('ERR_REDIS_HARNESS');
+      expect((err as Error).message).toMatch(/WRONGTYPE/);
+      expect((await redisCli(server, ['lpush', 'k', 'x'])).stdout).toMatch(/WRONGTYPE/);
+    });
   });
 });
 
@@ -268,5 +282,23 @@ describe('Redis cluster', () => {
     await cluster.waitHealthy({ replicas: true });
     const rejoined = (await cluster.topology()).find((n) => n.id === old.id);
     expect(rejoined).toMatchObject({ role: 'replica', masterId: owner.id });
+  });
+});
+
+describe('Redis cluster without replicas', () => {
+  it('Redis cluster without replicas — the masters alone cover all slots and take writes', async () => {
+    const cluster = await startCluster({ masters: 3, replicasPerMaster: 0, nodeTimeoutMs: 5000 });
+    try {
+      expect(cluster.nodes).toHaveLength(3);
+      expect(await cluster.replicas()).toEqual([]);
+      const masters = await cluster.masters();
+      expect(masters.map((m) => m.port).sort()).toEqual(cluster.nodes.map((n) => n.port).sort());
+      const slots = masters.flatMap((m) => m.slots).reduce((sum, [a, b]) => sum + b - a + 1, 0);
+      expect(slots).toBe(SLOTS);
+      const owner = await cluster.ownerOf('{user:1}:rows');
+      expect(await cli(owner.server, 'set', '{user:1}:rows', 'v')).toBe('OK');
+    } finally {
+      await cluster.stop();
+    }
   });
 });
