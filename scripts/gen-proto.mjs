@@ -62,7 +62,7 @@ try {
     console.error(`src/wire/gen is stale (run npm run gen:proto): ${stale.join(', ')}`);
     process.exit(1);
   }
-  console.log('src/gen is up to date');
+  console.log('src/wire/gen is up to date');
 } finally {
   rmSync(temp, { recursive: true, force: true });
 }

@@ -36,7 +36,7 @@ export interface ExamplesOptions {
   signal?: AbortSignal;
 }
 
-/** The package's `examples/` (from `src/run/` in the sources, `dist/src/run/` when built). */
+/** The package's `examples/` (from `src/cli/` in the sources, `dist/src/cli/` when built). */
 export function defaultExamplesDir(): string {
   for (const up of ['../../examples', '../../../examples']) {
     const dir = fileURLToPath(new URL(up, import.meta.url));

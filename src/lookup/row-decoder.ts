@@ -2,7 +2,7 @@
  * Redis replies → rows of a lookup table. Values take the run-time types of the SQL engine
  * (sql/types.ts: TEXT string, INTEGER number, BIGINT number or bigint, DOUBLE number, BOOLEAN
  * boolean, TIMESTAMP Date, JSON any JSON value, BYTEA Buffer) through the same coercion the engine
- * applies to values from untyped sources (sql/cast.ts `coercion`).
+ * applies to values from untyped sources (schema/cast.ts `coercion`).
  *
  * | value type / format | Redis holds                  | a column's value                                   |
  * |---------------------|------------------------------|----------------------------------------------------|

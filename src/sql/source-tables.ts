@@ -15,7 +15,7 @@ import type { Column, SqlType } from '../schema/sql-type.js';
 import { PipelineSqlError } from './errors.js';
 import { identOf, isNode, type Node } from './tree.js';
 
-/** Columns of a built-in generator row (actors/sources/generator.ts), with their types. */
+/** Columns of a built-in generator row (dataflow/sources/generator.ts), with their types. */
 export const GENERATOR_ROW_COLUMNS: readonly Column[] = [
   { name: 'id', type: 'TEXT', nullable: false },
   { name: 'p', type: 'INTEGER', nullable: false },

@@ -54,7 +54,8 @@ interface Queued {
  *
  * All producers share one channel (one input of the data flow). Its checkpoint position is, per
  * producer, the last sequence number and next offset emitted into the flow; after a restore the
- * producers resend what came after {@link acknowledged}. The network side comes later.
+ * producers resend what came after {@link acknowledged}. Over the network, a worker's Ingest
+ * service pushes each producer's batches here.
  */
 export class IngestSource implements Source {
   readonly name: string;
