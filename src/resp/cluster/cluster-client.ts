@@ -17,6 +17,7 @@ import { parseRedisUrl } from '../url.js';
 import { commandSlot, NO_SLOT } from './command-keys.js';
 import { SLOT_COUNT } from './key-slot.js';
 import { SlotMap } from './slot-map.js';
+import { SlotOrder } from './slot-order.js';
 import {
   type NatMap,
   type NodeAddress,
@@ -66,18 +67,6 @@ export interface ClusterStats {
   refreshes: number;
 }
 
-/**
- * A run's claim on a slot; later runs touching the slot wait until it is released. A run retrying
- * the slot keeps it until the run ends; a run that merely waited in line (`queued`) releases it as
- * soon as it has handed its commands to a connection.
- */
-interface Hold {
-  owner: number;
-  queued: boolean;
-  done: Promise<void>;
-  release: () => void;
-}
-
 interface Group {
   key: string;
   /** Command indices in order. */
@@ -93,7 +82,8 @@ interface Group {
  *
  * Ordering: replies come back in the caller's order, and a command never overtakes an earlier
  * command to the same slot that is being redirected or retried — runs that touch a slot under
- * retry wait for the earlier run (by start order, so no two runs wait on each other).
+ * retry wait for the earlier run (by start order, so no two runs wait on each other); see
+ * {@link SlotOrder}.
  */
 export class RedisCluster extends EventEmitter implements RedisTransport {
   /** Commands are routed by hash slot; multi-key commands must keep to one slot. */
@@ -110,16 +100,7 @@ export class RedisCluster extends EventEmitter implements RedisTransport {
   #map = new SlotMap();
   readonly #clients = new Map<string, RedisClient>();
   #refreshing: Promise<void> | null = null;
-  readonly #holds = new Map<number, Hold[]>();
-  /**
-   * Per slot: the node its map-routed commands are in flight to, and how many are. No command for
-   * the slot goes to another node until they settle: after a topology change it would overtake
-   * them, and they may yet be redirected to where it went.
-   */
-  readonly #pinNode: (string | undefined)[] = new Array(SLOT_COUNT);
-  readonly #pinCount = new Uint32Array(SLOT_COUNT);
-  readonly #drains = new Map<number, { done: Promise<void>; release: () => void }>();
-  #runSeq = 0;
+  readonly #order = new SlotOrder();
   #rr = 0;
   #closed = false;
   #timer: NodeJS.Timeout | null = null;
@@ -277,7 +258,8 @@ export class RedisCluster extends EventEmitter implements RedisTransport {
     if (this.#closed) throw new ClientClosedError();
     const n = commands.length;
     const results: Reply[] = new Array(n);
-    const run = ++this.#runSeq;
+    const order = this.#order;
+    const run = order.nextRun();
     const owned: number[] = [];
     let todo: number[] = new Array(n);
     for (let i = 0; i < n; i++) todo[i] = i;
@@ -288,7 +270,7 @@ export class RedisCluster extends EventEmitter implements RedisTransport {
     const deadline = Date.now() + this.#failoverTimeout;
     let attempt = 0;
     try {
-      if (this.#holds.size > 0) await this.#waitHolds(run, slots, todo, owned);
+      if (order.anyHeld) await order.waitHolds(run, slots, todo, owned);
       while (todo.length > 0) {
         const groups = new Map<string, Group>();
         const unrouted: number[] = [];
@@ -302,20 +284,16 @@ export class RedisCluster extends EventEmitter implements RedisTransport {
             if (slot === NO_SLOT) key = masters[this.#rr++ % Math.max(1, masters.length)];
             else {
               key = this.#map.owners[slot];
-              if (key !== undefined) {
-                if (this.#pinCount[slot] > 0 && this.#pinNode[slot] !== key) {
-                  // Earlier commands of this slot are in flight to its previous owner: wait for them.
-                  this.#hold(run, slot, owned, false);
-                  (pinned ??= []).push(i);
-                  continue;
-                }
-                this.#pinNode[slot] = key;
-                this.#pinCount[slot]++;
+              if (key !== undefined && !order.pin(slot, key)) {
+                // Earlier commands of this slot are in flight to its previous owner: wait for them.
+                order.hold(run, slot, owned, false);
+                (pinned ??= []).push(i);
+                continue;
               }
             }
           }
           if (key === undefined) {
-            this.#hold(run, slot, owned, false);
+            order.hold(run, slot, owned, false);
             unrouted.push(i);
             continue;
           }
@@ -369,7 +347,7 @@ export class RedisCluster extends EventEmitter implements RedisTransport {
                     respTotals.transient[r.prefix] = (respTotals.transient[r.prefix] ?? 0) + 1;
                     wait = true;
                   }
-                  this.#hold(run, slots[i], owned, false);
+                  order.hold(run, slots[i], owned, false);
                   next.push(i);
                 } else {
                   results[i] = r;
@@ -386,7 +364,7 @@ export class RedisCluster extends EventEmitter implements RedisTransport {
                 wait = true;
                 for (const i of g.idx) {
                   ask?.delete(i);
-                  this.#hold(run, slots[i], owned, false);
+                  order.hold(run, slots[i], owned, false);
                   next.push(i);
                 }
                 this.refresh().catch(() => {});
@@ -398,7 +376,7 @@ export class RedisCluster extends EventEmitter implements RedisTransport {
           ),
         );
         // Handed to the connections: runs that waited behind this one may follow now.
-        if (owned.length > 0) this.#releaseHolds(run, owned, true);
+        if (owned.length > 0) order.release(run, owned, true);
         await Promise.all(sent);
         if (unrouted.length > 0) {
           if (Date.now() >= deadline) {
@@ -415,15 +393,15 @@ export class RedisCluster extends EventEmitter implements RedisTransport {
           }
         }
         if (next.length === 0) break;
-        if (pinned !== null) await this.#drained(pinned.map((i) => slots[i]));
+        if (pinned !== null) await order.drained(pinned.map((i) => slots[i]));
         if (wait) await sleep(backoff(this.#retryDelay, attempt++));
         // Per-key order: resend in the caller's order, after earlier runs holding these slots.
         next.sort((a, b) => a - b);
-        await this.#waitHolds(run, slots, next, owned);
+        await order.waitHolds(run, slots, next, owned);
         todo = next;
       }
     } finally {
-      this.#releaseHolds(run, owned, false);
+      order.release(run, owned, false);
     }
     if (fatal !== null) throw fatal;
     return results;
@@ -453,108 +431,14 @@ export class RedisCluster extends EventEmitter implements RedisTransport {
     return client.pipeline(sub, opts).then((replies) => at.map((p) => replies[p]));
   }
 
-  /**
-   * Claims `slot` for `run`: retried (`queued` false, kept until the run ends) or waiting in line
-   * (`queued` true, released once the run has sent its commands). A retry claim upgrades a queued one.
-   */
-  #hold(run: number, slot: number, owned: number[], queued: boolean): void {
-    if (slot === NO_SLOT) return;
-    let list = this.#holds.get(slot);
-    if (list === undefined) this.#holds.set(slot, (list = []));
-    for (const h of list) {
-      if (h.owner === run) {
-        if (!queued) h.queued = false;
-        return;
-      }
-    }
-    let release!: () => void;
-    const done = new Promise<void>((r) => {
-      release = r;
-    });
-    list.push({ owner: run, queued, done, release });
-    owned.push(slot);
-  }
-
-  /** Releases the claims of `run` (only its queued ones with `queuedOnly`). */
-  #releaseHolds(run: number, owned: number[], queuedOnly: boolean): void {
-    let kept = 0;
-    for (const slot of owned) {
-      const list = this.#holds.get(slot);
-      const k = list === undefined ? -1 : list.findIndex((h) => h.owner === run);
-      if (k === -1) continue;
-      const h = list![k];
-      if (queuedOnly && !h.queued) {
-        owned[kept++] = slot;
-        continue;
-      }
-      list!.splice(k, 1);
-      if (list!.length === 0) this.#holds.delete(slot);
-      h.release();
-    }
-    owned.length = kept;
-  }
-
-  /**
-   * Waits until no earlier run holds any slot of `indices`. While it waits, the run stands in line
-   * on those slots, so a later run cannot overtake it when the earlier ones finish.
-   */
-  async #waitHolds(
-    run: number,
-    slots: readonly number[],
-    indices: readonly number[],
-    owned: number[],
-  ): Promise<void> {
-    for (;;) {
-      if (this.#holds.size === 0) return;
-      const waits: Promise<void>[] = [];
-      for (const i of indices) {
-        const list = this.#holds.get(slots[i]);
-        if (list === undefined) continue;
-        let earlier = false;
-        for (const h of list) {
-          if (h.owner < run) {
-            waits.push(h.done);
-            earlier = true;
-          }
-        }
-        if (earlier) this.#hold(run, slots[i], owned, true);
-      }
-      if (waits.length === 0) return;
-      await Promise.all(waits);
-    }
-  }
-
   /** Drops the in-flight pins of a group whose replies (or failure) arrived. */
   #unpin(g: Group, slots: readonly number[]): void {
     for (let j = 0; j < g.idx.length; j++) {
       const slot = slots[g.idx[j]];
+      // ASK-routed and keyless commands were never pinned.
       if (g.asking[j] || slot === NO_SLOT) continue;
-      if (--this.#pinCount[slot] === 0) {
-        const d = this.#drains.get(slot);
-        if (d !== undefined) {
-          this.#drains.delete(slot);
-          d.release();
-        }
-      }
+      this.#order.unpin(slot);
     }
-  }
-
-  /** Resolves when no command of these slots is in flight any more. */
-  #drained(slotList: readonly number[]): Promise<unknown> {
-    const waits: Promise<void>[] = [];
-    for (const slot of slotList) {
-      if (this.#pinCount[slot] === 0) continue;
-      let d = this.#drains.get(slot);
-      if (d === undefined) {
-        let release!: () => void;
-        const done = new Promise<void>((r) => {
-          release = r;
-        });
-        this.#drains.set(slot, (d = { done, release }));
-      }
-      waits.push(d.done);
-    }
-    return Promise.all(waits);
   }
 
   async #loadTopology(): Promise<void> {
