@@ -1,56 +1,166 @@
 /**
- * The SQL parser, loaded once: datafusion-sqlparser-rs through its WebAssembly build
+ * The SQL parser, loaded on first use: datafusion-sqlparser-rs through its WebAssembly build
  * (`@guanmingchiu/sqlparser-ts`), the parser Arroyo itself uses, so mixed quoted/unquoted option
  * keys, `--` and `/* *\/` comments and keyword-named columns behave as they do there. Every
  * reader of SQL (sink and lookup DDL, scripts, queries) parses through here and walks the tree
  * with sql-tree.ts.
  */
 
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { lookupType, SQL_TYPES } from './column-types.js';
 import { type SqlPosition, SqlSyntaxError } from './errors.js';
 import type { Reporter } from './reporter.js';
 import { type Ident, ident, isNode } from './sql-tree.js';
 import type { SqlType } from './sql-type.js';
 
-type ParserModule = typeof import('@guanmingchiu/sqlparser-ts');
+/** What the parser's wasm-bindgen glue module exports (one module instance per parser instance). */
+interface ParserGlue {
+  initSync(options: { module: WasmModule }): unknown;
+  parse_sql_with_options(dialect: string, sql: string, options: { recursionLimit: number }): unknown;
+  parse_sql_with_comments(dialect: string, sql: string): { comments: CommentSpan[] };
+}
 
-let loading: Promise<void> | undefined;
-let parser: ParserModule | undefined;
+/** Where one comment is: 1-based lines and columns, end exclusive. */
+export interface CommentSpan {
+  startLine: number;
+  startColumn: number;
+  endLine: number;
+  endColumn: number;
+}
+
+/** Longest SQL text (UTF-16 code units) handed to the parser: a statement or a whole script. */
+export const MAX_SQL_LENGTH = 1_000_000;
 
 /**
- * Loads and compiles the SQL parser (once). Await it before any synchronous parse below. The
- * module is imported here, not at the top of the file, so that programs using only the client
- * or a sink built from JSON or TypeScript never load it.
+ * How deep expressions may nest. The WebAssembly build's stack overflows (a trap that corrupts
+ * its memory) a little below the parser's own default of 50, so the limit sits under it.
+ */
+export const SQL_RECURSION_LIMIT = 40;
+
+/** The part of the WebAssembly API used here (the project's type libraries do not declare it). */
+interface WasmApi {
+  compile(bytes: Uint8Array): Promise<WasmModule>;
+  RuntimeError: abstract new (...args: never[]) => Error;
+}
+type WasmModule = object;
+const Wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+const requireHere = createRequire(import.meta.url);
+let compiled: Promise<WasmModule> | undefined;
+let instances = 0;
+
+/**
+ * A new, independent parser instance. The glue module keeps its WebAssembly instance in module
+ * state, so a fresh instance needs a fresh module: it is imported under its own query string.
+ */
+async function freshParser(): Promise<ParserGlue> {
+  const wasmDir = join(dirname(requireHere.resolve('@guanmingchiu/sqlparser-ts')), '..', 'wasm');
+  compiled ??= readFile(join(wasmDir, 'sqlparser_rs_wasm_bg.wasm')).then((bytes) => Wasm.compile(bytes));
+  const url = pathToFileURL(join(wasmDir, 'sqlparser_rs_wasm.js'));
+  url.search = `?instance=${++instances}`;
+  const glue = (await import(url.href)) as ParserGlue;
+  glue.initSync({ module: await compiled });
+  return glue;
+}
+
+let current: ParserGlue | undefined;
+let loading: Promise<void> | undefined;
+/** A ready instance to switch to at once when the current one traps. */
+let spare: ParserGlue | undefined;
+let spareLoading: Promise<void> | undefined;
+
+function fillSpare(): void {
+  if (spare !== undefined || spareLoading !== undefined) return;
+  spareLoading = freshParser()
+    .then((p) => {
+      spare = p;
+    })
+    .catch(() => {
+      // The next loadSqlParser() after a trap loads one instead.
+    })
+    .finally(() => {
+      spareLoading = undefined;
+    });
+}
+
+/**
+ * Loads and compiles the SQL parser (once, and again after a trap left no spare). Await it
+ * before any synchronous parse below. The module is loaded here, not when this file is
+ * imported, so that programs using only the client, or a sink built from JSON or TypeScript,
+ * never load it.
  */
 export function loadSqlParser(): Promise<void> {
-  loading ??= import('@guanmingchiu/sqlparser-ts').then(async (m) => {
-    await m.init();
-    parser = m;
-  });
+  if (current !== undefined) return Promise.resolve();
+  loading ??= freshParser().then(
+    (p) => {
+      current = p;
+      loading = undefined;
+      fillSpare();
+    },
+    (e: unknown) => {
+      loading = undefined;
+      throw e;
+    },
+  );
   return loading;
 }
 
-/** The loaded parser; a caller that forgot {@link loadSqlParser} is a bug, said plainly. */
-function loaded(): ParserModule {
-  if (parser === undefined) throw new Error('the SQL parser is not loaded: await loadSqlParser() first');
-  return parser;
+/** The loaded parser; a caller that did not await {@link loadSqlParser} is a bug, said plainly. */
+function loaded(): ParserGlue {
+  if (current === undefined) {
+    throw new Error(
+      instances === 0
+        ? 'the SQL parser is not loaded: await loadSqlParser() first'
+        : 'the SQL parser is being reloaded after a statement too complex for it: await loadSqlParser() first',
+    );
+  }
+  return current;
+}
+
+/**
+ * Runs one parser call. A WebAssembly trap (stack overflow on an expression nested or chained
+ * too deeply) leaves that instance's memory corrupt: it is dropped for the spare, and the input
+ * is refused as too complex instead of failing every later parse in the process.
+ */
+function call<T>(sql: string, run: (p: ParserGlue) => T): T {
+  if (sql.length > MAX_SQL_LENGTH) {
+    throw new SqlSyntaxError(
+      `the SQL text is ${sql.length} characters long; at most ${MAX_SQL_LENGTH} are accepted`,
+      1,
+      1,
+    );
+  }
+  const p = loaded();
+  try {
+    return run(p);
+  } catch (e) {
+    if (!(e instanceof Wasm.RuntimeError)) throw toSyntaxError(sql, e);
+    if (current === p) {
+      current = spare;
+      spare = undefined;
+      fillSpare();
+    }
+    throw new SqlSyntaxError(
+      'the statement is too complex for the SQL parser (an expression nested or chained too deeply); split it into smaller expressions',
+      1,
+      1,
+    );
+  }
 }
 
 /** Parses SQL text into statement trees; a syntax error becomes a {@link SqlSyntaxError} with line and column. */
 export function parseStatements(sql: string): unknown[] {
-  const p = loaded();
-  try {
-    return p.parse(sql, 'generic') as unknown[];
-  } catch (e) {
-    throw toSyntaxError(sql, e);
-  }
+  return call(sql, (p) =>
+    p.parse_sql_with_options('generic', sql, { recursionLimit: SQL_RECURSION_LIMIT }),
+  ) as unknown[];
 }
 
-/** The spans of the comments in SQL text (1-based lines and columns), for splitting scripts. */
-export function commentSpans(
-  sql: string,
-): Array<{ startLine: number; startColumn: number; endLine: number; endColumn: number }> {
-  return loaded().parseWithComments(sql, 'generic').comments;
+/** The spans of the comments in SQL text, for splitting scripts. */
+export function commentSpans(sql: string): CommentSpan[] {
+  return call(sql, (p) => p.parse_sql_with_comments('generic', sql).comments);
 }
 
 /**
@@ -59,7 +169,9 @@ export function commentSpans(
  * unless it is punctuation or the end of input: it may be part of a password.
  */
 function toSyntaxError(sql: string, e: unknown): SqlSyntaxError {
-  const raw = e instanceof Error ? e.message : String(e);
+  // The parser throws plain objects `{ message, line?, column? }`, not Error instances.
+  const message = (e as { message?: unknown } | null)?.message;
+  const raw = typeof message === 'string' ? message : String(e);
   const m = /^(?:sql parser error: )?([\s\S]*?)(?: at Line: (\d+), Column: (\d+))?$/.exec(raw)!;
   const reason = m[1].replace(/found: ([\s\S]*)$/, (_, token: string) =>
     token === 'EOF'
