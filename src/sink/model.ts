@@ -10,41 +10,17 @@ export type { Column, SqlType } from '../schema/sql-type.js';
 import type { ConnectionProfile } from '../schema/connection-profile.js';
 import type { Column } from '../schema/sql-type.js';
 
-export interface StringTarget {
-  type: 'string';
-  keyPrefix: string;
-  keyColumn?: string;
-  /** Positive integer. */
-  ttlSecs?: number;
-}
+export {
+  fieldColumnOf,
+  type HashTarget,
+  keyColumnOf,
+  keyPrefixOf,
+  type ListTarget,
+  type StringTarget,
+  type Target,
+} from './writers/index.js';
 
-export interface ListTarget {
-  type: 'list';
-  listPrefix: string;
-  listKeyColumn?: string;
-  /** Positive integer. */
-  maxLength?: number;
-  operation: 'Append' | 'Prepend';
-}
-
-export interface HashTarget {
-  type: 'hash';
-  hashKeyPrefix: string;
-  hashKeyColumn?: string;
-  hashFieldColumn: string;
-}
-
-export type Target = StringTarget | ListTarget | HashTarget;
-
-/** The prefix every key of the target starts with, whatever its type. */
-export function keyPrefixOf(t: Target): string {
-  return t.type === 'string' ? t.keyPrefix : t.type === 'list' ? t.listPrefix : t.hashKeyPrefix;
-}
-
-/** The column whose text follows the prefix in each key; undefined: every row has the bare prefix. */
-export function keyColumnOf(t: Target): string | undefined {
-  return t.type === 'string' ? t.keyColumn : t.type === 'list' ? t.listKeyColumn : t.hashKeyColumn;
-}
+import type { Target } from './writers/index.js';
 
 /**
  * Delivery guarantee. `exactly_once` applies rows through per-slot fences (see fence/), so a

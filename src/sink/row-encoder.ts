@@ -2,7 +2,8 @@ import type { Column } from '../schema/sql-type.js';
 import { text } from '../schema/text.js';
 import { PayloadRow } from './encoded-row.js';
 import { jsonRow } from './json-row.js';
-import { keyColumnOf, keyPrefixOf, type SinkTable } from './model.js';
+import type { SinkTable } from './model.js';
+import { writerOf } from './writers/index.js';
 
 /**
  * A row as the sink receives it: a plain object `{ [column]: value }`. Typed as `object` so rows
@@ -30,20 +31,21 @@ export class RowEncoder {
    * List and hash tables: key column text → full key, so rows of one key share one string
    * (grouping per key hashes and flattens it once; no concatenation per row: 10–15% of the
    * sink's CPU for lists and hashes, bench `sink`). Cleared when it grows past
-   * {@link MAX_CACHED_KEYS}; string tables, whose keys rarely repeat, keep none.
+   * {@link MAX_CACHED_KEYS}; tables whose keys rarely repeat (strings) keep none.
    */
   readonly #keyCache: Map<string, string> | null;
 
   constructor(table: SinkTable) {
     const t = table.target;
-    this.#prefix = keyPrefixOf(t);
+    const writer = writerOf(t);
+    this.#prefix = writer.keyPrefix(t);
     this.#prefixBytes = Buffer.from(this.#prefix, 'utf8');
-    this.#keyColumn = keyColumnOf(t);
-    this.#fieldColumn = t.type === 'hash' ? t.hashFieldColumn : undefined;
+    this.#keyColumn = writer.keyColumn(t);
+    this.#fieldColumn = writer.fieldColumn(t);
     this.#raw = table.format === 'raw';
     this.#valueColumn = table.valueColumn;
     this.#columns = table.schema;
-    this.#keyCache = t.type === 'string' ? null : new Map();
+    this.#keyCache = writer.keysRepeat ? new Map() : null;
   }
 
   /** Encodes one row; returns null when it can be written, else why not. */

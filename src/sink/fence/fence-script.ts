@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 
 /**
+ * What the script does with a run's rows (ARGV[3]): the operations it knows. A target whose rows
+ * need another command must teach the script that command first.
+ */
+export type FenceOp = 'SET' | 'RPUSH' | 'LPUSH' | 'HSET';
+
+/**
  * The exactly-once apply script. One call carries the rows of a flush for one slot (Redis Cluster)
  * or for all slots (standalone); it applies, in order, only the rows newer than the fence of their
  * (slot, partition), and moves the fences forward — atomically, since a script runs alone.

@@ -1,11 +1,18 @@
 import { keySlot } from '../../resp/cluster/key-slot.js';
 import type { Arg, Command } from '../../resp/reply.js';
-import type { Target } from '../model.js';
-import { FENCE_SCRIPT, FENCE_SCRIPT_SHA } from './fence-script.js';
+import { FENCE_SCRIPT, FENCE_SCRIPT_SHA, type FenceOp } from './fence-script.js';
 import { fenceKey } from './slot-tags.js';
 
 /** Rows one run carries at most (Lua's `unpack` of a run's values must stay far below its stack limit). */
 export const MAX_RUN_ROWS = 1000;
+
+/** How a target's rows go through the fence script (each target's writer says). */
+export interface FencedForm {
+  /** The script's operation (ARGV[3]). */
+  op: FenceOp;
+  /** Its parameter (ARGV[4]): SET's TTL in seconds, a list's maxLength, or `''`. */
+  param: string;
+}
 
 /** The rows of a flush with their source positions, as parallel arrays. */
 export interface FencedRows {
@@ -28,25 +35,11 @@ export interface FencedRows {
  */
 export function fencedCommands(
   rows: FencedRows,
-  target: Target,
+  { op, param }: FencedForm,
   table: string,
   generation: number,
   cluster: boolean,
 ): { commands: Command[]; rowsPerCommand: number[] } {
-  const op =
-    target.type === 'string'
-      ? 'SET'
-      : target.type === 'hash'
-        ? 'HSET'
-        : target.operation === 'Append'
-          ? 'RPUSH'
-          : 'LPUSH';
-  const param =
-    target.type === 'string'
-      ? (target.ttlSecs?.toString() ?? '')
-      : target.type === 'list'
-        ? (target.maxLength?.toString() ?? '')
-        : '';
   const n = rows.keys.length;
   const slots = new Int32Array(n);
   for (let i = 0; i < n; i++) slots[i] = keySlot(rows.keys[i]);
@@ -82,7 +75,7 @@ function scriptCall(
   rows: FencedRows,
   slots: Int32Array,
   idx: readonly number[],
-  op: string,
+  op: FenceOp,
   param: string,
   table: string,
   generation: number,

@@ -1,0 +1,72 @@
+import type { Arg } from '../../resp/reply.js';
+import type { FlushCommands, FlushRows } from './writer.js';
+
+/** Most values one variadic command (RPUSH, LPUSH, HSET) carries; longer runs are split. */
+export const MAX_VALUES_PER_COMMAND = 1024;
+
+/** The rows of one key in a flush, in input order. */
+export interface KeyGroup {
+  key: string | Buffer;
+  rows: number[];
+}
+
+/**
+ * The rows of a flush as one variadic `verb key ...` per key (the same as sending them one by one,
+ * in order), keys in order of first appearance. `withField`: each row adds its field before its
+ * value (HSET; a repeated field keeps its last value, as sequential HSETs would). Returns the
+ * groups, for commands run once per key after them.
+ */
+export function pushByKey(verb: string, rows: FlushRows, withField: boolean, out: FlushCommands): KeyGroup[] {
+  const groups = groupByKey(rows.keys);
+  const perRow = withField ? 2 : 1;
+  const { fields, values } = rows;
+  for (const g of groups) {
+    for (let from = 0; from < g.rows.length; from += MAX_VALUES_PER_COMMAND) {
+      const to = Math.min(g.rows.length, from + MAX_VALUES_PER_COMMAND);
+      const cmd: Arg[] = new Array(2 + (to - from) * perRow);
+      cmd[0] = verb;
+      cmd[1] = g.key;
+      let p = 2;
+      for (let j = from; j < to; j++) {
+        const r = g.rows[j];
+        if (perRow === 2) cmd[p++] = fields[r];
+        cmd[p++] = values[r];
+      }
+      out.commands.push(cmd);
+      out.rowsPerCommand.push(to - from);
+    }
+  }
+  return groups;
+}
+
+/** Rows grouped by key, groups in order of first appearance. */
+export function groupByKey(keys: readonly (string | Buffer)[]): KeyGroup[] {
+  const byText = new Map<string, KeyGroup>();
+  let byBytes: Map<string, KeyGroup> | null = null;
+  const out: KeyGroup[] = [];
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    let map = byText;
+    let id: string;
+    if (typeof k === 'string') {
+      id = k;
+    } else {
+      // A binary key that is valid UTF-8 is the same Redis key as that text: group them together.
+      const s = k.toString('utf8');
+      if (Buffer.from(s, 'utf8').equals(k)) {
+        id = s;
+      } else {
+        map = byBytes ??= new Map();
+        id = k.toString('latin1');
+      }
+    }
+    let g = map.get(id);
+    if (g === undefined) {
+      g = { key: k, rows: [] };
+      map.set(id, g);
+      out.push(g);
+    }
+    g.rows.push(i);
+  }
+  return out;
+}
