@@ -11,6 +11,7 @@ import { createControlService } from './control-service.js';
 import { startHttpApi } from './http-api.js';
 import { MetadataStore } from './metadata-store.js';
 import { Orchestrator } from './orchestrator.js';
+import { createCoordinationService } from './worker-service.js';
 
 /**
  * Default ports: the HTTP/JSON API on 8000, where the `curl` examples of the Laminar Redis
@@ -85,7 +86,6 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
         store.updatePipeline(id, (cur) => ({ ...cur, ...patch, updatedAtMs: Date.now() })),
     },
     dataDir,
-    token,
     heartbeatIntervalMs: options.heartbeatIntervalMs,
     heartbeatTimeoutMs: options.heartbeatTimeoutMs,
     checkpointIntervalMs: options.checkpointIntervalMs,
@@ -107,7 +107,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     'grpc.http2.min_ping_interval_without_data_ms': 5_000,
   });
   server.addService(ControlService, createControlService(plane, { token }));
-  server.addService(CoordinationService, orchestrator.service());
+  server.addService(CoordinationService, createCoordinationService(orchestrator, { token }));
   let grpcPort: number;
   try {
     grpcPort = await bindServer(

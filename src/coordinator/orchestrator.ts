@@ -1,21 +1,23 @@
 import { join } from 'node:path';
-import * as grpc from '@grpc/grpc-js';
 import { LaminarError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { shardsGauge, workersGauge } from '../metrics/index.js';
 import { SLOT_COUNT } from '../resp/cluster/key-slot.js';
-import { checkGrpcAuth } from '../wire/auth.js';
 import type {
-  CoordinationServer,
+  BarrierDone,
+  CheckpointWanted,
   CoordinatorMessage,
+  PipelineEvent,
+  ShardFailed,
+  ShardStarted,
+  ShardStopped,
   WorkerHello,
-  WorkerMessage,
 } from '../wire/gen/laminar/redis/v1/worker.js';
 import { type PipelinePatch, PipelineRunner } from './pipeline-runner.js';
 import type { PipelineRecord, TableRecord } from './records.js';
 import type { RuntimeView, ShardRouteView, WorkerView } from './runtime-view.js';
 import { place } from './scheduler.js';
-import { shardName, TableRunner } from './table-runner.js';
+import { type ShardSlot, shardName, TableRunner } from './table-runner.js';
 
 /** What the orchestrator needs of the metadata store. */
 export interface OrchestratorStore {
@@ -30,7 +32,6 @@ export interface OrchestratorOptions {
   store: OrchestratorStore;
   /** Table checkpoints live in `<dataDir>/tables/<table id>`. */
   dataDir: string;
-  token?: string;
   /** Default 500 ms. */
   heartbeatIntervalMs?: number;
   /** A worker silent this long is lost. Default 3000 ms. */
@@ -49,14 +50,49 @@ export interface OrchestratorOptions {
   logger: Logger;
 }
 
-interface Session {
-  id: string;
-  hello: WorkerHello;
-  call: grpc.ServerDuplexStream<WorkerMessage, CoordinatorMessage>;
-  registeredAtMs: number;
+/**
+ * The coordinator's end of one worker's session stream, as the orchestrator uses it;
+ * worker-service.ts implements it over the Coordination.Register call.
+ */
+export interface WorkerLink {
+  /** Sends a message; nothing once the stream has ended. */
+  send(msg: CoordinatorMessage): void;
+  /** Ends the stream: the coordinator is closing. */
+  end(): void;
+  /** Fails the stream (UNAVAILABLE, with `details`): the worker's session ends and it stops everything it hosts. */
+  cutOff(details: string): void;
+}
+
+/** One registered worker. The service hands it back with each message of its stream. */
+export interface WorkerSession {
+  readonly id: string;
+  readonly hello: WorkerHello;
+  readonly link: WorkerLink;
+  readonly registeredAtMs: number;
   lastHeartbeatMs: number;
   state: 'ready' | 'lost';
 }
+
+/**
+ * What workers tell the orchestrator: one call per message kind of a session stream
+ * (worker-service.ts makes them). Messages of a lost session are ignored.
+ */
+export interface WorkerEvents {
+  /** A worker said hello: registers and welcomes it. */
+  workerJoined(link: WorkerLink, hello: WorkerHello): WorkerSession;
+  /** The worker's stream ended, was cancelled or failed: it is lost. */
+  workerLeft(session: WorkerSession, reason: string): void;
+  heartbeat(session: WorkerSession): void;
+  shardStarted(session: WorkerSession, report: ShardStarted): void;
+  shardStopped(session: WorkerSession, report: ShardStopped): void;
+  shardFailed(session: WorkerSession, report: ShardFailed): void;
+  barrierDone(session: WorkerSession, report: BarrierDone): void;
+  checkpointWanted(session: WorkerSession, request: CheckpointWanted): void;
+  pipelineEvent(session: WorkerSession, event: PipelineEvent): void;
+}
+
+/** Which shard incarnation a worker's report is about. */
+type ShardRef = Pick<ShardStarted, 'tableId' | 'shard' | 'epoch'>;
 
 const LOST_KEPT = 32;
 
@@ -65,13 +101,14 @@ const LOST_KEPT = 32;
  * heartbeats), placement of table shards and pipelines on workers (scheduler.ts), table
  * checkpoints (TableRunner) and pipeline lifecycles (PipelineRunner). A worker that misses
  * heartbeats or whose stream breaks is lost: its shards and pipelines are placed again, each
- * with a new epoch, and resume from their last checkpoint.
+ * with a new epoch, and resume from their last checkpoint. The gRPC side of the sessions is
+ * worker-service.ts.
  */
-export class Orchestrator implements RuntimeView {
+export class Orchestrator implements RuntimeView, WorkerEvents {
   readonly #o: OrchestratorOptions;
   readonly #log: Logger;
-  readonly #sessions = new Map<string, Session>();
-  readonly #lost: Session[] = [];
+  readonly #sessions = new Map<string, WorkerSession>();
+  readonly #lost: WorkerSession[] = [];
   readonly #tables = new Map<string, TableRunner>();
   readonly #pipelines = new Map<string, PipelineRunner>();
   #nextWorker = 1;
@@ -107,46 +144,8 @@ export class Orchestrator implements RuntimeView {
     clearTimeout(this.#settleTimer);
     clearTimeout(this.#retryTimer);
     for (const t of this.#tables.values()) t.close();
-    for (const s of this.#sessions.values()) s.call.end();
+    for (const s of this.#sessions.values()) s.link.end();
     this.#sessions.clear();
-  }
-
-  /** The Coordination service workers register with. */
-  service(): CoordinationServer {
-    return {
-      register: (call: grpc.ServerDuplexStream<WorkerMessage, CoordinatorMessage>) => {
-        try {
-          checkGrpcAuth(this.#o.token, call.metadata);
-        } catch (err) {
-          call.emit('error', { code: grpc.status.UNAUTHENTICATED, details: (err as Error).message });
-          return;
-        }
-        let session: Session | undefined;
-        call.on('data', (msg: WorkerMessage) => {
-          if (session === undefined) {
-            if (msg.kind?.$case !== 'hello') {
-              call.emit('error', {
-                code: grpc.status.INVALID_ARGUMENT,
-                details: 'first message must be hello',
-              });
-              return;
-            }
-            session = this.#join(call, msg.kind.value);
-            return;
-          }
-          this.#onMessage(session, msg);
-        });
-        const gone = (reason: string) => {
-          if (session !== undefined) this.#workerLost(session, reason);
-        };
-        call.on('end', () => {
-          gone('stream ended');
-          call.end();
-        });
-        call.on('cancelled', () => gone('stream cancelled'));
-        call.on('error', () => gone('stream failed'));
-      },
-    };
   }
 
   // ── RuntimeView ────────────────────────────────────────────────────────────────────────────
@@ -195,7 +194,7 @@ export class Orchestrator implements RuntimeView {
   }
 
   workers(): WorkerView[] {
-    const view = (s: Session): WorkerView => ({
+    const view = (s: WorkerSession): WorkerView => ({
       id: s.id,
       ingestAddress: s.hello.ingestAddress,
       state: s.state,
@@ -255,15 +254,22 @@ export class Orchestrator implements RuntimeView {
     return this.#pipeline(id).watch(onChange);
   }
 
-  // ── sessions ───────────────────────────────────────────────────────────────────────────────
+  // ── WorkerEvents: sessions ─────────────────────────────────────────────────────────────────
 
-  #join(call: Session['call'], hello: WorkerHello): Session {
+  workerJoined(link: WorkerLink, hello: WorkerHello): WorkerSession {
     const id = `w${this.#nextWorker++}-${(hello.name || 'worker').replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 40)}`;
     const now = Date.now();
-    const session: Session = { id, hello, call, registeredAtMs: now, lastHeartbeatMs: now, state: 'ready' };
+    const session: WorkerSession = {
+      id,
+      hello,
+      link,
+      registeredAtMs: now,
+      lastHeartbeatMs: now,
+      state: 'ready',
+    };
     this.#sessions.set(id, session);
     this.#log.info({ worker: id, ingest: hello.ingestAddress }, 'worker registered');
-    call.write({
+    link.send({
       kind: {
         $case: 'welcome',
         value: { workerId: id, heartbeatIntervalMs: this.#o.heartbeatIntervalMs ?? 500 },
@@ -279,13 +285,21 @@ export class Orchestrator implements RuntimeView {
     return session;
   }
 
+  workerLeft(session: WorkerSession, reason: string): void {
+    this.#workerLost(session, reason);
+  }
+
+  heartbeat(session: WorkerSession): void {
+    if (session.state === 'ready') session.lastHeartbeatMs = Date.now();
+  }
+
   #settle(): void {
     clearTimeout(this.#settleTimer);
     this.#settled = true;
     this.#place();
   }
 
-  #workerLost(s: Session, reason: string): void {
+  #workerLost(s: WorkerSession, reason: string): void {
     if (s.state === 'lost') return;
     s.state = 'lost';
     this.#sessions.delete(s.id);
@@ -324,10 +338,7 @@ export class Orchestrator implements RuntimeView {
       for (const slot of t.shards) {
         const s = slot.status === 'revoking' ? this.#sessions.get(slot.workerId) : undefined;
         if (s === undefined || slot.revokedAt >= revokeLimit) continue;
-        s.call.emit('error', {
-          code: grpc.status.UNAVAILABLE,
-          details: 'a revoked shard did not stop in time',
-        });
+        s.link.cutOff('a revoked shard did not stop in time');
         this.#workerLost(
           s,
           `shard ${shardName(t.table.name, slot.index)} did not stop in time after its revocation`,
@@ -336,7 +347,7 @@ export class Orchestrator implements RuntimeView {
     }
     for (const s of [...this.#sessions.values()]) {
       if (s.lastHeartbeatMs >= limit) continue;
-      s.call.emit('error', { code: grpc.status.UNAVAILABLE, details: 'no heartbeat: declared lost' });
+      s.link.cutOff('no heartbeat: declared lost');
       this.#workerLost(s, 'missed heartbeats');
     }
   }
@@ -358,65 +369,69 @@ export class Orchestrator implements RuntimeView {
   }
 
   #send(workerId: string, msg: CoordinatorMessage): void {
-    const s = this.#sessions.get(workerId);
-    if (s === undefined || s.call.writableEnded || s.call.destroyed) return;
-    s.call.write(msg);
+    this.#sessions.get(workerId)?.link.send(msg);
   }
 
-  #onMessage(s: Session, msg: WorkerMessage): void {
-    if (s.state !== 'ready' || msg.kind === undefined) return;
-    const k = msg.kind;
-    switch (k.$case) {
-      case 'heartbeat':
-        s.lastHeartbeatMs = Date.now();
-        return;
-      case 'shardStarted':
-      case 'shardStopped':
-      case 'shardFailed': {
-        const t = this.#tables.get(k.value.tableId);
-        const slot = t?.shards[k.value.shard];
-        if (t === undefined || slot === undefined || slot.epoch !== k.value.epoch || slot.workerId !== s.id)
-          return;
-        if (k.$case === 'shardStarted') {
-          if (slot.status === 'assigning') slot.status = 'running';
-          return;
-        }
-        slot.status = 'unassigned';
-        slot.workerId = '';
-        t.placementChanged();
-        if (k.$case === 'shardFailed')
-          this.#shardFailed(t, slot.index, `[${k.value.code}] ${k.value.message}`);
-        this.#place();
-        return;
-      }
-      case 'barrierDone': {
-        const v = k.value;
-        this.#tables.get(v.tableId)?.onBarrierDone(v.shard, v.epoch, v.barrierId, v.position, v.declined);
-        return;
-      }
-      case 'checkpointWanted': {
-        const v = k.value;
-        const t = this.#tables.get(v.tableId);
-        const slot = t?.shards[v.shard];
-        // Only from the shard's current owner: a deposed worker must not drive checkpoints.
-        if (slot === undefined || slot.epoch !== v.epoch || slot.workerId !== s.id) return;
-        t!.requestCheckpoint();
-        return;
-      }
-      case 'pipelineEvent': {
-        const p = this.#pipelines.get(k.value.pipelineId);
-        if (p === undefined || p.record.workerId !== s.id) return;
-        void p.onEvent(k.value).then(() => {
-          if (p.terminal) this.#place();
-        });
-        return;
-      }
-      case 'hello':
-        return;
-    }
+  // ── WorkerEvents: shards and pipelines ─────────────────────────────────────────────────────
+
+  shardStarted(session: WorkerSession, report: ShardStarted): void {
+    const slot = this.#ownSlot(session, report)?.slot;
+    if (slot?.status === 'assigning') slot.status = 'running';
   }
 
-  #shardFailed(t: TableRunner, index: number, reason: string): void {
+  shardStopped(session: WorkerSession, report: ShardStopped): void {
+    this.#shardEnded(session, report, undefined);
+  }
+
+  shardFailed(session: WorkerSession, report: ShardFailed): void {
+    this.#shardEnded(session, report, `[${report.code}] ${report.message}`);
+  }
+
+  barrierDone(session: WorkerSession, v: BarrierDone): void {
+    if (session.state !== 'ready') return;
+    this.#tables.get(v.tableId)?.onBarrierDone(v.shard, v.epoch, v.barrierId, v.position, v.declined);
+  }
+
+  checkpointWanted(session: WorkerSession, request: CheckpointWanted): void {
+    // Only from the shard's current owner: a deposed worker must not drive checkpoints.
+    this.#ownSlot(session, request)?.table.requestCheckpoint();
+  }
+
+  pipelineEvent(session: WorkerSession, event: PipelineEvent): void {
+    if (session.state !== 'ready') return;
+    const p = this.#pipelines.get(event.pipelineId);
+    if (p === undefined || p.record.workerId !== session.id) return;
+    void p.onEvent(event).then(() => {
+      if (p.terminal) this.#place();
+    });
+  }
+
+  /**
+   * The table and slot a report is about, when its session is live and owns the slot at the
+   * report's epoch; else undefined (a report of a deposed owner is ignored).
+   */
+  #ownSlot(s: WorkerSession, r: ShardRef): { table: TableRunner; slot: ShardSlot } | undefined {
+    if (s.state !== 'ready') return undefined;
+    const table = this.#tables.get(r.tableId);
+    const slot = table?.shards[r.shard];
+    if (table === undefined || slot === undefined || slot.epoch !== r.epoch || slot.workerId !== s.id)
+      return undefined;
+    return { table, slot };
+  }
+
+  /** A shard stopped (after a revocation) or failed (`failure`): its slot is placed again. */
+  #shardEnded(s: WorkerSession, r: ShardRef, failure: string | undefined): void {
+    const own = this.#ownSlot(s, r);
+    if (own === undefined) return;
+    const { table: t, slot } = own;
+    slot.status = 'unassigned';
+    slot.workerId = '';
+    t.placementChanged();
+    if (failure !== undefined) this.#countFailure(t, slot.index, failure);
+    this.#place();
+  }
+
+  #countFailure(t: TableRunner, index: number, reason: string): void {
     const slot = t.shards[index];
     slot.failures++;
     const max = this.#o.maxShardFailures ?? 5;
