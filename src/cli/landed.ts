@@ -5,6 +5,7 @@
  */
 import type { RedisClient } from '../resp/client.js';
 import type { Reply } from '../resp/reply.js';
+import { type KeySample, writerFor } from '../sink/writers/index.js';
 import type { SinkInfo } from './script.js';
 
 /** Keys SCANned per call. */
@@ -21,16 +22,12 @@ export interface Landed {
   prefix: string;
   /** Keys under the prefix (whoever wrote them). */
   keys: number;
-  /** The smallest key name under the prefix, read back. */
-  sample?: {
-    key: string;
-    /** String: its TTL in seconds (-1: none). */
-    ttl?: number;
-    /** String: the value; list: the head; hash: the first fields (`field`, `value`). */
-    entries: { field?: string; value: string }[];
-    /** List length or hash field count. */
-    length?: number;
-  };
+  /**
+   * The smallest key name under the prefix, read back as its table's writer reads a key: a
+   * string's value and TTL (-1: none), a list's length and head, a hash's field count and first
+   * fields (`field`, `value`).
+   */
+  sample?: { key: string } & KeySample;
 }
 
 const str = (r: Reply): string => (Buffer.isBuffer(r) ? r.toString('utf8') : String(r));
@@ -71,33 +68,9 @@ export async function readLanded(c: RedisClient, sinks: readonly SinkInfo[]): Pr
     const { keys, first } = await scanPrefix(c, s.prefix);
     const landed: Landed = { table: s.name, type: s.type, prefix: s.prefix, keys };
     if (first !== undefined) {
-      if (s.type === 'string') {
-        const [value, ttl] = await c.pipeline([
-          ['GET', first],
-          ['TTL', first],
-        ]);
-        landed.sample = { key: first, ttl: Number(ttl), entries: [{ value: str(value) }] };
-      } else if (s.type === 'list') {
-        const [length, head] = await c.pipeline([
-          ['LLEN', first],
-          ['LRANGE', first, 0, SAMPLE_ENTRIES - 1],
-        ]);
-        landed.sample = {
-          key: first,
-          length: Number(length),
-          entries: (head as Reply[]).map((v) => ({ value: str(v) })),
-        };
-      } else {
-        const [length, scan] = await c.pipeline([
-          ['HLEN', first],
-          ['HSCAN', first, 0, 'COUNT', SAMPLE_ENTRIES * 4],
-        ]);
-        const flat = ((scan as Reply[])[1] as Reply[]).map(str);
-        const pairs: { field: string; value: string }[] = [];
-        for (let i = 0; i + 1 < flat.length; i += 2) pairs.push({ field: flat[i], value: flat[i + 1] });
-        pairs.sort((a, b) => (a.field < b.field ? -1 : a.field > b.field ? 1 : 0));
-        landed.sample = { key: first, length: Number(length), entries: pairs.slice(0, SAMPLE_ENTRIES) };
-      }
+      const writer = writerFor(s.type);
+      const replies = await c.pipeline(writer.sampleCommands(first, SAMPLE_ENTRIES));
+      landed.sample = { key: first, ...writer.sample(replies, SAMPLE_ENTRIES) };
     }
     out.push(landed);
   }
@@ -119,16 +92,16 @@ export function landedLines(landed: readonly Landed[]): string[] {
   for (const l of landed) {
     const s = l.sample;
     if (s === undefined) continue;
-    lines.push('');
-    if (l.type === 'string') {
-      // The one sample of a string table is shown whole, or nearly.
-      lines.push(`  ${s.key}  (TTL ${s.ttl} s)`, `    ${clip(s.entries[0]?.value ?? '', 4 * VALUE_CHARS)}`);
-    } else if (l.type === 'list') {
-      lines.push(`  ${s.key}  (list of ${int(s.length ?? 0)}; the first ${s.entries.length}, from the head)`);
-      for (const [i, e] of s.entries.entries()) lines.push(`    ${i}: ${clip(e.value)}`);
+    lines.push('', `  ${s.key}  (${writerFor(l.type).describeSample(s)})`);
+    if (s.length === undefined) {
+      // A value that is not a collection (a string) is shown whole, or nearly.
+      lines.push(`    ${clip(s.entries[0]?.value ?? '', 4 * VALUE_CHARS)}`);
     } else {
-      lines.push(`  ${s.key}  (hash of ${int(s.length ?? 0)} fields; ${s.entries.length} of them)`);
-      for (const e of s.entries) lines.push(`    ${e.field} = ${clip(e.value)}`);
+      for (const [i, e] of s.entries.entries()) {
+        lines.push(
+          e.field === undefined ? `    ${i}: ${clip(e.value)}` : `    ${e.field} = ${clip(e.value)}`,
+        );
+      }
     }
   }
   return lines;

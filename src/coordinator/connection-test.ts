@@ -8,8 +8,9 @@ import { LaminarError } from '../errors.js';
 import type { Command, Reply } from '../resp/reply.js';
 import type { ConnectionProfile } from '../schema/connection-profile.js';
 import { resolveSecrets } from '../schema/secrets.js';
-import type { SinkTable } from '../sink/model.js';
+import { keyColumnOf, keyPrefixOf, type SinkTable } from '../sink/model.js';
 import { connectProfile, type RedisTarget } from '../sink/redis-target.js';
+import { writerOf } from '../sink/writers/index.js';
 import type { TestResultView } from './control-views.js';
 import { REDACTED_PASSWORD, redactUrlsInText } from './redact.js';
 
@@ -100,11 +101,7 @@ async function runTest(
 /** Fixed key of the table (no key column), and the Redis type its writes need. */
 function fixedKey(table: SinkTable): { key: string; type: string } | undefined {
   const t = table.target;
-  if (t.type === 'string')
-    return t.keyColumn === undefined ? { key: t.keyPrefix, type: 'string' } : undefined;
-  if (t.type === 'list')
-    return t.listKeyColumn === undefined ? { key: t.listPrefix, type: 'list' } : undefined;
-  return t.hashKeyColumn === undefined ? { key: t.hashKeyPrefix, type: 'hash' } : undefined;
+  return keyColumnOf(t) === undefined ? { key: keyPrefixOf(t), type: writerOf(t).redisType } : undefined;
 }
 
 async function checkFixedKey(table: SinkTable, target: RedisTarget): Promise<string[]> {

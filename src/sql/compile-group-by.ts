@@ -1,5 +1,6 @@
 import type { SqlPosition } from '../schema/errors.js';
-import { keyColumnOf, keyPrefixOf, type SinkTable } from '../sink/model.js';
+import { fieldColumnOf, keyColumnOf, keyPrefixOf, type SinkTable } from '../sink/model.js';
+import { writerOf } from '../sink/writers/index.js';
 import { type AggregateFn, aggregateFn } from './aggregates.js';
 import { compileExpr, type Scope } from './compile-expr.js';
 import { type OrderItem, outputRef, sortKey } from './compile-order-by.js';
@@ -132,7 +133,7 @@ export function groupedPlan(g: GroupedInput): Omit<QueryPlan, 'lookups'> {
   const names = targets.map((t) => t.name);
   const t = sink.target;
   const keyColumn = keyColumnOf(t);
-  const fieldColumn = t.type === 'hash' ? t.hashFieldColumn : undefined;
+  const fieldColumn = fieldColumnOf(t);
   let key: ExprFn | undefined;
   for (const [role, column] of [
     ['key', keyColumn],
@@ -216,10 +217,12 @@ export function groupedPlan(g: GroupedInput): Omit<QueryPlan, 'lookups'> {
  */
 function checkGroupedDelivery(sink: SinkTable, position: SqlPosition | undefined): void {
   if (sink.delivery !== 'exactly_once') return;
-  if (sink.target.type === 'list') {
+  const writer = writerOf(sink.target);
+  if (writer.exactlyOnceByDefault) {
+    const kind = writer.title.toLowerCase();
     throw new SqlQueryError(
       'shape',
-      `GROUP BY into list table '${sink.name}' needs 'sink.delivery' = 'at_least_once': the list records every update of a group, and updates recomputed after a recovery (from the restored state, with other batch boundaries) cannot be fenced exactly once`,
+      `GROUP BY into ${kind} table '${sink.name}' needs 'sink.delivery' = 'at_least_once': the ${kind} records every update of a group, and updates recomputed after a recovery (from the restored state, with other batch boundaries) cannot be fenced exactly once`,
       position,
     );
   }

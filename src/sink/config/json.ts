@@ -20,7 +20,8 @@ import { checkConnector, checkName, checkProfile } from '../../schema/profile-ch
 import { gotType } from '../../schema/reporter.js';
 import type { Column } from '../../schema/sql-type.js';
 import type { SinkTable } from '../model.js';
-import { checkTable, type Door, type Field, Reporter, TARGET_FIELDS, type TargetField } from './validate.js';
+import { isTargetField, TARGET_FIELDS, type TargetField } from '../writers/index.js';
+import { checkTable, type Door, type Field, Reporter } from './validate.js';
 
 const PROFILE_KEYS = ['name', 'connector', 'config'];
 const PROFILE_CONFIG_KEYS = ['connection', 'username', 'password'];
@@ -28,19 +29,15 @@ const CONNECTION_KEYS = ['address', 'addresses'];
 const TABLE_KEYS = ['name', 'connector', 'connectionProfileId', 'config', 'schema'];
 const TABLE_CONFIG_KEYS = ['connectorType', 'format', 'sink'];
 const CONNECTOR_TYPE_KEYS = ['target', 'lookup'];
-const TARGET_KEYS: readonly string[] = [
-  ...TARGET_FIELDS.string,
-  ...TARGET_FIELDS.list,
-  ...TARGET_FIELDS.hash,
-];
+const TARGET_KEYS: readonly TargetField[] = TARGET_FIELDS;
 const SINK_KEYS = ['onError', 'deadLetterKey', 'batchSize', 'flushIntervalMs', 'delivery', 'waitReplicas'];
 const SCHEMA_KEYS = ['fields'];
 const FIELD_KEYS = ['name', 'data_type', 'nullable'];
 
 const TARGET_PATH = 'config.connectorType.target';
 
-/** JSON spelling of each canonical field (a path in the body). */
-const JSON_OPTIONS: Readonly<Record<Field, string>> = {
+/** JSON spelling of each canonical field (a path in the body); a target's are under {@link TARGET_PATH}. */
+const JSON_OPTIONS: Readonly<Record<Exclude<Field, TargetField>, string>> = {
   name: 'name',
   connector: 'connector',
   address: 'config.connection.address',
@@ -49,16 +46,6 @@ const JSON_OPTIONS: Readonly<Record<Field, string>> = {
   password: 'config.password',
   target: TARGET_PATH,
   targetType: `${TARGET_PATH}.type`,
-  keyPrefix: `${TARGET_PATH}.keyPrefix`,
-  keyColumn: `${TARGET_PATH}.keyColumn`,
-  ttlSecs: `${TARGET_PATH}.ttlSecs`,
-  listPrefix: `${TARGET_PATH}.listPrefix`,
-  listKeyColumn: `${TARGET_PATH}.listKeyColumn`,
-  maxLength: `${TARGET_PATH}.maxLength`,
-  operation: `${TARGET_PATH}.operation`,
-  hashKeyPrefix: `${TARGET_PATH}.hashKeyPrefix`,
-  hashKeyColumn: `${TARGET_PATH}.hashKeyColumn`,
-  hashFieldColumn: `${TARGET_PATH}.hashFieldColumn`,
   format: 'config.format',
   onError: 'config.sink.onError',
   deadLetterKey: 'config.sink.deadLetterKey',
@@ -70,7 +57,10 @@ const JSON_OPTIONS: Readonly<Record<Field, string>> = {
   valueColumn: 'config.valueColumn',
 };
 
-const JSON_DOOR: Door = { option: (f) => JSON_OPTIONS[f], numbersAsText: false };
+const JSON_DOOR: Door = {
+  option: (f) => (isTargetField(f) ? `${TARGET_PATH}.${f}` : JSON_OPTIONS[f]),
+  numbersAsText: false,
+};
 
 /** A connection profile body as the seed's `POST /v1/connection_profiles` takes it. */
 export interface ProfileBody {
@@ -172,7 +162,7 @@ export function parseTable(body: unknown, profile: ConnectionProfile): SinkTable
   return checkTable(r, {
     name,
     profile,
-    target: pick(target, TARGET_KEYS as TargetField[]),
+    target: pick(target, TARGET_KEYS),
     format: config.format,
     onError: sink.onError,
     deadLetterKey: sink.deadLetterKey,

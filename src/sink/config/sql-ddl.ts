@@ -9,25 +9,10 @@
 
 import { SinkConfigError } from '../../schema/errors.js';
 import { columnHead, loadSqlParser, parseStatements } from '../../schema/sql-parser.js';
-import {
-  ident,
-  isNode,
-  literalText,
-  type Node,
-  withOptions,
-  type SqlOption,
-} from '../../schema/sql-tree.js';
+import { ident, isNode, literalText, type Node, type SqlOption, withOptions } from '../../schema/sql-tree.js';
 import type { Column, ConnectionProfile, SinkTable } from '../model.js';
-import {
-  checkConnector,
-  checkProfile,
-  checkTable,
-  type Door,
-  type Field,
-  Reporter,
-  TARGET_FIELDS,
-  type TargetField,
-} from './validate.js';
+import { TARGET_FIELDS, TARGET_SQL_OPTIONS, type TargetField } from '../writers/index.js';
+import { checkConnector, checkProfile, checkTable, type Door, type Field, Reporter } from './validate.js';
 
 export { columnHead, loadSqlParser, parseStatements, typeName } from '../../schema/sql-parser.js';
 export { literalText };
@@ -51,16 +36,8 @@ const FIELD_OPTIONS: Readonly<Record<Field, string>> = {
   password: 'password',
   target: 'sink.*',
   targetType: 'sink.type',
-  keyPrefix: 'sink.key_prefix',
-  keyColumn: 'sink.key_column',
-  ttlSecs: 'sink.ttl_secs',
-  listPrefix: 'sink.list_prefix',
-  listKeyColumn: 'sink.list_key_column',
-  maxLength: 'sink.max_length',
-  operation: 'sink.operation',
-  hashKeyPrefix: 'sink.hash_key_prefix',
-  hashKeyColumn: 'sink.hash_key_column',
-  hashFieldColumn: 'sink.hash_field_column',
+  // Each target's own options, as its writer spells them (writers/).
+  ...TARGET_SQL_OPTIONS,
   format: 'format',
   onError: 'sink.on_error',
   deadLetterKey: 'sink.dead_letter_key',
@@ -160,7 +137,7 @@ function createTable(node: Node, options: ParseCreateTableOptions): SinkTable {
 
   const profile = tableProfile(r, table, byKey, value, options);
   const target: Partial<Record<TargetField, unknown>> = {};
-  for (const field of [...TARGET_FIELDS.string, ...TARGET_FIELDS.list, ...TARGET_FIELDS.hash]) {
+  for (const field of TARGET_FIELDS) {
     if (value(field) !== undefined) target[field] = value(field);
   }
   return checkTable(r, {

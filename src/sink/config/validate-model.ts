@@ -6,16 +6,8 @@
 
 import { lookupType, SQL_TYPES } from '../../schema/column-types.js';
 import type { Column, OnError, SinkTable, SqlType, Target } from '../model.js';
-import {
-  checkName,
-  checkTable,
-  type Door,
-  type Field,
-  gotType,
-  Reporter,
-  TARGET_FIELDS,
-  type TargetField,
-} from './validate.js';
+import { isTargetField, TARGET_FIELDS, TARGET_TYPES, type TargetField } from '../writers/index.js';
+import { checkName, checkTable, type Door, type Field, gotType, orList, Reporter } from './validate.js';
 
 export { defineProfile, type ProfileDefinition } from '../../schema/profile-define.js';
 
@@ -59,7 +51,7 @@ const TABLE_KEYS = [
   'delivery',
   'waitReplicas',
 ];
-const TARGET_KEYS = ['type', ...TARGET_FIELDS.string, ...TARGET_FIELDS.list, ...TARGET_FIELDS.hash];
+const TARGET_KEYS = ['type', ...TARGET_FIELDS];
 const COLUMN_KEYS = ['name', 'type', 'nullable'];
 
 function door(profilePrefix: string): Door {
@@ -77,10 +69,6 @@ function door(profilePrefix: string): Door {
 }
 
 const TABLE_DOOR = door('profile.');
-
-function isTargetField(f: Field): f is TargetField {
-  return (TARGET_KEYS as string[]).includes(f);
-}
 
 /**
  * Validates a typed sink table (defaults optional) and returns the normalized model.
@@ -100,7 +88,7 @@ export function defineTable(table: TableDefinition): SinkTable {
   if (obj.target === undefined) r.fail('target', 'is required');
   const target = r.object('target', obj.target);
   r.knownKeys(target, TARGET_KEYS, 'target.');
-  if (target.type === undefined) r.fail('targetType', "is required ('string', 'list' or 'hash')");
+  if (target.type === undefined) r.fail('targetType', `is required (${orList(TARGET_TYPES)})`);
   const fields: Partial<Record<TargetField, unknown>> = {};
   for (const k of TARGET_KEYS)
     if (k !== 'type' && target[k] !== undefined) fields[k as TargetField] = target[k];

@@ -1,6 +1,6 @@
 /**
  * The one place where sink configuration is validated. Each front door (json.ts, sql-ddl.ts,
- * define.ts) only reshapes its input into a draft of canonical fields holding `unknown` values,
+ * validate-model.ts) only reshapes its input into a draft of canonical fields holding `unknown` values,
  * and says how it spells each field; every rule below then applies identically to all three.
  */
 
@@ -13,33 +13,25 @@ import {
   DEFAULT_FLUSH_INTERVAL_MS,
   type OnError,
   type SinkTable,
-  type Target,
 } from '../model.js';
+import {
+  fieldColumnOf,
+  keyColumnOf,
+  TARGET_TYPES,
+  type Target,
+  type TargetField,
+  type TargetType,
+  writerFor,
+  writerOf,
+} from '../writers/index.js';
+import type { TargetChecks } from '../writers/writer.js';
 
 /** Suffix of the default dead-letter list: `<table name>:dead_letter`. */
 export const DEFAULT_DEAD_LETTER_SUFFIX = ':dead_letter';
 /** The value column of a Raw-format table without a schema. */
 export const DEFAULT_RAW_VALUE_COLUMN = 'value';
 
-export type TargetType = Target['type'];
-export type TargetField =
-  | 'keyPrefix'
-  | 'keyColumn'
-  | 'ttlSecs'
-  | 'listPrefix'
-  | 'listKeyColumn'
-  | 'maxLength'
-  | 'operation'
-  | 'hashKeyPrefix'
-  | 'hashKeyColumn'
-  | 'hashFieldColumn';
-
-/** Fields of each target kind, in the seed's order. */
-export const TARGET_FIELDS: Readonly<Record<TargetType, readonly TargetField[]>> = {
-  string: ['keyPrefix', 'keyColumn', 'ttlSecs'],
-  list: ['listPrefix', 'listKeyColumn', 'maxLength', 'operation'],
-  hash: ['hashKeyPrefix', 'hashKeyColumn', 'hashFieldColumn'],
-};
+export type { TargetField, TargetType };
 
 /** Every field the validator knows, under its canonical (model) name. */
 export type Field =
@@ -94,8 +86,6 @@ export interface TableDraft {
   schema?: Column[];
 }
 
-const TARGET_TYPES: readonly TargetType[] = ['string', 'list', 'hash'];
-const TYPE_TITLE: Readonly<Record<TargetType, string>> = { string: 'String', list: 'List', hash: 'Hash' };
 const ON_ERROR: readonly OnError[] = ['fail', 'skip', 'dead_letter'];
 
 export function checkTable(r: Reporter, draft: TableDraft): SinkTable {
@@ -113,7 +103,7 @@ export function checkTable(r: Reporter, draft: TableDraft): SinkTable {
     flushIntervalMs: r.positiveInteger('flushIntervalMs', draft.flushIntervalMs) ?? DEFAULT_FLUSH_INTERVAL_MS,
     delivery:
       r.oneOf('delivery', draft.delivery, ['at_least_once', 'exactly_once'] as const) ??
-      (target.type === 'list' ? 'exactly_once' : 'at_least_once'),
+      (writerOf(target).exactlyOnceByDefault ? 'exactly_once' : 'at_least_once'),
   };
   const waitReplicas = r.positiveInteger('waitReplicas', draft.waitReplicas);
   if (waitReplicas !== undefined) table.waitReplicas = waitReplicas;
@@ -145,7 +135,11 @@ function checkSchema(r: Reporter, columns: Column[]): Column[] {
 }
 
 function checkTarget(r: Reporter, draft: TableDraft, schema: Column[] | undefined): Target {
-  const present = (type: TargetType) => TARGET_FIELDS[type].filter((f) => draft.target[f] !== undefined);
+  const present = (type: TargetType) =>
+    writerFor(type)
+      .options.map((o) => o.field)
+      .filter((f) => draft.target[f] !== undefined);
+  const title = (type: TargetType) => writerFor(type).title;
   let type = r.oneOf('targetType', draft.targetType, TARGET_TYPES);
   if (type !== undefined) {
     for (const other of TARGET_TYPES) {
@@ -153,20 +147,22 @@ function checkTarget(r: Reporter, draft: TableDraft, schema: Column[] | undefine
       if (stray.length > 0) {
         r.fail(
           stray[0],
-          `does not apply to a ${TYPE_TITLE[type]} target ('${r.door.option('targetType')}' is '${type}')`,
+          `does not apply to a ${title(type)} target ('${r.door.option('targetType')}' is '${type}')`,
         );
       }
     }
   } else {
     const kinds = TARGET_TYPES.filter((t) => present(t).length > 0);
     if (kinds.length === 0) {
-      const firsts = TARGET_TYPES.map((t) => `'${r.door.option(TARGET_FIELDS[t][0])}' (${TYPE_TITLE[t]})`);
+      const firsts = TARGET_TYPES.map(
+        (t) => `'${r.door.option(writerFor(t).options[0].field)}' (${title(t)})`,
+      );
       r.fail('target', `is required: give ${firsts.join(', ')} with its fields`);
     }
     if (kinds.length > 1) {
       const parts = kinds.map(
         (t) =>
-          `${TYPE_TITLE[t]} (${present(t)
+          `${title(t)} (${present(t)
             .map((f) => `'${r.door.option(f)}'`)
             .join(', ')})`,
       );
@@ -176,57 +172,34 @@ function checkTarget(r: Reporter, draft: TableDraft, schema: Column[] | undefine
   }
 
   const t = draft.target;
-  const column = (field: TargetField, required: boolean): string | undefined => {
-    const name = r.string(field, t[field], { required });
-    if (name !== undefined && schema !== undefined && !schema.some((c) => c.name === name)) {
-      const names = schema.map((c) => c.name);
-      r.fail(field, `names column '${name}', which is not in the schema${suggestionSuffix(name, names)}`);
-    }
-    return name;
+  const checks: TargetChecks<TargetField> = {
+    prefix: (field) => r.string(field, t[field], { required: true, nonEmpty: false })!,
+    column(field, required) {
+      const name = r.string(field, t[field], { required });
+      if (name !== undefined && schema !== undefined && !schema.some((c) => c.name === name)) {
+        const names = schema.map((c) => c.name);
+        r.fail(field, `names column '${name}', which is not in the schema${suggestionSuffix(name, names)}`);
+      }
+      return name;
+    },
+    positiveInteger: (field) => r.positiveInteger(field, t[field]),
+    choice(field, choices, required) {
+      if (required && t[field] === undefined) r.fail(field, `is required (${orList(choices)})`);
+      return r.oneOf(field, t[field], choices);
+    },
   };
-  const prefix = (field: TargetField): string =>
-    r.string(field, t[field], { required: true, nonEmpty: false })!;
+  return writerFor(type).check(checks);
+}
 
-  switch (type) {
-    case 'string': {
-      const out: Target = { type, keyPrefix: prefix('keyPrefix') };
-      const keyColumn = column('keyColumn', false);
-      const ttlSecs = r.positiveInteger('ttlSecs', t.ttlSecs);
-      if (keyColumn !== undefined) out.keyColumn = keyColumn;
-      if (ttlSecs !== undefined) out.ttlSecs = ttlSecs;
-      return out;
-    }
-    case 'list': {
-      const listPrefix = prefix('listPrefix');
-      const listKeyColumn = column('listKeyColumn', false);
-      const maxLength = r.positiveInteger('maxLength', t.maxLength);
-      if (t.operation === undefined) r.fail('operation', "is required ('Append' or 'Prepend')");
-      const operation = r.oneOf('operation', t.operation, ['Append', 'Prepend'] as const)!;
-      const out: Target = { type, listPrefix, operation };
-      if (listKeyColumn !== undefined) out.listKeyColumn = listKeyColumn;
-      if (maxLength !== undefined) out.maxLength = maxLength;
-      return out;
-    }
-    case 'hash': {
-      const hashKeyPrefix = prefix('hashKeyPrefix');
-      const hashKeyColumn = column('hashKeyColumn', false);
-      const hashFieldColumn = column('hashFieldColumn', true)!;
-      return hashKeyColumn === undefined
-        ? { type, hashKeyPrefix, hashFieldColumn }
-        : { type, hashKeyPrefix, hashKeyColumn, hashFieldColumn };
-    }
-  }
+/** `'a', 'b' or 'c'`. */
+export function orList(choices: readonly string[]): string {
+  const quoted = choices.map((c) => `'${c}'`);
+  return quoted.length < 2 ? quoted.join('') : `${quoted.slice(0, -1).join(', ')} or ${quoted.at(-1)}`;
 }
 
 /** Columns that make the key or hash field; they never count as the Raw value. */
 export function keyColumns(target: Target): string[] {
-  const cols =
-    target.type === 'string'
-      ? [target.keyColumn]
-      : target.type === 'list'
-        ? [target.listKeyColumn]
-        : [target.hashKeyColumn, target.hashFieldColumn];
-  return cols.filter((c): c is string => c !== undefined);
+  return [keyColumnOf(target), fieldColumnOf(target)].filter((c): c is string => c !== undefined);
 }
 
 /**
