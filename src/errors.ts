@@ -128,6 +128,8 @@ export const ERROR_CODES = [
   'ERR_METADATA_CORRUPT',
   /** The file system failed while reading or writing the coordinator's metadata. */
   'ERR_METADATA_IO',
+  /** Another live process (a second coordinator) holds the data directory. */
+  'ERR_DATA_DIR_LOCKED',
   // ── producer ──
   /** The producer cannot go on; `reason` says why and every pending and later call rejects. */
   'ERR_PRODUCER_FAILED',

@@ -1,7 +1,10 @@
-import { resolve } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { defaultLogger, type Logger } from '../log.js';
 import { metricsText } from '../metrics/index.js';
+import { fsyncDir } from '../storage/atomic-file.js';
+import { lockDataDir } from '../storage/dir-lock.js';
 import { assertBindAllowed } from '../wire/auth.js';
 import { ControlService } from '../wire/gen/laminar/redis/v1/control.js';
 import { CoordinationService } from '../wire/gen/laminar/redis/v1/worker.js';
@@ -76,7 +79,18 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
   assertBindAllowed(grpcHost, token);
   if (options.httpPort !== null) assertBindAllowed(httpHost, token);
   const dataDir = resolve(options.dataDir ?? DEFAULT_DATA_DIR);
-  const store = await MetadataStore.open(dataDir);
+  const created = await mkdir(dataDir, { recursive: true });
+  if (created !== undefined) await fsyncDir(dirname(created));
+  // One coordinator per data directory: a second would erase the first's metadata and reuse
+  // its epochs, which fences rely on.
+  const lock = await lockDataDir(dataDir);
+  let store: MetadataStore;
+  try {
+    store = await MetadataStore.open(dataDir);
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
   const orchestrator = new Orchestrator({
     store: {
       nextEpoch: () => store.nextEpoch(),
@@ -118,6 +132,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     );
   } catch (err) {
     orchestrator.close();
+    await lock.release();
     throw err;
   }
   let http: Awaited<ReturnType<typeof startHttpApi>> | undefined;
@@ -134,6 +149,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     } catch (err) {
       orchestrator.close();
       server.forceShutdown();
+      await lock.release();
       throw err;
     }
   }
@@ -152,6 +168,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
       await new Promise<void>((done) => server.tryShutdown(() => done()));
       server.forceShutdown();
       await store.flush();
+      await lock.release();
     },
   };
 }
