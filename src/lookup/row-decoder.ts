@@ -1,8 +1,9 @@
 /**
  * Redis replies → rows of a lookup table. Values take the run-time types of the SQL engine
- * (sql/types.ts: TEXT string, INTEGER number, BIGINT number or bigint, DOUBLE number, BOOLEAN
- * boolean, TIMESTAMP Date, JSON any JSON value, BYTEA Buffer) through the same coercion the engine
- * applies to values from untyped sources (schema/cast.ts `coercion`).
+ * (schema/expr-type.ts: TEXT string, INTEGER number, BIGINT number or bigint, DOUBLE number,
+ * BOOLEAN boolean, TIMESTAMP Date, JSON any JSON value, BYTEA Buffer) through the same coercion
+ * the engine applies to values from untyped sources (schema/cast.ts `coercion`); a column's text
+ * is read by its type's `fromText` (schema/sql-type-table.ts).
  *
  * | value type / format | Redis holds                  | a column's value                                   |
  * |---------------------|------------------------------|----------------------------------------------------|
@@ -22,6 +23,7 @@
 import type { Reply } from '../resp/reply.js';
 import { type Conversion, coercion } from '../schema/cast.js';
 import type { SqlType } from '../schema/sql-type.js';
+import { SQL_TYPE_TABLE } from '../schema/sql-type-table.js';
 import { LookupValueError } from './errors.js';
 import type { LookupRow, LookupTable } from './model.js';
 
@@ -31,16 +33,6 @@ const ROW_OVERHEAD = 64;
 const COLUMN_OVERHEAD = 16;
 
 const text = (v: unknown): unknown => v;
-const bytes = (v: unknown): unknown => (Buffer.isBuffer(v) ? v : Buffer.from(String(v), 'utf8'));
-const json = (v: unknown): unknown => JSON.parse(String(v));
-
-/** How a column's text (a raw string or a hash field) becomes its value. */
-function fromText(type: SqlType): Conversion {
-  if (type === 'TEXT') return text;
-  if (type === 'BYTEA') return bytes;
-  if (type === 'JSON') return json;
-  return coercion(type);
-}
 
 /** Decodes one table's replies. Built once per table. */
 export class RowDecoder {
@@ -71,7 +63,8 @@ export class RowDecoder {
     const cols = table.columns;
     this.#names = cols.map((c) => c.name);
     this.#fromJson = cols.map((c) => coercion(c.type));
-    this.#fromText = cols.map((c) => fromText(c.type));
+    // How a column's text (a raw string or a hash field) becomes its value.
+    this.#fromText = cols.map((c) => SQL_TYPE_TABLE[c.type].fromText);
     this.#textual = cols.map((c) => c.type !== 'BYTEA');
     const key = cols.find((c) => c.name === table.keyColumn)!;
     this.#keyConversion = key.type === 'TEXT' ? text : coercion(key.type);

@@ -18,6 +18,7 @@
  * partition), TIMESTAMP as above.
  */
 
+import { isInteger, isNumeric } from '../schema/expr-type.js';
 import type { SqlType } from '../schema/sql-type.js';
 
 /** One column of a schema-driven generator (the JSON job spec form). */
@@ -75,8 +76,8 @@ function timeOf(v: number | string | undefined, fallback: string): number {
  * (`values`, `min`, ...).
  */
 export function generatorColumnProblem(c: GeneratorColumn): string | undefined {
-  const numeric = c.type === 'INTEGER' || c.type === 'BIGINT' || c.type === 'DOUBLE';
-  const integral = c.type === 'INTEGER' || c.type === 'BIGINT';
+  const numeric = isNumeric(c.type);
+  const integral = isInteger(c.type);
   if (c.kind !== undefined && c.kind !== 'random' && c.kind !== 'sequence')
     return "kind must be 'random' or 'sequence'";
   if (c.kind === 'sequence' && !(numeric || c.type === 'TEXT' || c.type === 'TIMESTAMP')) {

@@ -17,25 +17,29 @@
  */
 
 import type { SqlType } from './sql-type.js';
+import { SQL_TYPE_TABLE } from './sql-type-table.js';
 
 /** Type of an expression. */
 export type ExprType = SqlType | 'NULL';
 
-const NUMERIC_RANK: Readonly<Partial<Record<ExprType, number>>> = { INTEGER: 1, BIGINT: 2, DOUBLE: 3 };
+/** Place of a numeric type in the widening INTEGER → BIGINT → DOUBLE; undefined: not numeric. */
+function numericRank(t: ExprType): number | undefined {
+  return t === 'NULL' ? undefined : SQL_TYPE_TABLE[t].numericRank;
+}
 
 /** INTEGER, BIGINT or DOUBLE. */
 export function isNumeric(t: ExprType): boolean {
-  return NUMERIC_RANK[t] !== undefined;
+  return numericRank(t) !== undefined;
 }
 
 /** INTEGER or BIGINT. */
 export function isInteger(t: ExprType): boolean {
-  return t === 'INTEGER' || t === 'BIGINT';
+  return t !== 'NULL' && SQL_TYPE_TABLE[t].integer;
 }
 
 /** Types with an order (`<`, MIN, MAX, ORDER BY): all but JSON. */
 export function isOrdered(t: ExprType): boolean {
-  return t !== 'JSON';
+  return t === 'NULL' || SQL_TYPE_TABLE[t].ordered;
 }
 
 /**
@@ -47,8 +51,8 @@ export function commonType(a: ExprType, b: ExprType): ExprType | undefined {
   if (a === b) return a;
   if (a === 'NULL') return b;
   if (b === 'NULL') return a;
-  const ra = NUMERIC_RANK[a];
-  const rb = NUMERIC_RANK[b];
+  const ra = numericRank(a);
+  const rb = numericRank(b);
   if (ra !== undefined && rb !== undefined) return ra > rb ? a : b;
   return undefined;
 }

@@ -9,6 +9,7 @@ import type { SourceSpec } from '../plan/job-spec.js';
 import { lookupType, SQL_TYPES } from '../schema/column-types.js';
 import { didYouMean } from '../schema/did-you-mean.js';
 import type { SqlPosition } from '../schema/errors.js';
+import { isNumeric } from '../schema/expr-type.js';
 import { typeName } from '../schema/sql-parser.js';
 import { extent, type SqlOption } from '../schema/sql-tree.js';
 import type { Column, SqlType } from '../schema/sql-type.js';
@@ -253,18 +254,13 @@ function fieldValue(
     throw new PipelineSqlError(why, table, key, o.valueSpan?.start);
   };
   const scalar = (s: string): unknown => {
-    switch (type) {
-      case 'INTEGER':
-      case 'BIGINT':
-      case 'DOUBLE': {
-        const n = Number(s);
-        return s === '' || Number.isNaN(n) ? bad(`'${s}' is not a number`) : n;
-      }
-      case 'BOOLEAN':
-        return s === 'true' ? true : s === 'false' ? false : bad(`'${s}' is not true or false`);
-      default:
-        return s;
+    if (isNumeric(type)) {
+      const n = Number(s);
+      return s === '' || Number.isNaN(n) ? bad(`'${s}' is not a number`) : n;
     }
+    if (type === 'BOOLEAN')
+      return s === 'true' ? true : s === 'false' ? false : bad(`'${s}' is not true or false`);
+    return s;
   };
   switch (field) {
     case 'kind':
