@@ -1,6 +1,6 @@
 /**
  * Benchmark report: machine facts, the JSON written to bench/results/, its Markdown rendering, and
- * the README block between `<!-- bench:start -->` and `<!-- bench:end -->`.
+ * the block between `<!-- bench:start -->` and `<!-- bench:end -->` of docs/benchmarks.md.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
@@ -67,7 +67,7 @@ export interface ReportFiles {
   md: string;
   /** The throughput chart (bench/chart.ts). */
   svg: string;
-  /** The README whose block will hold the report: its chart link is made relative to it. */
+  /** The document whose block will hold the report: its chart link is made relative to it. */
   readme?: string;
 }
 
@@ -99,10 +99,15 @@ export function renderChart(report: BenchReport): string {
   });
 }
 
-/** Replaces the marked block of the README. Leaves the file alone when it has no markers. */
+/**
+ * Replaces the block between `startMarker` and `endMarker` of a Markdown file (by default the
+ * report's markers). Leaves the file alone when it has no markers.
+ */
 export async function updateReadme(
   path: string,
   markdown: string,
+  startMarker = README_START,
+  endMarker = README_END,
 ): Promise<'updated' | 'no-readme' | 'no-markers'> {
   let text: string;
   try {
@@ -110,10 +115,10 @@ export async function updateReadme(
   } catch {
     return 'no-readme';
   }
-  const start = text.indexOf(README_START);
-  const end = text.indexOf(README_END, start);
+  const start = text.indexOf(startMarker);
+  const end = text.indexOf(endMarker, start);
   if (start === -1 || end === -1) return 'no-markers';
-  const updated = `${text.slice(0, start + README_START.length)}\n${markdown}${text.slice(end)}`;
+  const updated = `${text.slice(0, start + startMarker.length)}\n${markdown}${text.slice(end)}`;
   if (updated !== text) await writeFile(path, updated);
   return 'updated';
 }

@@ -1,18 +1,20 @@
 /**
- * `npm run bench`: runs every suite, writes bench/results/latest.{json,md} and refreshes the
- * README's benchmark block. `--only <suite>` (repeatable, or comma-separated) runs a subset;
- * `--quick` uses small counts and writes bench/results/quick.{json,md,svg} instead, leaving the
- * committed results and the README alone. `--report-only` runs nothing: it redraws
- * bench/results/latest.md, the throughput chart (throughput.svg) and the README block from the
- * committed bench/results/latest.json.
+ * `npm run bench`: runs every suite, writes bench/results/latest.{json,md}, the whole report into
+ * docs/benchmarks.md and the summary table into the README. `--only <suite>` (repeatable, or
+ * comma-separated) runs a subset; `--quick` uses small counts and writes
+ * bench/results/quick.{json,md,svg} instead, leaving the committed results and the docs alone.
+ * `--report-only` runs nothing: it redraws all of that from the committed latest.json.
  */
 import { mkdir } from 'node:fs/promises';
+import { relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
   type BenchReport,
   machineInfo,
+  README_END,
+  README_START,
   type ReportFiles,
   readReport,
   updateReadme,
@@ -20,6 +22,7 @@ import {
   writeRendered,
   writeReport,
 } from './report.js';
+import { renderSummary, SUMMARY_END, SUMMARY_START } from './summary.js';
 import type { SuiteResult } from './types.js';
 
 /** What every suite function receives (suites may ignore it). */
@@ -47,16 +50,18 @@ const SUITES: SuiteEntry[] = [
   { name: 'exactly-once', module: './exactly-once/exactly-once.js', run: 'runExactlyOnceBench' },
   { name: 'distributed', module: './distributed/distributed.js', run: 'runDistributedBench' },
   { name: 'lookup', module: './lookup/lookup-bench.js', run: 'runLookupBench' },
+  { name: 'import', module: './import/import-time.js', run: 'runImportTimeBench' },
 ];
 
 const ROOT = new URL('../../', import.meta.url); // dist/bench/run.js → project root
 const RESULTS_DIR = new URL('bench/results/', ROOT);
 const README = new URL('README.md', ROOT);
+const BENCHMARKS_DOC = new URL('docs/benchmarks.md', ROOT);
 
 const USAGE = `usage: npm run bench -- [--only <suite>]... [--quick] | --report-only
   --only <suite>  run only this suite (repeat, or comma-separate); suites: ${SUITES.map((s) => s.name).join(', ')}
   --quick         small counts for a smoke run; writes bench/results/quick.{json,md,svg}, not latest/README
-  --report-only   run nothing: redraw latest.md, throughput.svg and the README block from latest.json`;
+  --report-only   run nothing: redraw latest.md, throughput.svg, docs/benchmarks.md's latest run and the README summary from latest.json`;
 
 function parseCli(): { only: SuiteEntry[]; quick: boolean; reportOnly: boolean } {
   const { values } = parseArgs({
@@ -96,17 +101,25 @@ function reportFiles(quick: boolean): ReportFiles {
     json: at(`${base}.json`),
     md: at(`${base}.md`),
     svg: at(quick ? 'quick.svg' : 'throughput.svg'),
-    readme: fileURLToPath(README),
+    readme: fileURLToPath(BENCHMARKS_DOC),
   };
 }
 
-async function refreshReadme(markdown: string): Promise<void> {
-  const readme = await updateReadme(fileURLToPath(README), markdown);
-  if (readme === 'updated') console.log('[bench] updated the benchmark block of README.md');
-  else
-    console.log(
-      `[bench] note: README.md ${readme === 'no-readme' ? 'does not exist' : 'has no <!-- bench:start --> / <!-- bench:end --> markers'}; not updated`,
-    );
+/** The whole report into docs/benchmarks.md, the summary table into the README. */
+async function refreshDocs(report: BenchReport, markdown: string): Promise<void> {
+  for (const [url, text, start, end] of [
+    [BENCHMARKS_DOC, markdown, README_START, README_END],
+    [README, renderSummary(report), SUMMARY_START, SUMMARY_END],
+  ] as const) {
+    const file = fileURLToPath(url);
+    const result = await updateReadme(file, text, start, end);
+    const name = relative(fileURLToPath(ROOT), file);
+    if (result === 'updated') console.log(`[bench] updated the benchmark block of ${name}`);
+    else
+      console.log(
+        `[bench] note: ${name} ${result === 'no-readme' ? 'does not exist' : `has no ${start} / ${end} markers`}; not updated`,
+      );
+  }
 }
 
 /** `--report-only`: the committed results rendered again, nothing measured. */
@@ -119,7 +132,7 @@ async function reportOnly(): Promise<number> {
   }
   const markdown = await writeRendered(report, files);
   console.log('[bench] wrote bench/results/latest.md and bench/results/throughput.svg from latest.json');
-  await refreshReadme(markdown);
+  await refreshDocs(report, markdown);
   return 0;
 }
 
@@ -205,7 +218,7 @@ async function main(): Promise<number> {
   const markdown = await writeReport(report, files);
   const base = quick ? 'quick' : 'latest';
   console.log(`[bench] wrote bench/results/${base}.{json,md} and the chart ${files.svg}`);
-  if (!quick) await refreshReadme(markdown);
+  if (!quick) await refreshDocs(report, markdown);
   return failed ? 1 : 0;
 }
 
