@@ -7,7 +7,7 @@
  * ```
  */
 
-export { LaminarError } from './errors.js';
+export { ERROR_CODES, type ErrorCode, LaminarError } from './errors.js';
 export { AuthenticationError, type CallOptions, createClient, RedisClient } from './resp/client.js';
 export {
   type ClusterOptions,
@@ -21,3 +21,9 @@ export { InvalidArgumentError } from './resp/encoder.js';
 export * from './resp/errors.js';
 export type { ClientOptions, ReconnectOptions } from './resp/options.js';
 export type { Arg, Command, Reply } from './resp/reply.js';
+export type {
+  CallOptions as TransportCallOptions,
+  RedisTransport,
+  ReplicaAck,
+  TransportTopology,
+} from './resp/target.js';

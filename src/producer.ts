@@ -7,7 +7,7 @@
  * ```
  */
 
-export { LaminarError } from './errors.js';
+export { ERROR_CODES, type ErrorCode, LaminarError } from './errors.js';
 export { Producer } from './producer/producer.js';
 export { ProducerClosedError, ProducerFailedError } from './producer/producer-errors.js';
 export type { ProducerOptions } from './producer/producer-options.js';
