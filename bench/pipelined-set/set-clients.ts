@@ -67,7 +67,7 @@ export function setCommands(start: number, end: number): string[][] {
 export const ioredisOk = (r: unknown) => Array.isArray(r) && r[0] === null && r[1] === 'OK';
 export const ioredisFailure = (r: unknown) => (Array.isArray(r) ? (r[0] ?? r[1]) : r);
 
-/** The slice of the public API (DESIGN.md) this benchmark needs; typed here so it builds before src/ does. */
+/** The slice of the public API this benchmark needs; typed here so it builds before src/ does. */
 interface LaminarClient {
   pipeline(commands: readonly (readonly string[])[]): Promise<unknown[]>;
   close(): Promise<void>;

@@ -28,7 +28,7 @@ const QUICK = { count: 100_000, rounds: 1, deadlineMs: 30_000 };
 /** Same for every client: batches of BATCH rows, at most INFLIGHT of them unacknowledged. */
 const BATCH = 10_000;
 const INFLIGHT = 4;
-/** Goals of the issue: ≥ 2× the fastest peer, ≥ 50% of redis-benchmark's same command. */
+/** The project's goals: ≥ 2× the fastest peer, ≥ 50% of redis-benchmark's same command. */
 const GOAL_PEER = 2;
 const GOAL_REFERENCE = 0.5;
 
@@ -212,7 +212,7 @@ export async function runSinkBench(options: SuiteOptions = {}): Promise<SuiteRes
       `"server CPU s" is redis-server's over the same run. laminar-redis groups a flush's pushes and HSETs per key ` +
       `into variadic commands by design; "grouped per key" peers do the same by hand, "per row" peers send one command per row.`,
     `redis-benchmark rows are commands/s of one command with a 111-byte row as value, keyspace shaped like the table ` +
-      `and as the issue wrote it (-r 1000000, the sink's own command): the goal is checked against the latter, the ratio to the faster of the two is shown beside it. A variadic command carries ~10 rows, ` +
+      `and as the goal states it (-r 1000000, the sink's own command): the goal is checked against the latter, the ratio to the faster of the two is shown beside it. A variadic command carries ~10 rows, ` +
       `so for lists and hashes laminar-redis's rows/s can exceed redis-benchmark's commands/s.`,
     ...goals,
   );

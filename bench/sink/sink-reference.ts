@@ -3,7 +3,7 @@
  * pipelines) sending the sink's own command with a row-sized JSON value — roughly the most of that
  * command this server takes on this machine. Two per table type: the keyspace shaped like the
  * table (`-r 1000` for the thousand lists or hashes; plain `-t set -d 100` beside `SET … EX` for
- * strings), and the issue's literal `-r 1000000` with the sink's own command (`goal`), which the
+ * strings), and the goal's literal `-r 1000000` with the sink's own command (`goal`), which the
  * ≥ 50% goal is checked against; the ratio to the faster of the two is reported too.
  */
 import { execRedisBenchmark, type RedisBenchmarkResult } from '../common/redis-benchmark.js';
@@ -18,7 +18,7 @@ export interface ReferenceSpec {
   /** Arguments after `-h -p`. */
   args: string[];
   /**
-   * The issue's reference: `-r 1000000` with the sink's own command (SET … EX for strings), which
+   * The goal's reference: `-r 1000000` with the sink's own command (SET … EX for strings), which
    * the goal "≥ 50% of redis-benchmark for the same command" is checked against.
    */
   goal?: true;

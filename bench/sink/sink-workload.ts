@@ -80,7 +80,7 @@ export const STRING_PREFIX = 'str:';
 export const LIST_PREFIX = 'list:';
 export const HASH_PREFIX = 'hash:';
 
-/** Redis key of row `row` in a table of this type (DESIGN.md: prefix + text(key column)). */
+/** Redis key of row `row` in a table of this type (prefix + text(key column), docs/configuration.md). */
 export function keyOf(type: TableType, row: EventRow): string {
   return type === 'string'
     ? STRING_PREFIX + row.id

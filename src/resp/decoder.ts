@@ -433,7 +433,7 @@ export class Decoder {
     while (pos < end) {
       const type = buf[pos];
       // +OK\r\n, the reply to most writes. (`pos + 4 < end` first: it lets V8 drop the bounds
-      // checks of the four loads, which makes this path three times faster.)
+      // checks of the four loads, which makes this path much faster; docs/benchmarks.md.)
       if (
         type === T_SIMPLE &&
         pos + 4 < end &&
@@ -650,7 +650,7 @@ export class Decoder {
 
   /**
    * UTF-8 text of `buf[start..end)`, where `buf` is the chunk being decoded. Once per chunk
-   * (simdutf, ~1 µs per 64 KiB) we learn whether it is all ASCII; if so, every string in it is
+   * (simdutf, cheap next to the decoding) we learn whether it is all ASCII; if so, every string in it is
    * Latin-1 (a plain copy, no UTF-8 validation) or, when short, built in JS without a C++ call.
    */
   private chunkText(buf: Buffer, start: number, end: number): string {

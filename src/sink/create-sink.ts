@@ -7,7 +7,7 @@ import { RedisSink, type SinkLimits } from './sink.js';
 
 /**
  * What a sink is made from — any of the three front doors:
- * - the seed's REST bodies: `{ profile, table }` (`POST /v1/connection_profiles` and
+ * - the REST bodies of the Laminar Redis connector documentation: `{ profile, table }` (`POST /v1/connection_profiles` and
  *   `POST /v1/connection_tables` bodies);
  * - `{ sql }`: a `CREATE TABLE ... WITH (connector = 'redis', type = 'sink', ...)` statement;
  * - `{ model }`: a typed {@link SinkTable}, validated like the others.

@@ -32,7 +32,7 @@ export function attachWireJson(row: object, text: string): void {
  */
 export function jsonRow(row: Record<string, unknown>, columns: readonly Column[] | undefined): string {
   // Native JSON.stringify builds one flat string; the concatenations below build a rope that is
-  // flattened again when written, which cost a quarter of the sink's CPU in garbage collection.
+  // flattened again when written, which costs the sink dearly in garbage collection.
   // It is used only where its output is byte-identical to ours — and so is a row's wire JSON text
   // (its JSON.stringify text, kept when the worker parsed the row), which saves encoding it again.
   if (nativeIsExact(row, columns)) {
@@ -40,8 +40,8 @@ export function jsonRow(row: Record<string, unknown>, columns: readonly Column[]
     return typeof wire === 'string' ? wire : JSON.stringify(row);
   }
   if (columns !== undefined) {
-    // `{"a":`, `,"b":`, … computed once per schema: quoting the names per row was a third of the
-    // encoding time in the sink benchmark.
+    // `{"a":`, `,"b":`, … computed once per schema: quoting the names per row was a large share
+    // of the encoding time (docs/benchmarks.md).
     const heads = columnHeads(columns);
     let out = '';
     for (let i = 0; i < columns.length; i++) {
@@ -110,7 +110,7 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /**
  * A JSON string literal. Printable ASCII without `"` or `\\` needs no escaping and is quoted
- * directly (about 40% faster than calling JSON.stringify on short strings); anything else goes
+ * directly (faster than calling JSON.stringify on short strings); anything else goes
  * through JSON.stringify.
  */
 function quote(s: string): string {

@@ -34,7 +34,7 @@ export type OnError = 'fail' | 'skip' | 'dead_letter';
 export const DEFAULT_BATCH_SIZE = 1_000;
 export const DEFAULT_FLUSH_INTERVAL_MS = 100;
 
-/** A sink table: the seed's `POST /v1/connection_tables` body or a `CREATE TABLE`, validated. */
+/** A sink table: a `POST /v1/connection_tables` body or a `CREATE TABLE`, validated. */
 export interface SinkTable {
   name: string;
   profile: ConnectionProfile;

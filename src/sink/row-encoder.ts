@@ -12,7 +12,7 @@ import { writerOf } from './writers/index.js';
 export type Row = object;
 
 /**
- * Turns rows into key, field and value for one table, following DESIGN.md's Keys and Values
+ * Turns rows into key, field and value for one table, following the key and value rules of docs/configuration.md
  * contracts. One encoder per table; `encode` fills the public fields instead of allocating a
  * result per row, and reports a bad row by returning its reason.
  */
@@ -29,8 +29,8 @@ export class RowEncoder {
   readonly #columns: readonly Column[] | undefined;
   /**
    * List and hash tables: key column text → full key, so rows of one key share one string
-   * (grouping per key hashes and flattens it once; no concatenation per row: 10–15% of the
-   * sink's CPU for lists and hashes, bench `sink`). Cleared when it grows past
+   * (grouping per key hashes and flattens it once; no concatenation per row, see
+   * docs/benchmarks.md). Cleared when it grows past
    * {@link MAX_CACHED_KEYS}; tables whose keys rarely repeat (strings) keep none.
    */
   readonly #keyCache: Map<string, string> | null;

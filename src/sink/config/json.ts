@@ -1,7 +1,7 @@
 /**
- * JSON front door: the seed's REST bodies (`POST /v1/connection_profiles`,
+ * JSON front door: the REST bodies of the Laminar Redis connector documentation (`POST /v1/connection_profiles`,
  * `POST /v1/connection_tables`). Target fields follow Arroyo's redis connector table schema; the
- * target kind is inferred from which fields are present. Options the seed does not show live in
+ * target kind is inferred from which fields are present. Options that documentation does not show live in
  * `config.format` and `config.sink` (see docs/configuration.md).
  *
  * ```json
@@ -62,7 +62,7 @@ const JSON_DOOR: Door = {
   numbersAsText: false,
 };
 
-/** A connection profile body as the seed's `POST /v1/connection_profiles` takes it. */
+/** A connection profile body as `POST /v1/connection_profiles` takes it. */
 export interface ProfileBody {
   name: string;
   connector: 'redis';
@@ -73,7 +73,7 @@ export interface ProfileBody {
   };
 }
 
-/** A connection table body as the seed's `POST /v1/connection_tables` takes it. */
+/** A connection table body as `POST /v1/connection_tables` takes it. */
 export interface TableBody {
   name: string;
   connector: 'redis';

@@ -4,7 +4,7 @@ let tags: string[] | null = null;
 
 /**
  * A short hash tag for each of the 16384 slots: `tagForSlot(s)` hashes to slot `s`. Built once
- * (base-36 counters, about 150k CRC16s, a few ms) and then a table lookup.
+ * (base-36 counters, one CRC16 per candidate, done at start-up) and then a table lookup.
  *
  * The fence hash of a key is named with the tag of the key's slot, never with the key itself in
  * braces: a key containing `{`/`}` would change which part Redis hashes.
