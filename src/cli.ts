@@ -110,7 +110,12 @@ function serverFlags(cmd: Command): Command {
     .option('--tls-key <file>', 'PEM private key for gRPC TLS')
     .option('--shards <n>', 'shards of a table created without a shard count', int, 4)
     .option('--checkpoint-interval <ms>', 'time between table checkpoints', int, 1000)
-    .option('--heartbeat-timeout <ms>', 'a worker silent this long is lost and its shards move', int, 3000);
+    .option(
+      '--heartbeat-timeout <ms>',
+      'a silent worker is lost after this long and its shards move (a killed one at once)',
+      int,
+      10_000,
+    );
 }
 
 serverFlags(

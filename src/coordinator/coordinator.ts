@@ -23,6 +23,7 @@ import { createCoordinationService } from './worker-service.js';
 export const DEFAULT_HTTP_PORT = 8000;
 export const DEFAULT_GRPC_PORT = 9190;
 export const DEFAULT_DATA_DIR = './laminar-data';
+export { DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_HEARTBEAT_TIMEOUT_MS } from './orchestrator.js';
 
 export interface CoordinatorOptions {
   /** Metadata, table checkpoints and pipeline checkpoints. Default `./laminar-data`. */
@@ -46,9 +47,12 @@ export interface CoordinatorOptions {
   defaultShards?: number;
   /** Default 1000 ms. */
   checkpointIntervalMs?: number;
-  /** Default 500 ms. */
+  /** Default {@link DEFAULT_HEARTBEAT_INTERVAL_MS} (500 ms). */
   heartbeatIntervalMs?: number;
-  /** Default 3000 ms. */
+  /**
+   * A silent worker is lost after this long (a killed one at once, its stream closes); stalls of
+   * the coordinator's own event loop do not count. Default {@link DEFAULT_HEARTBEAT_TIMEOUT_MS} (10 s).
+   */
   heartbeatTimeoutMs?: number;
   /** Place work as soon as this many workers registered (else after `settleMs`). */
   expectedWorkers?: number;

@@ -32,9 +32,12 @@ export interface OrchestratorOptions {
   store: OrchestratorStore;
   /** Table checkpoints live in `<dataDir>/tables/<table id>`. */
   dataDir: string;
-  /** Default 500 ms. */
+  /** How often workers send a heartbeat and the coordinator checks them. Default {@link DEFAULT_HEARTBEAT_INTERVAL_MS}. */
   heartbeatIntervalMs?: number;
-  /** A worker silent this long is lost. Default 3000 ms. */
+  /**
+   * A worker silent this long is lost. Counted in heartbeat checks, so time this process's own
+   * event loop was stalled does not count. Default {@link DEFAULT_HEARTBEAT_TIMEOUT_MS}.
+   */
   heartbeatTimeoutMs?: number;
   /** Default 1000 ms. */
   checkpointIntervalMs?: number;
@@ -69,7 +72,13 @@ export interface WorkerSession {
   readonly hello: WorkerHello;
   readonly link: WorkerLink;
   readonly registeredAtMs: number;
+  /** Wall-clock time of the last message on the stream. */
   lastHeartbeatMs: number;
+  /**
+   * Silence since the last message, counted by the heartbeat checks (at most one interval per
+   * check): what the timeout is compared with.
+   */
+  silentMs: number;
   state: 'ready' | 'lost';
 }
 
@@ -82,6 +91,7 @@ export interface WorkerEvents {
   workerJoined(link: WorkerLink, hello: WorkerHello): WorkerSession;
   /** The worker's stream ended, was cancelled or failed: it is lost. */
   workerLeft(session: WorkerSession, reason: string): void;
+  /** A sign of life: the service calls it for every message of a registered stream. */
   heartbeat(session: WorkerSession): void;
   shardStarted(session: WorkerSession, report: ShardStarted): void;
   shardStopped(session: WorkerSession, report: ShardStopped): void;
@@ -95,6 +105,16 @@ export interface WorkerEvents {
 type ShardRef = Pick<ShardStarted, 'tableId' | 'shard' | 'epoch'>;
 
 const LOST_KEPT = 32;
+
+/** How often workers send heartbeats and the coordinator checks them. */
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 500;
+
+/**
+ * Silence after which a worker is lost. Only a silent worker (frozen, partitioned, its machine
+ * gone) waits for it: a killed worker's stream closes and it is lost at once. Long enough to ride
+ * out multi-second GC pauses and CPU starvation of a loaded worker (docs/distributed.md).
+ */
+export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 10_000;
 
 /**
  * The coordinator's side of execution: worker sessions (Coordination.Register streams with
@@ -115,6 +135,8 @@ export class Orchestrator implements RuntimeView, WorkerEvents {
   #settled = false;
   #settleTimer: NodeJS.Timeout | undefined;
   #heartbeatTimer: NodeJS.Timeout | undefined;
+  /** performance.now() of the last heartbeat check. */
+  #lastCheck = 0;
   #retryTimer: NodeJS.Timeout | undefined;
   #placing = false;
   #again = false;
@@ -133,7 +155,8 @@ export class Orchestrator implements RuntimeView, WorkerEvents {
       // Workers of the previous coordinator dropped everything when their session ended.
       if (!r.terminal && p.workerId !== '') await r.set({ workerId: '', state: 'recovering' });
     }
-    const every = this.#o.heartbeatIntervalMs ?? 500;
+    const every = this.#o.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
+    this.#lastCheck = performance.now();
     this.#heartbeatTimer = setInterval(() => this.#checkHeartbeats(), every);
     this.#heartbeatTimer.unref();
   }
@@ -265,6 +288,7 @@ export class Orchestrator implements RuntimeView, WorkerEvents {
       link,
       registeredAtMs: now,
       lastHeartbeatMs: now,
+      silentMs: 0,
       state: 'ready',
     };
     this.#sessions.set(id, session);
@@ -272,7 +296,10 @@ export class Orchestrator implements RuntimeView, WorkerEvents {
     link.send({
       kind: {
         $case: 'welcome',
-        value: { workerId: id, heartbeatIntervalMs: this.#o.heartbeatIntervalMs ?? 500 },
+        value: {
+          workerId: id,
+          heartbeatIntervalMs: this.#o.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS,
+        },
       },
     });
     if (!this.#settled) {
@@ -290,7 +317,9 @@ export class Orchestrator implements RuntimeView, WorkerEvents {
   }
 
   heartbeat(session: WorkerSession): void {
-    if (session.state === 'ready') session.lastHeartbeatMs = Date.now();
+    if (session.state !== 'ready') return;
+    session.lastHeartbeatMs = Date.now();
+    session.silentMs = 0;
   }
 
   #settle(): void {
@@ -330,7 +359,15 @@ export class Orchestrator implements RuntimeView, WorkerEvents {
 
   #checkHeartbeats(): void {
     this.#gauges();
-    const limit = Date.now() - (this.#o.heartbeatTimeoutMs ?? 3_000);
+    const every = this.#o.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
+    const now = performance.now();
+    const gap = now - this.#lastCheck;
+    this.#lastCheck = now;
+    // A check that runs late means this process was stalled (GC, CPU starvation, a burst of API
+    // calls): heartbeats that arrived meanwhile are still unread (timers run before I/O callbacks),
+    // so at most one interval of the gap counts as the workers' silence.
+    const silence = Math.min(gap, every);
+    const timeout = this.#o.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS;
     // A worker that does not confirm a revocation in time is cut off: its session ends (so it
     // stops everything it hosts) and its shards move, rather than a table waiting forever.
     const revokeLimit = Date.now() - (this.#o.revokeTimeoutMs ?? 30_000);
@@ -338,17 +375,19 @@ export class Orchestrator implements RuntimeView, WorkerEvents {
       for (const slot of t.shards) {
         const s = slot.status === 'revoking' ? this.#sessions.get(slot.workerId) : undefined;
         if (s === undefined || slot.revokedAt >= revokeLimit) continue;
-        s.link.cutOff('a revoked shard did not stop in time');
+        // Lost first: cutting the stream off reports it as failed, which a lost session ignores.
         this.#workerLost(
           s,
           `shard ${shardName(t.table.name, slot.index)} did not stop in time after its revocation`,
         );
+        s.link.cutOff('a revoked shard did not stop in time');
       }
     }
     for (const s of [...this.#sessions.values()]) {
-      if (s.lastHeartbeatMs >= limit) continue;
-      s.link.cutOff('no heartbeat: declared lost');
+      s.silentMs += silence;
+      if (s.silentMs < timeout) continue;
       this.#workerLost(s, 'missed heartbeats');
+      s.link.cutOff('no heartbeat: declared lost');
     }
   }
 

@@ -75,11 +75,12 @@ function streamLink(call: RegisterCall): WorkerLink {
 
 /** Hands a message that follows hello to the orchestrator call of its kind. */
 function deliver(events: WorkerEvents, s: WorkerSession, msg: WorkerMessage): void {
+  // Any message shows the worker is alive: one busy sending reports is not silent.
+  events.heartbeat(s);
   const k = msg.kind;
   if (k === undefined) return;
   switch (k.$case) {
     case 'heartbeat':
-      events.heartbeat(s);
       return;
     case 'shardStarted':
       events.shardStarted(s, k.value);
