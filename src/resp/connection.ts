@@ -57,6 +57,7 @@ export class Connection implements ReplyHandler {
       returnBuffers: options.returnBuffers,
       maxBulkLength: options.maxBulkLength,
       maxDepth: options.maxDepth,
+      maxAggregateLength: options.maxAggregateLength,
     });
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => {

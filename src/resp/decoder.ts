@@ -26,6 +26,17 @@ export const DEFAULT_MAX_BULK_LENGTH = 512 * 1024 * 1024;
 export const DEFAULT_MAX_DEPTH = 64;
 /** Default bound on a simple string, error, number or header line (without its CRLF). */
 export const DEFAULT_MAX_LINE_LENGTH = 64 * 1024;
+/**
+ * Default bound on the elements of one array, set or push, or the entries of one map or attribute:
+ * 2^24, the most entries a JS Map or Set can hold. Real replies stay far below it; a hostile count
+ * fails at its header instead of growing an array until V8 aborts the process.
+ */
+export const DEFAULT_MAX_AGGREGATE_LENGTH = 2 ** 24;
+/**
+ * Highest accepted `maxAggregateLength`: growing a JS array past about 1.1e8 elements is a fatal
+ * V8 error, not an exception, so no setting may let a reply get there.
+ */
+export const MAX_AGGREGATE_LENGTH = 2 ** 26;
 
 export interface DecoderOptions {
   /**
@@ -40,6 +51,11 @@ export interface DecoderOptions {
   maxDepth?: number;
   /** Longest accepted line (simple string, error, number, header) without CRLF. Default 64 KiB. */
   maxLineLength?: number;
+  /**
+   * Most elements of one array, set or push, or entries of one map or attribute (streamed ones
+   * included); beyond it the stream is a ProtocolError. Default 2^24, at most 2^26.
+   */
+  maxAggregateLength?: number;
 }
 
 // Type markers (first byte of every value) and delimiters.
@@ -67,7 +83,7 @@ const T_END = 46; // .  end of a streamed aggregate
 const LEN_NULL = -1; // -1
 const LEN_STREAMED = -2; // ?
 const LEN_INCOMPLETE = -3; // the header does not end inside the chunk
-/** Largest aggregate count or length we accept: a JS array cannot hold more. */
+/** Largest count or length the syntax accepts; `maxBulkLength` and `maxAggregateLength` bound them further. */
 const MAX_COUNT = 2 ** 32 - 1;
 /** Smallest encoded element (`_\r\n`, `+\r\n`): lets the fast path reject a count the chunk cannot hold. */
 const MIN_ELEMENT_BYTES = 3;
@@ -314,6 +330,8 @@ class Frame {
   /** For maps and attributes: the key waiting for its value. */
   key: Reply = null;
   hasKey = false;
+  /** Streamed aggregate only: elements received so far (a map entry counts twice). */
+  received = 0;
   constructor(
     readonly type: number,
     /** Elements still expected (a map entry counts twice); -1 for a streamed aggregate. */
@@ -324,10 +342,10 @@ class Frame {
 
 /** Validates options up front and fills in the defaults. */
 function parseOptions(options: DecoderOptions): Required<DecoderOptions> {
-  const bound = (name: keyof DecoderOptions, fallback: number): number => {
+  const bound = (name: keyof DecoderOptions, fallback: number, max = Number.MAX_SAFE_INTEGER): number => {
     const value = options[name] ?? fallback;
-    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-      throw new ConfigError(`decoder option ${name} must be a positive integer`, name);
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > max) {
+      throw new ConfigError(`decoder option ${name} must be an integer in 1..${max}`, name);
     }
     return value;
   };
@@ -336,6 +354,7 @@ function parseOptions(options: DecoderOptions): Required<DecoderOptions> {
     maxBulkLength: bound('maxBulkLength', DEFAULT_MAX_BULK_LENGTH),
     maxDepth: bound('maxDepth', DEFAULT_MAX_DEPTH),
     maxLineLength: bound('maxLineLength', DEFAULT_MAX_LINE_LENGTH),
+    maxAggregateLength: bound('maxAggregateLength', DEFAULT_MAX_AGGREGATE_LENGTH, MAX_AGGREGATE_LENGTH),
   };
 }
 
@@ -350,6 +369,7 @@ export class Decoder {
   private readonly maxBulkLength: number;
   private readonly maxDepth: number;
   private readonly maxLineLength: number;
+  private readonly maxAggregateLength: number;
 
   /** Fast path: offset just past the value it returned last. */
   private at = 0;
@@ -379,6 +399,7 @@ export class Decoder {
     this.maxBulkLength = o.maxBulkLength;
     this.maxDepth = o.maxDepth;
     this.maxLineLength = o.maxLineLength;
+    this.maxAggregateLength = o.maxAggregateLength;
   }
 
   /** True while a reply is partially received. */
@@ -570,6 +591,7 @@ export class Decoder {
       if (n === LEN_NULL) throw fail(`invalid length for type ${describeByte(type)}`);
       return NEED_SLOW;
     }
+    this.checkAggregateLength(n);
     if (depth >= this.maxDepth) throw fail('nesting deeper than maxDepth');
     if (depth >= limit) return NEED_SLOW;
     let p = this.at;
@@ -662,8 +684,15 @@ export class Decoder {
   }
 
   private checkBulkLength(type: number, n: number): void {
-    if (n > this.maxBulkLength) throw fail('bulk length above maxBulkLength');
+    if (n > this.maxBulkLength) throw fail(`bulk length ${n} above maxBulkLength (${this.maxBulkLength})`);
     if (type === T_VERBATIM && n < 4) throw fail('verbatim string without format');
+  }
+
+  /** `n` elements (map entries) announced or received for one aggregate. */
+  private checkAggregateLength(n: number): void {
+    if (n > this.maxAggregateLength) {
+      throw fail(`aggregate of ${n} elements above maxAggregateLength (${this.maxAggregateLength})`);
+    }
   }
 
   /** `!` blob error or `=` verbatim string (the `$` case is inlined by the callers). */
@@ -782,7 +811,9 @@ export class Decoder {
           const data = this.payload.take();
           return this.complete(this.returnBuffers ? data : utf8(data, 0, data.length), T_BULK);
         }
-        if (this.payload.length + n > this.maxBulkLength) throw fail('bulk length above maxBulkLength');
+        if (this.payload.length + n > this.maxBulkLength) {
+          throw fail(`streamed string longer than maxBulkLength (${this.maxBulkLength})`);
+        }
         this.bulkType = T_CHUNK;
         this.bulkLeft = n;
         this.state = S_BULK;
@@ -802,6 +833,7 @@ export class Decoder {
         if (n === LEN_STREAMED && (type === T_PUSH || type === T_ATTRIBUTE)) {
           throw fail(`type ${describeByte(type)} cannot be streamed`);
         }
+        if (n !== LEN_STREAMED) this.checkAggregateLength(n);
         if (this.stack.length >= this.maxDepth) throw fail('nesting deeper than maxDepth');
         const value: Reply[] | Map<Reply, Reply> | Set<Reply> =
           type === T_MAP || type === T_ATTRIBUTE ? new Map() : type === T_SET ? new Set() : [];
@@ -861,7 +893,13 @@ export class Decoder {
         default:
           (top.value as Reply[]).push(value);
       }
-      if (top.left === -1 || --top.left !== 0) return false;
+      if (top.left === -1) {
+        // A streamed aggregate announces no count: bound what actually arrives instead.
+        const entries = top.type === T_MAP ? ++top.received / 2 : ++top.received;
+        if (entries > this.maxAggregateLength) this.checkAggregateLength(Math.ceil(entries));
+        return false;
+      }
+      if (--top.left !== 0) return false;
       stack.pop();
       value = top.value;
       type = top.type;

@@ -1,4 +1,5 @@
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+import { DEFAULT_MAX_AGGREGATE_LENGTH, MAX_AGGREGATE_LENGTH } from './decoder.js';
 import { ConfigError } from './errors.js';
 import { parseRedisUrl } from './url.js';
 
@@ -56,6 +57,12 @@ export interface ClientOptions {
   maxBulkLength?: number;
   /** Deepest reply nesting accepted from the server. Default 64. */
   maxDepth?: number;
+  /**
+   * Most elements of one array, set or push (entries of one map) accepted from the server; beyond
+   * it the connection fails with ProtocolError. Default {@link DEFAULT_MAX_AGGREGATE_LENGTH}, at
+   * most {@link MAX_AGGREGATE_LENGTH}.
+   */
+  maxAggregateLength?: number;
 }
 
 export const DEFAULT_HOST = '127.0.0.1';
@@ -68,6 +75,7 @@ export const DEFAULT_MAX_OFFLINE_COMMANDS = 100_000;
 export const DEFAULT_FLUSH_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_BULK_LENGTH = 512 * 1024 * 1024;
 export const DEFAULT_MAX_DEPTH = 64;
+export { DEFAULT_MAX_AGGREGATE_LENGTH, MAX_AGGREGATE_LENGTH };
 export const DEFAULT_ZERO_COPY_BYTES = 16 * 1024;
 
 /** Options after validation, with every default applied. */
@@ -91,6 +99,7 @@ export interface NormalizedClientOptions {
   zeroCopyBytes: number;
   maxBulkLength: number;
   maxDepth: number;
+  maxAggregateLength: number;
 }
 
 const KNOWN = new Set<string>([
@@ -113,6 +122,7 @@ const KNOWN = new Set<string>([
   'zeroCopyBytes',
   'maxBulkLength',
   'maxDepth',
+  'maxAggregateLength',
 ]);
 
 /**
@@ -176,6 +186,13 @@ export function parseClientOptions(
     zeroCopyBytes: nonNegative(o.zeroCopyBytes, 'zeroCopyBytes', DEFAULT_ZERO_COPY_BYTES),
     maxBulkLength: nonNegative(o.maxBulkLength, 'maxBulkLength', DEFAULT_MAX_BULK_LENGTH),
     maxDepth: nonNegative(o.maxDepth, 'maxDepth', DEFAULT_MAX_DEPTH),
+    maxAggregateLength: integerIn(
+      o.maxAggregateLength,
+      'maxAggregateLength',
+      1,
+      MAX_AGGREGATE_LENGTH,
+      DEFAULT_MAX_AGGREGATE_LENGTH,
+    ),
   };
 }
 
@@ -189,6 +206,14 @@ function nonNegative(v: unknown, name: string, dflt: number): number {
   if (v === undefined) return dflt;
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
     throw new ConfigError(`option '${name}' must be a non-negative number`, name);
+  }
+  return v;
+}
+
+function integerIn(v: unknown, name: string, min: number, max: number, dflt: number): number {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw new ConfigError(`option '${name}' must be an integer in ${min}..${max}`, name);
   }
   return v;
 }

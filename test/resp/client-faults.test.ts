@@ -2,9 +2,15 @@ import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClient, type RedisClient } from '../../src/index.js';
 import { CommandEncoder } from '../../src/resp/encoder.js';
-import { ConnectionError, OfflineQueueFullError, TimeoutError } from '../../src/resp/errors.js';
+import {
+  ConnectionError,
+  OfflineQueueFullError,
+  ProtocolError,
+  TimeoutError,
+} from '../../src/resp/errors.js';
 import type { Command } from '../../src/resp/reply.js';
 import { type RedisServer, startRedis } from '../support/redis.js';
+import { type FakeServer, startFakeServer } from './fake-server.js';
 
 const cleanup: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -24,6 +30,12 @@ async function client(url: string, options: Parameters<typeof createClient>[1] =
   const c = await createClient(url, { reconnect: { initialDelay: 10, maxDelay: 100 }, ...options });
   cleanup.push(() => c.disconnect());
   return c;
+}
+
+async function fake(answer: Parameters<typeof startFakeServer>[0]): Promise<FakeServer> {
+  const f = await startFakeServer(answer);
+  cleanup.push(() => f.close());
+  return f;
 }
 
 const sets = (n: number, prefix: string): Command[] =>
@@ -135,5 +147,27 @@ describe('client faults', () => {
     s.kill('SIGKILL');
     await ended;
     await expect(c.send(['PING'])).rejects.toMatchObject({ code: 'ERR_CLIENT_CLOSED' });
+  });
+});
+
+describe('client against a hostile server', () => {
+  it('client — a reply announcing 2^32-1 elements fails the connection with a ProtocolError naming the bound; the client reconnects', async () => {
+    const f = await fake((_cmd, socket, connection) => {
+      // The count, then elements with no end in sight: only a bound on the count stops this early.
+      if (connection === 0) socket.write(`*4294967295\r\n${':1\r\n'.repeat(100_000)}`);
+      else socket.write('+PONG\r\n');
+    });
+    const c = await client(f.url, { protocol: 2 });
+    const first = c.send(['LRANGE', 'l', 0, -1]).catch((e: unknown) => e);
+    const second = c.send(['GET', 'k']).catch((e: unknown) => e);
+    for (const err of [await first, await second]) {
+      expect(err).toBeInstanceOf(ConnectionError);
+      expect((err as ConnectionError).code).toBe('ERR_CONNECTION_OUTCOME_UNKNOWN');
+      const cause = (err as Error).cause;
+      expect(cause).toBeInstanceOf(ProtocolError);
+      expect((cause as Error).message).toMatch(/4294967295 elements above maxAggregateLength \(16777216\)/);
+    }
+    expect(await c.send(['PING'])).toBe('PONG');
+    expect(f.connections).toBe(2);
   });
 });

@@ -442,8 +442,81 @@ describe('decoder bounds', () => {
     expect(decoder.hasPartial).toBe(true);
     expect(process.memoryUsage().heapUsed - before).toBeLessThan(40 * 1024 * 1024);
     const max = record();
-    max.decoder.feed(Buffer.from('*4294967295\r\n:1\r\n'));
+    max.decoder.feed(Buffer.from(`*${2 ** 24}\r\n:1\r\n`));
     expect(max.decoder.hasPartial).toBe(true);
+  });
+
+  it('decoder — a count of 2^32-1 is a ProtocolError naming maxAggregateLength, for every aggregate type', () => {
+    for (const type of ['*', '~', '>', '%', '|']) {
+      const wire = Buffer.from(`${type}4294967295\r\n:1\r\n:1\r\n`);
+      for (const chunks of [[wire], byteByByte(wire), splitAt(wire, [3])]) {
+        const err = protocolErrorOf(chunks);
+        expect(err.message, type).toMatch(/4294967295 elements above maxAggregateLength \(16777216\)/);
+      }
+    }
+  });
+
+  it('decoder — maxAggregateLength bounds declared counts, nested ones too, and passes at the bound', () => {
+    const opts = { maxAggregateLength: 3 };
+    const atBound = '*3\r\n:1\r\n%3\r\n+a\r\n:1\r\n+b\r\n:2\r\n+c\r\n~3\r\n:1\r\n:2\r\n:3\r\n:3\r\n';
+    for (const chunks of [[Buffer.from(atBound)], byteByByte(Buffer.from(atBound))]) {
+      const events = decodeChunks(chunks, opts);
+      expect(events).toEqual(
+        describeEvents([
+          reply([
+            1,
+            new Map<Reply, Reply>([
+              ['a', 1],
+              ['b', 2],
+              ['c', new Set([1, 2, 3])],
+            ]),
+            3,
+          ]),
+        ]),
+      );
+    }
+    for (const wire of ['*4\r\n', '*1\r\n%4\r\n', '>4\r\n', '~1\r\n~4\r\n', '|4\r\n']) {
+      for (const chunks of [[Buffer.from(wire)], byteByByte(Buffer.from(wire))]) {
+        const { decoder } = record(opts);
+        const err = thrown(() => {
+          for (const c of chunks) decoder.feed(c);
+        });
+        expect(err, wire).toBeInstanceOf(ProtocolError);
+        expect((err as Error).message).toMatch(/4 elements above maxAggregateLength \(3\)/);
+      }
+    }
+  });
+
+  it('decoder — a streamed aggregate fails once more elements arrive than maxAggregateLength', () => {
+    const opts = { maxAggregateLength: 3 };
+    const ok = '*?\r\n:1\r\n:2\r\n:3\r\n.\r\n%?\r\n+a\r\n:1\r\n+b\r\n:2\r\n+c\r\n:3\r\n.\r\n';
+    expect(decodeChunks([Buffer.from(ok)], opts)).toEqual(
+      describeEvents([
+        reply([1, 2, 3]),
+        reply(
+          new Map<Reply, Reply>([
+            ['a', 1],
+            ['b', 2],
+            ['c', 3],
+          ]),
+        ),
+      ]),
+    );
+    // No end marker: the elements alone must trip the bound, as an endless stream would.
+    for (const wire of [
+      '*?\r\n' + ':1\r\n'.repeat(4),
+      '~?\r\n' + ':1\r\n'.repeat(4),
+      '%?\r\n' + '+k\r\n:1\r\n'.repeat(3) + '+k\r\n',
+    ]) {
+      for (const chunks of [[Buffer.from(wire)], byteByByte(Buffer.from(wire))]) {
+        const { decoder } = record(opts);
+        const err = thrown(() => {
+          for (const c of chunks) decoder.feed(c);
+        });
+        expect(err, wire).toBeInstanceOf(ProtocolError);
+        expect((err as Error).message).toMatch(/above maxAggregateLength \(3\)/);
+      }
+    }
   });
 
   it('decoder — invalid options are refused up front', () => {
@@ -451,6 +524,9 @@ describe('decoder bounds', () => {
     expect(() => new Decoder(handler, { maxDepth: 0 })).toThrow(/maxDepth/);
     expect(() => new Decoder(handler, { maxBulkLength: -1 })).toThrow(/maxBulkLength/);
     expect(() => new Decoder(handler, { maxLineLength: 1.5 })).toThrow(/maxLineLength/);
+    expect(() => new Decoder(handler, { maxAggregateLength: 0 })).toThrow(/maxAggregateLength/);
+    // Past about 1.1e8 elements a JS array aborts the process: no setting may allow that.
+    expect(() => new Decoder(handler, { maxAggregateLength: 2 ** 26 + 1 })).toThrow(/maxAggregateLength/);
   });
 });
 

@@ -74,4 +74,12 @@ describe('options', () => {
     expect(() => parseClientOptions({ commandTimeout: -5 })).toThrow(/'commandTimeout'/);
     expect(() => parseClientOptions({ hots: 'x' } as never)).toThrow(/unknown client option 'hots'/);
   });
+
+  it('options — maxAggregateLength defaults to 2^24 and refuses what a JS array cannot survive', () => {
+    expect(parseClientOptions(undefined).maxAggregateLength).toBe(2 ** 24);
+    expect(parseClientOptions({ maxAggregateLength: 2 ** 26 }).maxAggregateLength).toBe(2 ** 26);
+    for (const bad of [0, 1.5, 2 ** 26 + 1, 2 ** 32 - 1]) {
+      expect(() => parseClientOptions({ maxAggregateLength: bad })).toThrow(/'maxAggregateLength'/);
+    }
+  });
 });
