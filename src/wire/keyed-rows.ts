@@ -230,6 +230,43 @@ export function decodeKeyedRows(payload: Uint8Array, expectedRows: number): Row[
   return rows;
 }
 
+/** CRC16/XMODEM of one byte value, for {@link payloadKeySlot}. */
+const CRC16_TABLE = (() => {
+  const t = new Uint16Array(256);
+  for (let i = 0; i < 256; i++) {
+    let c = i << 8;
+    for (let b = 0; b < 8; b++) c = c & 0x8000 ? ((c << 1) ^ 0x1021) & 0xffff : (c << 1) & 0xffff;
+    t[i] = c;
+  }
+  return t;
+})();
+
+/**
+ * Hash slot of a keyed row's key, read where it lies in its payload: what `keySlot(row.key)`
+ * gives, without making the key a string or a Buffer first (a worker checks every row it takes).
+ * The key's bytes are what the encoder sent — UTF-8 for text — and `{`/`}` never occur inside a
+ * multi-byte UTF-8 sequence, so the hash tag is cut as keySlot cuts it.
+ */
+export function payloadKeySlot(row: PayloadRow): number {
+  const src = row.src;
+  const end = row.keyEnd;
+  let from = row.keyAt;
+  let to = end;
+  let open = from;
+  while (open < end && src[open] !== 0x7b /* { */) open++;
+  if (open < end) {
+    let close = open + 1;
+    while (close < end && src[close] !== 0x7d /* } */) close++;
+    if (close < end && close > open + 1) {
+      from = open + 1;
+      to = close;
+    }
+  }
+  let crc = 0;
+  for (let i = from; i < to; i++) crc = ((crc << 8) & 0xffff) ^ CRC16_TABLE[((crc >> 8) ^ src[i]) & 0xff];
+  return crc & 16383;
+}
+
 /** Length of the part at `at`, checked to fit the payload. */
 function partLength(buf: Buffer, at: number, row: number): number {
   if (at + LEN > buf.length) throw new BatchDecodeError(`row ${row} is truncated`);

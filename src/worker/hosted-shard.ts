@@ -1,4 +1,8 @@
 import type { IngestSource } from '../dataflow/sources/ingest.js';
+import type { SlotRouter } from '../plan/router.js';
+
+/** Routes a table's rows to its shards as producers and the shard's own actors do. */
+export type ShardRouter = Pick<SlotRouter, 'shardOf' | 'shardOfSlot'>;
 
 /**
  * A table shard hosted by this worker, as the Ingest service sees it. The worker owns it; the
@@ -19,6 +23,11 @@ export interface HostedShard {
    * `ROW_ENCODING_KEYED` batches. False for a pipeline's ingest source, whose rows feed a query.
    */
   readonly keyedRows: boolean;
+  /**
+   * The table's router: every row of a batch must route to {@link shard}, or the batch is refused.
+   * Undefined where there is nothing to route by (a pipeline's ingest source has one shard).
+   */
+  readonly router?: ShardRouter;
   /**
    * A producer waits for what it sent (its flush()): have the shard checkpointed soon rather than
    * at the next interval. Fire and forget; the commit that follows calls the listeners.

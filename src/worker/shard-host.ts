@@ -4,6 +4,7 @@ import { IngestSource } from '../dataflow/sources/ingest.js';
 import type { SourcePosition } from '../dataflow/sources/source.js';
 import { WorkerHost } from '../dataflow/worker-host.js';
 import type { Logger } from '../log.js';
+import { SlotRouter } from '../plan/router.js';
 import type { SinkTable } from '../sink/model.js';
 import type { HostedShard } from './hosted-shard.js';
 
@@ -56,6 +57,7 @@ export class ShardHost implements HostedShard {
   readonly epoch: number;
   readonly ingest: IngestSource;
   readonly keyedRows = true;
+  readonly router: SlotRouter;
   readonly ended: Promise<void>;
   readonly #o: ShardHostOptions;
   readonly #host: WorkerHost;
@@ -72,6 +74,7 @@ export class ShardHost implements HostedShard {
     this.shard = options.shard;
     this.shards = options.shards;
     this.epoch = options.epoch;
+    this.router = new SlotRouter(options.table, options.shards);
     this.ended = new Promise<void>((resolve) => (this.#end = resolve));
     this.ingest = new IngestSource(channelOf(options.table.name, options.shard), {
       bufferRows: options.bufferRows,

@@ -9,8 +9,8 @@
  *        └──────────────────┴──▶ ended with a status (bad message, shard ended, push refused)
  * ```
  *
- * Statuses: INVALID_ARGUMENT for a malformed stream or batch (the producer fails: resending the
- * same bytes cannot help); FAILED_PRECONDITION when this worker does not host the shard, and
+ * Statuses: INVALID_ARGUMENT for a malformed stream or batch, or a batch holding a row of another
+ * shard (the producer fails: resending the same bytes cannot help); FAILED_PRECONDITION when this worker does not host the shard, and
  * UNAVAILABLE when the shard stops being hosted or stops taking rows — both mean "refresh the
  * routing and resend". Details never contain row data.
  */
@@ -18,6 +18,7 @@ import { type ServerDuplexStream, status } from '@grpc/grpc-js';
 import { IngestClosedError } from '../dataflow/sources/ingest.js';
 import type { Logger } from '../log.js';
 import { ingestBatchesTotal } from '../metrics/index.js';
+import { PayloadRow } from '../sink/encoded-row.js';
 import {
   type RowBatch,
   RowEncoding,
@@ -25,9 +26,9 @@ import {
   type WriteRequest,
   type WriteResponse,
 } from '../wire/gen/laminar/redis/v1/ingest.js';
-import { decodeKeyedRows } from '../wire/keyed-rows.js';
+import { decodeKeyedRows, payloadKeySlot } from '../wire/keyed-rows.js';
 import { type BatchDecodeError, decodeRows } from '../wire/row-batch-codec.js';
-import type { HostedShard, ShardDirectory } from './hosted-shard.js';
+import type { HostedShard, ShardDirectory, ShardRouter } from './hosted-shard.js';
 
 /** Longest producer id accepted: it names a partition in checkpoints and fences. */
 const MAX_PRODUCER_ID_LENGTH = 256;
@@ -173,6 +174,8 @@ export class WriteSession {
       this.end(status.INVALID_ARGUMENT, (err as BatchDecodeError).message);
       return;
     }
+    const router = this.#shard!.router;
+    if (router !== undefined && !this.#routedHere(router, rows, b.seq)) return;
     this.#batches!.inc();
     if (b.seq === this.#expected) this.#expected++;
     this.#pushed = Math.max(this.#pushed, b.seq);
@@ -180,6 +183,28 @@ export class WriteSession {
     this.#pushing = true;
     this.#call.pause();
     this.#shard!.ingest.push(this.#producer, b.seq, rows).then(this.#onPushed, this.#onPushFailed);
+  }
+
+  /**
+   * Every row must route to this shard: one that does not would be written by the wrong shard (or
+   * fail it for every producer on it), so the batch is refused before it is taken — the producer
+   * routes with another layout than the worker, which resending cannot mend. Ends the call and
+   * returns false on the first row that routes elsewhere.
+   */
+  #routedHere(router: ShardRouter, rows: readonly object[], seq: number): boolean {
+    const here = this.#shard!.shard;
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i];
+      const s = row instanceof PayloadRow ? router.shardOfSlot(payloadKeySlot(row)) : router.shardOf(row);
+      if (s === here) continue;
+      const t = this.#shard!;
+      this.end(
+        status.INVALID_ARGUMENT,
+        `batch ${seq}: row ${i} routes to shard ${s} of ${t.tableName}, not to shard ${here}: the producer routes rows with another layout than the workers`,
+      );
+      return false;
+    }
+    return true;
   }
 
   #onPushed = (): void => {

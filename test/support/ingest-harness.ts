@@ -23,7 +23,7 @@ import {
 } from '../../src/wire/gen/laminar/redis/v1/ingest.js';
 import type { TableRouting } from '../../src/wire/gen/laminar/redis/v1/resources.js';
 import { bindServer } from '../../src/wire/grpc-util.js';
-import type { HostedShard, ShardDirectory } from '../../src/worker/hosted-shard.js';
+import type { HostedShard, ShardDirectory, ShardRouter } from '../../src/worker/hosted-shard.js';
 import { createIngestService } from '../../src/worker/ingest-service.js';
 import { until as waitUntil } from './until.js';
 
@@ -124,6 +124,8 @@ export class TestShard implements HostedShard {
   readonly ended: Promise<void>;
   /** Takes keyed batches, as a table shard does (tests of pipeline sources set it false). */
   keyedRows = true;
+  /** Checks each row's shard, as a table shard does (none by default). */
+  readonly router: ShardRouter | undefined;
   /** Checkpoints asked for by write sessions (producers' flushes). */
   checkpointRequests = 0;
   /** Called on each checkpoint request (say, to commit at once). */
@@ -155,12 +157,14 @@ export class TestShard implements HostedShard {
     shards: number;
     epoch?: number;
     bufferRows?: number;
+    router?: ShardRouter;
   }) {
     this.tableId = o.tableId;
     this.tableName = o.tableName;
     this.shard = o.shard;
     this.shards = o.shards;
     this.epoch = o.epoch ?? 1;
+    this.router = o.router;
     this.ingest = new IngestSource(`${o.tableName}#${o.shard}`, { bufferRows: o.bufferRows });
     this.ended = new Promise((resolve) => (this.#end = resolve));
     const push = this.ingest.push.bind(this.ingest);

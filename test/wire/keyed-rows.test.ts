@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SlotRouter } from '../../src/plan/router.js';
+import { keySlot } from '../../src/resp/cluster/key-slot.js';
 import { defineTable } from '../../src/sink/config/validate-model.js';
 import { PayloadRow } from '../../src/sink/encoded-row.js';
 import type { SinkTable, Target } from '../../src/sink/model.js';
@@ -12,6 +13,7 @@ import {
   type KeyedItem,
   keyedItem,
   keyedPayload,
+  payloadKeySlot,
 } from '../../src/wire/keyed-rows.js';
 import { BatchDecodeError } from '../../src/wire/row-batch-codec.js';
 
@@ -165,6 +167,30 @@ describe('keyed rows (ROW_ENCODING_KEYED)', () => {
     const [row] = decodeKeyedRows(keyedPayload([item], true), 1);
     expect(row).toEqual({ f: null, big: '1180591620717411303424', s: 'x' });
     expect(() => keyedItem(enc, 'not a row' as unknown as Row, 0)).toThrow(/row 0 .*must be an object/);
+  });
+
+  it('keyed — the slot a worker reads off a keyed row is keySlot of its key, hash tags included (property)', () => {
+    const tagged = fc
+      .tuple(part, part, part)
+      .map(([a, b, c]) =>
+        typeof a === 'string' && typeof b === 'string' && typeof c === 'string'
+          ? `${a}{${b}}${c}`
+          : Buffer.concat([bytesOf(a), Buffer.from('{'), bytesOf(b), Buffer.from('}'), bytesOf(c)]),
+      );
+    const key = fc.oneof(part, tagged, fc.constantFrom('{}', '{}x', 'a{}{b}', '{{a}}', '}{a}', 'x{', '{'));
+    fc.assert(
+      fc.property(fc.array(key, { minLength: 1, maxLength: 8 }), fc.boolean(), (keys, hash) => {
+        const rows = decodeKeyedRows(
+          keyedPayload(
+            keys.map((k) => new EncodedRow(k, 'f', 'v')),
+            hash,
+          ),
+          keys.length,
+        ) as PayloadRow[];
+        expect(rows.map(payloadKeySlot)).toEqual(keys.map((k) => keySlot(k)));
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('keyed — a batch writer appends rows after a take as a new payload, growing past its first buffer', () => {

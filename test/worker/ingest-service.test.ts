@@ -1,8 +1,10 @@
 import { serialize } from 'node:v8';
 import { Metadata, status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SlotRouter } from '../../src/plan/router.js';
 import { Producer } from '../../src/producer/producer.js';
 import { ProducerFailedError } from '../../src/producer/producer-errors.js';
+import { keySlot } from '../../src/resp/cluster/key-slot.js';
 import { RowEncoding, type WriteRequest } from '../../src/wire/gen/laminar/redis/v1/ingest.js';
 import { EncodedRow, keyedPayload } from '../../src/wire/keyed-rows.js';
 import { encodeRows } from '../../src/wire/row-batch-codec.js';
@@ -162,6 +164,64 @@ describe('ingest service', () => {
     expect(r.details).toMatch(/pipe\/src takes rows, not keyed rows/);
     expect(r.details).not.toContain(SECRET);
     expect(s.pushedRows).toBe(0);
+    await s.stop();
+  });
+
+  it('ingest — a batch holding a row of another shard is refused, wherever the row is; the shard takes the next producer', async () => {
+    // Shard 1 of 2: keys whose slot is below 8192 belong to shard 0.
+    const router = new SlotRouter(model, 2);
+    const s = await worker
+      .host(new TestShard({ tableId: 't-route', tableName: model.name, shard: 1, shards: 2, router }))
+      .start();
+    const ids = Array.from({ length: 64 }, (_, i) => `r${i}`);
+    const mine = ids.filter((id) => keySlot(`ev:${id}`) >= 8192);
+    const other = ids.filter((id) => keySlot(`ev:${id}`) < 8192);
+    const keyed = (list: string[]) =>
+      keyedPayload(
+        list.map((id) => new EncodedRow(`ev:${id}`, '', `{"id":"${id}","secret":"${SECRET}"}`)),
+        false,
+      );
+    const cases: Array<[string, WriteRequest, RegExp]> = [
+      [
+        'keyed, a later row',
+        batch(0, 3, keyed([mine[0], mine[1], other[0]]), RowEncoding.ROW_ENCODING_KEYED),
+        /batch 0: row 2 routes to shard 0 of events, not to shard 1/,
+      ],
+      [
+        'keyed, the first row',
+        batch(0, 2, keyed([other[1], mine[2]]), RowEncoding.ROW_ENCODING_KEYED),
+        /batch 0: row 0 routes to shard 0 of events, not to shard 1/,
+      ],
+      [
+        'json, a later row',
+        batch(
+          0,
+          2,
+          encodeRows(
+            [
+              { id: mine[3], secret: SECRET },
+              { id: other[2], secret: SECRET },
+            ],
+            'json',
+          ),
+        ),
+        /batch 0: row 1 routes to shard 0 of events, not to shard 1/,
+      ],
+    ];
+    for (const [what, request, details] of cases) {
+      const r = await rawWrite(worker.address, [open(`misrouted-${what}`, 1, 't-route'), request]);
+      expect(r.code, what).toBe(status.INVALID_ARGUMENT);
+      expect(r.details, what).toMatch(details);
+      expect(r.details, what).not.toContain(SECRET);
+    }
+    expect(s.pushedRows).toBe(0);
+    // The shard still takes rows that are its own.
+    const ok = await rawWrite(worker.address, [
+      open('routed-ok', 1, 't-route'),
+      batch(0, 2, keyed([mine[4], mine[5]]), RowEncoding.ROW_ENCODING_KEYED),
+    ]);
+    expect(ok.code).toBe(status.OK);
+    expect(s.committed).toHaveLength(2);
     await s.stop();
   });
 
