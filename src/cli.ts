@@ -100,6 +100,12 @@ program
 function serverFlags(cmd: Command): Command {
   return cmd
     .option('--data-dir <dir>', 'metadata and checkpoints', './laminar-data')
+    .option(
+      '--allow-dir <dir>',
+      'pipelines created through the API may also read JSON-lines files and keep checkpoints here (repeatable; default: the data directory only)',
+      (dir: string, dirs: string[]) => [...dirs, dir],
+      [] as string[],
+    )
     .option('--grpc-host <host>', 'gRPC bind address (non-loopback needs a token)', '127.0.0.1')
     .option('--grpc-port <port>', 'gRPC port (Control + Coordination)', int, 9190)
     .option('--http-host <host>', 'HTTP/JSON API bind address (non-loopback needs a token)', '127.0.0.1')

@@ -8,6 +8,8 @@ import { type SchedulerMode, startRuntime } from './runtime.js';
 /** Server flags shared by `coordinator` and `start`. */
 export interface ServeFlags {
   dataDir: string;
+  /** `--allow-dir`, repeatable. */
+  allowDir?: string[];
   grpcHost: string;
   grpcPort: number;
   httpHost: string;
@@ -48,6 +50,7 @@ function coordinatorOptions(f: ServeFlags): CoordinatorOptions {
   const grpcCredentials = serverTls(f.tlsCert, f.tlsKey);
   return {
     dataDir: f.dataDir,
+    allowedDirs: f.allowDir,
     token: f.token,
     grpcHost: f.grpcHost,
     grpcPort: f.grpcPort,

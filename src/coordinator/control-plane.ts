@@ -48,6 +48,11 @@ export interface ControlPlaneOptions {
   dataDir: string;
   /** Shards of a table (and of each sink of a SQL pipeline) created without `shards`. Default 4. */
   defaultShards?: number;
+  /**
+   * Directories besides `dataDir` where pipelines may read JSON-lines files and keep checkpoints
+   * (path-policy.ts). Default: none.
+   */
+  allowedDirs?: readonly string[];
   logger?: Logger;
   /** Bounds and environment of connection tests. */
   test?: ConnectionTestOptions;
@@ -62,6 +67,7 @@ export class ControlPlane {
   readonly runtime: RuntimeView;
   readonly dataDir: string;
   readonly defaultShards: number;
+  readonly allowedDirs: readonly string[];
   readonly #logger: Logger;
   readonly #test: ConnectionTestOptions;
 
@@ -74,6 +80,7 @@ export class ControlPlane {
     this.runtime = options.runtime;
     this.dataDir = options.dataDir;
     this.defaultShards = shards;
+    this.allowedDirs = [...(options.allowedDirs ?? [])];
     this.#logger = options.logger ?? defaultLogger();
     this.#test = options.test ?? {};
   }
@@ -195,6 +202,7 @@ export class ControlPlane {
       baseDir: this.dataDir,
       shards: this.defaultShards,
       profiles: this.#profileModels(),
+      paths: { dataDir: this.dataDir, allowedDirs: this.allowedDirs },
     });
     const now = Date.now();
     const record: PipelineRecord = {

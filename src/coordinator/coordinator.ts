@@ -45,6 +45,11 @@ export interface CoordinatorOptions {
   httpPort?: number | null;
   /** Shards of a table created without a shard count. Default 4. */
   defaultShards?: number;
+  /**
+   * Directories besides the data directory where pipelines created through the API may read
+   * JSON-lines files and keep checkpoints. Default: none (the data directory only).
+   */
+  allowedDirs?: readonly string[];
   /** Default 1000 ms. */
   checkpointIntervalMs?: number;
   /** Default {@link DEFAULT_HEARTBEAT_INTERVAL_MS} (500 ms). */
@@ -117,6 +122,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     runtime: orchestrator,
     dataDir,
     defaultShards: options.defaultShards,
+    allowedDirs: options.allowedDirs?.map((d) => resolve(d)),
     logger,
   });
   // Workers ping every 10 s (keepalive); allow it.

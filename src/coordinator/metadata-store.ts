@@ -11,7 +11,7 @@
 
 import { randomInt } from 'node:crypto';
 import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { LaminarError } from '../errors.js';
 import { fsyncDir, writeFileAtomic } from '../storage/atomic-file.js';
 import { alreadyExists, ControlError, notFound } from '../wire/control-errors.js';
@@ -171,9 +171,24 @@ export class MetadataStore {
     return this.#change((s) => remove(s.tables, id, 'connection table'));
   }
 
-  /** Stores a new pipeline. @throws ControlError `ERR_ALREADY_EXISTS` when its name is taken. */
+  /**
+   * Stores a new pipeline.
+   *
+   * @throws ControlError `ERR_ALREADY_EXISTS` when its name is taken, `ERR_FAILED_PRECONDITION`
+   *   when a pipeline that has not ended keeps its checkpoints in the same directory (or one
+   *   inside the other): the two would fence each other out. An ended pipeline's directory may be
+   *   taken over, to resume from its checkpoints.
+   */
   insertPipeline(record: PipelineRecord): Promise<PipelineRecord> {
     return this.#change((s) => {
+      const dir = record.spec.checkpoint.dir;
+      const clash = s.pipelines.find((p) => !ENDED.has(p.state) && nested(p.spec.checkpoint.dir, dir));
+      if (clash !== undefined) {
+        throw new ControlError(
+          'ERR_FAILED_PRECONDITION',
+          `job spec: checkpoint.dir: pipeline '${clash.name}' keeps its checkpoints there; stop it first or choose another directory`,
+        );
+      }
       insert(s.pipelines, record, 'pipeline');
       return record;
     });
@@ -229,6 +244,17 @@ export class MetadataStore {
     this.#tail = run.catch(() => {});
     return run;
   }
+}
+
+const ENDED: ReadonlySet<string> = new Set(['finished', 'stopped', 'failed']);
+
+/** True when one directory is the other or lies inside it. */
+function nested(a: string, b: string): boolean {
+  const inside = (root: string, p: string) => {
+    const r = relative(root, p);
+    return r === '' || (r.split(sep)[0] !== '..' && !isAbsolute(r));
+  };
+  return inside(a, b) || inside(b, a);
 }
 
 function find<R extends { id: string; name: string }>(list: R[], idOrName: string): R | undefined {

@@ -12,6 +12,7 @@ import type { ConnectionProfile } from '../schema/connection-profile.js';
 import { tableOf } from '../sink/create-sink.js';
 import { planQueries } from '../sql/job-queries.js';
 import { invalidArgument } from '../wire/control-errors.js';
+import { checkPipelinePaths, type PathPolicy } from './path-policy.js';
 import { pipelineFromSql } from './pipeline-sql.js';
 
 /** A pipeline to create: exactly one of `sql` (a script, docs/pipelines.md) and `spec` (docs/runtime.md). */
@@ -31,6 +32,8 @@ export interface DefineContext {
   shards: number;
   /** Stored profiles, for SQL sinks with `connection_profile = '<name>'`. */
   profiles: ReadonlyMap<string, ConnectionProfile>;
+  /** Where the spec's files and checkpoint directory may be (path-policy.ts); undefined: anywhere. */
+  paths?: PathPolicy;
 }
 
 const INPUT_KEYS = ['name', 'sql', 'spec'];
@@ -88,6 +91,7 @@ export async function definePipeline(
     raw.checkpoint = { ...raw.checkpoint, dir: ctx.checkpointDir };
   }
   const parsed = parseJobSpec(raw, ctx.baseDir);
+  if (ctx.paths !== undefined) await checkPipelinePaths(parsed, ctx.paths);
   const models = [];
   for (const t of parsed.tables) {
     models.push({ table: await tableOf(t as Parameters<typeof tableOf>[0]), sources: t.sources ?? [] });

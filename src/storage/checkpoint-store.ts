@@ -153,8 +153,9 @@ export function decodeCheckpoint(
   let cp: unknown;
   try {
     cp = JSON.parse(payload.toString('utf8'));
-  } catch (err) {
-    return { ok: false, reason: 'malformed', detail: `payload is not JSON: ${(err as Error).message}` };
+  } catch {
+    // Not the parser's message, which quotes the bytes.
+    return { ok: false, reason: 'malformed', detail: 'payload is not valid JSON' };
   }
   const problem = checkShape(cp);
   if (problem !== undefined) return { ok: false, reason: 'invalid', detail: `checkpoint ${problem}` };

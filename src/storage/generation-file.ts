@@ -17,9 +17,10 @@ export async function readGeneration(dir: string): Promise<number> {
   }
   const n = Number(text.trim());
   if (!Number.isSafeInteger(n) || n < 0) {
+    // The content is not quoted: errors reach API responses, and the file could be anything.
     throw new CheckpointError(
       'ERR_CHECKPOINT_INVALID',
-      `generation file in ${dir} holds ${JSON.stringify(text)}`,
+      `generation file in ${dir} does not hold a generation number (${text.length} bytes)`,
     );
   }
   return n;

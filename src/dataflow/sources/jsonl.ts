@@ -71,8 +71,9 @@ class JsonLinesReader implements SourceReader {
       let row: unknown;
       try {
         row = JSON.parse(text);
-      } catch (err) {
-        throw new SourceFormatError(this.channel, this.#line, `not JSON: ${(err as Error).message}`);
+      } catch {
+        // Not the parser's message: it quotes the line, and the file may be anything readable.
+        throw new SourceFormatError(this.channel, this.#line, 'not valid JSON');
       }
       if (typeof row !== 'object' || row === null || Array.isArray(row)) {
         throw new SourceFormatError(this.channel, this.#line, 'not a JSON object');
