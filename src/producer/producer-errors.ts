@@ -22,7 +22,13 @@ export type ProducerFailureReason =
    */
   | 'ACK_REGRESSED'
   /** A worker acknowledged sequence numbers this producer never sent: another producer uses its id. */
-  | 'PRODUCER_ID_CONFLICT';
+  | 'PRODUCER_ID_CONFLICT'
+  /**
+   * The coordinator takes no more rows for the destination: the table failed (a bad row under
+   * `'sink.on_error' = 'fail'`, or a shard that kept failing) or the pipeline ended. The message
+   * carries the coordinator's reason.
+   */
+  | 'TABLE_FAILED';
 
 /** The producer cannot go on; `cause` holds the underlying error (a gRPC ServiceError, ...). */
 export class ProducerFailedError extends LaminarError {

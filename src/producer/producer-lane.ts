@@ -26,7 +26,7 @@ import type { IngestChannels } from './ingest-channels.js';
 import { grpcStatusOf, type ProducerFailureReason, statusName } from './producer-errors.js';
 import type { ResolvedProducerOptions } from './producer-options.js';
 import type { ProducerStats } from './producer-stats.js';
-import { isRetryableStatus, retryDelay } from './retry-policy.js';
+import { destinationFailed, isDestinationFailed, isRetryableStatus, retryDelay } from './retry-policy.js';
 import type { TableRoute } from './table-routing.js';
 
 /** What a lane needs from its producer. */
@@ -432,6 +432,10 @@ export class ProducerLane {
     this.#retryTimer = null;
     if (this.#closed) return;
     const code = grpcStatusOf(err);
+    if (isDestinationFailed(code)) {
+      this.#ctx.fail('TABLE_FAILED', destinationFailed(err), err);
+      return;
+    }
     if (code === undefined || !isRetryableStatus(code)) {
       // An unusable answer (RoutingError, invalid model) or a refusal (UNAUTHENTICATED, NOT_FOUND).
       this.#ctx.fail(code === undefined ? 'ROUTING' : 'REJECTED', (err as Error).message, err);

@@ -41,7 +41,7 @@ import {
 } from './producer-options.js';
 import { emptyStats, type ProducerStats } from './producer-stats.js';
 import { RowWindow } from './producer-window.js';
-import { isRetryableStatus, retryDelay } from './retry-policy.js';
+import { destinationFailed, isDestinationFailed, isRetryableStatus, retryDelay } from './retry-policy.js';
 import { type TableRoute, TableRoutingClient } from './table-routing.js';
 
 interface FlushWaiter {
@@ -288,6 +288,10 @@ export class Producer {
       } catch (err) {
         if (this.#closing !== null) throw new ProducerClosedError(this.id);
         const code = grpcStatusOf(err);
+        if (isDestinationFailed(code)) {
+          this.#fail('TABLE_FAILED', destinationFailed(err), err);
+          throw this.#failure;
+        }
         if (code === undefined || !isRetryableStatus(code)) {
           this.#fail(code === undefined ? 'ROUTING' : 'REJECTED', (err as Error).message, err);
           throw this.#failure;

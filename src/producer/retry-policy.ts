@@ -6,7 +6,8 @@ import { status } from '@grpc/grpc-js';
 /**
  * Statuses after which a producer refreshes the routing and reconnects:
  * - UNAVAILABLE: worker or coordinator down, shard ended (revoked, failed, worker stopping);
- * - FAILED_PRECONDITION: the worker does not host the shard (routing is stale);
+ * - FAILED_PRECONDITION: the worker does not host the shard (routing is stale) — but not from the
+ *   coordinator's routing call, see {@link isDestinationFailed};
  * - CANCELLED, DEADLINE_EXCEEDED, ABORTED, INTERNAL, UNKNOWN: a call that died on the way.
  *
  * Everything else (UNAUTHENTICATED, PERMISSION_DENIED, INVALID_ARGUMENT, NOT_FOUND, UNIMPLEMENTED,
@@ -21,6 +22,22 @@ const RETRYABLE: ReadonlySet<number> = new Set([
   status.INTERNAL,
   status.UNKNOWN,
 ]);
+
+/**
+ * True when the coordinator's routing answer (`Control.GetTableRouting`) says the destination takes
+ * no more rows: FAILED_PRECONDITION there means the table failed or the pipeline ended. (A worker's
+ * FAILED_PRECONDITION — "I do not host this shard" — is stale routing, retried.)
+ */
+export function isDestinationFailed(code: number | undefined): boolean {
+  return code === status.FAILED_PRECONDITION;
+}
+
+/** The message of a producer whose destination failed: the coordinator's reason. */
+export function destinationFailed(err: unknown): string {
+  const e = err as { details?: unknown; message?: unknown };
+  const why = typeof e.details === 'string' && e.details !== '' ? e.details : String(e.message);
+  return `the coordinator takes no more rows for it: ${why}`;
+}
 
 /** True when a call ending with this status is worth retrying (undefined: no status, a local failure). */
 export function isRetryableStatus(code: number | undefined): boolean {

@@ -1,3 +1,4 @@
+import { status } from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SlotRouter } from '../../src/plan/router.js';
 import { Producer } from '../../src/producer/producer.js';
@@ -30,9 +31,14 @@ afterEach(async () => {
 });
 
 /** A control server and `workers` test workers hosting `shards` shards round-robin. */
-async function cluster(shards: number, workers: number, shardOptions: { bufferRows?: number } = {}) {
+async function cluster(
+  shards: number,
+  workers: number,
+  shardOptions: { bufferRows?: number } = {},
+  refuse?: () => { code: number; details: string } | undefined,
+) {
   const routing: TableRouting = routingOf('t-1', model, shards);
-  const control = await startControl({ routing: () => routing });
+  const control = await startControl({ routing: () => routing, refuse });
   cleanup.push(() => control.close());
   const ws: TestWorker[] = [];
   for (let i = 0; i < workers; i++) {
@@ -266,6 +272,31 @@ describe('producer', () => {
     expect((err as Error).message).toMatch(/shard 0 unreachable/);
     await expect(p.write(rowsOf('a', 5, 1))).rejects.toBe(err);
     expect(control.calls).toBeGreaterThan(1); // the routing was refreshed while waiting
+  });
+
+  it("producer — a failed table (routing answers FAILED_PRECONDITION) fails it at once with the table's reason, not after retryTimeoutMs", async () => {
+    const why = 'table events failed: shard 0: [ERR_BAD_ROW] bad row: key column id is null';
+    let failed = false;
+    const { control, workers, shards } = await cluster(1, 1, {}, () =>
+      failed ? { code: status.FAILED_PRECONDITION, details: why } : undefined,
+    );
+    // Mid-stream: the shard is revoked as the table fails; the lane's routing refresh is refused.
+    const p = producer(control.address, { retryTimeoutMs: 600_000 });
+    await p.write(rowsOf('a', 0, 5));
+    await p.flush();
+    failed = true;
+    await workers[0].revoke(shards[0]);
+    await p.write(rowsOf('a', 5, 5));
+    const err = await p.flush().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProducerFailedError);
+    expect(err).toMatchObject({ code: 'ERR_PRODUCER_FAILED', reason: 'TABLE_FAILED', grpcStatus: 9 });
+    expect((err as Error).message).toContain(why);
+    await expect(p.write(rowsOf('a', 10, 1))).rejects.toBe(err);
+    // At start: the first routing answer is the refusal.
+    const q = producer(control.address, { retryTimeoutMs: 600_000 });
+    const first = await q.write(rowsOf('b', 0, 1)).catch((e: unknown) => e);
+    expect(first).toMatchObject({ code: 'ERR_PRODUCER_FAILED', reason: 'TABLE_FAILED' });
+    expect((first as Error).message).toContain(why);
   });
 
   it('producer — an unknown table fails the producer with NOT_FOUND', async () => {

@@ -60,6 +60,8 @@ export function routingOf(tableId: string, model: SinkTable, shards: number): Ta
 export async function startControl(opts: {
   routing: () => TableRouting | undefined;
   token?: string;
+  /** When it returns a status, GetTableRouting answers with it (a failed table: FAILED_PRECONDITION). */
+  refuse?: () => { code: grpc.status; details: string } | undefined;
 }): Promise<{ address: string; calls: number; close(): void }> {
   const state = { address: '', calls: 0, close: () => server.forceShutdown() };
   const server = new grpc.Server();
@@ -80,6 +82,11 @@ export async function startControl(opts: {
       checkGrpcAuth(opts.token, call.metadata);
     } catch (err) {
       cb({ code: grpc.status.UNAUTHENTICATED, details: (err as Error).message });
+      return;
+    }
+    const refused = opts.refuse?.();
+    if (refused !== undefined) {
+      cb(refused);
       return;
     }
     const r = opts.routing();
