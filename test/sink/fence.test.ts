@@ -19,67 +19,106 @@ interface Ev {
   v: string;
 }
 
-/** Events of two partitions, offsets increasing per partition, interleaved arbitrarily. */
-const events = fc
-  .array(fc.tuple(fc.constantFrom('p0', 'p1'), fc.constantFrom('a', 'b', '{c}', 'd}{', '{}e')), {
-    maxLength: 40,
-  })
-  .map((pairs) => {
-    const next: Record<string, number> = { p0: 0, p1: 0 };
-    return pairs.map(([p, k], i): Ev => ({ p, off: next[p]++, k, v: `${p}:${i}` }));
-  });
+/** Events of two partitions over `keys`, offsets increasing per partition, interleaved arbitrarily. */
+const eventsOver = (keys: string[]) =>
+  fc
+    .array(fc.tuple(fc.constantFrom('p0', 'p1'), fc.constantFrom(...keys)), {
+      maxLength: 40,
+    })
+    .map((pairs) => {
+      const next: Record<string, number> = { p0: 0, p1: 0 };
+      return pairs.map(([p, k], i): Ev => ({ p, off: next[p]++, k, v: `${p}:${i}` }));
+    });
 
 let run = 0;
 describe('fences', () => {
-  it('fence — property: for any applied prefix and any replay point, each row is applied exactly once', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        events,
-        fc.nat(),
-        fc.nat(),
-        fc.nat(),
-        fc.constantFrom('Append', 'Prepend'),
-        async (evs, appliedRaw, replay0, replay1, operation) => {
-          const prefix = `f${++run}:`;
-          const target: Target = {
-            type: 'list',
-            listPrefix: prefix,
-            listKeyColumn: 'k',
-            operation: operation as 'Append',
-          };
-          const t = table(target, { name: `t${run}`, format: 'raw', valueColumn: 'v', batchSize: 7 });
-          const write = async (sink: RedisSink, rows: Ev[]) => {
-            await sink.write(rows, { partition: rows.map((r) => r.p), offsets: rows.map((r) => r.off) });
-          };
-          // First attempt: a prefix of the stream is applied, then the writer "crashes".
-          const applied = evs.length === 0 ? 0 : appliedRaw % (evs.length + 1);
-          const first = await sinkOn(redis.server.url, t);
-          await write(first, evs.slice(0, applied));
-          await first.flush();
-          await first.close();
-          // Recovery replays each partition from a point at or before what was applied.
-          const appliedPer = (p: string) => evs.slice(0, applied).filter((e) => e.p === p).length;
-          const from = { p0: replay0 % (appliedPer('p0') + 1), p1: replay1 % (appliedPer('p1') + 1) };
-          const replay = evs.filter((e) => e.off >= from[e.p as 'p0' | 'p1']);
-          const second = await sinkOn(redis.server.url, t, { generation: 2 });
-          await write(second, replay);
-          await second.flush();
-          await second.close();
-          // Reference: every row once, in order.
-          const expected = new Map<string, string[]>();
-          for (const e of evs) {
-            const l = expected.get(prefix + e.k) ?? [];
-            if (operation === 'Append') l.push(e.v);
-            else l.unshift(e.v);
-            expected.set(prefix + e.k, l);
-          }
-          for (const [k, l] of expected) expect(await redis.client.send(['LRANGE', k, 0, -1])).toEqual(l);
-          const keys = (await redis.client.send(['KEYS', `${prefix}*`])) as string[];
-          expect(keys.length).toBe(expected.size);
-        },
-      ),
-      { numRuns: 150 },
+  it.each([
+    ['keys in different slots', ['a', 'b', '{c}', 'd}{', '{}e']],
+    // One fence serves every key of a slot: rows of several keys interleave within a flush.
+    ['keys sharing one slot', ['{s}a', '{s}b', '{s}c']],
+  ])(
+    'fence — property (%s): for any applied prefix and any replay point, each row is applied exactly once',
+    async (_, keys) => {
+      await fc.assert(
+        fc.asyncProperty(
+          eventsOver(keys as string[]),
+          fc.nat(),
+          fc.nat(),
+          fc.nat(),
+          fc.constantFrom('Append', 'Prepend'),
+          async (evs, appliedRaw, replay0, replay1, operation) => {
+            const prefix = `f${++run}:`;
+            const target: Target = {
+              type: 'list',
+              listPrefix: prefix,
+              listKeyColumn: 'k',
+              operation: operation as 'Append',
+            };
+            const t = table(target, { name: `t${run}`, format: 'raw', valueColumn: 'v', batchSize: 7 });
+            const write = async (sink: RedisSink, rows: Ev[]) => {
+              await sink.write(rows, { partition: rows.map((r) => r.p), offsets: rows.map((r) => r.off) });
+            };
+            // First attempt: a prefix of the stream is applied, then the writer "crashes".
+            const applied = evs.length === 0 ? 0 : appliedRaw % (evs.length + 1);
+            const first = await sinkOn(redis.server.url, t);
+            await write(first, evs.slice(0, applied));
+            await first.flush();
+            await first.close();
+            // Recovery replays each partition from a point at or before what was applied.
+            const appliedPer = (p: string) => evs.slice(0, applied).filter((e) => e.p === p).length;
+            const from = { p0: replay0 % (appliedPer('p0') + 1), p1: replay1 % (appliedPer('p1') + 1) };
+            const replay = evs.filter((e) => e.off >= from[e.p as 'p0' | 'p1']);
+            const second = await sinkOn(redis.server.url, t, { generation: 2 });
+            await write(second, replay);
+            await second.flush();
+            await second.close();
+            // Reference: every row once, in order.
+            const expected = new Map<string, string[]>();
+            for (const e of evs) {
+              const l = expected.get(prefix + e.k) ?? [];
+              if (operation === 'Append') l.push(e.v);
+              else l.unshift(e.v);
+              expected.set(prefix + e.k, l);
+            }
+            for (const [k, l] of expected) expect(await redis.client.send(['LRANGE', k, 0, -1])).toEqual(l);
+            const keys = (await redis.client.send(['KEYS', `${prefix}*`])) as string[];
+            expect(keys.length).toBe(expected.size);
+          },
+        ),
+        { numRuns: 150 },
+      );
+    },
+  );
+
+  it('fence — a string table: rows of keys sharing a slot, interleaved in one flush, each land (the last one per key wins)', async () => {
+    const t = table(
+      { type: 'string', keyPrefix: 'ss:', keyColumn: 'k' },
+      { name: 'ss', format: 'raw', valueColumn: 'v', delivery: 'exactly_once' },
     );
+    const s = await sinkOn(redis.server.url, t);
+    const rows = [
+      { k: '{x}a', v: 'a0' },
+      { k: '{x}b', v: 'b1' },
+      { k: '{x}a', v: 'a2' },
+      { k: '{x}c', v: 'c3' },
+      { k: '{x}b', v: 'b4' },
+      { k: '{x}a', v: 'a5' },
+      { k: '{x}d', v: 'd6' },
+    ];
+    await s.write(rows, { partition: 'p', offsets: rows.map((_, i) => i) });
+    await s.flush();
+    expect(s.stats.rowsDuplicate).toBe(0);
+    expect(await redis.client.send(['MGET', 'ss:{x}a', 'ss:{x}b', 'ss:{x}c', 'ss:{x}d'])).toEqual([
+      'a5',
+      'b4',
+      'c3',
+      'd6',
+    ]);
+    // The replay of the whole flush is recognised, row by row.
+    await s.write(rows, { partition: 'p', offsets: rows.map((_, i) => i) });
+    await s.flush();
+    expect(s.stats.rowsDuplicate).toBe(rows.length);
+    await s.close();
   });
 
   it('fence — a superseded generation (zombie) is refused once its successor wrote the slot', async () => {

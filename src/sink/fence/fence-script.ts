@@ -16,7 +16,8 @@ export type FenceOp = 'SET' | 'RPUSH' | 'LPUSH' | 'HSET';
  * ARGV[1] table    ARGV[2] writer generation   ARGV[3] op: SET | RPUSH | LPUSH | HSET
  * ARGV[4] SET: ttl secs or ""; lists: maxLength or ""      ARGV[5] F   ARGV[6] P
  * ARGV[7..6+P] partition names
- * then runs of rows of one key and one partition, in input order:
+ * then runs of rows of one key and one partition, in input order (the runs of one slot and
+ * partition in offset order: the script keeps one fence for them all):
  *   fence index (1..F), key index (F+1..), partition index (1..P), n,
  *   n offsets (strictly rising), then n values (HSET: n field/value pairs)
  * ```

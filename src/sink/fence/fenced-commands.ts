@@ -1,4 +1,4 @@
-import { keySlot } from '../../resp/cluster/key-slot.js';
+import { keySlot, SLOT_COUNT } from '../../resp/cluster/key-slot.js';
 import type { Arg, Command } from '../../resp/reply.js';
 import { FENCE_SCRIPT, FENCE_SCRIPT_SHA, type FenceOp } from './fence-script.js';
 import { fenceKey } from './slot-tags.js';
@@ -31,7 +31,9 @@ export interface FencedRows {
  * before any later call for its slot runs.
  *
  * Within a call, a key's rows are grouped in input order into runs, a new run starting where the
- * partition changes: every key sees its rows in input order, as on the at-least-once path.
+ * partition changes or where a row of another key of the same slot and partition comes between:
+ * every key sees its rows in input order, as on the at-least-once path, and every (slot,
+ * partition) fence sees its rows in offset order.
  */
 export function fencedCommands(
   rows: FencedRows,
@@ -87,7 +89,10 @@ function scriptCall(
   const partitions: string[] = [];
   const partitionIndex = new Map<string, number>();
   const runs: Run[] = [];
+  /** Per key: its latest run. */
   const open = new Map<string, Run>();
+  /** Per (slot, partition): the latest run of any key. */
+  const latest = new Map<number, Run>();
   for (const i of idx) {
     let f = fenceOf.get(slots[i]);
     if (f === undefined) {
@@ -110,17 +115,23 @@ function scriptCall(
       pi = partitions.length;
       partitionIndex.set(p, pi);
     }
-    // A key's rows stay in input order: its run continues until the partition changes.
+    // Runs are applied in the order they start, and one fence serves every key of a slot: a run
+    // may only take a row when no row of another key of its (slot, partition) came in between,
+    // or the script would apply that row after a later one and take it for a replay. A key's
+    // rows stay in input order too: its run also ends where the key's partition changes.
+    const sp = pi * SLOT_COUNT + slots[i];
     let run = open.get(kid);
     if (
       run === undefined ||
       run.partition !== pi ||
+      latest.get(sp) !== run ||
       run.rows.length >= MAX_RUN_ROWS ||
       // The script relies on offsets rising within a run.
       rows.offsets[run.rows[run.rows.length - 1]] >= rows.offsets[i]
     ) {
       run = { fence: f, key: ki, partition: pi, rows: [] };
       open.set(kid, run);
+      latest.set(sp, run);
       runs.push(run);
     }
     run.rows.push(i);
