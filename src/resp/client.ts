@@ -74,6 +74,8 @@ export class RedisClient extends EventEmitter implements RedisTransport {
   #attempt = 0;
   #reconnectTimer: NodeJS.Timeout | null = null;
   #timeoutTimer: NodeJS.Timeout | null = null;
+  /** Period of #timeoutTimer: a quarter of the shortest timeout armed since it started. */
+  #timeoutPeriod = 0;
   #closing: Promise<void> | null = null;
   /** Negotiated protocol of the current connection. */
   protocol: 2 | 3 = 3;
@@ -131,7 +133,7 @@ export class RedisClient extends EventEmitter implements RedisTransport {
       commandName(command[0]),
     );
     const promise = entry.promise<T>();
-    this.#submit(entry, command, Kind.One);
+    this.#submit(entry, command, Kind.One, options);
     return promise;
   }
 
@@ -149,7 +151,7 @@ export class RedisClient extends EventEmitter implements RedisTransport {
       commandName(commands[0][0]),
     );
     const promise = entry.promise<Array<Reply>>();
-    this.#submit(entry, commands, Kind.Many);
+    this.#submit(entry, commands, Kind.Many, options);
     return promise;
   }
 
@@ -166,7 +168,7 @@ export class RedisClient extends EventEmitter implements RedisTransport {
       encoded.name,
     );
     const promise = entry.promise<Array<Reply>>();
-    this.#submit(entry, encoded, Kind.Encoded);
+    this.#submit(entry, encoded, Kind.Encoded, options);
     return promise;
   }
 
@@ -179,13 +181,17 @@ export class RedisClient extends EventEmitter implements RedisTransport {
     return this.pipeline(commands, options);
   }
 
-  /** `WAIT count timeoutMs` on this connection: the server serves every slot of any range. */
+  /**
+   * `WAIT count timeoutMs` on this connection: the server serves every slot of any range. The
+   * command timeout is extended by `timeoutMs`, which the server may spend waiting.
+   */
   async waitReplicas(
     count: number,
     timeoutMs: number,
     _range: readonly [first: number, last: number],
   ): Promise<ReplicaAck[]> {
-    const [reply] = await this.pipeline([['WAIT', count, timeoutMs]]);
+    const timeout = waitTimeout(this.#options.commandTimeout, timeoutMs);
+    const [reply] = await this.pipeline([['WAIT', count, timeoutMs]], { timeout });
     return [{ node: 'standalone', reply }];
   }
 
@@ -223,12 +229,19 @@ export class RedisClient extends EventEmitter implements RedisTransport {
     }
   }
 
-  #submit(entry: Pending, commands: Command | readonly Command[] | EncodedCommands, kind: Kind): void {
+  #submit(
+    entry: Pending,
+    commands: Command | readonly Command[] | EncodedCommands,
+    kind: Kind,
+    options: CallOptions | undefined,
+  ): void {
     const state = this.#state;
+    const timeout = options?.timeout ?? this.#options.commandTimeout;
+    if (timeout > 0) entry.timeout = timeout;
     try {
       if (state === State.Ready) {
         writeTo(this.#conn!, entry, commands, kind);
-        if (this.#options.commandTimeout > 0) this.#armTimeouts();
+        if (entry.timeout > 0) this.#armTimeouts(entry.timeout);
         return;
       }
       if (state === State.Closing || state === State.Closed) {
@@ -245,9 +258,9 @@ export class RedisClient extends EventEmitter implements RedisTransport {
         entry.fail(new OfflineQueueFullError(this.#options.maxOfflineCommands));
         return;
       }
-      if (this.#options.commandTimeout > 0) {
-        entry.deadline = Date.now() + this.#options.commandTimeout;
-        this.#armTimeouts();
+      if (entry.timeout > 0) {
+        entry.deadline = Date.now() + entry.timeout;
+        this.#armTimeouts(entry.timeout);
       }
       this.#offline.push({ entry, commands, kind });
       this.#offlineCommands += count;
@@ -428,9 +441,13 @@ export class RedisClient extends EventEmitter implements RedisTransport {
   }
 
   /** One shared timer per client checks deadlines; no timer per command. */
-  #armTimeouts(): void {
-    if (this.#timeoutTimer !== null) return;
-    const period = Math.max(5, Math.min(1000, Math.floor(this.#options.commandTimeout / 4)));
+  #armTimeouts(timeout: number): void {
+    const period = Math.max(5, Math.min(1000, Math.floor(timeout / 4)));
+    if (this.#timeoutTimer !== null) {
+      if (period >= this.#timeoutPeriod) return;
+      clearInterval(this.#timeoutTimer);
+    }
+    this.#timeoutPeriod = period;
     this.#timeoutTimer = setInterval(() => this.#expire(), period);
     this.#timeoutTimer.unref();
   }
@@ -443,12 +460,15 @@ export class RedisClient extends EventEmitter implements RedisTransport {
   #expire(): void {
     const now = Date.now();
     this.#conn?.expire(now);
-    const timeout = this.#options.commandTimeout;
     for (let i = 0, n = this.#offline.length; i < n; i++) {
       const { entry } = this.#offline.peekAt(i)!;
       if (entry.deadline > now) break;
+      if (entry.deadline === 0) continue;
       entry.fail(
-        new TimeoutError(`${entry.name} timed out waiting for a connection to ${this.address}`, timeout),
+        new TimeoutError(
+          `${entry.name} timed out waiting for a connection to ${this.address}`,
+          entry.timeout,
+        ),
       );
     }
     if (this.pendingCount === 0) this.#stopTimeouts();
@@ -472,6 +492,14 @@ export async function createClient(
   const client = new RedisClient(parseClientOptions(urlOrOptions, options));
   await client.connect();
   return client;
+}
+
+/**
+ * Timeout of a `WAIT` that may block `waitMs` on the server: the command timeout on top of it, or
+ * none when either is 0 (`WAIT n 0` blocks until the replicas answer).
+ */
+export function waitTimeout(commandTimeout: number, waitMs: number): number {
+  return commandTimeout > 0 && waitMs > 0 ? commandTimeout + waitMs : 0;
 }
 
 function writeTo(

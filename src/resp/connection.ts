@@ -44,6 +44,10 @@ export class Connection implements ReplyHandler {
   private closed = false;
   private closeError: Error | undefined;
   private endWhenIdle: (() => void) | null = null;
+  /** Bytes arrived since the last timeout check; the check turns it into `quietSince`. */
+  private received = false;
+  /** Timeout check time after which nothing has arrived (a flag per chunk, no clock per chunk). */
+  private quietSince = Date.now();
   private readonly flushCallback = (): void => this.flush();
 
   private constructor(
@@ -160,15 +164,39 @@ export class Connection implements ReplyHandler {
     return promise;
   }
 
-  /** Fails every entry whose deadline has passed with TimeoutError; their replies are dropped later. */
+  /**
+   * Fails every entry whose deadline has passed with TimeoutError; their replies are read and
+   * dropped when they come. A reply that stopped halfway is different: the stream is stuck inside
+   * it, so when the first entry is overdue and not one byte arrived for its whole timeout, the
+   * connection is dropped (its owner reconnects) rather than kept for replies that never come.
+   */
   expire(now: number): void {
+    if (this.received) {
+      this.received = false;
+      this.quietSince = now;
+    }
     const q = this.queue;
     for (let i = 0, n = q.length; i < n; i++) {
       const e = q.peekAt(i)!;
       if (e.deadline > now) break;
       if (!e.settled && e.deadline !== 0) {
-        e.fail(new TimeoutError(`${e.name} to ${this.address} timed out`, this.options.commandTimeout));
+        e.fail(new TimeoutError(`${e.name} to ${this.address} timed out`, e.timeout));
       }
+    }
+    const head = q.peekFront();
+    if (
+      head !== undefined &&
+      head.deadline !== 0 &&
+      head.deadline <= now &&
+      this.decoder.hasPartial &&
+      now - this.quietSince >= head.timeout
+    ) {
+      this.destroy(
+        new TimeoutError(
+          `reply to ${head.name} from ${this.address} stopped halfway for ${head.timeout} ms`,
+          head.timeout,
+        ),
+      );
     }
   }
 
@@ -200,7 +228,7 @@ export class Connection implements ReplyHandler {
       return;
     }
     entry.seq = ++this.seq;
-    if (this.options.commandTimeout > 0) entry.deadline = Date.now() + this.options.commandTimeout;
+    if (entry.timeout > 0) entry.deadline = Date.now() + entry.timeout;
     if (this.queue.length === 0) this.decoder.returnBuffers = entry.returnBuffers;
     this.queue.push(entry);
     if (this.encoder.pendingBytes >= this.options.flushBytes) {
@@ -232,6 +260,7 @@ export class Connection implements ReplyHandler {
   }
 
   private onData(chunk: Buffer): void {
+    this.received = true;
     try {
       this.decoder.feed(chunk);
     } catch (err) {

@@ -33,8 +33,12 @@ export interface ClientOptions {
   tls?: boolean | TlsConnectionOptions;
   /** Connect (and handshake) timeout, ms. Default {@link DEFAULT_CONNECT_TIMEOUT}. */
   connectTimeout?: number;
-  /** Per-command timeout, ms; 0 disables. Default 0. */
-  commandTimeout?: number;
+  /**
+   * Longest a command (or pipeline) waits for its reply, ms, counted from when it is queued on the
+   * connection (and, before that, separately for its wait in the offline queue); it then rejects
+   * with TimeoutError. 0 or null disables. Default {@link DEFAULT_COMMAND_TIMEOUT}.
+   */
+  commandTimeout?: number | null;
   /** TCP keepalive initial delay, ms, or false. Default {@link DEFAULT_KEEPALIVE}. */
   keepAlive?: number | false;
   /** Disable Nagle's algorithm. Default true. */
@@ -68,6 +72,11 @@ export interface ClientOptions {
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 6379;
 export const DEFAULT_CONNECT_TIMEOUT = 10_000;
+/**
+ * 30 s: far beyond any healthy write batch or lookup, short enough that a stopped server or a reply
+ * cut off halfway fails the command instead of holding it (and a sink's in-flight window) forever.
+ */
+export const DEFAULT_COMMAND_TIMEOUT = 30_000;
 export const DEFAULT_KEEPALIVE = 5_000;
 export const DEFAULT_RECONNECT_INITIAL_DELAY = 50;
 export const DEFAULT_RECONNECT_MAX_DELAY = 2_000;
@@ -176,7 +185,10 @@ export function parseClientOptions(
     name: o.name,
     tls: o.tls === true ? {} : o.tls === false || o.tls === undefined ? undefined : o.tls,
     connectTimeout: nonNegative(o.connectTimeout, 'connectTimeout', DEFAULT_CONNECT_TIMEOUT),
-    commandTimeout: nonNegative(o.commandTimeout, 'commandTimeout', 0),
+    commandTimeout:
+      o.commandTimeout === null
+        ? 0
+        : nonNegative(o.commandTimeout, 'commandTimeout', DEFAULT_COMMAND_TIMEOUT),
     keepAlive: o.keepAlive ?? DEFAULT_KEEPALIVE,
     noDelay: o.noDelay ?? true,
     reconnect,

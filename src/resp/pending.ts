@@ -13,7 +13,9 @@ export class Pending {
   reject!: (error: Error) => void;
   /** Position in the connection's write order; entries with seq <= writtenSeq reached the socket. */
   seq = 0;
-  /** Absolute deadline (ms, Date.now clock) when a command timeout is set; 0 otherwise. */
+  /** Timeout of this request, ms; 0 for none (the handshake's are bounded by connectTimeout). */
+  timeout = 0;
+  /** Absolute deadline (ms, Date.now clock) when a timeout is set; 0 otherwise. */
   deadline = 0;
   /** Settled early (timeout): later replies are read and dropped. */
   settled = false;

@@ -5,6 +5,11 @@ import type { Command, Reply } from './reply.js';
 export interface CallOptions {
   /** Bulk strings of this reply as Buffers (overrides the client's `returnBuffers`). */
   returnBuffers?: boolean;
+  /**
+   * This call's timeout, ms (overrides the client's `commandTimeout`); 0 disables it. For
+   * commands that block on the server longer than `commandTimeout` allows.
+   */
+  timeout?: number;
 }
 
 /** How a transport reaches Redis: one server, or a cluster routed by hash slot. */

@@ -170,4 +170,39 @@ describe('client against a hostile server', () => {
     expect(await c.send(['PING'])).toBe('PONG');
     expect(f.connections).toBe(2);
   });
+
+  it('client — a reply that stops halfway times out, and the stuck connection is replaced', async () => {
+    const f = await fake((cmd, socket, connection) => {
+      // Half of `$10\r\n0123456789\r\n`, then silence: the server neither finishes nor closes.
+      if (connection === 0) socket.write('$10\r\n01234');
+      else socket.write(`+${cmd[0]}\r\n`);
+    });
+    const c = await client(f.url, { protocol: 2, commandTimeout: 200 });
+    // Not events.once: it would reject on the 'error' event that comes first.
+    const reconnecting = new Promise<{ error: Error }>((resolve) => c.once('reconnecting', resolve));
+    const err = await c.send(['GET', 'k']).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TimeoutError);
+    expect(err).toMatchObject({ code: 'ERR_TIMEOUT', timeoutMs: 200 });
+    // Replies behind the stuck one could never arrive: the connection is dropped, not kept.
+    const event = await reconnecting;
+    expect(event.error).toBeInstanceOf(TimeoutError);
+    expect(event.error.message).toMatch(/stopped halfway/);
+    expect(await c.send(['PING'])).toBe('PING');
+    expect(f.connections).toBe(2);
+  });
+
+  it('client — a per-call timeout overrides commandTimeout, and WAIT gets its own wait on top', async () => {
+    const f = await fake((cmd, socket) => {
+      // Answers WAIT after 500 ms; half a reply to anything else, forever.
+      if (cmd[0] === 'WAIT') setTimeout(() => socket.write(':0\r\n'), 500);
+      else socket.write('$10\r\n01234');
+    });
+    const c = await client(f.url, { protocol: 2, commandTimeout: 100 });
+    // WAIT may block 60 s on the server: 100 ms of commandTimeout must not cut it short.
+    expect(await c.waitReplicas(1, 60_000, [0, 16383])).toEqual([{ node: 'standalone', reply: 0 }]);
+    const off = await createClient(f.url, { protocol: 2, commandTimeout: 0, reconnect: false });
+    cleanup.push(() => off.disconnect());
+    const err = await off.send(['GET', 'k'], { timeout: 100 }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ERR_TIMEOUT', timeoutMs: 100 });
+  });
 });

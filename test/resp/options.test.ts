@@ -56,7 +56,7 @@ describe('options', () => {
       port: 6379,
       db: 0,
       protocol: 3,
-      commandTimeout: 0,
+      commandTimeout: 30_000,
       noDelay: true,
     });
     expect(o.reconnect).toMatchObject({ initialDelay: 50, maxDelay: 2000 });
@@ -72,6 +72,8 @@ describe('options', () => {
     expect(() => parseClientOptions({ protocol: 4 as 3 })).toThrow(/'protocol'/);
     expect(() => parseClientOptions({ db: -1 })).toThrow(/'db'/);
     expect(() => parseClientOptions({ commandTimeout: -5 })).toThrow(/'commandTimeout'/);
+    expect(parseClientOptions({ commandTimeout: null }).commandTimeout).toBe(0);
+    expect(parseClientOptions({ commandTimeout: 0 }).commandTimeout).toBe(0);
     expect(() => parseClientOptions({ hots: 'x' } as never)).toThrow(/unknown client option 'hots'/);
   });
 

@@ -82,4 +82,26 @@ describe('RedisTransport', () => {
     const across = await clustered.waitReplicas(0, 100, [hi, hi + 1]);
     expect(across.map((a) => a.node)).toEqual([ownerOf(hi), ownerOf(hi + 1)]);
   });
+
+  it('transport — waitReplicas adds its WAIT timeout to commandTimeout, standalone and cluster', async () => {
+    const short = await createClient(server.url, { commandTimeout: 1500 });
+    const shortCluster = await createCluster({
+      addresses: [`redis://${cluster.addresses[0]}`],
+      refreshInterval: 0,
+      commandTimeout: 1500,
+    });
+    try {
+      // More replicas than there are: every WAIT blocks its whole 3 s on the server, past 1.5 s.
+      const [one, all] = await Promise.all([
+        short.waitReplicas(1, 3000, [0, SLOT_COUNT - 1]),
+        shortCluster.waitReplicas(2, 3000, [0, SLOT_COUNT - 1]),
+      ]);
+      expect(one).toEqual([{ node: 'standalone', reply: 0 }]);
+      expect(all).toHaveLength(3);
+      for (const a of all) expect(a.reply).toBeTypeOf('number');
+    } finally {
+      await short.close();
+      await shortCluster.close();
+    }
+  });
 });

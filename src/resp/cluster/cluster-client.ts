@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { RedisClient } from '../client.js';
+import { RedisClient, waitTimeout } from '../client.js';
 import {
   AskError,
   ClientClosedError,
@@ -97,6 +97,8 @@ export class RedisCluster extends EventEmitter implements RedisTransport {
   readonly #maxRedirections: number;
   readonly #retryDelay: number;
   readonly #failoverTimeout: number;
+  /** The node connections' command timeout, ms (0: none). */
+  readonly #commandTimeout: number;
   #map = new SlotMap();
   readonly #clients = new Map<string, RedisClient>();
   #refreshing: Promise<void> | null = null;
@@ -135,7 +137,11 @@ export class RedisCluster extends EventEmitter implements RedisTransport {
       tls: tls ? (node.tls === undefined || node.tls === false ? true : node.tls) : undefined,
     };
     // Validate node options once, up front, so errors name the option before any connection.
-    parseClientOptions({ ...this.#node, host: this.#seeds[0].host, port: this.#seeds[0].port });
+    this.#commandTimeout = parseClientOptions({
+      ...this.#node,
+      host: this.#seeds[0].host,
+      port: this.#seeds[0].port,
+    }).commandTimeout;
     this.#nat = natMap;
     this.#tls = tls;
     this.#refreshTimeout = positive(refreshTimeout, 'refreshTimeout', DEFAULT_REFRESH_TIMEOUT);
@@ -156,7 +162,7 @@ export class RedisCluster extends EventEmitter implements RedisTransport {
 
   /** Sends one command to the node serving its key's slot. Error replies reject (ReplyError). */
   async send<T extends Reply = Reply>(command: Command, options?: CallOptions): Promise<T> {
-    const [reply] = await this.#run([command], [commandSlot(command)], options?.returnBuffers);
+    const [reply] = await this.#run([command], [commandSlot(command)], options);
     if (reply instanceof ReplyError) throw reply;
     return reply as T;
   }
@@ -176,7 +182,7 @@ export class RedisCluster extends EventEmitter implements RedisTransport {
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.#run(commands, slots, options?.returnBuffers);
+    return this.#run(commands, slots, options);
   }
 
   /** Like {@link pipeline} with slots the caller computed already (NO_SLOT for keyless). */
@@ -185,13 +191,14 @@ export class RedisCluster extends EventEmitter implements RedisTransport {
     slots: readonly number[],
     options?: CallOptions,
   ): Promise<Reply[]> {
-    return this.#run(commands, slots, options?.returnBuffers);
+    return this.#run(commands, slots, options);
   }
 
   /**
    * `WAIT count timeoutMs` on each master serving a slot of `range`, as the slot map has it now.
    * Each WAIT is routed by the first slot of the range its master serves, so it goes over the
-   * very connection (and queues behind the very writes) that slot's commands used.
+   * very connection (and queues behind the very writes) that slot's commands used. The command
+   * timeout is extended by `timeoutMs`, which each master may spend waiting.
    */
   async waitReplicas(
     count: number,
@@ -207,9 +214,11 @@ export class RedisCluster extends EventEmitter implements RedisTransport {
     const nodes = [...firstSlotOf.keys()];
     const slots = [...firstSlotOf.values()];
     const wait: Command = ['WAIT', count, timeoutMs];
+    const timeout = waitTimeout(this.#commandTimeout, timeoutMs);
     const replies = await this.#run(
       slots.map(() => wait),
       slots,
+      { timeout },
     );
     return replies.map((reply, i) => ({ node: nodes[i], reply }));
   }
@@ -253,7 +262,7 @@ export class RedisCluster extends EventEmitter implements RedisTransport {
   async #run(
     commands: readonly Command[],
     slots: readonly number[],
-    returnBuffers?: boolean,
+    options?: CallOptions,
   ): Promise<Reply[]> {
     if (this.#closed) throw new ClientClosedError();
     const n = commands.length;
@@ -305,7 +314,7 @@ export class RedisCluster extends EventEmitter implements RedisTransport {
         const next: number[] = pinned === null ? [] : [...pinned];
         let wait = false;
         const sent = [...groups.values()].map((g) =>
-          this.#dispatch(g, commands, returnBuffers).then(
+          this.#dispatch(g, commands, options).then(
             (replies) => {
               this.#unpin(g, slots);
               for (let j = 0; j < g.idx.length; j++) {
@@ -408,14 +417,13 @@ export class RedisCluster extends EventEmitter implements RedisTransport {
   }
 
   /** Sends one node's share: ASKING goes right before each command redirected by ASK. */
-  #dispatch(g: Group, commands: readonly Command[], returnBuffers?: boolean): Promise<Reply[]> {
+  #dispatch(g: Group, commands: readonly Command[], opts?: CallOptions): Promise<Reply[]> {
     let client: RedisClient;
     try {
       client = this.#client(g.key);
     } catch (err) {
       return Promise.reject(err);
     }
-    const opts = returnBuffers === undefined ? undefined : { returnBuffers };
     if (!g.asking.includes(true)) {
       const sub = new Array<Command>(g.idx.length);
       for (let j = 0; j < g.idx.length; j++) sub[j] = commands[g.idx[j]];
