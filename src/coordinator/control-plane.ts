@@ -32,6 +32,7 @@ import {
 import { type MetadataStore, newId } from './metadata-store.js';
 import { definePipeline, type PipelineInput } from './pipeline-definition.js';
 import type { PipelineRecord, ProfileRecord, TableRecord } from './records.js';
+import { checkDepth, checkName, checkRef } from './request-limits.js';
 import type { RuntimeView, WorkerView } from './runtime-view.js';
 import { defineTable, MAX_SHARDS, profileModel, type TableInput } from './table-definition.js';
 
@@ -90,7 +91,9 @@ export class ControlPlane {
 
   /** Validates (parseProfile) and stores a profile body as given. */
   async createProfile(body: unknown): Promise<ProfileView> {
+    checkDepth('connection profile', body);
     const profile = parseProfile(body);
+    checkName('connection profile', profile.name);
     const given = body as { config: Record<string, unknown> };
     const record: ProfileRecord = {
       id: newId('prof'),
@@ -121,6 +124,7 @@ export class ControlPlane {
 
   /** Tests a stored profile (by id or name), or an unsaved profile body. */
   async testProfile(target: { id: string } | { profile: unknown }): Promise<TestResultView> {
+    if ('profile' in target) checkDepth('connection profile', target.profile);
     const profile = 'id' in target ? profileModel(this.#profile(target.id)) : parseProfile(target.profile);
     return testProfileConnection(profile, this.#test);
   }
@@ -130,11 +134,13 @@ export class ControlPlane {
 
   /** Validates (parseTable or parseCreateTable) and stores a table, then has its shards placed. */
   async createTable(input: TableInput): Promise<TableView> {
+    checkDepth('connection table', input);
     const record = await defineTable(input, {
       defaultShards: this.defaultShards,
       findProfile: (idOrName) => this.#profile(idOrName),
       profiles: () => this.store.listProfiles(),
     });
+    checkName('connection table', record.name);
     const stored = await this.store.insertTable(record);
     this.#logger.info(
       { table: stored.name, id: stored.id, shards: stored.shards },
@@ -170,6 +176,7 @@ export class ControlPlane {
 
   /** Where the table's shards live now (from the runtime). */
   async tableRouting(idOrName: string): Promise<RoutingView> {
+    checkRef(idOrName);
     const record = this.store.findTable(idOrName);
     if (record === undefined && idOrName.includes('/')) return this.#sourceRouting(idOrName);
     if (record === undefined) throw notFound('connection table', idOrName);
@@ -196,6 +203,7 @@ export class ControlPlane {
 
   /** Validates a pipeline (JSON job spec or SQL script), stores it as `pending` and schedules it. */
   async createPipeline(input: PipelineInput): Promise<PipelineView> {
+    checkDepth('pipeline', input);
     const id = newId('pl');
     const { spec, sql } = await definePipeline(input, {
       checkpointDir: join(this.dataDir, 'pipelines', id),
@@ -204,6 +212,7 @@ export class ControlPlane {
       profiles: this.#profileModels(),
       paths: { dataDir: this.dataDir, allowedDirs: this.allowedDirs },
     });
+    checkName('pipeline', spec.name);
     const now = Date.now();
     const record: PipelineRecord = {
       id,
@@ -291,14 +300,17 @@ export class ControlPlane {
   }
 
   #profile(idOrName: string): ProfileRecord {
+    checkRef(idOrName);
     return this.store.findProfile(idOrName) ?? fail(notFound('connection profile', idOrName));
   }
 
   #table(idOrName: string): TableRecord {
+    checkRef(idOrName);
     return this.store.findTable(idOrName) ?? fail(notFound('connection table', idOrName));
   }
 
   #pipeline(idOrName: string): PipelineRecord {
+    checkRef(idOrName);
     return this.store.findPipeline(idOrName) ?? fail(notFound('pipeline', idOrName));
   }
 

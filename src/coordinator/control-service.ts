@@ -40,6 +40,9 @@ export interface ControlServiceOptions {
   logger?: Logger;
 }
 
+/** Longest error message sent as a status's details (characters). */
+const MAX_DETAILS = 2_000;
+
 const ENDED: ReadonlySet<PipelineStateName> = new Set(['finished', 'stopped', 'failed']);
 
 /** The `Control` service implementation, to pass to `server.addService(ControlService, ...)`. */
@@ -50,7 +53,14 @@ export function createControlService(
   const logger = options.logger ?? defaultLogger();
   const fail = (err: unknown): ReturnType<typeof toServiceError> => {
     if (statusOf(err).code === 'ERR_INTERNAL') logger.error({ err }, 'control call failed');
-    return toServiceError(err);
+    const e = toServiceError(err);
+    // The message travels in a trailer: one beyond the peer's header limit (16 KB by default)
+    // is never delivered, and the call never answered.
+    if (e.details !== undefined && e.details.length > MAX_DETAILS) {
+      e.details = `${e.details.slice(0, MAX_DETAILS)}…`;
+      e.message = e.details;
+    }
+    return e;
   };
   const unary =
     <Req, Res>(fn: (req: Req) => Promise<Res>): handleUnaryCall<Req, Res> =>

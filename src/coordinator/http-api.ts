@@ -71,7 +71,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = req.method ?? 'GET';
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const path = pathOf(req.url ?? '/');
     try {
       checkAuthorization(options.token, req.headers.authorization);
       const { handler } = route(routes, method, path);
@@ -117,6 +117,15 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
         server.closeAllConnections();
       }),
   };
+}
+
+/**
+ * The path of a request target, query and fragment cut off. Not through `new URL(target, base)`:
+ * that throws on `//` and reads `//host/v1/...` as another host's `/v1/...`.
+ */
+function pathOf(target: string): string {
+  const end = target.search(/[?#]/);
+  return end === -1 ? target : target.slice(0, end);
 }
 
 function send(
@@ -240,7 +249,8 @@ function route(
       },
     );
   }
-  throw new HttpProblem(404, 'ERR_NOT_FOUND', `no such endpoint: ${method} ${path}`);
+  const shown = path.length > 200 ? `${path.slice(0, 200)}…` : path;
+  throw new HttpProblem(404, 'ERR_NOT_FOUND', `no such endpoint: ${method.slice(0, 20)} ${shown}`);
 }
 
 function match(pattern: readonly string[], segments: readonly string[]): Params | undefined {

@@ -3,6 +3,7 @@
  * validated by parseTable against its profile, or a `CREATE TABLE` validated by parseCreateTable
  * (which may name a stored profile with `connection_profile`), plus the shard count.
  */
+import { MAX_TABLE_SHARDS } from '../plan/job-spec.js';
 import type { ConnectionProfile } from '../schema/connection-profile.js';
 import { parseProfile, parseTable } from '../sink/config/json.js';
 import { parseCreateTable } from '../sink/config/sql-ddl.js';
@@ -11,8 +12,8 @@ import { newId } from './metadata-store.js';
 import { RecordingProfiles } from './pipeline-sql.js';
 import type { ProfileRecord, TableRecord } from './records.js';
 
-/** Most shards a table may have: one per hash slot. */
-export const MAX_SHARDS = 16_384;
+/** Most shards a table may have (see {@link MAX_TABLE_SHARDS}). */
+export const MAX_SHARDS = MAX_TABLE_SHARDS;
 
 /**
  * A table to create: the `POST /v1/connection_tables` body (`connectionProfileId` is an id
@@ -21,7 +22,7 @@ export const MAX_SHARDS = 16_384;
 export type TableInput = Record<string, unknown>;
 
 export interface TableContext {
-  /** Shards when the request gives none (or 0). */
+  /** Shards when the request gives none. */
   defaultShards: number;
   /** The stored profile of an id or name; throws NOT_FOUND. */
   findProfile(idOrName: string): ProfileRecord;
@@ -106,10 +107,11 @@ async function sqlTable(
 }
 
 function shardCount(value: unknown, fallback: number): number {
-  if (value === undefined || value === 0) return fallback;
+  // 0 is refused, not taken for the default: a caller who wrote it meant something else.
+  if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > MAX_SHARDS) {
     throw invalidArgument(
-      `option 'shards' must be an integer in 1..${MAX_SHARDS} (got ${JSON.stringify(value)})`,
+      `option 'shards' must be a positive integer, at most ${MAX_SHARDS} (got ${JSON.stringify(value)?.slice(0, 40)})`,
     );
   }
   return value;

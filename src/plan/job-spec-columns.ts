@@ -7,6 +7,10 @@ import { SQL_TYPES } from '../schema/column-types.js';
 import type { Column, SqlType } from '../schema/sql-type.js';
 import { type GeneratorColumn, generatorColumnProblem } from './column-generator.js';
 import { JobSpecError } from './job-spec-error.js';
+import { nestedTooDeep } from './json-depth.js';
+
+/** Deepest nesting of arrays and objects in one value of a generator column's `values`. */
+export const MAX_VALUE_DEPTH = 32;
 
 /** One `INSERT INTO ... SELECT` of a job (docs/runtime.md, "Queries"). */
 export interface QuerySpec {
@@ -81,6 +85,13 @@ export function parseColumns(v: unknown, at: string): Column[] | undefined {
 export function parseGeneratorColumns(v: unknown, at: string): GeneratorColumn[] | undefined {
   return columnList(v, at, (x, a) => {
     const { c } = columnBase(x, a, GENERATOR_COLUMN_KEYS);
+    if (Array.isArray(c.values)) {
+      for (const [i, v] of c.values.entries()) {
+        if (nestedTooDeep(v, MAX_VALUE_DEPTH) !== undefined) {
+          throw new JobSpecError(`${a}.values[${i}]`, `nests deeper than ${MAX_VALUE_DEPTH} levels`);
+        }
+      }
+    }
     const column = c as unknown as GeneratorColumn;
     const problem = generatorColumnProblem(column);
     if (problem !== undefined) throw new JobSpecError(a, problem);

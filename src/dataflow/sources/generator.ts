@@ -1,6 +1,7 @@
 import type { Clock } from '../../actors/clock.js';
 import { columnRowFunction } from '../../plan/column-generator.js';
 import type { GeneratorOptions } from '../../plan/generator-options.js';
+import { MAX_GENERATOR_PARTITIONS } from '../../plan/job-spec.js';
 import type { Row } from '../../sink/row-encoder.js';
 import { EMPTY_BATCH, numericPosition, type ReadBatch, type Source, type SourceReader } from './source.js';
 
@@ -68,8 +69,10 @@ export class GeneratorSource implements Source {
 
   constructor(options: GeneratorOptions, clock: Clock) {
     const { partitions, rowsPerPartition } = options;
-    if (!(Number.isSafeInteger(partitions) && partitions >= 1)) {
-      throw new RangeError(`generator ${options.name}: partitions must be an integer >= 1`);
+    if (!(Number.isSafeInteger(partitions) && partitions >= 1 && partitions <= MAX_GENERATOR_PARTITIONS)) {
+      throw new RangeError(
+        `generator ${options.name}: partitions must be an integer in 1..${MAX_GENERATOR_PARTITIONS}`,
+      );
     }
     if (!(Number.isSafeInteger(rowsPerPartition) && rowsPerPartition >= 0)) {
       throw new RangeError(`generator ${options.name}: rowsPerPartition must be an integer >= 0`);
