@@ -104,6 +104,21 @@ export interface WorkerEvents {
 /** Which shard incarnation a worker's report is about. */
 type ShardRef = Pick<ShardStarted, 'tableId' | 'shard' | 'epoch'>;
 
+/** Why a shard failed, as its worker reported it. */
+interface ShardFailure {
+  /** `[code] message`. */
+  reason: string;
+  /** Restarting the shard would fail it again the same way (see {@link DETERMINISTIC_FAILURES}). */
+  deterministic: boolean;
+}
+
+/**
+ * Failure codes a restart cannot cure: a restarted shard resumes at its last checkpoint and its
+ * producers resend what came after it, so it meets the same row again. `ERR_BAD_ROW`: a row the
+ * table's `'sink.on_error' = 'fail'` refuses.
+ */
+const DETERMINISTIC_FAILURES: ReadonlySet<string> = new Set(['ERR_BAD_ROW']);
+
 const LOST_KEPT = 32;
 
 /** How often workers send heartbeats and the coordinator checks them. */
@@ -423,7 +438,10 @@ export class Orchestrator implements RuntimeView, WorkerEvents {
   }
 
   shardFailed(session: WorkerSession, report: ShardFailed): void {
-    this.#shardEnded(session, report, `[${report.code}] ${report.message}`);
+    this.#shardEnded(session, report, {
+      reason: `[${report.code}] ${report.message}`,
+      deterministic: DETERMINISTIC_FAILURES.has(report.code),
+    });
   }
 
   barrierDone(session: WorkerSession, v: BarrierDone): void {
@@ -459,7 +477,7 @@ export class Orchestrator implements RuntimeView, WorkerEvents {
   }
 
   /** A shard stopped (after a revocation) or failed (`failure`): its slot is placed again. */
-  #shardEnded(s: WorkerSession, r: ShardRef, failure: string | undefined): void {
+  #shardEnded(s: WorkerSession, r: ShardRef, failure: ShardFailure | undefined): void {
     const own = this.#ownSlot(s, r);
     if (own === undefined) return;
     const { table: t, slot } = own;
@@ -470,25 +488,46 @@ export class Orchestrator implements RuntimeView, WorkerEvents {
     this.#place();
   }
 
-  #countFailure(t: TableRunner, index: number, reason: string): void {
+  /**
+   * Restarts a failed shard after a backoff, or fails its table: at once when the failure would
+   * only repeat (the restarted shard replays the same rows from its checkpoint), else after
+   * `maxShardFailures` failures without progress between them (TableRunner resets the count when
+   * a checkpoint moves the shard's position).
+   */
+  #countFailure(t: TableRunner, index: number, failure: ShardFailure): void {
     const slot = t.shards[index];
     slot.failures++;
     const max = this.#o.maxShardFailures ?? 5;
+    const { reason } = failure;
     this.#log.error({ table: t.table.name, shard: index, failures: slot.failures, reason }, 'shard failed');
+    if (failure.deterministic) {
+      this.#failTable(t, `shard ${index}: ${reason}`);
+      return;
+    }
     if (slot.failures >= max) {
-      t.failure = `shard ${index} failed ${slot.failures} times in a row; last: ${reason}`;
-      t.close();
-      for (const x of t.shards) {
-        if (x.workerId === '') continue;
-        this.#send(x.workerId, {
-          kind: { $case: 'revokeShard', value: { tableId: t.table.id, shard: x.index, epoch: x.epoch } },
-        });
-        x.status = 'unassigned';
-        x.workerId = '';
-      }
+      this.#failTable(t, `shard ${index} failed ${slot.failures} times in a row; last: ${reason}`);
       return;
     }
     slot.notBefore = Date.now() + Math.min(30_000, 250 * 2 ** slot.failures);
+  }
+
+  /**
+   * The table takes no more rows: its checkpoints stop, its shards are revoked (their producers'
+   * streams end), and its routing answers FAILED_PRECONDITION with `reason`, which producers
+   * fail with.
+   */
+  #failTable(t: TableRunner, reason: string): void {
+    t.failure = reason;
+    t.close();
+    this.#log.error({ table: t.table.name, reason }, 'table failed');
+    for (const x of t.shards) {
+      if (x.workerId === '') continue;
+      this.#send(x.workerId, {
+        kind: { $case: 'revokeShard', value: { tableId: t.table.id, shard: x.index, epoch: x.epoch } },
+      });
+      x.status = 'unassigned';
+      x.workerId = '';
+    }
   }
 
   // ── placement ──────────────────────────────────────────────────────────────────────────────

@@ -15,7 +15,10 @@ export interface ShardSlot {
   /** "" when unassigned. */
   workerId: string;
   epoch: number;
-  /** Failures in a row (reset when a checkpoint completes); drives the restart backoff. */
+  /**
+   * Failures in a row (reset when a checkpoint moves the shard's position); drives the restart
+   * backoff and fails the table at the orchestrator's limit.
+   */
   failures: number;
   /** No assignment before this time (restart backoff), ms since epoch. */
   notBefore: number;
@@ -202,6 +205,7 @@ export class TableRunner {
       sources[shardName(this.table.name, j)] = p;
       positions[j] = p;
     }
+    const before = this.#latest;
     const cp: Checkpoint = {
       id: f.id,
       jobId: this.table.id,
@@ -226,7 +230,12 @@ export class TableRunner {
     if (this.#inFlight !== f) return;
     clearTimeout(f.timer);
     this.#inFlight = null;
-    for (const s of this.shards) s.failures = 0;
+    // Only progress forgives failures: a shard that fails on a row it replays from the last
+    // checkpoint would otherwise be restarted forever, a checkpoint completing between failures.
+    for (const s of this.shards) {
+      const name = shardName(this.table.name, s.index);
+      if (before?.sources[name] !== cp.sources[name]) s.failures = 0;
+    }
     for (const w of new Set(this.shards.map((s) => s.workerId))) {
       this.#o.send(w, {
         kind: { $case: 'committed', value: { tableId: this.table.id, checkpointId: cp.id, positions } },
