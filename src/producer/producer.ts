@@ -202,6 +202,9 @@ export class Producer {
     await this.#ready;
     if (this.#failure !== null) throw this.#failure;
     for (const lane of this.#lanes) lane.seal();
+    // A batch that could not be encoded fails the producer as it is sealed: its rows are in no
+    // lane's queue, so the targets below would be reached without them.
+    if (this.#failure !== null) throw this.#failure;
     const targets = this.#lanes.map((l) => l.lastOrdinal);
     if (this.#reached(targets)) return;
     for (const lane of this.#lanes) lane.requestFlush();

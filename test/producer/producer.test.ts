@@ -299,6 +299,21 @@ describe('producer', () => {
     expect((first as Error).message).toContain(why);
   });
 
+  it('producer — v8: a batch that cannot be encoded never lets flush() report its rows written', async () => {
+    const { control, shards } = await cluster(1, 1);
+    const p = producer(control.address, { encoding: 'v8' });
+    await p.write([
+      { id: 'a', n: 1 },
+      { id: 'b', fn: () => 1 },
+      { id: 'c', n: 3 },
+    ]);
+    const err = await p.flush().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProducerFailedError);
+    expect(err).toMatchObject({ reason: 'ENCODING' });
+    await expect(p.flush()).rejects.toBe(err);
+    expect(shards[0].pushedRows).toBe(0);
+  });
+
   it('producer — an unknown table fails the producer with NOT_FOUND', async () => {
     const { control } = await cluster(1, 1);
     const p = new Producer({ coordinator: control.address, table: 'nope', logger: silent });
