@@ -416,7 +416,9 @@ export class RedisSink extends EventEmitter {
         const prefix = replyPrefix(r);
         this.#fail(
           isScript(cmd)
-            ? new SinkWriteError(this.table.name, 'fence script', keyText(cmd[4]), prefix, { cause: r })
+            ? new SinkWriteError(this.table.name, 'fence script', keyText(scriptKey(cmd, r)), prefix, {
+                cause: r,
+              })
             : new SinkWriteError(this.table.name, String(cmd[0]), keyText(cmd[1]), prefix, { cause: r }),
         );
         return false;
@@ -486,6 +488,16 @@ function replyPrefix(r: Error): string {
 
 function isScript(cmd: Command): boolean {
   return cmd[0] === 'EVALSHA' || cmd[0] === 'EVAL';
+}
+
+/**
+ * The key a fence script call failed on: its error names it as ` [KEYS[i]]` (fence-script.ts);
+ * else the call's first data key after a single fence hash, as a hint.
+ */
+function scriptKey(cmd: Command, r: Error): unknown {
+  const m = / \[KEYS\[(\d+)\]\]$/.exec(r.message);
+  // KEYS[1] is the command's fourth argument: EVALSHA sha numkeys KEYS...
+  return m === null ? cmd[4] : cmd[2 + Number(m[1])];
 }
 
 /** A key as shown in an error: text, or hex for binary keys; long keys cut. */

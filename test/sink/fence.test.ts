@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCluster, keySlot, type RedisCluster } from '../../src/index.js';
-import { FencedError } from '../../src/sink/errors.js';
+import { FencedError, SinkWriteError } from '../../src/sink/errors.js';
 import { fenceKey, tagForSlot } from '../../src/sink/fence/slot-tags.js';
 import type { Target } from '../../src/sink/model.js';
 import { RedisSink } from '../../src/sink/sink.js';
@@ -119,6 +119,32 @@ describe('fences', () => {
     await s.flush();
     expect(s.stats.rowsDuplicate).toBe(rows.length);
     await s.close();
+  });
+
+  it('fence — an error reply partway through a call leaves the fences at what was applied: the replay after the fix is exact', async () => {
+    const t = table(
+      { type: 'list', listPrefix: 'wt:', listKeyColumn: 'k', operation: 'Append', maxLength: 100 },
+      { name: 'wt', format: 'raw', valueColumn: 'v' },
+    );
+    await redis.client.send(['SET', 'wt:c', 'not a list']);
+    const rows = ['a', 'b', 'c', 'a', 'd', 'b'].map((k, i) => ({ k, v: `${k}${i}` }));
+    const first = await sinkOn(redis.server.url, t);
+    await first.write(rows, { partition: 'p', offsets: rows.map((_, i) => i) });
+    const err = await first.flush().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SinkWriteError);
+    expect(err).toMatchObject({ code: 'ERR_SINK_WRITE', prefix: 'WRONGTYPE', key: 'wt:c' });
+    await first.close().catch(() => {});
+
+    await redis.client.send(['DEL', 'wt:c']);
+    const replay = await sinkOn(redis.server.url, t, { generation: 2 });
+    await replay.write(rows, { partition: 'p', offsets: rows.map((_, i) => i) });
+    await replay.flush();
+    for (const k of ['a', 'b', 'c', 'd']) {
+      expect(await redis.client.send(['LRANGE', `wt:${k}`, 0, -1])).toEqual(
+        rows.filter((r) => r.k === k).map((r) => r.v),
+      );
+    }
+    await replay.close();
   });
 
   it('fence — a superseded generation (zombie) is refused once its successor wrote the slot', async () => {

@@ -28,6 +28,12 @@ export type FenceOp = 'SET' | 'RPUSH' | 'LPUSH' | 'HSET';
  * generation seen. A call from an older generation than any of its fences has seen is refused
  * with a `FENCED` error before it writes anything: a superseded ("zombie") owner never writes
  * again to a slot its successor touched. Returns the number of rows applied.
+ *
+ * Redis does not roll a script back when one of its commands fails, so the data commands run
+ * under `pcall`: at the first error reply (`WRONGTYPE` on a key of another type, ...) the script
+ * applies nothing more, moves each fence to the last row that *was* applied, trims the lists it
+ * pushed to, and only then returns that error, followed by ` [KEYS[i]]` naming the key. A replay
+ * after the key is fixed then applies exactly the rows that were not.
  */
 export const FENCE_SCRIPT = `
 local tbl = ARGV[1]
@@ -56,11 +62,13 @@ local width = 1
 if hash then width = 2 end
 local cur, moved, touched = {}, {}, {}
 local applied = 0
+local failed, failedKey = nil, nil
 local i = 7 + np
 local n = #ARGV
 while i <= n do
   local f = tonumber(ARGV[i])
-  local k = KEYS[tonumber(ARGV[i + 1])]
+  local ki = tonumber(ARGV[i + 1])
+  local k = KEYS[ki]
   local p = tonumber(ARGV[i + 2])
   local cnt = tonumber(ARGV[i + 3])
   local offs = i + 4
@@ -73,18 +81,28 @@ while i <= n do
   if tonumber(ARGV[vals - 1]) > c then
     local j = 0
     while tonumber(ARGV[offs + j]) <= c do j = j + 1 end
+    -- Rows of the run applied: j .. last - 1.
+    local last = cnt
     if set then
       for r = j, cnt - 1 do
-        if param ~= '' then redis.call('SET', k, ARGV[vals + r], 'EX', param) else redis.call('SET', k, ARGV[vals + r]) end
+        local res
+        if param ~= '' then res = redis.pcall('SET', k, ARGV[vals + r], 'EX', param) else res = redis.pcall('SET', k, ARGV[vals + r]) end
+        if type(res) == 'table' and res.err then failed = res.err; last = r; break end
       end
     else
-      redis.call(op, k, unpack(ARGV, vals + j * width, vals + cnt * width - 1))
-      if not hash then touched[k] = true end
+      local res = redis.pcall(op, k, unpack(ARGV, vals + j * width, vals + cnt * width - 1))
+      if type(res) == 'table' and res.err then failed = res.err; last = j
+      elseif not hash then touched[k] = true end
     end
-    applied = applied + cnt - j
-    cur[ck] = tonumber(ARGV[vals - 1])
-    -- The offset as sent: Lua's tostring would print large numbers with 14 digits.
-    moved[ck] = { f, p, ARGV[vals - 1] }
+    if last > j then
+      applied = applied + last - j
+      cur[ck] = tonumber(ARGV[offs + last - 1])
+      -- The offset as sent: Lua's tostring would print large numbers with 14 digits.
+      moved[ck] = { f, p, ARGV[offs + last - 1] }
+    else
+      cur[ck] = c
+    end
+    if failed then failedKey = ki; break end
   else
     cur[ck] = c
   end
@@ -96,6 +114,7 @@ if param ~= '' and (op == 'RPUSH' or op == 'LPUSH') then
     if op == 'RPUSH' then redis.call('LTRIM', k, -max, -1) else redis.call('LTRIM', k, 0, max - 1) end
   end
 end
+if failed then return redis.error_reply(failed .. ' [KEYS[' .. failedKey .. ']]') end
 return applied
 `;
 
