@@ -1,9 +1,9 @@
-import { mkdir } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { chmod } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { defaultLogger, type Logger } from '../log.js';
 import { metricsText } from '../metrics/index.js';
-import { fsyncDir } from '../storage/atomic-file.js';
+import { makePrivateDir, PRIVATE_DIR_MODE } from '../storage/atomic-file.js';
 import { lockDataDir } from '../storage/dir-lock.js';
 import { assertBindAllowed } from '../wire/auth.js';
 import { ControlService } from '../wire/gen/laminar/redis/v1/control.js';
@@ -88,8 +88,11 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
   assertBindAllowed(grpcHost, token);
   if (options.httpPort !== null) assertBindAllowed(httpHost, token);
   const dataDir = resolve(options.dataDir ?? DEFAULT_DATA_DIR);
-  const created = await mkdir(dataDir, { recursive: true });
-  if (created !== undefined) await fsyncDir(dirname(created));
+  await makePrivateDir(dataDir);
+  // It holds connection passwords: owner only, also when an older version created it wider.
+  await chmod(dataDir, PRIVATE_DIR_MODE).catch((err: unknown) =>
+    logger.warn({ err, dataDir }, 'cannot make the data directory private (owner only)'),
+  );
   // One coordinator per data directory: a second would erase the first's metadata and reuse
   // its epochs, which fences rely on.
   const lock = await lockDataDir(dataDir);

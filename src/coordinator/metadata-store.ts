@@ -10,10 +10,10 @@
  */
 
 import { randomInt } from 'node:crypto';
-import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { readdir, readFile, unlink } from 'node:fs/promises';
+import { isAbsolute, join, relative, sep } from 'node:path';
 import { LaminarError } from '../errors.js';
-import { fsyncDir, writeFileAtomic } from '../storage/atomic-file.js';
+import { makePrivateDir, writeFileAtomic } from '../storage/atomic-file.js';
 import { alreadyExists, ControlError, notFound } from '../wire/control-errors.js';
 import type { PipelineRecord, ProfileRecord, TableRecord } from './records.js';
 
@@ -78,10 +78,7 @@ export class MetadataStore {
    */
   static async open(dataDir: string): Promise<MetadataStore> {
     const file = join(dataDir, METADATA_FILE);
-    await io(file, `create ${dataDir}`, async () => {
-      const created = await mkdir(dataDir, { recursive: true });
-      if (created !== undefined) await fsyncDir(dirname(created));
-    });
+    await io(file, `create ${dataDir}`, () => makePrivateDir(dataDir));
     for (const name of await io(file, `list ${dataDir}`, () => readdir(dataDir))) {
       if (TEMP.test(name)) await unlink(join(dataDir, name)).catch(() => {});
     }

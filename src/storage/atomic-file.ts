@@ -9,8 +9,19 @@
  * the directory fsync makes the rename itself durable before the caller is told it happened.
  */
 import { randomBytes } from 'node:crypto';
-import { open, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
+
+/**
+ * Mode of the files the stores write: owner only. Metadata holds connection passwords as given,
+ * checkpoints hold source positions and operator state; nobody else on the machine reads them.
+ * A file that existed with a wider mode gets this one when it is rewritten (a new file is
+ * renamed over it).
+ */
+export const PRIVATE_FILE_MODE = 0o600;
+
+/** Mode of the directories the stores create: owner only. */
+export const PRIVATE_DIR_MODE = 0o700;
 
 /** Options of {@link writeFileAtomic}. */
 export interface AtomicWriteOptions {
@@ -19,7 +30,7 @@ export interface AtomicWriteOptions {
    * only within one file system). Default: `<final>.<12 hex>.tmp`.
    */
   temp?: string;
-  /** File mode of a new file. Default 0o644. */
+  /** File mode of the new file (the umask applies). Default {@link PRIVATE_FILE_MODE}. */
   mode?: number;
 }
 
@@ -41,7 +52,7 @@ export async function writeFileAtomic(
 ): Promise<void> {
   const temp = options.temp ?? atomicTempPath(final);
   try {
-    const fh = await open(temp, 'wx', options.mode ?? 0o644);
+    const fh = await open(temp, 'wx', options.mode ?? PRIVATE_FILE_MODE);
     try {
       await fh.writeFile(data);
       await fh.sync();
@@ -54,6 +65,15 @@ export async function writeFileAtomic(
     throw err;
   }
   await fsyncDir(dirname(final));
+}
+
+/**
+ * Creates `dir` and its missing parents with {@link PRIVATE_DIR_MODE}, durably (the parent of
+ * the first created directory is fsync'd). An existing directory is left as it is.
+ */
+export async function makePrivateDir(dir: string): Promise<void> {
+  const created = await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  if (created !== undefined) await fsyncDir(dirname(created));
 }
 
 /** Makes a directory's entries (a rename, a new file) durable. */

@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readdir, readFile, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
 import { LaminarError } from '../errors.js';
 import { defaultLogger, type Logger } from '../log.js';
-import { fsyncDir, writeFileAtomic } from './atomic-file.js';
+import { makePrivateDir, writeFileAtomic } from './atomic-file.js';
 
 /** One completed checkpoint: where every source partition resumes, and every operator's state. */
 export interface Checkpoint {
@@ -310,10 +310,7 @@ export class CheckpointStore {
    */
   async #scan(forWrite: boolean): Promise<{ ids: number[]; removedTempFiles: string[] }> {
     if (!this.#ready) {
-      await io(`create ${this.dir}`, async () => {
-        const created = await mkdir(this.dir, { recursive: true });
-        if (created !== undefined) await fsyncDir(dirname(created));
-      });
+      await io(`create ${this.dir}`, () => makePrivateDir(this.dir));
     }
     const names = await io(`list ${this.dir}`, () => readdir(this.dir));
     const ids: number[] = [];
