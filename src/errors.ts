@@ -28,6 +28,8 @@ export const ERROR_CODES = [
   'ERR_AUTH',
   /** A command argument that cannot be encoded; in the control API, a request that fails validation. */
   'ERR_INVALID_ARGUMENT',
+  /** A command argument longer than the server accepts (`maxArgumentLength`); refused before sending. */
+  'ERR_ARGUMENT_TOO_LARGE',
   // ── cluster ──
   /** `-MOVED`: the key's slot is served by another node for good. */
   'ERR_MOVED',

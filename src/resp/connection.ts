@@ -56,7 +56,7 @@ export class Connection implements ReplyHandler {
     private readonly listener: ConnectionListener,
   ) {
     this.address = formatAddress(options.host, options.port);
-    this.encoder = new CommandEncoder(options.zeroCopyBytes);
+    this.encoder = new CommandEncoder(options.zeroCopyBytes, options.maxArgumentLength);
     this.decoder = new Decoder(this, {
       returnBuffers: options.returnBuffers,
       maxBulkLength: options.maxBulkLength,
@@ -138,7 +138,10 @@ export class Connection implements ReplyHandler {
     return this.closed;
   }
 
-  /** Queues one command. Throws InvalidArgumentError (nothing queued) on a bad argument. */
+  /**
+   * Queues one command. Throws InvalidArgumentError (nothing queued) on a bad argument, its
+   * subclass ArgumentTooLargeError on one above `maxArgumentLength`.
+   */
   write(entry: Pending, command: Command): void {
     this.encoder.encode(command);
     this.enqueue(entry);

@@ -10,12 +10,36 @@ export class InvalidArgumentError extends LaminarError {
     readonly index: number,
     /** Position of the command in its pipeline (0 for a single command). */
     readonly commandIndex = 0,
+    code: 'ERR_INVALID_ARGUMENT' | 'ERR_ARGUMENT_TOO_LARGE' = 'ERR_INVALID_ARGUMENT',
   ) {
-    super('ERR_INVALID_ARGUMENT', message);
+    super(code, message);
   }
 }
 
-import { DEFAULT_ZERO_COPY_BYTES } from './options.js';
+/**
+ * An argument longer than the server accepts (`maxArgumentLength`, Redis' `proto-max-bulk-len`).
+ * Refused before sending: Redis would answer a protocol error and close the connection, failing
+ * every other command on it.
+ */
+export class ArgumentTooLargeError extends InvalidArgumentError {
+  constructor(
+    index: number,
+    commandIndex: number,
+    /** Size of the argument, bytes (UTF-8 for a string). */
+    readonly bytes: number,
+    /** The bound it exceeds, bytes. */
+    readonly limit: number,
+  ) {
+    super(
+      `argument ${index} is ${bytes} bytes, above maxArgumentLength (${limit} bytes, Redis' proto-max-bulk-len)`,
+      index,
+      commandIndex,
+      'ERR_ARGUMENT_TOO_LARGE',
+    );
+  }
+}
+
+import { DEFAULT_MAX_ARGUMENT_LENGTH, DEFAULT_ZERO_COPY_BYTES } from './options.js';
 
 /** Size of each arena block that small commands are encoded into. */
 const BLOCK_BYTES = 256 * 1024;
@@ -48,7 +72,11 @@ export class CommandEncoder {
   private chunks: Buffer[] = [];
   private chunkBytes = 0;
 
-  constructor(private readonly zeroCopyBytes = DEFAULT_ZERO_COPY_BYTES) {}
+  constructor(
+    private readonly zeroCopyBytes = DEFAULT_ZERO_COPY_BYTES,
+    /** Longest argument {@link encode} and {@link encodeMany} accept, bytes. */
+    private readonly maxArgumentLength = DEFAULT_MAX_ARGUMENT_LENGTH,
+  ) {}
 
   /** Bytes encoded and not yet taken. */
   get pendingBytes(): number {
@@ -58,14 +86,15 @@ export class CommandEncoder {
   /** Appends one command; throws InvalidArgumentError, keeping nothing of it, on a bad argument. */
   encode(command: Command): void {
     // Validate first so that a bad argument never leaves half a command in the arena.
-    checkCommand(command, 0);
+    checkCommand(command, 0, this.maxArgumentLength);
     this.encodeChecked(command);
   }
 
   /** Appends a batch of commands, all or none: every command is checked before any is encoded. */
   encodeMany(commands: readonly Command[]): void {
     const n = commands.length;
-    for (let c = 0; c < n; c++) checkCommand(commands[c], c);
+    const max = this.maxArgumentLength;
+    for (let c = 0; c < n; c++) checkCommand(commands[c], c, max);
     for (let c = 0; c < n; c++) this.encodeChecked(commands[c]);
   }
 
@@ -84,7 +113,7 @@ export class CommandEncoder {
   /**
    * Starts a command of `argc` arguments, written next with {@link arg}, {@link argSlice} and
    * {@link raw}: for callers that build their own commands without arrays (a sink's batch). No
-   * checks: the caller writes exactly `argc` well-formed arguments.
+   * checks, not even `maxArgumentLength`: the caller writes exactly `argc` well-formed arguments.
    */
   beginCommand(argc: number): void {
     this.ensure(16);
@@ -253,14 +282,26 @@ export class CommandEncoder {
   }
 }
 
-function checkCommand(command: Command, commandIndex: number): void {
+function checkCommand(command: Command, commandIndex: number, max: number): void {
   const n = command.length;
   if (n === 0) throw new InvalidArgumentError(`command ${commandIndex} is empty`, 0, commandIndex);
-  for (let i = 0; i < n; i++) checkArg(command[i], i, commandIndex);
+  for (let i = 0; i < n; i++) checkArg(command[i], i, commandIndex, max);
 }
 
-function checkArg(arg: unknown, index: number, commandIndex: number): void {
-  if (typeof arg === 'string' || typeof arg === 'bigint' || arg instanceof Uint8Array) return;
+function checkArg(arg: unknown, index: number, commandIndex: number, max: number): void {
+  if (typeof arg === 'string') {
+    // A UTF-16 unit takes at most 3 UTF-8 bytes: only a string that long is measured.
+    if (arg.length * 3 > max) {
+      const bytes = Buffer.byteLength(arg, 'utf8');
+      if (bytes > max) throw new ArgumentTooLargeError(index, commandIndex, bytes, max);
+    }
+    return;
+  }
+  if (arg instanceof Uint8Array) {
+    if (arg.byteLength > max) throw new ArgumentTooLargeError(index, commandIndex, arg.byteLength, max);
+    return;
+  }
+  if (typeof arg === 'bigint') return;
   if (typeof arg === 'number') {
     if (Number.isNaN(arg)) throw new InvalidArgumentError(`argument ${index} is NaN`, index, commandIndex);
     return;

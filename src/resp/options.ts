@@ -59,6 +59,12 @@ export interface ClientOptions {
   zeroCopyBytes?: number;
   /** Largest bulk string accepted from the server, bytes. Default 512 MiB. */
   maxBulkLength?: number;
+  /**
+   * Largest argument sent, bytes: a command with a longer one rejects with ArgumentTooLargeError
+   * before anything is sent. Match the server's `proto-max-bulk-len`. Default
+   * {@link DEFAULT_MAX_ARGUMENT_LENGTH}.
+   */
+  maxArgumentLength?: number;
   /** Deepest reply nesting accepted from the server. Default 64. */
   maxDepth?: number;
   /**
@@ -86,6 +92,8 @@ export const DEFAULT_MAX_BULK_LENGTH = 512 * 1024 * 1024;
 export const DEFAULT_MAX_DEPTH = 64;
 export { DEFAULT_MAX_AGGREGATE_LENGTH, MAX_AGGREGATE_LENGTH };
 export const DEFAULT_ZERO_COPY_BYTES = 16 * 1024;
+/** 512 MiB: Redis' default `proto-max-bulk-len`, beyond which it drops the connection. */
+export const DEFAULT_MAX_ARGUMENT_LENGTH = 512 * 1024 * 1024;
 
 /** Options after validation, with every default applied. */
 export interface NormalizedClientOptions {
@@ -107,6 +115,7 @@ export interface NormalizedClientOptions {
   flushBytes: number;
   zeroCopyBytes: number;
   maxBulkLength: number;
+  maxArgumentLength: number;
   maxDepth: number;
   maxAggregateLength: number;
 }
@@ -130,6 +139,7 @@ const KNOWN = new Set<string>([
   'flushBytes',
   'zeroCopyBytes',
   'maxBulkLength',
+  'maxArgumentLength',
   'maxDepth',
   'maxAggregateLength',
 ]);
@@ -197,6 +207,13 @@ export function parseClientOptions(
     flushBytes: nonNegative(o.flushBytes, 'flushBytes', DEFAULT_FLUSH_BYTES),
     zeroCopyBytes: nonNegative(o.zeroCopyBytes, 'zeroCopyBytes', DEFAULT_ZERO_COPY_BYTES),
     maxBulkLength: nonNegative(o.maxBulkLength, 'maxBulkLength', DEFAULT_MAX_BULK_LENGTH),
+    maxArgumentLength: integerIn(
+      o.maxArgumentLength,
+      'maxArgumentLength',
+      1,
+      Number.MAX_SAFE_INTEGER,
+      DEFAULT_MAX_ARGUMENT_LENGTH,
+    ),
     maxDepth: nonNegative(o.maxDepth, 'maxDepth', DEFAULT_MAX_DEPTH),
     maxAggregateLength: integerIn(
       o.maxAggregateLength,

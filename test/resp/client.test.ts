@@ -176,6 +176,37 @@ describe('client', () => {
     await c.close();
   });
 
+  it('client — an argument above maxArgumentLength rejects that call alone; the connection stays', async () => {
+    const c = await createClient(server.url, { maxArgumentLength: 1024 });
+    const id = await c.send(['CLIENT', 'ID']);
+    const err = await c.send(['SET', 'big', Buffer.alloc(1025)]).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ERR_ARGUMENT_TOO_LARGE', bytes: 1025, limit: 1024, index: 2 });
+    expect((err as Error).message).toMatch(/maxArgumentLength \(1024 bytes/);
+    await expect(
+      c.pipeline([
+        ['SET', 'small', 'v'],
+        ['SET', 'big', 'é'.repeat(600)],
+      ]),
+    ).rejects.toMatchObject({ code: 'ERR_ARGUMENT_TOO_LARGE', commandIndex: 1, bytes: 1200 });
+    // Nothing of the refused pipeline was sent, and the same connection serves the next command.
+    expect(await c.send(['EXISTS', 'small', 'big'])).toBe(0);
+    expect(await c.send(['CLIENT', 'ID'])).toBe(id);
+    await c.close();
+  });
+
+  it("client — by default an argument above Redis' 512 MiB proto-max-bulk-len is refused before sending", async () => {
+    const c = await createClient(server.url);
+    const id = await c.send(['CLIENT', 'ID']);
+    // allocUnsafe: the pages are never touched, so this costs no real memory.
+    const huge = Buffer.allocUnsafe(512 * 1024 * 1024 + 1);
+    await expect(c.send(['SET', 'huge', huge])).rejects.toMatchObject({
+      code: 'ERR_ARGUMENT_TOO_LARGE',
+      limit: 512 * 1024 * 1024,
+    });
+    expect(await c.send(['CLIENT', 'ID'])).toBe(id);
+    await c.close();
+  });
+
   it('client — IPv6 loopback by URL', async () => {
     const v6 = await startRedis({ host: '::1' });
     try {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CommandEncoder, InvalidArgumentError } from '../../src/resp/encoder.js';
+import { ArgumentTooLargeError, CommandEncoder, InvalidArgumentError } from '../../src/resp/encoder.js';
 import type { Arg } from '../../src/resp/reply.js';
 
 /** Straightforward reference encoding, written independently of the encoder's tricks. */
@@ -18,6 +18,15 @@ function reference(commands: Arg[][]): Buffer {
     }
   }
   return Buffer.concat(parts);
+}
+
+function thrown(fn: () => void): unknown {
+  try {
+    fn();
+  } catch (err) {
+    return err;
+  }
+  return undefined;
 }
 
 function encodeAll(commands: Arg[][], zeroCopy?: number): Buffer[] {
@@ -89,6 +98,33 @@ describe('encoder', () => {
       reference([
         ['SET', 'a', Buffer.alloc(32, 1)],
         ['GET', 'a'],
+      ]),
+    );
+  });
+
+  it('encoder — an argument above maxArgumentLength throws naming the bound, and nothing of its batch is kept', () => {
+    const enc = new CommandEncoder(8, 10);
+    enc.encode(['SET', 'a', Buffer.alloc(10, 1)]);
+    enc.encode(['SET', 'b', 'x'.repeat(10)]);
+    const big = thrown(() => enc.encode(['SET', 'c', Buffer.alloc(11, 1)]));
+    expect(big).toBeInstanceOf(ArgumentTooLargeError);
+    expect(big).toBeInstanceOf(InvalidArgumentError);
+    expect(big).toMatchObject({ code: 'ERR_ARGUMENT_TOO_LARGE', index: 2, bytes: 11, limit: 10 });
+    expect((big as Error).message).toMatch(/11 bytes, above maxArgumentLength \(10 bytes/);
+    // Six characters, twelve UTF-8 bytes: strings are measured in bytes.
+    expect(thrown(() => enc.encode(['SET', 'é'.repeat(6), 'v']))).toMatchObject({ bytes: 12, index: 1 });
+    expect(
+      thrown(() =>
+        enc.encodeMany([
+          ['SET', 'd', 'ok'],
+          ['RPUSH', 'l', 'x', Buffer.alloc(11)],
+        ]),
+      ),
+    ).toMatchObject({ code: 'ERR_ARGUMENT_TOO_LARGE', commandIndex: 1, index: 3 });
+    expect(Buffer.concat(enc.take())).toEqual(
+      reference([
+        ['SET', 'a', Buffer.alloc(10, 1)],
+        ['SET', 'b', 'x'.repeat(10)],
       ]),
     );
   });
