@@ -111,7 +111,11 @@ function serverFlags(cmd: Command): Command {
     .option('--http-host <host>', 'HTTP/JSON API bind address (non-loopback needs a token)', '127.0.0.1')
     .option('--http-port <port>', 'HTTP/JSON API port', int, 8000)
     .option('--no-http', 'no HTTP/JSON API')
-    .option('--token <token>', 'bearer token required on every call (default $LAMINAR_API_TOKEN)')
+    .option(
+      '--token-file <file>',
+      'file holding the bearer token required on every call (default $LAMINAR_API_TOKEN)',
+    )
+    .option('--token <token>', 'the bearer token itself (visible in ps: prefer --token-file)')
     .option('--tls-cert <file>', 'PEM certificate chain for gRPC TLS')
     .option('--tls-key <file>', 'PEM private key for gRPC TLS')
     .option('--shards <n>', 'shards of a table created without a shard count', int, 4)
@@ -144,13 +148,14 @@ program
   .option('--port <port>', 'Ingest service port (0: any free)', int, 0)
   .option('--advertise <host:port>', 'address producers are told to use (default: the bound one)')
   .option('--name <name>', 'name in logs and the worker list')
-  .option('--token <token>', 'bearer token (default $LAMINAR_API_TOKEN)')
+  .option('--token-file <file>', 'file holding the bearer token (default $LAMINAR_API_TOKEN)')
+  .option('--token <token>', 'the bearer token itself (visible in ps: prefer --token-file)')
   .option('--tls-ca <file>', "PEM CA of the coordinator's gRPC TLS certificate")
   .option('--tls-cert <file>', 'PEM certificate chain for the Ingest service (TLS)')
   .option('--tls-key <file>', 'PEM private key for the Ingest service (TLS)')
   .option('--metrics-port <port>', 'serve Prometheus metrics at GET /metrics on this port', int)
   .action(async (opts) => {
-    await serveWorker({ ...opts, token: opts.token ?? (process.env.LAMINAR_API_TOKEN || undefined) });
+    await serveWorker(opts);
   });
 
 serverFlags(

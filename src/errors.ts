@@ -58,6 +58,8 @@ export const ERROR_CODES = [
   'ERR_INSECURE_BIND',
   /** The CLI could not read a pipeline script file. */
   'ERR_SCRIPT_FILE',
+  /** The CLI's `--token-file` cannot be read or holds no token (or came with `--token`). */
+  'ERR_TOKEN_FILE',
   /** A local redis-server (examples, tests, benchmarks) failed to start or restart. */
   'ERR_REDIS_SERVER',
   /** A tool around the local Redis servers (redis-cli, openssl, cluster creation) failed. */

@@ -4,9 +4,10 @@ import { type CoordinatorOptions, startCoordinator } from '../coordinator/coordi
 import { defaultLogger } from '../log.js';
 import { startWorker } from '../worker/worker.js';
 import { type SchedulerMode, startRuntime } from './runtime.js';
+import { resolveToken, type TokenFlags } from './token.js';
 
 /** Server flags shared by `coordinator` and `start`. */
-export interface ServeFlags {
+export interface ServeFlags extends TokenFlags {
   dataDir: string;
   /** `--allow-dir`, repeatable. */
   allowDir?: string[];
@@ -15,7 +16,6 @@ export interface ServeFlags {
   httpHost: string;
   httpPort: number;
   noHttp?: boolean;
-  token?: string;
   tlsCert?: string;
   tlsKey?: string;
   shards: number;
@@ -46,12 +46,12 @@ function serverTls(cert: string | undefined, key: string | undefined): grpc.Serv
   ]);
 }
 
-function coordinatorOptions(f: ServeFlags): CoordinatorOptions {
+async function coordinatorOptions(f: ServeFlags): Promise<CoordinatorOptions> {
   const grpcCredentials = serverTls(f.tlsCert, f.tlsKey);
   return {
     dataDir: f.dataDir,
     allowedDirs: f.allowDir,
-    token: f.token,
+    token: await resolveToken(f),
     grpcHost: f.grpcHost,
     grpcPort: f.grpcPort,
     grpcCredentials,
@@ -70,18 +70,17 @@ function announce(o: Record<string, unknown>): void {
 
 /** `laminar-redis coordinator`: the coordinator alone (workers register from elsewhere). */
 export async function serveCoordinator(f: ServeFlags): Promise<void> {
-  const c = await startCoordinator(coordinatorOptions(f));
+  const c = await startCoordinator(await coordinatorOptions(f));
   announce({ grpc: c.grpcAddress, http: c.httpAddress ?? null });
   await untilSignal(() => c.stop());
 }
 
-export interface WorkerFlags {
+export interface WorkerFlags extends TokenFlags {
   coordinator: string;
   host: string;
   port: number;
   advertise?: string;
   name?: string;
-  token?: string;
   tlsCa?: string;
   tlsCert?: string;
   tlsKey?: string;
@@ -92,7 +91,7 @@ export interface WorkerFlags {
 export async function serveWorker(f: WorkerFlags): Promise<void> {
   const w = await startWorker({
     coordinator: f.coordinator,
-    token: f.token,
+    token: await resolveToken(f),
     host: f.host,
     port: f.port,
     advertise: f.advertise,
@@ -108,7 +107,7 @@ export async function serveWorker(f: WorkerFlags): Promise<void> {
 
 /** `laminar-redis start`: a coordinator with embedded (or spawned) workers. */
 export async function serveAll(f: ServeFlags & { workers: number; mode: SchedulerMode }): Promise<void> {
-  const rt = await startRuntime({ ...coordinatorOptions(f), workers: f.workers, mode: f.mode });
+  const rt = await startRuntime({ ...(await coordinatorOptions(f)), workers: f.workers, mode: f.mode });
   announce({ grpc: rt.grpcAddress, http: rt.httpAddress ?? null, workers: f.workers, mode: f.mode });
   await untilSignal(() => rt.stop());
 }
