@@ -16,6 +16,15 @@ import type { ControlPlane } from './control-plane.js';
 /** Largest request body accepted, bytes (a pipeline script or spec fits easily). */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
+/** Open connections served at once; more are closed as they arrive. */
+export const DEFAULT_MAX_CONNECTIONS = 256;
+
+/** Time a client has to send a request's headers. */
+export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
+
+/** Time a client has to send a whole request, body included (not the time to answer it). */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
 export interface HttpApiOptions {
   plane: ControlPlane;
   /** Interface to listen on. Without a token only loopback is allowed. */
@@ -29,6 +38,12 @@ export interface HttpApiOptions {
   metrics?: () => Promise<{ contentType: string; body: string }>;
   /** Default {@link DEFAULT_MAX_BODY_BYTES}. */
   maxBodyBytes?: number;
+  /** Default {@link DEFAULT_MAX_CONNECTIONS}. */
+  maxConnections?: number;
+  /** Default {@link DEFAULT_HEADERS_TIMEOUT_MS}. */
+  headersTimeoutMs?: number;
+  /** Default {@link DEFAULT_REQUEST_TIMEOUT_MS}; at least `headersTimeoutMs`. */
+  requestTimeoutMs?: number;
 }
 
 export interface HttpApi {
@@ -62,12 +77,25 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   const routes = buildRoutes(options.plane, options.metrics);
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((err) => {
-      logger.error({ err }, 'HTTP API response failed');
-      res.destroy();
-    });
-  });
+  const headersTimeout = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
+  const requestTimeout = Math.max(headersTimeout, options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+  // Node's defaults (60 s for headers, 300 s for a request, no connection cap) let slow or
+  // idle clients hold connections and memory for minutes.
+  const server = createServer(
+    {
+      headersTimeout,
+      requestTimeout,
+      // How often those timeouts are checked (Node: every 30 s).
+      connectionsCheckingInterval: Math.min(1_000, headersTimeout),
+    },
+    (req, res) => {
+      handle(req, res).catch((err) => {
+        logger.error({ err }, 'HTTP API response failed');
+        res.destroy();
+      });
+    },
+  );
+  server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = req.method ?? 'GET';
@@ -84,14 +112,26 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
       }
       send(res, 200, result);
     } catch (err) {
-      req.resume(); // drain an unread body so the connection stays usable
+      // A body still on its way (refused before it was read: no token, no route, too large) is
+      // not waited for: the client could send it as slowly as it likes. The connection is
+      // closed after the answer instead. (A turn of the event loop first: what arrived with the
+      // headers is parsed after this handler returns.)
+      if (bodyPending(req)) await new Promise((resolve) => setImmediate(resolve));
+      const close: Record<string, string> = bodyPending(req) ? { connection: 'close' } : {};
+      if (close.connection === undefined) req.resume();
       if (err instanceof HttpProblem) {
-        send(res, err.http, { error: { code: err.code, message: err.message } }, err.headers);
+        send(
+          res,
+          err.http,
+          { error: { code: err.code, message: err.message } },
+          { ...err.headers, ...close },
+        );
         return;
       }
       const s = statusOf(err);
       if (s.code === 'ERR_INTERNAL') logger.error({ err, method, path }, 'HTTP API call failed');
-      const headers: Record<string, string> = s.http === 401 ? { 'www-authenticate': 'Bearer' } : {};
+      const headers: Record<string, string> =
+        s.http === 401 ? { 'www-authenticate': 'Bearer', ...close } : close;
       const error: Record<string, string> = { code: s.code, status: s.status, message: s.message };
       if (s.reason !== undefined) error.reason = s.reason;
       send(res, s.http, { error }, headers);
@@ -117,6 +157,13 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
         server.closeAllConnections();
       }),
   };
+}
+
+/** True while a request's body is not wholly received. */
+function bodyPending(req: IncomingMessage): boolean {
+  if (req.complete) return false;
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
 /**
