@@ -3,9 +3,10 @@
  * through redis-cli (never through the measured sink). Exactly-once on a clean run, and after a
  * replay, must leave the lists exactly as at-least-once does, plus the fences:
  *
- *   1. fences   one hash per slot of the list keys (`laminar:fence:{tag}`), each holding the
- *               generation (1) and, per partition, the highest offset of that partition's rows in
- *               that slot — then deleted, so that the next check sees the lists alone
+ *   1. fences   one hash per slot of the list keys (`laminar:fence:{tag}:<table>`), each holding
+ *               its owner, the generation (1) and, per partition, the highest offset of that
+ *               partition's rows in that slot — then deleted, so that the next check sees the
+ *               lists alone
  *   2. lists    sink-verify.ts, as in the sink suite: DBSIZE = users, every LLEN = min(rows, 1000),
  *               first and last element are the oldest kept and the newest row
  *   3. contents every list whole: SHA-1 of its elements joined by "\n" against the expected rows,
@@ -23,13 +24,13 @@ import { verifySinkState } from '../sink/sink-verify.js';
 import { LIST_MAX_LENGTH, LIST_PREFIX, rowAt, sinkTable, USERS, userOf } from '../sink/sink-workload.js';
 import { offsetOf, partitionOf, VARIANT_INFO, type Variant } from './exactly-once-workload.js';
 
-/** ARGV[1] table name, ARGV[2..] partitions; per fence key: HLEN, generation, one offset per partition. */
+/** ARGV[1..] partitions; per fence key: HLEN, generation, one offset per partition. */
 const FENCE_SCRIPT = `local out = {}
 for _, k in ipairs(KEYS) do
   out[#out + 1] = redis.call('HLEN', k)
-  out[#out + 1] = redis.call('HGET', k, ARGV[1] .. '\\0gen') or '(nil)'
-  for p = 2, #ARGV do
-    out[#out + 1] = redis.call('HGET', k, ARGV[1] .. '\\0' .. ARGV[p]) or '(nil)'
+  out[#out + 1] = redis.call('HGET', k, 'gen') or '(nil)'
+  for p = 1, #ARGV do
+    out[#out + 1] = redis.call('HGET', k, 'p:' .. ARGV[p]) or '(nil)'
   end
   redis.call('DEL', k)
 end
@@ -102,7 +103,12 @@ async function verifyFences(
   }
   const slots = [...bySlot.keys()];
   const names = Array.from({ length: partitions }, (_, p) => partitionOf(p, partitions));
-  const out = await evalLines(server, FENCE_SCRIPT, slots.map(fenceKey), [TABLE_NAME, ...names]);
+  const out = await evalLines(
+    server,
+    FENCE_SCRIPT,
+    slots.map((slot) => fenceKey(slot, TABLE_NAME)),
+    names,
+  );
   const per = 2 + partitions;
   if (out.length !== slots.length * per) return `fence script answered ${out.length} lines`;
   let bad = 0;
@@ -110,11 +116,12 @@ async function verifyFences(
   slots.forEach((slot, k) => {
     const line = out.slice(k * per, (k + 1) * per);
     const highest = bySlot.get(slot)!;
-    const fields = 1 + highest.filter((o) => o >= 0).length;
+    // The owner, the generation and one offset per partition.
+    const fields = 2 + highest.filter((o) => o >= 0).length;
     const expected = [String(fields), '1', ...highest.map((o) => (o < 0 ? '(nil)' : String(o)))];
     if (line.join(' ') !== expected.join(' ')) {
       bad++;
-      first ??= `${fenceKey(slot)} holds ${line.join(' ')}, expected ${expected.join(' ')}`;
+      first ??= `${fenceKey(slot, TABLE_NAME)} holds ${line.join(' ')}, expected ${expected.join(' ')}`;
     }
   });
   return bad === 0 ? undefined : `${bad} of ${slots.length} fence hashes wrong, first: ${first}`;

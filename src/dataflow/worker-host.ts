@@ -49,6 +49,8 @@ export interface WorkerHostOptions {
   restoredShards?: Readonly<Record<string, unknown>>;
   /** Generation handed to every sink (`limits.generation`): fences refuse older writers. */
   generation: number;
+  /** Job identity handed to every sink (`limits.fenceOwner`): whose offsets the fences hold. */
+  fenceOwner?: string;
   /** Rows per source read. */
   batchSize: number;
   waitTimeoutMs: number;
@@ -142,6 +144,7 @@ export class WorkerHost implements ActorParent {
               const target = await connectProfile(t.table.profile);
               const sink = new RedisSink(t.table, target, o.logger, {
                 generation: o.generation,
+                fenceOwner: o.fenceOwner,
                 maxInFlightRows: o.maxInFlightRows ?? SHARD_MAX_IN_FLIGHT_ROWS,
               });
               ready();

@@ -22,7 +22,7 @@ import {
 import { tableOf } from '../sink/create-sink.js';
 import { planQueries } from '../sql/job-queries.js';
 import { type Checkpoint, CheckpointStore } from '../storage/checkpoint-store.js';
-import { raiseGeneration, readGeneration } from '../storage/generation-file.js';
+import { jobIdentity, raiseGeneration, readGeneration } from '../storage/generation-file.js';
 
 export interface JobOptions {
   logger?: Logger;
@@ -100,7 +100,8 @@ interface Shared {
 
 /**
  * One attempt at running the job, as an actor: on start it restores the last complete checkpoint,
- * raises the generation (durably, before any write), hosts the actors and starts checkpointing.
+ * reads the job's identity (made with its checkpoint directory: the owner of its fences), raises
+ * the generation (durably, before any write), hosts the actors and starts checkpointing.
  * A failure of any hosted actor arrives as a message and fails the attempt; its supervisor then
  * starts a new attempt from the last checkpoint (with a newer generation). Being fenced (a newer
  * incarnation owns the job) ends the attempt without a restart.
@@ -132,13 +133,15 @@ class JobAttempt extends Actor<AttemptMsg> {
   protected override async onStart(): Promise<void> {
     const { spec, store, logger } = this.job;
     const restored = await store.latest();
+    // Made the first time the job starts in its directory (which latest() created).
+    const owner = await jobIdentity(spec.checkpoint.dir);
     this.generation = await raiseGeneration(
       spec.checkpoint.dir,
       Math.max((restored?.generation ?? 0) + 1, this.job.options.generationAtLeast ?? 0),
     );
     const generation = this.generation;
     logger.info(
-      { job: spec.name, generation, checkpoint: restored?.id ?? null },
+      { job: spec.name, identity: owner, generation, checkpoint: restored?.id ?? null },
       restored === null ? 'job starting from the beginning' : 'job restoring a checkpoint',
     );
     this.job.options.onAttempt?.({ attempt: this.job.attempts, generation, restored });
@@ -157,6 +160,7 @@ class JobAttempt extends Actor<AttemptMsg> {
       restored: restored?.sources ?? {},
       restoredShards: shardStates(restored),
       generation,
+      fenceOwner: owner,
       batchSize: spec.batchSize ?? DEFAULT_READ_BATCH,
       waitTimeoutMs: spec.checkpoint.waitTimeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS,
       onPosition: (p) => this.#coordinator?.onPosition(p),

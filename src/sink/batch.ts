@@ -1,7 +1,7 @@
 import type { EncodedCommands } from '../resp/encoded-commands.js';
 import type { Command } from '../resp/reply.js';
 import type { PayloadRow } from './encoded-row.js';
-import { fencedCommands } from './fence/fenced-commands.js';
+import { type FenceWriter, fencedCommands } from './fence/fenced-commands.js';
 import type { RowEncoder } from './row-encoder.js';
 import type { SetPipeline } from './set-pipeline.js';
 import { type Target, type TargetWriter, writerOf } from './writers/index.js';
@@ -100,16 +100,16 @@ export class Batch {
 
   /**
    * The pipeline for this batch; also returns, per command, how many rows it carries. Fenced
-   * batches need the table name and the writer's generation.
+   * batches need the table name, the job identity and the writer's generation.
    */
   commands(
     deadLetterKey: string | undefined,
-    fence?: { table: string; generation: number; cluster: boolean },
+    fence?: FenceWriter & { cluster: boolean },
   ): { commands: Command[]; rowsPerCommand: number[] } {
     const t = this.target;
     let out: { commands: Command[]; rowsPerCommand: number[] };
     if (this.fenced && this.keys.length > 0) {
-      out = fencedCommands(this, this.#writer.fenced(t), fence!.table, fence!.generation, fence!.cluster);
+      out = fencedCommands(this, this.#writer.fenced(t), fence!, fence!.cluster);
     } else {
       out = { commands: [], rowsPerCommand: [] };
       this.#writer.commands(t, this, out);

@@ -26,6 +26,13 @@ export interface SinkLimits {
    * script refuses writes from older generations. Default 1.
    */
   generation?: number;
+  /**
+   * The job these writes belong to, for `exactly_once` tables: its identity, which the runtime
+   * keeps in the job's checkpoint directory. Fences record offsets per owner; a fence another
+   * owner wrote is taken over (emptied), so a new job is never fenced by an old one's offsets or
+   * generation. Default `''`: every sink of the table given no owner shares its fences.
+   */
+  fenceOwner?: string;
 }
 
 /**
@@ -93,6 +100,7 @@ export class RedisSink extends EventEmitter {
   readonly #maxBytes: number;
   readonly #deadLetterKey: string | undefined;
   readonly #generation: number;
+  readonly #fenceOwner: string;
   readonly #cluster: boolean;
   readonly #metrics: SinkMetrics;
   /**
@@ -127,6 +135,7 @@ export class RedisSink extends EventEmitter {
     this.#deadLetterKey =
       table.onError === 'dead_letter' ? (table.deadLetterKey ?? `${table.name}:dead_letter`) : undefined;
     this.#generation = limits.generation ?? 1;
+    this.#fenceOwner = limits.fenceOwner ?? '';
     this.#cluster = target.topology === 'cluster';
     this.#metrics = new SinkMetrics(table.name);
     this.#sets =
@@ -285,6 +294,7 @@ export class RedisSink extends EventEmitter {
     }
     const { commands, rowsPerCommand } = batch.commands(this.#deadLetterKey, {
       table: this.table.name,
+      owner: this.#fenceOwner,
       generation: this.#generation,
       cluster: this.#cluster,
     });

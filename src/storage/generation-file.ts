@@ -1,10 +1,80 @@
-import { readFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { link, open, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from './atomic-file.js';
+import { atomicTempPath, fsyncDir, PRIVATE_FILE_MODE, writeFileAtomic } from './atomic-file.js';
 import { CheckpointError } from './checkpoint-store.js';
 
 /** Name of the generation counter inside a checkpoint directory. */
 export const GENERATION_FILE = 'generation';
+
+/** Name of the job identity inside a checkpoint directory. */
+export const JOB_IDENTITY_FILE = 'job-identity';
+
+const IDENTITY = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+/**
+ * The identity of the job that owns checkpoint directory `dir`: a random id (32 hex digits)
+ * made durably the first time a job starts there, then read back on every start. Exactly-once
+ * fences belong to it (docs/checkpoints.md): a new directory is a new job, whose offsets and
+ * generations start afresh, never fenced by another job's.
+ *
+ * Made once even when two processes start on a fresh directory together: the id is written to a
+ * temp file, fsync'd and hard-linked to its name, which fails when it exists, so the later one
+ * reads the earlier one's.
+ */
+export async function jobIdentity(dir: string): Promise<string> {
+  const final = join(dir, JOB_IDENTITY_FILE);
+  const existing = await readIdentity(dir, final);
+  if (existing !== undefined) return existing;
+  const id = randomBytes(16).toString('hex');
+  const temp = atomicTempPath(final);
+  try {
+    const fh = await open(temp, 'wx', PRIVATE_FILE_MODE);
+    try {
+      await fh.writeFile(`${id}\n`);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    try {
+      await link(temp, final);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    await fsyncDir(dir);
+  } catch (err) {
+    throw new CheckpointError('ERR_CHECKPOINT_IO', `cannot record the job identity in ${dir}`, {
+      cause: err,
+    });
+  } finally {
+    await unlink(temp).catch(() => {});
+  }
+  const made = await readIdentity(dir, final);
+  if (made === undefined) {
+    throw new CheckpointError('ERR_CHECKPOINT_IO', `the job identity in ${dir} vanished as it was made`);
+  }
+  return made;
+}
+
+/** The identity in `final`, or undefined when there is none yet. */
+async function readIdentity(dir: string, final: string): Promise<string | undefined> {
+  let text: string;
+  try {
+    text = await readFile(final, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new CheckpointError('ERR_CHECKPOINT_IO', `cannot read the job identity in ${dir}`, { cause: err });
+  }
+  const id = text.trim();
+  if (!IDENTITY.test(id)) {
+    // Not quoted, as the generation file's content is not.
+    throw new CheckpointError(
+      'ERR_CHECKPOINT_INVALID',
+      `job identity file in ${dir} does not hold a job identity (${text.length} bytes)`,
+    );
+  }
+  return id;
+}
 
 /** The generation recorded in `dir` (0 when there is none yet). */
 export async function readGeneration(dir: string): Promise<number> {

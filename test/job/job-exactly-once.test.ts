@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runJob } from '../../src/job/job.js';
+import { runJob, startJob } from '../../src/job/job.js';
 import type { Target } from '../../src/sink/model.js';
 import { useRedis } from '../support/fixtures.js';
 import { table } from '../support/sink.js';
+import { until } from '../support/until.js';
 
 const redis = useRedis();
 const silent = pino({ level: 'silent' });
@@ -89,4 +90,58 @@ describe('exactly-once jobs', () => {
       }
     }
   }, 120_000);
+});
+
+describe('fences and job identity', () => {
+  const genSpec = (name: string, dir: string, rate?: number) => ({
+    name,
+    checkpoint: { dir, intervalMs: 50 },
+    sources: [
+      {
+        type: 'generator',
+        name: 'gen',
+        partitions: 2,
+        rowsPerPartition: 2_000,
+        seed: 5,
+        groups: 1,
+        ...(rate === undefined ? {} : { rate }),
+      },
+    ],
+    tables: [
+      {
+        model: table(
+          { type: 'list', listPrefix: `${name}:`, listKeyColumn: 'g', operation: 'Append' },
+          { name, profile: { name: 'p', connection: { kind: 'standalone', address: redis.server.url } } },
+        ),
+      },
+    ],
+  });
+
+  it("job — a job in a new checkpoint directory writes all its rows into a table an earlier job wrote: no row is taken for the other's duplicate", async () => {
+    await runJob(genSpec('again', join(work, 'again-1')), { logger: silent });
+    expect(await redis.client.send(['LLEN', 'again:g0'])).toBe(4_000);
+    // The changed script's job: the same source names and offsets, a directory of its own.
+    await runJob(genSpec('again', join(work, 'again-2')), { logger: silent });
+    expect(await redis.client.send(['LLEN', 'again:g0'])).toBe(8_000);
+  }, 60_000);
+
+  it('job — after a job reached generation 2, a job in a fresh directory is not fenced by it', async () => {
+    let read = false;
+    const job = startJob(genSpec('gen2', join(work, 'gen2-1'), 2_000), {
+      logger: silent,
+      onCheckpoint: (cp) => {
+        read ||= Object.values(cp.sources).some((p) => Number(p) > 0);
+      },
+    });
+    await until('a checkpoint after some rows', () => read);
+    await job.stop();
+    // Resumed in its directory: generation 2 writes the rest, exactly once.
+    const resumed = await runJob(genSpec('gen2', join(work, 'gen2-1')), { logger: silent });
+    expect(resumed.generation).toBe(2);
+    expect(await redis.client.send(['LLEN', 'gen2:g0'])).toBe(4_000);
+
+    const fresh = await runJob(genSpec('gen2', join(work, 'gen2-2')), { logger: silent });
+    expect(fresh.generation).toBe(1);
+    expect(await redis.client.send(['LLEN', 'gen2:g0'])).toBe(8_000);
+  }, 60_000);
 });

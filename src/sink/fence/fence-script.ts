@@ -12,8 +12,8 @@ export type FenceOp = 'SET' | 'RPUSH' | 'LPUSH' | 'HSET';
  * (slot, partition), and moves the fences forward — atomically, since a script runs alone.
  *
  * ```
- * KEYS[1..F]    fence hashes, one per slot in the call     KEYS[F+1..] the data keys
- * ARGV[1] table    ARGV[2] writer generation   ARGV[3] op: SET | RPUSH | LPUSH | HSET
+ * KEYS[1..F]    the table's fence hashes, one per slot in the call     KEYS[F+1..] the data keys
+ * ARGV[1] owner (job identity)  ARGV[2] writer generation  ARGV[3] op: SET | RPUSH | LPUSH | HSET
  * ARGV[4] SET: ttl secs or ""; lists: maxLength or ""      ARGV[5] F   ARGV[6] P
  * ARGV[7..6+P] partition names
  * then runs of rows of one key and one partition, in input order (the runs of one slot and
@@ -24,9 +24,11 @@ export type FenceOp = 'SET' | 'RPUSH' | 'LPUSH' | 'HSET';
  * A run's rows newer than the fence go to Redis as one variadic RPUSH/LPUSH/HSET straight from
  * ARGV (SET: one per row); only a run that straddles the fence (a replay) is scanned row by row.
  * Offsets are integers below 2^53 (compared as Lua numbers, stored as sent).
- * Fence fields: `<table>\0<partition>` → last applied offset; `<table>\0gen` → highest writer
- * generation seen. A call from an older generation than any of its fences has seen is refused
- * with a `FENCED` error before it writes anything: a superseded ("zombie") owner never writes
+ * Fence hash fields: `job` → the owner whose offsets it holds; `gen` → the highest writer
+ * generation of that owner seen; `p:<partition>` → last applied offset. A fence of another owner
+ * (another job, whose offsets mean nothing to this one) is taken over: emptied, then owned by the
+ * caller. A call from an older generation of the owner than any of its fences has seen is refused
+ * with a `FENCED` error before it writes anything: a superseded ("zombie") writer never writes
  * again to a slot its successor touched. Returns the number of rows applied.
  *
  * Redis does not roll a script back when one of its commands fails, so the data commands run
@@ -36,26 +38,36 @@ export type FenceOp = 'SET' | 'RPUSH' | 'LPUSH' | 'HSET';
  * after the key is fixed then applies exactly the rows that were not.
  */
 export const FENCE_SCRIPT = `
-local tbl = ARGV[1]
+local owner = ARGV[1]
 local gen = tonumber(ARGV[2])
 local op = ARGV[3]
 local param = ARGV[4]
 local nf = tonumber(ARGV[5])
 local np = tonumber(ARGV[6])
-local genField = tbl .. '\\0gen'
 local raise = {}
 for f = 1, nf do
-  local stored = tonumber(redis.call('HGET', KEYS[f], genField) or '0')
-  if gen < stored then
-    return redis.error_reply('FENCED writer generation ' .. ARGV[2] .. ' is older than ' .. stored)
+  local own = redis.call('HMGET', KEYS[f], 'job', 'gen')
+  if own[1] == owner then
+    local stored = tonumber(own[2] or '0')
+    if gen < stored then
+      return redis.error_reply('FENCED writer generation ' .. ARGV[2] .. ' is older than ' .. stored)
+    end
+    if gen > stored then raise[f] = 1 end
+  else
+    -- Another job's fence (or none yet): its offsets say nothing about this job's rows.
+    raise[f] = 2
   end
-  raise[f] = gen > stored
 end
 for f = 1, nf do
-  if raise[f] then redis.call('HSET', KEYS[f], genField, ARGV[2]) end
+  if raise[f] == 2 then
+    redis.call('DEL', KEYS[f])
+    redis.call('HSET', KEYS[f], 'job', owner, 'gen', ARGV[2])
+  elseif raise[f] == 1 then
+    redis.call('HSET', KEYS[f], 'gen', ARGV[2])
+  end
 end
 local fields = {}
-for p = 1, np do fields[p] = tbl .. '\\0' .. ARGV[6 + p] end
+for p = 1, np do fields[p] = 'p:' .. ARGV[6 + p] end
 local hash = op == 'HSET'
 local set = op == 'SET'
 local width = 1

@@ -14,6 +14,19 @@ export interface FencedForm {
   param: string;
 }
 
+/** Who writes through the fences: the table, its job identity and the writer's generation. */
+export interface FenceWriter {
+  /** The table: each table has its own fence hashes. */
+  table: string;
+  /**
+   * The job the offsets belong to (its identity, kept in its checkpoint directory): a fence
+   * another owner wrote is taken over, never trusted.
+   */
+  owner: string;
+  /** Raised on every restart or reassignment of the owner: older writers are refused. */
+  generation: number;
+}
+
 /** The rows of a flush with their source positions, as parallel arrays. */
 export interface FencedRows {
   keys: readonly (string | Buffer)[];
@@ -38,8 +51,7 @@ export interface FencedRows {
 export function fencedCommands(
   rows: FencedRows,
   { op, param }: FencedForm,
-  table: string,
-  generation: number,
+  writer: FenceWriter,
   cluster: boolean,
 ): { commands: Command[]; rowsPerCommand: number[] } {
   const n = rows.keys.length;
@@ -60,7 +72,7 @@ export function fencedCommands(
   const commands: Command[] = [];
   const rowsPerCommand: number[] = [];
   for (const idx of groups) {
-    commands.push(scriptCall(rows, slots, idx, op, param, table, generation));
+    commands.push(scriptCall(rows, slots, idx, op, param, writer));
     rowsPerCommand.push(idx.length);
   }
   return { commands, rowsPerCommand };
@@ -79,8 +91,7 @@ function scriptCall(
   idx: readonly number[],
   op: FenceOp,
   param: string,
-  table: string,
-  generation: number,
+  writer: FenceWriter,
 ): Command {
   const fenceOf = new Map<number, number>();
   const fences: string[] = [];
@@ -96,7 +107,7 @@ function scriptCall(
   for (const i of idx) {
     let f = fenceOf.get(slots[i]);
     if (f === undefined) {
-      fences.push(fenceKey(slots[i]));
+      fences.push(fenceKey(slots[i], writer.table));
       f = fences.length;
       fenceOf.set(slots[i], f);
     }
@@ -139,7 +150,7 @@ function scriptCall(
   const nf = fences.length;
   const hash = op === 'HSET';
   const out: Arg[] = ['EVALSHA', FENCE_SCRIPT_SHA, nf + dataKeys.length, ...fences, ...dataKeys];
-  out.push(table, generation, op, param, nf, partitions.length, ...partitions);
+  out.push(writer.owner, writer.generation, op, param, nf, partitions.length, ...partitions);
   for (const run of runs) {
     // Data keys follow the fences in KEYS, hence the shift by nf.
     out.push(run.fence, nf + run.key, run.partition, run.rows.length);

@@ -26,7 +26,10 @@ export function tagForSlot(slot: number): string {
   return tags[slot];
 }
 
-/** Name of the fence hash that serves `slot`: `laminar:fence:{<tag>}`, in that same slot. */
-export function fenceKey(slot: number): string {
-  return `laminar:fence:{${tagForSlot(slot)}}`;
+/**
+ * Name of the hash holding `table`'s fences in `slot`: `laminar:fence:{<tag>}:<table>`, in that
+ * same slot (the first `{…}` is the tag's, whatever the table name holds).
+ */
+export function fenceKey(slot: number, table: string): string {
+  return `laminar:fence:{${tagForSlot(slot)}}:${table}`;
 }
