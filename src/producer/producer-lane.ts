@@ -20,8 +20,8 @@ import Denque from 'denque';
 import type { Logger } from '../log.js';
 import type { Row } from '../sink/row-encoder.js';
 import { RowEncoding, type WriteRequest, type WriteResponse } from '../wire/gen/laminar/redis/v1/ingest.js';
-import { KeyedBatchWriter, type KeyedItem } from '../wire/keyed-rows.js';
-import { jsonLinesPayload, v8Payload } from '../wire/row-batch-codec.js';
+import { KeyedBatchWriter, type KeyedItem, type RefusedItem } from '../wire/keyed-rows.js';
+import { jsonLinesPayload, RowEncodingError, v8Payload } from '../wire/row-batch-codec.js';
 import type { IngestChannels } from './ingest-channels.js';
 import { grpcStatusOf, type ProducerFailureReason, statusName } from './producer-errors.js';
 import type { ResolvedProducerOptions } from './producer-options.js';
@@ -35,6 +35,11 @@ export interface LaneContext {
   readonly wireEncoding: RowEncoding;
   /** The table is a hash: keyed rows carry a field. */
   readonly hash: boolean;
+  /**
+   * The table's encoder, for a v8 batch that `serialize()` refuses (a function or symbol in a
+   * column the table does not write): it goes keyed instead. Null without a model.
+   */
+  readonly keyedItemOf: ((row: Row) => KeyedItem) | null;
   readonly stats: ProducerStats;
   readonly channels: IngestChannels;
   readonly metadata: Metadata;
@@ -51,6 +56,8 @@ export interface LaneContext {
 interface SealedBatch {
   ordinal: number;
   rows: number;
+  /** The lane's encoding, or keyed for refused rows and v8 rows serialize() refuses. */
+  encoding: RowEncoding;
   payload: Buffer;
   /** Written on some stream already: a later write is a resend. */
   sent: boolean;
@@ -64,6 +71,11 @@ export class ProducerLane {
 
   /** The batch being filled, keyed: its payload so far (and the items in #open not yet in it). */
   readonly #keyed: KeyedBatchWriter | null;
+  /**
+   * json and v8: the batch being filled when it holds refused rows (sent keyed); such a batch
+   * holds nothing else, so rows keep their order across batches.
+   */
+  #refused: KeyedBatchWriter | null = null;
   /** Rows of the batch being filled not yet encoded: keyed items, JSON texts, or rows for v8. */
   #open: unknown[] = [];
   #openBytes = 0;
@@ -114,6 +126,7 @@ export class ProducerLane {
    * `bytes` 0).
    */
   add(item: string | Row, bytes: number): void {
+    if (this.#refused !== null && this.#refused.rows > 0) this.seal();
     // Seal before a row would push the payload past the limit, so JSON batches stay under it.
     if (this.#openBytes + bytes > this.#ctx.options.maxBatchBytes && this.#open.length > 0) this.seal();
     this.#open.push(item);
@@ -133,6 +146,22 @@ export class ProducerLane {
     this.#open.push(item);
     this.#openBytes += bytes;
     this.#added(w.rows + this.#open.length, w.bytes + this.#openBytes);
+  }
+
+  /**
+   * Adds a row the table's encoder refused (`bytes`: about its payload size). json and v8 send it
+   * keyed, in a batch of refused rows: neither can carry what the sink needs of it.
+   */
+  addRefused(item: RefusedItem, bytes: number): void {
+    if (this.#keyed !== null) {
+      this.addItem(item, bytes);
+      return;
+    }
+    if (this.#open.length > 0) this.seal();
+    const w = (this.#refused ??= new KeyedBatchWriter(this.#ctx.hash));
+    if (w.bytes + bytes > this.#ctx.options.maxBatchBytes && w.rows > 0) this.seal();
+    w.appendItem(item);
+    this.#added(w.rows, w.bytes);
   }
 
   /** Keyed: writes the items added since the last call into the open batch's payload. */
@@ -163,8 +192,9 @@ export class ProducerLane {
     if (keyed !== null) {
       this.absorb();
       if (keyed.rows === 0) return;
-      const rows = keyed.rows;
-      this.#queue.push({ ordinal: this.#nextOrdinal++, rows, payload: keyed.take(), sent: false });
+      this.#push(RowEncoding.ROW_ENCODING_KEYED, keyed.rows, keyed.take());
+    } else if (this.#refused !== null && this.#refused.rows > 0) {
+      this.#push(RowEncoding.ROW_ENCODING_KEYED, this.#refused.rows, this.#refused.take());
     } else {
       if (this.#open.length === 0) return;
       const items = this.#open;
@@ -210,19 +240,42 @@ export class ProducerLane {
     this.seal();
   };
 
-  /** Encodes items[from..to) (json, v8) as one batch, or as several when the payload is too large. */
+  #push(encoding: RowEncoding, rows: number, payload: Buffer): void {
+    this.#queue.push({ ordinal: this.#nextOrdinal++, rows, encoding, payload, sent: false });
+  }
+
+  /**
+   * Encodes items[from..to) (json, v8) as one batch, or as several when the payload is too large.
+   * A v8 batch `serialize()` refuses goes keyed instead, encoded by the table's encoder: the
+   * rows it took hold a function or symbol only where the table writes nothing (the encoder
+   * refuses the others, which went as refused rows), and keyed carries exactly what it writes.
+   *
+   * @throws RowEncodingError when a v8 batch cannot be serialized and there is no table model.
+   */
   #enqueue(items: unknown[], from: number, to: number): void {
-    const payload =
-      this.#ctx.wireEncoding === RowEncoding.ROW_ENCODING_JSON_LINES
-        ? jsonLinesPayload(items as string[], from, to)
-        : v8Payload(items as Row[], from, to);
+    let encoding = this.#ctx.wireEncoding;
+    let payload: Buffer;
+    if (encoding === RowEncoding.ROW_ENCODING_JSON_LINES) {
+      payload = jsonLinesPayload(items as string[], from, to);
+    } else {
+      try {
+        payload = v8Payload(items as Row[], from, to);
+      } catch (err) {
+        const keyedItemOf = this.#ctx.keyedItemOf;
+        if (keyedItemOf === null || !(err instanceof RowEncodingError)) throw err;
+        const w = new KeyedBatchWriter(this.#ctx.hash);
+        for (let i = from; i < to; i++) w.appendItem(keyedItemOf(items[i] as Row));
+        encoding = RowEncoding.ROW_ENCODING_KEYED;
+        payload = w.take();
+      }
+    }
     if (payload.length > this.#ctx.options.maxBatchBytes && to - from > 1) {
       const mid = from + ((to - from) >> 1);
       this.#enqueue(items, from, mid);
       this.#enqueue(items, mid, to);
       return;
     }
-    this.#queue.push({ ordinal: this.#nextOrdinal++, rows: to - from, payload, sent: false });
+    this.#push(encoding, to - from, payload);
   }
 
   #connectIfIdle(): void {
@@ -332,7 +385,7 @@ export class ProducerLane {
           value: {
             seq: b.ordinal + this.#seqBase,
             rows: b.rows,
-            encoding: this.#ctx.wireEncoding,
+            encoding: b.encoding,
             payload: b.payload,
           },
         },

@@ -17,7 +17,7 @@ import { keySlot } from '../resp/cluster/key-slot.js';
 import { keyColumnOf } from '../sink/model.js';
 import { type Row, RowEncoder } from '../sink/row-encoder.js';
 import { bearer } from '../wire/grpc-util.js';
-import { EncodedRow, keyedItem, keyedItemSize } from '../wire/keyed-rows.js';
+import { EncodedRow, keyedItem, keyedItemSize, RefusedItem, refusal } from '../wire/keyed-rows.js';
 import {
   isRowObject,
   jsonRowText,
@@ -72,8 +72,16 @@ export class Producer {
   #lanes: ProducerLane[] = [];
   /** The encoding in use: `keyed` becomes `json` for a destination without a model. */
   #encoding: RowEncodingName = 'keyed';
-  /** The table's row encoder (keyed). */
+  /** The table's row encoder (null without a model: a pipeline's ingest source). */
   #encoder: RowEncoder | null = null;
+  /** The table dead-letters bad rows: a refused row carries its dead-letter JSON. */
+  #deadLetters = false;
+  /**
+   * The shard a refused row goes to: where the workers' router sends a row without a key (shard
+   * 0, or the one shard of a table whose rows all have the same key). A refused row writes no key
+   * of its own, only a dead-letter entry, so its shard only has to be the one that checks it.
+   */
+  #refusedShard = 0;
   /** Column whose bytes would not survive JSON (the routing key column), checked per row with json. */
   #keyColumn: string | undefined;
   #flushes: FlushWaiter[] = [];
@@ -119,17 +127,26 @@ export class Producer {
     if (this.#router === null) await this.#ready;
     this.#assertOpen();
     if (this.#encoding === 'keyed') return this.#writeKeyed(rows);
-    // Encode (json) or check (v8) the whole call first: a bad row rejects it with nothing
-    // accepted. (A row the table's encoder refuses is no bad row here: keyed, it travels whole,
-    // and the worker's sink applies the table's error policy to it.)
+    // Encode (json) or check (v8) the whole call first: a row the encoding cannot carry rejects
+    // it with nothing accepted. A row the table's encoder refuses is no such row: it goes as a
+    // refused row (see #writeKeyed), so the worker's sink applies the table's error policy to it
+    // as RedisSink.write() would — JSON would drop a function or symbol column without a word
+    // and turn NaN into null, v8 cannot carry a function at all.
     const mode = this.#encoding;
-    const items = mode === 'v8' ? null : new Array<string>(rows.length);
+    const enc = this.#encoder;
+    const items = new Array<string | Row | RefusedItem>(rows.length);
     for (let i = 0; i < rows.length; i++) {
-      if (mode === 'json') {
-        items![i] = jsonRowText(rows[i], i);
-        if (this.#keyColumn !== undefined) this.#checkJsonKey(rows[i], i);
-      } else if (!isRowObject(rows[i])) {
+      const row = rows[i];
+      const refused = enc !== null && isRowObject(row) ? refusal(enc, row, this.#deadLetters) : null;
+      if (refused !== null) {
+        items[i] = refused;
+      } else if (mode === 'json') {
+        items[i] = jsonRowText(row, i);
+        if (this.#keyColumn !== undefined) this.#checkJsonKey(row, i);
+      } else if (!isRowObject(row)) {
         throw new RowEncodingError(i, 'a row must be an object');
+      } else {
+        items[i] = row;
       }
     }
     const router = this.#router!;
@@ -138,11 +155,13 @@ export class Producer {
     const single = lanes.length === 1;
     for (let i = 0; i < rows.length; i++) {
       if (this.#window.full) await this.#roomInWindow();
-      if (items === null) {
-        lanes[single ? 0 : router.shardOf(rows[i])].add(rows[i], 0);
+      const item = items[i];
+      if (item instanceof RefusedItem) {
+        lanes[single ? 0 : this.#refusedShard].addRefused(item, keyedItemSize(item));
       } else {
-        const text = items[i];
-        lanes[single ? 0 : router.shardOf(rows[i])].add(text, text.length);
+        const shard = single ? 0 : router.shardOf(rows[i]);
+        if (mode === 'json') lanes[shard].add(item, (item as string).length);
+        else lanes[shard].add(item, 0);
       }
       this.#window.take(1);
       this.#stats.rowsWritten++;
@@ -171,12 +190,12 @@ export class Producer {
         await this.#roomInWindow();
         this.#unyielded = 0;
       }
-      const item = keyedItem(enc, rows[i], i);
+      const item = keyedItem(enc, rows[i], i, this.#deadLetters);
       const shard = single
         ? 0
         : item instanceof EncodedRow
           ? router.shardOfSlot(keySlot(item.key))
-          : router.shardOf(rows[i]); // a refused row goes where the worker's router sends it
+          : this.#refusedShard; // where the worker's router sends a refused row
       lanes[shard].addItem(item, keyedItemSize(item));
       this.#window.take(1);
       this.#stats.rowsWritten++;
@@ -315,14 +334,21 @@ export class Producer {
     }
     const t = model?.target;
     this.#encoding = this.#o.encoding === 'keyed' && model === undefined ? 'json' : this.#o.encoding;
-    if (this.#encoding === 'keyed') {
-      this.#encoder = new RowEncoder(model!);
+    let keyedItemOf: LaneContext['keyedItemOf'] = null;
+    if (model !== undefined) {
+      const enc = new RowEncoder(model);
+      const deadLetters = model.onError === 'dead_letter';
+      this.#encoder = enc;
+      this.#deadLetters = deadLetters;
+      this.#refusedShard = this.#router.shardOf({});
+      keyedItemOf = (row) => keyedItem(enc, row, -1, deadLetters);
     }
     this.#keyColumn = t === undefined || this.#encoding !== 'json' ? undefined : keyColumnOf(t);
     const ctx: LaneContext = {
       options: this.#o,
       wireEncoding: laneEncoding(this.#encoding),
       hash: t?.type === 'hash',
+      keyedItemOf,
       stats: this.#stats,
       channels: this.#channels,
       metadata,

@@ -1,11 +1,49 @@
+import { RefusedRow } from './encoded-row.js';
+
 /**
- * A dead-letter entry: JSON `{ table, reason, at, row }`. The row is kept as faithfully as JSON
- * allows, whatever it holds: bigint as string, bytes as base64, non-finite numbers and invalid
- * dates as strings, cycles as "[Circular]" — a bad row must never fail its own dead letter.
+ * A dead-letter entry: JSON `{ table, reason, at, row }`, the row as {@link deadLetterRow} gives
+ * it (a worker's {@link RefusedRow} carries that text from its producer, which had the row).
  */
 export function deadLetterEntry(table: string, reason: string, row: unknown): string {
+  const rowJson = row instanceof RefusedRow ? row.row || 'null' : deadLetterRow(row);
+  return `{"table":${JSON.stringify(table)},"reason":${JSON.stringify(reason)},"at":"${new Date().toISOString()}","row":${rowJson}}`;
+}
+
+/**
+ * A row's JSON text for its dead-letter entry, kept as faithfully as JSON allows, whatever it
+ * holds: bigint as string, bytes as base64, non-finite numbers and invalid dates as strings,
+ * cycles as "[Circular]" — a bad row must never fail its own dead letter. A column that
+ * JSON.stringify throws on (nesting too deep for the stack, a `toJSON` that throws) becomes
+ * `"[not encodable: <error name>]"`; the other columns are kept.
+ */
+export function deadLetterRow(row: unknown): string {
+  try {
+    return faithfulJson(row) ?? 'null';
+  } catch {
+    // Column by column below, so one such column does not cost the entry all the others.
+  }
+  if (row === null || typeof row !== 'object') return 'null';
+  let out = '';
+  try {
+    for (const name of Object.keys(row)) {
+      let v: string;
+      try {
+        v = faithfulJson((row as Record<string, unknown>)[name]) ?? 'null';
+      } catch (err) {
+        v = JSON.stringify(`[not encodable: ${errorName(err)}]`);
+      }
+      out += `${out === '' ? '{' : ','}${JSON.stringify(name)}:${v}`;
+    }
+  } catch {
+    return 'null'; // not even its keys can be listed (a throwing Proxy)
+  }
+  return out === '' ? '{}' : `${out}}`;
+}
+
+/** JSON text of `value` with {@link deadLetterRow}'s replacements; throws where JSON.stringify does. */
+function faithfulJson(row: unknown): string | undefined {
   const seen = new WeakSet<object>();
-  const rowJson = JSON.stringify(row, function (this: unknown, _key, value: unknown) {
+  return JSON.stringify(row, function (this: unknown, _key, value: unknown) {
     if (typeof value === 'bigint') return value.toString();
     if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
     if (value === undefined) return null;
@@ -22,5 +60,10 @@ export function deadLetterEntry(table: string, reason: string, row: unknown): st
     }
     return value;
   });
-  return `{"table":${JSON.stringify(table)},"reason":${JSON.stringify(reason)},"at":"${new Date().toISOString()}","row":${rowJson ?? 'null'}}`;
+}
+
+/** An error's name for a dead letter (never its message, which may quote the row). */
+function errorName(err: unknown): string {
+  const name = (err as { name?: unknown } | null)?.name;
+  return typeof name === 'string' && /^\w{1,64}$/.test(name) ? name : 'Error';
 }

@@ -51,3 +51,21 @@ export class PayloadRow {
     return at === end ? '' : this.src.utf8Slice(at, end);
   }
 }
+
+/**
+ * A row a producer's encoder refused (`ROW_ENCODING_KEYED`), as a worker receives it: why, and
+ * the row's dead-letter JSON text. The row itself may hold what no encoding carries (a function,
+ * a symbol, a `toJSON` that throws), so the producer sends what the sink would make of it: the
+ * table's encoder reports `reason` for it, and `'sink.on_error'` decides as for any bad row. It
+ * has no columns: a router sends it where a row without a key goes.
+ *
+ * Internal: only the worker's batch decoder creates them.
+ */
+export class RefusedRow {
+  constructor(
+    /** What the table's encoder said of the row, on the producer. */
+    readonly reason: string,
+    /** The row as `deadLetterRow` wrote it; "" when the table does not dead-letter. */
+    readonly row: string,
+  ) {}
+}

@@ -1,6 +1,6 @@
 import type { Column } from '../schema/sql-type.js';
 import { text } from '../schema/text.js';
-import { PayloadRow } from './encoded-row.js';
+import { PayloadRow, RefusedRow } from './encoded-row.js';
 import { jsonRow } from './json-row.js';
 import type { SinkTable } from './model.js';
 import { writerOf } from './writers/index.js';
@@ -57,6 +57,7 @@ export class RowEncoder {
       this.value = input.value;
       return null;
     }
+    if (input instanceof RefusedRow) return input.reason;
     const row = input as Record<string, unknown>;
     const kc = this.#keyColumn;
     if (kc === undefined) {

@@ -5,17 +5,22 @@
  *
  * ```
  * row      = tag:u8 part(key) [part(field) if tag & 0x08] part(value)
- *          | 0x80 part(node:v8 serialize(row))      a row the producer could not encode
+ *          | 0x40 part(reason) part(row JSON)        a row the producer's encoder refused
+ *          | 0x80 part(node:v8 serialize(row))      a refused row, as producers before 0x40 sent it
  * part     = length:u32le bytes                       text parts are UTF-8
  * tag bits   0x01 key, 0x02 field, 0x04 value are raw bytes (Buffer), else text
  * ```
  *
- * A row the encoder refuses (null key, a value with no text form…) travels whole, so the worker's
- * sink applies the table's `'sink.on_error'` policy to it exactly as it would to a JSON row.
+ * A row the encoder refuses (null key, a value with no text form…) travels as what the sink needs
+ * of it: the encoder's reason and the row's dead-letter JSON ({@link deadLetterRow}). The worker's
+ * sink applies the table's `'sink.on_error'` policy to it exactly as `RedisSink.write()` would to
+ * the row itself — with the same reason and dead-letter entry, even for rows no encoding carries
+ * whole (a function or symbol value, a `toJSON` that throws).
  */
-import { deserialize, serialize } from 'node:v8';
+import { deserialize } from 'node:v8';
 import '../resp/buffer-internals.js';
-import { FIELD_IS_BYTES, KEY_IS_BYTES, PayloadRow, VALUE_IS_BYTES } from '../sink/encoded-row.js';
+import { deadLetterRow } from '../sink/dead-letter.js';
+import { FIELD_IS_BYTES, KEY_IS_BYTES, PayloadRow, RefusedRow, VALUE_IS_BYTES } from '../sink/encoded-row.js';
 import type { Row, RowEncoder } from '../sink/row-encoder.js';
 import { BatchDecodeError, isRowObject, RowEncodingError } from './row-batch-codec.js';
 
@@ -31,46 +36,51 @@ export class EncodedRow {
   ) {}
 }
 
-/** A row as a producer lane takes it: its encoded parts, or the v8 bytes of a refused row. */
-export type KeyedItem = EncodedRow | Buffer;
+/**
+ * A row the producer's encoder refused: the reason, and the row's dead-letter JSON ("" when the
+ * table does not dead-letter, which needs no row).
+ */
+export class RefusedItem {
+  constructor(
+    readonly reason: string,
+    readonly row: string,
+  ) {}
+}
+
+/** A row as a producer lane takes it: its encoded parts, or why the table refuses it. */
+export type KeyedItem = EncodedRow | RefusedItem;
 
 /** The tag's bits for parts that are bytes, which are PayloadRow's flags too. */
 const PART_BYTES = KEY_IS_BYTES | FIELD_IS_BYTES | VALUE_IS_BYTES;
 const HAS_FIELD = 0x08;
+const REFUSED_ROW = 0x40;
 const WHOLE_ROW = 0x80;
 /** Bytes of a tag and one length. */
 const TAG = 1;
 const LEN = 4;
 
 /**
- * The bytes of a row the table's encoder refused, for the worker's error policy: its `node:v8`
- * serialization. A row structured clone cannot carry (a function or symbol in it) travels as its
- * JSON form instead (without those values), so a keyed producer never rejects an object row.
- */
-function wholeRowBytes(row: Row): Buffer {
-  try {
-    return serialize(row);
-  } catch {
-    try {
-      const text = JSON.stringify(row, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
-      return serialize(JSON.parse(text ?? '{}'));
-    } catch {
-      return serialize({}); // a cycle through a function: nothing of it can travel
-    }
-  }
-}
-
-/**
- * The item a producer sends for `row`: its encoded parts, or (when `enc` refuses it) the row
- * itself for the worker's error policy.
+ * The item a producer sends for `row`: its encoded parts, or (when `enc` refuses it) the reason
+ * and, when `deadLetters` (the table's `'sink.on_error'` is `dead_letter`), the row's dead-letter
+ * JSON, for the worker's error policy.
  *
  * @throws RowEncodingError when the row is not an object.
  */
-export function keyedItem(enc: RowEncoder, row: Row, index: number): KeyedItem {
+export function keyedItem(enc: RowEncoder, row: Row, index: number, deadLetters = true): KeyedItem {
   if (!isRowObject(row)) throw new RowEncodingError(index, 'a row must be an object');
   // The encoder's field stays '' for tables other than hashes.
-  if (enc.encode(row) === null) return new EncodedRow(enc.key, enc.field, enc.value);
-  return wholeRowBytes(row);
+  const reason = enc.encode(row);
+  if (reason === null) return new EncodedRow(enc.key, enc.field, enc.value);
+  return new RefusedItem(reason, deadLetters ? deadLetterRow(row) : '');
+}
+
+/**
+ * The refused item for `row` when the table's encoder refuses it, else null (json and v8
+ * producers send the rows it takes in their own encoding).
+ */
+export function refusal(enc: RowEncoder, row: Row, deadLetters: boolean): RefusedItem | null {
+  const reason = enc.encode(row);
+  return reason === null ? null : new RefusedItem(reason, deadLetters ? deadLetterRow(row) : '');
 }
 
 /**
@@ -78,7 +88,7 @@ export function keyedItem(enc: RowEncoder, row: Row, index: number): KeyedItem {
  * bytes; text that is not ASCII takes more).
  */
 export function keyedItemSize(item: KeyedItem): number {
-  if (!(item instanceof EncodedRow)) return TAG + LEN + item.length;
+  if (!(item instanceof EncodedRow)) return TAG + 2 * LEN + item.reason.length + item.row.length;
   return TAG + 3 * LEN + item.key.length + item.field.length + item.value.length;
 }
 
@@ -121,17 +131,17 @@ export class KeyedBatchWriter {
     this.rows++;
   }
 
-  /** Appends a refused row's bytes ({@link wholeRowBytes}). */
-  appendWhole(bytes: Buffer): void {
-    this.#ensure(TAG + LEN + bytes.length);
-    this.#buf[this.#at] = WHOLE_ROW;
-    this.#at = writePart(this.#buf, this.#at + TAG, bytes);
+  /** Appends a refused row: the encoder's reason and the row's dead-letter JSON. */
+  appendRefused(reason: string, row: string): void {
+    this.#ensure(TAG + 2 * LEN + partBound(reason) + partBound(row));
+    this.#buf[this.#at] = REFUSED_ROW;
+    this.#at = writePart(this.#buf, writePart(this.#buf, this.#at + TAG, reason), row);
     this.rows++;
   }
 
   appendItem(item: KeyedItem): void {
     if (item instanceof EncodedRow) this.appendEncoded(item.key, item.field, item.value);
-    else this.appendWhole(item);
+    else this.appendRefused(item.reason, item.row);
   }
 
   /** The payload of the rows appended since the last take, at its exact size; starts afresh. */
@@ -178,10 +188,11 @@ function writePart(buf: Buffer, at: number, part: string | Buffer): number {
 }
 
 /**
- * Rows of a `ROW_ENCODING_KEYED` payload: {@link PayloadRow}s over it, and the refused rows as they were
- * written.
+ * Rows of a `ROW_ENCODING_KEYED` payload: {@link PayloadRow}s over it, {@link RefusedRow}s for
+ * the rows the producer's encoder refused (and a whole row as it was written, from a producer that
+ * sent refused rows that way).
  *
- * @throws BatchDecodeError for a truncated payload, an unknown tag, a refused row that does not
+ * @throws BatchDecodeError for a truncated payload, an unknown tag, a whole row that does not
  *   deserialize to an object, or a row count other than the batch declares. No row data in it.
  */
 export function decodeKeyedRows(payload: Uint8Array, expectedRows: number): Row[] {
@@ -195,6 +206,15 @@ export function decodeKeyedRows(payload: Uint8Array, expectedRows: number): Row[
   while (at < end) {
     if (n === expectedRows) throw countError(expectedRows, `more than ${expectedRows}`);
     const tag = buf[at++];
+    if (tag === REFUSED_ROW) {
+      const reasonAt = at + LEN;
+      at = reasonAt + partLength(buf, at, n);
+      const rowAt = at + LEN;
+      const rowEnd = rowAt + partLength(buf, at, n);
+      rows[n++] = new RefusedRow(buf.utf8Slice(reasonAt, rowAt - LEN), buf.utf8Slice(rowAt, rowEnd));
+      at = rowEnd;
+      continue;
+    }
     if (tag === WHOLE_ROW) {
       const len = partLength(buf, at, n);
       at += LEN;

@@ -4,7 +4,8 @@ import { SlotRouter } from '../../src/plan/router.js';
 import { Producer } from '../../src/producer/producer.js';
 import { ProducerFailedError } from '../../src/producer/producer-errors.js';
 import type { ProducerOptions } from '../../src/producer/producer-options.js';
-import { PayloadRow } from '../../src/sink/encoded-row.js';
+import { defineTable } from '../../src/sink/config/validate-model.js';
+import { PayloadRow, RefusedRow } from '../../src/sink/encoded-row.js';
 import type { Row } from '../../src/sink/row-encoder.js';
 import { RowEncoder } from '../../src/sink/row-encoder.js';
 import type { TableRouting } from '../../src/wire/gen/laminar/redis/v1/resources.js';
@@ -202,7 +203,7 @@ describe('producer', () => {
     expect(Buffer.isBuffer(got[0].bytes) || got[0].bytes instanceof Uint8Array).toBe(true);
   });
 
-  it('producer — keyed: the worker gets the exact key and value the table encodes (bigint, bytes, Date); refused rows travel whole', async () => {
+  it('producer — keyed: the worker gets the exact key and value the table encodes (bigint, bytes, Date); a refused row its reason and dead-letter row', async () => {
     const { control, shards } = await cluster(2, 1);
     const p = producer(control.address);
     const rows: Row[] = [
@@ -221,8 +222,9 @@ describe('producer', () => {
       const reason = enc.encode(want);
       const shard = router.shardOf(want);
       if (reason !== null) {
-        // Refused: the original row, unchanged, on the shard the worker's router picks for it.
-        expect(got).toContainEqual({ shard, row: want });
+        // Refused: why (the table does not dead-letter: no row), where the router sends a keyless row.
+        expect(model.onError).toBe('fail');
+        expect(got).toContainEqual({ shard: router.shardOf({}), row: new RefusedRow(reason, '') });
         continue;
       }
       const match = got.find(
@@ -300,7 +302,9 @@ describe('producer', () => {
   });
 
   it('producer — v8: a batch that cannot be encoded never lets flush() report its rows written', async () => {
-    const { control, shards } = await cluster(1, 1);
+    const { control, shards, routing } = await cluster(1, 1);
+    // No model (as for a pipeline's ingest source): no encoder to send the rows keyed instead.
+    routing.model = undefined;
     const p = producer(control.address, { encoding: 'v8' });
     await p.write([
       { id: 'a', n: 1 },
@@ -312,6 +316,32 @@ describe('producer', () => {
     expect(err).toMatchObject({ reason: 'ENCODING' });
     await expect(p.flush()).rejects.toBe(err);
     expect(shards[0].pushedRows).toBe(0);
+  });
+
+  it('producer — v8: rows serialize() refuses still reach the worker; flush() resolves only once every row did', async () => {
+    const { control, shards, routing } = await cluster(1, 1);
+    // Only id and n are written: a function elsewhere is no bad row, but v8 cannot carry it.
+    const narrow = defineTable({
+      ...model,
+      schema: [
+        { name: 'id', type: 'TEXT' },
+        { name: 'n', type: 'INT' },
+      ],
+    });
+    routing.model = JSON.parse(JSON.stringify(narrow));
+    const p = producer(control.address, { encoding: 'v8' });
+    const rows = [
+      { id: 'a', n: 1 },
+      { id: 'b', n: 2, fn: () => 1 },
+      { id: 'c', n: 3, sym: Symbol('s') },
+      { id: 'd', n: 4 },
+    ];
+    await p.write(rows);
+    await p.flush();
+    expect(p.stats()).toMatchObject({ rowsWritten: 4, rowsAcked: 4 });
+    const enc = new RowEncoder(narrow);
+    const got = shards[0].committed.map((c) => (enc.encode(c.row) === null ? String(enc.value) : null));
+    expect(got).toEqual(rows.map(({ id, n }) => JSON.stringify({ id, n })));
   });
 
   it('producer — an unknown table fails the producer with NOT_FOUND', async () => {

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { SlotRouter } from '../../src/plan/router.js';
 import { keySlot } from '../../src/resp/cluster/key-slot.js';
 import { defineTable } from '../../src/sink/config/validate-model.js';
-import { PayloadRow } from '../../src/sink/encoded-row.js';
+import { deadLetterRow } from '../../src/sink/dead-letter.js';
+import { PayloadRow, RefusedRow } from '../../src/sink/encoded-row.js';
 import type { SinkTable, Target } from '../../src/sink/model.js';
 import { type Row, RowEncoder } from '../../src/sink/row-encoder.js';
 import {
@@ -14,6 +15,7 @@ import {
   keyedItem,
   keyedPayload,
   payloadKeySlot,
+  RefusedItem,
 } from '../../src/wire/keyed-rows.js';
 import { BatchDecodeError } from '../../src/wire/row-batch-codec.js';
 
@@ -76,7 +78,7 @@ const cell = fc.oneof(
 const rowArb: fc.Arbitrary<Row> = fc.record({ k: cell, f: cell, v: cell, n: cell }, { requiredKeys: [] });
 
 describe('keyed rows (ROW_ENCODING_KEYED)', () => {
-  it('keyed — parts → payload → parts keep every byte; whole rows round trip (property)', () => {
+  it('keyed — parts → payload → parts keep every byte; refused rows keep their reason and dead-letter row (property)', () => {
     const itemArb: fc.Arbitrary<KeyedItem> = fc.oneof(
       fc.tuple(part, part, part).map(([k, f, v]) => new EncodedRow(k, f, v)),
       wholeRow.map((r) => keyedItem(new RowEncoder(hashNoKey), r, 0)),
@@ -88,7 +90,7 @@ describe('keyed rows (ROW_ENCODING_KEYED)', () => {
         items.forEach((item, i) => {
           const got = rows[i];
           if (!(item instanceof EncodedRow)) {
-            expect(got).not.toBeInstanceOf(PayloadRow);
+            expect(got).toEqual(new RefusedRow(item.reason, item.row));
             return;
           }
           expect(got).toBeInstanceOf(PayloadRow);
@@ -119,11 +121,14 @@ describe('keyed rows (ROW_ENCODING_KEYED)', () => {
           rows.forEach((row, i) => {
             const want = direct.encode(row);
             expect(worker.encode(decoded[i])).toBe(want);
-            expect(router.shardOf(decoded[i])).toBe(router.shardOf(row));
             if (want !== null) {
-              expect(decoded[i]).toEqual(row); // refused: travels whole, the policy sees the row
+              // Refused: the sink sees the reason and dead-letters the row as it would the row
+              // itself; a router sends it where it sends a row without a key.
+              expect(decoded[i]).toEqual(new RefusedRow(want, deadLetterRow(row)));
+              expect(router.shardOf(decoded[i])).toBe(router.shardOf({}));
               return;
             }
+            expect(router.shardOf(decoded[i])).toBe(router.shardOf(row));
             expect(bytesOf(worker.key)).toEqual(bytesOf(direct.key));
             if (hash) expect(bytesOf(worker.field)).toEqual(bytesOf(direct.field));
             expect(bytesOf(worker.value)).toEqual(bytesOf(direct.value));
@@ -142,7 +147,7 @@ describe('keyed rows (ROW_ENCODING_KEYED)', () => {
     const whole = keyedPayload(items, true);
     expect(() => decodeKeyedRows(whole, 3)).toThrow(BatchDecodeError);
     expect(() => decodeKeyedRows(whole, 1)).toThrow(/declares 1 rows, its payload holds more than 1/);
-    expect(() => decodeKeyedRows(Buffer.from([0x40, 0, 0, 0, 0, 0, 0, 0, 0]), 1)).toThrow(/unknown tag 64/);
+    expect(() => decodeKeyedRows(Buffer.from([0x20, 0, 0, 0, 0, 0, 0, 0, 0]), 1)).toThrow(/unknown tag 32/);
     expect(() => decodeKeyedRows(Buffer.alloc(0), 4_000_000_000)).toThrow(BatchDecodeError);
     fc.assert(
       fc.property(fc.nat(whole.length - 1), (cut) => {
@@ -161,11 +166,46 @@ describe('keyed rows (ROW_ENCODING_KEYED)', () => {
     );
   });
 
-  it('keyed — a refused row v8 cannot carry travels as its JSON form; a non-object is refused at the producer', () => {
+  it('keyed — a refused row holding what no encoding carries arrives with its reason and whole dead-letter row; a non-object is refused at the producer', () => {
     const enc = new RowEncoder(hashNoKey);
-    const item = keyedItem(enc, { f: null, fn: () => 1, big: 2n ** 70n, s: 'x' }, 3);
-    const [row] = decodeKeyedRows(keyedPayload([item], true), 1);
-    expect(row).toEqual({ f: null, big: '1180591620717411303424', s: 'x' });
+    const deep: Record<string, unknown> = {};
+    let d = deep;
+    for (let i = 0; i < 20_000; i++) d = d.a = {};
+    const rows: Row[] = [
+      { f: null, fn: () => 1, big: 2n ** 70n, s: 'x' },
+      { f: 'ok', sym: Symbol('s'), n: 1 },
+      { f: 'deep', deep, n: 2 },
+      {
+        f: 'throws',
+        t: {
+          toJSON: () => {
+            throw new Error('secret');
+          },
+        },
+        n: 3,
+      },
+    ];
+    const got = decodeKeyedRows(
+      keyedPayload(
+        rows.map((r, i) => keyedItem(enc, r, i)),
+        true,
+      ),
+      4,
+    );
+    expect(got.map((r) => (r as RefusedRow).reason)).toEqual([
+      "field column 'f' is null",
+      "column 'sym' cannot be encoded as JSON",
+      "column 'deep' cannot be encoded as JSON",
+      "column 't' cannot be encoded as JSON",
+    ]);
+    expect(got.map((r) => JSON.parse((r as RefusedRow).row))).toEqual([
+      { f: null, fn: '() => 1', big: '1180591620717411303424', s: 'x' },
+      { f: 'ok', sym: 'Symbol(s)', n: 1 },
+      { f: 'deep', deep: '[not encodable: RangeError]', n: 2 },
+      { f: 'throws', t: '[not encodable: Error]', n: 3 },
+    ]);
+    // Without a dead-letter policy a refused row carries its reason only.
+    expect(keyedItem(enc, rows[0], 0, false)).toEqual(new RefusedItem("field column 'f' is null", ''));
     expect(() => keyedItem(enc, 'not a row' as unknown as Row, 0)).toThrow(/row 0 .*must be an object/);
   });
 

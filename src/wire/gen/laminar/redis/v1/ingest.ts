@@ -33,8 +33,10 @@ export enum RowEncoding {
    * ROW_ENCODING_KEYED - Rows already encoded by the producer into what the table's sink writes: per row a tag byte,
    * then length-prefixed parts (uint32 little-endian lengths). Tag bits: 0x08 a field part
    * follows the key (hash tables); 0x01 / 0x02 / 0x04 the key / field / value part is raw bytes
-   * (else UTF-8 text). Tag 0x80: a row the producer could not encode (a null key, say), as one
-   * node:v8 serialize() part, for the worker's sink to apply the table's error policy to.
+   * (else UTF-8 text). Tag 0x40: a row the table's encoder refused (a null key, say): a part
+   * with the encoder's reason, then a part with the row's dead-letter JSON ("" unless the table
+   * dead-letters), for the worker's sink to apply the table's error policy to. Tag 0x80 (older
+   * producers): such a row as one node:v8 serialize() part.
    * Only for table shards: the producer encodes with the model GetTableRouting returned.
    */
   ROW_ENCODING_KEYED = 3,
