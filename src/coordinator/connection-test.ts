@@ -3,8 +3,17 @@
  * process's environment), PING, read `INFO server`, and for a table look at the keys it would
  * write where they are fixed. Every failure becomes a result with `ok: false` and a message that
  * names what failed, never a secret.
+ *
+ * The endpoint connects wherever a caller asks, so its answer must not make it a port scanner or
+ * a banner grabber: until a server has answered PING with PONG, every failure (nothing listening,
+ * unreachable, timed out, TLS, a server that is not Redis) reads the same, and no byte a server
+ * sent is ever shown — only fixed words (known Redis error prefixes, key types) chosen here. The
+ * details go to the coordinator's log, for its operator.
  */
 import { LaminarError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { AuthenticationError } from '../resp/client.js';
+import { ReplyError } from '../resp/errors.js';
 import type { Command, Reply } from '../resp/reply.js';
 import type { ConnectionProfile } from '../schema/connection-profile.js';
 import { resolveSecrets } from '../schema/secrets.js';
@@ -22,7 +31,27 @@ export interface ConnectionTestOptions {
   timeoutMs?: number;
   /** Where `{{ VAR }}` secrets are resolved. Default `process.env`. */
   env?: NodeJS.ProcessEnv;
+  /** Where the reason of a failed test is logged in full (secrets scrubbed). Default: nowhere. */
+  logger?: Logger;
 }
+
+/** Error prefixes of Redis worth naming to the caller: they say what to fix, and only Redis sends them. */
+const KNOWN_PREFIXES = new Set([
+  'WRONGPASS',
+  'NOAUTH',
+  'NOPERM',
+  'LOADING',
+  'MASTERDOWN',
+  'READONLY',
+  'BUSY',
+]);
+
+/** Key types a table test names; anything else is "another type". */
+const KNOWN_TYPES = new Set(['string', 'list', 'set', 'zset', 'hash', 'stream']);
+
+/** What a failure before PONG reads like, whatever it was. */
+const NO_REDIS =
+  "no Redis server answered at the profile's address (nothing listening, unreachable, too slow, or not Redis)";
 
 class TestTimeout extends Error {}
 
@@ -59,6 +88,8 @@ async function runTest(
   let connecting: Promise<RedisTarget> | undefined;
   let target: RedisTarget | undefined;
   let stage = 'connect';
+  /** PING was answered with PONG: a Redis server is there. */
+  let answered = false;
   try {
     connecting = connectProfile(profile, options.env);
     target = await Promise.race([connecting, deadline]);
@@ -67,13 +98,16 @@ async function runTest(
     const [pong] = await Promise.race([target.pipeline([['PING']]), deadline]);
     const latencyUs = Number((process.hrtime.bigint() - started) / 1000n);
     if (pong instanceof Error) throw pong;
+    if (String(pong) !== 'PONG') throw new Error('PING was not answered with PONG');
+    answered = true;
     stage = 'INFO server';
     const [info] = await Promise.race([target.pipeline([['INFO', 'server']]), deadline]);
     if (info instanceof Error) throw info;
     const fields = parseInfo(typeof info === 'string' ? info : String(info));
     const mode =
       fields.redis_mode === 'cluster' || profile.connection.kind === 'cluster' ? 'cluster' : 'standalone';
-    const serverVersion = fields.redis_version ?? '';
+    const version = fields.redis_version ?? '';
+    const serverVersion = /^\d{1,4}(\.\d{1,4}){0,3}$/.test(version) ? version : '';
     stage = 'key check';
     const problems = await Promise.race([extra(target), deadline]);
     const reached = `Redis ${serverVersion} (${mode}), PING ${latencyUs} µs`;
@@ -87,8 +121,10 @@ async function runTest(
           latencyUs,
         };
   } catch (err) {
-    const why =
+    const detail =
       err instanceof TestTimeout ? `timed out after ${timeoutMs} ms` : scrub(describe(err), secrets);
+    options.logger?.info({ stage, detail }, 'connection test failed');
+    const why = reasonOf(err, answered, timeoutMs, secrets);
     return { ok: false, message: `${stage} failed: ${why}`, mode: '', serverVersion: '', latencyUs: 0 };
   } finally {
     clearTimeout(timer);
@@ -112,7 +148,28 @@ async function checkFixedKey(table: SinkTable, target: RedisTarget): Promise<str
   if (type instanceof Error) throw type;
   const found = String(type as Reply);
   if (found === 'none' || found === fixed.type) return [];
-  return [`key '${fixed.key}' holds a ${found}, where table '${table.name}' writes a ${fixed.type}`];
+  const shown = KNOWN_TYPES.has(found) ? `a ${found}` : 'a value of another type';
+  return [`key '${fixed.key}' holds ${shown}, where table '${table.name}' writes a ${fixed.type}`];
+}
+
+/**
+ * What the caller is told about a failure: the profile's own problems (a missing secret, bad
+ * settings), Redis refusing (known prefixes only), or one fixed sentence.
+ */
+function reasonOf(err: unknown, answered: boolean, timeoutMs: number, secrets: readonly string[]): string {
+  const code = err instanceof LaminarError ? err.code : undefined;
+  // About the profile itself, not the server.
+  if (code === 'ERR_SECRET_MISSING' || code === 'ERR_CONFIG' || code === 'ERR_SINK_CONFIG') {
+    return scrub((err as Error).message, secrets);
+  }
+  const prefix = err instanceof AuthenticationError || err instanceof ReplyError ? err.prefix : undefined;
+  const named = prefix !== undefined && KNOWN_PREFIXES.has(prefix) ? ` (${prefix})` : '';
+  // Before PONG, only a known Redis refusal tells the caller anything: any server can send `-ERR`.
+  if (err instanceof AuthenticationError && named !== '') return `Redis refused the login${named}`;
+  if (err instanceof ReplyError && (answered || named !== '')) return `Redis answered with an error${named}`;
+  if (!answered) return NO_REDIS;
+  if (err instanceof TestTimeout) return `Redis did not answer within ${timeoutMs} ms`;
+  return 'the connection to Redis failed';
 }
 
 /** `INFO` text as `field → value`. */

@@ -83,7 +83,7 @@ export class ControlPlane {
     this.defaultShards = shards;
     this.allowedDirs = [...(options.allowedDirs ?? [])];
     this.#logger = options.logger ?? defaultLogger();
-    this.#test = options.test ?? {};
+    this.#test = { logger: this.#logger, ...options.test };
   }
 
   // -------------------------------------------------------------------------------------------
