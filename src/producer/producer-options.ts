@@ -10,7 +10,10 @@ import { ProducerOptionsError } from './producer-errors.js';
 export const DEFAULT_BATCH_ROWS = 5_000;
 export const DEFAULT_LINGER_MS = 5;
 export const DEFAULT_MAX_UNACKED_ROWS = 100_000;
-/** Well below gRPC's default 4 MiB message limit, so a batch of JSON text always fits. */
+/**
+ * Target batch payload; a row larger than it goes alone in its batch (a worker takes messages up
+ * to MAX_INGEST_MESSAGE_BYTES, src/wire/ingest-wire.ts).
+ */
 export const DEFAULT_MAX_BATCH_BYTES = 1024 * 1024;
 export const DEFAULT_RETRY_TIMEOUT_MS = 60_000;
 export const DEFAULT_OPEN_TIMEOUT_MS = 10_000;

@@ -14,6 +14,14 @@ import {
   WriteRequest,
 } from './gen/laminar/redis/v1/ingest.js';
 
+/**
+ * Largest Ingest message a worker takes: one batch holding a single row as large as Redis takes a
+ * value (`proto-max-bulk-len`, 512 MiB by default), with room for its key and framing. gRPC's
+ * default (4 MiB) refused any batch of one larger row, and its producer failed for good over a
+ * row the sink writes. Memory is spent per message actually received, not per limit.
+ */
+export const MAX_INGEST_MESSAGE_BYTES = 513 * 1024 * 1024;
+
 /** Protobuf encoding of `value`, as `WriteRequest.encode(value).finish()` gives it. */
 export function serializeWriteRequest(value: WriteRequest): Buffer {
   const kind = value.kind;

@@ -14,6 +14,7 @@ import {
   type WorkerMessage,
 } from '../wire/gen/laminar/redis/v1/worker.js';
 import { bearer, bindServer, errorCode, errorMessage } from '../wire/grpc-util.js';
+import { MAX_INGEST_MESSAGE_BYTES } from '../wire/ingest-wire.js';
 import type { HostedShard, ShardDirectory } from './hosted-shard.js';
 import { createIngestService } from './ingest-service.js';
 import { INGEST_WINDOW_BYTES, raiseReceiveWindow } from './ingest-window.js';
@@ -85,10 +86,11 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
 class Worker implements WorkerHandle, ShardDirectory {
   readonly #o: WorkerOptions;
   readonly #log: Logger;
-  /** Producers ping every 20 s (keepalive); allow it. */
+  /** Producers ping every 20 s (keepalive); allow it. A batch of one large row must fit. */
   readonly #server = new grpc.Server({
     'grpc.keepalive_permit_without_calls': 1,
     'grpc.http2.min_ping_interval_without_data_ms': 5_000,
+    'grpc.max_receive_message_length': MAX_INGEST_MESSAGE_BYTES,
   });
   readonly #shards = new Map<string, ShardHost>();
   /** Shards still starting, by key: a revocation that arrives meanwhile is applied once started. */
