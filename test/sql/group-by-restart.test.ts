@@ -15,6 +15,7 @@ import { runJob, startJob } from '../../src/job/job.js';
 import type { JobSpec } from '../../src/plan/job-spec.js';
 import { compileSqlScript } from '../../src/sql/compile-script.js';
 import { CheckpointStore } from '../../src/storage/checkpoint-store.js';
+import { runUntilFault } from '../support/crash-run.js';
 import { buildCli, spawnJob } from '../support/job-process.js';
 import { asMap, scanKeys } from '../support/read-back.js';
 import { type RedisServer, startRedis } from '../support/redis.js';
@@ -149,7 +150,11 @@ describe('sql GROUP BY — state in checkpoints', () => {
     const { spec, client } = await setup('groupby_stop');
     // Checkpoints on demand only: one once rows are flowing, then a stop a little later.
     const manual: JobSpec = { ...spec, checkpoint: { ...spec.checkpoint, intervalMs: 600_000 } };
-    const job = startJob(manual, { logger: silent });
+    // The first run reads slowly (30 s for its rows), so that it is still running when it is
+    // stopped however slow the machine; the rows are the same at any rate, and the restart reads
+    // at full speed.
+    const slow = { ...manual, sources: [{ ...spec.sources[0], rate: 200 }] } as JobSpec;
+    const job = startJob(slow, { logger: silent });
     while ((await scanKeys(client, 'stock:*', 100)).length === 0) await sleep(20);
     const taken = await job.checkpoint();
     await sleep(200); // rows after the checkpoint reach Redis: the restart replays them
@@ -175,11 +180,15 @@ describe('sql GROUP BY — state in checkpoints', () => {
     const [, { spec, client }] = await Promise.all([buildCli(), setup('groupby_kill')]);
     const file = join(work, 'groupby_kill.json');
     await writeFile(file, JSON.stringify(spec));
-    const a = await spawnJob(file, { LAMINAR_FAULT: 'mid-flush:14' }); // 6 shards: inside the 3rd barrier
-    expect(await a.exited).toMatchObject({ signal: 'SIGKILL' });
+    // 6 shards: inside the 3rd barrier, or the 2nd when a slow machine fits fewer into the run.
+    // A barrier after the first means a checkpoint was recorded before the crash.
+    const { job: a } = await runUntilFault(file, ['mid-flush:14', 'mid-flush:7'], async () => {
+      await client.send(['FLUSHALL']);
+      await rm(spec.checkpoint.dir, { recursive: true, force: true });
+    });
     expect(a.stderr()).toContain('fault injected at mid-flush');
     const recorded = a.events.filter((e) => e.event === 'checkpoint').map((e) => e.id);
-    expect(recorded).toHaveLength(2);
+    expect(recorded.length).toBeGreaterThan(0);
 
     const b = await spawnJob(file);
     const exit = await b.exited;

@@ -40,6 +40,29 @@ export interface CrashRunResult {
   events: JobEvent[];
 }
 
+/**
+ * Runs the job once per fault spec (`LAMINAR_FAULT`, e.g. `mid-flush:14`) in turn until one kills
+ * it. A fault counted in checkpoints may never come: on a slow machine fewer checkpoints fit into
+ * the job's run, and it finishes first. Such a run proves nothing and fails nothing — `reset`
+ * wipes what it wrote (Redis, the checkpoint directory) and the next, earlier, fault is tried.
+ * Rejects when the job fails, or finishes before even the last fault.
+ */
+export async function runUntilFault(
+  specFile: string,
+  faults: readonly string[],
+  reset: () => Promise<void>,
+): Promise<{ job: JobProcess; fault: string }> {
+  for (const fault of faults) {
+    const job = await spawnJob(specFile, { LAMINAR_FAULT: fault });
+    const exit = await job.exited;
+    if (exit.signal === 'SIGKILL') return { job, fault };
+    if (exit.code !== 0)
+      throw new Error(`job failed (${exit.code ?? exit.signal}):\n${job.stderr().slice(-4000)}`);
+    await reset();
+  }
+  throw new Error(`the job finished before each of the faults ${faults.join(', ')}`);
+}
+
 export async function writeSpec(dir: string, o: CrashJobOptions): Promise<string> {
   const file = join(dir, `${o.name}.json`);
   await writeFile(file, JSON.stringify(crashJobSpec(o), null, 2));
