@@ -12,8 +12,9 @@ export class GenerationSupersededError extends LaminarError {
   constructor(
     readonly generation: number,
     readonly current: number,
+    options?: { cause?: unknown },
   ) {
-    super('ERR_FENCED', `job generation ${generation} was superseded by generation ${current}`);
+    super('ERR_FENCED', `job generation ${generation} was superseded by generation ${current}`, options);
   }
 }
 

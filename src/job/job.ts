@@ -196,18 +196,28 @@ class JobAttempt extends Actor<AttemptMsg> {
     this.#coordinator.start(await store.nextId());
   }
 
-  protected override handle(msg: AttemptMsg): void {
+  protected override async handle(msg: AttemptMsg): Promise<void> {
     if (msg.type === 'finished') {
       this.#outcome = { kind: 'finished', last: msg.cp };
       void this.stop();
       return;
     }
-    if ((msg.error as { code?: string }).code === 'ERR_FENCED') {
+    let error = msg.error;
+    if ((error as { code?: string }).code !== 'ERR_FENCED') {
+      // An attempt that a newer incarnation superseded meanwhile fails of it in many ways (its
+      // checkpoint id taken, ...): a restart would raise the generation past its successor's and
+      // take the job back from it, a zombie come back to life. It stops as fenced instead.
+      const current = await readGeneration(this.job.spec.checkpoint.dir).catch(() => this.generation);
+      if (current !== this.generation) {
+        error = new GenerationSupersededError(this.generation, current, { cause: error });
+      }
+    }
+    if ((error as { code?: string }).code === 'ERR_FENCED') {
       this.job.logger.error(
-        { job: this.job.spec.name, actor: msg.actor, err: msg.error },
+        { job: this.job.spec.name, actor: msg.actor, err: error },
         'job fenced; stopping',
       );
-      this.#outcome = { kind: 'fenced', error: msg.error };
+      this.#outcome = { kind: 'fenced', error };
       void this.stop();
       return;
     }
