@@ -250,7 +250,7 @@ export function decodeKeyedRows(payload: Uint8Array, expectedRows: number): Row[
   return rows;
 }
 
-/** CRC16/XMODEM of one byte value, for {@link payloadKeySlot}. */
+/** CRC16/XMODEM by byte value, for {@link payloadKeySlot}. */
 const CRC16_TABLE = (() => {
   const t = new Uint16Array(256);
   for (let i = 0; i < 256; i++) {
@@ -269,22 +269,27 @@ const CRC16_TABLE = (() => {
  */
 export function payloadKeySlot(row: PayloadRow): number {
   const src = row.src;
+  const at = row.keyAt;
   const end = row.keyEnd;
-  let from = row.keyAt;
-  let to = end;
-  let open = from;
-  while (open < end && src[open] !== 0x7b /* { */) open++;
-  if (open < end) {
-    let close = open + 1;
-    while (close < end && src[close] !== 0x7d /* } */) close++;
-    if (close < end && close > open + 1) {
-      from = open + 1;
-      to = close;
+  // One pass over the key, hashing as it looks for a hash tag (keys seldom have one).
+  let crc = 0;
+  for (let i = at; i < end; i++) {
+    const b = src[i];
+    if (b === 0x7b /* { */) {
+      let close = i + 1;
+      while (close < end && src[close] !== 0x7d /* } */) close++;
+      return (close < end && close > i + 1 ? crc16(src, i + 1, close) : crc16(src, at, end)) & 16383;
     }
+    crc = ((crc << 8) & 0xffff) ^ CRC16_TABLE[((crc >> 8) ^ b) & 0xff];
   }
+  return crc & 16383;
+}
+
+/** CRC16/XMODEM of `src[from..to)`. */
+function crc16(src: Buffer, from: number, to: number): number {
   let crc = 0;
   for (let i = from; i < to; i++) crc = ((crc << 8) & 0xffff) ^ CRC16_TABLE[((crc >> 8) ^ src[i]) & 0xff];
-  return crc & 16383;
+  return crc;
 }
 
 /** Length of the part at `at`, checked to fit the payload. */
