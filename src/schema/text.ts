@@ -51,6 +51,17 @@ export function jsonText(v: unknown): string | undefined {
   }
 }
 
+/**
+ * Whether `err` says a string longer than V8's maximum was asked for (`RangeError: Invalid string
+ * length`, or Node's `ERR_STRING_TOO_LONG` from Buffer decoding).
+ */
+export function isTooLong(err: unknown): boolean {
+  return (
+    (err instanceof RangeError && /string length/i.test(err.message)) ||
+    (err as { code?: unknown } | null)?.code === 'ERR_STRING_TOO_LONG'
+  );
+}
+
 /** Shortest round-trip decimal without exponent; undefined for NaN and infinities. */
 export function numberText(n: number): string | undefined {
   // Number#toString writes no exponent for 1e-6 ≤ |n| < 1e21: the common case needs no scan.

@@ -1,3 +1,4 @@
+import { constants } from 'node:buffer';
 import { RefusedRow } from './encoded-row.js';
 
 /**
@@ -6,8 +7,17 @@ import { RefusedRow } from './encoded-row.js';
  */
 export function deadLetterEntry(table: string, reason: string, row: unknown): string {
   const rowJson = row instanceof RefusedRow ? row.row || 'null' : deadLetterRow(row);
-  return `{"table":${JSON.stringify(table)},"reason":${JSON.stringify(reason)},"at":"${new Date().toISOString()}","row":${rowJson}}`;
+  const head = `{"table":${JSON.stringify(table)},"reason":${JSON.stringify(reason)},"at":"${new Date().toISOString()}"`;
+  try {
+    return `${head},"row":${rowJson}}`;
+  } catch {
+    // The row's text fits in a string, the entry around it does not.
+    return `${head},"row":${TOO_LONG}}`;
+  }
 }
+
+/** What a dead letter holds in place of a value whose JSON text no string could hold. */
+const TOO_LONG = '"[too long to keep]"';
 
 /**
  * A row's JSON text for its dead-letter entry, kept as faithfully as JSON allows, whatever it
@@ -32,6 +42,8 @@ export function deadLetterRow(row: unknown): string {
       } catch (err) {
         v = JSON.stringify(`[not encodable: ${errorName(err)}]`);
       }
+      // Columns that fit alone may not fit together: the one that overflows is left out.
+      if (out.length + v.length > constants.MAX_STRING_LENGTH - 1024) v = TOO_LONG;
       out += `${out === '' ? '{' : ','}${JSON.stringify(name)}:${v}`;
     }
   } catch {

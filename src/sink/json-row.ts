@@ -1,5 +1,5 @@
 import type { Column } from '../schema/sql-type.js';
-import { dateText, jsonText, numberText } from '../schema/text.js';
+import { dateText, isTooLong, numberText } from '../schema/text.js';
 
 /**
  * Key of a row's wire JSON text: the `JSON.stringify` text the row was parsed from (a worker's
@@ -37,27 +37,55 @@ export function jsonRow(row: Record<string, unknown>, columns: readonly Column[]
   // (its JSON.stringify text, kept when the worker parsed the row), which saves encoding it again.
   if (nativeIsExact(row, columns)) {
     const wire = (row as { [WIRE_JSON]?: unknown })[WIRE_JSON];
-    return typeof wire === 'string' ? wire : JSON.stringify(row);
-  }
-  if (columns !== undefined) {
-    // `{"a":`, `,"b":`, … computed once per schema: quoting the names per row was a large share
-    // of the encoding time (docs/benchmarks.md).
-    const heads = columnHeads(columns);
-    let out = '';
-    for (let i = 0; i < columns.length; i++) {
-      const name = columns[i].name;
-      const v = jsonValue(row[name]);
-      if (v === undefined) return `!column '${name}' cannot be encoded as JSON`;
-      out += heads[i] + v;
+    if (typeof wire === 'string') return wire;
+    try {
+      return JSON.stringify(row);
+    } catch {
+      // Longer than a string can be: the column by column path below says where.
     }
-    return columns.length === 0 ? '{}' : out + '}';
   }
+  at = '';
+  try {
+    return columns !== undefined ? bySchema(row, columns) : byOwnFields(row);
+  } catch (err) {
+    // Anything else (a getter that throws) is for the encoder to report.
+    if (!isTooLong(err)) throw err;
+    return at === ''
+      ? `!the row's JSON text would be longer than ${LONGEST}`
+      : `!column '${at}' is too long: its JSON text would be longer than ${LONGEST}`;
+  }
+}
+
+const LONGEST = 'the longest JavaScript string';
+
+/** The column being encoded by the slow paths, for the reason when it is too long ('' between). */
+let at = '';
+
+function bySchema(row: Record<string, unknown>, columns: readonly Column[]): string {
+  // `{"a":`, `,"b":`, … computed once per schema: quoting the names per row was a large share
+  // of the encoding time (docs/benchmarks.md).
+  const heads = columnHeads(columns);
+  let out = '';
+  for (let i = 0; i < columns.length; i++) {
+    const name = columns[i].name;
+    at = name;
+    const v = jsonValue(row[name]);
+    if (v === undefined) return `!column '${name}' cannot be encoded as JSON`;
+    at = '';
+    out += heads[i] + v;
+  }
+  return columns.length === 0 ? '{}' : out + '}';
+}
+
+function byOwnFields(row: Record<string, unknown>): string {
   let out = '{';
   let first = true;
   for (const name in row) {
     if (!Object.hasOwn(row, name)) continue;
+    at = name;
     const v = jsonValue(row[name]);
     if (v === undefined) return `!column '${name}' cannot be encoded as JSON`;
+    at = '';
     out += (first ? '' : ',') + JSON.stringify(name) + ':' + v;
     first = false;
   }
@@ -121,6 +149,19 @@ function quote(s: string): string {
   return `"${s}"`;
 }
 
+/**
+ * JSON text of a nested value, or undefined when it has none (a cycle, a bigint, a `toJSON` that
+ * throws). Throws when it is longer than a string can be: a reason of its own (see jsonRow).
+ */
+function nestedJson(v: object): string | undefined {
+  try {
+    return JSON.stringify(v);
+  } catch (err) {
+    if (isTooLong(err)) throw err;
+    return undefined;
+  }
+}
+
 /** JSON text of one column value, or undefined when it cannot be encoded. */
 function jsonValue(v: unknown): string | undefined {
   switch (typeof v) {
@@ -142,7 +183,7 @@ function jsonValue(v: unknown): string | undefined {
       }
       if (v instanceof Uint8Array)
         return `"${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64')}"`;
-      return jsonText(v);
+      return nestedJson(v);
     }
     default:
       return undefined;

@@ -1,5 +1,5 @@
 import type { Column } from '../schema/sql-type.js';
-import { text } from '../schema/text.js';
+import { isTooLong, text } from '../schema/text.js';
 import { PayloadRow, RefusedRow } from './encoded-row.js';
 import { jsonRow } from './json-row.js';
 import type { SinkTable } from './model.js';
@@ -48,8 +48,20 @@ export class RowEncoder {
     this.#keyCache = writer.keysRepeat ? new Map() : null;
   }
 
-  /** Encodes one row; returns null when it can be written, else why not. */
+  /**
+   * Encodes one row; returns null when it can be written, else why not. Never throws: a row whose
+   * reading or serialising throws (a getter or `toJSON` that throws, text longer than the longest
+   * JavaScript string) is a bad row like any other, with the reason said.
+   */
   encode(input: Row): string | null {
+    try {
+      return this.#encode(input);
+    } catch (err) {
+      return thrownProblem(err);
+    }
+  }
+
+  #encode(input: Row): string | null {
     if (input === null || typeof input !== 'object') return 'the row is not an object';
     if (input instanceof PayloadRow) {
       this.key = input.key;
@@ -104,6 +116,18 @@ export class RowEncoder {
 
 /** Distinct keys a list or hash table's encoder remembers (see RowEncoder). */
 const MAX_CACHED_KEYS = 10_000;
+
+/**
+ * Why a row whose encoding threw cannot be written. Names the kind of failure, never the error's
+ * message: a `toJSON` or getter may put the row's contents there.
+ */
+function thrownProblem(err: unknown): string {
+  if (isTooLong(err)) return "the row's text would be longer than the longest JavaScript string";
+  if (err instanceof RangeError) return 'the row is nested too deep to encode';
+  const name = (err as { name?: unknown } | null)?.name;
+  const shown = typeof name === 'string' && /^\w{1,64}$/.test(name) ? name : 'an error';
+  return `reading the row threw ${shown} (a getter, a Proxy or a toJSON method)`;
+}
 
 function columnProblem(role: string, column: string, value: unknown): string {
   if (value === undefined) return `${role} column '${column}' is missing`;

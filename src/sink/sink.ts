@@ -194,8 +194,8 @@ export class RedisSink extends EventEmitter {
         this.stats.rowsSkipped++;
         this.#log.warn({ table: this.table.name, index: i, reason }, 'bad row skipped');
       } else if (policy === 'dead_letter') {
-        this.stats.rowsDeadLettered++;
         this.#batch.addDeadLetter(deadLetterEntry(this.table.name, reason, row));
+        this.stats.rowsDeadLettered++;
       } else {
         const err = new BadRowError(this.table.name, reason, { index: i });
         this.#publishIn();
