@@ -24,3 +24,38 @@ export function isRedisReachable(host: string, port: number, timeoutMs = 1_000):
     socket.once('end', () => done(false));
   });
 }
+
+/**
+ * The process id of the Redis answering on host:port (`INFO server`'s `process_id`), `'auth'`
+ * when it wants a password first, or undefined when nothing Redis-like answers. Lets a launcher
+ * tell its own server from another one already holding the port.
+ */
+export function redisProcessId(
+  host: string,
+  port: number,
+  timeoutMs = 1_000,
+): Promise<number | 'auth' | undefined> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    let received = '';
+    const done = (answer: number | 'auth' | undefined) => {
+      socket.destroy();
+      resolve(answer);
+    };
+    socket.setTimeout(timeoutMs, () => done(undefined));
+    socket.once('error', () => done(undefined));
+    socket.once('connect', () => socket.write('INFO server\r\n'));
+    socket.on('data', (chunk) => {
+      received += chunk.toString('latin1');
+      if (received.startsWith('-NOAUTH')) return done('auth');
+      if (!received.startsWith('$')) return received.includes('\r\n') ? done(undefined) : undefined;
+      const head = received.indexOf('\r\n');
+      if (head === -1) return;
+      const length = Number(received.slice(1, head));
+      if (received.length < head + 2 + length) return;
+      const m = /^process_id:(\d+)\r?$/m.exec(received.slice(head + 2, head + 2 + length));
+      done(m === null ? undefined : Number(m[1]));
+    });
+    socket.once('end', () => done(undefined));
+  });
+}

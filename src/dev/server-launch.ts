@@ -7,7 +7,7 @@ import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { RedisServerError } from './errors.js';
-import { isRedisReachable } from './redis-reachable.js';
+import { redisProcessId } from './redis-reachable.js';
 import { ServerLog } from './server-log.js';
 
 /** How long a start (or restart) may take before it is abandoned. */
@@ -54,11 +54,17 @@ export async function launchServer(
       throw await failed(`redis-server on port ${port} exited (${child.exitCode ?? child.signalCode})`);
     }
     if (READY_LINE.test(await log.sinceMark())) return child;
-    // Fallback when the log says nothing (e.g. `--logfile ''` in args). A server that lost the port
-    // race exits at once, so a PONG only counts if our process outlives it by one poll.
-    if (!tls && (await isRedisReachable(host, port, 250))) {
-      await delay(POLL_MS);
-      if (isAlive(child)) return child;
+    // Fallback when the log says nothing (e.g. `--logfile ''` in args). Another Redis may hold
+    // the port (then ours exits, however slowly on a loaded machine): only an answer from our
+    // own process counts. Behind a password the id cannot be read; then our process must at
+    // least outlive the answer by one poll.
+    if (!tls) {
+      const pid = await redisProcessId(host, port, 250);
+      if (pid === child.pid) return child;
+      if (pid === 'auth') {
+        await delay(POLL_MS);
+        if (isAlive(child)) return child;
+      }
     }
     if (Date.now() > deadline) {
       throw await failed(`redis-server on port ${port} not ready after ${READY_TIMEOUT_MS} ms`);

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { redisProcessId } from '../../src/dev/redis-reachable.js';
 import {
   type AclRedis,
   cli,
@@ -108,8 +109,7 @@ describe('redis-server launcher', () => {
 
   it('redis-server launcher — a taken explicit port fails with addressInUse', async () => {
     // Taken by a listener that does not speak RESP: the start must fail on the new server's own
-    // exit. (With a Redis there, the launcher takes its PONG for the new server's whenever that one
-    // is slow to exit — a race in server-launch.ts, not what this test is about.)
+    // exit. (A port held by another Redis has its own test below.)
     const squatter = net.createServer((socket) => socket.destroy());
     await new Promise<void>((resolve) => squatter.listen({ host: '127.0.0.1', port: 0 }, resolve));
     const { port } = squatter.address() as net.AddressInfo;
@@ -121,6 +121,20 @@ describe('redis-server launcher', () => {
     } finally {
       await new Promise((resolve) => squatter.close(resolve));
     }
+  });
+
+  it('redis-server launcher — a port held by another Redis fails, however slowly the new server exits', async () => {
+    // The launcher used to take the other server's PONG for its own when the new server was
+    // slow to exit (22 of 40 starts on a loaded machine). Only its own process id counts now.
+    await withRedis(async (holder) => {
+      expect(await redisProcessId(holder.host, holder.port)).toBe(holder.pid);
+      for (let i = 0; i < 5; i++) {
+        const err = await startRedis({ port: holder.port }).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(RedisServerError);
+        expect((err as RedisServerError).addressInUse).toBe(true);
+      }
+      expect(await isRedisReachable(holder.host, holder.port)).toBe(true);
+    });
   });
 
   it('redis-server launcher — args and config reach the server', async () => {
@@ -170,6 +184,7 @@ describe('ACL redis', () => {
 
   it('ACL redis — the default user gets NOAUTH', async () => {
     expect(await isRedisReachable(acl.server.host, acl.server.port)).toBe(true);
+    expect(await redisProcessId(acl.server.host, acl.server.port)).toBe('auth');
     const r = await redisCli(acl.server, ['ping']);
     expect(r.stdout + r.stderr).toMatch(/NOAUTH/);
   });
