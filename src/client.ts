@@ -17,7 +17,7 @@ export {
 } from './resp/cluster/cluster-client.js';
 export { keySlot, SLOT_COUNT } from './resp/cluster/key-slot.js';
 export type { NatMap, NodeAddress } from './resp/cluster/topology.js';
-export { InvalidArgumentError } from './resp/encoder.js';
+export { ArgumentTooLargeError, InvalidArgumentError } from './resp/encoder.js';
 export * from './resp/errors.js';
 export type { ClientOptions, ReconnectOptions } from './resp/options.js';
 export type { Arg, Command, Reply } from './resp/reply.js';
