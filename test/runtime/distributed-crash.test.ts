@@ -52,8 +52,6 @@ describe('distributed runtime — coordinator + 3 worker processes, one SIGKILLe
     coordinator = await spawnCoordinator(join(dir, 'data'), [
       '--checkpoint-interval',
       '200',
-      '--heartbeat-timeout',
-      '1500',
       '--shards',
       String(SHARDS),
     ]);

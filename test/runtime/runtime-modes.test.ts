@@ -52,8 +52,6 @@ describe('runtime — process scheduler mode', () => {
       '0',
       '--http-port',
       '0',
-      '--heartbeat-timeout',
-      '1500',
     ]);
     const http = start.info.http as string;
     await until(

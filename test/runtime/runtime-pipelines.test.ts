@@ -39,7 +39,6 @@ describe('runtime — pipelines and coordinator restarts (embedded workers)', ()
       grpcPort: ports?.grpcPort ?? 0,
       httpPort: ports?.httpPort ?? 0,
       checkpointIntervalMs: 100,
-      heartbeatTimeoutMs: 1_000,
       // Checkpoint directories beside the data directories (they outlive a data directory).
       allowedDirs: [dir],
       logger: recordingLogger().logger,
