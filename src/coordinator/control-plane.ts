@@ -153,12 +153,13 @@ export class ControlPlane {
 
   async getTable(idOrName: string): Promise<TableView> {
     await loadSqlParser();
-    return tableView(this.#table(idOrName));
+    const table = this.#table(idOrName);
+    return tableView(table, this.runtime.tableFailure(table));
   }
 
   async listTables(): Promise<TableView[]> {
     await loadSqlParser();
-    return this.store.listTables().map(tableView);
+    return this.store.listTables().map((t) => tableView(t, this.runtime.tableFailure(t)));
   }
 
   /** Revokes the table's shards (runtime), then deletes it. */

@@ -214,6 +214,8 @@ function tableMessage(v: TableView): ConnectionTable {
     createdAtMs: v.createdAtMs,
     sql: v.sql ?? '',
     model: struct(v.model),
+    state: v.state,
+    error: v.error ?? '',
   };
 }
 

@@ -34,6 +34,10 @@ export interface TableView {
   /** The validated model as workers receive it, secrets redacted. */
   model: Json;
   createdAtMs: number;
+  /** `failed` once the table gave up; it then takes no rows until deleted and created again. */
+  state: 'running' | 'failed';
+  /** Why it failed (only when `failed`). */
+  error?: string;
 }
 
 /** A pipeline; `sql` and `spec` redacted. */
@@ -92,7 +96,7 @@ export function profileView(r: ProfileRecord): ProfileView {
 }
 
 /** The response form of a stored table. Needs the SQL parser loaded for SQL tables. */
-export function tableView(r: TableRecord): TableView {
+export function tableView(r: TableRecord, failure?: string): TableView {
   const view: TableView = {
     id: r.id,
     name: r.name,
@@ -102,7 +106,9 @@ export function tableView(r: TableRecord): TableView {
     shards: r.shards,
     model: redactJson(r.model as unknown as Json),
     createdAtMs: r.createdAtMs,
+    state: failure === undefined ? 'running' : 'failed',
   };
+  if (failure !== undefined) view.error = failure;
   if (r.schema !== undefined) view.schema = redactJson(r.schema);
   if (r.sql !== undefined) view.sql = redactSql(r.sql);
   return view;

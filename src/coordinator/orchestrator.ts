@@ -216,6 +216,10 @@ export class Orchestrator implements RuntimeView, WorkerEvents {
     return runner.routes();
   }
 
+  tableFailure(table: TableRecord): string | undefined {
+    return this.#tables.get(table.id)?.failure ?? undefined;
+  }
+
   sourceRouting(pipeline: PipelineRecord, _source: string): ShardRouteView[] {
     const r = this.#pipeline(pipeline.id);
     const w = r.record.state === 'running' ? this.#sessions.get(r.record.workerId) : undefined;

@@ -36,6 +36,8 @@ export interface RuntimeView {
   tableDeleted(table: TableRecord): Promise<void>;
   /** Current placement of a table's shards. */
   routing(table: TableRecord): ShardRouteView[];
+  /** Why the table failed (it then takes no rows), or undefined while it runs. */
+  tableFailure(table: TableRecord): string | undefined;
   /**
    * Where a pipeline's ingest source takes rows: one route (shard 0, every slot) to the worker
    * running the pipeline, or an unassigned route while it runs nowhere.

@@ -46,6 +46,9 @@ export class FakeRuntime implements RuntimeView {
       epoch: shard + 1,
     }));
   }
+  tableFailure(): string | undefined {
+    return undefined;
+  }
   sourceRouting(): ShardRouteView[] {
     return [
       { shard: 0, firstSlot: 0, lastSlot: 16383, workerId: 'w1', ingestAddress: '127.0.0.1:7001', epoch: 1 },

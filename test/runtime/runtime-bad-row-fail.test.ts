@@ -78,6 +78,13 @@ describe('runtime — a shard that keeps failing on the same rows fails its tabl
       expect(r.status).toBe(409);
       expect(r.body.error).toMatchObject({ status: 'FAILED_PRECONDITION' });
       expect(r.body.error!.message).toMatch(/table fl failed: .*key column 'id' is null/);
+      // …and so does the table itself.
+      const view = (await (await fetch(`http://${rt.httpAddress}/v1/connection_tables/fl`)).json()) as {
+        state: string;
+        error?: string;
+      };
+      expect(view.state).toBe('failed');
+      expect(view.error).toMatch(/key column 'id' is null/);
       // A producer that starts now fails at once.
       const late = new Producer({
         coordinator: rt.grpcAddress,
@@ -102,6 +109,11 @@ describe('runtime — a shard that keeps failing on the same rows fails its tabl
       expect(err).toMatchObject({ reason: 'TABLE_FAILED' });
       expect(err!.message).toMatch(/table wt failed: shard \d failed 5 times in a row; last: .*WRONGTYPE/);
       expect((await routing('wt')).status).toBe(409);
+      const tables = (await (await fetch(`http://${rt.httpAddress}/v1/connection_tables`)).json()) as {
+        data: Array<{ name: string; state: string }>;
+      };
+      expect(tables.data.find((t) => t.name === 'wt')?.state).toBe('failed');
+      expect(tables.data.find((t) => t.name === 'fl')?.state).toBe('failed');
     } finally {
       await p.close().catch(() => {});
     }

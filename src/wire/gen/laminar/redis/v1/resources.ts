@@ -142,7 +142,16 @@ export interface ConnectionTable {
   /** The `CREATE TABLE` text when the table was created from SQL (secrets redacted). */
   sql: string;
   /** The validated model as JSON (the form workers receive), secrets redacted. */
-  model: { [key: string]: any } | undefined;
+  model:
+    | { [key: string]: any }
+    | undefined;
+  /**
+   * "running", or "failed" once the table gave up (a bad row under 'sink.on_error' = 'fail', or
+   * a shard failing on every replay); it then takes no rows until deleted and created again.
+   */
+  state: string;
+  /** Why the table failed; "" while it runs. */
+  error: string;
 }
 
 /** A pipeline (job): sources feeding sink tables, checkpointed, run by one worker at a time. */
@@ -351,6 +360,8 @@ function createBaseConnectionTable(): ConnectionTable {
     createdAtMs: 0,
     sql: "",
     model: undefined,
+    state: "",
+    error: "",
   };
 }
 
@@ -385,6 +396,12 @@ export const ConnectionTable: MessageFns<ConnectionTable> = {
     }
     if (message.model !== undefined) {
       Struct.encode(Struct.wrap(message.model), writer.uint32(82).fork()).join();
+    }
+    if (message.state !== "") {
+      writer.uint32(90).string(message.state);
+    }
+    if (message.error !== "") {
+      writer.uint32(98).string(message.error);
     }
     return writer;
   },
@@ -482,6 +499,22 @@ export const ConnectionTable: MessageFns<ConnectionTable> = {
             message.model = Struct.unwrap(Struct.decode(reader, reader.uint32()));
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.state = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.error = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -514,6 +547,8 @@ export const ConnectionTable: MessageFns<ConnectionTable> = {
         : 0,
       sql: isSet(object.sql) ? globalThis.String(object.sql) : "",
       model: isObject(object.model) ? object.model : undefined,
+      state: isSet(object.state) ? globalThis.String(object.state) : "",
+      error: isSet(object.error) ? globalThis.String(object.error) : "",
     };
   },
 
@@ -549,6 +584,12 @@ export const ConnectionTable: MessageFns<ConnectionTable> = {
     if (message.model !== undefined) {
       obj.model = message.model;
     }
+    if (message.state !== "") {
+      obj.state = message.state;
+    }
+    if (message.error !== "") {
+      obj.error = message.error;
+    }
     return obj;
   },
 
@@ -567,6 +608,8 @@ export const ConnectionTable: MessageFns<ConnectionTable> = {
     message.createdAtMs = object.createdAtMs ?? 0;
     message.sql = object.sql ?? "";
     message.model = object.model ?? undefined;
+    message.state = object.state ?? "";
+    message.error = object.error ?? "";
     return message;
   },
 };
