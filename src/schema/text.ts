@@ -13,7 +13,8 @@
  * | object/array | JSON text                                                      |
  *
  * Returns undefined for values with no text form (null, undefined, NaN, ±Infinity, invalid dates,
- * functions, symbols, unserialisable JSON): the caller treats the row as bad.
+ * functions, symbols, unserialisable JSON, a Map or Set anywhere in an object): the caller treats
+ * the row as bad.
  */
 export function text(value: unknown): string | Buffer | undefined {
   switch (typeof value) {
@@ -42,13 +43,43 @@ export function dateText(d: Date): string | undefined {
   return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
 }
 
-/** JSON text of a nested value, or undefined when it cannot be serialised (cycles, bigint). */
+/**
+ * JSON text of a nested value, or undefined when it cannot be serialised (cycles, bigint) or has
+ * no faithful form (a Map or Set: see {@link holdsCollection}).
+ */
 export function jsonText(v: unknown): string | undefined {
+  let s: string | undefined;
   try {
-    return JSON.stringify(v);
+    s = JSON.stringify(v);
   } catch {
     return undefined;
   }
+  return s !== undefined && hidesCollection(s, v) ? undefined : s;
+}
+
+/**
+ * Whether `json`, the JSON text of `v`, stands for a Map or Set somewhere in `v`. Looked for only
+ * when the text holds an empty object, the form JSON.stringify gives them.
+ */
+export function hidesCollection(json: string, v: unknown): boolean {
+  return json.includes('{}') && holdsCollection(v);
+}
+
+/**
+ * Whether `v` is or holds (where JSON.stringify would write it) a Map, Set, WeakMap or WeakSet.
+ * JSON.stringify writes each as `{}`, whatever it holds: two different ones would read the same.
+ */
+export function holdsCollection(v: unknown): boolean {
+  let found = false;
+  try {
+    JSON.stringify(v, (_key, x: unknown) => {
+      if (x instanceof Map || x instanceof Set || x instanceof WeakMap || x instanceof WeakSet) found = true;
+      return x;
+    });
+  } catch {
+    // Unserialisable for another reason: that reason is the caller's to give.
+  }
+  return found;
 }
 
 /**

@@ -22,7 +22,8 @@ const TOO_LONG = '"[too long to keep]"';
 /**
  * A row's JSON text for its dead-letter entry, kept as faithfully as JSON allows, whatever it
  * holds: bigint as string, bytes as base64, non-finite numbers and invalid dates as strings,
- * cycles as "[Circular]" — a bad row must never fail its own dead letter. A column that
+ * a Map as its entries and a Set as its values (arrays), cycles as "[Circular]" — a bad row must
+ * never fail its own dead letter. A column that
  * JSON.stringify throws on (nesting too deep for the stack, a `toJSON` that throws) becomes
  * `"[not encodable: <error name>]"`; the other columns are kept.
  */
@@ -63,6 +64,9 @@ function faithfulJson(row: unknown): string | undefined {
     if (value !== null && typeof value === 'object') {
       if (seen.has(value)) return '[Circular]';
       seen.add(value);
+      // What they hold, which JSON.stringify would drop for {}.
+      if (value instanceof Map) return [...value];
+      if (value instanceof Set) return [...value];
       if (
         (value as { type?: string }).type === 'Buffer' &&
         Array.isArray((value as { data?: unknown }).data)

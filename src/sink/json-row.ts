@@ -1,5 +1,5 @@
 import type { Column } from '../schema/sql-type.js';
-import { dateText, isTooLong, numberText } from '../schema/text.js';
+import { dateText, hidesCollection, holdsCollection, isTooLong, numberText } from '../schema/text.js';
 
 /**
  * Key of a row's wire JSON text: the `JSON.stringify` text the row was parsed from (a worker's
@@ -24,8 +24,9 @@ export function attachWireJson(row: object, text: string): void {
  * - Without a schema: the row's own enumerable fields in their order.
  * - Values: strings and booleans as JSON; numbers as JSON numbers (NaN/±Infinity cannot be
  *   encoded); bigint as a number when within ±(2^53−1), else as a string; Date as an ISO-8601 UTC
- *   string; Buffer/Uint8Array as base64; nested objects/arrays as JSON (a bigint inside them, or a
- *   cycle, cannot be encoded).
+ *   string; Buffer/Uint8Array as base64; nested objects/arrays as JSON (a bigint inside them, a
+ *   cycle, or a Map or Set anywhere — JSON.stringify would write it as `{}` — cannot be encoded).
+ *   Strings are escaped as JSON.stringify does: a lone surrogate becomes `\udXXX`, never U+FFFD.
  *
  * Returns the JSON text, or a reason string prefixed by `!` when a value cannot be encoded (no
  * exception on the hot path).
@@ -70,7 +71,7 @@ function bySchema(row: Record<string, unknown>, columns: readonly Column[]): str
     const name = columns[i].name;
     at = name;
     const v = jsonValue(row[name]);
-    if (v === undefined) return `!column '${name}' cannot be encoded as JSON`;
+    if (v === undefined) return `!${jsonProblem(name, row[name])}`;
     at = '';
     out += heads[i] + v;
   }
@@ -84,7 +85,7 @@ function byOwnFields(row: Record<string, unknown>): string {
     if (!Object.hasOwn(row, name)) continue;
     at = name;
     const v = jsonValue(row[name]);
-    if (v === undefined) return `!column '${name}' cannot be encoded as JSON`;
+    if (v === undefined) return `!${jsonProblem(name, row[name])}`;
     at = '';
     out += (first ? '' : ',') + JSON.stringify(name) + ':' + v;
     first = false;
@@ -154,12 +155,22 @@ function quote(s: string): string {
  * throws). Throws when it is longer than a string can be: a reason of its own (see jsonRow).
  */
 function nestedJson(v: object): string | undefined {
+  let s: string | undefined;
   try {
-    return JSON.stringify(v);
+    s = JSON.stringify(v);
   } catch (err) {
     if (isTooLong(err)) throw err;
     return undefined;
   }
+  return s !== undefined && hidesCollection(s, v) ? undefined : s;
+}
+
+/** Why column `name`, whose value has no JSON text, cannot be encoded. */
+function jsonProblem(name: string, v: unknown): string {
+  if (typeof v === 'object' && v !== null && holdsCollection(v)) {
+    return `column '${name}' holds a Map or Set, which JSON would write as {}: convert it first (Object.fromEntries, Array.from)`;
+  }
+  return `column '${name}' cannot be encoded as JSON`;
 }
 
 /** JSON text of one column value, or undefined when it cannot be encoded. */

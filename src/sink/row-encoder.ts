@@ -1,5 +1,5 @@
 import type { Column } from '../schema/sql-type.js';
-import { isTooLong, text } from '../schema/text.js';
+import { holdsCollection, isTooLong, text } from '../schema/text.js';
 import { PayloadRow, RefusedRow } from './encoded-row.js';
 import { jsonRow } from './json-row.js';
 import type { SinkTable } from './model.js';
@@ -79,20 +79,29 @@ export class RowEncoder {
       if (part === undefined) return columnProblem('key', kc, row[kc]);
       // An empty key column would write the bare prefix, which no row means to do.
       if (part.length === 0) return `key column '${kc}' is empty`;
-      if (typeof part !== 'string') this.key = Buffer.concat([this.#prefixBytes, part]);
-      else if (this.#keyCache === null) this.key = this.#prefix + part;
-      else this.key = this.#cachedKey(part);
+      if (typeof part !== 'string') {
+        this.key = Buffer.concat([this.#prefixBytes, part]);
+      } else if (this.#keyCache === null) {
+        if (!part.isWellFormed()) return loneSurrogate('key', kc);
+        this.key = this.#prefix + part;
+      } else {
+        const key = this.#cachedKey(part);
+        if (key === undefined) return loneSurrogate('key', kc);
+        this.key = key;
+      }
     }
     const fc = this.#fieldColumn;
     if (fc !== undefined) {
       const f = text(row[fc]);
       if (f === undefined) return columnProblem('field', fc, row[fc]);
+      if (typeof f === 'string' && !f.isWellFormed()) return loneSurrogate('field', fc);
       this.field = f;
     }
     if (this.#raw) {
       const vc = this.#valueColumn!;
       const v = text(row[vc]);
       if (v === undefined) return columnProblem('value', vc, row[vc]);
+      if (typeof v === 'string' && !v.isWellFormed()) return loneSurrogate('value', vc);
       this.value = v;
     } else {
       const json = jsonRow(row, this.#columns);
@@ -102,10 +111,12 @@ export class RowEncoder {
     return null;
   }
 
-  #cachedKey(part: string): string {
+  /** The key of `part`; undefined when it is not well-formed (checked once, when first seen). */
+  #cachedKey(part: string): string | undefined {
     const cache = this.#keyCache!;
     let key = cache.get(part);
     if (key === undefined) {
+      if (!part.isWellFormed()) return undefined;
       if (cache.size >= MAX_CACHED_KEYS) cache.clear();
       key = this.#prefix + part;
       cache.set(part, key);
@@ -129,9 +140,20 @@ function thrownProblem(err: unknown): string {
   return `reading the row threw ${shown} (a getter, a Proxy or a toJSON method)`;
 }
 
+/**
+ * Text that is not well-formed UTF-16 holds a lone surrogate, which UTF-8 cannot carry: Redis
+ * would get U+FFFD in its place, and two different ids could become one key.
+ */
+function loneSurrogate(role: string, column: string): string {
+  return `${role} column '${column}' holds a lone surrogate (not well-formed Unicode), which UTF-8 would turn into U+FFFD`;
+}
+
 function columnProblem(role: string, column: string, value: unknown): string {
   if (value === undefined) return `${role} column '${column}' is missing`;
   if (value === null) return `${role} column '${column}' is null`;
+  if (typeof value === 'object' && holdsCollection(value)) {
+    return `${role} column '${column}' holds a Map or Set, which has no text form (JSON would write it as {})`;
+  }
   return `${role} column '${column}' has a value of type ${valueType(value)} that has no text form`;
 }
 
