@@ -86,6 +86,9 @@ export class ShardHost implements HostedShard {
       sources: [this.ingest],
       restored: options.position === undefined ? {} : { [this.ingest.name]: options.position },
       generation: options.epoch,
+      // The table's id is new each time a table is created: a table created again under the same
+      // name never finds its predecessor's fences.
+      fenceOwner: options.tableId,
       batchSize: options.batchSize,
       waitTimeoutMs: options.waitTimeoutMs,
       onPosition: (p) => this.#arrived(p.barrier, { position: p }),

@@ -7,7 +7,7 @@ import { createClient, type RedisClient } from '../../src/resp/client.js';
 import { type RedisServer, startRedis } from './redis.js';
 import { recordingLogger } from './sink.js';
 
-/** A table to create: its JSON `config` (the seed's REST body) and its shard count. */
+/** A table to create: its JSON `config` (the REST body) and its shard count. */
 export interface TableSpec {
   config: Record<string, unknown>;
   shards: number;
