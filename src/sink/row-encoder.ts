@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_ARGUMENT_LENGTH } from '../resp/options.js';
 import type { Column } from '../schema/sql-type.js';
 import { holdsCollection, isTooLong, text } from '../schema/text.js';
 import { PayloadRow, RefusedRow } from './encoded-row.js';
@@ -108,7 +109,7 @@ export class RowEncoder {
       if (json.charCodeAt(0) === 33 /* ! */) return json.slice(1);
       this.value = json;
     }
-    return null;
+    return tooLarge(this.value) ? VALUE_TOO_LARGE : null;
   }
 
   /** The key of `part`; undefined when it is not well-formed (checked once, when first seen). */
@@ -123,6 +124,19 @@ export class RowEncoder {
     }
     return key;
   }
+}
+
+/** Redis refuses a bulk string longer than this (its default `proto-max-bulk-len`). */
+const MAX_VALUE_BYTES = DEFAULT_MAX_ARGUMENT_LENGTH;
+const VALUE_TOO_LARGE = `the value is larger than Redis accepts (${MAX_VALUE_BYTES / 1024 / 1024} MiB, its proto-max-bulk-len)`;
+
+/**
+ * Whether a value is over {@link MAX_VALUE_BYTES}. A string of up to a third of the limit in
+ * UTF-16 units cannot be (3 UTF-8 bytes per unit at most), so most rows cost one comparison.
+ */
+function tooLarge(v: string | Buffer): boolean {
+  if (typeof v !== 'string') return v.byteLength > MAX_VALUE_BYTES;
+  return v.length > MAX_VALUE_BYTES / 3 && Buffer.byteLength(v) > MAX_VALUE_BYTES;
 }
 
 /** Distinct keys a list or hash table's encoder remembers (see RowEncoder). */

@@ -23,4 +23,20 @@ describe('row encoder', () => {
       expect(enc.key).toEqual(Buffer.from([...Buffer.from(prefix), 0xff, 0x00]));
     }
   });
+
+  it("row encoder — a value over Redis's 512 MiB bulk limit is a bad row, not a lost connection", () => {
+    const enc = new RowEncoder(
+      defineTable({
+        name: 't',
+        profile,
+        target: { type: 'string', keyPrefix: 's:', keyColumn: 'k' },
+        format: 'raw',
+      }),
+    );
+    // Never written to: the pages stay unallocated.
+    const huge = Buffer.allocUnsafe(512 * 1024 * 1024 + 1);
+    expect(enc.encode({ k: 'a', value: huge })).toMatch(/larger than Redis accepts \(512 MiB/);
+    expect(enc.encode({ k: 'b', value: huge.subarray(0, 1024) })).toBeNull();
+    expect(enc.encode({ k: 'c', value: 'x'.repeat(1000) })).toBeNull();
+  });
 });
