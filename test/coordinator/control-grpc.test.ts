@@ -1,18 +1,14 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ControlPlane } from '../../src/coordinator/control-plane.js';
-import { createControlService } from '../../src/coordinator/control-service.js';
-import { MetadataStore } from '../../src/coordinator/metadata-store.js';
-import {
+import type {
   ControlClient,
-  ControlService,
-  type CreateConnectionTableRequest,
+  CreateConnectionTableRequest,
 } from '../../src/wire/gen/laminar/redis/v1/control.js';
 import { type Pipeline, PipelineState, WorkerState } from '../../src/wire/gen/laminar/redis/v1/resources.js';
-import { FakeRuntime, quietLogger } from './fake-runtime.js';
+import { fakePlane, serveControl } from './control-fixture.js';
+import type { FakeRuntime } from './fake-runtime.js';
 
 const TOKEN = 'grpc-test-token';
 const PASSWORD = 'hunter2-grpc-secret';
@@ -36,18 +32,9 @@ let server: grpc.Server;
 let client: ControlClient;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'laminar-grpc-'));
-  const store = await MetadataStore.open(dir);
-  runtime = new FakeRuntime(store);
-  const plane = new ControlPlane({ store, runtime, dataDir: dir, logger: quietLogger });
-  server = new grpc.Server();
-  server.addService(ControlService, createControlService(plane, { token: TOKEN, logger: quietLogger }));
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) =>
-      err ? reject(err) : resolve(p),
-    ),
-  );
-  client = new ControlClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  const made = await fakePlane('laminar-grpc-');
+  ({ dir, runtime } = made);
+  ({ server, client } = await serveControl(made.plane, TOKEN));
 });
 
 afterAll(async () => {

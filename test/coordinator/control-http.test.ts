@@ -1,11 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControlPlane } from '../../src/coordinator/control-plane.js';
 import { type HttpApi, startHttpApi } from '../../src/coordinator/http-api.js';
 import { MetadataStore } from '../../src/coordinator/metadata-store.js';
-import { FakeRuntime, quietLogger } from './fake-runtime.js';
+import { fakePlane } from './control-fixture.js';
+import { type FakeRuntime, quietLogger } from './fake-runtime.js';
 
 const TOKEN = 'YOUR_TOKEN';
 
@@ -43,10 +43,9 @@ let runtime: FakeRuntime;
 let api: HttpApi;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'laminar-http-'));
-  const store = await MetadataStore.open(dir);
-  runtime = new FakeRuntime(store);
-  const plane = new ControlPlane({ store, runtime, dataDir: dir, logger: quietLogger });
+  const made = await fakePlane('laminar-http-');
+  ({ dir, runtime } = made);
+  const plane = made.plane;
   api = await startHttpApi({
     plane,
     host: '127.0.0.1',

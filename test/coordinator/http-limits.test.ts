@@ -1,13 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ControlPlane } from '../../src/coordinator/control-plane.js';
 import { type HttpApi, startHttpApi } from '../../src/coordinator/http-api.js';
-import { MetadataStore } from '../../src/coordinator/metadata-store.js';
 import { until } from '../support/until.js';
-import { FakeRuntime, quietLogger } from './fake-runtime.js';
+import { fakePlane } from './control-fixture.js';
+import { quietLogger } from './fake-runtime.js';
 
 /**
  * Slow and greedy HTTP clients: an unauthenticated body is not waited for after its 401, slow
@@ -21,14 +18,8 @@ let capped: HttpApi;
 const sockets: Socket[] = [];
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'laminar-httplimits-'));
-  const store = await MetadataStore.open(dir);
-  const plane = new ControlPlane({
-    store,
-    runtime: new FakeRuntime(store),
-    dataDir: dir,
-    logger: quietLogger,
-  });
+  const { dir: d, plane } = await fakePlane('laminar-httplimits-');
+  dir = d;
   api = await startHttpApi({
     plane,
     host: '127.0.0.1',

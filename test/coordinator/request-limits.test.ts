@@ -1,17 +1,13 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/actors/clock.js';
-import { ControlPlane } from '../../src/coordinator/control-plane.js';
-import { createControlService } from '../../src/coordinator/control-service.js';
 import { type HttpApi, startHttpApi } from '../../src/coordinator/http-api.js';
-import { MetadataStore } from '../../src/coordinator/metadata-store.js';
 import { GeneratorSource } from '../../src/dataflow/sources/generator.js';
-import { ControlClient, ControlService } from '../../src/wire/gen/laminar/redis/v1/control.js';
-import { FakeRuntime, quietLogger } from './fake-runtime.js';
+import type { ControlClient } from '../../src/wire/gen/laminar/redis/v1/control.js';
+import { fakePlane, serveControl } from './control-fixture.js';
+import { quietLogger } from './fake-runtime.js';
 
 /**
  * Hostile or careless requests get a clear answer: odd paths, huge ids, deep nesting, shard
@@ -29,23 +25,10 @@ let server: grpc.Server;
 let client: ControlClient;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'laminar-limits-'));
-  const store = await MetadataStore.open(dir);
-  const plane = new ControlPlane({
-    store,
-    runtime: new FakeRuntime(store),
-    dataDir: dir,
-    logger: quietLogger,
-  });
+  const { dir: d, plane } = await fakePlane('laminar-limits-');
+  dir = d;
   api = await startHttpApi({ plane, host: '127.0.0.1', port: 0, token: TOKEN, logger: quietLogger });
-  server = new grpc.Server();
-  server.addService(ControlService, createControlService(plane, { logger: quietLogger }));
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) =>
-      err ? reject(err) : resolve(p),
-    ),
-  );
-  client = new ControlClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  ({ server, client } = await serveControl(plane));
 });
 
 afterAll(async () => {
