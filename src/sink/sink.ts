@@ -14,6 +14,7 @@ import type { SinkTable } from './model.js';
 import type { RedisTarget } from './redis-target.js';
 import { type Row, RowEncoder } from './row-encoder.js';
 import { SetPipeline } from './set-pipeline.js';
+import { writerOf } from './writers/index.js';
 
 /** Bounds of what a sink holds between `write()` and Redis's replies. */
 export interface SinkLimits {
@@ -138,10 +139,9 @@ export class RedisSink extends EventEmitter {
     this.#fenceOwner = limits.fenceOwner ?? '';
     this.#cluster = target.topology === 'cluster';
     this.#metrics = new SinkMetrics(table.name);
-    this.#sets =
-      target.pipelineEncoded !== undefined && table.target.type === 'string'
-        ? new SetPipeline(new CommandEncoder(), table.target.ttlSecs)
-        : null;
+    const direct =
+      target.pipelineEncoded === undefined ? undefined : writerOf(table.target).directSet?.(table.target);
+    this.#sets = direct === undefined ? null : new SetPipeline(new CommandEncoder(), direct.ttlSecs);
     this.#batch = new Batch(table.target, false, this.#sets);
   }
 

@@ -5,6 +5,7 @@ import { CommandEncoder } from '../../src/resp/encoder.js';
 import type { Arg } from '../../src/resp/reply.js';
 import type { PayloadRow } from '../../src/sink/encoded-row.js';
 import { SetPipeline } from '../../src/sink/set-pipeline.js';
+import { writerOf } from '../../src/sink/writers/index.js';
 import { decodeKeyedRows, EncodedRow, keyedPayload } from '../../src/wire/keyed-rows.js';
 
 /** RESP of `commands`, built without the encoder (as encoder.test.ts's reference does). */
@@ -83,5 +84,18 @@ describe('set pipeline (string tables on standalone Redis)', () => {
     expect(() => encodedCommandAt({ chunks: [Buffer.from('+OK\r\n')], count: 1, name: 'SET' }, 0)).toThrow(
       /expected '\*'/,
     );
+  });
+});
+
+describe('direct SET writes', () => {
+  it('direct SET writes — only string tables encode rows straight into a SET pipeline, with their TTL', () => {
+    const str = { type: 'string' as const, keyPrefix: 's:', keyColumn: 'k', ttlSecs: 60 };
+    expect(writerOf(str).directSet?.(str)).toEqual({ ttlSecs: 60 });
+    const noTtl = { type: 'string' as const, keyPrefix: 's:' };
+    expect(writerOf(noTtl).directSet?.(noTtl)).toEqual({ ttlSecs: undefined });
+    const list = { type: 'list' as const, listPrefix: 'l:', operation: 'Append' as const };
+    expect(writerOf(list).directSet).toBeUndefined();
+    const hash = { type: 'hash' as const, hashKeyPrefix: 'h:', hashFieldColumn: 'f' };
+    expect(writerOf(hash).directSet).toBeUndefined();
   });
 });

@@ -34,6 +34,8 @@ export const STRING_WRITER: TargetWriter<StringTarget> = {
   keyColumn: (t) => t.keyColumn,
   fieldColumn: () => undefined,
 
+  directSet: (t) => ({ ttlSecs: t.ttlSecs }),
+
   commands(t, rows, out) {
     const { keys, values } = rows;
     // The TTL's text once per flush, not once per row.

@@ -96,6 +96,12 @@ export interface TargetWriter<T extends { readonly type: string }> {
   commands(t: T, rows: FlushRows, out: FlushCommands): void;
   /** The exactly-once form of its rows: what the fence script applies. */
   fenced(t: T): FencedForm;
+  /**
+   * Each row is one `SET key value [EX ttl]`, which the sink may encode straight into its own
+   * buffer as rows arrive (set-pipeline.ts) where the transport takes pre-encoded pipelines:
+   * the TTL to use (undefined: none). Absent for types whose flush groups rows per key.
+   */
+  directSet?(t: T): { ttlSecs: number | undefined };
 
   /** Commands reading a sample of one key, at most `entries` elements of it. */
   sampleCommands(key: string, entries: number): Command[];
