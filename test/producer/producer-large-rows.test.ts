@@ -6,7 +6,7 @@ import { defineTable } from '../../src/sink/config/validate-model.js';
 import { createSink } from '../../src/sink/create-sink.js';
 import type { RowEncodingName } from '../../src/wire/row-batch-codec.js';
 import { silent } from '../support/ingest-harness.js';
-import { type RuntimeFixture, runtimeFixture } from '../support/runtime.js';
+import { type RuntimeFixture, runtimeFixture, stringTable } from '../support/runtime.js';
 
 /**
  * A row larger than gRPC's default message limit (4 MiB) goes through a producer as it goes
@@ -19,12 +19,7 @@ describe('runtime — a producer writes a row over 4 MiB as the sink does', () =
   let rt: Runtime;
 
   beforeAll(async () => {
-    f = await runtimeFixture({
-      workers: 1,
-      tables: {
-        big: { config: { connectorType: { target: { keyPrefix: 'p:big:', keyColumn: 'id' } } }, shards: 2 },
-      },
-    });
+    f = await runtimeFixture({ workers: 1, tables: { big: stringTable('p:big:') } });
     ({ client, rt } = f);
   });
 

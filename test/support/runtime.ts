@@ -30,6 +30,11 @@ export function listTables(
   );
 }
 
+/** A string table keyed by column `id` under `prefix` (JSON values). */
+export function stringTable(prefix: string, shards = 2): TableSpec {
+  return { config: { connectorType: { target: { keyPrefix: prefix, keyColumn: 'id' } } }, shards };
+}
+
 /**
  * An embedded runtime for tests: free ports, 100 ms checkpoints (unless told), a profile `p` for
  * `redisUrl`, and the given tables.

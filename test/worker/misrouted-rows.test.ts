@@ -10,7 +10,7 @@ import { RowEncoder } from '../../src/sink/row-encoder.js';
 import { RowEncoding, type WriteRequest } from '../../src/wire/gen/laminar/redis/v1/ingest.js';
 import { keyedItem, keyedPayload } from '../../src/wire/keyed-rows.js';
 import { rawWrite } from '../support/ingest-harness.js';
-import { type RuntimeFixture, runtimeFixture } from '../support/runtime.js';
+import { type RuntimeFixture, runtimeFixture, stringTable } from '../support/runtime.js';
 import { until } from '../support/until.js';
 
 /**
@@ -25,12 +25,7 @@ describe('worker — rows routed to the wrong shard', () => {
   let rt: Runtime;
 
   beforeAll(async () => {
-    f = await runtimeFixture({
-      workers: 1,
-      tables: {
-        mr: { config: { connectorType: { target: { keyPrefix: 'mr:', keyColumn: 'id' } } }, shards: 2 },
-      },
-    });
+    f = await runtimeFixture({ workers: 1, tables: { mr: stringTable('mr:') } });
     ({ client, rt } = f);
   });
 
