@@ -32,19 +32,11 @@ export function attachWireJson(row: object, text: string): void {
  * exception on the hot path).
  */
 export function jsonRow(row: Record<string, unknown>, columns: readonly Column[] | undefined): string {
-  // Native JSON.stringify builds one flat string; the concatenations below build a rope that is
-  // flattened again when written, which costs the sink dearly in garbage collection.
-  // It is used only where its output is byte-identical to ours — and so is a row's wire JSON text
-  // (its JSON.stringify text, kept when the worker parsed the row), which saves encoding it again.
-  if (nativeIsExact(row, columns)) {
-    const wire = (row as { [WIRE_JSON]?: unknown })[WIRE_JSON];
-    if (typeof wire === 'string') return wire;
-    try {
-      return JSON.stringify(row);
-    } catch {
-      // Longer than a string can be: the column by column path below says where.
-    }
-  }
+  // One native JSON.stringify builds one flat string; the column by column concatenations below
+  // build a rope that is flattened again when written, which costs the sink dearly in garbage
+  // collection. They remain for what the native text cannot say exactly, and for the reasons.
+  const native = nativeJson(row, columns);
+  if (native !== undefined) return native;
   at = '';
   try {
     return columns !== undefined ? bySchema(row, columns) : byOwnFields(row);
@@ -57,6 +49,188 @@ export function jsonRow(row: Record<string, unknown>, columns: readonly Column[]
   }
 }
 
+/**
+ * The row's JSON text from one native JSON.stringify, or undefined when only the column by column
+ * path gets it exactly right (or gives the reason it cannot be encoded).
+ *
+ * A nested value's text is its own JSON.stringify text on both paths, so the two part only at the
+ * top level: on values JSON.stringify writes otherwise (Date, bigint, bytes, undefined, numbers in
+ * exponent form), on the fields written (the schema's, in its order), and on a toJSON. A row that
+ * differs there goes through a shallow copy holding, field by field, what JSON.stringify must see
+ * to write our text (an ISO string for a Date, a number for a small bigint, null for a missing
+ * column), and back to the column by column path when no such copy exists.
+ */
+function nativeJson(
+  row: Record<string, unknown>,
+  columns: readonly Column[] | undefined,
+): string | undefined {
+  let target: object | undefined;
+  let s: string;
+  try {
+    if (asIs(row, columns)) {
+      // A row's wire JSON text (its JSON.stringify text, kept when the worker parsed the row)
+      // saves encoding it again.
+      const wire = (row as { [WIRE_JSON]?: unknown })[WIRE_JSON];
+      if (typeof wire === 'string') return wire;
+      target = row;
+    } else {
+      target = columns !== undefined ? copyBySchema(row, columns) : copyOwnFields(row);
+      if (target === undefined) return undefined;
+    }
+    s = JSON.stringify(target);
+  } catch {
+    // A cycle, a bigint inside a nested value, a throwing toJSON or getter, a text longer than a
+    // string can be: the column by column path says which, and where.
+    return undefined;
+  }
+  // JSON.stringify writes a Map or Set as {}: worth a look only when the text holds one.
+  return s.includes('{}') && holdsCollection(target) ? undefined : s;
+}
+
+/**
+ * True when `JSON.stringify(row)` gives exactly our encoding: a plain object without a toJSON,
+ * whose own keys are the schema's columns in schema order (any keys without a schema), holding
+ * only strings, booleans, null, numbers that print without exponent (0 or 1e-6 ≤ |n| < 1e21), and
+ * nested values (see {@link nestedAsIs}).
+ */
+function asIs(row: Record<string, unknown>, columns: readonly Column[] | undefined): boolean {
+  const proto = Object.getPrototypeOf(row);
+  if (proto !== Object.prototype && proto !== null) return false;
+  // Non-enumerable, it would not show below, yet JSON.stringify would write its result instead.
+  if (typeof row.toJSON === 'function') return false;
+  let i = 0;
+  for (const name in row) {
+    if (columns !== undefined && (i >= columns.length || columns[i].name !== name)) return false;
+    const v = row[name];
+    switch (typeof v) {
+      case 'string':
+      case 'boolean':
+        break;
+      case 'number':
+        if (!((v >= 1e-6 && v < 1e21) || (v <= -1e-6 && v > -1e21) || v === 0)) return false;
+        break;
+      case 'object':
+        if (v !== null && !nestedAsIs(v)) return false;
+        break;
+      default:
+        return false;
+    }
+    i++;
+  }
+  return columns === undefined || i === columns.length;
+}
+
+/**
+ * Whether a top-level object value is written inside the row's JSON.stringify text as its own
+ * JSON.stringify text: not a Date or bytes (written our way), and without a toJSON, which would be
+ * called with the column name as its key instead of ''.
+ */
+function nestedAsIs(v: object): boolean {
+  return (
+    typeof (v as { toJSON?: unknown }).toJSON !== 'function' &&
+    !(v instanceof Date) &&
+    !(v instanceof Uint8Array)
+  );
+}
+
+/**
+ * What JSON.stringify must see in place of a top-level value to write exactly our encoding of it,
+ * or undefined when nothing does (a number in exponent form, a value that cannot be encoded, a
+ * toJSON: see {@link nestedAsIs}).
+ */
+function flatValue(v: unknown): unknown {
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+      return v;
+    case 'number':
+      return (v >= 1e-6 && v < 1e21) || (v <= -1e-6 && v > -1e21) || v === 0 ? v : undefined;
+    case 'bigint':
+      // Within ±(2^53−1) a number prints the same digits.
+      return v <= MAX_SAFE && v >= -MAX_SAFE ? Number(v) : v.toString();
+    case 'undefined':
+      return null;
+    case 'object':
+      if (v === null) return null;
+      if (v instanceof Date) return isoText(v);
+      if (v instanceof Uint8Array)
+        return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
+      return typeof (v as { toJSON?: unknown }).toJSON === 'function' ? undefined : v;
+    default:
+      return undefined;
+  }
+}
+
+/** Date.UTC(1000, 0, 1) and Date.UTC(10000, 0, 1): the years toISOString writes as 4 digits. */
+const FIRST_4_DIGIT_YEAR = -30_610_224_000_000;
+const PAST_4_DIGIT_YEAR = 253_402_300_800_000;
+const DAY = 86_400_000;
+const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
+const THREE_DIGITS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+
+/** The last day {@link isoText} wrote, and its `YYYY-MM-DDT`: a stream's rows mostly share it. */
+let isoDay = Number.NaN;
+let isoDayText = '';
+
+/**
+ * {@link dateText}, several times faster: Date#toISOString costs about as much as encoding the
+ * rest of a row. Other years and invalid dates are left to it.
+ */
+function isoText(d: Date): string | undefined {
+  const t = d.getTime();
+  if (!(t >= FIRST_4_DIGIT_YEAR && t < PAST_4_DIGIT_YEAR)) return dateText(d);
+  const day = Math.floor(t / DAY);
+  if (day !== isoDay) {
+    // Civil date of a day number (H. Hinnant, "chrono-Compatible Low-Level Date Algorithms").
+    const z = day + 719_468;
+    const era = Math.floor(z / 146_097);
+    const doe = z - era * 146_097;
+    const yoe = Math.floor(
+      (doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365,
+    );
+    const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+    const mp = Math.floor((5 * doy + 2) / 153);
+    const month = mp < 10 ? mp + 3 : mp - 9;
+    const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+    isoDay = day;
+    isoDayText = `${year}-${TWO_DIGITS[month]}-${TWO_DIGITS[doy - Math.floor((153 * mp + 2) / 5) + 1]}T`;
+  }
+  let ms = t - day * DAY;
+  const h = Math.floor(ms / 3_600_000);
+  ms -= h * 3_600_000;
+  const m = Math.floor(ms / 60_000);
+  ms -= m * 60_000;
+  const sec = Math.floor(ms / 1000);
+  return `${isoDayText}${TWO_DIGITS[h]}:${TWO_DIGITS[m]}:${TWO_DIGITS[sec]}.${THREE_DIGITS[ms - sec * 1000]}Z`;
+}
+
+/** The row's declared columns, in declared order, as JSON.stringify must see them (see flatValue). */
+function copyBySchema(row: Record<string, unknown>, columns: readonly Column[]): object | undefined {
+  if (!schemaOf(columns).copyable) return undefined;
+  const copy: Record<string, unknown> = {};
+  for (let i = 0; i < columns.length; i++) {
+    const name = columns[i].name;
+    const v = flatValue(row[name]);
+    if (v === undefined) return undefined;
+    copy[name] = v;
+  }
+  return copy;
+}
+
+/** The row's own enumerable fields, in their order, as JSON.stringify must see them (see flatValue). */
+function copyOwnFields(row: Record<string, unknown>): object | undefined {
+  const copy: Record<string, unknown> = {};
+  for (const name in row) {
+    if (!Object.hasOwn(row, name)) continue;
+    // Assigning it would set the copy's prototype instead of adding a field.
+    if (name === '__proto__') return undefined;
+    const v = flatValue(row[name]);
+    if (v === undefined) return undefined;
+    copy[name] = v;
+  }
+  return copy;
+}
+
 const LONGEST = 'the longest JavaScript string';
 
 /** The column being encoded by the slow paths, for the reason when it is too long ('' between). */
@@ -65,7 +239,7 @@ let at = '';
 function bySchema(row: Record<string, unknown>, columns: readonly Column[]): string {
   // `{"a":`, `,"b":`, … computed once per schema: quoting the names per row was a large share
   // of the encoding time (docs/benchmarks.md).
-  const heads = columnHeads(columns);
+  const heads = schemaOf(columns).heads;
   let out = '';
   for (let i = 0; i < columns.length; i++) {
     const name = columns[i].name;
@@ -93,46 +267,34 @@ function byOwnFields(row: Record<string, unknown>): string {
   return out + '}';
 }
 
-/**
- * True when `JSON.stringify(row)` gives exactly our encoding: a plain object whose own keys are
- * the schema's columns in schema order (any keys without a schema), holding only strings,
- * booleans, null, and numbers that print without exponent (0 or 1e-6 ≤ |n| < 1e21).
- */
-function nativeIsExact(row: Record<string, unknown>, columns: readonly Column[] | undefined): boolean {
-  const proto = Object.getPrototypeOf(row);
-  if (proto !== Object.prototype && proto !== null) return false;
-  let i = 0;
-  for (const name in row) {
-    if (columns !== undefined && (i >= columns.length || columns[i].name !== name)) return false;
-    const v = row[name];
-    switch (typeof v) {
-      case 'string':
-      case 'boolean':
-        break;
-      case 'number':
-        if (!((v >= 1e-6 && v < 1e21) || (v <= -1e-6 && v > -1e21) || v === 0)) return false;
-        break;
-      case 'object':
-        if (v !== null) return false;
-        break;
-      default:
-        return false;
-    }
-    i++;
-  }
-  return columns === undefined || i === columns.length;
+interface SchemaInfo {
+  count: number;
+  /** The JSON text before each column's value: `{"a":`, `,"b":`, … */
+  heads: string[];
+  /**
+   * Whether a plain object given the columns in order keeps that order and those fields: no
+   * integer-like name (those come first, ascending), `__proto__` (would set the prototype) or
+   * name declared twice.
+   */
+  copyable: boolean;
 }
 
-/** Per schema (tables keep theirs for life): the JSON text before each column's value. */
-const headsOf = new WeakMap<readonly Column[], string[]>();
+/** Per schema (tables keep theirs for life). */
+const schemas = new WeakMap<readonly Column[], SchemaInfo>();
 
-function columnHeads(columns: readonly Column[]): string[] {
-  let heads = headsOf.get(columns);
-  if (heads === undefined || heads.length !== columns.length) {
-    heads = columns.map((c, i) => (i === 0 ? '{' : ',') + JSON.stringify(c.name) + ':');
-    headsOf.set(columns, heads);
+function schemaOf(columns: readonly Column[]): SchemaInfo {
+  let info = schemas.get(columns);
+  if (info === undefined || info.count !== columns.length) {
+    const names = columns.map((c) => c.name);
+    info = {
+      count: columns.length,
+      heads: names.map((name, i) => (i === 0 ? '{' : ',') + JSON.stringify(name) + ':'),
+      copyable:
+        new Set(names).size === names.length && !names.some((n) => n === '__proto__' || /^\d+$/.test(n)),
+    };
+    schemas.set(columns, info);
   }
-  return heads;
+  return info;
 }
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
