@@ -44,6 +44,7 @@ interface SuiteEntry {
 /** Every suite, in report order. Adding a suite is one line here. */
 const SUITES: SuiteEntry[] = [
   { name: 'decoder', module: './micro/decoder.js', run: 'runDecoderBench' },
+  { name: 'json-row', module: './micro/json-row.js', run: 'runJsonRowBench' },
   { name: 'pipelined-set', module: './pipelined-set/pipelined-set.js', run: 'runPipelinedSetBench' },
   { name: 'cluster-set', module: './cluster-set/cluster-set.js', run: 'runClusterSetBench' },
   { name: 'sink', module: './sink/sink-bench.js', run: 'runSinkBench' },
