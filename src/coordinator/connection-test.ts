@@ -17,9 +17,9 @@ import { ReplyError } from '../resp/errors.js';
 import type { Command, Reply } from '../resp/reply.js';
 import type { ConnectionProfile } from '../schema/connection-profile.js';
 import { resolveSecrets } from '../schema/secrets.js';
-import { keyColumnOf, keyPrefixOf, type SinkTable } from '../sink/model.js';
+import { keyPrefixOf, type SinkTable } from '../sink/model.js';
 import { connectProfile, type RedisTarget } from '../sink/redis-target.js';
-import { writerOf } from '../sink/writers/index.js';
+import { hasFixedKey, writerOf } from '../sink/writers/index.js';
 import type { TestResultView } from './control-views.js';
 import { REDACTED_PASSWORD, redactUrlsInText } from './redact.js';
 
@@ -137,7 +137,9 @@ async function runTest(
 /** Fixed key of the table (no key column), and the Redis type its writes need. */
 function fixedKey(table: SinkTable): { key: string; type: string } | undefined {
   const t = table.target;
-  return keyColumnOf(t) === undefined ? { key: keyPrefixOf(t), type: writerOf(t).redisType } : undefined;
+  const type = writerOf(t).redisType;
+  // A channel is no key: nothing there can clash with a publish.
+  return hasFixedKey(t) && type !== 'none' ? { key: keyPrefixOf(t), type } : undefined;
 }
 
 async function checkFixedKey(table: SinkTable, target: RedisTarget): Promise<string[]> {

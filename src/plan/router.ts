@@ -1,7 +1,8 @@
 import { keySlot, SLOT_COUNT } from '../resp/cluster/key-slot.js';
 import { PayloadRow } from '../sink/encoded-row.js';
-import { keyColumnOf, keyPrefixOf, type SinkTable } from '../sink/model.js';
+import { keyPrefixOf, type SinkTable } from '../sink/model.js';
 import { type Row, RowEncoder } from '../sink/row-encoder.js';
+import { hasFixedKey } from '../sink/writers/index.js';
 
 /** An inclusive range of hash slots. */
 export type SlotRange = readonly [first: number, last: number];
@@ -32,8 +33,8 @@ export interface Routed {
 
 /**
  * Routes a table's rows to the shard owning `slot(key)`, the key computed as the sink computes it
- * (the table's {@link RowEncoder}). The encoder used here is the table's with a raw value of the
- * key column, so routing never builds the JSON value the sink builds again. A row whose key
+ * (the table's {@link RowEncoder}, asked for the key alone: routing never builds the value the
+ * sink builds again). A row whose key
  * cannot be computed goes to shard 0, whose sink applies the table's `onError` policy to it.
  */
 export class SlotRouter {
@@ -50,14 +51,12 @@ export class SlotRouter {
       this.#shardOfSlot.fill(j, a, b + 1);
     }
     const t = table.target;
-    const keyColumn = keyColumnOf(t);
-    if (keyColumn === undefined) {
+    if (hasFixedKey(t)) {
       // Every row has the key `prefix`: one slot, one shard.
-      const prefix = keyPrefixOf(t);
       this.#encoder = null;
-      this.#fixedShard = this.#shardOfSlot[keySlot(prefix)];
+      this.#fixedShard = this.#shardOfSlot[keySlot(keyPrefixOf(t))];
     } else {
-      this.#encoder = new RowEncoder({ ...table, format: 'raw', valueColumn: keyColumn, schema: undefined });
+      this.#encoder = new RowEncoder(table);
       this.#fixedShard = -1;
     }
   }
@@ -68,7 +67,7 @@ export class SlotRouter {
     if (enc === null) return this.#fixedShard;
     // A worker's keyed row: its key only, not the value the encoder would read out as well.
     if (row instanceof PayloadRow) return this.#shardOfSlot[keySlot(row.key)];
-    if (enc.encode(row) !== null) return 0;
+    if (enc.encodeKey(row) !== null) return 0;
     return this.#shardOfSlot[keySlot(enc.key)];
   }
 

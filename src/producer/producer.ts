@@ -16,6 +16,7 @@ import { SlotRouter } from '../plan/router.js';
 import { keySlot } from '../resp/cluster/key-slot.js';
 import { keyColumnOf } from '../sink/model.js';
 import { type Row, RowEncoder } from '../sink/row-encoder.js';
+import { rowsFitKeyed, rowsHaveField } from '../sink/writers/index.js';
 import { bearer } from '../wire/grpc-util.js';
 import { EncodedRow, keyedItem, keyedItemSize, RefusedItem, refusal } from '../wire/keyed-rows.js';
 import {
@@ -333,7 +334,11 @@ export class Producer {
       throw this.#failure;
     }
     const t = model?.target;
-    this.#encoding = this.#o.encoding === 'keyed' && model === undefined ? 'json' : this.#o.encoding;
+    // Keyed rows carry key, field and value: tables whose rows carry more travel as JSON.
+    this.#encoding =
+      this.#o.encoding === 'keyed' && (model === undefined || !rowsFitKeyed(model.target))
+        ? 'json'
+        : this.#o.encoding;
     let keyedItemOf: LaneContext['keyedItemOf'] = null;
     if (model !== undefined) {
       const enc = new RowEncoder(model);
@@ -347,7 +352,7 @@ export class Producer {
     const ctx: LaneContext = {
       options: this.#o,
       wireEncoding: laneEncoding(this.#encoding),
-      hash: t?.type === 'hash',
+      hash: t !== undefined && rowsHaveField(t),
       keyedItemOf,
       stats: this.#stats,
       channels: this.#channels,

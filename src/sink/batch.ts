@@ -1,24 +1,33 @@
 import type { EncodedCommands } from '../resp/encoded-commands.js';
 import type { Command } from '../resp/reply.js';
 import type { PayloadRow } from './encoded-row.js';
-import { type FenceWriter, fencedCommands } from './fence/fenced-commands.js';
+import { type FenceWriter, fencedCommands, keyId, type PostCommand } from './fence/fenced-commands.js';
 import type { RowEncoder } from './row-encoder.js';
 import type { SetPipeline } from './set-pipeline.js';
+import { groupByKey, type KeyGroup } from './writers/by-key.js';
 import { type Target, type TargetWriter, writerOf } from './writers/index.js';
+import { expireCommand, hasTtl } from './writers/shared.js';
+import type { FlushRows, TtlOptions } from './writers/writer.js';
 
 /** What `bytes` adds per row beyond its key, field and value (bookkeeping, for the in-flight bound). */
 export const ROW_OVERHEAD_BYTES = 16;
 
 /**
  * The rows of one flush, kept as parallel arrays (no object per row), turned into one pipeline:
- * the commands the table's writer makes of them (writers/), or the fence script's calls.
+ * the commands the table's writer makes of them (writers/), or the fence script's calls; then,
+ * once per key, the writer's trim and the table's TTL.
  */
-export class Batch {
+export class Batch implements FlushRows {
   rows = 0;
   bytes = 0;
   readonly keys: (string | Buffer)[] = [];
   readonly fields: (string | Buffer)[] = [];
   readonly values: (string | Buffer)[] = [];
+  readonly ttls: number[] = [];
+  readonly pairs: (string | Buffer)[][] = [];
+  readonly deletes: (string[] | null)[] = [];
+  /** `partition:offset` of each row, for writers that name rows by them (message ids). */
+  readonly positions: string[] = [];
   /** Dead-letter entries (JSON text) to push to the dead-letter list in the same flush. */
   readonly dead: string[] = [];
   /** Source positions of the rows, for fenced (exactly-once) batches. */
@@ -28,8 +37,12 @@ export class Batch {
   /** Where rows are encoded as they come, when the sink gave one and the batch can use it. */
   readonly #sets: SetPipeline | null;
   readonly #writer: TargetWriter<Target>;
-  /** Rows carry a field (hash targets): {@link fields} is filled. */
+  /** Rows carry a field (hashes, sorted sets, hash counters): {@link fields} is filled. */
   readonly #withField: boolean;
+  readonly #withTtl: boolean;
+  readonly #withPairs: boolean;
+  readonly #withPositions: boolean;
+  #groups: KeyGroup[] | null = null;
 
   /**
    * @param fenced rows carry source positions and are applied through the fence script.
@@ -43,7 +56,11 @@ export class Batch {
   ) {
     this.#sets = fenced ? null : sets;
     this.#writer = writerOf(target);
-    this.#withField = this.#writer.fieldColumn(target) !== undefined;
+    const shape = this.#writer.shape(target);
+    this.#withField = shape.field !== undefined;
+    this.#withTtl = shape.ttl !== undefined;
+    this.#withPairs = shape.columns !== undefined;
+    this.#withPositions = this.#writer.needsPositions?.(target) ?? false;
   }
 
   /** True when rows are encoded as they come: flush with {@link encoded}, not {@link commands}. */
@@ -58,6 +75,10 @@ export class Batch {
     this.bytes += row.size + ROW_OVERHEAD_BYTES;
   }
 
+  /**
+   * Adds the row `enc` holds. `partition` and `offset`: its source position, kept for fenced
+   * batches and for writers that name rows by it.
+   */
   add(enc: RowEncoder, partition?: string, offset?: number): void {
     const sets = this.#sets;
     if (sets !== null) {
@@ -70,12 +91,26 @@ export class Batch {
       this.partitions.push(partition!);
       this.offsets.push(offset!);
     }
+    if (this.#withPositions) {
+      this.positions.push(
+        partition === undefined ? `${SINK_RUN}:${++unpositioned}` : `${partition}:${offset}`,
+      );
+    }
     this.keys.push(enc.key);
-    if (this.#withField) this.fields.push(enc.field);
+    let size = enc.key.length + enc.value.length + ROW_OVERHEAD_BYTES;
+    if (this.#withField) {
+      this.fields.push(enc.field);
+      size += enc.field.length;
+    }
     this.values.push(enc.value);
+    if (this.#withTtl) this.ttls.push(enc.ttl);
+    if (this.#withPairs) {
+      this.pairs.push(enc.pairs);
+      this.deletes.push(enc.deletes);
+      for (const p of enc.pairs) size += p.length;
+    }
     this.rows++;
-    this.bytes +=
-      enc.key.length + enc.value.length + (this.#withField ? enc.field.length : 0) + ROW_OVERHEAD_BYTES;
+    this.bytes += size;
   }
 
   addDeadLetter(entry: string): void {
@@ -85,6 +120,11 @@ export class Batch {
 
   get isEmpty(): boolean {
     return this.rows === 0 && this.dead.length === 0;
+  }
+
+  groups(): readonly KeyGroup[] {
+    this.#groups ??= groupByKey(this.keys);
+    return this.#groups;
   }
 
   /**
@@ -104,15 +144,29 @@ export class Batch {
    */
   commands(
     deadLetterKey: string | undefined,
-    fence?: FenceWriter & { cluster: boolean },
+    fence: FenceWriter & { cluster: boolean } = UNFENCED,
   ): { commands: Command[]; rowsPerCommand: number[] } {
     const t = this.target;
+    const w = this.#writer;
     let out: { commands: Command[]; rowsPerCommand: number[] };
     if (this.fenced && this.keys.length > 0) {
-      out = fencedCommands(this, this.#writer.fenced(t), fence!, fence!.cluster);
+      const post = new Map<string, PostCommand[]>();
+      for (const g of this.groups()) {
+        const cmds = this.#afterKey(g, true);
+        if (cmds.length > 0) post.set(keyId(g.key), cmds);
+      }
+      out = fencedCommands(this, w.fenced(t)!, fence, fence.cluster, post);
     } else {
       out = { commands: [], rowsPerCommand: [] };
-      this.#writer.commands(t, this, out);
+      w.commands(t, this, { ...out, cluster: fence.cluster });
+      if (this.keys.length > 0 && (w.trim !== undefined || hasTtl(t as TtlOptions))) {
+        for (const g of this.groups()) {
+          for (const cmd of this.#afterKey(g, false)) {
+            out.commands.push(cmd);
+            out.rowsPerCommand.push(0);
+          }
+        }
+      }
     }
     const { commands, rowsPerCommand } = out;
     if (this.dead.length > 0 && deadLetterKey !== undefined) {
@@ -121,4 +175,28 @@ export class Batch {
     }
     return { commands, rowsPerCommand };
   }
+
+  /** The commands run once for a key after its rows: the writer's trim, then the TTL. */
+  #afterKey(g: KeyGroup, fenced: boolean): Command[] {
+    const t = this.target;
+    const w = this.#writer;
+    const out: Command[] = [];
+    const trim = w.trim?.(t, g.key);
+    if (trim !== undefined) out.push(trim);
+    const ttl = t as TtlOptions;
+    if (hasTtl(ttl) && !(w.ttlInline?.(t, fenced) ?? false)) {
+      out.push(expireCommand(ttl, g.key, this.#withTtl ? this.ttls[g.rows[g.rows.length - 1]] : undefined));
+    }
+    return out;
+  }
 }
+
+/** Who writes an at-least-once batch on standalone Redis, when the caller says nothing. */
+const UNFENCED: FenceWriter & { cluster: boolean } = { table: '', owner: '', generation: 1, cluster: false };
+
+/**
+ * Names rows that came without a source position (a sink used directly): this process's run and
+ * a counter, unique but not stable across a restart.
+ */
+const SINK_RUN = `run-${process.pid.toString(36)}-${Date.now().toString(36)}`;
+let unpositioned = 0;

@@ -11,13 +11,25 @@ import type { ConnectionProfile } from '../schema/connection-profile.js';
 import type { Column } from '../schema/sql-type.js';
 
 export {
+  type CounterKind,
+  type CounterTarget,
   fieldColumnOf,
+  type HashCounterTarget,
   type HashTarget,
   keyColumnOf,
   keyPrefixOf,
+  keyTemplateOf,
   type ListTarget,
+  type PubSubTarget,
+  type ScoreMode,
+  type SetTarget,
+  type SortedSetTarget,
+  type StreamTarget,
   type StringTarget,
   type Target,
+  type TtlKind,
+  type TtlRefresh,
+  type WriteMode,
 } from './writers/index.js';
 
 import type { Target } from './writers/index.js';

@@ -3,8 +3,10 @@ import type { Column } from '../schema/sql-type.js';
 import { holdsCollection, isTooLong, text } from '../schema/text.js';
 import { PayloadRow, RefusedRow } from './encoded-row.js';
 import { jsonRow } from './json-row.js';
+import { type KeyTemplate, parseKeyTemplate } from './key-template.js';
 import type { SinkTable } from './model.js';
-import { writerOf } from './writers/index.js';
+import { expiryTime, integerArg, numberArg, ttlSeconds } from './numbers.js';
+import { type RowShape, type ValueKind, writerOf } from './writers/index.js';
 
 /**
  * A row as the sink receives it: a plain object `{ [column]: value }`. Typed as `object` so rows
@@ -21,7 +23,17 @@ export class RowEncoder {
   key: string | Buffer = '';
   field: string | Buffer = '';
   value: string | Buffer = '';
+  /** The row's TTL (seconds, or ms since the epoch) when the table takes it from a column. */
+  ttl = 0;
+  /** One field/value pair per column, for tables whose rows are written a column per field. */
+  pairs: (string | Buffer)[] = [];
+  /** Columns that were null, where nulls delete their field. */
+  deletes: string[] | null = null;
   readonly #prefix: string;
+  readonly #template: KeyTemplate | null;
+  readonly #shape: RowShape;
+  /** Columns that make the key or the TTL: never written as fields of their own. */
+  readonly #keyParts: ReadonlySet<string>;
   readonly #prefixBytes: Buffer;
   readonly #keyColumn: string | undefined;
   readonly #fieldColumn: string | undefined;
@@ -42,7 +54,18 @@ export class RowEncoder {
     this.#prefix = writer.keyPrefix(t);
     this.#prefixBytes = Buffer.from(this.#prefix, 'utf8');
     this.#keyColumn = writer.keyColumn(t);
-    this.#fieldColumn = writer.fieldColumn(t);
+    const template = writer.keyTemplate(t);
+    const parsed = template === undefined ? null : parseKeyTemplate(template);
+    // Validation refused a bad template already; a model built by hand gets the same reason here.
+    if (typeof parsed === 'string') throw new Error(`key template ${parsed}`);
+    this.#template = parsed;
+    this.#shape = writer.shape(t);
+    const f = this.#shape.field;
+    this.#fieldColumn = f?.kind === 'text' ? f.column : undefined;
+    const parts = new Set<string>(parsed?.columns ?? []);
+    if (this.#keyColumn !== undefined) parts.add(this.#keyColumn);
+    if (this.#shape.ttl !== undefined) parts.add(this.#shape.ttl.column);
+    this.#keyParts = parts;
     this.#raw = table.format === 'raw';
     this.#valueColumn = table.valueColumn;
     this.#columns = table.schema;
@@ -72,7 +95,32 @@ export class RowEncoder {
     }
     if (input instanceof RefusedRow) return input.reason;
     const row = input as Record<string, unknown>;
+    const problem = this.#key(row);
+    if (problem !== null) return problem;
+    return this.#rest(row);
+  }
+
+  /**
+   * Computes only the row's key (what routing needs); returns null when it can, else why not.
+   * Never throws.
+   */
+  encodeKey(input: Row): string | null {
+    try {
+      if (input === null || typeof input !== 'object') return 'the row is not an object';
+      if (input instanceof PayloadRow) {
+        this.key = input.key;
+        return null;
+      }
+      if (input instanceof RefusedRow) return input.reason;
+      return this.#key(input as Record<string, unknown>);
+    } catch (err) {
+      return thrownProblem(err);
+    }
+  }
+
+  #key(row: Record<string, unknown>): string | null {
     const kc = this.#keyColumn;
+    if (this.#template !== null) return this.#templateKey(row);
     if (kc === undefined) {
       this.key = this.#prefix;
     } else {
@@ -91,6 +139,11 @@ export class RowEncoder {
         this.key = key;
       }
     }
+    return null;
+  }
+
+  /** Everything but the key: field, TTL, value. */
+  #rest(row: Record<string, unknown>): string | null {
     const fc = this.#fieldColumn;
     if (fc !== undefined) {
       const f = text(row[fc]);
@@ -98,6 +151,33 @@ export class RowEncoder {
       if (typeof f === 'string' && !f.isWellFormed()) return loneSurrogate('field', fc);
       this.field = f;
     }
+    const shape = this.#shape;
+    if (shape.field !== undefined && fc === undefined) {
+      const { column, kind, role } = shape.field;
+      const f = numeric(row[column], kind);
+      if (f === undefined) return numberProblem(role, column, kind, row[column]);
+      this.field = f;
+    }
+    if (shape.ttl !== undefined) {
+      const problem = this.#ttl(row, shape.ttl.column, shape.ttl.kind);
+      if (problem !== null) return problem;
+    }
+    if (shape.value !== undefined) {
+      const { column, kind, role } = shape.value;
+      const v = row[column];
+      if (kind === 'text') {
+        const t = text(v);
+        if (t === undefined) return columnProblem(role, column, v);
+        if (typeof t === 'string' && !t.isWellFormed()) return loneSurrogate(role, column);
+        this.value = t;
+      } else {
+        const n = numeric(v, kind);
+        if (n === undefined) return numberProblem(role, column, kind, v);
+        this.value = n;
+      }
+      return tooLarge(this.value) ? VALUE_TOO_LARGE : null;
+    }
+    if (shape.columns !== undefined) return this.#perColumn(row, shape.columns.nulls === 'delete');
     if (this.#raw) {
       const vc = this.#valueColumn!;
       const v = text(row[vc]);
@@ -110,6 +190,78 @@ export class RowEncoder {
       this.value = json;
     }
     return tooLarge(this.value) ? VALUE_TOO_LARGE : null;
+  }
+
+  /** Builds the key from the template; returns why not. */
+  #templateKey(row: Record<string, unknown>): string | null {
+    const { literals, columns } = this.#template!;
+    let key = literals[0];
+    let bytes: Buffer[] | null = null;
+    for (let i = 0; i < columns.length; i++) {
+      const c = columns[i];
+      const part = text(row[c]);
+      if (part === undefined) return columnProblem('key template', c, row[c]);
+      if (part.length === 0) return `key template column '${c}' is empty`;
+      if (typeof part === 'string') {
+        if (!part.isWellFormed()) return loneSurrogate('key template', c);
+        key += part + literals[i + 1];
+      } else {
+        // A binary column: the key is bytes from here on.
+        bytes ??= [];
+        bytes.push(Buffer.from(key, 'utf8'), part);
+        key = literals[i + 1];
+      }
+    }
+    if (bytes === null) this.key = key;
+    else {
+      bytes.push(Buffer.from(key, 'utf8'));
+      this.key = Buffer.concat(bytes);
+    }
+    return null;
+  }
+
+  /** Reads the row's TTL; returns why it cannot be used. */
+  #ttl(row: Record<string, unknown>, column: string, kind: 'seconds' | 'timestamp'): string | null {
+    const v = row[column];
+    if (kind === 'seconds') {
+      const secs = ttlSeconds(v);
+      if (Number.isNaN(secs))
+        return `ttl column '${column}' ${v === null || v === undefined ? `is ${v === null ? 'null' : 'missing'}` : 'is not a whole number of seconds'}`;
+      if (secs < 0)
+        return `ttl column '${column}' is not positive: a key cannot live for ${String(v)} seconds`;
+      this.ttl = secs;
+      return null;
+    }
+    const at = expiryTime(v);
+    if (Number.isNaN(at))
+      return `ttl column '${column}' ${v === null || v === undefined ? `is ${v === null ? 'null' : 'missing'}` : 'is not a time (a Date, ISO-8601 text or milliseconds since 1970)'}`;
+    if (at <= Date.now()) return `ttl column '${column}' is in the past: the key would expire at once`;
+    this.ttl = at;
+    return null;
+  }
+
+  /** One field per column that is not part of the key; returns why not. */
+  #perColumn(row: Record<string, unknown>, deleteNulls: boolean): string | null {
+    const pairs: (string | Buffer)[] = [];
+    let deletes: string[] | null = null;
+    const names = this.#columns === undefined ? Object.keys(row) : this.#columns.map((c) => c.name);
+    for (const name of names) {
+      if (this.#keyParts.has(name)) continue;
+      const v = row[name];
+      if (v === null || v === undefined) {
+        if (deleteNulls) (deletes ??= []).push(name);
+        continue;
+      }
+      const t = text(v);
+      if (t === undefined) return columnProblem('value', name, v);
+      if (typeof t === 'string' && !t.isWellFormed()) return loneSurrogate('value', name);
+      if (tooLarge(t)) return VALUE_TOO_LARGE;
+      pairs.push(name, t);
+    }
+    this.pairs = pairs;
+    this.deletes = deletes;
+    this.value = '';
+    return null;
   }
 
   /** The key of `part`; undefined when it is not well-formed (checked once, when first seen). */
@@ -169,6 +321,21 @@ function columnProblem(role: string, column: string, value: unknown): string {
     return `${role} column '${column}' holds a Map or Set, which has no text form (JSON would write it as {})`;
   }
   return `${role} column '${column}' has a value of type ${valueType(value)} that has no text form`;
+}
+
+/** A column value as the number argument `kind` asks for. */
+function numeric(v: unknown, kind: ValueKind): string | undefined {
+  return kind === 'integer' ? integerArg(v) : numberArg(v);
+}
+
+function numberProblem(role: string, column: string, kind: ValueKind, value: unknown): string {
+  if (value === undefined) return `${role} column '${column}' is missing`;
+  if (value === null) return `${role} column '${column}' is null`;
+  if (typeof value === 'number' && !Number.isFinite(value)) {
+    return `${role} column '${column}' is ${Number.isNaN(value) ? 'NaN' : 'not finite'}`;
+  }
+  const want = kind === 'integer' ? 'an integer Redis can hold (signed 64-bit)' : 'a finite number';
+  return `${role} column '${column}' holds ${typeof value === 'string' ? 'text' : `a ${typeof value}`} that is not ${want}`;
 }
 
 function valueType(v: unknown): string {

@@ -181,14 +181,14 @@ export class RedisSink extends EventEmitter {
       }
       const reason = enc.encode(row);
       if (reason === null) {
-        if (fenced) {
+        if (partitions === undefined) {
+          this.#batch.add(enc);
+        } else {
           this.#batch.add(
             enc,
-            typeof partitions === 'string' ? partitions : partitions![i],
+            typeof partitions === 'string' ? partitions : partitions[i],
             positions!.offsets[i],
           );
-        } else {
-          this.#batch.add(enc);
         }
       } else if (policy === 'skip') {
         this.stats.rowsSkipped++;

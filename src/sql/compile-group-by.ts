@@ -1,6 +1,7 @@
 import type { SqlPosition } from '../schema/errors.js';
-import { fieldColumnOf, keyColumnOf, keyPrefixOf, type SinkTable } from '../sink/model.js';
-import { writerOf } from '../sink/writers/index.js';
+import { keyFromTemplate, parseKeyTemplate } from '../sink/key-template.js';
+import { keyColumnOf, keyPrefixOf, type SinkTable } from '../sink/model.js';
+import { keyTemplateOf, writerOf } from '../sink/writers/index.js';
 import { type AggregateFn, aggregateFn } from './aggregates.js';
 import { compileExpr, type Scope } from './compile-expr.js';
 import { type OrderItem, outputRef, sortKey } from './compile-order-by.js';
@@ -133,13 +134,19 @@ export function groupedPlan(g: GroupedInput): Omit<QueryPlan, 'lookups'> {
   const names = targets.map((t) => t.name);
   const t = sink.target;
   const keyColumn = keyColumnOf(t);
-  const fieldColumn = fieldColumnOf(t);
+  const template = keyTemplateOf(t);
+  const parsed = template === undefined ? undefined : parseKeyTemplate(template);
+  const templateColumns = parsed === undefined || typeof parsed === 'string' ? [] : [...parsed.columns];
+  const roles: [string, string][] = [
+    ...(keyColumn === undefined ? [] : [['key', keyColumn] as [string, string]]),
+    ...templateColumns.map((c) => ['key template', c] as [string, string]),
+    ...writerOf(t)
+      .identityColumns(t)
+      .map((c) => ['field', c] as [string, string]),
+  ];
   let key: ExprFn | undefined;
-  for (const [role, column] of [
-    ['key', keyColumn],
-    ['field', fieldColumn],
-  ] as const) {
-    if (column === undefined) continue;
+  const keyParts: ExprFn[] = [];
+  for (const [role, column] of roles) {
     const j = names.indexOf(column);
     if (j < 0) {
       throw new SqlQueryError(
@@ -151,11 +158,20 @@ export function groupedPlan(g: GroupedInput): Omit<QueryPlan, 'lookups'> {
     if (usesAggregate[j]) {
       throw new SqlQueryError(
         'shape',
-        `${sink.name}'s ${role} column '${column}' is computed from an aggregate: with GROUP BY, the Redis key (and hash field) must be computed from GROUP BY columns, so that every row of a group updates the same key`,
+        `${sink.name}'s ${role} column '${column}' is computed from an aggregate: with GROUP BY, the Redis key (and hash field or member) must be computed from GROUP BY columns, so that every row of a group updates the same key`,
         items[j].position,
       );
     }
     if (role === 'key') key = values[j].fn;
+    if (role === 'key template') keyParts.push(values[j].fn);
+  }
+  if (parsed !== undefined && typeof parsed !== 'string') {
+    // The whole key, made as the sink will make it: groups are routed by its slot.
+    key = (r) =>
+      keyFromTemplate(
+        parsed,
+        keyParts.map((fn) => fn(r)),
+      );
   }
   const itemKeys = items.map((i) => keyOf(i.node));
   const order = g.orderBy.map((o) => {
@@ -172,7 +188,7 @@ export function groupedPlan(g: GroupedInput): Omit<QueryPlan, 'lookups'> {
     return sortKey(o, values[j].type, (_src, out) => (out as Record<string, unknown>)[name]);
   });
   const prefix = keyPrefixOf(t);
-  const keyed = keyColumn !== undefined;
+  const keyed = key !== undefined;
   const fingerprintText = JSON.stringify({
     groups: groups.map((c) => c.type),
     aggregates: aggregates.map((a) => a.fn.label),
@@ -213,13 +229,22 @@ export function groupedPlan(g: GroupedInput): Omit<QueryPlan, 'lookups'> {
 /**
  * GROUP BY writes upserts recomputed from state: after a recovery the same group is written
  * again from the restored state, which is right for an upsert but cannot be fenced, so only
- * at-least-once tables take it; a list records every update, so it must ask for that.
+ * at-least-once tables take it; a list or stream records every update, so it must ask for that;
+ * a counter or set would add every update to the last, so it is refused.
  */
 function checkGroupedDelivery(sink: SinkTable, position: SqlPosition | undefined): void {
-  if (sink.delivery !== 'exactly_once') return;
   const writer = writerOf(sink.target);
-  if (writer.exactlyOnceByDefault) {
-    const kind = writer.title.toLowerCase();
+  const kind = writer.title.toLowerCase();
+  const writes = writer.groupedWrites(sink.target);
+  if (writes === 'refuse') {
+    throw new SqlQueryError(
+      'shape',
+      `GROUP BY into ${kind} table '${sink.name}' is not supported: a group's value is written again on every change, and this table adds each row to what is there (an increment, a member) instead of replacing the group's last value; write into a string, a hash, or a sorted set in the 'replace' score mode`,
+      position,
+    );
+  }
+  if (sink.delivery !== 'exactly_once') return;
+  if (writes === 'append') {
     throw new SqlQueryError(
       'shape',
       `GROUP BY into ${kind} table '${sink.name}' needs 'sink.delivery' = 'at_least_once': the ${kind} records every update of a group, and updates recomputed after a recovery (from the restored state, with other batch boundaries) cannot be fenced exactly once`,

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Column } from '../../src/schema/sql-type.js';
-import type { SinkTable, Target } from '../../src/sink/model.js';
+import type { HashTarget, ListTarget, SinkTable, StringTarget, Target } from '../../src/sink/model.js';
 import { useRedis } from '../support/fixtures.js';
 import { sinkOn, table } from '../support/sink.js';
 
@@ -39,14 +39,14 @@ function expectedValue(t: SinkTable, row: Row): string | null {
 }
 
 function applyModel(m: Model, t: SinkTable, rows: Row[]): void {
-  const target = t.target;
+  const target = t.target as StringTarget | ListTarget | HashTarget;
   for (const row of rows) {
     const prefix =
-      target.type === 'string'
+      (target.type === 'string'
         ? target.keyPrefix
         : target.type === 'list'
           ? target.listPrefix
-          : target.hashKeyPrefix;
+          : target.hashKeyPrefix) ?? '';
     const kc =
       target.type === 'string'
         ? target.keyColumn
@@ -100,7 +100,7 @@ const rowArb: fc.Arbitrary<Row> = fc.record({
   n: fc.oneof(fc.integer(), fc.boolean(), fc.constant(null)),
 });
 
-const targetArb = (prefix: string): fc.Arbitrary<Target> =>
+const targetArb = (prefix: string): fc.Arbitrary<StringTarget | ListTarget | HashTarget> =>
   fc.oneof(
     fc.record({
       type: fc.constant('string' as const),

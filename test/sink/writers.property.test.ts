@@ -3,17 +3,20 @@ import { describe, expect, it } from 'vitest';
 import type { Arg, Command } from '../../src/resp/reply.js';
 import { Batch } from '../../src/sink/batch.js';
 import { SQL_OPTIONS } from '../../src/sink/config/sql-ddl.js';
-import type { Target } from '../../src/sink/model.js';
+import type { HashTarget, ListTarget, StringTarget } from '../../src/sink/model.js';
 import { RowEncoder } from '../../src/sink/row-encoder.js';
-import { TARGET_FIELDS, TARGET_TYPES, writerFor, writerOf } from '../../src/sink/writers/index.js';
+import { ownFields, TARGET_FIELDS, TARGET_TYPES, writerFor, writerOf } from '../../src/sink/writers/index.js';
 import { table } from '../support/sink.js';
+
+/** The three targets that existed before writers. */
+type OldTarget = StringTarget | ListTarget | HashTarget;
 
 /**
  * The writers must make exactly the commands the sink made before they existed, when each
  * target type was a branch of one function. That function, kept here as the reference:
  */
 function referenceCommands(
-  t: Target,
+  t: OldTarget,
   keys: readonly (string | Buffer)[],
   fields: readonly (string | Buffer)[],
   values: readonly (string | Buffer)[],
@@ -65,21 +68,16 @@ function referenceCommands(
   return { commands, rowsPerCommand };
 }
 
-/** The fence script's op and parameter, as the reference chose them. */
-function referenceFenced(t: Target): { op: string; param: string } {
+/** The fence script's op and flags, as the reference chose them (a list's trim runs after the rows). */
+function referenceFenced(t: OldTarget): { op: string; flags: string[] } {
   const op =
     t.type === 'string' ? 'SET' : t.type === 'hash' ? 'HSET' : t.operation === 'Append' ? 'RPUSH' : 'LPUSH';
-  const param =
-    t.type === 'string'
-      ? (t.ttlSecs?.toString() ?? '')
-      : t.type === 'list'
-        ? (t.maxLength?.toString() ?? '')
-        : '';
-  return { op, param };
+  const flags = t.type === 'string' && t.ttlSecs !== undefined ? ['EX', t.ttlSecs.toString()] : [];
+  return { op, flags };
 }
 
 const keyColumn = fc.option(fc.constant('k'), { nil: undefined });
-const targetArb: fc.Arbitrary<Target> = fc.oneof(
+const targetArb: fc.Arbitrary<OldTarget> = fc.oneof(
   fc.record({
     type: fc.constant('string' as const),
     keyPrefix: fc.constantFrom('', 's:'),
@@ -134,7 +132,7 @@ describe('target writers', () => {
     for (const target of [
       { type: 'list', listPrefix: 'l', operation: 'Prepend', maxLength: 3 },
       { type: 'hash', hashKeyPrefix: 'h', hashFieldColumn: 'f' },
-    ] as Target[]) {
+    ] as OldTarget[]) {
       const enc = new RowEncoder(table(target, { format: 'raw', valueColumn: 'v' }));
       const batch = new Batch(target);
       for (let i = 0; i < 2500; i++) {
@@ -147,10 +145,36 @@ describe('target writers', () => {
     }
   });
 
-  it('writers — target fields are unique across types (a JSON body is typed by its fields)', () => {
+  it("writers — a type's own fields are unique across types (a JSON body is typed by them)", () => {
+    const own = TARGET_TYPES.flatMap((t) => ownFields(t));
+    expect(new Set(own).size).toBe(own.length);
     expect(new Set(TARGET_FIELDS).size).toBe(TARGET_FIELDS.length);
-    expect(TARGET_TYPES).toEqual(['string', 'list', 'hash']);
-    for (const type of TARGET_TYPES) expect(writerFor(type).type).toBe(type);
+    expect(TARGET_TYPES).toEqual([
+      'string',
+      'list',
+      'hash',
+      'set',
+      'sorted_set',
+      'counter',
+      'hash_counter',
+      'stream',
+      'pubsub',
+    ]);
+    for (const type of TARGET_TYPES) {
+      expect(writerFor(type).type).toBe(type);
+      // The first option is the type's prefix, its own.
+      expect(ownFields(type)[0]).toBe(writerFor(type).options[0].field);
+    }
+  });
+
+  it('writers — a shared field has one SQL spelling whichever type lists it', () => {
+    const sql = new Map<string, string>();
+    for (const type of TARGET_TYPES) {
+      for (const o of writerFor(type).options) {
+        if (sql.has(o.field)) expect(o.sql).toBe(sql.get(o.field));
+        sql.set(o.field, o.sql);
+      }
+    }
   });
 
   it('writers — SQL options keep their spellings and order', () => {
@@ -163,7 +187,12 @@ describe('target writers', () => {
       'sink.type',
       'sink.key_prefix',
       'sink.key_column',
+      'sink.key_template',
       'sink.ttl_secs',
+      'sink.ttl_column',
+      'sink.ttl_kind',
+      'sink.ttl_refresh',
+      'sink.write_mode',
       'sink.list_prefix',
       'sink.list_key_column',
       'sink.max_length',
@@ -171,6 +200,33 @@ describe('target writers', () => {
       'sink.hash_key_prefix',
       'sink.hash_key_column',
       'sink.hash_field_column',
+      'sink.hash_layout',
+      'sink.hash_nulls',
+      'sink.set_prefix',
+      'sink.set_key_column',
+      'sink.member_column',
+      'sink.sorted_set_prefix',
+      'sink.sorted_set_key_column',
+      'sink.score_column',
+      'sink.score_mode',
+      'sink.max_members',
+      'sink.keep_members',
+      'sink.counter_prefix',
+      'sink.counter_key_column',
+      'sink.increment_column',
+      'sink.counter_kind',
+      'sink.hash_counter_prefix',
+      'sink.hash_counter_key_column',
+      'sink.hash_counter_field_column',
+      'sink.stream_prefix',
+      'sink.stream_key_column',
+      'sink.stream_layout',
+      'sink.stream_row_field',
+      'sink.stream_max_length',
+      'sink.stream_trim',
+      'sink.channel_prefix',
+      'sink.channel_column',
+      'sink.message_id_field',
       'format',
       'sink.on_error',
       'sink.dead_letter_key',

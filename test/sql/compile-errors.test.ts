@@ -215,7 +215,7 @@ describe('sql compile errors — line and column in the script', () => {
     await expectQueryError(
       'INSERT INTO board SELECT game_id, MAX(player_id), SUM(score) FROM scores GROUP BY game_id;',
       'shape',
-      /^board's field column 'player_id' is computed from an aggregate: with GROUP BY, the Redis key \(and hash field\) must be computed from GROUP BY columns/,
+      /^board's field column 'player_id' is computed from an aggregate: with GROUP BY, the Redis key \(and hash field or member\) must be computed from GROUP BY columns/,
       'MAX(player_id)',
     );
     await expectQueryError(

@@ -6,6 +6,7 @@
 
 import { suggestionSuffix } from '../../schema/did-you-mean.js';
 import { type Door as FieldDoor, Reporter as FieldReporter } from '../../schema/reporter.js';
+import { parseKeyTemplate } from '../key-template.js';
 import {
   type Column,
   type ConnectionProfile,
@@ -15,8 +16,10 @@ import {
   type SinkTable,
 } from '../model.js';
 import {
-  fieldColumnOf,
   keyColumnOf,
+  keyTemplateOf,
+  ownFields,
+  TARGET_FIELDS,
   TARGET_TYPES,
   type Target,
   type TargetField,
@@ -103,8 +106,14 @@ export function checkTable(r: Reporter, draft: TableDraft): SinkTable {
     flushIntervalMs: r.positiveInteger('flushIntervalMs', draft.flushIntervalMs) ?? DEFAULT_FLUSH_INTERVAL_MS,
     delivery:
       r.oneOf('delivery', draft.delivery, ['at_least_once', 'exactly_once'] as const) ??
-      (writerOf(target).exactlyOnceByDefault ? 'exactly_once' : 'at_least_once'),
+      (writerOf(target).exactlyOnceByDefault(target) ? 'exactly_once' : 'at_least_once'),
   };
+  if (table.delivery === 'exactly_once' && writerOf(target).fenced(target) === null) {
+    r.fail(
+      'delivery',
+      `cannot be 'exactly_once' for a ${writerOf(target).title} target: a published message cannot be taken back, so delivery is at least once (give '${r.door.option('messageIdField')}' so that subscribers can drop repeats)`,
+    );
+  }
   const waitReplicas = r.positiveInteger('waitReplicas', draft.waitReplicas);
   if (waitReplicas !== undefined) table.waitReplicas = waitReplicas;
   if (schema !== undefined) table.schema = schema;
@@ -116,6 +125,23 @@ export function checkTable(r: Reporter, draft: TableDraft): SinkTable {
   if (onError === 'dead_letter')
     table.deadLetterKey = deadLetterKey ?? draft.name + DEFAULT_DEAD_LETTER_SUFFIX;
 
+  const shape = writerOf(target).shape(target);
+  const own = shape.value ?? (shape.columns === undefined ? undefined : { role: 'column' });
+  if (format === 'raw' && own !== undefined) {
+    r.fail(
+      'format',
+      own.role === 'column'
+        ? `'raw' does not apply: each column is written as a field of its own`
+        : `'raw' does not apply: the ${own.role} column is what each row writes`,
+    );
+  }
+  if ('messageIdField' in target && target.messageIdField !== undefined) {
+    const id = target.messageIdField;
+    if (format === 'raw')
+      r.fail('messageIdField', "applies only to the 'json' format: it is a field added to each JSON message");
+    if (schema?.some((c) => c.name === id))
+      r.fail('messageIdField', `is '${id}', a column of the schema: name a field the rows do not have`);
+  }
   if (format === 'raw') {
     table.valueColumn = rawValueColumn(r, target, schema, draft.valueColumn);
   } else if (draft.valueColumn !== undefined) {
@@ -135,29 +161,22 @@ function checkSchema(r: Reporter, columns: Column[]): Column[] {
 }
 
 function checkTarget(r: Reporter, draft: TableDraft, schema: Column[] | undefined): Target {
-  const present = (type: TargetType) =>
-    writerFor(type)
-      .options.map((o) => o.field)
-      .filter((f) => draft.target[f] !== undefined);
+  const given = TARGET_FIELDS.filter((f) => draft.target[f] !== undefined);
+  const present = (type: TargetType) => ownFields(type).filter((f) => draft.target[f] !== undefined);
   const title = (type: TargetType) => writerFor(type).title;
   let type = r.oneOf('targetType', draft.targetType, TARGET_TYPES);
-  if (type !== undefined) {
-    for (const other of TARGET_TYPES) {
-      const stray = other === type ? [] : present(other);
-      if (stray.length > 0) {
-        r.fail(
-          stray[0],
-          `does not apply to a ${title(type)} target ('${r.door.option('targetType')}' is '${type}')`,
-        );
-      }
-    }
-  } else {
+  if (type === undefined) {
     const kinds = TARGET_TYPES.filter((t) => present(t).length > 0);
     if (kinds.length === 0) {
       const firsts = TARGET_TYPES.map(
         (t) => `'${r.door.option(writerFor(t).options[0].field)}' (${title(t)})`,
       );
-      r.fail('target', `is required: give ${firsts.join(', ')} with its fields`);
+      r.fail(
+        given.length > 0 ? 'targetType' : 'target',
+        given.length > 0
+          ? `is required: ${given.map((f) => `'${r.door.option(f)}'`).join(', ')} do not tell which type of target this is`
+          : `is required: give ${firsts.join(', ')} with its fields`,
+      );
     }
     if (kinds.length > 1) {
       const parts = kinds.map(
@@ -170,23 +189,46 @@ function checkTarget(r: Reporter, draft: TableDraft, schema: Column[] | undefine
     }
     type = kinds[0];
   }
+  const accepted = new Set<string>(writerFor(type).options.map((o) => o.field));
+  const stray = given.filter((f) => !accepted.has(f));
+  if (stray.length > 0) {
+    const how =
+      draft.targetType === undefined
+        ? `the target is a ${title(type)}`
+        : `'${r.door.option('targetType')}' is '${type}'`;
+    r.fail(stray[0], `does not apply to a ${title(type)} target (${how})`);
+  }
 
   const t = draft.target;
+  const inSchema = (field: TargetField, name: string): void => {
+    if (schema !== undefined && !schema.some((c) => c.name === name)) {
+      const names = schema.map((c) => c.name);
+      r.fail(field, `names column '${name}', which is not in the schema${suggestionSuffix(name, names)}`);
+    }
+  };
   const checks: TargetChecks<TargetField> = {
-    prefix: (field) => r.string(field, t[field], { required: true, nonEmpty: false })!,
+    prefix: (field, required = true) => r.string(field, t[field], { required, nonEmpty: false }),
     column(field, required) {
       const name = r.string(field, t[field], { required });
-      if (name !== undefined && schema !== undefined && !schema.some((c) => c.name === name)) {
-        const names = schema.map((c) => c.name);
-        r.fail(field, `names column '${name}', which is not in the schema${suggestionSuffix(name, names)}`);
-      }
+      if (name !== undefined) inSchema(field, name);
       return name;
     },
     positiveInteger: (field) => r.positiveInteger(field, t[field]),
+    name: (field) => r.string(field, t[field]),
+    template(field) {
+      const source = r.string(field, t[field], { required: true })!;
+      const parsed = parseKeyTemplate(source);
+      if (typeof parsed === 'string') r.fail(field, parsed);
+      for (const c of parsed.columns) inSchema(field, c);
+      return source;
+    },
     choice(field, choices, required) {
       if (required && t[field] === undefined) r.fail(field, `is required (${orList(choices)})`);
       return r.oneOf(field, t[field], choices);
     },
+    has: (field) => t[field] !== undefined,
+    columnType: (column) => schema?.find((c) => c.name === column)?.type,
+    fail: (field, message) => r.fail(field, message),
   };
   return writerFor(type).check(checks);
 }
@@ -197,9 +239,16 @@ export function orList(choices: readonly string[]): string {
   return quoted.length < 2 ? quoted.join('') : `${quoted.slice(0, -1).join(', ')} or ${quoted.at(-1)}`;
 }
 
-/** Columns that make the key or hash field; they never count as the Raw value. */
+/** Columns that make the key, field, score or TTL; they never count as the Raw value. */
 export function keyColumns(target: Target): string[] {
-  return [keyColumnOf(target), fieldColumnOf(target)].filter((c): c is string => c !== undefined);
+  const shape = writerOf(target).shape(target);
+  const template = keyTemplateOf(target);
+  const parsed = template === undefined ? undefined : parseKeyTemplate(template);
+  const out = [keyColumnOf(target), shape.field?.column, shape.ttl?.column].filter(
+    (c): c is string => c !== undefined,
+  );
+  if (parsed !== undefined && typeof parsed !== 'string') out.push(...parsed.columns);
+  return [...new Set(out)];
 }
 
 /**

@@ -4,7 +4,43 @@ import { createHash } from 'node:crypto';
  * What the script does with a run's rows (ARGV[3]): the operations it knows. A target whose rows
  * need another command must teach the script that command first.
  */
-export type FenceOp = 'SET' | 'RPUSH' | 'LPUSH' | 'HSET';
+export type FenceOp =
+  | 'SET'
+  | 'RPUSH'
+  | 'LPUSH'
+  | 'RPUSHX'
+  | 'LPUSHX'
+  | 'HSET'
+  | 'HSETNX'
+  | 'HCOLS'
+  | 'SADD'
+  | 'ZADD'
+  | 'ZINCRBY'
+  | 'INCRBY'
+  | 'INCRBYFLOAT'
+  | 'HINCRBY'
+  | 'HINCRBYFLOAT'
+  | 'XADD';
+
+/** Arguments each row of an operation carries; 0: a count, then that many (XADD, HCOLS). */
+export const FENCE_OP_WIDTH: Readonly<Record<FenceOp, number>> = {
+  SET: 1,
+  RPUSH: 1,
+  LPUSH: 1,
+  RPUSHX: 1,
+  LPUSHX: 1,
+  SADD: 1,
+  HSET: 2,
+  HSETNX: 2,
+  ZADD: 2,
+  ZINCRBY: 2,
+  INCRBY: 1,
+  INCRBYFLOAT: 1,
+  HINCRBY: 2,
+  HINCRBYFLOAT: 2,
+  HCOLS: 0,
+  XADD: 0,
+};
 
 /**
  * The exactly-once apply script. One call carries the rows of a flush for one slot (Redis Cluster)
@@ -13,17 +49,23 @@ export type FenceOp = 'SET' | 'RPUSH' | 'LPUSH' | 'HSET';
  *
  * ```
  * KEYS[1..F]    the table's fence hashes, one per slot in the call     KEYS[F+1..] the data keys
- * ARGV[1] owner (job identity)  ARGV[2] writer generation  ARGV[3] op: SET | RPUSH | LPUSH | HSET
- * ARGV[4] SET: ttl secs or ""; lists: maxLength or ""      ARGV[5] F   ARGV[6] P
- * ARGV[7..6+P] partition names
+ * ARGV[1] owner (job identity)  ARGV[2] writer generation  ARGV[3] op (FenceOp)
+ * ARGV[4] G, then G flags of the op (SET: EX 60 NX ...; ZADD: NX GT ...; XADD: MAXLEN ~ 1000)
+ * then F, P, P partition names
+ * then Q, and Q commands run after the rows, each once (a list's LTRIM, an EXPIRE):
+ *   key index (F+1..), m, command name, m - 1 arguments after the key
  * then runs of rows of one key and one partition, in input order (the runs of one slot and
  * partition in offset order: the script keeps one fence for them all):
  *   fence index (1..F), key index (F+1..), partition index (1..P), n,
- *   n offsets (strictly rising), then n values (HSET: n field/value pairs)
+ *   n offsets (strictly rising), then the n rows' arguments: 1 or 2 each (FENCE_OP_WIDTH), or
+ *   for XADD and HCOLS a count c and c arguments
  * ```
- * A run's rows newer than the fence go to Redis as one variadic RPUSH/LPUSH/HSET straight from
- * ARGV (SET: one per row); only a run that straddles the fence (a replay) is scanned row by row.
- * Offsets are integers below 2^53 (compared as Lua numbers, stored as sent).
+ * A run's rows newer than the fence go to Redis as one variadic command straight from ARGV where
+ * Redis has one (RPUSH, LPUSH, SADD, HSET, ZADD), else one command per row; only a run that
+ * straddles the fence (a replay) starts part way. Offsets are integers below 2^53 (compared as Lua
+ * numbers, stored as sent). HCOLS is a row of the hash `columns` layout: its arguments are s, s
+ * field/value pairs for HSET, then the fields to HDEL.
+ *
  * Fence hash fields: `job` → the owner whose offsets it holds; `gen` → the highest writer
  * generation of that owner seen; `p:<partition>` → last applied offset. A fence of another owner
  * (another job, whose offsets mean nothing to this one) is taken over: emptied, then owned by the
@@ -33,17 +75,20 @@ export type FenceOp = 'SET' | 'RPUSH' | 'LPUSH' | 'HSET';
  *
  * Redis does not roll a script back when one of its commands fails, so the data commands run
  * under `pcall`: at the first error reply (`WRONGTYPE` on a key of another type, ...) the script
- * applies nothing more, moves each fence to the last row that *was* applied, trims the lists it
- * pushed to, and only then returns that error, followed by ` [KEYS[i]]` naming the key. A replay
- * after the key is fixed then applies exactly the rows that were not.
+ * applies nothing more, moves each fence to the last row that *was* applied, runs the commands
+ * after the rows, and only then returns that error, followed by ` [KEYS[i]]` naming the key. A
+ * replay after the key is fixed then applies exactly the rows that were not.
  */
 export const FENCE_SCRIPT = `
 local owner = ARGV[1]
 local gen = tonumber(ARGV[2])
 local op = ARGV[3]
-local param = ARGV[4]
-local nf = tonumber(ARGV[5])
-local np = tonumber(ARGV[6])
+local ng = tonumber(ARGV[4])
+local flags = {}
+for g = 1, ng do flags[g] = ARGV[4 + g] end
+local a = 5 + ng
+local nf = tonumber(ARGV[a])
+local np = tonumber(ARGV[a + 1])
 local raise = {}
 for f = 1, nf do
   local own = redis.call('HMGET', KEYS[f], 'job', 'gen')
@@ -67,15 +112,52 @@ for f = 1, nf do
   end
 end
 local fields = {}
-for p = 1, np do fields[p] = 'p:' .. ARGV[6 + p] end
-local hash = op == 'HSET'
-local set = op == 'SET'
-local width = 1
-if hash then width = 2 end
-local cur, moved, touched = {}, {}, {}
+for p = 1, np do fields[p] = 'p:' .. ARGV[a + 1 + p] end
+local i = a + 2 + np
+local nq = tonumber(ARGV[i])
+local post = i + 1
+i = post
+for q = 1, nq do i = i + 2 + tonumber(ARGV[i + 1]) end
+local WIDTH = { SET = 1, RPUSH = 1, LPUSH = 1, RPUSHX = 1, LPUSHX = 1, SADD = 1, HSET = 2, HSETNX = 2,
+  ZADD = 2, ZINCRBY = 2, INCRBY = 1, INCRBYFLOAT = 1, HINCRBY = 2, HINCRBYFLOAT = 2, HCOLS = 0, XADD = 0 }
+local VARIADIC = { RPUSH = true, LPUSH = true, RPUSHX = true, LPUSHX = true, SADD = true, HSET = true, ZADD = true }
+local width = WIDTH[op]
+if width == nil then return redis.error_reply('ERR fence script: unknown operation ' .. op) end
+local variadic = VARIADIC[op]
+
+-- One row's command, its arguments at ARGV[at..] (c of them, for XADD and HCOLS); returns the reply.
+local function apply(k, at, c)
+  if op == 'SET' then return redis.pcall('SET', k, ARGV[at], unpack(flags)) end
+  if op == 'XADD' then
+    local args = { k }
+    for g = 1, ng do args[#args + 1] = flags[g] end
+    args[#args + 1] = '*'
+    for x = 0, c - 1 do args[#args + 1] = ARGV[at + x] end
+    return redis.pcall('XADD', unpack(args))
+  end
+  if op == 'HCOLS' then
+    local s = tonumber(ARGV[at])
+    local res = true
+    if s > 0 then res = redis.pcall('HSET', k, unpack(ARGV, at + 1, at + 2 * s)) end
+    if type(res) == 'table' and res.err then return res end
+    if c > 1 + 2 * s then res = redis.pcall('HDEL', k, unpack(ARGV, at + 1 + 2 * s, at + c - 1)) end
+    return res
+  end
+  if op == 'ZINCRBY' and ng > 0 then
+    local args = { k }
+    for g = 1, ng do args[#args + 1] = flags[g] end
+    args[#args + 1] = 'INCR'
+    args[#args + 1] = ARGV[at]
+    args[#args + 1] = ARGV[at + 1]
+    return redis.pcall('ZADD', unpack(args))
+  end
+  if width == 1 then return redis.pcall(op, k, ARGV[at]) end
+  return redis.pcall(op, k, ARGV[at], ARGV[at + 1])
+end
+
+local cur, moved = {}, {}
 local applied = 0
 local failed, failedKey = nil, nil
-local i = 7 + np
 local n = #ARGV
 while i <= n do
   local f = tonumber(ARGV[i])
@@ -85,26 +167,47 @@ while i <= n do
   local cnt = tonumber(ARGV[i + 3])
   local offs = i + 4
   local vals = offs + cnt
-  i = vals + cnt * width
+  -- Where each row's arguments start (and, at [cnt], where the run ends).
+  local at = {}
+  local x = vals
+  for r = 0, cnt - 1 do
+    if width == 0 then
+      at[r] = x + 1
+      x = x + 1 + tonumber(ARGV[x])
+    else
+      at[r] = x
+      x = x + width
+    end
+  end
+  at[cnt] = x
+  i = x
   local ck = f * 1000000 + p
   local c = cur[ck]
   if c == nil then c = tonumber(redis.call('HGET', KEYS[f], fields[p]) or '-1') end
   -- Offsets rise within a run: if the last is not newer than the fence, none is.
-  if tonumber(ARGV[vals - 1]) > c then
+  if tonumber(ARGV[offs + cnt - 1]) > c then
     local j = 0
     while tonumber(ARGV[offs + j]) <= c do j = j + 1 end
     -- Rows of the run applied: j .. last - 1.
     local last = cnt
-    if set then
+    if variadic then
+      local res
+      if ng > 0 then
+        local args = { k }
+        for g = 1, ng do args[#args + 1] = flags[g] end
+        for y = at[j], at[cnt] - 1 do args[#args + 1] = ARGV[y] end
+        res = redis.pcall(op, unpack(args))
+      else
+        res = redis.pcall(op, k, unpack(ARGV, at[j], at[cnt] - 1))
+      end
+      if type(res) == 'table' and res.err then failed = res.err; last = j end
+    else
       for r = j, cnt - 1 do
-        local res
-        if param ~= '' then res = redis.pcall('SET', k, ARGV[vals + r], 'EX', param) else res = redis.pcall('SET', k, ARGV[vals + r]) end
+        local nargs = 0
+        if width == 0 then nargs = tonumber(ARGV[at[r] - 1]) end
+        local res = apply(k, at[r], nargs)
         if type(res) == 'table' and res.err then failed = res.err; last = r; break end
       end
-    else
-      local res = redis.pcall(op, k, unpack(ARGV, vals + j * width, vals + cnt * width - 1))
-      if type(res) == 'table' and res.err then failed = res.err; last = j
-      elseif not hash then touched[k] = true end
     end
     if last > j then
       applied = applied + last - j
@@ -120,11 +223,13 @@ while i <= n do
   end
 end
 for _, mv in pairs(moved) do redis.call('HSET', KEYS[mv[1]], fields[mv[2]], mv[3]) end
-if param ~= '' and (op == 'RPUSH' or op == 'LPUSH') then
-  local max = tonumber(param)
-  for k in pairs(touched) do
-    if op == 'RPUSH' then redis.call('LTRIM', k, -max, -1) else redis.call('LTRIM', k, 0, max - 1) end
-  end
+local q = post
+for _ = 1, nq do
+  local m = tonumber(ARGV[q + 1])
+  local qk = tonumber(ARGV[q])
+  local res = redis.pcall(ARGV[q + 2], KEYS[qk], unpack(ARGV, q + 3, q + m + 1))
+  if type(res) == 'table' and res.err and not failed then failed = res.err; failedKey = qk end
+  q = q + 2 + m
 end
 if failed then return redis.error_reply(failed .. ' [KEYS[' .. failedKey .. ']]') end
 return applied

@@ -1,6 +1,6 @@
 import { keySlot, SLOT_COUNT } from '../../resp/cluster/key-slot.js';
 import type { Arg, Command } from '../../resp/reply.js';
-import { FENCE_SCRIPT, FENCE_SCRIPT_SHA, type FenceOp } from './fence-script.js';
+import { FENCE_OP_WIDTH, FENCE_SCRIPT, FENCE_SCRIPT_SHA, type FenceOp } from './fence-script.js';
 import { fenceKey } from './slot-tags.js';
 
 /** Rows one run carries at most (Lua's `unpack` of a run's values must stay far below its stack limit). */
@@ -10,9 +10,14 @@ export const MAX_RUN_ROWS = 1000;
 export interface FencedForm {
   /** The script's operation (ARGV[3]). */
   op: FenceOp;
-  /** Its parameter (ARGV[4]): SET's TTL in seconds, a list's maxLength, or `''`. */
-  param: string;
+  /** Its flags, the same for every row (`EX 60`, `NX`, `MAXLEN ~ 1000`). */
+  flags: readonly string[];
+  /** A row's arguments, for operations whose rows vary in width (XADD, HCOLS). */
+  rowArgs?(rows: RowParts, r: number): Arg[];
 }
+
+/** A command run once per key after the rows of a call (its key first after the name). */
+export type PostCommand = Command;
 
 /** Who writes through the fences: the table, its job identity and the writer's generation. */
 export interface FenceWriter {
@@ -27,13 +32,19 @@ export interface FenceWriter {
   generation: number;
 }
 
+/** What the rows of a flush carry, as parallel arrays (each only when rows have it). */
+export interface RowParts {
+  readonly keys: readonly (string | Buffer)[];
+  readonly fields: readonly (string | Buffer)[];
+  readonly values: readonly (string | Buffer)[];
+  readonly pairs: readonly (readonly (string | Buffer)[])[];
+  readonly deletes: readonly (readonly string[] | null)[];
+}
+
 /** The rows of a flush with their source positions, as parallel arrays. */
-export interface FencedRows {
-  keys: readonly (string | Buffer)[];
-  fields: readonly (string | Buffer)[];
-  values: readonly (string | Buffer)[];
-  partitions: readonly string[];
-  offsets: readonly number[];
+export interface FencedRows extends RowParts {
+  readonly partitions: readonly string[];
+  readonly offsets: readonly number[];
 }
 
 /**
@@ -50,9 +61,10 @@ export interface FencedRows {
  */
 export function fencedCommands(
   rows: FencedRows,
-  { op, param }: FencedForm,
+  form: FencedForm,
   writer: FenceWriter,
   cluster: boolean,
+  post: ReadonlyMap<string, readonly PostCommand[]> = new Map(),
 ): { commands: Command[]; rowsPerCommand: number[] } {
   const n = rows.keys.length;
   const slots = new Int32Array(n);
@@ -72,7 +84,7 @@ export function fencedCommands(
   const commands: Command[] = [];
   const rowsPerCommand: number[] = [];
   for (const idx of groups) {
-    commands.push(scriptCall(rows, slots, idx, op, param, writer));
+    commands.push(scriptCall(rows, slots, idx, form, writer, post));
     rowsPerCommand.push(idx.length);
   }
   return { commands, rowsPerCommand };
@@ -85,13 +97,20 @@ interface Run {
   rows: number[];
 }
 
+/**
+ * The id of a key in the maps of a flush: text keys and binary keys apart (`post` is keyed so).
+ */
+export function keyId(k: string | Buffer): string {
+  return typeof k === 'string' ? `s${k}` : `b${k.toString('latin1')}`;
+}
+
 function scriptCall(
   rows: FencedRows,
   slots: Int32Array,
   idx: readonly number[],
-  op: FenceOp,
-  param: string,
+  form: FencedForm,
   writer: FenceWriter,
+  post: ReadonlyMap<string, readonly PostCommand[]>,
 ): Command {
   const fenceOf = new Map<number, number>();
   const fences: string[] = [];
@@ -112,7 +131,7 @@ function scriptCall(
       fenceOf.set(slots[i], f);
     }
     const k = rows.keys[i];
-    const kid = typeof k === 'string' ? `s${k}` : `b${k.toString('latin1')}`;
+    const kid = keyId(k);
     let ki = keyIndex.get(kid);
     if (ki === undefined) {
       dataKeys.push(k);
@@ -148,16 +167,34 @@ function scriptCall(
     run.rows.push(i);
   }
   const nf = fences.length;
-  const hash = op === 'HSET';
+  const { op, flags } = form;
+  const width = FENCE_OP_WIDTH[op];
   const out: Arg[] = ['EVALSHA', FENCE_SCRIPT_SHA, nf + dataKeys.length, ...fences, ...dataKeys];
-  out.push(writer.owner, writer.generation, op, param, nf, partitions.length, ...partitions);
+  out.push(writer.owner, writer.generation, op, flags.length, ...flags, nf, partitions.length, ...partitions);
+  const countAt = out.length;
+  out.push(0);
+  let q = 0;
+  for (const [kid, ki] of keyIndex) {
+    for (const cmd of post.get(kid) ?? []) {
+      // Data keys follow the fences in KEYS, hence the shift by nf.
+      out.push(nf + ki, cmd.length - 1, cmd[0]);
+      for (let j = 2; j < cmd.length; j++) out.push(cmd[j]);
+      q++;
+    }
+  }
+  out[countAt] = q;
   for (const run of runs) {
-    // Data keys follow the fences in KEYS, hence the shift by nf.
     out.push(run.fence, nf + run.key, run.partition, run.rows.length);
     for (const r of run.rows) out.push(rows.offsets[r]);
     for (const r of run.rows) {
-      if (hash) out.push(rows.fields[r]);
-      out.push(rows.values[r]);
+      if (width === 0) {
+        const args = form.rowArgs!(rows, r);
+        out.push(args.length);
+        for (const x of args) out.push(x);
+      } else {
+        if (width === 2) out.push(rows.fields[r]);
+        out.push(rows.values[r]);
+      }
     }
   }
   return out;

@@ -1,7 +1,7 @@
 import type { Arg } from '../../resp/reply.js';
 import type { FlushCommands, FlushRows } from './writer.js';
 
-/** Most values one variadic command (RPUSH, LPUSH, HSET) carries; longer runs are split. */
+/** Most values one variadic command (RPUSH, LPUSH, HSET, SADD, ZADD) carries; longer runs are split. */
 export const MAX_VALUES_PER_COMMAND = 1024;
 
 /** The rows of one key in a flush, in input order. */
@@ -11,22 +11,29 @@ export interface KeyGroup {
 }
 
 /**
- * The rows of a flush as one variadic `verb key ...` per key (the same as sending them one by one,
- * in order), keys in order of first appearance. `withField`: each row adds its field before its
- * value (HSET; a repeated field keeps its last value, as sequential HSETs would). Returns the
- * groups, for commands run once per key after them.
+ * The rows of a flush as one variadic `verb key [flags] ...` per key (the same as sending them one
+ * by one, in order), keys in order of first appearance. `withField`: each row adds its field
+ * before its value (HSET field value, ZADD score member; a repeated field keeps its last value,
+ * as sequential commands would).
  */
-export function pushByKey(verb: string, rows: FlushRows, withField: boolean, out: FlushCommands): KeyGroup[] {
-  const groups = groupByKey(rows.keys);
+export function pushByKey(
+  verb: string,
+  rows: FlushRows,
+  withField: boolean,
+  out: FlushCommands,
+  flags: readonly string[] = [],
+): void {
   const perRow = withField ? 2 : 1;
+  const head = 2 + flags.length;
   const { fields, values } = rows;
-  for (const g of groups) {
+  for (const g of rows.groups()) {
     for (let from = 0; from < g.rows.length; from += MAX_VALUES_PER_COMMAND) {
       const to = Math.min(g.rows.length, from + MAX_VALUES_PER_COMMAND);
-      const cmd: Arg[] = new Array(2 + (to - from) * perRow);
+      const cmd: Arg[] = new Array(head + (to - from) * perRow);
       cmd[0] = verb;
       cmd[1] = g.key;
-      let p = 2;
+      for (let f = 0; f < flags.length; f++) cmd[2 + f] = flags[f];
+      let p = head;
       for (let j = from; j < to; j++) {
         const r = g.rows[j];
         if (perRow === 2) cmd[p++] = fields[r];
@@ -36,7 +43,6 @@ export function pushByKey(verb: string, rows: FlushRows, withField: boolean, out
       out.rowsPerCommand.push(to - from);
     }
   }
-  return groups;
 }
 
 /** Rows grouped by key, groups in order of first appearance. */

@@ -3,18 +3,40 @@
  * writer file, its target in {@link Target} and its entry in {@link WRITERS}.
  */
 
+import { COUNTER_WRITER, type CounterTarget } from './counter.js';
 import { HASH_WRITER, type HashTarget } from './hash.js';
+import { HASH_COUNTER_WRITER, type HashCounterTarget } from './hash-counter.js';
 import { LIST_WRITER, type ListTarget } from './list.js';
+import { PUBSUB_WRITER, type PubSubTarget } from './pubsub.js';
+import { SET_WRITER, type SetTarget } from './set.js';
+import { SORTED_SET_WRITER, type SortedSetTarget } from './sorted-set.js';
+import { STREAM_WRITER, type StreamTarget } from './stream.js';
 import { STRING_WRITER, type StringTarget } from './string.js';
 import type { OptionOf, TargetWriter } from './writer.js';
 
+export type { CounterKind, CounterTarget } from './counter.js';
 export type { HashTarget } from './hash.js';
+export type { HashCounterTarget } from './hash-counter.js';
 export type { ListTarget } from './list.js';
+export type { PubSubTarget } from './pubsub.js';
+export type { SetTarget } from './set.js';
+export type { WriteMode } from './shared.js';
+export type { ScoreMode, SortedSetTarget } from './sorted-set.js';
+export type { StreamTarget } from './stream.js';
 export type { StringTarget } from './string.js';
-export type { KeySample, TargetWriter } from './writer.js';
+export type { KeySample, RowShape, TargetWriter, TtlKind, TtlRefresh, ValueKind } from './writer.js';
 
 /** Where and how a sink table writes: one Redis data type and its options. */
-export type Target = StringTarget | ListTarget | HashTarget;
+export type Target =
+  | StringTarget
+  | ListTarget
+  | HashTarget
+  | SetTarget
+  | SortedSetTarget
+  | CounterTarget
+  | HashCounterTarget
+  | StreamTarget
+  | PubSubTarget;
 export type TargetType = Target['type'];
 /** A configuration field of some target. */
 export type TargetField = OptionOf<Target>;
@@ -23,6 +45,12 @@ const WRITERS: { readonly [K in TargetType]: TargetWriter<Extract<Target, { type
   string: STRING_WRITER,
   list: LIST_WRITER,
   hash: HASH_WRITER,
+  set: SET_WRITER,
+  sorted_set: SORTED_SET_WRITER,
+  counter: COUNTER_WRITER,
+  hash_counter: HASH_COUNTER_WRITER,
+  stream: STREAM_WRITER,
+  pubsub: PUBSUB_WRITER,
 };
 
 /** Every target type, in documented order. */
@@ -38,10 +66,17 @@ export function writerOf(t: Target): TargetWriter<Target> {
   return WRITERS[t.type] as TargetWriter<Target>;
 }
 
-/** Every target's configuration fields, type after type. */
-export const TARGET_FIELDS: readonly TargetField[] = TARGET_TYPES.flatMap((type) =>
-  writerFor(type).options.map((o) => o.field),
-);
+/** Every target's configuration fields, type after type, each once. */
+export const TARGET_FIELDS: readonly TargetField[] = [
+  ...new Set(TARGET_TYPES.flatMap((type) => writerFor(type).options.map((o) => o.field))),
+];
+
+/** The fields one type alone has, which tell a JSON body's target type when it names none. */
+export function ownFields(type: TargetType): TargetField[] {
+  return writerFor(type)
+    .options.filter((o) => o.shared !== true)
+    .map((o) => o.field);
+}
 
 /** The SQL `WITH` option of each target field (`'sink.list_prefix'` for `listPrefix`). */
 export const TARGET_SQL_OPTIONS: Readonly<Record<TargetField, string>> = Object.fromEntries(
@@ -53,17 +88,43 @@ export function isTargetField(f: string): f is TargetField {
   return (TARGET_FIELDS as readonly string[]).includes(f);
 }
 
-/** The prefix every key of the target starts with, whatever its type. */
+/** The prefix every key of the target starts with, whatever its type (`''` with a key template). */
 export function keyPrefixOf(t: Target): string {
   return writerOf(t).keyPrefix(t);
 }
 
-/** The column whose text follows the prefix in each key; undefined: every row has the bare prefix. */
+/** The column whose text follows the prefix in each key; undefined: the bare prefix, or a template. */
 export function keyColumnOf(t: Target): string | undefined {
   return writerOf(t).keyColumn(t);
 }
 
+/** The key template of a target, when its keys are built from one. */
+export function keyTemplateOf(t: Target): string | undefined {
+  return writerOf(t).keyTemplate(t);
+}
+
+/** Whether every row of the target writes the same key (a prefix without a key column or template). */
+export function hasFixedKey(t: Target): boolean {
+  const w = writerOf(t);
+  return w.keyColumn(t) === undefined && w.keyTemplate(t) === undefined;
+}
+
 /** The column naming each row's field within its key (a hash field); undefined: rows have none. */
 export function fieldColumnOf(t: Target): string | undefined {
-  return writerOf(t).fieldColumn(t);
+  const f = writerOf(t).shape(t).field;
+  return f !== undefined && f.role === 'field' ? f.column : undefined;
+}
+
+/**
+ * Whether a row of the target is whole as key, field and value (what a producer's keyed encoding
+ * carries); rows that also carry a TTL or one field per column are not.
+ */
+export function rowsFitKeyed(t: Target): boolean {
+  const shape = writerOf(t).shape(t);
+  return shape.ttl === undefined && shape.columns === undefined;
+}
+
+/** Whether each row of the target carries a field besides its key and value. */
+export function rowsHaveField(t: Target): boolean {
+  return writerOf(t).shape(t).field !== undefined;
 }

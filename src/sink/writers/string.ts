@@ -1,53 +1,97 @@
-import type { Reply } from '../../resp/reply.js';
-import { replyText, type TargetWriter } from './writer.js';
+import type { Arg, Reply } from '../../resp/reply.js';
+import {
+  checkKey,
+  checkTtl,
+  KEY_TEMPLATE_OPTION,
+  keyFields,
+  optionsOf,
+  TTL_OPTIONS,
+  ttlShape,
+  WRITE_MODE_OPTION,
+  WRITE_MODES,
+  type WriteMode,
+} from './shared.js';
+import { emit, type KeyTemplateOption, replyText, type TargetWriter, type TtlOptions } from './writer.js';
 
-/** A String table: each row is `SET <prefix><key column> <value> [EX ttlSecs]`. */
-export interface StringTarget {
+/**
+ * A String table: each row is `SET <prefix><key column> <value> [EX ttlSecs | PXAT at] [NX|XX]`.
+ * The key comes from prefix + key column, or from a key template.
+ */
+export interface StringTarget extends TtlOptions, KeyTemplateOption {
   type: 'string';
-  keyPrefix: string;
+  /** Required unless `keyTemplate` is given. */
+  keyPrefix?: string;
   keyColumn?: string;
-  /** Positive integer. */
-  ttlSecs?: number;
+  /** `upsert` (default), `if_absent` (`SET ... NX`) or `if_present` (`SET ... XX`). */
+  writeMode?: WriteMode;
+}
+
+/** The flags after SET's value that do not depend on the row. */
+function setFlags(t: StringTarget): string[] {
+  const flags: string[] = [];
+  if (t.writeMode === 'if_absent') flags.push('NX');
+  else if (t.writeMode === 'if_present') flags.push('XX');
+  // A SET drops the key's TTL unless told to keep it: with `on_create` the TTL follows as EXPIRE NX.
+  if (t.ttlRefresh === 'on_create') flags.push('KEEPTTL');
+  return flags;
 }
 
 export const STRING_WRITER: TargetWriter<StringTarget> = {
   type: 'string',
   title: 'String',
   redisType: 'string',
-  options: [
+  options: optionsOf<StringTarget>(
     { field: 'keyPrefix', sql: 'sink.key_prefix' },
     { field: 'keyColumn', sql: 'sink.key_column' },
-    { field: 'ttlSecs', sql: 'sink.ttl_secs' },
-  ],
-  exactlyOnceByDefault: false,
+    KEY_TEMPLATE_OPTION,
+    ...TTL_OPTIONS,
+    WRITE_MODE_OPTION,
+  ),
   keysRepeat: false,
 
   check(c) {
-    const out: StringTarget = { type: 'string', keyPrefix: c.prefix('keyPrefix') };
-    const keyColumn = c.column('keyColumn', false);
-    const ttlSecs = c.positiveInteger('ttlSecs');
-    if (keyColumn !== undefined) out.keyColumn = keyColumn;
-    if (ttlSecs !== undefined) out.ttlSecs = ttlSecs;
+    const key = checkKey(c, 'keyPrefix', 'keyColumn');
+    const ttl = checkTtl(c);
+    const writeMode = c.choice('writeMode', WRITE_MODES, false);
+    const out: StringTarget = { type: 'string', ...keyFields(key, 'keyPrefix', 'keyColumn'), ...ttl };
+    if (writeMode !== undefined && writeMode !== 'upsert') out.writeMode = writeMode;
     return out;
   },
-  keyPrefix: (t) => t.keyPrefix,
+  keyPrefix: (t) => t.keyPrefix ?? '',
   keyColumn: (t) => t.keyColumn,
-  fieldColumn: () => undefined,
+  keyTemplate: (t) => t.keyTemplate,
+  shape: (t) => ttlShape(t),
+  identityColumns: () => [],
+  groupedWrites: (t) => (t.writeMode === undefined ? 'replace' : 'refuse'),
+  exactlyOnceByDefault: () => false,
 
-  directSet: (t) => ({ ttlSecs: t.ttlSecs }),
+  directSet: (t) =>
+    t.ttlColumn === undefined && t.ttlRefresh === undefined && t.writeMode === undefined
+      ? { ttlSecs: t.ttlSecs }
+      : undefined,
+  ttlInline: (t, fenced) => t.ttlRefresh !== 'on_create' && (t.ttlColumn === undefined || !fenced),
 
   commands(t, rows, out) {
-    const { keys, values } = rows;
+    const { keys, values, ttls } = rows;
+    const flags = setFlags(t);
     // The TTL's text once per flush, not once per row.
-    const ttl = t.ttlSecs === undefined ? undefined : String(t.ttlSecs);
+    const ttl =
+      t.ttlRefresh === 'on_create' ? undefined : t.ttlSecs === undefined ? undefined : String(t.ttlSecs);
+    const perRow = t.ttlColumn !== undefined && t.ttlRefresh !== 'on_create';
+    const ttlFlag = t.ttlKind === 'timestamp' ? 'PXAT' : 'EX';
     for (let i = 0; i < keys.length; i++) {
-      out.commands.push(
-        ttl === undefined ? ['SET', keys[i], values[i]] : ['SET', keys[i], values[i], 'EX', ttl],
-      );
-      out.rowsPerCommand.push(1);
+      const cmd: Arg[] = ['SET', keys[i], values[i]];
+      if (ttl !== undefined) cmd.push('EX', ttl);
+      else if (perRow) cmd.push(ttlFlag, ttls[i]);
+      for (const f of flags) cmd.push(f);
+      emit(out, cmd, 1);
     }
   },
-  fenced: (t) => ({ op: 'SET', param: t.ttlSecs?.toString() ?? '' }),
+  fenced: (t) => {
+    const flags = setFlags(t);
+    if (t.ttlSecs !== undefined && t.ttlRefresh !== 'on_create') flags.unshift('EX', String(t.ttlSecs));
+    return { op: 'SET', flags };
+  },
 
   sampleCommands: (key) => [
     ['GET', key],

@@ -452,9 +452,9 @@ const CASES: Case[] = [
   },
   {
     what: 'SQL unknown sink type',
-    run: sql(`'sink.type' = 'set', 'sink.key_prefix' = 'a'`),
+    run: sql(`'sink.type' = 'bitmap', 'sink.key_prefix' = 'a'`),
     option: 'sink.type',
-    says: ["'set'"],
+    says: ["'bitmap'"],
   },
   // other table rules
   {

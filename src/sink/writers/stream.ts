@@ -1,0 +1,135 @@
+import type { Arg, Reply } from '../../resp/reply.js';
+import type { RowParts } from '../fence/fenced-commands.js';
+import {
+  checkKey,
+  checkTtl,
+  KEY_TEMPLATE_OPTION,
+  keyFields,
+  optionsOf,
+  TTL_OPTIONS,
+  ttlShape,
+} from './shared.js';
+import {
+  countText,
+  emit,
+  type KeyTemplateOption,
+  replyText,
+  type TargetWriter,
+  type TtlOptions,
+} from './writer.js';
+
+/**
+ * A Stream table: each row is one `XADD key [MAXLEN [~] n] * field value ...` with an ID Redis
+ * assigns. Layout `row` (default): one field (`streamRowField`, default `row`) holding the row
+ * encoded in the table's format; `columns`: one field per column, null columns left out.
+ */
+export interface StreamTarget extends TtlOptions, KeyTemplateOption {
+  type: 'stream';
+  /** Required unless `keyTemplate` is given. */
+  streamPrefix?: string;
+  streamKeyColumn?: string;
+  /** `row` (default) or `columns`. */
+  streamLayout?: 'row' | 'columns';
+  /** The field holding the encoded row, with the `row` layout. Default `row`. */
+  streamRowField?: string;
+  /** Entries kept per stream (`MAXLEN`). Positive integer. */
+  streamMaxLength?: number;
+  /** `approximate` (default: `MAXLEN ~`, which Redis trims in whole nodes, cheaply) or `exact`. */
+  streamTrim?: 'approximate' | 'exact';
+}
+
+export const DEFAULT_STREAM_ROW_FIELD = 'row';
+
+function xaddHead(t: StreamTarget): string[] {
+  if (t.streamMaxLength === undefined) return [];
+  return t.streamTrim === 'exact'
+    ? ['MAXLEN', String(t.streamMaxLength)]
+    : ['MAXLEN', '~', String(t.streamMaxLength)];
+}
+
+export const STREAM_WRITER: TargetWriter<StreamTarget> = {
+  type: 'stream',
+  title: 'Stream',
+  redisType: 'stream',
+  options: optionsOf<StreamTarget>(
+    { field: 'streamPrefix', sql: 'sink.stream_prefix' },
+    { field: 'streamKeyColumn', sql: 'sink.stream_key_column' },
+    { field: 'streamLayout', sql: 'sink.stream_layout' },
+    { field: 'streamRowField', sql: 'sink.stream_row_field' },
+    { field: 'streamMaxLength', sql: 'sink.stream_max_length' },
+    { field: 'streamTrim', sql: 'sink.stream_trim' },
+    KEY_TEMPLATE_OPTION,
+    ...TTL_OPTIONS,
+  ),
+  keysRepeat: true,
+
+  check(c) {
+    const key = checkKey(c, 'streamPrefix', 'streamKeyColumn');
+    const layout = c.choice('streamLayout', ['row', 'columns'] as const, false);
+    const rowField = c.name('streamRowField');
+    if (rowField !== undefined && layout === 'columns')
+      c.fail('streamRowField', "applies only to the 'row' layout");
+    const maxLength = c.positiveInteger('streamMaxLength');
+    const trim = c.choice('streamTrim', ['approximate', 'exact'] as const, false);
+    if (trim !== undefined && maxLength === undefined)
+      c.fail('streamTrim', "applies only with 'streamMaxLength'");
+    const out: StreamTarget = {
+      type: 'stream',
+      ...keyFields(key, 'streamPrefix', 'streamKeyColumn'),
+      ...checkTtl(c),
+    };
+    if (layout === 'columns') out.streamLayout = layout;
+    if (rowField !== undefined) out.streamRowField = rowField;
+    if (maxLength !== undefined) out.streamMaxLength = maxLength;
+    if (trim === 'exact') out.streamTrim = trim;
+    return out;
+  },
+  keyPrefix: (t) => t.streamPrefix ?? '',
+  keyColumn: (t) => t.streamKeyColumn,
+  keyTemplate: (t) => t.keyTemplate,
+  shape: (t) => ({ ...ttlShape(t), ...(t.streamLayout === 'columns' ? { columns: { nulls: 'skip' } } : {}) }),
+  identityColumns: () => [],
+  groupedWrites: () => 'append',
+  exactlyOnceByDefault: () => true,
+
+  commands(t, rows, out) {
+    const head = xaddHead(t);
+    const columns = t.streamLayout === 'columns';
+    const field = t.streamRowField ?? DEFAULT_STREAM_ROW_FIELD;
+    const { keys, values, pairs } = rows;
+    for (let i = 0; i < keys.length; i++) {
+      const cmd: Arg[] = ['XADD', keys[i], ...head, '*'];
+      if (columns) {
+        const p = pairs[i];
+        // XADD needs a field: an entry whose every column is null keeps a marker of it.
+        if (p.length === 0) cmd.push('', '');
+        else for (let j = 0; j < p.length; j++) cmd.push(p[j]);
+      } else cmd.push(field, values[i]);
+      emit(out, cmd, 1);
+    }
+  },
+  fenced: (t) => ({
+    op: 'XADD',
+    flags: xaddHead(t),
+    rowArgs:
+      t.streamLayout === 'columns'
+        ? (rows: RowParts, r: number) => (rows.pairs[r].length === 0 ? ['', ''] : [...rows.pairs[r]])
+        : (rows: RowParts, r: number) => [t.streamRowField ?? DEFAULT_STREAM_ROW_FIELD, rows.values[r]],
+  }),
+
+  sampleCommands: (key, entries) => [
+    ['XLEN', key],
+    ['XRANGE', key, '-', '+', 'COUNT', entries],
+  ],
+  sample([length, range]: readonly Reply[]) {
+    const entries = (range as Reply[]).map((e) => {
+      const [id, fields] = e as Reply[];
+      const flat = (fields as Reply[]).map(replyText);
+      const parts: string[] = [];
+      for (let i = 0; i + 1 < flat.length; i += 2) parts.push(`${flat[i]}=${flat[i + 1]}`);
+      return { field: replyText(id), value: parts.join(' ') };
+    });
+    return { length: Number(length), entries };
+  },
+  describeSample: (s) => `stream of ${countText(s.length ?? 0)} entries; the first ${s.entries.length}`,
+};

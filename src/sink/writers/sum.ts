@@ -1,0 +1,57 @@
+import type { Arg } from '../../resp/reply.js';
+import type { FlushCommands, FlushRows } from './writer.js';
+
+/**
+ * Integer increments summed per key (and per field, `withField`): one `verb key [field] sum` each,
+ * the same end state as one command per row. Sums stay exact: numbers while they are safe
+ * integers, bigints past that. A sum outside Redis's signed 64 bits is sent as it is, and Redis
+ * refuses it as one row by row would have.
+ */
+export function sumByKey(verb: string, rows: FlushRows, withField: boolean, out: FlushCommands): void {
+  const { fields, values } = rows;
+  for (const g of rows.groups()) {
+    if (!withField) {
+      out.commands.push([verb, g.key, sumOf(values, g.rows)]);
+      out.rowsPerCommand.push(g.rows.length);
+      continue;
+    }
+    const byField = new Map<string, number[]>();
+    const names = new Map<string, string | Buffer>();
+    for (const r of g.rows) {
+      const f = fields[r];
+      const id = typeof f === 'string' ? `s${f}` : `b${f.toString('latin1')}`;
+      let list = byField.get(id);
+      if (list === undefined) {
+        list = [];
+        byField.set(id, list);
+        names.set(id, f);
+      }
+      list.push(r);
+    }
+    for (const [id, list] of byField) {
+      const cmd: Arg[] = [verb, g.key, names.get(id)!, sumOf(values, list)];
+      out.commands.push(cmd);
+      out.rowsPerCommand.push(list.length);
+    }
+  }
+}
+
+/** The exact sum of integer texts, as text. */
+function sumOf(values: readonly (string | Buffer)[], rows: readonly number[]): string {
+  let n = 0;
+  let big: bigint | null = null;
+  for (const r of rows) {
+    const v = values[r] as string;
+    if (big === null) {
+      const x = Number(v);
+      const s = n + x;
+      if (Number.isSafeInteger(x) && Number.isSafeInteger(s)) {
+        n = s;
+        continue;
+      }
+      big = BigInt(n);
+    }
+    big += BigInt(v);
+  }
+  return big === null ? String(n) : big.toString();
+}
