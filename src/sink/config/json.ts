@@ -29,7 +29,8 @@ const CONNECTION_KEYS = ['address', 'addresses'];
 const TABLE_KEYS = ['name', 'connector', 'connectionProfileId', 'config', 'schema'];
 const TABLE_CONFIG_KEYS = ['connectorType', 'format', 'sink'];
 const CONNECTOR_TYPE_KEYS = ['target', 'lookup'];
-const TARGET_KEYS: readonly TargetField[] = TARGET_FIELDS;
+/** A target's fields, and `type`: optional where its fields tell the type, required where they do not. */
+const TARGET_KEYS: readonly string[] = ['type', ...TARGET_FIELDS];
 const SINK_KEYS = ['onError', 'deadLetterKey', 'batchSize', 'flushIntervalMs', 'delivery', 'waitReplicas'];
 const SCHEMA_KEYS = ['fields'];
 const FIELD_KEYS = ['name', 'data_type', 'nullable'];
@@ -162,7 +163,8 @@ export function parseTable(body: unknown, profile: ConnectionProfile): SinkTable
   return checkTable(r, {
     name,
     profile,
-    target: pick(target, TARGET_KEYS),
+    targetType: target.type,
+    target: pick(target, TARGET_FIELDS),
     format: config.format,
     onError: sink.onError,
     deadLetterKey: sink.deadLetterKey,

@@ -174,7 +174,7 @@ function checkTarget(r: Reporter, draft: TableDraft, schema: Column[] | undefine
       r.fail(
         given.length > 0 ? 'targetType' : 'target',
         given.length > 0
-          ? `is required: ${given.map((f) => `'${r.door.option(f)}'`).join(', ')} do not tell which type of target this is`
+          ? `is required: ${given.map((f) => `'${r.door.option(f)}'`).join(', ')} ${given.length === 1 ? 'does' : 'do'} not tell which type of target this is`
           : `is required: give ${firsts.join(', ')} with its fields`,
       );
     }
@@ -229,6 +229,7 @@ function checkTarget(r: Reporter, draft: TableDraft, schema: Column[] | undefine
     has: (field) => t[field] !== undefined,
     columnType: (column) => schema?.find((c) => c.name === column)?.type,
     fail: (field, message) => r.fail(field, message),
+    option: (field) => `'${r.door.option(field)}'`,
   };
   return writerFor(type).check(checks);
 }

@@ -55,7 +55,7 @@ export function checkKey<F extends string>(
       if (c.has(f))
         c.fail(
           f,
-          `does not apply with a key template (give '${prefixField}' with '${columnField}', or the template)`,
+          `does not apply with ${c.option('keyTemplate')} (give ${c.option(prefixField)} and ${c.option(columnField)}, or the template)`,
         );
     }
     return { prefix: '', template: c.template('keyTemplate')! };
@@ -71,13 +71,14 @@ export function checkTtl<F extends string>(c: TargetChecks<F | keyof TtlOptions>
   const ttlSecs = c.positiveInteger('ttlSecs');
   const ttlColumn = c.column('ttlColumn', false);
   if (ttlSecs !== undefined && ttlColumn !== undefined) {
-    c.fail('ttlColumn', "does not apply with 'ttlSecs': give one TTL, fixed or per row");
+    c.fail('ttlColumn', `does not apply with ${c.option('ttlSecs')}: give one TTL, fixed or per row`);
   }
   const ttlKind = c.choice('ttlKind', ['seconds', 'timestamp'] as const, false);
-  if (ttlKind !== undefined && ttlColumn === undefined) c.fail('ttlKind', "applies only with 'ttlColumn'");
+  if (ttlKind !== undefined && ttlColumn === undefined)
+    c.fail('ttlKind', `applies only with ${c.option('ttlColumn')}`);
   const ttlRefresh = c.choice('ttlRefresh', ['always', 'on_create'] as const, false);
   if (ttlRefresh !== undefined && ttlSecs === undefined && ttlColumn === undefined) {
-    c.fail('ttlRefresh', "applies only with 'ttlSecs' or 'ttlColumn'");
+    c.fail('ttlRefresh', `applies only with ${c.option('ttlSecs')} or ${c.option('ttlColumn')}`);
   }
   if (ttlSecs !== undefined) out.ttlSecs = ttlSecs;
   if (ttlColumn !== undefined) out.ttlColumn = ttlColumn;

@@ -85,7 +85,7 @@ export const SORTED_SET_WRITER: TargetWriter<SortedSetTarget> = {
     const maxMembers = c.positiveInteger('maxMembers');
     const keepMembers = c.choice('keepMembers', ['highest', 'lowest'] as const, false);
     if (keepMembers !== undefined && maxMembers === undefined)
-      c.fail('keepMembers', "applies only with 'maxMembers'");
+      c.fail('keepMembers', `applies only with ${c.option('maxMembers')}`);
     const memberColumn = c.column('memberColumn', false);
     const out: SortedSetTarget = {
       type: 'sorted_set',

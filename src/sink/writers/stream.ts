@@ -72,7 +72,7 @@ export const STREAM_WRITER: TargetWriter<StreamTarget> = {
     const maxLength = c.positiveInteger('streamMaxLength');
     const trim = c.choice('streamTrim', ['approximate', 'exact'] as const, false);
     if (trim !== undefined && maxLength === undefined)
-      c.fail('streamTrim', "applies only with 'streamMaxLength'");
+      c.fail('streamTrim', `applies only with ${c.option('streamMaxLength')}`);
     const out: StreamTarget = {
       type: 'stream',
       ...keyFields(key, 'streamPrefix', 'streamKeyColumn'),

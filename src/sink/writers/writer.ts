@@ -48,6 +48,8 @@ export interface TargetChecks<F extends string> {
   columnType(column: string): string | undefined;
   /** Fails the field with `message` (after its name). */
   fail(field: F, message: string): never;
+  /** A field as the table's front door spells it (`'sink.key_template'` in SQL), quoted. */
+  option(field: F): string;
 }
 
 /** How a column's value becomes a command argument. */
