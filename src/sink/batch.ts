@@ -151,15 +151,17 @@ export class Batch implements FlushRows {
     let out: { commands: Command[]; rowsPerCommand: number[] };
     if (this.fenced && this.keys.length > 0) {
       const post = new Map<string, PostCommand[]>();
-      for (const g of this.groups()) {
-        const cmds = this.#afterKey(g, true);
-        if (cmds.length > 0) post.set(keyId(g.key), cmds);
+      if (this.#hasAfterKey(true)) {
+        for (const g of this.groups()) {
+          const cmds = this.#afterKey(g, true);
+          if (cmds.length > 0) post.set(keyId(g.key), cmds);
+        }
       }
       out = fencedCommands(this, w.fenced(t)!, fence, fence.cluster, post);
     } else {
       out = { commands: [], rowsPerCommand: [] };
       w.commands(t, this, { ...out, cluster: fence.cluster });
-      if (this.keys.length > 0 && (w.trim !== undefined || hasTtl(t as TtlOptions))) {
+      if (this.keys.length > 0 && this.#hasAfterKey(false)) {
         for (const g of this.groups()) {
           for (const cmd of this.#afterKey(g, false)) {
             out.commands.push(cmd);
@@ -174,6 +176,13 @@ export class Batch implements FlushRows {
       rowsPerCommand.push(0);
     }
     return { commands, rowsPerCommand };
+  }
+
+  /** Whether any key gets commands after its rows (grouping rows by key is not free). */
+  #hasAfterKey(fenced: boolean): boolean {
+    const t = this.target;
+    const w = this.#writer;
+    return w.trim !== undefined || (hasTtl(t as TtlOptions) && !(w.ttlInline?.(t, fenced) ?? false));
   }
 
   /** The commands run once for a key after its rows: the writer's trim, then the TTL. */

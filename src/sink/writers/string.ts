@@ -79,6 +79,17 @@ export const STRING_WRITER: TargetWriter<StringTarget> = {
       t.ttlRefresh === 'on_create' ? undefined : t.ttlSecs === undefined ? undefined : String(t.ttlSecs);
     const perRow = t.ttlColumn !== undefined && t.ttlRefresh !== 'on_create';
     const ttlFlag = t.ttlKind === 'timestamp' ? 'PXAT' : 'EX';
+    const { commands, rowsPerCommand } = out;
+    if (flags.length === 0 && !perRow) {
+      // The common tables: one array literal per row, nothing grown.
+      for (let i = 0; i < keys.length; i++) {
+        commands.push(
+          ttl === undefined ? ['SET', keys[i], values[i]] : ['SET', keys[i], values[i], 'EX', ttl],
+        );
+        rowsPerCommand.push(1);
+      }
+      return;
+    }
     for (let i = 0; i < keys.length; i++) {
       const cmd: Arg[] = ['SET', keys[i], values[i]];
       if (ttl !== undefined) cmd.push('EX', ttl);
