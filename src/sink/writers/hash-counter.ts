@@ -1,5 +1,5 @@
-import type { Reply } from '../../resp/reply.js';
 import { type CounterOptions, checkCounter, INCREMENT_OPTIONS } from './counter.js';
+import { hashSample, hashSampleCommands } from './hash-sample.js';
 import {
   checkKey,
   checkTtl,
@@ -10,14 +10,7 @@ import {
   ttlShape,
 } from './shared.js';
 import { sumByKey } from './sum.js';
-import {
-  countText,
-  emit,
-  type KeyTemplateOption,
-  replyText,
-  type TargetWriter,
-  type TtlOptions,
-} from './writer.js';
+import { countText, emit, type KeyTemplateOption, type TargetWriter, type TtlOptions } from './writer.js';
 
 /**
  * A hash counter table: each row adds its increment column's value to the field named by its
@@ -31,9 +24,6 @@ export interface HashCounterTarget extends CounterOptions, TtlOptions, KeyTempla
   hashCounterKeyColumn?: string;
   hashCounterFieldColumn: string;
 }
-
-/** HSCAN's COUNT per sample entry: a hint, HSCAN may return fewer or more. */
-const SCAN_PER_ENTRY = 4;
 
 export const HASH_COUNTER_WRITER: TargetWriter<HashCounterTarget> = {
   type: 'hash_counter',
@@ -86,16 +76,7 @@ export const HASH_COUNTER_WRITER: TargetWriter<HashCounterTarget> = {
   },
   fenced: (t) => ({ op: t.counterKind === 'float' ? 'HINCRBYFLOAT' : 'HINCRBY', flags: [] }),
 
-  sampleCommands: (key, entries) => [
-    ['HLEN', key],
-    ['HSCAN', key, 0, 'COUNT', entries * SCAN_PER_ENTRY],
-  ],
-  sample([length, scan]: readonly Reply[], entries) {
-    const flat = ((scan as Reply[])[1] as Reply[]).map(replyText);
-    const pairs: { field: string; value: string }[] = [];
-    for (let i = 0; i + 1 < flat.length; i += 2) pairs.push({ field: flat[i], value: flat[i + 1] });
-    pairs.sort((a, b) => (a.field < b.field ? -1 : a.field > b.field ? 1 : 0));
-    return { length: Number(length), entries: pairs.slice(0, entries) };
-  },
+  sampleCommands: hashSampleCommands,
+  sample: hashSample,
   describeSample: (s) => `hash of ${countText(s.length ?? 0)} counters; ${s.entries.length} of them`,
 };

@@ -1,6 +1,7 @@
-import type { Arg, Reply } from '../../resp/reply.js';
+import type { Arg } from '../../resp/reply.js';
 import type { RowParts } from '../fence/fenced-commands.js';
 import { pushByKey } from './by-key.js';
+import { hashSample, hashSampleCommands } from './hash-sample.js';
 import {
   checkKey,
   checkTtl,
@@ -17,7 +18,6 @@ import {
   type FlushCommands,
   type FlushRows,
   type KeyTemplateOption,
-  replyText,
   type TargetWriter,
   type TtlOptions,
 } from './writer.js';
@@ -43,9 +43,6 @@ export interface HashTarget extends TtlOptions, KeyTemplateOption {
   /** `upsert` (default) or `if_absent` (`HSETNX`: a field already set keeps its value). */
   writeMode?: 'upsert' | 'if_absent';
 }
-
-/** HSCAN's COUNT per sample entry: a hint, HSCAN may return fewer or more. */
-const SCAN_PER_ENTRY = 4;
 
 export const HASH_WRITER: TargetWriter<HashTarget> = {
   type: 'hash',
@@ -111,17 +108,8 @@ export const HASH_WRITER: TargetWriter<HashTarget> = {
       ? { op: 'HCOLS', flags: [], rowArgs: columnArgs }
       : { op: t.writeMode === 'if_absent' ? 'HSETNX' : 'HSET', flags: [] },
 
-  sampleCommands: (key, entries) => [
-    ['HLEN', key],
-    ['HSCAN', key, 0, 'COUNT', entries * SCAN_PER_ENTRY],
-  ],
-  sample([length, scan]: readonly Reply[], entries) {
-    const flat = ((scan as Reply[])[1] as Reply[]).map(replyText);
-    const pairs: { field: string; value: string }[] = [];
-    for (let i = 0; i + 1 < flat.length; i += 2) pairs.push({ field: flat[i], value: flat[i + 1] });
-    pairs.sort((a, b) => (a.field < b.field ? -1 : a.field > b.field ? 1 : 0));
-    return { length: Number(length), entries: pairs.slice(0, entries) };
-  },
+  sampleCommands: hashSampleCommands,
+  sample: hashSample,
   describeSample: (s) => `hash of ${countText(s.length ?? 0)} fields; ${s.entries.length} of them`,
 };
 
