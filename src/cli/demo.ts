@@ -20,7 +20,8 @@ export interface DemoOptions {
  * The client demo, `laminar-redis demo` (the main job is `laminar-redis examples`, cli/examples.ts):
  * writes sessions (strings with TTL), a leaderboard (a capped list) and an inventory (hashes)
  * through the client, the way the three examples of the Laminar Redis connector documentation
- * store them, reads them back and prints what it did. Uses `REDIS_URL` when a Redis answers there,
+ * store them, and top scores (sorted sets) the way the top-scores example does, reads them back
+ * and prints what it did. Uses `REDIS_URL` when a Redis answers there,
  * otherwise a private redis-server on a free loopback port that it stops afterwards. All keys live under
  * `laminar-demo:` and are deleted at the end, so a shared Redis is left as it was found.
  */
@@ -57,6 +58,8 @@ async function writeAndReport(c: RedisClient, rows: number, log: (line: string) 
   // Sessions: SET key value EX ttl, the sessions example's string table with ttlSecs.
   // Leaderboard: LPUSH then one LTRIM per key per batch, the Prepend list with maxLength 100.
   // Inventory: HSET stock:<warehouse> <sku> <json>, the inventory example's hash table.
+  // Top scores: ZADD GT then one ZREMRANGEBYRANK per key per batch, the top-scores example's
+  // sorted set (each player's best score, the 100 highest kept).
   for (let from = 0; from < rows; from += batch) {
     const to = Math.min(rows, from + batch);
     const cmds: Command[] = [];
@@ -69,28 +72,37 @@ async function writeAndReport(c: RedisClient, rows: number, log: (line: string) 
         JSON.stringify({ player_id: `p${i}`, score: i * 7 }),
       ]);
       cmds.push(['HSET', `${ns}stock:w${i % 20}`, `sku${i % 5000}`, JSON.stringify({ quantity: i % 100 })]);
+      cmds.push(['ZADD', `${ns}top_scores:g${i % 10}`, 'GT', (i * 7919) % 5001, `p${i % 5000}`]);
     }
-    for (let g = 0; g < 10; g++) cmds.push(['LTRIM', `${ns}leaderboard:g${g}`, 0, 99]);
+    for (let g = 0; g < 10; g++) {
+      cmds.push(['LTRIM', `${ns}leaderboard:g${g}`, 0, 99]);
+      cmds.push(['ZREMRANGEBYRANK', `${ns}top_scores:g${g}`, 0, -101]);
+    }
     const replies = await c.pipeline(cmds);
     const failed = replies.filter((r) => r instanceof Error);
     if (failed.length > 0) throw failed[0];
     commands += cmds.length;
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const [sessionTtl, boardLen, stockFields, top] = await c.pipeline([
+  const [sessionTtl, boardLen, stockFields, top, bestCount, best] = await c.pipeline([
     ['TTL', `${ns}session:s0`],
     ['LLEN', `${ns}leaderboard:g0`],
     ['HLEN', `${ns}stock:w0`],
     ['LINDEX', `${ns}leaderboard:g0`, 0],
+    ['ZCARD', `${ns}top_scores:g0`],
+    ['ZRANGE', `${ns}top_scores:g0`, 0, 0, 'REV', 'WITHSCORES'],
   ]);
-  log(`wrote ${rows} rows into strings, lists and hashes: ${commands} commands in ${seconds.toFixed(2)} s`);
+  log(
+    `wrote ${rows} rows into strings, lists, hashes and sorted sets: ${commands} commands in ${seconds.toFixed(2)} s`,
+  );
   log(
     `  ${Math.round(commands / seconds).toLocaleString('en-US')} commands/s, pipelined in batches of ${batch} rows`,
   );
   log(`  session:s0 TTL ${sessionTtl} s; leaderboard:g0 holds ${boardLen} entries (newest ${top})`);
   log(`  stock:w0 holds ${stockFields} fields`);
+  log(`  top_scores:g0 holds the ${bestCount} best players (highest ${bestText(best)})`);
   const keys: string[] = ['UNLINK'];
-  for (let g = 0; g < 10; g++) keys.push(`${ns}leaderboard:g${g}`);
+  for (let g = 0; g < 10; g++) keys.push(`${ns}leaderboard:g${g}`, `${ns}top_scores:g${g}`);
   for (let w = 0; w < 20; w++) keys.push(`${ns}stock:w${w}`);
   const cleanup: Command[] = [keys];
   for (let i = 0; i < rows; i += batch) {
@@ -100,4 +112,10 @@ async function writeAndReport(c: RedisClient, rows: number, log: (line: string) 
   }
   await c.pipeline(cleanup);
   log(`  demo keys removed`);
+}
+
+/** A `ZRANGE ... WITHSCORES` reply of one member as `member, score`: flat in RESP2, a pair in RESP3. */
+function bestText(reply: unknown): string {
+  const flat = (reply as unknown[]).flat().map((r) => (Buffer.isBuffer(r) ? r.toString('utf8') : String(r)));
+  return flat.length < 2 ? 'none' : `${flat[0]}, ${flat[1]}`;
 }

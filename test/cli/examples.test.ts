@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { defaultExamplesDir, EXAMPLES, runExamples } from '../../src/cli/examples.js';
+import { DOCUMENTED_EXAMPLES, defaultExamplesDir, EXAMPLES, runExamples } from '../../src/cli/examples.js';
 import type { Landed } from '../../src/cli/landed.js';
 import { findFreePort, isRedisReachable, withRedis } from '../support/redis.js';
 
@@ -35,7 +35,7 @@ async function runJson(redis: string): Promise<Event[]> {
 function checkLanded(events: Event[]): void {
   const landed = events.find((e) => e.event === 'landed')!.tables as Landed[];
   const by = Object.fromEntries(landed.map((l) => [l.table, l]));
-  expect(Object.keys(by)).toEqual(['sessions', 'leaderboard', 'inventory_updates']);
+  expect(Object.keys(by)).toEqual(['sessions', 'leaderboard', 'inventory_updates', 'top_scores']);
   // Sessions: strings with the seed's 30-minute TTL, JSON with the projected columns.
   expect(by.sessions).toMatchObject({ type: 'string', prefix: 'session:' });
   expect(by.sessions.keys).toBeGreaterThan(0);
@@ -60,29 +60,30 @@ function checkLanded(events: Event[]): void {
   const stock = JSON.parse(by.inventory_updates.sample!.entries[0].value);
   expect(Object.keys(stock)).toEqual(['sku', 'warehouse', 'quantity', 'updated_at']);
   expect(by.inventory_updates.sample!.key).toBe(`stock:${stock.warehouse}`);
+  // Top scores: one sorted set per game (five games), trimmed to the 100 best players.
+  expect(by.top_scores).toMatchObject({ type: 'sorted_set', prefix: 'top_scores:', keys: 5 });
+  expect(by.top_scores.sample!.length).toBe(100);
 }
 
 describe('main job: the seed examples', () => {
   it.skipIf(SEED === undefined)('examples — each script holds its seed example verbatim', async () => {
     const blocks = await seedExamples();
-    expect(blocks).toHaveLength(EXAMPLES.length);
-    for (const [i, name] of EXAMPLES.entries()) {
+    expect(blocks).toHaveLength(DOCUMENTED_EXAMPLES.length);
+    for (const [i, name] of DOCUMENTED_EXAMPLES.entries()) {
       const script = await readFile(join(defaultExamplesDir(), `${name}.sql`), 'utf8');
       expect(script, name).toContain(blocks[i]);
     }
   });
 
-  it('examples — into a Redis without a password: all three land, the password adaptation is told', async () => {
+  it('examples — into a Redis without a password: all four land, the password adaptation is told', async () => {
     await withRedis(async (server) => {
       const events = await runJson(server.url);
       const redis = events.find((e) => e.event === 'redis')!;
       expect(redis).toMatchObject({ address: server.url, private: false });
       expect((redis.notes as string[]).join('\n')).toMatch(/has no password/);
-      expect(events.filter((e) => e.event === 'summary').map((e) => e.outcome)).toEqual([
-        'finished',
-        'finished',
-        'finished',
-      ]);
+      expect(events.filter((e) => e.event === 'summary').map((e) => e.outcome)).toEqual(
+        EXAMPLES.map(() => 'finished'),
+      );
       checkLanded(events);
     });
   });
@@ -108,7 +109,10 @@ describe('main job: the seed examples', () => {
     expect(text).toMatch(/session:\*\s+[\d,]+ string keys/);
     expect(text).toMatch(/\(TTL 1[78]\d\d s\)/);
     expect(text).toMatch(/^private redis-server stopped$/m);
-    for (const table of ['sessions', 'leaderboard', 'inventory_updates']) expect(drawn).toContain(table);
+    expect(text).toMatch(/top_scores:\*\s+5 sorted_set keys/);
+    expect(text).toMatch(/top_scores:\w+ {2}\(sorted set of 100;/);
+    for (const table of ['sessions', 'leaderboard', 'inventory_updates', 'top_scores'])
+      expect(drawn).toContain(table);
     const privatePort = Number(/private redis-server at redis:\/\/127\.0\.0\.1:(\d+)/.exec(text)![1]);
     expect(await isRedisReachable('127.0.0.1', privatePort)).toBe(false);
     expect(process.env.REDIS_PASSWORD).toBe(passwordBefore);
