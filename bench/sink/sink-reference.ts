@@ -4,13 +4,30 @@
  * command this server takes on this machine. Two per table type: the keyspace shaped like the
  * table (`-r 1000` for the thousand lists or hashes; plain `-t set -d 100` beside `SET … EX` for
  * strings), and the goal's literal `-r 1000000` with the sink's own command (`goal`), which the
- * ≥ 50% goal is checked against; the ratio to the faster of the two is reported too.
+ * ≥ 50% goal is checked against; the ratio to the faster of the two is reported too. Issue 15's
+ * types (SADD, ZADD, ZINCRBY, INCRBY, HINCRBY, XADD, PUBLISH) have one reference each, the same
+ * command with the keyspace of the table (`-r` = its key count; members, fields and scores fixed
+ * or `member:__rand_int__`), which their ≥ 80% goal is checked against. The nested shape's
+ * references carry a nested row (~195 B) where the command carries the row.
  */
 import { execRedisBenchmark, type RedisBenchmarkResult } from '../common/redis-benchmark.js';
-import { rowAt, type TableType } from './sink-workload.js';
+import {
+  KEY_COUNTS,
+  layoutOf,
+  nestedRowAt,
+  ORIGINAL_TYPES,
+  rowAt,
+  type Shape,
+  STREAM_FIELD,
+  type TableType,
+} from './sink-workload.js';
 
-/** A row of average size (111 bytes of JSON), the value every reference command carries. */
+/** A row of average size (111 bytes of JSON), the value every flat reference command carries. */
 export const REFERENCE_VALUE = JSON.stringify(rowAt(123_456));
+/** A nested row (~195 bytes of JSON), the value of the nested shape's reference commands. */
+export const NESTED_REFERENCE_VALUE = JSON.stringify(nestedRowAt(123_456));
+
+const referenceValue = (shape: Shape) => (shape === 'flat' ? REFERENCE_VALUE : NESTED_REFERENCE_VALUE);
 
 export interface ReferenceSpec {
   /** Short label for the report, e.g. `RPUSH, 1,000 keys`. */
@@ -18,45 +35,93 @@ export interface ReferenceSpec {
   /** Arguments after `-h -p`. */
   args: string[];
   /**
-   * The goal's reference: `-r 1000000` with the sink's own command (SET … EX for strings), which
-   * the goal "≥ 50% of redis-benchmark for the same command" is checked against.
+   * The goal's reference. Original types: `-r 1000000` with the sink's own command (SET … EX for
+   * strings), which the goal "≥ 50% of redis-benchmark for the same command" is checked against.
+   * Issue 15's types: the same command with the keyspace shaped like the table (goal ≥ 80%).
    */
   goal?: true;
 }
 
-export function referenceSpecs(type: TableType, requests: number): ReferenceSpec[] {
+const keysText = (n: number) =>
+  n >= 1_000_000 ? `${n / 1_000_000}M keys` : `${n.toLocaleString('en-US')} keys`;
+
+export function referenceSpecs(type: TableType, requests: number, shape: Shape = 'flat'): ReferenceSpec[] {
   const common = (r: number) => ['-n', String(requests), '-P', '128', '-c', '50', '-r', String(r), '-q'];
+  const value = referenceValue(shape);
+  const l = layoutOf(type, shape);
+  const keys = KEY_COUNTS[l.key];
+  const key = `${l.prefix}__rand_int__`;
+  const member = 'member:__rand_int__';
   switch (type) {
     case 'string':
       return [
         {
           label: 'SET … EX 3600, 1M keys',
-          args: [...common(1_000_000), 'SET', 'str:__rand_int__', REFERENCE_VALUE, 'EX', '3600'],
+          args: [...common(1_000_000), 'SET', key, value, 'EX', '3600'],
           goal: true,
         },
         { label: '-t set -d 100, 1M keys', args: [...common(1_000_000), '-t', 'set', '-d', '100'] },
       ];
     case 'list':
       return [
-        {
-          label: 'RPUSH, 1,000 keys',
-          args: [...common(1_000), 'RPUSH', 'list:__rand_int__', REFERENCE_VALUE],
-        },
-        {
-          label: 'RPUSH, 1M keys',
-          args: [...common(1_000_000), 'RPUSH', 'list:__rand_int__', REFERENCE_VALUE],
-          goal: true,
-        },
+        { label: `RPUSH, ${keysText(keys)}`, args: [...common(keys), 'RPUSH', key, value] },
+        { label: 'RPUSH, 1M keys', args: [...common(1_000_000), 'RPUSH', key, value], goal: true },
       ];
     case 'hash': {
-      const hset = ['HSET', 'hash:__rand_int__', 'field:__rand_int__', REFERENCE_VALUE];
+      const hset = ['HSET', key, 'field:__rand_int__', value];
       return [
-        { label: 'HSET, 1,000 keys', args: [...common(1_000), ...hset] },
+        { label: `HSET, ${keysText(keys)}`, args: [...common(keys), ...hset] },
         { label: 'HSET, 1M keys', args: [...common(1_000_000), ...hset], goal: true },
       ];
     }
+    case 'set':
+      return [{ label: `SADD, ${keysText(keys)}`, args: [...common(keys), 'SADD', key, member], goal: true }];
+    case 'sorted_set':
+      return [
+        {
+          label: `ZADD, ${keysText(keys)}`,
+          args: [...common(keys), 'ZADD', key, '123.45', member],
+          goal: true,
+        },
+      ];
+    case 'sorted_set_incr':
+      return [
+        {
+          label: `ZINCRBY, ${keysText(keys)}`,
+          args: [...common(keys), 'ZINCRBY', key, '123.45', member],
+          goal: true,
+        },
+      ];
+    case 'counter':
+      return [
+        { label: `INCRBY, ${keysText(keys)}`, args: [...common(keys), 'INCRBY', key, '500'], goal: true },
+      ];
+    case 'hash_counter':
+      return [
+        {
+          label: `HINCRBY, ${keysText(keys)}`,
+          args: [...common(keys), 'HINCRBY', key, 'field:__rand_int__', '500'],
+          goal: true,
+        },
+      ];
+    case 'stream':
+      return [
+        {
+          label: `XADD, ${keysText(keys)}`,
+          args: [...common(keys), 'XADD', key, '*', STREAM_FIELD, value],
+          goal: true,
+        },
+      ];
+    case 'pubsub':
+      return [
+        { label: `PUBLISH, ${keysText(keys)}`, args: [...common(keys), 'PUBLISH', key, value], goal: true },
+      ];
   }
 }
+
+/** Whether a type's goal reference is the literal `-r 1000000` (the original types) or the table's keyspace. */
+export const goalReferenceText = (type: TableType) =>
+  ORIGINAL_TYPES.includes(type) ? '-r 1000000' : 'keyspace of the table';
 
 /** `command` has the row value shortened, for the report. */
 export type ReferenceResult = RedisBenchmarkResult;
@@ -67,6 +132,12 @@ export async function runReference(
   timeoutMs: number,
 ): Promise<ReferenceResult> {
   const figures = await execRedisBenchmark(['-h', '127.0.0.1', '-p', String(port), ...spec.args], timeoutMs);
-  const shown = spec.args.map((a) => (a === REFERENCE_VALUE ? '<row JSON, 111 B>' : a));
+  const shown = spec.args.map((a) =>
+    a === REFERENCE_VALUE
+      ? '<row JSON, 111 B>'
+      : a === NESTED_REFERENCE_VALUE
+        ? `<nested row JSON, ${a.length} B>`
+        : a,
+  );
   return { ...figures, command: `redis-benchmark ${shown.join(' ')}` };
 }

@@ -1,13 +1,14 @@
 /**
  * One client run of the sink suite: FLUSHALL, fork sink-worker.ts for the client and table type,
- * take its report over IPC, then verify the Redis state (sink-verify.ts). A worker that outlives its
+ * take its report over IPC, then verify the Redis state (sink-verify.ts; an exactly-once run's
+ * fence hashes are checked to exist and dropped first). A worker that outlives its
  * deadline plus a grace period is killed.
  */
 
 import type { BenchRedisServer } from '../common/bench-redis.js';
 import { forkWorker } from '../common/child-process.js';
-import { verifySinkState } from './sink-verify.js';
-import { type WorkerArgs, type WorkerMessage, workerArgv } from './sink-workload.js';
+import { dropFences, verifySinkState } from './sink-verify.js';
+import { CLIENT_INFO, type WorkerArgs, type WorkerMessage, workerArgv } from './sink-workload.js';
 
 const WORKER = new URL('./sink-worker.js', import.meta.url);
 
@@ -47,7 +48,9 @@ export async function runSinkClient(server: BenchRedisServer, args: WorkerArgs):
         (message.firstFailure ? ` (first: ${message.firstFailure})` : ''),
     );
   }
-  const stateProblem = await verifySinkState(server, args.type, args.count);
+  if (CLIENT_INFO[args.client].fenced && (await dropFences(server)) === 0)
+    problems.push('exactly-once run left no fence hash');
+  const stateProblem = await verifySinkState(server, args.type, args.count, args.shape);
   if (stateProblem !== undefined) problems.push(stateProblem);
   return {
     rowsPerSec: message.rows / message.seconds,
