@@ -154,6 +154,21 @@ export class CommandEncoder {
     this.pos = p + n;
   }
 
+  /**
+   * Appends bytes encoded elsewhere (a run of arguments): copied when small, by reference from
+   * `zeroCopyBytes` on, like a large argument.
+   */
+  encoded(bytes: Buffer): void {
+    const n = bytes.length;
+    if (n >= this.zeroCopyBytes) {
+      this.append([bytes]);
+      return;
+    }
+    this.ensure(n);
+    bytes.copy(this.block, this.pos);
+    this.pos += n;
+  }
+
   /** Appends chunks encoded elsewhere, by reference, after what is pending. */
   append(chunks: readonly Buffer[]): void {
     this.cut();
@@ -326,7 +341,8 @@ function isShortAscii(s: string): boolean {
   return true;
 }
 
-function digitCount(n: number): number {
+/** Decimal digits of a non-negative integer. */
+export function digitCount(n: number): number {
   let d = 1;
   while (n >= 10) {
     n = Math.floor(n / 10);
@@ -336,7 +352,7 @@ function digitCount(n: number): number {
 }
 
 /** Writes `n` as exactly `digits` decimal digits at `at`. */
-function writeDigits(b: Buffer, at: number, digits: number, n: number): void {
+export function writeDigits(b: Buffer, at: number, digits: number, n: number): void {
   for (let i = at + digits - 1; i >= at; i--) {
     b[i] = 48 + (n % 10);
     n = Math.floor(n / 10);
@@ -344,7 +360,7 @@ function writeDigits(b: Buffer, at: number, digits: number, n: number): void {
 }
 
 /** Writes `<type><n>\r\n` and returns the position after it. */
-function writeHeader(b: Buffer, p: number, type: number, n: number): number {
+export function writeHeader(b: Buffer, p: number, type: number, n: number): number {
   b[p] = type;
   const digits = digitCount(n);
   writeDigits(b, p + 1, digits, n);

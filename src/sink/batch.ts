@@ -1,13 +1,11 @@
-import type { EncodedCommands } from '../resp/encoded-commands.js';
 import type { Command } from '../resp/reply.js';
 import type { PayloadRow } from './encoded-row.js';
 import { type FenceWriter, fencedCommands, keyId, type PostCommand } from './fence/fenced-commands.js';
+import type { EncodedFlush, RowPipeline } from './grouped-pipeline.js';
 import type { RowEncoder } from './row-encoder.js';
-import type { SetPipeline } from './set-pipeline.js';
 import { groupByKey, type KeyGroup } from './writers/by-key.js';
-import { type Target, type TargetWriter, writerOf } from './writers/index.js';
-import { expireCommand, hasTtl } from './writers/shared.js';
-import type { FlushRows, TtlOptions } from './writers/writer.js';
+import { afterKeyCommands, hasAfterKey, type Target, type TargetWriter, writerOf } from './writers/index.js';
+import type { FlushRows } from './writers/writer.js';
 
 /** What `bytes` adds per row beyond its key, field and value (bookkeeping, for the in-flight bound). */
 export const ROW_OVERHEAD_BYTES = 16;
@@ -35,7 +33,7 @@ export class Batch implements FlushRows {
   readonly offsets: number[] = [];
 
   /** Where rows are encoded as they come, when the sink gave one and the batch can use it. */
-  readonly #sets: SetPipeline | null;
+  readonly #direct: RowPipeline | null;
   readonly #writer: TargetWriter<Target>;
   /** Rows carry a field (hashes, sorted sets, hash counters): {@link fields} is filled. */
   readonly #withField: boolean;
@@ -46,15 +44,15 @@ export class Batch implements FlushRows {
 
   /**
    * @param fenced rows carry source positions and are applied through the fence script.
-   * @param sets the sink's {@link SetPipeline}, which it makes only for a string table on
-   *   standalone Redis: an at-least-once batch encodes its rows there instead of keeping them.
+   * @param direct the sink's {@link RowPipeline}, which it makes only on standalone Redis for the
+   *   tables that have one: an at-least-once batch encodes its rows there instead of keeping them.
    */
   constructor(
     private readonly target: Target,
     readonly fenced = false,
-    sets: SetPipeline | null = null,
+    direct: RowPipeline | null = null,
   ) {
-    this.#sets = fenced ? null : sets;
+    this.#direct = fenced ? null : direct;
     this.#writer = writerOf(target);
     const shape = this.#writer.shape(target);
     this.#withField = shape.field !== undefined;
@@ -65,12 +63,12 @@ export class Batch implements FlushRows {
 
   /** True when rows are encoded as they come: flush with {@link encoded}, not {@link commands}. */
   get encodes(): boolean {
-    return this.#sets !== null;
+    return this.#direct !== null;
   }
 
   /** Adds a worker's row by its bytes (only when {@link encodes}). */
   addPayload(row: PayloadRow): void {
-    this.#sets!.addPayload(row);
+    this.#direct!.addPayload(row);
     this.rows++;
     this.bytes += row.size + ROW_OVERHEAD_BYTES;
   }
@@ -80,11 +78,12 @@ export class Batch implements FlushRows {
    * batches and for writers that name rows by it.
    */
   add(enc: RowEncoder, partition?: string, offset?: number): void {
-    const sets = this.#sets;
-    if (sets !== null) {
-      sets.add(enc.key, enc.value);
+    const direct = this.#direct;
+    if (direct !== null) {
+      direct.add(enc.key, enc.field, enc.value);
       this.rows++;
-      this.bytes += enc.key.length + enc.value.length + ROW_OVERHEAD_BYTES;
+      this.bytes +=
+        enc.key.length + enc.value.length + (this.#withField ? enc.field.length : 0) + ROW_OVERHEAD_BYTES;
       return;
     }
     if (this.fenced) {
@@ -128,14 +127,14 @@ export class Batch implements FlushRows {
   }
 
   /**
-   * The batch's commands as encoded (when {@link encodes}): one SET per row, in order, then the
-   * dead-letter push when there is one.
+   * The batch's commands as encoded (when {@link encodes}), then the dead-letter push when there
+   * is one.
    */
-  encoded(deadLetterKey: string | undefined): EncodedCommands {
+  encoded(deadLetterKey: string | undefined): EncodedFlush {
     if (this.dead.length > 0 && deadLetterKey !== undefined) {
-      this.#sets!.addCommand(['RPUSH', deadLetterKey, ...this.dead]);
+      this.#direct!.addCommand(['RPUSH', deadLetterKey, ...this.dead]);
     }
-    return this.#sets!.take();
+    return this.#direct!.take();
   }
 
   /**
@@ -180,23 +179,17 @@ export class Batch implements FlushRows {
 
   /** Whether any key gets commands after its rows (grouping rows by key is not free). */
   #hasAfterKey(fenced: boolean): boolean {
-    const t = this.target;
-    const w = this.#writer;
-    return w.trim !== undefined || (hasTtl(t as TtlOptions) && !(w.ttlInline?.(t, fenced) ?? false));
+    return hasAfterKey(this.target, fenced);
   }
 
   /** The commands run once for a key after its rows: the writer's trim, then the TTL. */
   #afterKey(g: KeyGroup, fenced: boolean): Command[] {
-    const t = this.target;
-    const w = this.#writer;
-    const out: Command[] = [];
-    const trim = w.trim?.(t, g.key);
-    if (trim !== undefined) out.push(trim);
-    const ttl = t as TtlOptions;
-    if (hasTtl(ttl) && !(w.ttlInline?.(t, fenced) ?? false)) {
-      out.push(expireCommand(ttl, g.key, this.#withTtl ? this.ttls[g.rows[g.rows.length - 1]] : undefined));
-    }
-    return out;
+    return afterKeyCommands(
+      this.target,
+      g.key,
+      this.#withTtl ? this.ttls[g.rows[g.rows.length - 1]] : undefined,
+      fenced,
+    );
   }
 }
 

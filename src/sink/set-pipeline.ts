@@ -1,6 +1,6 @@
-import type { EncodedCommands } from '../resp/encoded-commands.js';
 import type { CommandEncoder } from '../resp/encoder.js';
 import type { PayloadRow } from './encoded-row.js';
+import type { EncodedFlush, RowPipeline } from './grouped-pipeline.js';
 
 /**
  * A string table's `SET key value [EX ttl]` commands, encoded as rows arrive into the sink's own
@@ -11,7 +11,7 @@ import type { PayloadRow } from './encoded-row.js';
  * One per sink, shared by its batches one after another: {@link take} returns every command
  * encoded since the last take, so the open batch's rows are always exactly what it holds.
  */
-export class SetPipeline {
+export class SetPipeline implements RowPipeline {
   readonly #encoder: CommandEncoder;
   /** `*3|*5 $3 SET`: the array header and the command name, the same for every row. */
   readonly #head: Buffer;
@@ -31,7 +31,7 @@ export class SetPipeline {
     return this.#count;
   }
 
-  add(key: string | Buffer, value: string | Buffer): void {
+  add(key: string | Buffer, _field: string | Buffer, value: string | Buffer): void {
     const e = this.#encoder;
     e.raw(this.#head);
     e.arg(key);
@@ -60,7 +60,7 @@ export class SetPipeline {
   }
 
   /** Every command encoded since the last take. */
-  take(): EncodedCommands {
+  take(): EncodedFlush {
     const out = { chunks: this.#encoder.take(), count: this.#count, name: 'SET' };
     this.#count = 0;
     return out;

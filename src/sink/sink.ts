@@ -10,11 +10,12 @@ import { deadLetterEntry } from './dead-letter.js';
 import { PayloadRow } from './encoded-row.js';
 import { BadRowError, FencedError, SinkFailedError, SinkWriteError } from './errors.js';
 import { asEval } from './fence/fenced-commands.js';
+import { type EncodedFlush, GroupedPipeline, type RowPipeline } from './grouped-pipeline.js';
 import type { SinkTable } from './model.js';
 import type { RedisTarget } from './redis-target.js';
 import { type Row, RowEncoder } from './row-encoder.js';
 import { SetPipeline } from './set-pipeline.js';
-import { writerOf } from './writers/index.js';
+import { afterKeyCommands, type Target, writerOf } from './writers/index.js';
 
 /** Bounds of what a sink holds between `write()` and Redis's replies. */
 export interface SinkLimits {
@@ -105,10 +106,12 @@ export class RedisSink extends EventEmitter {
   readonly #cluster: boolean;
   readonly #metrics: SinkMetrics;
   /**
-   * A string table on standalone Redis: at-least-once batches encode their SETs here as rows come
-   * and go to the client as they are (no command array per row). Null otherwise.
+   * On standalone Redis, a table whose at-least-once rows can be encoded as they come (strings:
+   * one SET per row; lists, hashes, sets, sorted sets: one variadic command per key): its batches
+   * encode them here and they go to the client as they are (no command array per row). Null
+   * otherwise.
    */
-  readonly #sets: SetPipeline | null;
+  readonly #direct: RowPipeline | null;
   /** Stats already added to the metrics: they are published per write() call and per flush. */
   #published = { rowsIn: 0, rowsSkipped: 0, rowsDeadLettered: 0, rowsWritten: 0 };
   #batch: Batch;
@@ -139,10 +142,8 @@ export class RedisSink extends EventEmitter {
     this.#fenceOwner = limits.fenceOwner ?? '';
     this.#cluster = target.topology === 'cluster';
     this.#metrics = new SinkMetrics(table.name);
-    const direct =
-      target.pipelineEncoded === undefined ? undefined : writerOf(table.target).directSet?.(table.target);
-    this.#sets = direct === undefined ? null : new SetPipeline(new CommandEncoder(), direct.ttlSecs);
-    this.#batch = new Batch(table.target, false, this.#sets);
+    this.#direct = target.pipelineEncoded === undefined ? null : rowPipeline(table.target);
+    this.#batch = new Batch(table.target, false, this.#direct);
   }
 
   /** The error that stopped the sink, if any. */
@@ -166,7 +167,7 @@ export class RedisSink extends EventEmitter {
     const fenced = positions !== undefined && this.table.delivery === 'exactly_once';
     if (fenced !== this.#batch.fenced) {
       this.#flushBatch();
-      this.#batch = new Batch(this.table.target, fenced, this.#sets);
+      this.#batch = new Batch(this.table.target, fenced, this.#direct);
     }
     // A worker's keyed rows go into the pipeline as bytes when the batch encodes as it goes.
     const direct = this.#batch.encodes;
@@ -281,7 +282,7 @@ export class RedisSink extends EventEmitter {
     }
     const batch = this.#batch;
     if (batch.isEmpty) return;
-    this.#batch = new Batch(this.table.target, batch.fenced, this.#sets);
+    this.#batch = new Batch(this.table.target, batch.fenced, this.#direct);
     const rows = batch.rows;
     const bytes = batch.bytes;
     this.#inFlightRows += rows;
@@ -335,7 +336,7 @@ export class RedisSink extends EventEmitter {
    * Sends a batch encoded as it came: one SET per row, then maybe the dead-letter push. Never
    * rejects (a failure fails the sink).
    */
-  #sendEncoded(encoded: EncodedCommands, rows: number, bytes: number): Promise<void> {
+  #sendEncoded(encoded: EncodedFlush, rows: number, bytes: number): Promise<void> {
     this.stats.commands += encoded.count;
     this.#metrics.pipelineCommands.observe(encoded.count);
     return this.#target.pipelineEncoded!(encoded)
@@ -343,7 +344,14 @@ export class RedisSink extends EventEmitter {
         for (let i = 0; i < replies.length; i++) {
           const r = replies[i];
           if (r instanceof Error) {
-            this.stats.rowsWritten += Math.min(i, rows); // the SETs before it were applied
+            // The commands before it were applied.
+            const per = encoded.rowsPerCommand;
+            let before = Math.min(i, rows);
+            if (per !== undefined) {
+              before = 0;
+              for (let j = 0; j < i; j++) before += per[j];
+            }
+            this.stats.rowsWritten += before;
             this.#failEncoded(encoded, i, r);
             return;
           }
@@ -514,4 +522,26 @@ function scriptKey(cmd: Command, r: Error): unknown {
 function keyText(key: unknown): string {
   const s = Buffer.isBuffer(key) ? `0x${key.subarray(0, 64).toString('hex')}` : String(key);
   return s.length > 200 ? `${s.slice(0, 200)}…` : s;
+}
+
+/**
+ * The pipeline a table's at-least-once rows are encoded into as they come, where the writer has
+ * one: SET per row for strings, one variadic command per key for lists, hashes, sets and sorted
+ * sets (with each key's trim and TTL after its rows). Null: rows are kept until the flush.
+ */
+function rowPipeline(t: Target): RowPipeline | null {
+  const writer = writerOf(t);
+  const direct = writer.directSet?.(t);
+  if (direct !== undefined) return new SetPipeline(new CommandEncoder(), direct.ttlSecs);
+  const grouped = writer.grouped?.(t);
+  const shape = writer.shape(t);
+  // Rows with a TTL of their own or a field per column carry more than one command's arguments.
+  if (grouped === undefined || shape.ttl !== undefined || shape.columns !== undefined) return null;
+  return new GroupedPipeline(
+    new CommandEncoder(),
+    grouped.verb,
+    grouped.flags,
+    shape.field !== undefined,
+    (key) => afterKeyCommands(t, key, undefined, false),
+  );
 }

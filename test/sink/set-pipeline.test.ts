@@ -51,7 +51,7 @@ describe('set pipeline (string tables on standalone Redis)', () => {
           const want: Arg[][] = [];
           for (const [k, v, asPayload] of rows) {
             if (asPayload) sets.addPayload(decoded[next++]);
-            else sets.add(k, v);
+            else sets.add(k, '', v);
             want.push(
               ttl === undefined
                 ? ['SET', bytesOf(k), bytesOf(v)]
@@ -78,7 +78,7 @@ describe('set pipeline (string tables on standalone Redis)', () => {
 
   it('set pipeline — a command past the end, or bytes that are not commands, are protocol errors', () => {
     const sets = new SetPipeline(new CommandEncoder(), undefined);
-    sets.add('k', 'v');
+    sets.add('k', '', 'v');
     const got = sets.take();
     expect(() => encodedCommandAt(got, 1)).toThrow(/past the end/);
     expect(() => encodedCommandAt({ chunks: [Buffer.from('+OK\r\n')], count: 1, name: 'SET' }, 0)).toThrow(

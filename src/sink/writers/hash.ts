@@ -103,6 +103,8 @@ export const HASH_WRITER: TargetWriter<HashTarget> = {
       for (let i = 0; i < keys.length; i++) emit(out, ['HSETNX', keys[i], fields[i], values[i]], 1);
     } else pushByKey('HSET', rows, true, out);
   },
+  grouped: (t) =>
+    t.hashLayout === 'columns' || t.writeMode === 'if_absent' ? undefined : { verb: 'HSET', flags: [] },
   fenced: (t) =>
     t.hashLayout === 'columns'
       ? { op: 'HCOLS', flags: [], rowArgs: columnArgs }

@@ -3,16 +3,18 @@
  * writer file, its target in {@link Target} and its entry in {@link WRITERS}.
  */
 
+import type { Command } from '../../resp/reply.js';
 import { COUNTER_WRITER, type CounterTarget } from './counter.js';
 import { HASH_WRITER, type HashTarget } from './hash.js';
 import { HASH_COUNTER_WRITER, type HashCounterTarget } from './hash-counter.js';
 import { LIST_WRITER, type ListTarget } from './list.js';
 import { PUBSUB_WRITER, type PubSubTarget } from './pubsub.js';
 import { SET_WRITER, type SetTarget } from './set.js';
+import { expireCommand, hasTtl } from './shared.js';
 import { SORTED_SET_WRITER, type SortedSetTarget } from './sorted-set.js';
 import { STREAM_WRITER, type StreamTarget } from './stream.js';
 import { STRING_WRITER, type StringTarget } from './string.js';
-import type { OptionOf, TargetWriter } from './writer.js';
+import type { OptionOf, TargetWriter, TtlOptions } from './writer.js';
 
 export type { CounterKind, CounterTarget } from './counter.js';
 export type { HashTarget } from './hash.js';
@@ -127,4 +129,29 @@ export function rowsFitKeyed(t: Target): boolean {
 /** Whether each row of the target carries a field besides its key and value. */
 export function rowsHaveField(t: Target): boolean {
   return writerOf(t).shape(t).field !== undefined;
+}
+
+/** Whether a flush runs commands for a key after its rows (a trim, a TTL) on the path given. */
+export function hasAfterKey(t: Target, fenced: boolean): boolean {
+  const w = writerOf(t);
+  return w.trim !== undefined || (hasTtl(t as TtlOptions) && !(w.ttlInline?.(t, fenced) ?? false));
+}
+
+/**
+ * The commands run once for a key after its rows in a flush: the writer's trim, then the TTL
+ * (`ttl`: the key's last row's, when rows carry one).
+ */
+export function afterKeyCommands(
+  t: Target,
+  key: string | Buffer,
+  ttl: number | undefined,
+  fenced: boolean,
+): Command[] {
+  const w = writerOf(t);
+  const out: Command[] = [];
+  const trim = w.trim?.(t, key);
+  if (trim !== undefined) out.push(trim);
+  const o = t as TtlOptions;
+  if (hasTtl(o) && !(w.ttlInline?.(t, fenced) ?? false)) out.push(expireCommand(o, key, ttl));
+  return out;
 }

@@ -90,6 +90,7 @@ export const LIST_WRITER: TargetWriter<ListTarget> = {
     return t.operation === 'Append' ? ['LTRIM', key, -max, -1] : ['LTRIM', key, 0, max - 1];
   },
   fenced: (t) => ({ op: verb(t), flags: [] }),
+  grouped: (t) => ({ verb: verb(t), flags: [] }),
 
   sampleCommands: (key, entries) => [
     ['LLEN', key],

@@ -69,6 +69,7 @@ export const SET_WRITER: TargetWriter<SetTarget> = {
     pushByKey('SADD', rows, false, out);
   },
   fenced: () => ({ op: 'SADD', flags: [] }),
+  grouped: () => ({ verb: 'SADD', flags: [] }),
 
   sampleCommands: (key, entries) => [
     ['SCARD', key],

@@ -148,6 +148,7 @@ export const SORTED_SET_WRITER: TargetWriter<SortedSetTarget> = {
       ? ['ZREMRANGEBYRANK', key, n, -1]
       : ['ZREMRANGEBYRANK', key, 0, -(n + 1)];
   },
+  grouped: (t) => (t.scoreMode === 'increment' ? undefined : { verb: 'ZADD', flags: zaddFlags(t) }),
   fenced: (t) =>
     t.scoreMode === 'increment'
       ? { op: 'ZINCRBY', flags: zaddFlags(t) }

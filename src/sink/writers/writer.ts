@@ -210,6 +210,12 @@ export interface TargetWriter<T extends { readonly type: string }> {
   /** Whether rows need their source positions on the at-least-once path (message ids). */
   needsPositions?(t: T): boolean;
   /**
+   * The rows of one key are one variadic `verb key [flags] ...` per flush (lists, hashes, sets,
+   * sorted sets), which the sink may encode into per-key arenas as rows arrive
+   * (grouped-pipeline.ts) where the transport takes pre-encoded pipelines; undefined: they are not.
+   */
+  grouped?(t: T): { verb: string; flags: readonly string[] } | undefined;
+  /**
    * Each row is one `SET key value [EX ttl]`, which the sink may encode straight into its own
    * buffer as rows arrive (set-pipeline.ts) where the transport takes pre-encoded pipelines:
    * the TTL to use (undefined: none); undefined: this table's rows need more than that.

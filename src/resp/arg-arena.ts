@@ -1,0 +1,87 @@
+import './buffer-internals.js';
+import { digitCount, writeDigits, writeHeader } from './encoder.js';
+
+const CR = 13;
+const LF = 10;
+const DOLLAR = 36;
+
+/**
+ * A run of RESP bulk-string arguments encoded into one growable buffer: the values of one key's
+ * variadic command (`RPUSH key v1 v2 ...`) written as its rows arrive, so the rows' strings die
+ * young instead of waiting for the flush in command arrays. The buffer is handed out by
+ * reference ({@link bytes}) and must not change until the command's reply arrives: an arena is
+ * filled once, then dropped.
+ */
+export class ArgArena {
+  #buf: Buffer;
+  #pos = 0;
+  /** Arguments written. */
+  count = 0;
+
+  constructor(initialBytes = 256) {
+    this.#buf = Buffer.allocUnsafe(initialBytes);
+  }
+
+  /** Bytes written. */
+  get length(): number {
+    return this.#pos;
+  }
+
+  arg(a: string | Buffer): void {
+    if (typeof a === 'string') this.#string(a);
+    else this.argSlice(a, 0, a.length);
+  }
+
+  /** Bytes `start..end` of `src` as one argument. */
+  argSlice(src: Buffer, start: number, end: number): void {
+    const n = end - start;
+    this.#ensure(n + 16);
+    const b = this.#buf;
+    const p = writeHeader(b, this.#pos, DOLLAR, n);
+    src.copy(b, p, start, end);
+    b[p + n] = CR;
+    b[p + n + 1] = LF;
+    this.#pos = p + n + 2;
+    this.count++;
+  }
+
+  /** The encoded arguments (a view: the arena must not be written again while it is in use). */
+  bytes(): Buffer {
+    return this.#buf.subarray(0, this.#pos);
+  }
+
+  #string(s: string): void {
+    const len = s.length;
+    // The header is written for the most bytes the text can take (3 per UTF-16 unit), then moved
+    // back over the digits it did not need: one native write, whatever the text.
+    const most = len * 3;
+    const wide = digitCount(most);
+    this.#ensure(most + wide + 5);
+    const b = this.#buf;
+    const head = this.#pos;
+    const body = head + wide + 3;
+    const bytes = len === 0 ? 0 : b.utf8Write(s, body);
+    const digits = digitCount(bytes);
+    let at = body;
+    if (digits < wide) {
+      at = head + digits + 3;
+      b.copyWithin(at, body, body + bytes);
+    }
+    b[head] = DOLLAR;
+    writeDigits(b, head + 1, digits, bytes);
+    b[at - 2] = CR;
+    b[at - 1] = LF;
+    b[at + bytes] = CR;
+    b[at + bytes + 1] = LF;
+    this.#pos = at + bytes + 2;
+    this.count++;
+  }
+
+  #ensure(bytes: number): void {
+    const need = this.#pos + bytes;
+    if (need <= this.#buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(need, this.#buf.length * 2));
+    this.#buf.copy(next, 0, 0, this.#pos);
+    this.#buf = next;
+  }
+}

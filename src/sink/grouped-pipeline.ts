@@ -1,0 +1,161 @@
+import { ArgArena } from '../resp/arg-arena.js';
+import type { EncodedCommands } from '../resp/encoded-commands.js';
+import type { CommandEncoder } from '../resp/encoder.js';
+import type { Command } from '../resp/reply.js';
+import type { PayloadRow } from './encoded-row.js';
+import { MAX_VALUES_PER_COMMAND } from './writers/by-key.js';
+
+/** Commands a flush sends, already encoded, and how many rows each carries. */
+export interface EncodedFlush extends EncodedCommands {
+  /** Rows per command; undefined: one row per command, but for a dead-letter push last. */
+  readonly rowsPerCommand?: readonly number[];
+}
+
+/**
+ * Rows encoded as they arrive, for a sink whose commands go to one connection as they are
+ * (`pipelineEncoded`): {@link SetPipeline} for strings, {@link GroupedPipeline} for the types
+ * whose rows of one key make one variadic command.
+ */
+export interface RowPipeline {
+  /** Adds a row from its key, field (`''` when rows have none) and value. */
+  add(key: string | Buffer, field: string | Buffer, value: string | Buffer): void;
+  /** Adds a worker's row by its bytes, as the producer encoded them. */
+  addPayload(row: PayloadRow): void;
+  /** Appends one more command (a flush's dead-letter push) after the rows. */
+  addCommand(args: readonly (string | Buffer)[]): void;
+  /** Everything added since the last take, as one flush. */
+  take(): EncodedFlush;
+}
+
+/** One key's rows in a flush: its arguments so far, and the full commands already cut. */
+interface KeyRun {
+  key: string | Buffer;
+  args: ArgArena;
+  rows: number;
+  /** Runs of MAX_VALUES_PER_COMMAND rows, cut from `args` as they filled. */
+  full: ArgArena[] | null;
+}
+
+/**
+ * The at-least-once commands of a List, Hash (one field per row), Set or Sorted Set table: the
+ * rows of one key become one `verb key [flags] ...` (split every MAX_VALUES_PER_COMMAND rows),
+ * keys in order of first appearance, then each key's commands after its rows (a trim, a TTL) —
+ * the same commands the writer makes from arrays (writers/by-key.ts), but each row's arguments
+ * are encoded into its key's arena the moment it arrives, so no row is kept as strings until the
+ * flush (the garbage collector's largest cost on these tables).
+ */
+export class GroupedPipeline implements RowPipeline {
+  readonly #encoder: CommandEncoder;
+  readonly #verb: string;
+  readonly #flags: readonly string[];
+  readonly #withField: boolean;
+  readonly #after: (key: string | Buffer) => readonly Command[];
+  #runs = new Map<string, KeyRun>();
+  #binary: Map<string, KeyRun> | null = null;
+  #order: KeyRun[] = [];
+  #extra: (readonly (string | Buffer)[])[] = [];
+  /** A new key's arena starts at the last flush's bytes per key, so most never grow. */
+  #arenaBytes = 256;
+
+  constructor(
+    encoder: CommandEncoder,
+    verb: string,
+    flags: readonly string[],
+    withField: boolean,
+    after: (key: string | Buffer) => readonly Command[],
+  ) {
+    this.#encoder = encoder;
+    this.#verb = verb;
+    this.#flags = flags;
+    this.#withField = withField;
+    this.#after = after;
+  }
+
+  add(key: string | Buffer, field: string | Buffer, value: string | Buffer): void {
+    const run = this.#run(key);
+    if (this.#withField) run.args.arg(field);
+    run.args.arg(value);
+    this.#counted(run);
+  }
+
+  addPayload(row: PayloadRow): void {
+    const run = this.#run(row.key);
+    const src = row.src;
+    if (this.#withField) run.args.argSlice(src, row.fieldAt, row.fieldEnd);
+    run.args.argSlice(src, row.valueAt, row.valueEnd);
+    this.#counted(run);
+  }
+
+  addCommand(args: readonly (string | Buffer)[]): void {
+    this.#extra.push(args);
+  }
+
+  take(): EncodedFlush {
+    const e = this.#encoder;
+    const rowsPerCommand: number[] = [];
+    const head = 2 + this.#flags.length;
+    const width = this.#withField ? 2 : 1;
+    for (const run of this.#order) {
+      const runs = run.full ?? [];
+      if (run.args.count > 0) runs.push(run.args);
+      for (const args of runs) {
+        e.beginCommand(head + args.count);
+        e.arg(this.#verb);
+        e.arg(run.key);
+        for (const f of this.#flags) e.arg(f);
+        e.encoded(args.bytes());
+        rowsPerCommand.push(args.count / width);
+      }
+    }
+    for (const run of this.#order) {
+      for (const cmd of this.#after(run.key)) {
+        e.encode(cmd);
+        rowsPerCommand.push(0);
+      }
+    }
+    for (const args of this.#extra) {
+      e.beginCommand(args.length);
+      for (const a of args) e.arg(a);
+      rowsPerCommand.push(0);
+    }
+    if (this.#order.length > 0) {
+      let bytes = 0;
+      for (const run of this.#order) bytes += run.args.length;
+      this.#arenaBytes = Math.min(64 * 1024, Math.max(256, Math.ceil((bytes / this.#order.length) * 1.25)));
+    }
+    this.#runs = new Map();
+    this.#binary = null;
+    this.#order = [];
+    this.#extra = [];
+    return { chunks: e.take(), count: rowsPerCommand.length, name: this.#verb, rowsPerCommand };
+  }
+
+  #run(key: string | Buffer): KeyRun {
+    let map = this.#runs;
+    let id: string;
+    if (typeof key === 'string') id = key;
+    else {
+      // A binary key that is valid UTF-8 is the same Redis key as that text.
+      const s = key.toString('utf8');
+      if (Buffer.from(s, 'utf8').equals(key)) id = s;
+      else {
+        map = this.#binary ??= new Map();
+        id = key.toString('latin1');
+      }
+    }
+    let run = map.get(id);
+    if (run === undefined) {
+      run = { key, args: new ArgArena(this.#arenaBytes), rows: 0, full: null };
+      map.set(id, run);
+      this.#order.push(run);
+    }
+    return run;
+  }
+
+  #counted(run: KeyRun): void {
+    if (++run.rows % MAX_VALUES_PER_COMMAND === 0) {
+      (run.full ??= []).push(run.args);
+      run.args = new ArgArena(run.args.length);
+    }
+  }
+}
