@@ -46,7 +46,8 @@ export function checkCounter<F extends string>(c: TargetChecks<F | keyof Counter
       `names column '${incrementColumn}' of type ${declared}; an increment must be BIGINT, INTEGER or DOUBLE`,
     );
   }
-  return kind === 'float' ? { incrementColumn, counterKind: kind } : { incrementColumn };
+  // Stated in the model even when inferred, so that validating the model again keeps it.
+  return { incrementColumn, counterKind: kind ?? 'integer' };
 }
 
 /**
