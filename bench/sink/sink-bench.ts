@@ -5,7 +5,7 @@
  * own limit. Tables: every target type (string, list, hash; issue 15's set, sorted_set, sorted_set
  * in increment mode, counter, hash_counter, stream, pubsub) × two row shapes (`flat`
  * `{id, user, score, ts, page}`, ~111 B of JSON; `nested` sessions with a `Date` and a
- * `permissions` object, ~195 B), keys from 16 (`org`) through 1,000 (`user`) to 1M (`id`).
+ * `permissions` object, ~190 B), keys from 16 (`org`) through 1,000 (`user`) to 1M (`id`).
  * The fenced types (counter, stream, sorted_set increment) also run the sink with exactly-once
  * delivery.
  *
@@ -42,6 +42,7 @@ import {
   clientsFor,
   KEY_COUNTS,
   layoutOf,
+  NESTED_JSON_BYTES,
   ORIGINAL_TYPES,
   SHAPES,
   type Shape,
@@ -322,12 +323,12 @@ export async function runSinkBench(options: SuiteOptions = {}): Promise<SuiteRes
       `${count} generated rows per table, ${BATCH} rows per batch, at most ${INFLIGHT} batches unacknowledged; ` +
       `every client JSON-encodes the rows itself (laminar-redis: the sink's encoder; peers: JSON.stringify(row)); RESP3.`,
     `Row shapes: flat { id, user, score, ts, page } (100–112 bytes of JSON; keys: id 1M, user 1,000) and nested ` +
-      `{ session_id, user_id, org, created_at (a Date), requests, permissions { read, write, admin, scopes [..], team }, ip } ` +
-      `(${NESTED_REFERENCE_VALUE.length - 8}–${NESTED_REFERENCE_VALUE.length + 8} bytes; keys: session_id 1M, user_id 1,000, org 16), modelled on the ` +
+      `{ session_id, user_id, org, created_at (a Date), hits, permissions { read, write, admin, scopes [..], team } } ` +
+      `(${NESTED_JSON_BYTES} bytes of JSON on average; keys: session_id 1M, user_id 1,000, org 16), modelled on the ` +
       `Laminar connector docs' sessions example. Key, field/member, score and increment columns per table: ` +
       `flat string id; list, hash (field id), set (member page), sorted sets (member page, score score), counter ` +
       `(increment id), hash_counter (field page, increment id), stream, pubsub: user. Nested: string session_id; ` +
-      `list, set, sorted sets (member user_id, score requests), counter (increment requests), hash_counter (field user_id), ` +
+      `list, set, sorted sets (member user_id, score hits), counter (increment hits), hash_counter (field user_id), ` +
       `stream, pubsub: org (16 keys); hash: user_id (field session_id).`,
     `Each row is the client's median of ${rounds} round(s) by rows/s for the flat string, list and hash tables, ` +
       `of ${extraRounds} round(s) for every other table (to keep the run short); client order rotates per round. ` +

@@ -8,7 +8,7 @@
  * types (SADD, ZADD, ZINCRBY, INCRBY, HINCRBY, XADD, PUBLISH) have one reference each, the same
  * command with the keyspace of the table (`-r` = its key count; members, fields and scores fixed
  * or `member:__rand_int__`), which their ≥ 80% goal is checked against. The nested shape's
- * references carry a nested row (~195 B) where the command carries the row.
+ * references carry a nested row (~190 B) where the command carries the row.
  */
 import { execRedisBenchmark, type RedisBenchmarkResult } from '../common/redis-benchmark.js';
 import {
@@ -24,7 +24,7 @@ import {
 
 /** A row of average size (111 bytes of JSON), the value every flat reference command carries. */
 export const REFERENCE_VALUE = JSON.stringify(rowAt(123_456));
-/** A nested row (~195 bytes of JSON), the value of the nested shape's reference commands. */
+/** A nested row (~190 bytes of JSON), the value of the nested shape's reference commands. */
 export const NESTED_REFERENCE_VALUE = JSON.stringify(nestedRowAt(123_456));
 
 const referenceValue = (shape: Shape) => (shape === 'flat' ? REFERENCE_VALUE : NESTED_REFERENCE_VALUE);
