@@ -22,6 +22,12 @@ export type FenceOp =
   | 'HINCRBYFLOAT'
   | 'XADD';
 
+/**
+ * Operations whose runs also carry the exact sum of their rows' values (one argument after them):
+ * a run applied whole is one command with the sum instead of one per row.
+ */
+export const FENCE_OP_SUMMED: ReadonlySet<FenceOp> = new Set(['INCRBY']);
+
 /** Arguments each row of an operation carries; 0: a count, then that many (XADD, HCOLS). */
 export const FENCE_OP_WIDTH: Readonly<Record<FenceOp, number>> = {
   SET: 1,
@@ -58,7 +64,8 @@ export const FENCE_OP_WIDTH: Readonly<Record<FenceOp, number>> = {
  * partition in offset order: the script keeps one fence for them all):
  *   fence index (1..F), key index (F+1..), partition index (1..P), n,
  *   n offsets (strictly rising), then the n rows' arguments: 1 or 2 each (FENCE_OP_WIDTH), or
- *   for XADD and HCOLS a count c and c arguments
+ *   for XADD and HCOLS a count c and c arguments; for INCRBY then the exact sum of the n values
+ *   (FENCE_OP_SUMMED), sent as one INCRBY when no row of the run was applied before
  * ```
  * A run's rows newer than the fence go to Redis as one variadic command straight from ARGV where
  * Redis has one (RPUSH, LPUSH, SADD, HSET, ZADD), else one command per row; only a run that
@@ -124,6 +131,7 @@ local VARIADIC = { RPUSH = true, LPUSH = true, RPUSHX = true, LPUSHX = true, SAD
 local width = WIDTH[op]
 if width == nil then return redis.error_reply('ERR fence script: unknown operation ' .. op) end
 local variadic = VARIADIC[op]
+local summed = op == 'INCRBY'
 
 -- One row's command, its arguments at ARGV[at..] (c of them, for XADD and HCOLS); returns the reply.
 local function apply(k, at, c)
@@ -167,20 +175,30 @@ while i <= n do
   local cnt = tonumber(ARGV[i + 3])
   local offs = i + 4
   local vals = offs + cnt
-  -- Where each row's arguments start (and, at [cnt], where the run ends).
-  local at = {}
-  local x = vals
-  for r = 0, cnt - 1 do
-    if width == 0 then
+  -- Where each row's arguments start (and, at [cnt], where the run ends): computed for fixed
+  -- widths, listed only for rows that vary.
+  local at = nil
+  if width == 0 then
+    at = {}
+    local x = vals
+    for r = 0, cnt - 1 do
       at[r] = x + 1
       x = x + 1 + tonumber(ARGV[x])
-    else
-      at[r] = x
-      x = x + width
     end
+    at[cnt] = x
+    i = x
+  else
+    i = vals + cnt * width
   end
-  at[cnt] = x
-  i = x
+  local sum = nil
+  if summed then
+    sum = ARGV[i]
+    i = i + 1
+  end
+  local function pos(r)
+    if at then return at[r] end
+    return vals + r * width
+  end
   local ck = f * 1000000 + p
   local c = cur[ck]
   if c == nil then c = tonumber(redis.call('HGET', KEYS[f], fields[p]) or '-1') end
@@ -190,22 +208,25 @@ while i <= n do
     while tonumber(ARGV[offs + j]) <= c do j = j + 1 end
     -- Rows of the run applied: j .. last - 1.
     local last = cnt
-    if variadic then
+    if summed and j == 0 then
+      local res = redis.pcall(op, k, sum)
+      if type(res) == 'table' and res.err then failed = res.err; last = j end
+    elseif variadic then
       local res
       if ng > 0 then
         local args = { k }
         for g = 1, ng do args[#args + 1] = flags[g] end
-        for y = at[j], at[cnt] - 1 do args[#args + 1] = ARGV[y] end
+        for y = pos(j), pos(cnt) - 1 do args[#args + 1] = ARGV[y] end
         res = redis.pcall(op, unpack(args))
       else
-        res = redis.pcall(op, k, unpack(ARGV, at[j], at[cnt] - 1))
+        res = redis.pcall(op, k, unpack(ARGV, pos(j), pos(cnt) - 1))
       end
       if type(res) == 'table' and res.err then failed = res.err; last = j end
     else
       for r = j, cnt - 1 do
         local nargs = 0
         if width == 0 then nargs = tonumber(ARGV[at[r] - 1]) end
-        local res = apply(k, at[r], nargs)
+        local res = apply(k, pos(r), nargs)
         if type(res) == 'table' and res.err then failed = res.err; last = r; break end
       end
     end

@@ -1,6 +1,13 @@
 import { keySlot, SLOT_COUNT } from '../../resp/cluster/key-slot.js';
 import type { Arg, Command } from '../../resp/reply.js';
-import { FENCE_OP_WIDTH, FENCE_SCRIPT, FENCE_SCRIPT_SHA, type FenceOp } from './fence-script.js';
+import { integerSum } from '../writers/sum.js';
+import {
+  FENCE_OP_SUMMED,
+  FENCE_OP_WIDTH,
+  FENCE_SCRIPT,
+  FENCE_SCRIPT_SHA,
+  type FenceOp,
+} from './fence-script.js';
 import { fenceKey } from './slot-tags.js';
 
 /** Rows one run carries at most (Lua's `unpack` of a run's values must stay far below its stack limit). */
@@ -66,15 +73,15 @@ export function fencedCommands(
   cluster: boolean,
   post: ReadonlyMap<string, readonly PostCommand[]> = new Map(),
 ): { commands: Command[]; rowsPerCommand: number[] } {
+  const keys = distinctKeys(rows.keys);
   const n = rows.keys.length;
-  const slots = new Int32Array(n);
-  for (let i = 0; i < n; i++) slots[i] = keySlot(rows.keys[i]);
   const groups: number[][] = [];
   if (cluster) {
     const bySlot = new Map<number, number[]>();
     for (let i = 0; i < n; i++) {
-      const list = bySlot.get(slots[i]);
-      if (list === undefined) bySlot.set(slots[i], [i]);
+      const slot = keys.slot[keys.ofRow[i]];
+      const list = bySlot.get(slot);
+      if (list === undefined) bySlot.set(slot, [i]);
       else list.push(i);
     }
     groups.push(...bySlot.values());
@@ -84,7 +91,7 @@ export function fencedCommands(
   const commands: Command[] = [];
   const rowsPerCommand: number[] = [];
   for (const idx of groups) {
-    commands.push(scriptCall(rows, slots, idx, form, writer, post));
+    commands.push(scriptCall(rows, keys, idx, form, writer, post));
     rowsPerCommand.push(idx.length);
   }
   return { commands, rowsPerCommand };
@@ -104,9 +111,43 @@ export function keyId(k: string | Buffer): string {
   return typeof k === 'string' ? `s${k}` : `b${k.toString('latin1')}`;
 }
 
+/** The distinct keys of a flush, each hashed to its slot once, and each row's key number. */
+interface DistinctKeys {
+  readonly ofRow: Int32Array;
+  readonly key: (string | Buffer)[];
+  readonly slot: number[];
+}
+
+function distinctKeys(all: readonly (string | Buffer)[]): DistinctKeys {
+  const ofRow = new Int32Array(all.length);
+  const key: (string | Buffer)[] = [];
+  const slot: number[] = [];
+  const text = new Map<string, number>();
+  let bytes: Map<string, number> | null = null;
+  for (let i = 0; i < all.length; i++) {
+    const k = all[i];
+    let map = text;
+    let id: string;
+    if (typeof k === 'string') id = k;
+    else {
+      map = bytes ??= new Map();
+      id = k.toString('latin1');
+    }
+    let j = map.get(id);
+    if (j === undefined) {
+      j = key.length;
+      key.push(k);
+      slot.push(keySlot(k));
+      map.set(id, j);
+    }
+    ofRow[i] = j;
+  }
+  return { ofRow, key, slot };
+}
+
 function scriptCall(
   rows: FencedRows,
-  slots: Int32Array,
+  keys: DistinctKeys,
   idx: readonly number[],
   form: FencedForm,
   writer: FenceWriter,
@@ -114,53 +155,65 @@ function scriptCall(
 ): Command {
   const fenceOf = new Map<number, number>();
   const fences: string[] = [];
-  const dataKeys: (string | Buffer)[] = [];
-  const keyIndex = new Map<string, number>();
+  const dataKeys: number[] = [];
+  /** Per key number: its index among the call's data keys (1..), 0 when not yet seen. */
+  const keyIndex = new Int32Array(keys.key.length);
+  /** Per key number: its fence index (1..). */
+  const fenceIndex = new Int32Array(keys.key.length);
   const partitions: string[] = [];
   const partitionIndex = new Map<string, number>();
+  let lastPartition: string | undefined;
+  let lastPi = 0;
   const runs: Run[] = [];
-  /** Per key: its latest run. */
-  const open = new Map<string, Run>();
+  /** Per key number: its latest run. */
+  const open: (Run | undefined)[] = new Array(keys.key.length);
   /** Per (slot, partition): the latest run of any key. */
   const latest = new Map<number, Run>();
+  const { offsets } = rows;
   for (const i of idx) {
-    let f = fenceOf.get(slots[i]);
-    if (f === undefined) {
-      fences.push(fenceKey(slots[i], writer.table));
-      f = fences.length;
-      fenceOf.set(slots[i], f);
-    }
-    const k = rows.keys[i];
-    const kid = keyId(k);
-    let ki = keyIndex.get(kid);
-    if (ki === undefined) {
-      dataKeys.push(k);
+    const kn = keys.ofRow[i];
+    const slot = keys.slot[kn];
+    let ki = keyIndex[kn];
+    if (ki === 0) {
+      dataKeys.push(kn);
       ki = dataKeys.length;
-      keyIndex.set(kid, ki);
+      keyIndex[kn] = ki;
+      let f = fenceOf.get(slot);
+      if (f === undefined) {
+        fences.push(fenceKey(slot, writer.table));
+        f = fences.length;
+        fenceOf.set(slot, f);
+      }
+      fenceIndex[kn] = f;
     }
     const p = rows.partitions[i];
-    let pi = partitionIndex.get(p);
-    if (pi === undefined) {
-      partitions.push(p);
-      pi = partitions.length;
-      partitionIndex.set(p, pi);
+    let pi = lastPi;
+    if (p !== lastPartition) {
+      let known = partitionIndex.get(p);
+      if (known === undefined) {
+        partitions.push(p);
+        known = partitions.length;
+        partitionIndex.set(p, known);
+      }
+      pi = lastPi = known;
+      lastPartition = p;
     }
     // Runs are applied in the order they start, and one fence serves every key of a slot: a run
     // may only take a row when no row of another key of its (slot, partition) came in between,
     // or the script would apply that row after a later one and take it for a replay. A key's
     // rows stay in input order too: its run also ends where the key's partition changes.
-    const sp = pi * SLOT_COUNT + slots[i];
-    let run = open.get(kid);
+    const sp = pi * SLOT_COUNT + slot;
+    let run = open[kn];
     if (
       run === undefined ||
       run.partition !== pi ||
       latest.get(sp) !== run ||
       run.rows.length >= MAX_RUN_ROWS ||
       // The script relies on offsets rising within a run.
-      rows.offsets[run.rows[run.rows.length - 1]] >= rows.offsets[i]
+      offsets[run.rows[run.rows.length - 1]] >= offsets[i]
     ) {
-      run = { fence: f, key: ki, partition: pi, rows: [] };
-      open.set(kid, run);
+      run = { fence: fenceIndex[kn], key: ki, partition: pi, rows: [] };
+      open[kn] = run;
       latest.set(sp, run);
       runs.push(run);
     }
@@ -169,33 +222,41 @@ function scriptCall(
   const nf = fences.length;
   const { op, flags } = form;
   const width = FENCE_OP_WIDTH[op];
-  const out: Arg[] = ['EVALSHA', FENCE_SCRIPT_SHA, nf + dataKeys.length, ...fences, ...dataKeys];
+  const summed = FENCE_OP_SUMMED.has(op);
+  const out: Arg[] = ['EVALSHA', FENCE_SCRIPT_SHA, nf + dataKeys.length, ...fences];
+  for (const kn of dataKeys) out.push(keys.key[kn]);
   out.push(writer.owner, writer.generation, op, flags.length, ...flags, nf, partitions.length, ...partitions);
   const countAt = out.length;
   out.push(0);
   let q = 0;
-  for (const [kid, ki] of keyIndex) {
-    for (const cmd of post.get(kid) ?? []) {
-      // Data keys follow the fences in KEYS, hence the shift by nf.
-      out.push(nf + ki, cmd.length - 1, cmd[0]);
-      for (let j = 2; j < cmd.length; j++) out.push(cmd[j]);
-      q++;
+  if (post.size > 0) {
+    for (let d = 0; d < dataKeys.length; d++) {
+      for (const cmd of post.get(keyId(keys.key[dataKeys[d]])) ?? []) {
+        // Data keys follow the fences in KEYS, hence the shift by nf.
+        out.push(nf + d + 1, cmd.length - 1, cmd[0]);
+        for (let j = 2; j < cmd.length; j++) out.push(cmd[j]);
+        q++;
+      }
     }
   }
   out[countAt] = q;
+  const { fields, values } = rows;
   for (const run of runs) {
     out.push(run.fence, nf + run.key, run.partition, run.rows.length);
-    for (const r of run.rows) out.push(rows.offsets[r]);
-    for (const r of run.rows) {
+    const rs = run.rows;
+    for (let r = 0; r < rs.length; r++) out.push(offsets[rs[r]]);
+    for (let r = 0; r < rs.length; r++) {
+      const row = rs[r];
       if (width === 0) {
-        const args = form.rowArgs!(rows, r);
+        const args = form.rowArgs!(rows, row);
         out.push(args.length);
         for (const x of args) out.push(x);
       } else {
-        if (width === 2) out.push(rows.fields[r]);
-        out.push(rows.values[r]);
+        if (width === 2) out.push(fields[row]);
+        out.push(values[row]);
       }
     }
+    if (summed) out.push(integerSum(values, rs));
   }
   return out;
 }

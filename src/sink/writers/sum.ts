@@ -11,7 +11,7 @@ export function sumByKey(verb: string, rows: FlushRows, withField: boolean, out:
   const { fields, values } = rows;
   for (const g of rows.groups()) {
     if (!withField) {
-      out.commands.push([verb, g.key, sumOf(values, g.rows)]);
+      out.commands.push([verb, g.key, integerSum(values, g.rows)]);
       out.rowsPerCommand.push(g.rows.length);
       continue;
     }
@@ -29,15 +29,15 @@ export function sumByKey(verb: string, rows: FlushRows, withField: boolean, out:
       list.push(r);
     }
     for (const [id, list] of byField) {
-      const cmd: Arg[] = [verb, g.key, names.get(id)!, sumOf(values, list)];
+      const cmd: Arg[] = [verb, g.key, names.get(id)!, integerSum(values, list)];
       out.commands.push(cmd);
       out.rowsPerCommand.push(list.length);
     }
   }
 }
 
-/** The exact sum of integer texts, as text. */
-function sumOf(values: readonly (string | Buffer)[], rows: readonly number[]): string {
+/** The exact sum of the integer texts of `rows`, as text. */
+export function integerSum(values: readonly (string | Buffer)[], rows: readonly number[]): string {
   let n = 0;
   let big: bigint | null = null;
   for (const r of rows) {
