@@ -258,6 +258,7 @@ const SAME: Same[] = [
       counterKeyColumn: 'k',
       incrementColumn: 'n',
       ttlColumn: 'ttl',
+      counterKind: 'integer',
     },
     delivery: 'exactly_once',
     inferable: true,
@@ -279,6 +280,18 @@ const SAME: Same[] = [
       counterKind: 'float',
     },
     delivery: 'at_least_once',
+    inferable: true,
+  },
+  {
+    what: 'integer counter stated over a DOUBLE column (the kind survives validating again)',
+    spec: {
+      name: 'whole',
+      columns: COLS,
+      type: 'counter',
+      target: { counterPrefix: 'w:', incrementColumn: 'score', counterKind: 'integer' },
+    },
+    target: { type: 'counter', counterPrefix: 'w:', incrementColumn: 'score', counterKind: 'integer' },
+    delivery: 'exactly_once',
     inferable: true,
   },
   {
