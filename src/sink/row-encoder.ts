@@ -5,7 +5,7 @@ import { PayloadRow, RefusedRow } from './encoded-row.js';
 import { jsonRow } from './json-row.js';
 import { type KeyTemplate, parseKeyTemplate } from './key-template.js';
 import type { SinkTable } from './model.js';
-import { expiryTime, integerArg, numberArg, ttlSeconds } from './numbers.js';
+import { expiryTime, integerArg, MAX_EXPIRY_MS, numberArg, ttlSeconds } from './numbers.js';
 import { type RowShape, type ValueKind, writerOf } from './writers/index.js';
 
 /**
@@ -178,6 +178,15 @@ export class RowEncoder {
       return tooLarge(this.value) ? VALUE_TOO_LARGE : null;
     }
     if (shape.columns !== undefined) return this.#perColumn(row, shape.columns.nulls === 'delete');
+    const added = shape.added;
+    if (
+      added !== undefined &&
+      this.#columns === undefined &&
+      row[added.field] !== undefined &&
+      Object.hasOwn(row, added.field)
+    ) {
+      return `the row has a field '${added.field}' of its own, the name of the table's ${added.role} field`;
+    }
     if (this.#raw) {
       const vc = this.#valueColumn!;
       const v = text(row[vc]);
@@ -236,6 +245,9 @@ export class RowEncoder {
     if (Number.isNaN(at))
       return `ttl column '${column}' ${v === null || v === undefined ? `is ${v === null ? 'null' : 'missing'}` : 'is not a time (a Date, ISO-8601 text or milliseconds since 1970)'}`;
     if (at <= Date.now()) return `ttl column '${column}' is in the past: the key would expire at once`;
+    if (at === Number.POSITIVE_INFINITY) {
+      return `ttl column '${column}' is too far in the future for Redis (after ${new Date(8.64e15).getUTCFullYear()}, or past ${MAX_EXPIRY_MS} ms)`;
+    }
     this.ttl = at;
     return null;
   }

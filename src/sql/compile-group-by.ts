@@ -239,7 +239,7 @@ function checkGroupedDelivery(sink: SinkTable, position: SqlPosition | undefined
   if (writes === 'refuse') {
     throw new SqlQueryError(
       'shape',
-      `GROUP BY into ${kind} table '${sink.name}' is not supported: a group's value is written again on every change, and this table adds each row to what is there (an increment, a member) instead of replacing the group's last value; write into a string, a hash, or a sorted set in the 'replace' score mode`,
+      `GROUP BY into ${kind} table '${sink.name}' is not supported: a group's value is written again on every change, and this table does not replace what the group wrote last (it adds to it — an increment, a member — or, with a write mode, keeps an earlier value); write into a string, a hash, or a sorted set in the 'replace' score mode, without a write mode`,
       position,
     );
   }
@@ -253,7 +253,7 @@ function checkGroupedDelivery(sink: SinkTable, position: SqlPosition | undefined
   }
   throw new SqlQueryError(
     'shape',
-    `GROUP BY into exactly-once table '${sink.name}' is not supported: a group's value is an upsert recomputed from checkpointed state, which is exact with at-least-once delivery (the default for strings and hashes); remove 'sink.delivery' = 'exactly_once'`,
+    `GROUP BY into exactly-once table '${sink.name}' is not supported: a group's value is an upsert recomputed from checkpointed state, which is exact with at-least-once delivery (the default for strings, hashes and sorted sets that replace scores); remove 'sink.delivery' = 'exactly_once'`,
     position,
   );
 }

@@ -192,11 +192,8 @@ function checkTarget(r: Reporter, draft: TableDraft, schema: Column[] | undefine
   const accepted = new Set<string>(writerFor(type).options.map((o) => o.field));
   const stray = given.filter((f) => !accepted.has(f));
   if (stray.length > 0) {
-    const how =
-      draft.targetType === undefined
-        ? `the target is a ${title(type)}`
-        : `'${r.door.option('targetType')}' is '${type}'`;
-    r.fail(stray[0], `does not apply to a ${title(type)} target (${how})`);
+    const how = draft.targetType === undefined ? '' : ` ('${r.door.option('targetType')}' is '${type}')`;
+    r.fail(stray[0], `does not apply to a ${title(type)} target${how}`);
   }
 
   const t = draft.target;

@@ -40,7 +40,8 @@ export const PUBSUB_WRITER: TargetWriter<PubSubTarget> = {
   keyPrefix: (t) => t.channelPrefix ?? '',
   keyColumn: (t) => t.channelColumn,
   keyTemplate: (t) => t.keyTemplate,
-  shape: () => ({}),
+  shape: (t) =>
+    t.messageIdField === undefined ? {} : { added: { field: t.messageIdField, role: 'message id' } },
   identityColumns: () => [],
   groupedWrites: () => 'append',
   exactlyOnceByDefault: () => false,

@@ -159,7 +159,8 @@ export const SORTED_SET_WRITER: TargetWriter<SortedSetTarget> = {
     ['ZRANGE', key, 0, entries - 1, 'REV', 'WITHSCORES'],
   ],
   sample([length, top]: readonly Reply[]) {
-    const flat = (top as Reply[]).map(replyText);
+    // RESP3 answers WITHSCORES as [member, score] pairs, RESP2 as one flat list.
+    const flat = (top as Reply[]).flatMap((e) => (Array.isArray(e) ? e : [e])).map(replyText);
     const entries: { field: string; value: string }[] = [];
     for (let i = 0; i + 1 < flat.length; i += 2) entries.push({ field: flat[i + 1], value: flat[i] });
     return { length: Number(length), entries };

@@ -4,8 +4,9 @@ import type { FlushCommands, FlushRows } from './writer.js';
 /**
  * Integer increments summed per key (and per field, `withField`): one `verb key [field] sum` each,
  * the same end state as one command per row. Sums stay exact: numbers while they are safe
- * integers, bigints past that. A sum outside Redis's signed 64 bits is sent as it is, and Redis
- * refuses it as one row by row would have.
+ * integers, bigints past that. Redis judges an overflow of its signed 64 bits on the sum: a
+ * flush whose increments would overflow only part way (and come back) is applied, and one whose
+ * sum overflows is refused, failing the sink, even where row by row would have ended in range.
  */
 export function sumByKey(verb: string, rows: FlushRows, withField: boolean, out: FlushCommands): void {
   const { fields, values } = rows;

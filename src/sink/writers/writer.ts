@@ -80,6 +80,11 @@ export interface RowShape {
   columns?: { nulls: 'skip' | 'delete' };
   /** Each row's time to live from a column: seconds, or an absolute time (milliseconds). */
   ttl?: { column: string; kind: TtlKind };
+  /**
+   * A field the table adds to each JSON value (a message id): a row without a schema that has
+   * a field of that name is a bad row, since JSON would hold the name twice.
+   */
+  added?: { field: string; role: string };
 }
 
 export type TtlKind = 'seconds' | 'timestamp';
