@@ -16,13 +16,15 @@ const int = (v: string) => {
 const program = new Command();
 program
   .name('laminar-redis')
-  .description('Stream rows into Redis and Redis Cluster as strings, lists and hashes.')
+  .description(
+    'Stream rows into Redis and Redis Cluster: strings, lists, hashes, sets, sorted sets, counters, streams and pub/sub.',
+  )
   .showHelpAfterError();
 
 program
   .command('examples')
   .description(
-    'run the three SQL examples of the Laminar Redis connector documentation (sessions, leaderboard, inventory) into Redis and show what landed (the main job, `npm start`)',
+    'run the SQL examples (the three of the Laminar Redis connector documentation — sessions, leaderboard, inventory — and a true top-100 in sorted sets) into Redis and show what landed',
   )
   .option('--redis <url>', 'Redis to write to (default: $REDIS_URL or redis://127.0.0.1:6379)')
   .option('--dir <dir>', 'directory of the example scripts (default: the examples/ of this package)')

@@ -32,25 +32,16 @@ export interface Landed {
 
 const str = (r: Reply): string => (Buffer.isBuffer(r) ? r.toString('utf8') : String(r));
 
-/** `*`, `?`, `[`, `]` and `\` of a prefix escaped for SCAN MATCH. */
-export function globEscape(prefix: string): string {
-  return prefix.replace(/[*?[\]\\]/g, '\\$&');
-}
-
-/** Counts the keys under `prefix` and returns the smallest name among them. */
-async function scanPrefix(c: RedisClient, prefix: string): Promise<{ keys: number; first?: string }> {
+/** Counts the keys `match` finds and returns the smallest name among them. */
+async function scanKeys(c: RedisClient, match: string): Promise<{ keys: number; first?: string }> {
   let cursor = '0';
   let keys = 0;
   let first: string | undefined;
   do {
-    const [next, batch] = (await c.send([
-      'SCAN',
-      cursor,
-      'MATCH',
-      `${globEscape(prefix)}*`,
-      'COUNT',
-      SCAN_COUNT,
-    ])) as [Reply, Reply[]];
+    const [next, batch] = (await c.send(['SCAN', cursor, 'MATCH', match, 'COUNT', SCAN_COUNT])) as [
+      Reply,
+      Reply[],
+    ];
     cursor = str(next);
     for (const k of batch) {
       const key = str(k);
@@ -65,10 +56,15 @@ async function scanPrefix(c: RedisClient, prefix: string): Promise<{ keys: numbe
 export async function readLanded(c: RedisClient, sinks: readonly SinkInfo[]): Promise<Landed[]> {
   const out: Landed[] = [];
   for (const s of sinks) {
-    const { keys, first } = await scanPrefix(c, s.prefix);
+    const writer = writerFor(s.type);
+    // A channel keeps nothing to count or read back.
+    if (writer.redisType === 'none') {
+      out.push({ table: s.name, type: s.type, prefix: s.prefix, keys: 0 });
+      continue;
+    }
+    const { keys, first } = await scanKeys(c, s.match);
     const landed: Landed = { table: s.name, type: s.type, prefix: s.prefix, keys };
     if (first !== undefined) {
-      const writer = writerFor(s.type);
       const replies = await c.pipeline(writer.sampleCommands(first, SAMPLE_ENTRIES));
       landed.sample = { key: first, ...writer.sample(replies, SAMPLE_ENTRIES) };
     }

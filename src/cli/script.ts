@@ -7,7 +7,9 @@ import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
 import { pipelineFromSql } from '../coordinator/pipeline-sql.js';
 import type { JobSpec, SourceSpec } from '../plan/job-spec.js';
 import { tableOf } from '../sink/create-sink.js';
-import { keyPrefixOf, type SinkTable } from '../sink/model.js';
+import { parseKeyTemplate } from '../sink/key-template.js';
+import { keyPrefixOf, keyTemplateOf, type SinkTable } from '../sink/model.js';
+import { globEscape } from './glob.js';
 
 /** Shards per sink table of a local run. */
 export const DEFAULT_RUN_SHARDS = 2;
@@ -40,8 +42,13 @@ export interface SourceInfo {
 export interface SinkInfo {
   name: string;
   type: SinkTable['target']['type'];
-  /** Key prefix (string), list prefix (list) or hash key prefix (hash). */
+  /**
+   * What every key starts with, as people read it: the table's prefix, or its key template with
+   * each column shown as `*` (less a last `*`).
+   */
   prefix: string;
+  /** The table's keys as a SCAN MATCH pattern. */
+  match: string;
   /** Sources that feed it. */
   sources: string[];
   /** Where it writes, as configured (secrets unresolved). */
@@ -104,14 +111,24 @@ function sourceInfo(s: SourceSpec): SourceInfo {
   }
 }
 
-function sinkInfo(model: SinkTable, sources: string[]): SinkInfo {
+/** How progress reports and the read-back show a sink table. */
+export function sinkInfo(model: SinkTable, sources: string[]): SinkInfo {
   const t = model.target;
-  const prefix = keyPrefixOf(t);
   const c = model.profile.connection;
+  const template = keyTemplateOf(t);
+  const parsed = template === undefined ? undefined : parseKeyTemplate(template);
+  let prefix = keyPrefixOf(t);
+  let match = `${globEscape(prefix)}*`;
+  if (parsed !== undefined && typeof parsed !== 'string') {
+    const shown = parsed.literals.join('*');
+    prefix = shown.endsWith('*') ? shown.slice(0, -1) : shown;
+    match = parsed.literals.map(globEscape).join('*');
+  }
   return {
     name: model.name,
     type: t.type,
     prefix,
+    match,
     sources,
     address: c.kind === 'standalone' ? c.address : c.addresses.join(','),
   };

@@ -1,0 +1,4 @@
+/** `*`, `?`, `[`, `]` and `\` of literal text escaped for a SCAN MATCH pattern. */
+export function globEscape(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&');
+}
