@@ -4,6 +4,7 @@ import {
   checkTtl,
   KEY_TEMPLATE_OPTION,
   keyFields,
+  NUMERIC_TYPES,
   optionsOf,
   TTL_OPTIONS,
   ttlShape,
@@ -40,7 +41,7 @@ export function checkCounter<F extends string>(c: TargetChecks<F | keyof Counter
   let kind = c.choice('counterKind', ['integer', 'float'] as const, false);
   const declared = c.columnType(incrementColumn);
   if (kind === undefined && declared === 'DOUBLE') kind = 'float';
-  if (declared !== undefined && !['BIGINT', 'INTEGER', 'DOUBLE'].includes(declared)) {
+  if (declared !== undefined && !NUMERIC_TYPES.includes(declared)) {
     c.fail(
       'incrementColumn',
       `names column '${incrementColumn}' of type ${declared}; an increment must be BIGINT, INTEGER or DOUBLE`,

@@ -76,6 +76,16 @@ export function checkTtl<F extends string>(c: TargetChecks<F | keyof TtlOptions>
   const ttlKind = c.choice('ttlKind', ['seconds', 'timestamp'] as const, false);
   if (ttlKind !== undefined && ttlColumn === undefined)
     c.fail('ttlKind', `applies only with ${c.option('ttlColumn')}`);
+  if (ttlColumn !== undefined) {
+    const declared = c.columnType(ttlColumn);
+    const fits = ttlKind === 'timestamp' ? ['TIMESTAMP', 'BIGINT', 'TEXT'] : ['BIGINT', 'INTEGER'];
+    if (declared !== undefined && !fits.includes(declared)) {
+      c.fail(
+        'ttlColumn',
+        `names column '${ttlColumn}' of type ${declared}; a TTL in ${ttlKind === 'timestamp' ? 'a timestamp must be TIMESTAMP, BIGINT (milliseconds) or TEXT (ISO-8601)' : 'seconds must be BIGINT or INTEGER'}`,
+      );
+    }
+  }
   const ttlRefresh = c.choice('ttlRefresh', ['always', 'on_create'] as const, false);
   if (ttlRefresh !== undefined && ttlSecs === undefined && ttlColumn === undefined) {
     c.fail('ttlRefresh', `applies only with ${c.option('ttlSecs')} or ${c.option('ttlColumn')}`);
@@ -125,3 +135,6 @@ export function keyFields<P extends string, C extends string>(
   if (k.column !== undefined) out[columnField] = k.column;
   return out;
 }
+
+/** Column types that hold numbers. */
+export const NUMERIC_TYPES: readonly string[] = ['BIGINT', 'INTEGER', 'DOUBLE'];

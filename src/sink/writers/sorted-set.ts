@@ -6,6 +6,7 @@ import {
   KEY_TEMPLATE_OPTION,
   keyFields,
   MEMBER_COLUMN_OPTION,
+  NUMERIC_TYPES,
   optionsOf,
   TTL_OPTIONS,
   ttlShape,
@@ -81,6 +82,13 @@ export const SORTED_SET_WRITER: TargetWriter<SortedSetTarget> = {
   check(c) {
     const key = checkKey(c, 'sortedSetPrefix', 'sortedSetKeyColumn');
     const scoreColumn = c.column('scoreColumn', true)!;
+    const declared = c.columnType(scoreColumn);
+    if (declared !== undefined && !NUMERIC_TYPES.includes(declared)) {
+      c.fail(
+        'scoreColumn',
+        `names column '${scoreColumn}' of type ${declared}; a score must be BIGINT, INTEGER or DOUBLE`,
+      );
+    }
     const scoreMode = c.choice('scoreMode', SCORE_MODES, false);
     const maxMembers = c.positiveInteger('maxMembers');
     const keepMembers = c.choice('keepMembers', ['highest', 'lowest'] as const, false);
