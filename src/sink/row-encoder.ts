@@ -34,6 +34,8 @@ export class RowEncoder {
   readonly #shape: RowShape;
   /** Columns that make the key or the TTL: never written as fields of their own. */
   readonly #keyParts: ReadonlySet<string>;
+  /** With a schema, the columns written one per field (all but {@link #keyParts}). */
+  readonly #fieldNames: readonly string[] | null;
   readonly #prefixBytes: Buffer;
   readonly #keyColumn: string | undefined;
   readonly #fieldColumn: string | undefined;
@@ -69,6 +71,7 @@ export class RowEncoder {
     this.#raw = table.format === 'raw';
     this.#valueColumn = table.valueColumn;
     this.#columns = table.schema;
+    this.#fieldNames = table.schema?.map((c) => c.name).filter((n) => !parts.has(n)) ?? null;
     this.#keyCache = writer.keysRepeat ? new Map() : null;
   }
 
@@ -256,9 +259,9 @@ export class RowEncoder {
   #perColumn(row: Record<string, unknown>, deleteNulls: boolean): string | null {
     const pairs: (string | Buffer)[] = [];
     let deletes: string[] | null = null;
-    const names = this.#columns === undefined ? Object.keys(row) : this.#columns.map((c) => c.name);
+    const names = this.#fieldNames ?? Object.keys(row);
     for (const name of names) {
-      if (this.#keyParts.has(name)) continue;
+      if (this.#fieldNames === null && this.#keyParts.has(name)) continue;
       const v = row[name];
       if (v === null || v === undefined) {
         if (deleteNulls) (deletes ??= []).push(name);
