@@ -17,7 +17,7 @@
  *   row per (table, client) = its median round by rows/s
  *
  * The original flat string/list/hash tables run ROUNDS rounds; every other table EXTRA_ROUNDS,
- * to keep the full run near a quarter of an hour.
+ * so the full run stays near 18 minutes (2 cores, 2026-12-06; `--quick`: 3 minutes).
  */
 
 import { startBenchRedisServer } from '../common/bench-redis.js';
