@@ -11,14 +11,29 @@ import { type RedisCluster, type RedisServer, startCluster, startRedis } from '.
  * Crash tests of the job runtime: a child process running `laminar-redis job` is SIGKILLed at
  * random points (or kills itself at fault points) and restarted until it finishes; Redis must
  * then hold every list row exactly once, in per-partition order, and the strings and hashes of
- * a crash-free run. `LAMINAR_SOAK=1` (npm run test:soak) runs the 1M-row version.
+ * a crash-free run. The same job also feeds an eighth of its rows (by queries) to the targets
+ * whose commands are not idempotent, exactly-once through the fences: integer and float counters
+ * (INCRBY, INCRBYFLOAT), a hash counter (HINCRBY), a stream (XADD) and a sorted set in increment
+ * mode (ZINCRBY) — their sums must be the crash-free sums, and each stream must hold every row's
+ * entry once, in per-partition order. `LAMINAR_SOAK=1` (npm run test:soak) runs the 1M-row version.
  */
 const SOAK = process.env.LAMINAR_SOAK === '1';
-// Sized so that even a fast machine is still writing when the last kill comes (the kills are timed).
-const ROWS_PER_PARTITION = SOAK ? 250_000 : 150_000; // × 4 partitions
+// Sized so that even a fast machine is still writing when the last kill comes (the kills are timed):
+// the target tables make a row dearer, so 100k rows take about as long as 150k did without them.
+const ROWS_PER_PARTITION = SOAK ? 250_000 : 100_000; // × 4 partitions
 const KILLS = SOAK ? 8 : 5;
 const KILL_WINDOW: [number, number] = SOAK ? [300, 2500] : [100, 900];
 const SEED = Number(process.env.LAMINAR_CRASH_SEED ?? Date.now() % 100_000);
+
+/** The target tables' findings of an exactly-once run (job-check.ts, `targets`). */
+const TARGETS_EXACT = {
+  streamDuplicates: 0,
+  streamMissing: 0,
+  streamOutOfOrder: 0,
+  counterMismatches: 0,
+  hashCounterMismatches: 0,
+  scoreMismatches: 0,
+};
 
 interface Mode {
   name: 'standalone' | 'cluster';
@@ -59,7 +74,7 @@ describe.each(modes)('job crash recovery ($name)', ({ name }) => {
   });
 
   it(
-    `runtime — SIGKILLed ${KILLS}+ times at random points, the job still writes lists exactly once and strings/hashes as a crash-free run`,
+    `runtime — SIGKILLed ${KILLS}+ times at random points, the job still writes lists, streams, counters and sorted-set increments exactly once and strings/hashes as a crash-free run`,
     async () => {
       const o = {
         name: `crash_${name}`,
@@ -73,12 +88,14 @@ describe.each(modes)('job crash recovery ($name)', ({ name }) => {
         kills: KILLS,
         seed: SEED,
         killWindowMs: KILL_WINDOW,
+        targets: true,
       };
       const r = await crashRun(o, mode.reader);
       const checkpoints = r.events.filter((e) => e.event === 'checkpoint').length;
       console.log(
-        `[crash ${name}] seed ${SEED}: ${r.findings.rows} rows x 3 tables, ${r.kills} kills, ${r.starts} starts, ` +
-          `${checkpoints} checkpoints, ${r.findings.listEntries} list entries, ${r.findings.duplicates} duplicates, ` +
+        `[crash ${name}] seed ${SEED}: ${r.findings.rows} rows x 3 tables + ${r.findings.targetRows} x 5 targets, ` +
+          `${r.kills} kills, ${r.starts} starts, ${checkpoints} checkpoints, ${r.findings.listEntries} list entries, ` +
+          `${r.findings.streamEntries} stream entries, ${r.findings.duplicates + r.findings.streamDuplicates} duplicates, ` +
           `${r.ms} ms (last run ${r.finished.ms} ms, generation ${r.finished.generation})`,
       );
       expect(r.kills).toBeGreaterThanOrEqual(KILLS);
@@ -90,15 +107,18 @@ describe.each(modes)('job crash recovery ($name)', ({ name }) => {
         stringMismatches: 0,
         extraStrings: 0,
         hashMismatches: 0,
+        ...TARGETS_EXACT,
       });
       expect(r.findings.listEntries).toBe(r.findings.rows);
+      expect(r.findings.targetRows).toBeGreaterThan(0);
+      expect(r.findings.streamEntries).toBe(r.findings.targetRows);
       // Every start raised the generation: the finishing run is the (kills + 1)-th generation or later.
       expect(r.finished.generation).toBeGreaterThanOrEqual(r.kills + 1);
     },
     SOAK ? 900_000 : 120_000,
   );
 
-  it('runtime — a kill after every shard acked but before the checkpoint is recorded, and a kill halfway through a flush, lose and duplicate nothing', async () => {
+  it('runtime — a kill after every shard acked but before the checkpoint is recorded, and a kill halfway through a flush, lose and duplicate nothing (targets included)', async () => {
     const o = {
       name: `fault_${name}`,
       ns: `fault:${name}:`,
@@ -107,6 +127,7 @@ describe.each(modes)('job crash recovery ($name)', ({ name }) => {
       partitions: 3,
       rowsPerPartition: 50_000,
       intervalMs: 100,
+      targets: true,
     };
     const spec = await writeSpec(work, o);
 
@@ -132,7 +153,7 @@ describe.each(modes)('job crash recovery ($name)', ({ name }) => {
     const c = await spawnJob(spec);
     const exit = await c.exited;
     if (exit.code !== 0) throw new Error(c.stderr());
-    const f = await checkState(mode.reader, expectedState(genParams(o), o.ns), o.ns);
+    const f = await checkState(mode.reader, expectedState(genParams(o), o.ns, true), o.ns);
     expect(f.firstProblems).toEqual([]);
     expect(f).toMatchObject({
       duplicates: 0,
@@ -140,7 +161,9 @@ describe.each(modes)('job crash recovery ($name)', ({ name }) => {
       outOfOrder: 0,
       stringMismatches: 0,
       hashMismatches: 0,
+      ...TARGETS_EXACT,
     });
     expect(f.listEntries).toBe(f.rows);
+    expect(f.streamEntries).toBe(f.targetRows);
   }, 120_000);
 });

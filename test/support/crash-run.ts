@@ -1,6 +1,7 @@
 /**
  * Runs a job spec as a child process, SIGKILLs it at random points and restarts it until it
- * finishes; then checks Redis against the crash-free state.
+ * finishes; then checks Redis against the crash-free state (the target tables' too, with
+ * `targets`).
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -99,6 +100,10 @@ export async function crashRun(
     if (exit.code !== 0) throw new Error(`job failed (${exit.code}):\n${job.stderr().slice(-4000)}`);
     finished = job.events.find((e) => e.event === 'finished');
   }
-  const findings = await checkState(reader, expectedState(genParams(o), o.ns ?? ''), o.ns ?? '');
+  const findings = await checkState(
+    reader,
+    expectedState(genParams(o), o.ns ?? '', o.targets === true),
+    o.ns ?? '',
+  );
   return { kills, starts, findings, ms: Date.now() - started, finished, events };
 }

@@ -1,10 +1,12 @@
 /**
  * Crash-test jobs and their checker: a job spec writing one generated source into a string, a
- * list and a hash table (one per front door: SQL DDL, JSON bodies, TypeScript model), and the
- * expected Redis state computed from the deterministic generator.
+ * list and a hash table (one per front door: SQL DDL, JSON bodies, TypeScript model) — and, with
+ * `targets`, into the non-idempotent targets too (integer and float counters, a hash counter, a
+ * stream, a sorted set in increment mode) — and the expected Redis state computed from the
+ * deterministic generator.
  */
-import { generatedRow } from '../../src/dataflow/sources/generator.js';
-import type { JobSpec } from '../../src/plan/job-spec.js';
+import { type GeneratedRow, generatedRow } from '../../src/dataflow/sources/generator.js';
+import type { JobSpec, QuerySpec } from '../../src/plan/job-spec.js';
 import { createClient, type RedisClient } from '../../src/resp/client.js';
 import { createCluster, type RedisCluster } from '../../src/resp/cluster/cluster-client.js';
 import type { Command, Reply } from '../../src/resp/reply.js';
@@ -28,6 +30,12 @@ export interface CrashJobOptions {
   ns?: string;
   /** Delivery of the string and hash tables (lists are exactly-once by default). */
   delivery?: 'at_least_once' | 'exactly_once';
+  /**
+   * Also write an eighth of the rows (by queries) into the targets whose commands are not
+   * idempotent (INCRBY, INCRBYFLOAT, HINCRBY, XADD, ZINCRBY), exactly-once through the fences,
+   * one shard each: see {@link targetTables}. Default false.
+   */
+  targets?: boolean;
 }
 
 /** The generator parameters a spec was built with, for {@link expectedState}. */
@@ -53,6 +61,7 @@ export function crashJobSpec(o: CrashJobOptions): JobSpec {
   const conn =
     'url' in o.redis ? `address = '${o.redis.url}'` : `'cluster.addresses' = '${o.redis.urls.join(',')}'`;
   const connection = 'url' in o.redis ? { address: o.redis.url } : { addresses: o.redis.urls };
+  const targets = o.targets === true ? targetTables(o, conn, connection) : undefined;
   const model: SinkTable = {
     name: `${o.name}_hashes`,
     profile: {
@@ -105,8 +114,128 @@ export function crashJobSpec(o: CrashJobOptions): JobSpec {
         shards,
       },
       { model, shards },
+      ...(targets?.tables ?? []),
     ],
+    ...(targets === undefined ? {} : { queries: targets.queries }),
   };
+}
+
+/**
+ * Key prefixes of the target tables under a namespace: integer counter, float counter, hash
+ * counter, stream, sorted set.
+ */
+export const TARGET_PREFIXES = { counter: 'c:', float: 'cf:', hashCounter: 'hc:', stream: 'x:', zset: 'z:' };
+
+/**
+ * The generated rows the target tables take, by their queries' WHERE: one in eight, those whose
+ * `v` (a signed 32-bit integer) is ±1 modulo 8 — gaps in each partition's offsets, as a WHERE
+ * leaves them for the fences, at an eighth of the cost.
+ */
+export const isTargetRow = (r: GeneratedRow): boolean => r.v % 8 === 1 || r.v % 8 === -1;
+
+/** Their `half` column: `v / 2`, of either sign, each an odd multiple of 0.5 (`v` is odd). */
+export const halfOf = (r: GeneratedRow): number => r.v / 2;
+
+/**
+ * The tables of the non-idempotent targets, each fed by a query of the generator (the target rows,
+ * {@link isTargetRow}; a row keeps its partition and offset), all exactly-once — the SQL and JSON
+ * tables by their type's default (no delivery given), the model ones (where delivery is a
+ * required field) explicitly — over the three front doors:
+ *
+ * - `<ns>c:<g>`: counter (SQL), `INCRBY v` — integer sums of `v` (of either sign, below 2^31);
+ * - `<ns>cf:<g>`: float counter (JSON body), `INCRBYFLOAT half` row by row — multiples of 0.5,
+ *   whose sums are exact in binary;
+ * - `<ns>hc:<g>` field `<k>`: hash counter (model), `HINCRBY v`;
+ * - `<ns>x:<g>`: stream (model), `XADD` of the row as JSON (its `p` and `i` tell the row);
+ * - `<ns>z:<g>` member `<k>`: sorted set in increment mode (SQL, key template), `ZINCRBY half`.
+ */
+function targetTables(
+  o: CrashJobOptions,
+  conn: string,
+  connection: { address: string } | { addresses: string[] },
+): { tables: JobSpec['tables']; queries: QuerySpec[] } {
+  const ns = o.ns ?? '';
+  // One shard each: an eighth of the rows needs no more, and each shard is an actor with its
+  // own connections (a pool per shard on a cluster) that every start of the job sets up.
+  const shards = 1;
+  const P = TARGET_PREFIXES;
+  const where = 'WHERE v % 8 = 1 OR v % 8 = -1';
+  const half = 'v / 2.0 AS half';
+  const profile: SinkTable['profile'] = {
+    name: 'p',
+    connection:
+      'url' in o.redis
+        ? { kind: 'standalone', address: o.redis.url }
+        : { kind: 'cluster', addresses: o.redis.urls },
+  };
+  const model = (name: string, target: SinkTable['target']): SinkTable => ({
+    name: `${o.name}_${name}`,
+    profile,
+    target,
+    format: 'json',
+    onError: 'fail',
+    batchSize: 1000,
+    flushIntervalMs: 50,
+    delivery: 'exactly_once',
+  });
+  const tables: JobSpec['tables'] = [
+    {
+      sql: `CREATE TABLE ${o.name}_counters (id TEXT, p INTEGER, i BIGINT, k TEXT, g TEXT, f TEXT, v BIGINT, n TEXT)
+        WITH (connector = 'redis', ${conn}, type = 'sink', 'sink.type' = 'counter',
+              'sink.counter_prefix' = '${ns}${P.counter}', 'sink.counter_key_column' = 'g',
+              'sink.increment_column' = 'v', 'sink.flush_interval_ms' = '50')`,
+      shards,
+    },
+    {
+      profile: { name: 'p', connector: 'redis', config: { connection } },
+      table: {
+        name: `${o.name}_float_counters`,
+        connector: 'redis',
+        config: {
+          connectorType: {
+            target: {
+              type: 'counter',
+              counterPrefix: `${ns}${P.float}`,
+              counterKeyColumn: 'g',
+              incrementColumn: 'half',
+              counterKind: 'float',
+            },
+          },
+          sink: { flushIntervalMs: 50 },
+        },
+      },
+      shards,
+    },
+    {
+      model: model('hash_counters', {
+        type: 'hash_counter',
+        hashCounterPrefix: `${ns}${P.hashCounter}`,
+        hashCounterKeyColumn: 'g',
+        hashCounterFieldColumn: 'k',
+        incrementColumn: 'v',
+      }),
+      shards,
+    },
+    {
+      model: model('streams', { type: 'stream', streamPrefix: `${ns}${P.stream}`, streamKeyColumn: 'g' }),
+      shards,
+    },
+    {
+      sql: `CREATE TABLE ${o.name}_scores (g TEXT, k TEXT, half DOUBLE)
+        WITH (connector = 'redis', ${conn}, type = 'sink', 'sink.type' = 'sorted_set',
+              'sink.key_template' = '${ns}${P.zset}{g}', 'sink.member_column' = 'k',
+              'sink.score_column' = 'half', 'sink.score_mode' = 'increment', 'sink.flush_interval_ms' = '50')`,
+      shards,
+    },
+  ];
+  const queries: QuerySpec[] = [
+    { sql: `INSERT INTO ${o.name}_counters SELECT * FROM gen ${where}` },
+    { sql: `INSERT INTO ${o.name}_float_counters SELECT g, ${half} FROM gen ${where}` },
+    { sql: `INSERT INTO ${o.name}_hash_counters SELECT * FROM gen ${where}` },
+    { sql: `INSERT INTO ${o.name}_streams SELECT * FROM gen ${where}` },
+    { sql: `INSERT INTO ${o.name}_scores SELECT g, k, ${half} FROM gen ${where}` },
+  ];
+  return { tables, queries };
 }
 
 /** Redis state a finished job must leave: last row per string key and hash field; list order. */
@@ -116,30 +245,87 @@ export interface Expected {
   /** Per list key, per partition: the offsets in order. */
   lists: Map<string, Map<number, number[]>>;
   rows: number;
+  /** What the target tables must hold (only for a job with `targets`). */
+  targets?: ExpectedTargets;
 }
 
-export function expectedState(g: GenParams, ns = ''): Expected {
+/** The target tables of a crash-free run: sums of the increments, stream entries in order. */
+export interface ExpectedTargets {
+  /** Rows the target tables take (each table takes them all). */
+  rows: number;
+  /** Integer counter key → the sum of its rows' `v`. */
+  counters: Map<string, bigint>;
+  /** Float counter key → the sum of its rows' `half` (multiples of 0.5 far below 2^52: exact). */
+  floatCounters: Map<string, number>;
+  /** Hash counter key → field → the sum. */
+  hashCounters: Map<string, Map<string, bigint>>;
+  /** Per stream key, per partition: the offsets (of the target rows) in order. */
+  streams: Map<string, Map<number, number[]>>;
+  /** Sorted set key → member → its score (the sum of `half`, exact as the float counters'). */
+  scores: Map<string, Map<string, number>>;
+}
+
+function entry<K, V>(m: Map<K, V>, k: K, make: () => V): V {
+  let v = m.get(k);
+  if (v === undefined) m.set(k, (v = make()));
+  return v;
+}
+
+/** The state a crash-free run leaves; with `targets`, that of the target tables too. */
+export function expectedState(g: GenParams, ns = '', targets = false): Expected {
   const strings = new Map<string, string>();
   const hashes = new Map<string, Map<string, string>>();
   const lists = new Map<string, Map<number, number[]>>();
+  const t: ExpectedTargets | undefined = targets
+    ? {
+        rows: 0,
+        counters: new Map(),
+        floatCounters: new Map(),
+        hashCounters: new Map(),
+        streams: new Map(),
+        scores: new Map(),
+      }
+    : undefined;
+  const P = TARGET_PREFIXES;
   for (let p = 0; p < g.partitions; p++) {
     for (let i = 0; i < g.rowsPerPartition; i++) {
       const r = generatedRow(g.seed, p, i, g.keys, g.groups);
       strings.set(`${ns}s:${r.k}`, r.id);
-      let h = hashes.get(`${ns}h:${r.g}`);
-      if (h === undefined) hashes.set(`${ns}h:${r.g}`, (h = new Map()));
-      h.set(r.f, r.id);
-      let l = lists.get(`${ns}l:${r.g}`);
-      if (l === undefined) lists.set(`${ns}l:${r.g}`, (l = new Map()));
-      let seq = l.get(p);
-      if (seq === undefined) l.set(p, (seq = []));
-      seq.push(i);
+      entry(hashes, `${ns}h:${r.g}`, () => new Map<string, string>()).set(r.f, r.id);
+      entry(
+        entry(lists, `${ns}l:${r.g}`, () => new Map<number, number[]>()),
+        p,
+        () => [],
+      ).push(i);
+      if (t === undefined || !isTargetRow(r)) continue;
+      t.rows++;
+      const v = BigInt(r.v);
+      const half = halfOf(r);
+      const c = `${ns}${P.counter}${r.g}`;
+      t.counters.set(c, (t.counters.get(c) ?? 0n) + v);
+      const cf = `${ns}${P.float}${r.g}`;
+      t.floatCounters.set(cf, (t.floatCounters.get(cf) ?? 0) + half);
+      const hc = entry(t.hashCounters, `${ns}${P.hashCounter}${r.g}`, () => new Map<string, bigint>());
+      hc.set(r.k, (hc.get(r.k) ?? 0n) + v);
+      entry(
+        entry(t.streams, `${ns}${P.stream}${r.g}`, () => new Map<number, number[]>()),
+        p,
+        () => [],
+      ).push(i);
+      const z = entry(t.scores, `${ns}${P.zset}${r.g}`, () => new Map<string, number>());
+      z.set(r.k, (z.get(r.k) ?? 0) + half);
     }
   }
-  return { strings, hashes, lists, rows: g.partitions * g.rowsPerPartition };
+  return {
+    strings,
+    hashes,
+    lists,
+    rows: g.partitions * g.rowsPerPartition,
+    ...(t === undefined ? {} : { targets: t }),
+  };
 }
 
-/** What the checker found; every count but `rows`/`listEntries` must be 0. */
+/** What the checker found; every count but `rows`/`listEntries`/`targetRows`/`streamEntries` must be 0. */
 export interface Findings {
   rows: number;
   listEntries: number;
@@ -154,6 +340,22 @@ export interface Findings {
   /** String keys under the prefix that a crash-free run would not have. */
   extraStrings: number;
   hashMismatches: number;
+  /** Rows the target tables take (0 for a job without them). */
+  targetRows: number;
+  /** Entries of all streams. */
+  streamEntries: number;
+  /** Stream entries present more than once. */
+  streamDuplicates: number;
+  /** Rows missing from their stream. */
+  streamMissing: number;
+  /** Streams whose entries of one partition are not in offset order. */
+  streamOutOfOrder: number;
+  /** Integer and float counters whose value is not the crash-free sum (or that should not exist). */
+  counterMismatches: number;
+  /** Hash counter fields whose value is not the crash-free sum (or that should not exist). */
+  hashCounterMismatches: number;
+  /** Sorted set members whose score is not the crash-free sum (or that should not exist). */
+  scoreMismatches: number;
   firstProblems: string[];
 }
 
@@ -213,6 +415,14 @@ export async function checkState(reader: StateReader, exp: Expected, ns = ''): P
     stringMismatches: 0,
     extraStrings: 0,
     hashMismatches: 0,
+    targetRows: exp.targets?.rows ?? 0,
+    streamEntries: 0,
+    streamDuplicates: 0,
+    streamMissing: 0,
+    streamOutOfOrder: 0,
+    counterMismatches: 0,
+    hashCounterMismatches: 0,
+    scoreMismatches: 0,
     firstProblems: [],
   };
   const problem = (s: string) => {
@@ -265,29 +475,182 @@ export async function checkState(reader: StateReader, exp: Expected, ns = ''): P
       if (arr.length < 50_000) break;
     }
     f.listEntries += entries.length;
-    const seen = new Map<number, number[]>();
-    for (const e of entries) {
-      const r = JSON.parse(text(e)) as { p: number; i: number };
-      let s = seen.get(r.p);
-      if (s === undefined) seen.set(r.p, (s = []));
-      s.push(r.i);
+    const c = compareSequences(`list ${key}`, entries, byPartition, problem);
+    f.duplicates += c.duplicates;
+    f.missing += c.missing;
+    f.outOfOrder += c.outOfOrder;
+  }
+  if (exp.targets !== undefined) await checkTargets(reader, exp.targets, ns, f, problem);
+  return f;
+}
+
+/**
+ * Compares the rows a list or stream holds (JSON with `p` and `i`) with the offsets expected per
+ * partition: duplicates, missing rows, partitions out of order.
+ */
+function compareSequences(
+  what: string,
+  entries: readonly Reply[],
+  byPartition: ReadonlyMap<number, readonly number[]>,
+  problem: (s: string) => void,
+): { duplicates: number; missing: number; outOfOrder: number } {
+  const out = { duplicates: 0, missing: 0, outOfOrder: 0 };
+  const seen = new Map<number, number[]>();
+  for (const e of entries) {
+    const r = JSON.parse(text(e)) as { p: number; i: number };
+    entry(seen, r.p, () => []).push(r.i);
+  }
+  for (const p of seen.keys()) {
+    if (!byPartition.has(p)) {
+      out.duplicates += seen.get(p)!.length;
+      problem(`${what}: ${seen.get(p)!.length} entries of partition ${p}, which has none there`);
     }
-    for (const [p, want] of byPartition) {
-      const got = seen.get(p) ?? [];
-      const distinct = new Set(got);
-      f.duplicates += got.length - distinct.size;
-      let missing = 0;
-      for (const i of want) if (!distinct.has(i)) missing++;
-      f.missing += missing;
-      let ordered = true;
-      for (let j = 1; j < got.length; j++) if (got[j] <= got[j - 1]) ordered = false;
-      if (!ordered) f.outOfOrder++;
-      if (got.length !== want.length || missing > 0 || !ordered) {
-        problem(
-          `list ${key} partition ${p}: ${got.length} entries (want ${want.length}), ${missing} missing, ordered ${ordered}`,
-        );
+  }
+  for (const [p, want] of byPartition) {
+    const got = seen.get(p) ?? [];
+    const distinct = new Set(got);
+    out.duplicates += got.length - distinct.size;
+    let missing = 0;
+    for (const i of want) if (!distinct.has(i)) missing++;
+    out.missing += missing;
+    let ordered = true;
+    for (let j = 1; j < got.length; j++) if (got[j] <= got[j - 1]) ordered = false;
+    if (!ordered) out.outOfOrder++;
+    if (got.length !== want.length || missing > 0 || !ordered) {
+      problem(
+        `${what} partition ${p}: ${got.length} entries (want ${want.length}), ${missing} missing, ordered ${ordered}`,
+      );
+    }
+  }
+  return out;
+}
+
+/** Pairs of a flat RESP2 reply or of RESP3's map / array of pairs (HGETALL, ZRANGE WITHSCORES). */
+function replyPairs(r: Reply): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  if (r instanceof Map) {
+    for (const [k, v] of r) out.push([text(k), text(v)]);
+  } else if (Array.isArray(r)) {
+    if (r.length > 0 && Array.isArray(r[0])) {
+      for (const pair of r as Reply[][]) out.push([text(pair[0]), text(pair[1])]);
+    } else {
+      for (let j = 0; j + 1 < r.length; j += 2) out.push([text(r[j]), text(r[j + 1])]);
+    }
+  }
+  return out;
+}
+
+/** Keys under `prefix` that the expected map does not have: each one is a mismatch. */
+async function extraKeys(
+  reader: StateReader,
+  prefix: string,
+  want: ReadonlyMap<string, unknown>,
+): Promise<string[]> {
+  return (await reader.keys(`${prefix}*`)).filter((k) => !want.has(k));
+}
+
+async function checkTargets(
+  reader: StateReader,
+  exp: ExpectedTargets,
+  ns: string,
+  f: Findings,
+  problem: (s: string) => void,
+): Promise<void> {
+  const P = TARGET_PREFIXES;
+  // Counters: the exact sum (float counters: the exact sum of halves, as INCRBYFLOAT prints it).
+  const counted = async (want: ReadonlyMap<string, bigint | number>, kind: string) => {
+    const keys = [...want.keys()];
+    const replies = await reader.pipeline(keys.map((k) => ['GET', k]));
+    replies.forEach((r, j) => {
+      const w = want.get(keys[j])!;
+      const got = r === null ? null : text(r);
+      const ok =
+        got !== null &&
+        (typeof w === 'bigint' ? /^-?\d+$/.test(got) && BigInt(got) === w : Number(got) === w);
+      if (!ok) {
+        f.counterMismatches++;
+        problem(`${kind} ${keys[j]}: ${got} instead of ${w}`);
+      }
+    });
+  };
+  await counted(exp.counters, 'counter');
+  await counted(exp.floatCounters, 'float counter');
+  for (const [prefix, want] of [
+    [P.counter, exp.counters],
+    [P.float, exp.floatCounters],
+  ] as const) {
+    for (const k of await extraKeys(reader, `${ns}${prefix}`, want)) {
+      f.counterMismatches++;
+      problem(`counter ${k} should not exist`);
+    }
+  }
+  // Hash counters: every field holds its sum, and there is no other field.
+  for (const [key, fields] of exp.hashCounters) {
+    const [all] = await reader.pipeline([['HGETALL', key]]);
+    const got = new Map(replyPairs(all));
+    for (const [field, w] of fields) {
+      const g = got.get(field);
+      if (g === undefined || !/^-?\d+$/.test(g) || BigInt(g) !== w) {
+        f.hashCounterMismatches++;
+        problem(`hash counter ${key} ${field}: ${g} instead of ${w}`);
+      }
+    }
+    for (const field of got.keys()) {
+      if (!fields.has(field)) {
+        f.hashCounterMismatches++;
+        problem(`hash counter ${key} ${field} should not exist`);
       }
     }
   }
-  return f;
+  for (const k of await extraKeys(reader, `${ns}${P.hashCounter}`, exp.hashCounters)) {
+    f.hashCounterMismatches++;
+    problem(`hash counter ${k} should not exist`);
+  }
+  // Streams: every row's entry exactly once, each partition's in offset order.
+  for (const [key, byPartition] of exp.streams) {
+    const rows: Reply[] = [];
+    let from = '-';
+    for (;;) {
+      const [chunk] = await reader.pipeline([['XRANGE', key, from, '+', 'COUNT', 20_000]]);
+      const arr = (chunk ?? []) as Reply[][];
+      for (const e of arr) {
+        const fields = (e[1] as Reply[]).map(text);
+        const at = fields.indexOf('row');
+        rows.push(at >= 0 && at % 2 === 0 ? fields[at + 1] : '{"p":-1,"i":-1}');
+      }
+      if (arr.length < 20_000) break;
+      from = `(${text(arr[arr.length - 1][0])}`;
+    }
+    f.streamEntries += rows.length;
+    const c = compareSequences(`stream ${key}`, rows, byPartition, problem);
+    f.streamDuplicates += c.duplicates;
+    f.streamMissing += c.missing;
+    f.streamOutOfOrder += c.outOfOrder;
+  }
+  for (const k of await extraKeys(reader, `${ns}${P.stream}`, exp.streams)) {
+    f.streamDuplicates++;
+    problem(`stream ${k} should not exist`);
+  }
+  // Sorted sets: every member's score is its sum, and there is no other member.
+  for (const [key, members] of exp.scores) {
+    const [all] = await reader.pipeline([['ZRANGE', key, 0, -1, 'WITHSCORES']]);
+    const got = new Map(replyPairs(all));
+    for (const [member, w] of members) {
+      const g = got.get(member);
+      if (g === undefined || Number(g) !== w) {
+        f.scoreMismatches++;
+        problem(`sorted set ${key} ${member}: ${g} instead of ${w}`);
+      }
+    }
+    for (const member of got.keys()) {
+      if (!members.has(member)) {
+        f.scoreMismatches++;
+        problem(`sorted set ${key} ${member} should not exist`);
+      }
+    }
+  }
+  for (const k of await extraKeys(reader, `${ns}${P.zset}`, exp.scores)) {
+    f.scoreMismatches++;
+    problem(`sorted set ${k} should not exist`);
+  }
 }
