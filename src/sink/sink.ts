@@ -117,7 +117,11 @@ export class RedisSink extends EventEmitter {
   #batch: Batch;
   #timer: NodeJS.Timeout | null = null;
   readonly #inFlight = new Set<Promise<void>>();
-  /** The last fenced flush, NOSCRIPT retry included; the next fenced flush is sent after it. */
+  /** Per (slot, partition), the last offset a fenced flush of this sink sent (fenced-commands.ts). */
+  readonly #fenceSent = new Map<string, number>();
+  /** The last retry of script calls (NOSCRIPT, FENCEGAP); the next one is sent after it. */
+  #retryTail: Promise<unknown> = Promise.resolve();
+  /** On a cluster, the last fenced flush, NOSCRIPT retry included; the next is sent after it. */
   #fencedTail: Promise<unknown> | null = null;
   #inFlightRows = 0;
   #inFlightBytes = 0;
@@ -298,24 +302,30 @@ export class RedisSink extends EventEmitter {
       owner: this.#fenceOwner,
       generation: this.#generation,
       cluster: this.#cluster,
+      sent: this.#fenceSent,
     });
     this.stats.commands += commands.length;
     this.#metrics.pipelineCommands.observe(commands.length);
-    // Fenced flushes go one at a time, each with at most one script call per slot. A call
-    // answered NOSCRIPT did nothing; its retry must run before any later call of the same slot,
-    // or a later flush moves the fence past its rows and the retry skips them as duplicates.
-    // For the same reason no fenced flush is sent once Redis refused or lost an earlier one:
-    // replaying from the checkpoint must find the fence where the last applied row left it.
-    const send = (): Promise<Reply[]> => this.#target.pipeline(commands);
-    const sendAfter = (): Promise<Reply[]> =>
-      this.#redisFailure !== null ? Promise.reject(this.#redisFailure) : send();
-    const tail = batch.fenced ? this.#fencedTail : null;
-    const sent = tail === null ? send() : tail.then(sendAfter, sendAfter);
+    // On standalone Redis several fenced flushes may be in flight (one script call each, on one
+    // connection, in order): a call sent after one that was not applied whole (an error reply,
+    // or NOSCRIPT before its retry) finds its fences short of what that call sent and applies
+    // nothing past the gap (FENCEGAP, see fence-script.ts); #settle sends it again after the
+    // retry that fills the gap. On a cluster, whose client may dispatch two pipelines to a node
+    // out of call order while it waits on its slot map, fenced flushes go one at a time, so a
+    // NOSCRIPT retry always runs before any later call of its slot. No fenced flush is sent once
+    // Redis refused or lost an earlier one: replaying from the checkpoint must find the fence
+    // where the last applied row left it.
+    const send = (): Promise<Reply[]> =>
+      batch.fenced && this.#redisFailure !== null
+        ? Promise.reject(this.#redisFailure)
+        : this.#target.pipeline(commands);
+    const tail = batch.fenced && this.#cluster ? this.#fencedTail : null;
+    const sent = tail === null ? send() : tail.then(send, send);
     const p: Promise<void> = sent
       .then((replies) => this.#settle(commands, replies, rowsPerCommand, bytes - rows * ROW_OVERHEAD_BYTES))
       // Also a failure of the NOSCRIPT retry inside #settle: it must fail the sink, never escape.
       .catch((err: unknown) => this.#flushFailed(err));
-    if (batch.fenced) this.#fencedTail = p.catch(() => {});
+    if (batch.fenced && this.#cluster) this.#fencedTail = p.catch(() => {});
     this.#track(p, started, rows, bytes);
   }
 
@@ -391,8 +401,8 @@ export class RedisSink extends EventEmitter {
 
   /**
    * Checks a flush's replies. Script calls that met a node without the script (NOSCRIPT, after a
-   * restart or failover) are sent again with the script's source, in order, before the flush
-   * counts as done. `payload`: the flush's bytes, counted once every reply is a success.
+   * restart or failover), and calls that found a gap such a call left (FENCEGAP), are sent again
+   * with the script's source, in order, before the flush counts as done. `payload`: the flush's bytes, counted once every reply is a success.
    */
   async #settle(
     commands: readonly Command[],
@@ -401,13 +411,28 @@ export class RedisSink extends EventEmitter {
     payload: number,
   ) {
     let retry: number[] | null = null;
+    let reload = false;
     for (let i = 0; i < replies.length; i++) {
       const r = replies[i];
-      if (r instanceof ReplyError && r.prefix === 'NOSCRIPT') (retry ??= []).push(i);
+      if (!(r instanceof ReplyError)) continue;
+      if (r.prefix === 'NOSCRIPT') {
+        reload = true;
+        (retry ??= []).push(i);
+      } else if (r.prefix === 'FENCEGAP' && this.#redisFailure === null) {
+        // An earlier call met NOSCRIPT and its retry (sent before this one's) now fills the gap:
+        // send this call again after it. Had the earlier call failed, the sink would have too.
+        (retry ??= []).push(i);
+      }
     }
     if (retry !== null) {
-      this.stats.scriptReloads++;
-      const again = await this.#target.pipeline(retry.map((i) => asEval(commands[i])));
+      if (reload) this.stats.scriptReloads++;
+      // Retries run one flush after the other, in the order the flushes were sent: a retry that
+      // fills a gap must be applied before the retry of a later call that found that gap (the
+      // cluster client may dispatch two pipelines to one node out of call order while it waits).
+      const calls = retry.map((i) => asEval(commands[i]));
+      const sent = this.#retryTail.then(() => this.#target.pipeline(calls));
+      this.#retryTail = sent.catch(() => {});
+      const again = await sent;
       const merged = replies.slice();
       retry.forEach((i, j) => {
         merged[i] = again[j];

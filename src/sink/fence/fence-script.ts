@@ -62,7 +62,7 @@ export const FENCE_OP_WIDTH: Readonly<Record<FenceOp, number>> = {
  *   key index (F+1..), m, command name, m - 1 arguments after the key
  * then runs of rows of one key and one partition, in input order (the runs of one slot and
  * partition in offset order: the script keeps one fence for them all):
- *   fence index (1..F), key index (F+1..), partition index (1..P), n,
+ *   fence index (1..F), key index (F+1..), partition index (1..P), prev, n,
  *   n offsets (strictly rising), then the n rows' arguments: 1 or 2 each (FENCE_OP_WIDTH), or
  *   for XADD and HCOLS a count c and c arguments; for INCRBY then the exact sum of the n values
  *   (FENCE_OP_SUMMED), sent as one INCRBY when no row of the run was applied before
@@ -72,6 +72,11 @@ export const FENCE_OP_WIDTH: Readonly<Record<FenceOp, number>> = {
  * straddles the fence (a replay) starts part way. Offsets are integers below 2^53 (compared as Lua
  * numbers, stored as sent). HCOLS is a row of the hash `columns` layout: its arguments are s, s
  * field/value pairs for HSET, then the fields to HDEL.
+ *
+ * `prev` (-1: none) is the offset an earlier call of the same writer left for this (slot,
+ * partition): if the fence has not reached it, that call was not applied whole (an error reply,
+ * NOSCRIPT) and this one, sent before its outcome was known, must not move the fence past the
+ * rows it missed: the script stops with a `FENCEGAP` error, as at an error reply.
  *
  * Fence hash fields: `job` → the owner whose offsets it holds; `gen` → the highest writer
  * generation of that owner seen; `p:<partition>` → last applied offset. A fence of another owner
@@ -172,8 +177,9 @@ while i <= n do
   local ki = tonumber(ARGV[i + 1])
   local k = KEYS[ki]
   local p = tonumber(ARGV[i + 2])
-  local cnt = tonumber(ARGV[i + 3])
-  local offs = i + 4
+  local prev = tonumber(ARGV[i + 3])
+  local cnt = tonumber(ARGV[i + 4])
+  local offs = i + 5
   local vals = offs + cnt
   -- Where each row's arguments start (and, at [cnt], where the run ends): computed for fixed
   -- widths, listed only for rows that vary.
@@ -201,7 +207,14 @@ while i <= n do
   end
   local ck = f * 1000000 + p
   local c = cur[ck]
-  if c == nil then c = tonumber(redis.call('HGET', KEYS[f], fields[p]) or '-1') end
+  if c == nil then
+    c = tonumber(redis.call('HGET', KEYS[f], fields[p]) or '-1')
+    if prev >= 0 and c < prev then
+      failed = 'FENCEGAP the fence of ' .. fields[p] .. ' is at ' .. c .. ', short of ' .. prev .. ' that an earlier call sent'
+      failedKey = f
+      break
+    end
+  end
   -- Offsets rise within a run: if the last is not newer than the fence, none is.
   if tonumber(ARGV[offs + cnt - 1]) > c then
     local j = 0

@@ -37,6 +37,13 @@ export interface FenceWriter {
   owner: string;
   /** Raised on every restart or reassignment of the owner: older writers are refused. */
   generation: number;
+  /**
+   * Per (slot, partition) (`slot:partition`), the last offset this writer sent in an earlier
+   * call; updated by {@link fencedCommands}. Each call asks the script to check that its fences
+   * reached them: several calls may then be in flight, and one sent after a call that was not
+   * applied (an error reply, NOSCRIPT) applies nothing past the gap (`FENCEGAP`).
+   */
+  sent?: Map<string, number>;
 }
 
 /** What the rows of a flush carry, as parallel arrays (each only when rows have it). */
@@ -101,6 +108,8 @@ interface Run {
   fence: number;
   key: number;
   partition: number;
+  /** The offset the fence must have reached before this run (-1: no check). */
+  prev: number;
   rows: number[];
 }
 
@@ -212,12 +221,20 @@ function scriptCall(
       // The script relies on offsets rising within a run.
       offsets[run.rows[run.rows.length - 1]] >= offsets[i]
     ) {
-      run = { fence: fenceIndex[kn], key: ki, partition: pi, rows: [] };
+      // The first run of its (slot, partition) in the call carries what earlier calls sent.
+      const prev = latest.has(sp) || writer.sent === undefined ? -1 : (writer.sent.get(`${slot}:${p}`) ?? -1);
+      run = { fence: fenceIndex[kn], key: ki, partition: pi, prev, rows: [] };
       open[kn] = run;
       latest.set(sp, run);
       runs.push(run);
     }
     run.rows.push(i);
+  }
+  if (writer.sent !== undefined) {
+    for (const [sp, run] of latest) {
+      const slot = sp % SLOT_COUNT;
+      writer.sent.set(`${slot}:${partitions[run.partition - 1]}`, offsets[run.rows[run.rows.length - 1]]);
+    }
   }
   const nf = fences.length;
   const { op, flags } = form;
@@ -242,7 +259,7 @@ function scriptCall(
   out[countAt] = q;
   const { fields, values } = rows;
   for (const run of runs) {
-    out.push(run.fence, nf + run.key, run.partition, run.rows.length);
+    out.push(run.fence, nf + run.key, run.partition, run.prev, run.rows.length);
     const rs = run.rows;
     for (let r = 0; r < rs.length; r++) out.push(offsets[rs[r]]);
     for (let r = 0; r < rs.length; r++) {
