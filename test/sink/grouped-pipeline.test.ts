@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CommandEncoder } from '../../src/resp/encoder.js';
-import type { Arg, Command } from '../../src/resp/reply.js';
+import type { Arg } from '../../src/resp/reply.js';
 import { Batch } from '../../src/sink/batch.js';
 import type { PayloadRow } from '../../src/sink/encoded-row.js';
 import { GroupedPipeline } from '../../src/sink/grouped-pipeline.js';
@@ -9,20 +9,8 @@ import type { Target } from '../../src/sink/model.js';
 import { RowEncoder } from '../../src/sink/row-encoder.js';
 import { afterKeyCommands, writerOf } from '../../src/sink/writers/index.js';
 import { decodeKeyedRows, EncodedRow, keyedPayload } from '../../src/wire/keyed-rows.js';
+import { respReference } from '../support/resp-reference.js';
 import { table } from '../support/sink.js';
-
-/** RESP of `commands`, built without the encoder. */
-function reference(commands: readonly Command[]): Buffer {
-  const parts: Buffer[] = [];
-  for (const cmd of commands) {
-    parts.push(Buffer.from(`*${cmd.length}\r\n`));
-    for (const a of cmd) {
-      const bytes = Buffer.isBuffer(a) ? a : Buffer.from(String(a), 'utf8');
-      parts.push(Buffer.from(`$${bytes.length}\r\n`), bytes, Buffer.from('\r\n'));
-    }
-  }
-  return Buffer.concat(parts);
-}
 
 const targetArb: fc.Arbitrary<Target> = fc.oneof(
   fc.record({
@@ -106,7 +94,7 @@ describe('grouped pipeline (lists, hashes, sets, sorted sets on standalone Redis
           const got = pipe.take();
           expect(got.count).toBe(want.commands.length);
           expect(got.rowsPerCommand).toEqual(want.rowsPerCommand);
-          expect(Buffer.concat(got.chunks as Buffer[])).toEqual(reference(want.commands));
+          expect(Buffer.concat(got.chunks as Buffer[])).toEqual(respReference(want.commands));
           expect(pipe.take()).toMatchObject({ chunks: [], count: 0 });
         },
       ),

@@ -7,19 +7,7 @@ import type { PayloadRow } from '../../src/sink/encoded-row.js';
 import { SetPipeline } from '../../src/sink/set-pipeline.js';
 import { writerOf } from '../../src/sink/writers/index.js';
 import { decodeKeyedRows, EncodedRow, keyedPayload } from '../../src/wire/keyed-rows.js';
-
-/** RESP of `commands`, built without the encoder (as encoder.test.ts's reference does). */
-function reference(commands: readonly (readonly Arg[])[]): Buffer {
-  const parts: Buffer[] = [];
-  for (const cmd of commands) {
-    parts.push(Buffer.from(`*${cmd.length}\r\n`));
-    for (const a of cmd) {
-      const bytes = Buffer.isBuffer(a) ? a : Buffer.from(String(a), 'utf8');
-      parts.push(Buffer.from(`$${bytes.length}\r\n`), bytes, Buffer.from('\r\n'));
-    }
-  }
-  return Buffer.concat(parts);
-}
+import { respReference } from '../support/resp-reference.js';
 
 const part: fc.Arbitrary<string | Buffer> = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 40 }),
@@ -64,7 +52,7 @@ describe('set pipeline (string tables on standalone Redis)', () => {
           }
           const got = sets.take();
           expect(got.count).toBe(want.length);
-          expect(Buffer.concat(got.chunks as Buffer[])).toEqual(reference(want));
+          expect(Buffer.concat(got.chunks as Buffer[])).toEqual(respReference(want));
           // Every command reads back, as an error message about it would show it.
           for (let i = 0; i < want.length; i++) {
             expect(encodedCommandAt(got, i)).toEqual(want[i].map((a) => bytesOf(a as string | Buffer)));
