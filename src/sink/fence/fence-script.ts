@@ -63,9 +63,11 @@ export const FENCE_OP_WIDTH: Readonly<Record<FenceOp, number>> = {
  * then runs of rows of one key and one partition, in input order (the runs of one slot and
  * partition in offset order: the script keeps one fence for them all):
  *   fence index (1..F), key index (F+1..), partition index (1..P), prev, n,
- *   n offsets (strictly rising), then the n rows' arguments: 1 or 2 each (FENCE_OP_WIDTH), or
- *   for XADD and HCOLS a count c and c arguments; for INCRBY then the exact sum of the n values
- *   (FENCE_OP_SUMMED), sent as one INCRBY when no row of the run was applied before
+ *   first offset, last offset, the n offsets comma-separated (strictly rising; read only when the
+ *   run straddles the fence), then the n rows' arguments: 1 or 2 each (FENCE_OP_WIDTH), or for
+ *   XADD and HCOLS a count c and c arguments; for INCRBY instead the n values comma-separated
+ *   and their exact sum (FENCE_OP_SUMMED), sent as one INCRBY when no row of the run was applied
+ *   before
  * ```
  * A run's rows newer than the fence go to Redis as one variadic command straight from ARGV where
  * Redis has one (RPUSH, LPUSH, SADD, HSET, ZADD), else one command per row; only a run that
@@ -168,6 +170,19 @@ local function apply(k, at, c)
   return redis.pcall(op, k, ARGV[at], ARGV[at + 1])
 end
 
+-- Where row r of a run starts: listed in at for rows that vary, else computed.
+local function pos(at, vals, r)
+  if at then return at[r] end
+  return vals + r * width
+end
+
+-- The parts of a comma-separated list (a run's offsets, a summed run's values).
+local function split(text)
+  local t = {}
+  for x in string.gmatch(text, '[^,]+') do t[#t + 1] = x end
+  return t
+end
+
 local cur, moved = {}, {}
 local applied = 0
 local failed, failedKey = nil, nil
@@ -179,12 +194,19 @@ while i <= n do
   local p = tonumber(ARGV[i + 2])
   local prev = tonumber(ARGV[i + 3])
   local cnt = tonumber(ARGV[i + 4])
-  local offs = i + 5
-  local vals = offs + cnt
+  local firstOff = ARGV[i + 5]
+  local lastOff = ARGV[i + 6]
+  local packed = ARGV[i + 7]
+  local vals = i + 8
   -- Where each row's arguments start (and, at [cnt], where the run ends): computed for fixed
-  -- widths, listed only for rows that vary.
+  -- widths, listed only for rows that vary; a summed run sends its values packed instead.
   local at = nil
-  if width == 0 then
+  local sum, packedVals = nil, nil
+  if summed then
+    packedVals = ARGV[vals]
+    sum = ARGV[vals + 1]
+    i = vals + 2
+  elseif width == 0 then
     at = {}
     local x = vals
     for r = 0, cnt - 1 do
@@ -195,15 +217,6 @@ while i <= n do
     i = x
   else
     i = vals + cnt * width
-  end
-  local sum = nil
-  if summed then
-    sum = ARGV[i]
-    i = i + 1
-  end
-  local function pos(r)
-    if at then return at[r] end
-    return vals + r * width
   end
   local ck = f * 1000000 + p
   local c = cur[ck]
@@ -216,38 +229,56 @@ while i <= n do
     end
   end
   -- Offsets rise within a run: if the last is not newer than the fence, none is.
-  if tonumber(ARGV[offs + cnt - 1]) > c then
+  if tonumber(lastOff) > c then
     local j = 0
-    while tonumber(ARGV[offs + j]) <= c do j = j + 1 end
+    local o = nil
+    -- Only a run that straddles the fence (a replay) reads its offsets one by one.
+    if tonumber(firstOff) <= c then
+      o = split(packed)
+      while tonumber(o[j + 1]) <= c do j = j + 1 end
+    end
     -- Rows of the run applied: j .. last - 1.
     local last = cnt
-    if summed and j == 0 then
-      local res = redis.pcall(op, k, sum)
-      if type(res) == 'table' and res.err then failed = res.err; last = j end
+    if summed then
+      if j == 0 then
+        local res = redis.pcall(op, k, sum)
+        if type(res) == 'table' and res.err then failed = res.err; last = j end
+      else
+        local v = split(packedVals)
+        for r = j, cnt - 1 do
+          local res = redis.pcall(op, k, v[r + 1])
+          if type(res) == 'table' and res.err then failed = res.err; last = r; break end
+        end
+      end
     elseif variadic then
       local res
       if ng > 0 then
         local args = { k }
         for g = 1, ng do args[#args + 1] = flags[g] end
-        for y = pos(j), pos(cnt) - 1 do args[#args + 1] = ARGV[y] end
+        for y = pos(at, vals, j), pos(at, vals, cnt) - 1 do args[#args + 1] = ARGV[y] end
         res = redis.pcall(op, unpack(args))
       else
-        res = redis.pcall(op, k, unpack(ARGV, pos(j), pos(cnt) - 1))
+        res = redis.pcall(op, k, unpack(ARGV, pos(at, vals, j), pos(at, vals, cnt) - 1))
       end
       if type(res) == 'table' and res.err then failed = res.err; last = j end
     else
       for r = j, cnt - 1 do
         local nargs = 0
         if width == 0 then nargs = tonumber(ARGV[at[r] - 1]) end
-        local res = apply(k, pos(r), nargs)
+        local res = apply(k, pos(at, vals, r), nargs)
         if type(res) == 'table' and res.err then failed = res.err; last = r; break end
       end
     end
     if last > j then
       applied = applied + last - j
-      cur[ck] = tonumber(ARGV[offs + last - 1])
       -- The offset as sent: Lua's tostring would print large numbers with 14 digits.
-      moved[ck] = { f, p, ARGV[offs + last - 1] }
+      local lo = lastOff
+      if last < cnt then
+        o = o or split(packed)
+        lo = o[last]
+      end
+      cur[ck] = tonumber(lo)
+      moved[ck] = { f, p, lo }
     else
       cur[ck] = c
     end

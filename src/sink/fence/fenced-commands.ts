@@ -259,9 +259,14 @@ function scriptCall(
   out[countAt] = q;
   const { fields, values } = rows;
   for (const run of runs) {
-    out.push(run.fence, nf + run.key, run.partition, run.prev, run.rows.length);
     const rs = run.rows;
-    for (let r = 0; r < rs.length; r++) out.push(offsets[rs[r]]);
+    const first = offsets[rs[0]];
+    out.push(run.fence, nf + run.key, run.partition, run.prev, rs.length, first, offsets[rs[rs.length - 1]]);
+    out.push(joined(offsets, rs));
+    if (summed) {
+      out.push(joined(values as readonly string[], rs), integerSum(values, rs));
+      continue;
+    }
     for (let r = 0; r < rs.length; r++) {
       const row = rs[r];
       if (width === 0) {
@@ -273,9 +278,15 @@ function scriptCall(
         out.push(values[row]);
       }
     }
-    if (summed) out.push(integerSum(values, rs));
   }
   return out;
+}
+
+/** The values of `rows`, comma-separated (offsets, integer texts). */
+function joined(values: readonly (number | string)[], rows: readonly number[]): string {
+  let s = String(values[rows[0]]);
+  for (let r = 1; r < rows.length; r++) s += `,${values[rows[r]]}`;
+  return s;
 }
 
 /** The same call with the script's source, for a node that answered NOSCRIPT (it caches it). */
