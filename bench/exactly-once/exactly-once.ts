@@ -200,7 +200,7 @@ export async function runExactlyOnceBench(options: SuiteOptions = {}): Promise<S
     `The sink suite's list table (${count} generated rows, ~1,000 lists, Append, maxLength 1000, JSON) through ` +
       `createSink, each variant in its own child process against the same private redis-server (FLUSHALL before each); ` +
       `${BATCH} rows per write() and per flush, maxInFlightRows ${(INFLIGHT - 1) * BATCH} (at most ${INFLIGHT} flushes unacknowledged). ` +
-      `Exactly-once sends its flushes one at a time (the next waits for the previous one's replies: NOSCRIPT retries must come first).`,
+      `Exactly-once flushes are in flight together (each fence script call refuses a gap an earlier call left; on standalone Redis).`,
     `Each row is the variant's median of ${rounds} round(s) by rows/s; variant order rotates per round. CPU s is the ` +
       `client process over the load loop; server CPU s is redis-server's over the whole child run. rows/s of the replay ` +
       `variant counts every row handed to write(), the ${fmt(replayedRows(count))} replayed ones included.`,
