@@ -128,6 +128,13 @@ export function toTimestamp(v: unknown): Date {
     return d;
   }
   if (typeof v !== 'string') return fail(v, 'TIMESTAMP');
+  // A Date crosses JSON (ingest rows, JSON lines, lookup values) as its toISOString text: read
+  // that exact form without the regex, which cost most of a nested row's projection or lookup
+  // (docs/benchmarks.md, "Nested rows beyond the sink"). Same arithmetic and checks as below.
+  if (v.length === 24) {
+    const d = isoTimestamp(v);
+    if (d !== undefined) return d;
+  }
   const m = TIMESTAMP_TEXT.exec(v);
   if (m === null) return fail(v, 'TIMESTAMP');
   const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', zone] = m;
@@ -150,6 +157,47 @@ export function toTimestamp(v: unknown): Date {
     t -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || '0')) * 60_000;
   }
   return new Date(t);
+}
+
+/** Value of the digits `s[from..to)`, or -1 when one is not an ASCII digit. */
+function digits(s: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n;
+}
+
+/**
+ * `YYYY-MM-DDTHH:MM:SS.sssZ` (Date's toISOString form, 24 characters) as {@link toTimestamp}
+ * reads it; undefined for any other text, or one it refuses (the general path then says why).
+ */
+function isoTimestamp(v: string): Date | undefined {
+  if (
+    v.charCodeAt(4) !== 45 /* - */ ||
+    v.charCodeAt(7) !== 45 ||
+    v.charCodeAt(10) !== 84 /* T */ ||
+    v.charCodeAt(13) !== 58 /* : */ ||
+    v.charCodeAt(16) !== 58 ||
+    v.charCodeAt(19) !== 46 /* . */ ||
+    v.charCodeAt(23) !== 90 /* Z */
+  ) {
+    return undefined;
+  }
+  const y = digits(v, 0, 4);
+  const mo = digits(v, 5, 7);
+  const d = digits(v, 8, 10);
+  const h = digits(v, 11, 13);
+  const mi = digits(v, 14, 16);
+  const s = digits(v, 17, 19);
+  const ms = digits(v, 20, 23);
+  if ((y | mo | d | h | mi | s | ms) < 0 || h > 23 || mi > 59 || s > 59) return undefined;
+  const check = new Date(Date.UTC(y, mo - 1, d, h, mi, s, ms));
+  // Date.UTC rolls an impossible day over (Feb 30 → Mar 2): the text did not name a day.
+  if (check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d) return undefined;
+  return check;
 }
 
 /** BYTEA: bytes as they are, text decoded as `text` says. */
