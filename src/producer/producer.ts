@@ -135,14 +135,25 @@ export class Producer {
     // and turn NaN into null, v8 cannot carry a function at all.
     const mode = this.#encoding;
     const enc = this.#encoder;
+    const router = this.#router!;
+    const lanes = this.#lanes;
+    // One shard: every row goes to lane 0, no key to compute.
+    const single = lanes.length === 1;
     const items = new Array<string | Row | RefusedItem>(rows.length);
+    // The shard of each row the table's encoder took: from the key it computed, not again.
+    const shards = single || enc === null ? null : new Int32Array(rows.length).fill(-1);
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i];
-      const refused = enc !== null && isRowObject(row) ? refusal(enc, row, this.#deadLetters) : null;
+      const checked = enc !== null && isRowObject(row);
+      const refused = checked ? refusal(enc, row, this.#deadLetters) : null;
       if (refused !== null) {
         items[i] = refused;
-      } else if (mode === 'json') {
-        items[i] = jsonRowText(row, i);
+        continue;
+      }
+      if (shards !== null && checked) shards[i] = router.shardOfSlot(keySlot(enc.key));
+      if (mode === 'json') {
+        // The encoder's value is the row's own JSON.stringify text when the table writes it so.
+        items[i] = checked && enc.valueIsRowJson ? (enc.value as string) : jsonRowText(row, i);
         if (this.#keyColumn !== undefined) this.#checkJsonKey(row, i);
       } else if (!isRowObject(row)) {
         throw new RowEncodingError(i, 'a row must be an object');
@@ -150,17 +161,14 @@ export class Producer {
         items[i] = row;
       }
     }
-    const router = this.#router!;
-    const lanes = this.#lanes;
-    // One shard: every row goes to lane 0, no key to compute.
-    const single = lanes.length === 1;
     for (let i = 0; i < rows.length; i++) {
       if (this.#window.full) await this.#roomInWindow();
       const item = items[i];
       if (item instanceof RefusedItem) {
         lanes[single ? 0 : this.#refusedShard].addRefused(item, keyedItemSize(item));
       } else {
-        const shard = single ? 0 : router.shardOf(rows[i]);
+        const known = shards === null ? -1 : shards[i];
+        const shard = single ? 0 : known >= 0 ? known : router.shardOf(rows[i]);
         if (mode === 'json') lanes[shard].add(item, (item as string).length);
         else lanes[shard].add(item, 0);
       }

@@ -35,6 +35,7 @@ export function jsonRow(row: Record<string, unknown>, columns: readonly Column[]
   // One native JSON.stringify builds one flat string; the column by column concatenations below
   // build a rope that is flattened again when written, which costs the sink dearly in garbage
   // collection. They remain for what the native text cannot say exactly, and for the reasons.
+  rowTextIsStringify = false;
   const native = nativeJson(row, columns);
   if (native !== undefined) return native;
   at = '';
@@ -71,7 +72,10 @@ function nativeJson(
       // A row's wire JSON text (its JSON.stringify text, kept when the worker parsed the row)
       // saves encoding it again.
       const wire = (row as { [WIRE_JSON]?: unknown })[WIRE_JSON];
-      if (typeof wire === 'string') return wire;
+      if (typeof wire === 'string') {
+        rowTextIsStringify = true;
+        return wire;
+      }
       target = row;
     } else {
       target = columns !== undefined ? copyBySchema(row, columns) : copyOwnFields(row);
@@ -84,7 +88,21 @@ function nativeJson(
     return undefined;
   }
   // JSON.stringify writes a Map or Set as {}: worth a look only when the text holds one.
-  return s.includes('{}') && holdsCollection(target) ? undefined : s;
+  if (s.includes('{}') && holdsCollection(target)) return undefined;
+  rowTextIsStringify = target === row;
+  return s;
+}
+
+/**
+ * Whether the text the last {@link jsonRow} call returned is `JSON.stringify(row)` itself: a
+ * producer sending the row as JSON reuses it instead of stringifying the row again. A module
+ * variable, not a field of a result, so that the hot path allocates nothing for it.
+ */
+let rowTextIsStringify = false;
+
+/** See {@link rowTextIsStringify}. */
+export function lastRowTextIsStringify(): boolean {
+  return rowTextIsStringify;
 }
 
 /**

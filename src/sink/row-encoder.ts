@@ -2,7 +2,7 @@ import { DEFAULT_MAX_ARGUMENT_LENGTH } from '../resp/options.js';
 import type { Column } from '../schema/sql-type.js';
 import { holdsCollection, isTooLong, text } from '../schema/text.js';
 import { PayloadRow, RefusedRow } from './encoded-row.js';
-import { jsonRow } from './json-row.js';
+import { jsonRow, lastRowTextIsStringify } from './json-row.js';
 import { type KeyTemplate, parseKeyTemplate } from './key-template.js';
 import type { SinkTable } from './model.js';
 import { expiryTime, integerArg, MAX_EXPIRY_MS, numberArg, ttlSeconds } from './numbers.js';
@@ -29,6 +29,8 @@ export class RowEncoder {
   pairs: (string | Buffer)[] = [];
   /** Columns that were null, where nulls delete their field. */
   deletes: string[] | null = null;
+  /** The last row's value is its own `JSON.stringify` text (a JSON-format row taken as it is). */
+  valueIsRowJson = false;
   readonly #prefix: string;
   readonly #template: KeyTemplate | null;
   readonly #shape: RowShape;
@@ -89,6 +91,7 @@ export class RowEncoder {
   }
 
   #encode(input: Row): string | null {
+    this.valueIsRowJson = false;
     if (input === null || typeof input !== 'object') return 'the row is not an object';
     if (input instanceof PayloadRow) {
       this.key = input.key;
@@ -200,6 +203,7 @@ export class RowEncoder {
       const json = jsonRow(row, this.#columns);
       if (json.charCodeAt(0) === 33 /* ! */) return json.slice(1);
       this.value = json;
+      this.valueIsRowJson = lastRowTextIsStringify();
     }
     return tooLarge(this.value) ? VALUE_TOO_LARGE : null;
   }
