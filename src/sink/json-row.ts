@@ -35,7 +35,7 @@ export function jsonRow(row: Record<string, unknown>, columns: readonly Column[]
   // One native JSON.stringify builds one flat string; the column by column concatenations below
   // build a rope that is flattened again when written, which costs the sink dearly in garbage
   // collection. They remain for what the native text cannot say exactly, and for the reasons.
-  rowTextIsStringify = false;
+  textPath = OTHER;
   const native = nativeJson(row, columns);
   if (native !== undefined) return native;
   at = '';
@@ -73,7 +73,7 @@ function nativeJson(
       // saves encoding it again.
       const wire = (row as { [WIRE_JSON]?: unknown })[WIRE_JSON];
       if (typeof wire === 'string') {
-        rowTextIsStringify = true;
+        textPath = AS_IS;
         return wire;
       }
       target = row;
@@ -89,20 +89,69 @@ function nativeJson(
   }
   // JSON.stringify writes a Map or Set as {}: worth a look only when the text holds one.
   if (s.includes('{}') && holdsCollection(target)) return undefined;
-  rowTextIsStringify = target === row;
+  if (target === row) textPath = AS_IS;
+  else {
+    textPath = COPY;
+    lastRow = row;
+    lastColumns = columns;
+  }
   return s;
 }
 
+/** How the last {@link jsonRow} call made its text (module variables: the hot path allocates nothing for them). */
+const OTHER = 0;
+const AS_IS = 1;
+const COPY = 2;
+let textPath = OTHER;
+/** The last row that took the copy path, and its schema: kept for {@link lastRowTextIsStringify}. */
+let lastRow: Record<string, unknown> | null = null;
+let lastColumns: readonly Column[] | undefined;
+
 /**
  * Whether the text the last {@link jsonRow} call returned is `JSON.stringify(row)` itself: a
- * producer sending the row as JSON reuses it instead of stringifying the row again. A module
- * variable, not a field of a result, so that the hot path allocates nothing for it.
+ * producer sending the row as JSON reuses it instead of stringifying the row again. Asked right
+ * after that call; a row that took the copy path is looked at again only then (the sink never
+ * asks).
  */
-let rowTextIsStringify = false;
-
-/** See {@link rowTextIsStringify}. */
 export function lastRowTextIsStringify(): boolean {
-  return rowTextIsStringify;
+  if (textPath === COPY) {
+    textPath = copyIsStringify(lastRow!, lastColumns) ? AS_IS : OTHER;
+    lastRow = null;
+  }
+  return textPath === AS_IS;
+}
+
+const DATE_TO_JSON = Date.prototype.toJSON;
+
+/**
+ * Whether JSON.stringify(row) writes what the copy path wrote: a plain row without a toJSON whose
+ * own fields are the copy's (the schema's columns, in order), where the only values the copy
+ * changed are Dates, which JSON.stringify writes as the same ISO text through their toJSON.
+ */
+function copyIsStringify(row: Record<string, unknown>, columns: readonly Column[] | undefined): boolean {
+  const proto = Object.getPrototypeOf(row);
+  if ((proto !== Object.prototype && proto !== null) || typeof row.toJSON === 'function') return false;
+  let i = 0;
+  for (const name in row) {
+    if (!Object.hasOwn(row, name)) return false;
+    if (columns !== undefined && (i >= columns.length || columns[i].name !== name)) return false;
+    const v = row[name];
+    switch (typeof v) {
+      case 'string':
+      case 'boolean':
+      case 'number':
+        break;
+      case 'object':
+        if (v instanceof Date && (v as { toJSON: unknown }).toJSON !== DATE_TO_JSON) return false;
+        if (v instanceof Uint8Array) return false;
+        break;
+      default:
+        // bigint (JSON.stringify throws), undefined (it leaves the field out), and the rest.
+        return false;
+    }
+    i++;
+  }
+  return columns === undefined || i === columns.length;
 }
 
 /**

@@ -29,8 +29,8 @@ export class RowEncoder {
   pairs: (string | Buffer)[] = [];
   /** Columns that were null, where nulls delete their field. */
   deletes: string[] | null = null;
-  /** The last row's value is its own `JSON.stringify` text (a JSON-format row taken as it is). */
-  valueIsRowJson = false;
+  /** The last row's value came from the JSON format's encoding of the whole row. */
+  #fromJson = false;
   readonly #prefix: string;
   readonly #template: KeyTemplate | null;
   readonly #shape: RowShape;
@@ -91,7 +91,7 @@ export class RowEncoder {
   }
 
   #encode(input: Row): string | null {
-    this.valueIsRowJson = false;
+    this.#fromJson = false;
     if (input === null || typeof input !== 'object') return 'the row is not an object';
     if (input instanceof PayloadRow) {
       this.key = input.key;
@@ -104,6 +104,15 @@ export class RowEncoder {
     const problem = this.#key(row);
     if (problem !== null) return problem;
     return this.#rest(row);
+  }
+
+  /**
+   * Whether the value of the row just encoded is that row's own `JSON.stringify` text, so that a
+   * producer sending the row as JSON may send it as it is. Ask right after {@link encode}, before
+   * any other row is encoded.
+   */
+  get valueIsRowJson(): boolean {
+    return this.#fromJson && lastRowTextIsStringify();
   }
 
   /**
@@ -203,7 +212,7 @@ export class RowEncoder {
       const json = jsonRow(row, this.#columns);
       if (json.charCodeAt(0) === 33 /* ! */) return json.slice(1);
       this.value = json;
-      this.valueIsRowJson = lastRowTextIsStringify();
+      this.#fromJson = true;
     }
     return tooLarge(this.value) ? VALUE_TOO_LARGE : null;
   }
