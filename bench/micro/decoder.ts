@@ -10,10 +10,11 @@
  * Run alone: `npm run build && node dist/bench/micro/decoder.js [--quick]`.
  */
 import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import b from 'benny';
 import { Decoder } from '../../src/resp/decoder.js';
 import type { Reply } from '../../src/resp/reply.js';
+import { roundTo } from '../common/figures.js';
+import { runWhenMain } from '../common/micro-print.js';
 import { VERIFICATION_FAILED } from '../report.js';
 import type { SuiteOptions } from '../run.js';
 import type { BenchRow, SuiteResult } from '../types.js';
@@ -257,33 +258,23 @@ export async function runDecoderBench(options: SuiteOptions = {}): Promise<Suite
     for (const peer of PEERS) {
       const theirs = clients.get(peer);
       if (theirs === undefined) continue;
-      ratios.push({ label: `${US} / ${peer} (${name})`, value: round(ours.opsPerSec / theirs.opsPerSec) });
+      ratios.push({
+        label: `${US} / ${peer} (${name})`,
+        value: roundTo(ours.opsPerSec / theirs.opsPerSec, 2),
+      });
     }
   }
   return { suite: 'decoder', title: 'RESP decoder micro-benchmark', rows, ratios, notes };
 }
 
-function round(x: number): number {
-  return Math.round(x * 100) / 100;
-}
-
-function printTable(result: SuiteResult): void {
-  console.log(`\n${result.title}`);
-  console.table(
-    result.rows.map((r) => ({
-      case: r.case,
-      client: r.client,
-      'replies/s': Math.round(r.opsPerSec).toLocaleString('en-US'),
-      'MB/s': r.mbPerSec?.toFixed(1),
-      '± %': r.extra?.['margin %'],
-    })),
-  );
-  console.table(result.ratios.map((r) => ({ ratio: r.label, value: r.value })));
-  for (const n of result.notes ?? []) console.log(`note: ${n}`);
-}
-
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const result = await runDecoderBench({ quick: process.argv.includes('--quick') });
-  printTable(result);
-  if (result.notes?.some((n) => n.startsWith(VERIFICATION_FAILED))) process.exitCode = 1;
-}
+await runWhenMain(
+  import.meta.url,
+  () => runDecoderBench({ quick: process.argv.includes('--quick') }),
+  (r) => ({
+    case: r.case,
+    client: r.client,
+    'replies/s': Math.round(r.opsPerSec).toLocaleString('en-US'),
+    'MB/s': r.mbPerSec?.toFixed(1),
+    '± %': r.extra?.['margin %'],
+  }),
+);

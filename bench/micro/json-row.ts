@@ -1,21 +1,9 @@
-/**
- * Micro-benchmark of jsonRow, the sink's JSON row encoder, against jsonRow as it was before it
- * wrote nested rows through native JSON.stringify, and against plain `JSON.stringify(row)` (the
- * floor: it writes the same text for these rows):
- *
- *   rows ──each encoder──▶ JSON text ──written into a Buffer, as the sink writes it
- *
- * Writing the text is part of each op: a rope built by concatenation is flattened there, and that
- * cost (and its garbage) belongs to the encoder that built it. One benny op = one batch of rows;
- * every encoder must first write exactly the old encoder's bytes for every row (verification).
- *
- * Run alone: `npm run build && node dist/bench/micro/json-row.js [--quick]`.
- */
-import { pathToFileURL } from 'node:url';
 import b from 'benny';
 import type { Column } from '../../src/schema/sql-type.js';
 import { dateText, hidesCollection, holdsCollection, isTooLong, numberText } from '../../src/schema/text.js';
 import { jsonRow } from '../../src/sink/json-row.js';
+import { roundTo } from '../common/figures.js';
+import { runWhenMain } from '../common/micro-print.js';
 import { VERIFICATION_FAILED } from '../report.js';
 import type { SuiteOptions } from '../run.js';
 import type { BenchRow, SuiteResult } from '../types.js';
@@ -346,34 +334,27 @@ export async function runJsonRowBench(options: SuiteOptions = {}): Promise<Suite
     const [ours, before, native] = [of(NEW), of(OLD), of(NATIVE)];
     if (ours === undefined) continue;
     if (before !== undefined)
-      ratios.push({ label: `${NEW} / ${OLD} (${name})`, value: round(ours.opsPerSec / before.opsPerSec) });
+      ratios.push({
+        label: `${NEW} / ${OLD} (${name})`,
+        value: roundTo(ours.opsPerSec / before.opsPerSec, 2),
+      });
     if (native !== undefined)
-      ratios.push({ label: `${NEW} / ${NATIVE} (${name})`, value: round(ours.opsPerSec / native.opsPerSec) });
+      ratios.push({
+        label: `${NEW} / ${NATIVE} (${name})`,
+        value: roundTo(ours.opsPerSec / native.opsPerSec, 2),
+      });
   }
   return { suite: 'json-row', title: 'JSON row encoder micro-benchmark', rows, ratios, notes };
 }
 
-function round(x: number): number {
-  return Math.round(x * 100) / 100;
-}
-
-function printTable(result: SuiteResult): void {
-  console.log(`\n${result.title}`);
-  console.table(
-    result.rows.map((r) => ({
-      case: r.case,
-      encoder: r.client,
-      'rows/s': Math.round(r.opsPerSec).toLocaleString('en-US'),
-      'MB/s': r.mbPerSec?.toFixed(1),
-      '± %': r.extra?.['margin %'],
-    })),
-  );
-  console.table(result.ratios.map((r) => ({ ratio: r.label, value: r.value })));
-  for (const n of result.notes ?? []) console.log(`note: ${n}`);
-}
-
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const result = await runJsonRowBench({ quick: process.argv.includes('--quick') });
-  printTable(result);
-  if (result.notes?.some((n) => n.startsWith(VERIFICATION_FAILED))) process.exitCode = 1;
-}
+await runWhenMain(
+  import.meta.url,
+  () => runJsonRowBench({ quick: process.argv.includes('--quick') }),
+  (r) => ({
+    case: r.case,
+    encoder: r.client,
+    'rows/s': Math.round(r.opsPerSec).toLocaleString('en-US'),
+    'MB/s': r.mbPerSec?.toFixed(1),
+    '± %': r.extra?.['margin %'],
+  }),
+);

@@ -14,7 +14,6 @@
  * Run alone: `npm run build && node dist/bench/micro/nested-paths.js [--quick] [--rounds N]`.
  */
 import { performance } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
 import type { LookupTable } from '../../src/lookup/model.js';
 import { RowDecoder } from '../../src/lookup/row-decoder.js';
 import type { RowBatch, RowStage } from '../../src/plan/operators.js';
@@ -28,6 +27,8 @@ import type { SourceSchema } from '../../src/sql/source-scope.js';
 import { RowEncoding } from '../../src/wire/gen/laminar/redis/v1/ingest.js';
 import { decodeKeyedRows, KeyedBatchWriter, keyedItem, refusal } from '../../src/wire/keyed-rows.js';
 import { decodeRows, jsonLinesPayload, jsonRowText, v8Payload } from '../../src/wire/row-batch-codec.js';
+import { roundTo } from '../common/figures.js';
+import { runWhenMain } from '../common/micro-print.js';
 import { VERIFICATION_FAILED } from '../report.js';
 import type { SuiteOptions } from '../run.js';
 import {
@@ -360,43 +361,26 @@ export async function runNestedPathsBench(
         case: `${c.place}: ${c.name}`,
         client: `${s} rows`,
         opsPerSec: rps,
-        extra: { 'CPU µs/row': round(cpu, 3) },
+        extra: { 'CPU µs/row': roundTo(cpu, 3) },
       });
     }
     const { flat, nested } = figures;
     if (flat !== undefined && nested !== undefined)
       ratios.push({
         label: `nested / flat CPU per row (${c.place}: ${c.name})`,
-        value: round(nested.cpu / flat.cpu, 2),
+        value: roundTo(nested.cpu / flat.cpu, 2),
       });
   }
   return { suite: 'nested-paths', title: 'Nested rows beyond the sink (issue 21)', rows, ratios, notes };
 }
 
-function round(x: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}
-
-function printTable(result: SuiteResult): void {
-  console.log(`\n${result.title}`);
-  console.table(
-    result.rows.map((r) => ({
-      case: r.case,
-      shape: r.client,
-      'CPU µs/row': r.extra?.['CPU µs/row'],
-      'rows/s': Math.round(r.opsPerSec).toLocaleString('en-US'),
-    })),
-  );
-  console.table(result.ratios.map((r) => ({ ratio: r.label, value: r.value })));
-  for (const n of result.notes ?? []) console.log(`note: ${n}`);
-}
-
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const result = await runNestedPathsBench({
-    quick: process.argv.includes('--quick'),
-    rounds: parseRounds(process.argv),
-  });
-  printTable(result);
-  if (result.notes?.some((n) => n.startsWith(VERIFICATION_FAILED))) process.exitCode = 1;
-}
+await runWhenMain(
+  import.meta.url,
+  () => runNestedPathsBench({ quick: process.argv.includes('--quick'), rounds: parseRounds(process.argv) }),
+  (r) => ({
+    case: r.case,
+    shape: r.client,
+    'CPU µs/row': r.extra?.['CPU µs/row'],
+    'rows/s': Math.round(r.opsPerSec).toLocaleString('en-US'),
+  }),
+);
