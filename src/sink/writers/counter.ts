@@ -2,11 +2,10 @@ import type { Reply } from '../../resp/reply.js';
 import {
   checkKey,
   checkTtl,
-  KEY_TEMPLATE_OPTION,
+  KEYED_OPTIONS,
   keyFields,
   NUMERIC_TYPES,
   optionsOf,
-  TTL_OPTIONS,
   ttlShape,
 } from './shared.js';
 import { sumByKey } from './sum.js';
@@ -72,8 +71,7 @@ export const COUNTER_WRITER: TargetWriter<CounterTarget> = {
     { field: 'counterPrefix', sql: 'sink.counter_prefix' },
     { field: 'counterKeyColumn', sql: 'sink.counter_key_column' },
     ...INCREMENT_OPTIONS,
-    KEY_TEMPLATE_OPTION,
-    ...TTL_OPTIONS,
+    ...KEYED_OPTIONS,
   ),
   keysRepeat: true,
 

@@ -1,14 +1,6 @@
 import { type CounterOptions, checkCounter, INCREMENT_OPTIONS } from './counter.js';
 import { hashSample, hashSampleCommands } from './hash-sample.js';
-import {
-  checkKey,
-  checkTtl,
-  KEY_TEMPLATE_OPTION,
-  keyFields,
-  optionsOf,
-  TTL_OPTIONS,
-  ttlShape,
-} from './shared.js';
+import { checkKey, checkTtl, KEYED_OPTIONS, keyFields, optionsOf, ttlShape } from './shared.js';
 import { sumByKey } from './sum.js';
 import { countText, emit, type KeyTemplateOption, type TargetWriter, type TtlOptions } from './writer.js';
 
@@ -34,8 +26,7 @@ export const HASH_COUNTER_WRITER: TargetWriter<HashCounterTarget> = {
     { field: 'hashCounterKeyColumn', sql: 'sink.hash_counter_key_column' },
     { field: 'hashCounterFieldColumn', sql: 'sink.hash_counter_field_column' },
     ...INCREMENT_OPTIONS,
-    KEY_TEMPLATE_OPTION,
-    ...TTL_OPTIONS,
+    ...KEYED_OPTIONS,
   ),
   keysRepeat: true,
 

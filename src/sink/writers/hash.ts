@@ -5,10 +5,9 @@ import { hashSample, hashSampleCommands } from './hash-sample.js';
 import {
   checkKey,
   checkTtl,
-  KEY_TEMPLATE_OPTION,
+  KEYED_OPTIONS,
   keyFields,
   optionsOf,
-  TTL_OPTIONS,
   ttlShape,
   WRITE_MODE_OPTION,
 } from './shared.js';
@@ -54,8 +53,7 @@ export const HASH_WRITER: TargetWriter<HashTarget> = {
     { field: 'hashFieldColumn', sql: 'sink.hash_field_column' },
     { field: 'hashLayout', sql: 'sink.hash_layout' },
     { field: 'hashNulls', sql: 'sink.hash_nulls' },
-    KEY_TEMPLATE_OPTION,
-    ...TTL_OPTIONS,
+    ...KEYED_OPTIONS,
     WRITE_MODE_OPTION,
   ),
   keysRepeat: true,

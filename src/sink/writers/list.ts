@@ -3,10 +3,9 @@ import { pushByKey } from './by-key.js';
 import {
   checkKey,
   checkTtl,
-  KEY_TEMPLATE_OPTION,
+  KEYED_OPTIONS,
   keyFields,
   optionsOf,
-  TTL_OPTIONS,
   ttlShape,
   WRITE_MODE_OPTION,
 } from './shared.js';
@@ -51,8 +50,7 @@ export const LIST_WRITER: TargetWriter<ListTarget> = {
     { field: 'listKeyColumn', sql: 'sink.list_key_column' },
     { field: 'maxLength', sql: 'sink.max_length' },
     { field: 'operation', sql: 'sink.operation' },
-    KEY_TEMPLATE_OPTION,
-    ...TTL_OPTIONS,
+    ...KEYED_OPTIONS,
     WRITE_MODE_OPTION,
   ),
   keysRepeat: true,

@@ -3,11 +3,10 @@ import { pushByKey } from './by-key.js';
 import {
   checkKey,
   checkTtl,
-  KEY_TEMPLATE_OPTION,
+  KEYED_OPTIONS,
   keyFields,
   MEMBER_COLUMN_OPTION,
   optionsOf,
-  TTL_OPTIONS,
   ttlShape,
 } from './shared.js';
 import {
@@ -39,8 +38,7 @@ export const SET_WRITER: TargetWriter<SetTarget> = {
     { field: 'setPrefix', sql: 'sink.set_prefix' },
     { field: 'setKeyColumn', sql: 'sink.set_key_column' },
     MEMBER_COLUMN_OPTION,
-    KEY_TEMPLATE_OPTION,
-    ...TTL_OPTIONS,
+    ...KEYED_OPTIONS,
   ),
   keysRepeat: true,
 

@@ -17,6 +17,9 @@ export const TTL_OPTIONS = [
   { field: 'ttlRefresh', sql: 'sink.ttl_refresh', shared: true },
 ] as const;
 
+/** The options every keyed type shares: the key template, then the TTLs. */
+export const KEYED_OPTIONS = [KEY_TEMPLATE_OPTION, ...TTL_OPTIONS] as const;
+
 /** The write-mode option (types whose command has NX/XX). */
 export const WRITE_MODE_OPTION = { field: 'writeMode', sql: 'sink.write_mode', shared: true } as const;
 export type WriteMode = 'upsert' | 'if_absent' | 'if_present';

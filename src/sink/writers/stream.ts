@@ -1,14 +1,6 @@
 import type { Arg, Reply } from '../../resp/reply.js';
 import type { RowParts } from '../fence/fenced-commands.js';
-import {
-  checkKey,
-  checkTtl,
-  KEY_TEMPLATE_OPTION,
-  keyFields,
-  optionsOf,
-  TTL_OPTIONS,
-  ttlShape,
-} from './shared.js';
+import { checkKey, checkTtl, KEYED_OPTIONS, keyFields, optionsOf, ttlShape } from './shared.js';
 import {
   countText,
   emit,
@@ -58,8 +50,7 @@ export const STREAM_WRITER: TargetWriter<StreamTarget> = {
     { field: 'streamRowField', sql: 'sink.stream_row_field' },
     { field: 'streamMaxLength', sql: 'sink.stream_max_length' },
     { field: 'streamTrim', sql: 'sink.stream_trim' },
-    KEY_TEMPLATE_OPTION,
-    ...TTL_OPTIONS,
+    ...KEYED_OPTIONS,
   ),
   keysRepeat: true,
 

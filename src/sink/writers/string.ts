@@ -2,10 +2,9 @@ import type { Arg, Reply } from '../../resp/reply.js';
 import {
   checkKey,
   checkTtl,
-  KEY_TEMPLATE_OPTION,
+  KEYED_OPTIONS,
   keyFields,
   optionsOf,
-  TTL_OPTIONS,
   ttlShape,
   WRITE_MODE_OPTION,
   WRITE_MODES,
@@ -43,8 +42,7 @@ export const STRING_WRITER: TargetWriter<StringTarget> = {
   options: optionsOf<StringTarget>(
     { field: 'keyPrefix', sql: 'sink.key_prefix' },
     { field: 'keyColumn', sql: 'sink.key_column' },
-    KEY_TEMPLATE_OPTION,
-    ...TTL_OPTIONS,
+    ...KEYED_OPTIONS,
     WRITE_MODE_OPTION,
   ),
   keysRepeat: false,
