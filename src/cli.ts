@@ -5,6 +5,7 @@ import { runExamples } from './cli/examples.js';
 import { type RunScriptOptions, runScriptFile, stopOnSignals } from './cli/run-command.js';
 import type { SchedulerMode } from './cli/runtime.js';
 import { serveAll, serveCoordinator, serveWorker } from './cli/serve.js';
+import { packageVersion } from './cli/version.js';
 import { runJobFile } from './job/job-file.js';
 
 const int = (v: string) => {
@@ -19,6 +20,7 @@ program
   .description(
     'Stream rows into Redis and Redis Cluster: strings, lists, hashes, sets, sorted sets, counters, streams and pub/sub.',
   )
+  .version(packageVersion(), '-V, --version', 'print the version of laminar-redis')
   .showHelpAfterError();
 
 program
