@@ -244,11 +244,17 @@ function pipelineMessage(v: PipelineView): Pipeline {
   };
 }
 
+const WORKER_STATES: Record<WorkerView['state'], WorkerState> = {
+  ready: WorkerState.WORKER_STATE_READY,
+  lost: WorkerState.WORKER_STATE_LOST,
+  stopped: WorkerState.WORKER_STATE_STOPPED,
+};
+
 function workerMessage(w: WorkerView): Worker {
   return {
     id: w.id,
     ingestAddress: w.ingestAddress,
-    state: w.state === 'ready' ? WorkerState.WORKER_STATE_READY : WorkerState.WORKER_STATE_LOST,
+    state: WORKER_STATES[w.state],
     registeredAtMs: w.registeredAtMs,
     lastHeartbeatMs: w.lastHeartbeatMs,
     shards: w.shards,

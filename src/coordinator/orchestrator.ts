@@ -79,7 +79,7 @@ export interface WorkerSession {
    * check): what the timeout is compared with.
    */
   silentMs: number;
-  state: 'ready' | 'lost';
+  state: 'ready' | 'lost' | 'stopped';
 }
 
 /**
@@ -89,8 +89,10 @@ export interface WorkerSession {
 export interface WorkerEvents {
   /** A worker said hello: registers and welcomes it. */
   workerJoined(link: WorkerLink, hello: WorkerHello): WorkerSession;
-  /** The worker's stream ended, was cancelled or failed: it is lost. */
+  /** The worker's stream ended, was cancelled or failed without a goodbye: it is lost. */
   workerLeft(session: WorkerSession, reason: string): void;
+  /** The worker said goodbye (its stop()): it deregistered on purpose. */
+  workerStopped(session: WorkerSession): void;
   /** A sign of life: the service calls it for every message of a registered stream. */
   heartbeat(session: WorkerSession): void;
   shardStarted(session: WorkerSession, report: ShardStarted): void;
@@ -119,7 +121,8 @@ interface ShardFailure {
  */
 const DETERMINISTIC_FAILURES: ReadonlySet<string> = new Set(['ERR_BAD_ROW']);
 
-const LOST_KEPT = 32;
+/** Gone workers (lost or stopped) still listed, the most recent. */
+const GONE_KEPT = 32;
 
 /** How often workers send heartbeats and the coordinator checks them. */
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 500;
@@ -143,7 +146,8 @@ export class Orchestrator implements RuntimeView, WorkerEvents {
   readonly #o: OrchestratorOptions;
   readonly #log: Logger;
   readonly #sessions = new Map<string, WorkerSession>();
-  readonly #lost: WorkerSession[] = [];
+  /** Lost and stopped sessions, oldest first. */
+  readonly #gone: WorkerSession[] = [];
   readonly #tables = new Map<string, TableRunner>();
   readonly #pipelines = new Map<string, PipelineRunner>();
   #nextWorker = 1;
@@ -253,7 +257,7 @@ export class Orchestrator implements RuntimeView, WorkerEvents {
           ? [...this.#pipelines.values()].filter((p) => p.record.workerId === s.id).map((p) => p.record.id)
           : [],
     });
-    return [...this.#sessions.values(), ...this.#lost].map(view);
+    return [...this.#sessions.values(), ...this.#gone].map(view);
   }
 
   pipelineCreated(pipeline: PipelineRecord): void {
@@ -335,6 +339,10 @@ export class Orchestrator implements RuntimeView, WorkerEvents {
     this.#workerLost(session, reason);
   }
 
+  workerStopped(session: WorkerSession): void {
+    this.#workerGone(session, 'stopped', 'stopped');
+  }
+
   heartbeat(session: WorkerSession): void {
     if (session.state !== 'ready') return;
     session.lastHeartbeatMs = Date.now();
@@ -348,13 +356,23 @@ export class Orchestrator implements RuntimeView, WorkerEvents {
   }
 
   #workerLost(s: WorkerSession, reason: string): void {
-    if (s.state === 'lost') return;
-    s.state = 'lost';
+    this.#workerGone(s, 'lost', reason);
+  }
+
+  /**
+   * The session is over: its shards and pipelines move. Only a lost worker is worth a warning;
+   * one that stopped on purpose was the operator's doing.
+   */
+  #workerGone(s: WorkerSession, state: 'lost' | 'stopped', reason: string): void {
+    if (s.state !== 'ready') return;
+    s.state = state;
     this.#sessions.delete(s.id);
-    this.#lost.push(s);
-    if (this.#lost.length > LOST_KEPT) this.#lost.shift();
+    this.#gone.push(s);
+    if (this.#gone.length > GONE_KEPT) this.#gone.shift();
     if (this.#closed) return;
-    this.#log.warn({ worker: s.id, reason }, 'worker lost; moving its shards and pipelines');
+    if (state === 'lost')
+      this.#log.warn({ worker: s.id, reason }, 'worker lost; moving its shards and pipelines');
+    else this.#log.info({ worker: s.id }, 'worker stopped; moving its shards and pipelines');
     for (const t of this.#tables.values()) {
       let moved = false;
       for (const slot of t.shards) {
@@ -413,7 +431,9 @@ export class Orchestrator implements RuntimeView, WorkerEvents {
   /** Workers and shards by state, for /metrics (refreshed with the heartbeat check). */
   #gauges(): void {
     workersGauge.set({ state: 'ready' }, this.#sessions.size);
-    workersGauge.set({ state: 'lost' }, this.#lost.length);
+    const gone = (state: WorkerSession['state']) => this.#gone.filter((s) => s.state === state).length;
+    workersGauge.set({ state: 'lost' }, gone('lost'));
+    workersGauge.set({ state: 'stopped' }, gone('stopped'));
     const byStatus: Record<string, number> = {
       unassigned: 0,
       assigning: 0,

@@ -14,7 +14,11 @@ export interface ShardRouteView {
 export interface WorkerView {
   id: string;
   ingestAddress: string;
-  state: 'ready' | 'lost';
+  /**
+   * `ready` while registered; `lost` once its stream broke or it fell silent; `stopped` once it
+   * ended its session on purpose (its stop(), SIGTERM). A gone worker hosts nothing.
+   */
+  state: 'ready' | 'lost' | 'stopped';
   registeredAtMs: number;
   lastHeartbeatMs: number;
   /** "tableName#index" of each hosted shard. */

@@ -100,6 +100,9 @@ function deliver(events: WorkerEvents, s: WorkerSession, msg: WorkerMessage): vo
     case 'pipelineEvent':
       events.pipelineEvent(s, k.value);
       return;
+    case 'goodbye':
+      events.workerStopped(s);
+      return;
     case 'hello':
       // A second hello on a registered stream changes nothing.
       return;

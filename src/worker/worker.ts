@@ -183,6 +183,8 @@ class Worker implements WorkerHandle, ShardDirectory {
     this.#stopped = true;
     clearTimeout(this.#retry);
     await this.#stopAll();
+    // Deregisters: the coordinator lists this worker as stopped rather than lost.
+    this.#send({ kind: { $case: 'goodbye', value: {} } });
     this.#call?.end();
     this.#call = null;
     this.#client.close();

@@ -74,7 +74,10 @@ export function pipelineStateToJSON(object: PipelineState): string {
 export enum WorkerState {
   WORKER_STATE_UNSPECIFIED = 0,
   WORKER_STATE_READY = 1,
+  /** WORKER_STATE_LOST - Its stream broke or it fell silent (killed, partitioned, frozen); its work moved. */
   WORKER_STATE_LOST = 2,
+  /** WORKER_STATE_STOPPED - It stopped on purpose and ended its stream (deregistered); its work moved. */
+  WORKER_STATE_STOPPED = 3,
   UNRECOGNIZED = -1,
 }
 
@@ -89,6 +92,9 @@ export function workerStateFromJSON(object: any): WorkerState {
     case 2:
     case "WORKER_STATE_LOST":
       return WorkerState.WORKER_STATE_LOST;
+    case 3:
+    case "WORKER_STATE_STOPPED":
+      return WorkerState.WORKER_STATE_STOPPED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -104,6 +110,8 @@ export function workerStateToJSON(object: WorkerState): string {
       return "WORKER_STATE_READY";
     case WorkerState.WORKER_STATE_LOST:
       return "WORKER_STATE_LOST";
+    case WorkerState.WORKER_STATE_STOPPED:
+      return "WORKER_STATE_STOPPED";
     case WorkerState.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";

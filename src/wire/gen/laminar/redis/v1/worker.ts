@@ -29,6 +29,7 @@ export interface WorkerMessage {
     | { $case: "pipelineEvent"; value: PipelineEvent }
     | { $case: "shardStopped"; value: ShardStopped }
     | { $case: "checkpointWanted"; value: CheckpointWanted }
+    | { $case: "goodbye"; value: Goodbye }
     | undefined;
 }
 
@@ -62,6 +63,14 @@ export interface Welcome {
 
 export interface Heartbeat {
   sentAtMs: number;
+}
+
+/**
+ * Last message of a worker that stops on purpose (its stop(), SIGTERM), after its hosted work
+ * stopped: it deregisters and is listed as stopped. A worker whose stream breaks without it is
+ * lost.
+ */
+export interface Goodbye {
 }
 
 /** Host shard `shard` of `shards` of a table, at `epoch`, resuming at `position`. */
@@ -212,6 +221,9 @@ export const WorkerMessage: MessageFns<WorkerMessage> = {
       case "checkpointWanted":
         CheckpointWanted.encode(message.kind.value, writer.uint32(66).fork()).join();
         break;
+      case "goodbye":
+        Goodbye.encode(message.kind.value, writer.uint32(74).fork()).join();
+        break;
     }
     return writer;
   },
@@ -293,6 +305,14 @@ export const WorkerMessage: MessageFns<WorkerMessage> = {
             message.kind = { $case: "checkpointWanted", value: CheckpointWanted.decode(reader, reader.uint32()) };
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.kind = { $case: "goodbye", value: Goodbye.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -335,6 +355,8 @@ export const WorkerMessage: MessageFns<WorkerMessage> = {
         ? { $case: "checkpointWanted", value: CheckpointWanted.fromJSON(object.checkpointWanted) }
         : isSet(object.checkpoint_wanted)
         ? { $case: "checkpointWanted", value: CheckpointWanted.fromJSON(object.checkpoint_wanted) }
+        : isSet(object.goodbye)
+        ? { $case: "goodbye", value: Goodbye.fromJSON(object.goodbye) }
         : undefined,
     };
   },
@@ -357,6 +379,8 @@ export const WorkerMessage: MessageFns<WorkerMessage> = {
       obj.shardStopped = ShardStopped.toJSON(message.kind.value);
     } else if (message.kind?.$case === "checkpointWanted") {
       obj.checkpointWanted = CheckpointWanted.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "goodbye") {
+      obj.goodbye = Goodbye.toJSON(message.kind.value);
     }
     return obj;
   },
@@ -412,6 +436,12 @@ export const WorkerMessage: MessageFns<WorkerMessage> = {
       case "checkpointWanted": {
         if (object.kind?.value !== undefined && object.kind?.value !== null) {
           message.kind = { $case: "checkpointWanted", value: CheckpointWanted.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "goodbye": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "goodbye", value: Goodbye.fromPartial(object.kind.value) };
         }
         break;
       }
@@ -940,6 +970,58 @@ export const Heartbeat: MessageFns<Heartbeat> = {
   fromPartial<I extends Exact<DeepPartial<Heartbeat>, I>>(object: I): Heartbeat {
     const message = createBaseHeartbeat();
     message.sentAtMs = object.sentAtMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseGoodbye(): Goodbye {
+  return {};
+}
+
+export const Goodbye: MessageFns<Goodbye> = {
+  encode(_: Goodbye, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Goodbye {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGoodbye();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): Goodbye {
+    return {};
+  },
+
+  toJSON(_: Goodbye): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Goodbye>, I>>(base?: I): Goodbye {
+    return Goodbye.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Goodbye>, I>>(_: I): Goodbye {
+    const message = createBaseGoodbye();
     return message;
   },
 };
