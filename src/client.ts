@@ -8,12 +8,20 @@
  */
 
 export { ERROR_CODES, type ErrorCode, LaminarError } from './errors.js';
-export { AuthenticationError, type CallOptions, createClient, RedisClient } from './resp/client.js';
+export {
+  AuthenticationError,
+  type CallOptions,
+  createClient,
+  type ReconnectingEvent,
+  RedisClient,
+  type RedisClientEvents,
+} from './resp/client.js';
 export {
   type ClusterOptions,
   type ClusterStats,
   createCluster,
   RedisCluster,
+  type RedisClusterEvents,
 } from './resp/cluster/cluster-client.js';
 export { keySlot, SLOT_COUNT } from './resp/cluster/key-slot.js';
 export type { NatMap, NodeAddress } from './resp/cluster/topology.js';

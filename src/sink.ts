@@ -19,4 +19,4 @@ export { type CreateSinkOptions, createSink, type SinkInput, tableOf } from './s
 export { BadRowError, FencedError, SinkFailedError, SinkWriteError } from './sink/errors.js';
 export type * from './sink/model.js';
 export type { Row } from './sink/row-encoder.js';
-export { RedisSink, type SinkLimits, type SinkStats } from './sink/sink.js';
+export { RedisSink, type RedisSinkEvents, type SinkLimits, type SinkStats } from './sink/sink.js';

@@ -25,8 +25,8 @@ export interface RuntimeOptions extends CoordinatorOptions {
   worker?: Omit<WorkerOptions, 'coordinator' | 'token'>;
 }
 
-/** A running coordinator with its workers. */
-export interface Runtime {
+/** A running coordinator with its workers; `await using` stops it at the end of the scope. */
+export interface Runtime extends AsyncDisposable {
   readonly grpcAddress: string;
   readonly httpAddress: string | undefined;
   readonly coordinator: CoordinatorHandle;
@@ -35,6 +35,8 @@ export interface Runtime {
   /** Worker processes (process mode). */
   readonly processes: readonly ChildProcess[];
   stop(): Promise<void>;
+  /** {@link Runtime.stop}, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 /**
@@ -115,6 +117,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         ),
       );
       await coordinator.stop();
+    },
+    [Symbol.asyncDispose](this: Runtime) {
+      return this.stop();
     },
   };
 }

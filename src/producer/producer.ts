@@ -58,8 +58,11 @@ const ONE_SHARD = { shardOf: (): number => 0, shardOfSlot: (): number => 0 };
 /** Keyed rows a producer takes between two turns of the event loop (a few ms of CPU). */
 const WRITE_SLICE_ROWS = 2_000;
 
-/** Writes rows to a table's shards on the workers; see the module comment. */
-export class Producer {
+/**
+ * Writes rows to a table's shards on the workers; see the module comment. `await using producer =
+ * new Producer(...)` closes it (flushing) at the end of the scope.
+ */
+export class Producer implements AsyncDisposable {
   /** This producer's id (sequence numbers are counted per producer id and shard). */
   readonly id: string;
   readonly #o: ResolvedProducerOptions;
@@ -248,6 +251,11 @@ export class Producer {
   close(options: { signal?: AbortSignal } = {}): Promise<void> {
     this.#closing ??= this.#close(options.signal);
     return this.#closing;
+  }
+
+  /** {@link Producer.close} without a signal, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 
   async #close(signal: AbortSignal | undefined): Promise<void> {

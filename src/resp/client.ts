@@ -30,6 +30,37 @@ export class AuthenticationError extends LaminarError {
 
 export type { CallOptions } from './target.js';
 
+/** What a `reconnecting` event carries. */
+export interface ReconnectingEvent {
+  /** 1 for the first attempt after a loss. */
+  attempt: number;
+  /** Milliseconds until this attempt. */
+  delay: number;
+  /** Why the connection was lost (or the previous attempt failed); undefined for a clean close. */
+  error: Error | undefined;
+}
+
+/**
+ * The events of a {@link RedisClient}: event name → listener arguments. `client.on('push', (frame)
+ * => ...)` has `frame` typed, and an unknown event name does not compile.
+ */
+export interface RedisClientEvents {
+  /** A RESP3 push frame (pub/sub message, client-side caching invalidation, ...). */
+  push: [frame: Reply[]];
+  /** A RESP3 attribute frame that preceded a reply. */
+  attribute: [attribute: Map<Reply, Reply>];
+  /** After each (re)connect and handshake. */
+  ready: [];
+  /** The socket's buffer emptied after {@link RedisClient.isBlocked}. */
+  drain: [];
+  /** A reconnect attempt is scheduled. */
+  reconnecting: [event: ReconnectingEvent];
+  /** A lost connection or a failed reconnect; emitted only when someone listens. */
+  error: [error: Error];
+  /** The client closed: on purpose (no argument) or for good after giving up (the reason). */
+  end: [error?: Error];
+}
+
 enum State {
   Connecting,
   Ready,
@@ -59,11 +90,10 @@ const SAFE_AUTH_PREFIXES = new Set(['WRONGPASS', 'NOAUTH', 'NOPERM']);
  * A Redis client over one connection: RESP3 (or RESP2) handshake, pipelining, reconnects with
  * backoff, and a bounded offline queue. Create it with {@link createClient}.
  *
- * Events: `push` (RESP3 push frames), `attribute`, `ready` (after each (re)connect and handshake),
- * `drain` (the socket's buffer emptied after {@link RedisClient.isBlocked}),
- * `reconnecting` ({ attempt, delay, error }), `error` (only emitted when someone listens), `end`.
+ * Events: see {@link RedisClientEvents}. `await using client = createClient(...)` closes it
+ * (gracefully, as {@link RedisClient.close}) at the end of the scope.
  */
-export class RedisClient extends EventEmitter implements RedisTransport {
+export class RedisClient extends EventEmitter<RedisClientEvents> implements RedisTransport, AsyncDisposable {
   /** One server: every command goes to this client's connection. */
   readonly topology = 'standalone';
   readonly #options: NormalizedClientOptions;
@@ -203,6 +233,11 @@ export class RedisClient extends EventEmitter implements RedisTransport {
     if (this.#closing !== null) return this.#closing;
     this.#closing = this.#shutdown(false);
     return this.#closing;
+  }
+
+  /** {@link RedisClient.close}, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 
   /** Closes at once; every pending command fails with ConnectionError. */

@@ -72,6 +72,16 @@ export interface SinkStats {
   backpressureWaits: number;
 }
 
+/** The events of a {@link RedisSink}: event name → listener arguments. */
+export interface RedisSinkEvents {
+  /**
+   * The sink failed (a bad row under `onError: 'fail'`, a write Redis refused, a lost
+   * connection); emitted only when someone listens — the next `write()`/`flush()` rejects with
+   * the same error either way.
+   */
+  error: [error: Error];
+}
+
 /**
  * Writes rows of one table into Redis. Rows are encoded at `write()`, collected into a batch,
  * and flushed as one pipeline when the batch reaches `batchSize` rows or `flushIntervalMs` after
@@ -82,7 +92,7 @@ export interface SinkStats {
  * lost with the outcome of a flush unknown, fails the sink — every later `write()`/`flush()`
  * rejects with that error, and the runtime restarts from its last checkpoint.
  */
-export class RedisSink extends EventEmitter {
+export class RedisSink extends EventEmitter<RedisSinkEvents> implements AsyncDisposable {
   readonly table: SinkTable;
   readonly stats: SinkStats = {
     rowsIn: 0,
@@ -245,6 +255,11 @@ export class RedisSink extends EventEmitter {
     return Promise.all([...this.#inFlight]).then(() => {
       if (this.#failed !== null) throw this.#failed;
     });
+  }
+
+  /** {@link RedisSink.close}, for `await using`: flushes, then closes. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 
   /** Flushes, then closes the connection. A failed sink still closes, then rejects. */

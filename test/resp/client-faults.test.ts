@@ -58,7 +58,7 @@ describe('client faults', () => {
     expect(reason.outcomeUnknown).toBe(true);
 
     // Not events.once: it would reject on the 'error' events of failed reconnect attempts.
-    const ready = new Promise((resolve) => c.once('ready', resolve));
+    const ready = new Promise<void>((resolve) => c.once('ready', resolve));
     await s.restart();
     await ready;
     expect(await c.send(['PING'])).toBe('PONG');
@@ -179,14 +179,16 @@ describe('client against a hostile server', () => {
     });
     const c = await client(f.url, { protocol: 2, commandTimeout: 200 });
     // Not events.once: it would reject on the 'error' event that comes first.
-    const reconnecting = new Promise<{ error: Error }>((resolve) => c.once('reconnecting', resolve));
+    const reconnecting = new Promise<{ error: Error | undefined }>((resolve) =>
+      c.once('reconnecting', resolve),
+    );
     const err = await c.send(['GET', 'k']).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TimeoutError);
     expect(err).toMatchObject({ code: 'ERR_TIMEOUT', timeoutMs: 200 });
     // Replies behind the stuck one could never arrive: the connection is dropped, not kept.
     const event = await reconnecting;
     expect(event.error).toBeInstanceOf(TimeoutError);
-    expect(event.error.message).toMatch(/stopped halfway/);
+    expect(event.error?.message).toMatch(/stopped halfway/);
     expect(await c.send(['PING'])).toBe('PING');
     expect(f.connections).toBe(2);
   });

@@ -75,6 +75,12 @@ interface Group {
   asking: boolean[];
 }
 
+/** The events of a {@link RedisCluster}: event name → listener arguments. */
+export interface RedisClusterEvents {
+  /** The slot map was loaded again (at start, periodically, or after a MOVED or a lost node). */
+  refresh: [];
+}
+
 /**
  * A Redis Cluster client: routes each command by hash slot to the master serving it, splits
  * pipelines per node and sends them concurrently, follows MOVED/ASK, retries transient errors with
@@ -85,7 +91,10 @@ interface Group {
  * retry wait for the earlier run (by start order, so no two runs wait on each other); see
  * {@link SlotOrder}.
  */
-export class RedisCluster extends EventEmitter implements RedisTransport {
+export class RedisCluster
+  extends EventEmitter<RedisClusterEvents>
+  implements RedisTransport, AsyncDisposable
+{
   /** Commands are routed by hash slot; multi-key commands must keep to one slot. */
   readonly topology = 'cluster';
   readonly stats: ClusterStats = { moved: 0, ask: 0, transient: 0, unreachable: 0, refreshes: 0 };
@@ -238,6 +247,11 @@ export class RedisCluster extends EventEmitter implements RedisTransport {
     const clients = [...this.#clients.values()];
     this.#clients.clear();
     await Promise.all(clients.map((c) => c.close()));
+  }
+
+  /** {@link RedisCluster.close}, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 
   /** The connection to a node, opened lazily; commands wait in its offline queue while it connects. */
