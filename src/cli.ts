@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
+import * as grpc from '@grpc/grpc-js';
+import { Command, InvalidArgumentError } from 'commander';
 import { runDemo } from './cli/demo.js';
+import { errorLine, oneLineUsageErrors, UsageError } from './cli/error-line.js';
 import { runExamples } from './cli/examples.js';
 import { type RunScriptOptions, runScriptFile, stopOnSignals } from './cli/run-command.js';
 import type { SchedulerMode } from './cli/runtime.js';
@@ -10,7 +12,7 @@ import { runJobFile } from './job/job-file.js';
 
 const int = (v: string) => {
   const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`not a non-negative integer: ${v}`);
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('not a non-negative integer');
   return n;
 };
 
@@ -20,8 +22,7 @@ program
   .description(
     'Stream rows into Redis and Redis Cluster: strings, lists, hashes, sets, sorted sets, counters, streams and pub/sub.',
   )
-  .version(packageVersion(), '-V, --version', 'print the version of laminar-redis')
-  .showHelpAfterError();
+  .version(packageVersion(), '-V, --version', 'print the version of laminar-redis');
 
 program
   .command('examples')
@@ -72,6 +73,8 @@ program
       try {
         const summary = await runScriptFile(file, { ...opts, signal });
         process.exitCode = summary.outcome === 'finished' ? 0 : summary.outcome === 'stopped' ? 130 : 1;
+        // The summary on stdout holds the reason too, but a script reading stderr must see it.
+        if (summary.outcome === 'failed') process.stderr.write(`${errorLine(summary.error)}\n`);
       } finally {
         dispose();
       }
@@ -174,12 +177,18 @@ serverFlags(
     ),
 ).action(async (opts) => {
   const mode = opts.mode as SchedulerMode;
-  if (!['embedded', 'process', 'external'].includes(mode)) throw new Error(`--mode: unknown mode ${mode}`);
+  if (!['embedded', 'process', 'external'].includes(mode)) {
+    throw new UsageError(`--mode: unknown mode ${mode} (embedded, process or external)`);
+  }
   await serveAll({ ...opts, mode, noHttp: opts.http === false });
 });
 
+oneLineUsageErrors(program);
+// grpc-js prints its own line for a failed bind before the coded error says the same; its
+// GRPC_VERBOSITY still turns its logs back on.
+if (process.env.GRPC_VERBOSITY === undefined) grpc.setLogVerbosity(grpc.logVerbosity.NONE);
+
 program.parseAsync(process.argv).catch((err: unknown) => {
-  const e = err as Error & { code?: string };
-  console.error(`laminar-redis: ${e.code ? `[${e.code}] ` : ''}${e.message}`);
+  process.stderr.write(`${errorLine(err)}\n`);
   process.exitCode = 1;
 });

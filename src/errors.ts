@@ -56,6 +56,10 @@ export const ERROR_CODES = [
   'ERR_JOB_SPEC',
   /** A server asked to listen beyond loopback without a token. */
   'ERR_INSECURE_BIND',
+  /** A server could not listen on its address (in use, not permitted, not local); names both. */
+  'ERR_LISTEN',
+  /** A command line the CLI does not accept (unknown command or option, a bad or missing value). */
+  'ERR_USAGE',
   /** The CLI could not read a pipeline script file. */
   'ERR_SCRIPT_FILE',
   /** The CLI's `--token-file` cannot be read or holds no token (or came with `--token`). */

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '../log.js';
 import { createClient } from '../resp/client.js';
+import { errorLine } from './error-line.js';
 import { type Landed, landedLines, readLanded } from './landed.js';
 import { chooseRedis, PASSWORD_VARIABLE } from './redis-choice.js';
 import { errorText, JsonLines, type LineWriter, ProgressBars, summaryLines } from './reporters.js';
@@ -129,6 +130,9 @@ export async function runExamples(options: ExamplesOptions = {}): Promise<boolea
     if (bars) {
       for (const line of ['', `What landed in Redis at ${choice.shown}:`, ...landedLines(landed)]) out(line);
     } else out(JSON.stringify({ event: 'landed', address: choice.shown, tables: landed }));
+    for (const s of summaries) {
+      if (s.outcome === 'failed') process.stderr.write(`${errorLine(s.error, s.job)}\n`);
+    }
     return summaries.every((s) => s.outcome === 'finished');
   } catch (err) {
     if (!bars) out(JSON.stringify({ event: 'error', error: errorText(err) }));

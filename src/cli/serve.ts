@@ -3,6 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import { type CoordinatorOptions, startCoordinator } from '../coordinator/coordinator.js';
 import { defaultLogger } from '../log.js';
 import { startWorker } from '../worker/worker.js';
+import { UsageError } from './error-line.js';
 import { type SchedulerMode, startRuntime } from './runtime.js';
 import { resolveToken, type TokenFlags } from './token.js';
 
@@ -40,7 +41,7 @@ function untilSignal(stop: () => Promise<void>): Promise<void> {
 /** gRPC server TLS from PEM files (both or neither). */
 function serverTls(cert: string | undefined, key: string | undefined): grpc.ServerCredentials | undefined {
   if (cert === undefined && key === undefined) return undefined;
-  if (cert === undefined || key === undefined) throw new Error('--tls-cert and --tls-key go together');
+  if (cert === undefined || key === undefined) throw new UsageError('--tls-cert and --tls-key go together');
   return grpc.ServerCredentials.createSsl(null, [
     { cert_chain: readFileSync(cert), private_key: readFileSync(key) },
   ]);

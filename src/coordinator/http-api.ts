@@ -11,6 +11,7 @@ import { defaultLogger, type Logger } from '../log.js';
 import { assertBindAllowed, checkAuthorization } from '../wire/auth.js';
 import { invalidArgument } from '../wire/control-errors.js';
 import { statusOf } from '../wire/grpc-status.js';
+import { listen } from '../wire/listen.js';
 import type { ControlPlane } from './control-plane.js';
 
 /** Largest request body accepted, bytes (a pipeline script or spec fits easily). */
@@ -138,13 +139,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
     }
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await listen(server, options.host, options.port, 'HTTP API');
   const bound = server.address() as AddressInfo;
   const host = bound.family === 'IPv6' || bound.address.includes(':') ? `[${bound.address}]` : bound.address;
   const address = `${host}:${bound.port}`;

@@ -1,15 +1,22 @@
 import * as grpc from '@grpc/grpc-js';
+import { errnoOf, hostPort, ListenError } from './listen.js';
 
-/** Binds `server` to `host:port` (0: any free port) and resolves with the bound port. */
+/**
+ * Binds `server` to `host:port` (0: any free port) and resolves with the bound port.
+ *
+ * @throws ListenError (`ERR_LISTEN`) when it cannot listen there.
+ */
 export function bindServer(
   server: grpc.Server,
   host: string,
   port: number,
   credentials: grpc.ServerCredentials,
 ): Promise<number> {
-  const address = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const address = hostPort(host, port);
   return new Promise((resolve, reject) => {
-    server.bindAsync(address, credentials, (err, bound) => (err ? reject(err) : resolve(bound)));
+    server.bindAsync(address, credentials, (err, bound) =>
+      err ? reject(new ListenError('gRPC', address, errnoOf(err), { cause: err })) : resolve(bound),
+    );
   });
 }
 

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { metricsText } from '../metrics/index.js';
 import { assertBindAllowed, checkAuthorization } from '../wire/auth.js';
+import { listen } from '../wire/listen.js';
 
 /** A `/metrics` endpoint of its own, for processes without the HTTP API (workers). */
 export interface MetricsServer {
@@ -32,10 +33,7 @@ export async function startMetricsServer(host: string, port: number, token?: str
       () => res.writeHead(500).end('metrics unavailable\n'),
     );
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
+  await listen(server, host, port, 'metrics');
   const a = server.address() as AddressInfo;
   return {
     address: `${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`,
