@@ -6,8 +6,7 @@
  * progress bars, then what landed read back with the project's own client. See docs/examples.md.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '../log.js';
@@ -17,6 +16,7 @@ import { type Landed, landedLines, readLanded } from './landed.js';
 import { chooseRedis, PASSWORD_VARIABLE } from './redis-choice.js';
 import { errorText, JsonLines, type LineWriter, ProgressBars, summaryLines } from './reporters.js';
 import { type CompiledScript, compileScript } from './script.js';
+import { makeTempDir, removeTempDir } from './temp-dirs.js';
 import { type RunSummary, runTrackedJob } from './tracked-job.js';
 
 /** The connector documentation's examples, in its order: `examples/<name>.sql`, each verbatim. */
@@ -95,7 +95,7 @@ export async function runExamples(options: ExamplesOptions = {}): Promise<boolea
     try {
       summaries = await Promise.all(
         compiled.map(async ({ c }) => {
-          const checkpointDir = await mkdtemp(join(tmpdir(), `laminar-${c.spec.name}-`));
+          const checkpointDir = await makeTempDir(`laminar-${c.spec.name}-`);
           checkpointDirs.push(checkpointDir);
           return runTrackedJob({
             spec: { ...c.spec, checkpoint: { dir: checkpointDir } },
@@ -138,7 +138,7 @@ export async function runExamples(options: ExamplesOptions = {}): Promise<boolea
     if (!bars) out(JSON.stringify({ event: 'error', error: errorText(err) }));
     throw err;
   } finally {
-    await Promise.all(checkpointDirs.map((d) => rm(d, { recursive: true, force: true })));
+    await Promise.all(checkpointDirs.map((d) => removeTempDir(d)));
     if (choice.server !== undefined) {
       await choice.server.stop();
       if (bars) out(`private redis-server stopped`);

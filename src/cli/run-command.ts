@@ -3,13 +3,13 @@
  * (bounded sources) or until SIGINT, reporting progress as bars on a terminal or as JSON lines.
  */
 
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { LaminarError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { JsonLines, type LineWriter, ProgressBars, summaryLines } from './reporters.js';
 import { compileScript, jobNameOf, scriptDir } from './script.js';
+import { makeTempDir, removeTempDir } from './temp-dirs.js';
 import { type RunSummary, runTrackedJob } from './tracked-job.js';
 
 export interface RunScriptOptions {
@@ -65,9 +65,7 @@ export async function runScriptFile(file: string, options: RunScriptOptions = {}
     baseDir: scriptDir(file),
   });
   const temporary = options.checkpointDir === undefined;
-  const dir = temporary
-    ? await mkdtemp(join(tmpdir(), 'laminar-run-'))
-    : resolve(options.checkpointDir as string);
+  const dir = temporary ? await makeTempDir('laminar-run-') : resolve(options.checkpointDir as string);
   const logger = createLogger();
   // Log lines would tear the bars apart: only warnings and errors, unless asked for more.
   if (bars && process.env.LAMINAR_LOG_LEVEL === undefined) logger.level = 'warn';
@@ -98,7 +96,7 @@ export async function runScriptFile(file: string, options: RunScriptOptions = {}
     });
   } finally {
     progress?.stop();
-    if (temporary) await rm(dir, { recursive: true, force: true });
+    if (temporary) await removeTempDir(dir);
   }
   if (progress === undefined) json.summary(summary);
   else {
