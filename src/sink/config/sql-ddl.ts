@@ -4,10 +4,14 @@
  * parser (schema/sql-parser.ts); this file only walks the resulting tree.
  *
  * The parser is compiled once, on first use: {@link parseCreateTable} is therefore async;
- * {@link parseCreateTableSync} serves callers that awaited {@link loadSqlParser} first.
+ * {@link parseCreateTableSync} serves callers that awaited {@link loadSqlParser} first. The plain
+ * DDL (one `CREATE TABLE name (...) WITH (...)`, the docs' form) is read without it, by
+ * schema/plain-create-table.ts, into the same tree: a process whose tables are all plain never
+ * compiles the parser.
  */
 
 import { SinkConfigError } from '../../schema/errors.js';
+import { plainCreateTable } from '../../schema/plain-create-table.js';
 import { columnHead, loadSqlParser, parseStatements } from '../../schema/sql-parser.js';
 import { ident, isNode, literalText, type Node, type SqlOption, withOptions } from '../../schema/sql-tree.js';
 import type { Column, ConnectionProfile, SinkTable } from '../model.js';
@@ -75,6 +79,8 @@ export async function parseCreateTable(
   sql: string,
   options: ParseCreateTableOptions = {},
 ): Promise<SinkTable> {
+  const plain = plainCreateTable(sql);
+  if (plain !== undefined) return createTable(plain, options);
   await loadSqlParser();
   return parseCreateTableSync(sql, options);
 }
