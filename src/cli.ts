@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { runDemo } from './cli/demo.js';
 import { errorLine, oneLineUsageErrors, UsageError } from './cli/error-line.js';
 import { runExamples } from './cli/examples.js';
+import { jsonLogger } from './cli/json-logger.js';
 import { type RunScriptOptions, runScriptFile, stopOnSignals } from './cli/run-command.js';
 import type { SchedulerMode } from './cli/runtime.js';
 import { serveAll, serveCoordinator, serveWorker } from './cli/serve.js';
@@ -100,7 +101,7 @@ program
   )
   .argument('<spec>', 'job spec JSON file (see docs/runtime.md)')
   .action(async (spec: string) => {
-    await runJobFile(spec);
+    await runJobFile(spec, undefined, jsonLogger());
   });
 
 /** Flags of the servers (`coordinator` and `start`). */

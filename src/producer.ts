@@ -8,6 +8,7 @@
  */
 
 export { ERROR_CODES, type ErrorCode, LaminarError } from './errors.js';
+export type { LaminarLogger, LogFn } from './log.js';
 export { Producer } from './producer/producer.js';
 export { ProducerClosedError, ProducerFailedError } from './producer/producer-errors.js';
 export type { ProducerOptions } from './producer/producer-options.js';

@@ -10,6 +10,7 @@
  */
 
 export * from './client.js';
+export type { LaminarLogger, LogFn } from './log.js';
 export { MissingSecretError, SinkConfigError, SqlSyntaxError } from './schema/errors.js';
 export { redactProfile, resolveSecrets } from './schema/secrets.js';
 export { parseProfile, parseTable } from './sink/config/json.js';

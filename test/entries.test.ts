@@ -40,16 +40,18 @@ describe('package entries', () => {
     );
   });
 
-  it('entries — laminar-redis/sink loads no gRPC, no SQL parser module and no runtime folder', () => {
+  it('entries — laminar-redis/sink loads no gRPC, no pino, no SQL parser module and no runtime folder', () => {
     const { files, packages } = importGraph('sink.ts');
+    expect(packages).not.toContain('pino');
     expect(packages).not.toContain('@grpc/grpc-js');
     expect(packages).not.toContain('@bufbuild/protobuf');
     expect(packages).not.toContain('@guanmingchiu/sqlparser-ts');
     expect(files.filter((f) => HEAVY_FOLDERS.some((h) => f.startsWith(h)))).toEqual([]);
   });
 
-  it('entries — laminar-redis/producer loads no coordinator, worker, SQL or job code', () => {
+  it('entries — laminar-redis/producer loads no pino and no coordinator, worker, SQL or job code', () => {
     const { files, packages } = importGraph('producer.ts');
+    expect(packages).not.toContain('pino');
     expect(packages).not.toContain('@guanmingchiu/sqlparser-ts');
     const heavy = ['coordinator/', 'worker/', 'job/', 'sql/', 'dataflow/', 'cli/'];
     expect(files.filter((f) => heavy.some((h) => f.startsWith(h)))).toEqual([]);

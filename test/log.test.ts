@@ -1,11 +1,12 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { LOG_CENSOR, loggerOptions, scrubSecrets } from '../src/log.js';
+import { jsonLoggerOptions } from '../src/cli/json-logger.js';
+import { childLogger, LOG_CENSOR, SILENT_LOGGER, scrubSecrets } from '../src/log.js';
 
-/** A logger with the process logger's options, writing lines into an array. */
+/** A logger with the CLI logger's options, writing lines into an array. */
 function capture() {
   const lines: string[] = [];
-  const logger = pino(loggerOptions('test'), { write: (s: string) => lines.push(s) });
+  const logger = pino(jsonLoggerOptions('info', 'test'), { write: (s: string) => lines.push(s) });
   return { logger, lines };
 }
 
@@ -56,5 +57,33 @@ describe('log redaction', () => {
     expect(line).toContain('missing bearer token (Authorization: Bearer <token>)');
     expect(line).not.toMatch(/token-9f2|<x>y|s3cr3t/);
     expect(line.split(LOG_CENSOR)).toHaveLength(4);
+  });
+});
+
+describe('log — child loggers', () => {
+  it("log — childLogger uses the logger's own child() when it has one", () => {
+    const { logger, lines } = capture();
+    childLogger(logger, { component: 'worker' }).info({ shard: 's1' }, 'shard started');
+    expect(JSON.parse(lines[0])).toMatchObject({ component: 'worker', shard: 's1', msg: 'shard started' });
+  });
+
+  it("log — without child(), bindings are merged into each call, and a call's own fields win", () => {
+    const calls: unknown[][] = [];
+    const record = (...args: unknown[]) => calls.push(args);
+    const plain = { debug: record, info: record, warn: record, error: record };
+    const child = childLogger(plain, { component: 'coordinator', table: 't' });
+    child.info('started');
+    child.warn({ table: 'u', n: 1 }, 'slow');
+    childLogger(child, { shard: 2 }).error({ n: 2 }, 'failed');
+    expect(calls).toEqual([
+      [{ component: 'coordinator', table: 't' }, 'started'],
+      [{ component: 'coordinator', table: 'u', n: 1 }, 'slow'],
+      [{ component: 'coordinator', table: 't', shard: 2, n: 2 }, 'failed'],
+    ]);
+  });
+
+  it('log — the silent logger drops everything and its children are itself', () => {
+    expect(childLogger(SILENT_LOGGER, { component: 'x' })).toBe(SILENT_LOGGER);
+    expect(SILENT_LOGGER.info({ a: 1 }, 'nothing')).toBeUndefined();
   });
 });

@@ -1,4 +1,4 @@
-import { defaultLogger, type Logger } from '../log.js';
+import { type Logger, SILENT_LOGGER } from '../log.js';
 import { Mailbox, MailboxClosedError } from './mailbox.js';
 
 /** Default mailbox capacity of an actor: small, so a slow actor holds its senders back early. */
@@ -48,7 +48,7 @@ export interface ActorOptions {
   mailboxSize?: number;
   /** Told when this actor fails or stops. Without one, failures are logged. */
   parent?: ActorParent;
-  /** Where failures without a parent, and throwing parents, are reported (default: process logger). */
+  /** Where failures without a parent, and throwing parents, are reported (default: nowhere). */
   logger?: Pick<Logger, 'error'>;
 }
 
@@ -228,6 +228,6 @@ export abstract class Actor<M> implements ActorRef {
   }
 
   #log(): Pick<Logger, 'error'> {
-    return this.#logger ?? defaultLogger();
+    return this.#logger ?? SILENT_LOGGER;
   }
 }

@@ -1,5 +1,5 @@
 import { LaminarError } from '../errors.js';
-import { defaultLogger, type Logger } from '../log.js';
+import { type Logger, SILENT_LOGGER } from '../log.js';
 import type { ActorParent, ActorRef, ActorStatus } from './actor.js';
 import { type Clock, systemClock, type TimerHandle } from './clock.js';
 
@@ -288,7 +288,7 @@ export class Supervisor implements ActorRef, ActorParent {
   }
 
   #log(): Pick<Logger, 'error' | 'warn'> {
-    return this.#logger ?? defaultLogger();
+    return this.#logger ?? SILENT_LOGGER;
   }
 }
 

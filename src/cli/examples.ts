@@ -9,9 +9,9 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createLogger } from '../log.js';
 import { createClient } from '../resp/client.js';
 import { errorLine } from './error-line.js';
+import { jsonLogger } from './json-logger.js';
 import { type Landed, landedLines, readLanded } from './landed.js';
 import { chooseRedis, PASSWORD_VARIABLE } from './redis-choice.js';
 import { errorText, JsonLines, type LineWriter, ProgressBars, summaryLines } from './reporters.js';
@@ -87,8 +87,7 @@ export async function runExamples(options: ExamplesOptions = {}): Promise<boolea
       );
       for (const { name, c } of compiled) json.compiled(name, c);
     }
-    const logger = createLogger();
-    if (bars && process.env.LAMINAR_LOG_LEVEL === undefined) logger.level = 'warn';
+    const logger = jsonLogger(bars ? 'warn' : 'info');
     const progress = bars ? new ProgressBars(stream) : undefined;
     for (const { name, c } of compiled) progress?.add(name, c);
     let summaries: RunSummary[];

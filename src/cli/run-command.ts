@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { LaminarError } from '../errors.js';
-import { createLogger } from '../log.js';
+import { jsonLogger } from './json-logger.js';
 import { JsonLines, type LineWriter, ProgressBars, summaryLines } from './reporters.js';
 import { compileScript, jobNameOf, scriptDir } from './script.js';
 import { makeTempDir, removeTempDir } from './temp-dirs.js';
@@ -66,9 +66,8 @@ export async function runScriptFile(file: string, options: RunScriptOptions = {}
   });
   const temporary = options.checkpointDir === undefined;
   const dir = temporary ? await makeTempDir('laminar-run-') : resolve(options.checkpointDir as string);
-  const logger = createLogger();
   // Log lines would tear the bars apart: only warnings and errors, unless asked for more.
-  if (bars && process.env.LAMINAR_LOG_LEVEL === undefined) logger.level = 'warn';
+  const logger = jsonLogger(bars ? 'warn' : 'info');
 
   const json = new JsonLines(out);
   const progress = bars ? new ProgressBars(stream) : undefined;

@@ -5,7 +5,7 @@ import {
   type CoordinatorOptions,
   startCoordinator,
 } from '../coordinator/coordinator.js';
-import { defaultLogger } from '../log.js';
+import { SILENT_LOGGER } from '../log.js';
 import { startWorker, type WorkerHandle, type WorkerOptions } from '../worker/worker.js';
 
 /**
@@ -48,7 +48,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const mode = options.mode ?? 'embedded';
   const count = mode === 'external' ? 0 : (options.workers ?? 1);
   const token = options.token ?? (process.env.LAMINAR_API_TOKEN || undefined);
-  const logger = options.logger ?? defaultLogger();
+  const logger = options.logger ?? SILENT_LOGGER;
   const coordinator = await startCoordinator({
     ...options,
     token,

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { type CoordinatorOptions, startCoordinator } from '../coordinator/coordinator.js';
-import { defaultLogger } from '../log.js';
 import { startWorker } from '../worker/worker.js';
 import { UsageError } from './error-line.js';
+import { jsonLogger } from './json-logger.js';
 import { type SchedulerMode, startRuntime } from './runtime.js';
 import { resolveToken, type TokenFlags } from './token.js';
 
@@ -61,6 +61,7 @@ async function coordinatorOptions(f: ServeFlags): Promise<CoordinatorOptions> {
     defaultShards: f.shards,
     checkpointIntervalMs: f.checkpointInterval,
     heartbeatTimeoutMs: f.heartbeatTimeout,
+    logger: jsonLogger(),
   };
 }
 
@@ -100,7 +101,7 @@ export async function serveWorker(f: WorkerFlags): Promise<void> {
     metricsPort: f.metricsPort,
     credentials: f.tlsCa === undefined ? undefined : grpc.credentials.createSsl(readFileSync(f.tlsCa)),
     serverCredentials: serverTls(f.tlsCert, f.tlsKey),
-    logger: defaultLogger(),
+    logger: jsonLogger(),
   });
   announce({ ingest: w.ingestAddress, metrics: w.metricsAddress ?? null });
   await untilSignal(() => w.stop());

@@ -10,7 +10,7 @@
  */
 
 import { join } from 'node:path';
-import { defaultLogger, type Logger } from '../log.js';
+import { type Logger, SILENT_LOGGER } from '../log.js';
 import type { ConnectionProfile } from '../schema/connection-profile.js';
 import { loadSqlParser } from '../schema/sql-parser.js';
 import { parseProfile } from '../sink/config/json.js';
@@ -82,7 +82,7 @@ export class ControlPlane {
     this.dataDir = options.dataDir;
     this.defaultShards = shards;
     this.allowedDirs = [...(options.allowedDirs ?? [])];
-    this.#logger = options.logger ?? defaultLogger();
+    this.#logger = options.logger ?? SILENT_LOGGER;
     this.#test = { logger: this.#logger, ...options.test };
   }
 

@@ -9,7 +9,7 @@ import type {
   ServerUnaryCall,
   sendUnaryData,
 } from '@grpc/grpc-js';
-import { defaultLogger, type Logger } from '../log.js';
+import { type Logger, SILENT_LOGGER } from '../log.js';
 import { checkGrpcAuth } from '../wire/auth.js';
 import type {
   ControlServer,
@@ -50,7 +50,7 @@ export function createControlService(
   plane: ControlPlane,
   options: ControlServiceOptions = {},
 ): ControlServer {
-  const logger = options.logger ?? defaultLogger();
+  const logger = options.logger ?? SILENT_LOGGER;
   const fail = (err: unknown): ReturnType<typeof toServiceError> => {
     if (statusOf(err).code === 'ERR_INTERNAL') logger.error({ err }, 'control call failed');
     const e = toServiceError(err);

@@ -1,7 +1,7 @@
 import { chmod } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { defaultLogger, type Logger } from '../log.js';
+import { childLogger, type LaminarLogger, SILENT_LOGGER } from '../log.js';
 import { metricsText } from '../metrics/index.js';
 import { makePrivateDir, PRIVATE_DIR_MODE } from '../storage/atomic-file.js';
 import { lockDataDir } from '../storage/dir-lock.js';
@@ -62,7 +62,11 @@ export interface CoordinatorOptions {
   /** Place work as soon as this many workers registered (else after `settleMs`). */
   expectedWorkers?: number;
   settleMs?: number;
-  logger?: Logger;
+  /**
+   * Where the coordinator logs (workers registered, tables placed, failures). Default: nowhere;
+   * pass a pino logger or any {@link LaminarLogger}.
+   */
+  logger?: LaminarLogger;
 }
 
 /** A running coordinator. */
@@ -81,7 +85,9 @@ export interface CoordinatorHandle {
  * Coordination services, and the HTTP/JSON API with `/metrics`.
  */
 export async function startCoordinator(options: CoordinatorOptions = {}): Promise<CoordinatorHandle> {
-  const logger = (options.logger ?? defaultLogger()).child({ component: 'coordinator' });
+  const root = options.logger ?? SILENT_LOGGER;
+  // Parts with a `component` of their own derive from the root: pino repeats a key bound twice.
+  const logger = childLogger(root, { component: 'coordinator' });
   const token = options.token ?? (process.env.LAMINAR_API_TOKEN || undefined);
   const grpcHost = options.grpcHost ?? '127.0.0.1';
   const httpHost = options.httpHost ?? '127.0.0.1';
@@ -117,7 +123,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     checkpointIntervalMs: options.checkpointIntervalMs,
     expectedWorkers: options.expectedWorkers,
     settleMs: options.settleMs,
-    logger,
+    logger: root,
   });
   await orchestrator.open();
   const plane = new ControlPlane({
@@ -133,7 +139,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     'grpc.keepalive_permit_without_calls': 1,
     'grpc.http2.min_ping_interval_without_data_ms': 5_000,
   });
-  server.addService(ControlService, createControlService(plane, { token }));
+  server.addService(ControlService, createControlService(plane, { token, logger }));
   server.addService(CoordinationService, createCoordinationService(orchestrator, { token }));
   let grpcPort: number;
   try {

@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ErrorCode } from '../errors.js';
-import { defaultLogger, type Logger } from '../log.js';
+import { type Logger, SILENT_LOGGER } from '../log.js';
 import { assertBindAllowed, checkAuthorization } from '../wire/auth.js';
 import { invalidArgument } from '../wire/control-errors.js';
 import { statusOf } from '../wire/grpc-status.js';
@@ -74,7 +74,7 @@ class HttpProblem extends Error {
 /** Starts the HTTP API. @throws InsecureBindError for a non-loopback host without a token. */
 export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   assertBindAllowed(options.host, options.token);
-  const logger = options.logger ?? defaultLogger();
+  const logger = options.logger ?? SILENT_LOGGER;
   const routes = buildRoutes(options.plane, options.metrics);
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { LaminarError } from '../errors.js';
-import type { Logger } from '../log.js';
+import { childLogger, type Logger } from '../log.js';
 import { shardsGauge, workersGauge } from '../metrics/index.js';
 import { SLOT_COUNT } from '../resp/cluster/key-slot.js';
 import type {
@@ -163,7 +163,7 @@ export class Orchestrator implements RuntimeView, WorkerEvents {
 
   constructor(options: OrchestratorOptions) {
     this.#o = options;
-    this.#log = options.logger.child({ component: 'orchestrator' });
+    this.#log = childLogger(options.logger, { component: 'orchestrator' });
   }
 
   /** Loads stored tables and pipelines (they are placed once workers register). */

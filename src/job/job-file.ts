@@ -1,16 +1,18 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import type { LaminarLogger } from '../log.js';
 import { JobSpecError, parseJobSpec } from '../plan/job-spec.js';
 import { runJob } from './job.js';
 
 /**
  * `laminar-redis job <spec.json>`: runs the job to its end. Relative paths in the spec are
  * resolved against the spec file's directory. Events go to stdout as JSON lines
- * (`attempt`, `checkpoint`, `finished`), logs to stderr.
+ * (`attempt`, `checkpoint`, `finished`), logs to `logger` (the CLI's: JSON lines on stderr).
  */
 export async function runJobFile(
   file: string,
   out: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
+  logger?: LaminarLogger,
 ) {
   const path = resolve(file);
   let json: unknown;
@@ -22,6 +24,7 @@ export async function runJobFile(
   const spec = parseJobSpec(json, dirname(path));
   const started = performance.now();
   const result = await runJob(spec, {
+    logger,
     onAttempt: ({ attempt, generation, restored }) =>
       out(
         JSON.stringify({

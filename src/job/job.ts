@@ -8,7 +8,7 @@ import { JsonLinesSource } from '../dataflow/sources/jsonl.js';
 import type { Source } from '../dataflow/sources/source.js';
 import { type HostedTable, WorkerHost } from '../dataflow/worker-host.js';
 import { LaminarError } from '../errors.js';
-import { defaultLogger, type Logger } from '../log.js';
+import { type LaminarLogger, type Logger, SILENT_LOGGER } from '../log.js';
 import { LookupRegistry } from '../lookup/lookup-registry.js';
 import { lookupTableOf } from '../lookup/lookup-spec.js';
 import {
@@ -25,7 +25,8 @@ import { type Checkpoint, CheckpointStore } from '../storage/checkpoint-store.js
 import { jobIdentity, raiseGeneration, readGeneration } from '../storage/generation-file.js';
 
 export interface JobOptions {
-  logger?: Logger;
+  /** Where attempts, restarts and skipped rows are logged. Default: nowhere. */
+  logger?: LaminarLogger;
   /**
    * Time for checkpoint intervals, restart backoff, paced generators and the TTL of lookup caches.
    * Default: the system clock.
@@ -261,7 +262,7 @@ function buildSource(s: SourceSpec, clock: Clock): Source {
 export function startJob(input: JobSpec | unknown, options: JobOptions = {}): JobHandle {
   const spec = parseJobSpec(input);
   const clock = options.clock ?? systemClock;
-  const logger = options.logger ?? defaultLogger();
+  const logger = options.logger ?? SILENT_LOGGER;
   const sources = spec.sources.map((s) => buildSource(s, clock));
   let settle!: { resolve: (r: JobResult) => void; reject: (e: unknown) => void };
   const done = new Promise<JobResult>((resolve, reject) => {

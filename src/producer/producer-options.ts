@@ -3,7 +3,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ChannelCredentials } from '@grpc/grpc-js';
-import type { Logger } from '../log.js';
+import type { LaminarLogger, Logger } from '../log.js';
 import type { RowEncodingName } from '../wire/row-batch-codec.js';
 import { ProducerOptionsError } from './producer-errors.js';
 
@@ -56,8 +56,8 @@ export interface ProducerOptions {
   retryTimeoutMs?: number;
   /** How long a worker may take to answer `open`, ms. Default {@link DEFAULT_OPEN_TIMEOUT_MS}. */
   openTimeoutMs?: number;
-  /** Reconnects and failures are logged here. Default: the process logger. */
-  logger?: Logger;
+  /** Reconnects and failures are logged here. Default: nowhere (the producer is silent). */
+  logger?: LaminarLogger;
 }
 
 /** Options after {@link parseProducerOptions}: every default filled in. */

@@ -11,7 +11,7 @@
  * ```
  */
 
-import { defaultLogger, type Logger } from '../log.js';
+import { type Logger, SILENT_LOGGER } from '../log.js';
 import { SlotRouter } from '../plan/router.js';
 import { keySlot } from '../resp/cluster/key-slot.js';
 import { keyColumnOf } from '../sink/model.js';
@@ -102,7 +102,7 @@ export class Producer implements AsyncDisposable {
   constructor(options: ProducerOptions) {
     this.#o = parseProducerOptions(options);
     this.id = this.#o.producerId;
-    this.#log = this.#o.logger ?? defaultLogger();
+    this.#log = this.#o.logger ?? SILENT_LOGGER;
     const metadata = bearer(this.#o.token);
     this.#routing = new TableRoutingClient(this.#o.coordinator, this.#o.table, this.#o.credentials, metadata);
     this.#channels = new IngestChannels(this.#o.credentials);

@@ -1,4 +1,4 @@
-import { defaultLogger, type Logger } from '../log.js';
+import { type LaminarLogger, SILENT_LOGGER } from '../log.js';
 import type { ConnectionProfile } from '../schema/connection-profile.js';
 import { parseProfile, parseTable } from './config/json.js';
 import type { SinkTable } from './model.js';
@@ -15,8 +15,8 @@ import { RedisSink, type SinkLimits } from './sink.js';
 export type SinkInput = { profile: unknown; table: unknown } | { sql: string } | { model: SinkTable };
 
 export interface CreateSinkOptions extends SinkLimits {
-  /** Where skipped rows and failures are logged. Default: the process logger (JSON on stderr). */
-  logger?: Logger;
+  /** Where skipped rows and failures are logged. Default: nowhere (the sink is silent). */
+  logger?: LaminarLogger;
   /** Environment that `{{ VAR }}` secrets are resolved from. Default `process.env`. */
   env?: NodeJS.ProcessEnv;
 }
@@ -25,7 +25,7 @@ export interface CreateSinkOptions extends SinkLimits {
 export async function createSink(input: SinkInput, options: CreateSinkOptions = {}): Promise<RedisSink> {
   const table = await tableOf(input);
   const target = await connectProfile(table.profile, options.env);
-  return new RedisSink(table, target, options.logger ?? defaultLogger(), options);
+  return new RedisSink(table, target, options.logger ?? SILENT_LOGGER, options);
 }
 
 /** The validated table of any front door, without connecting. */

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LaminarError } from '../errors.js';
-import { defaultLogger, type Logger } from '../log.js';
+import { type LaminarLogger, type Logger, SILENT_LOGGER } from '../log.js';
 import { makePrivateDir, writeFileAtomic } from './atomic-file.js';
 
 /** One completed checkpoint: where every source partition resumes, and every operator's state. */
@@ -67,8 +67,8 @@ export class CheckpointError extends LaminarError {
 export interface CheckpointStoreOptions {
   /** How many newest checkpoint files to keep after each write (an integer ≥ 1). Default 3. */
   keep?: number;
-  /** Where skipped checkpoints are reported. Default: the process logger. */
-  logger?: Pick<Logger, 'warn'>;
+  /** Where skipped checkpoints are reported. Default: nowhere. */
+  logger?: Pick<LaminarLogger, 'warn'>;
 }
 
 export const DEFAULT_KEEP = 3;
@@ -343,7 +343,7 @@ export class CheckpointStore {
 
   #reportSkipped(skipped: SkippedCheckpoint[]): void {
     if (skipped.length === 0) return;
-    const log = this.#logger ?? defaultLogger();
+    const log = this.#logger ?? SILENT_LOGGER;
     for (const s of skipped) {
       log.warn(
         { dir: this.dir, checkpoint: s.id, reason: s.reason, detail: s.detail },

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import * as grpc from '@grpc/grpc-js';
-import { defaultLogger, type Logger } from '../log.js';
+import { childLogger, type LaminarLogger, type Logger, SILENT_LOGGER } from '../log.js';
 import { DEFAULT_READ_BATCH, DEFAULT_WAIT_TIMEOUT_MS } from '../plan/job-spec.js';
 import { validateTable } from '../sink/config/validate-model.js';
 import type { SinkTable } from '../sink/model.js';
@@ -52,7 +52,8 @@ export interface WorkerOptions {
   bufferRows?: number;
   /** Longest pause between reconnection attempts to the coordinator. Default 2000 ms. */
   maxReconnectDelayMs?: number;
-  logger?: Logger;
+  /** Where the worker logs (registration, shards started and failed). Default: nowhere. */
+  logger?: LaminarLogger;
 }
 
 /** A running worker. */
@@ -111,7 +112,7 @@ class Worker implements WorkerHandle, ShardDirectory {
 
   constructor(options: WorkerOptions) {
     this.#o = options;
-    this.#log = (options.logger ?? defaultLogger()).child({ component: 'worker' });
+    this.#log = childLogger(options.logger ?? SILENT_LOGGER, { component: 'worker' });
     // Keepalive: a worker cut off from the coordinator notices within ~15 s and stops writing.
     this.#client = new CoordinationClient(
       options.coordinator,

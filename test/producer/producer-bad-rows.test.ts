@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../src/cli/runtime.js';
+import type { LaminarLogger } from '../../src/log.js';
 import { Producer } from '../../src/producer/producer.js';
 import type { RedisClient } from '../../src/resp/client.js';
 import { defineTable } from '../../src/sink/config/validate-model.js';
@@ -116,7 +117,7 @@ describe('runtime — bad rows from a producer follow the table error policy, as
       .map((l) => l.reason);
 
   /** Writes `rows` through createSink() into the `s:` keys of `name`; the error of 'fail'. */
-  async function throughSink(name: string, onError: OnError, written: Row[], logger = silent) {
+  async function throughSink(name: string, onError: OnError, written: Row[], logger: LaminarLogger = silent) {
     const { target, sink } = config('s', name, onError);
     const s = await createSink(
       {

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jsonLoggerOptions } from '../../src/cli/json-logger.js';
 import { type Runtime, startRuntime } from '../../src/cli/runtime.js';
-import { loggerOptions } from '../../src/log.js';
 import { Producer } from '../../src/producer/producer.js';
 import { createClient, type RedisClient } from '../../src/resp/client.js';
 import { startWorker } from '../../src/worker/worker.js';
@@ -23,10 +23,10 @@ describe('runtime — bearer token and gRPC TLS', () => {
   let tls: TlsMaterial;
   let rt: Runtime;
   let dir: string;
-  // The project's logger options (redaction included), recorded in memory.
+  // The CLI's logger options (redaction included), recorded in memory.
   const lines: string[] = [];
   const log = {
-    logger: pino({ ...loggerOptions(), level: 'debug' }, { write: (l: string) => lines.push(l) }),
+    logger: pino(jsonLoggerOptions('debug'), { write: (l: string) => lines.push(l) }),
   };
 
   beforeAll(async () => {
