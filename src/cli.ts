@@ -5,6 +5,7 @@ import { runDemo } from './cli/demo.js';
 import { errorLine, oneLineUsageErrors, UsageError } from './cli/error-line.js';
 import { runExamples } from './cli/examples.js';
 import { jsonLogger } from './cli/json-logger.js';
+import { addLogLevelOption } from './cli/log-level-option.js';
 import { type RunScriptOptions, runScriptFile, stopOnSignals } from './cli/run-command.js';
 import type { SchedulerMode } from './cli/runtime.js';
 import { serveAll, serveCoordinator, serveWorker } from './cli/serve.js';
@@ -183,6 +184,8 @@ serverFlags(
   }
   await serveAll({ ...opts, mode, noHttp: opts.http === false });
 });
+
+addLogLevelOption(program);
 
 oneLineUsageErrors(program);
 // grpc-js prints its own line for a failed bind before the coded error says the same; its

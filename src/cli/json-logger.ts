@@ -1,5 +1,6 @@
 import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino';
 import { isLogLevel, LOG_CENSOR, LOG_LEVELS, LOG_REDACT_PATHS, type LogLevel, scrubSecrets } from '../log.js';
+import { UsageError } from './error-line.js';
 
 /** The environment variable read when `--log-level` is not given. */
 export const LOG_LEVEL_ENV = 'LAMINAR_LOG_LEVEL';
@@ -14,13 +15,14 @@ export function chooseLogLevel(level: LogLevel | undefined): void {
 /**
  * The level asked for: `--log-level`, else `LAMINAR_LOG_LEVEL`, else undefined (the command's
  * own default applies).
+ * @throws UsageError (`ERR_USAGE`) when `LAMINAR_LOG_LEVEL` names no level.
  */
 export function requestedLogLevel(): LogLevel | undefined {
   if (chosen !== undefined) return chosen;
   const env = process.env[LOG_LEVEL_ENV];
   if (env === undefined || env === '') return undefined;
   if (!isLogLevel(env)) {
-    throw new Error(`${LOG_LEVEL_ENV}: unknown level '${env}' (one of ${LOG_LEVELS.join(', ')})`);
+    throw new UsageError(`${LOG_LEVEL_ENV}: unknown level '${env}' (one of ${LOG_LEVELS.join(', ')})`);
   }
   return env;
 }

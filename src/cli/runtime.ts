@@ -5,7 +5,7 @@ import {
   type CoordinatorOptions,
   startCoordinator,
 } from '../coordinator/coordinator.js';
-import { SILENT_LOGGER } from '../log.js';
+import { isLogLevel, type LaminarLogger, SILENT_LOGGER } from '../log.js';
 import { startWorker, type WorkerHandle, type WorkerOptions } from '../worker/worker.js';
 
 /**
@@ -77,7 +77,15 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       const spawnOne = (i: number): void => {
         const child = spawn(
           process.execPath,
-          [cli, 'worker', '--coordinator', coordinator.grpcAddress, '--name', `process-${i}`],
+          [
+            cli,
+            'worker',
+            '--coordinator',
+            coordinator.grpcAddress,
+            '--name',
+            `process-${i}`,
+            ...workerLogLevel(options.logger),
+          ],
           {
             stdio: ['ignore', 'inherit', 'inherit'],
             env: { ...process.env, LAMINAR_API_TOKEN: token ?? '' },
@@ -122,4 +130,15 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       return this.stop();
     },
   };
+}
+
+/**
+ * `--log-level` for a spawned worker process, which writes JSON lines to the inherited stderr:
+ * silent when the runtime has no logger, the logger's own level when it has one (pino's
+ * `level`), otherwise the worker's default (`LAMINAR_LOG_LEVEL`, else info).
+ */
+function workerLogLevel(logger: LaminarLogger | undefined): string[] {
+  if (logger === undefined) return ['--log-level', 'silent'];
+  const level = (logger as { level?: unknown }).level;
+  return isLogLevel(level) ? ['--log-level', level] : [];
 }
