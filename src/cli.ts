@@ -10,6 +10,7 @@ import { type RunScriptOptions, runScriptFile, stopOnSignals } from './cli/run-c
 import type { SchedulerMode } from './cli/runtime.js';
 import { serveAll, serveCoordinator, serveWorker } from './cli/serve.js';
 import { packageVersion } from './cli/version.js';
+import { DEFAULT_DATA_DIR, DEFAULT_GRPC_PORT, DEFAULT_HTTP_PORT } from './coordinator/coordinator.js';
 import { runJobFile } from './job/job-file.js';
 
 const int = (v: string) => {
@@ -108,7 +109,7 @@ program
 /** Flags of the servers (`coordinator` and `start`). */
 function serverFlags(cmd: Command): Command {
   return cmd
-    .option('--data-dir <dir>', 'metadata and checkpoints', './laminar-data')
+    .option('--data-dir <dir>', 'metadata and checkpoints', DEFAULT_DATA_DIR)
     .option(
       '--allow-dir <dir>',
       'pipelines created through the API may also read JSON-lines files and keep checkpoints here (repeatable; default: the data directory only)',
@@ -116,9 +117,9 @@ function serverFlags(cmd: Command): Command {
       [] as string[],
     )
     .option('--grpc-host <host>', 'gRPC bind address (non-loopback needs a token)', '127.0.0.1')
-    .option('--grpc-port <port>', 'gRPC port (Control + Coordination)', int, 9190)
+    .option('--grpc-port <port>', 'gRPC port (Control + Coordination)', int, DEFAULT_GRPC_PORT)
     .option('--http-host <host>', 'HTTP/JSON API bind address (non-loopback needs a token)', '127.0.0.1')
-    .option('--http-port <port>', 'HTTP/JSON API port', int, 8000)
+    .option('--http-port <port>', 'HTTP/JSON API port', int, DEFAULT_HTTP_PORT)
     .option('--no-http', 'no HTTP/JSON API')
     .option(
       '--token-file <file>',
