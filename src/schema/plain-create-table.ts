@@ -31,7 +31,17 @@ const TYPES: Readonly<Record<string, () => unknown>> = {
   JSON: () => 'JSON',
   JSONB: () => 'JSONB',
   BYTEA: () => 'Bytea',
+  INT4: () => ({ Int4: undefined }),
+  INT8: () => ({ Int8: undefined }),
+  INT64: () => 'Int64',
+  FLOAT8: () => 'Float8',
+  FLOAT64: () => 'Float64',
+  BYTES: () => ({ Bytes: undefined }),
+  BLOB: () => ({ Blob: undefined }),
 };
+
+/** The column type names the fast path reads (every one-word spelling of a supported type). */
+export const PLAIN_COLUMN_TYPES: ReadonlySet<string> = new Set(Object.keys(TYPES));
 
 /**
  * Option keys read here when unquoted (quoted keys, `'sink.type'`, are read whatever they say).
