@@ -10,8 +10,8 @@
  * samples that build, alternating with this one: an A/B whose two sides share the machine's
  * slow and quiet spells.
  *
- * From the repository's root: `npm run build && node dist/bench/first-call.js [--runs N]
- * [--baseline DIR] [--out FILE] [--label TEXT]` (default 11 runs, `bench/results/first-call.json`).
+ * From the repository's root: `npm run bench:first-call -- [--runs N] [--baseline DIR] [--out FILE]
+ * [--label TEXT]` (default 11 runs, `bench/results/first-call.json`).
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';

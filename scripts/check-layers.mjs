@@ -24,7 +24,7 @@ export const LAYERS = [
   ['producer', 'worker', 'coordinator'],
   ['cli'],
   ['client.ts'],
-  ['sink.ts', 'producer.ts'],
+  ['sink.ts', 'producer.ts', 'grpc.ts'],
   ['index.ts', 'internal.ts', 'cli.ts'],
 ];
 

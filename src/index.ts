@@ -21,6 +21,21 @@ export { IngestClosedError, IngestSource, type PushResult } from './dataflow/sou
 export { JsonLinesSource, SourceFormatError } from './dataflow/sources/jsonl.js';
 export type { ReadBatch, Source, SourcePosition, SourceReader } from './dataflow/sources/source.js';
 export {
+  ControlClient,
+  connectControl,
+  connectIngest,
+  fromStruct,
+  GrpcConnectError,
+  type GrpcConnectOptions,
+  type GrpcTlsOptions,
+  IngestClient,
+  type JsonObject,
+  type JsonValue,
+  type ProtoStruct,
+  type ProtoValue,
+  toStruct,
+} from './grpc.js';
+export {
   type JobHandle,
   type JobOptions,
   type JobResult,
