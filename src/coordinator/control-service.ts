@@ -148,8 +148,8 @@ export function createControlService(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Requests → plane inputs. proto3 has no "absent" for strings and numbers: empty strings and 0
-// are left out, so validation reports "is required" rather than "must not be empty".
+// Requests → plane inputs. proto3 has no "absent" for strings: empty strings are left out, so
+// validation reports "is required" rather than "must not be empty".
 
 function emptyProfile(): CreateConnectionProfileRequest {
   return { name: '', connector: '', config: undefined };
@@ -166,7 +166,8 @@ function tableBody(req: CreateConnectionTableRequest): Record<string, unknown> {
     connectionProfileId: req.connectionProfileId,
     config: req.config,
     schema: req.schema,
-    shards: req.shards === 0 ? undefined : req.shards,
+    // `optional` in the proto: absent is the default, an explicit 0 is refused as over HTTP.
+    shards: req.shards,
     sql: req.sql,
   });
 }

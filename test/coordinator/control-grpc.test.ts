@@ -65,7 +65,7 @@ function tableRequest(fields: Partial<CreateConnectionTableRequest>): CreateConn
     connectionProfileId: '',
     config: undefined,
     schema: undefined,
-    shards: 0,
+    shards: undefined,
     sql: '',
     ...fields,
   };

@@ -68,8 +68,10 @@ export interface CreateConnectionTableRequest {
   schema:
     | { [key: string]: any }
     | undefined;
-  /** 0: the coordinator's default. */
-  shards: number;
+  /** Absent: the coordinator's default. 0 is refused (INVALID_ARGUMENT), as over HTTP. */
+  shards?:
+    | number
+    | undefined;
   /** Instead of the fields above: one `CREATE TABLE ... WITH (connector = 'redis', ...)`. */
   sql: string;
 }
@@ -677,7 +679,15 @@ export const TestResult: MessageFns<TestResult> = {
 };
 
 function createBaseCreateConnectionTableRequest(): CreateConnectionTableRequest {
-  return { name: "", connector: "", connectionProfileId: "", config: undefined, schema: undefined, shards: 0, sql: "" };
+  return {
+    name: "",
+    connector: "",
+    connectionProfileId: "",
+    config: undefined,
+    schema: undefined,
+    shards: undefined,
+    sql: "",
+  };
 }
 
 export const CreateConnectionTableRequest: MessageFns<CreateConnectionTableRequest> = {
@@ -697,7 +707,7 @@ export const CreateConnectionTableRequest: MessageFns<CreateConnectionTableReque
     if (message.schema !== undefined) {
       Struct.encode(Struct.wrap(message.schema), writer.uint32(42).fork()).join();
     }
-    if (message.shards !== 0) {
+    if (message.shards !== undefined) {
       writer.uint32(48).uint32(message.shards);
     }
     if (message.sql !== "") {
@@ -798,7 +808,7 @@ export const CreateConnectionTableRequest: MessageFns<CreateConnectionTableReque
         : "",
       config: isObject(object.config) ? object.config : undefined,
       schema: isObject(object.schema) ? object.schema : undefined,
-      shards: isSet(object.shards) ? globalThis.Number(object.shards) : 0,
+      shards: isSet(object.shards) ? globalThis.Number(object.shards) : undefined,
       sql: isSet(object.sql) ? globalThis.String(object.sql) : "",
     };
   },
@@ -820,7 +830,7 @@ export const CreateConnectionTableRequest: MessageFns<CreateConnectionTableReque
     if (message.schema !== undefined) {
       obj.schema = message.schema;
     }
-    if (message.shards !== 0) {
+    if (message.shards !== undefined) {
       obj.shards = Math.round(message.shards);
     }
     if (message.sql !== "") {
@@ -839,7 +849,7 @@ export const CreateConnectionTableRequest: MessageFns<CreateConnectionTableReque
     message.connectionProfileId = object.connectionProfileId ?? "";
     message.config = object.config ?? undefined;
     message.schema = object.schema ?? undefined;
-    message.shards = object.shards ?? 0;
+    message.shards = object.shards ?? undefined;
     message.sql = object.sql ?? "";
     return message;
   },
