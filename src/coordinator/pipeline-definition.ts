@@ -9,6 +9,7 @@ import { LookupRegistry } from '../lookup/lookup-registry.js';
 import { lookupTableOf } from '../lookup/lookup-spec.js';
 import { type JobSpec, parseJobSpec } from '../plan/job-spec.js';
 import type { ConnectionProfile } from '../schema/connection-profile.js';
+import { suggestionSuffix } from '../schema/did-you-mean.js';
 import { tableOf } from '../sink/create-sink.js';
 import { planQueries } from '../sql/job-queries.js';
 import { invalidArgument } from '../wire/control-errors.js';
@@ -54,8 +55,10 @@ export async function definePipeline(
   }
   const request = input as Record<string, unknown>;
   for (const key of Object.keys(request)) {
-    if (!INPUT_KEYS.includes(key))
-      throw invalidArgument(`pipeline: '${key}' is not a known field (name, sql, spec)`);
+    if (!INPUT_KEYS.includes(key)) {
+      const hint = suggestionSuffix(key, INPUT_KEYS) || ' (name, sql, spec)';
+      throw invalidArgument(`pipeline: '${key}' is not a known field${hint}`);
+    }
   }
   const { name, sql, spec } = request;
   if (name !== undefined && (typeof name !== 'string' || name === '')) {

@@ -5,12 +5,16 @@
  */
 import { MAX_TABLE_SHARDS } from '../plan/job-spec.js';
 import type { ConnectionProfile } from '../schema/connection-profile.js';
+import { suggestionSuffix } from '../schema/did-you-mean.js';
 import { parseProfile, parseTable } from '../sink/config/json.js';
 import { parseCreateTable } from '../sink/config/sql-ddl.js';
 import { invalidArgument } from '../wire/control-errors.js';
 import { newId } from './metadata-store.js';
 import { RecordingProfiles } from './pipeline-sql.js';
 import type { ProfileRecord, TableRecord } from './records.js';
+
+/** The fields of a `POST /v1/connection_tables` body (and of `CreateConnectionTable`). */
+const REQUEST_FIELDS = ['name', 'connector', 'connectionProfileId', 'config', 'schema', 'shards', 'sql'];
 
 /** Most shards a table may have (see {@link MAX_TABLE_SHARDS}). */
 export const MAX_SHARDS = MAX_TABLE_SHARDS;
@@ -42,6 +46,7 @@ export function profileModel(record: ProfileRecord): ConnectionProfile {
  *   unknown profile; SinkConfigError / SqlSyntaxError from the front doors.
  */
 export async function defineTable(input: TableInput, ctx: TableContext): Promise<TableRecord> {
+  checkFields(input);
   const shards = shardCount(input.shards, ctx.defaultShards);
   const { shards: _, sql, ...body } = input;
   if (sql !== undefined) return sqlTable(sql, body, shards, ctx);
@@ -104,6 +109,20 @@ async function sqlTable(
     model,
     createdAtMs: Date.now(),
   };
+}
+
+/**
+ * Refuses a field the request does not know, suggesting the closest: `shards` and `sql` are the
+ * coordinator's, which the JSON front door (parseTable) would not suggest.
+ */
+function checkFields(input: TableInput): void {
+  for (const key of Object.keys(input)) {
+    if (REQUEST_FIELDS.includes(key) || input[key] === undefined) continue;
+    const who = typeof input.name === 'string' ? `table '${input.name}'` : 'connection table';
+    throw invalidArgument(
+      `${who}: option '${key}' is not a known option${suggestionSuffix(key, REQUEST_FIELDS)}`,
+    );
+  }
 }
 
 function shardCount(value: unknown, fallback: number): number {

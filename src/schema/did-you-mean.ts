@@ -18,7 +18,7 @@ export function didYouMean(input: string, known: readonly string[]): string | un
   for (const candidate of known) {
     const c = fold(candidate);
     // `key_prefix` for `sink.key_prefix`: the prefix was forgotten, the rest is right.
-    const d = folded.length >= 4 && c.endsWith(folded) ? 1 : levenshtein(folded, c);
+    const d = folded.length >= 4 && c.endsWith(folded) ? 1 : editDistance(folded, c);
     if (d < bestDistance) {
       best = candidate;
       bestDistance = d;
@@ -38,8 +38,13 @@ function fold(name: string): string {
   return name.toLowerCase().replace(/[._-]/g, '');
 }
 
-/** Classic two-row Levenshtein distance; option names are short. */
-export function levenshtein(a: string, b: string): number {
+/**
+ * Edit distance where swapping two adjacent characters is one edit, like an insertion, deletion
+ * or substitution (optimal string alignment): `nmae` is one edit from `name`, not two, so short
+ * names with a transposition still get their suggestion. Option names are short.
+ */
+export function editDistance(a: string, b: string): number {
+  let before = new Array<number>(b.length + 1).fill(0);
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   let cur = new Array<number>(b.length + 1);
   for (let i = 1; i <= a.length; i++) {
@@ -47,8 +52,11 @@ export function levenshtein(a: string, b: string): number {
     for (let j = 1; j <= b.length; j++) {
       const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
       cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        cur[j] = Math.min(cur[j], before[j - 2] + 1);
+      }
     }
-    [prev, cur] = [cur, prev];
+    [before, prev, cur] = [prev, cur, before];
   }
   return prev[b.length];
 }

@@ -105,6 +105,8 @@ export interface TableBody {
 export function parseProfile(body: unknown): ConnectionProfile {
   const anonymous = new Reporter({ unnamed: true }, JSON_DOOR);
   const top = anonymous.object('body', body, 'a JSON object');
+  // A misspelt `name` would otherwise be reported as missing, without the suggestion.
+  if (typeof top.name !== 'string') anonymous.knownKeys(top, PROFILE_KEYS, '');
   const name = checkName(anonymous, top.name);
   const r = new Reporter({ profile: name }, JSON_DOOR);
   r.knownKeys(top, PROFILE_KEYS, '');
@@ -134,6 +136,7 @@ export function parseProfile(body: unknown): ConnectionProfile {
 export function parseTable(body: unknown, profile: ConnectionProfile): SinkTable {
   const anonymous = new Reporter({ unnamed: true }, JSON_DOOR);
   const top = anonymous.object('body', body, 'a JSON object');
+  if (typeof top.name !== 'string') anonymous.knownKeys(top, TABLE_KEYS, '');
   const name = checkName(anonymous, top.name);
   const r = new Reporter({ table: name }, JSON_DOOR);
   r.knownKeys(top, TABLE_KEYS, '');
