@@ -296,8 +296,17 @@ export class ControlPlane {
 
   // -------------------------------------------------------------------------------------------
 
+  /** Stored profiles by name and by id, for `connection_profile = '...'` in pipeline scripts. */
   #profileModels(): Map<string, ConnectionProfile> {
-    return new Map(this.store.listProfiles().map((p) => [p.name, profileModel(p)]));
+    return new Map(
+      this.store.listProfiles().flatMap((p) => {
+        const model = profileModel(p);
+        return [
+          [p.id, model],
+          [p.name, model],
+        ] as const;
+      }),
+    );
   }
 
   #profile(idOrName: string): ProfileRecord {

@@ -5,10 +5,10 @@
  */
 import { MAX_TABLE_SHARDS } from '../plan/job-spec.js';
 import type { ConnectionProfile } from '../schema/connection-profile.js';
-import { suggestionSuffix } from '../schema/did-you-mean.js';
+import { didYouMean, suggestionSuffix } from '../schema/did-you-mean.js';
 import { parseProfile, parseTable } from '../sink/config/json.js';
 import { parseCreateTable } from '../sink/config/sql-ddl.js';
-import { invalidArgument } from '../wire/control-errors.js';
+import { ControlError, invalidArgument } from '../wire/control-errors.js';
 import { newId } from './metadata-store.js';
 import { RecordingProfiles } from './pipeline-sql.js';
 import type { ProfileRecord, TableRecord } from './records.js';
@@ -57,7 +57,7 @@ export async function defineTable(input: TableInput, ctx: TableContext): Promise
       `connection table${name}: option 'connectionProfileId' is required (the id or name of a connection profile), or give 'sql'`,
     );
   }
-  const profile = ctx.findProfile(ref);
+  const profile = findProfile(ref, body.name, ctx);
   const model = parseTable(body, profileModel(profile));
   const record: TableRecord = {
     id: newId('tbl'),
@@ -71,6 +71,31 @@ export async function defineTable(input: TableInput, ctx: TableContext): Promise
   };
   if (body.schema !== undefined) record.schema = body.schema as Record<string, unknown>;
   return record;
+}
+
+/**
+ * The profile a JSON table names. Profile ids are generated, so an id copied from an example
+ * (`prof_redis123`) names nothing: the NOT_FOUND message says what to give instead.
+ */
+function findProfile(ref: string, table: unknown, ctx: TableContext): ProfileRecord {
+  try {
+    return ctx.findProfile(ref);
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== 'ERR_NOT_FOUND') throw err;
+    const names = ctx.profiles().map((p) => p.name);
+    const who = typeof table === 'string' ? ` of table '${table}'` : '';
+    const close = didYouMean(ref, names);
+    const known =
+      names.length === 0
+        ? 'no profile exists yet'
+        : close !== undefined
+          ? `did you mean '${close}'?`
+          : `known: ${names.slice(0, 10).join(', ')}${names.length > 10 ? ', ...' : ''}`;
+    throw new ControlError(
+      'ERR_NOT_FOUND',
+      `connection profile '${ref}' not found: option 'connectionProfileId'${who} takes the id that creating the profile returned (ids are generated) or the profile's name (${known})`,
+    );
+  }
 }
 
 async function sqlTable(
@@ -88,7 +113,10 @@ async function sqlTable(
     throw invalidArgument(`a table given as 'sql' takes no ${list}: the statement says it all`);
   }
   const stored = ctx.profiles();
-  const profiles = new RecordingProfiles(new Map(stored.map((p) => [p.name, profileModel(p)])));
+  // `connection_profile = '...'` takes a name or an id, as `connectionProfileId` does.
+  const profiles = new RecordingProfiles(
+    new Map(stored.flatMap((p) => [[p.id, profileModel(p)] as const, [p.name, profileModel(p)] as const])),
+  );
   const model = await parseCreateTable(sql, { profiles });
   if (rest.name !== undefined && rest.name !== model.name) {
     throw invalidArgument(
@@ -97,7 +125,8 @@ async function sqlTable(
   }
   // A table that names a stored profile depends on it (deleting the profile is refused), as a
   // JSON table does; one with its own address depends on nothing.
-  const named = profiles.looked.length > 0 ? stored.find((p) => p.name === profiles.looked[0]) : undefined;
+  const ref = profiles.looked[0];
+  const named = ref === undefined ? undefined : stored.find((p) => p.name === ref || p.id === ref);
   return {
     id: newId('tbl'),
     name: model.name,

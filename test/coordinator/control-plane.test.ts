@@ -172,7 +172,9 @@ describe('ControlPlane — connection tables', () => {
   it('tables — an unknown profile is NOT_FOUND, a duplicate name ALREADY_EXISTS', async () => {
     expect(await failure(plane.createTable(tableBody('prof_redis123')))).toMatchObject({
       status: 'NOT_FOUND',
-      message: "connection profile 'prof_redis123' not found",
+      message:
+        "connection profile 'prof_redis123' not found: option 'connectionProfileId' of table 'user_sessions' " +
+        "takes the id that creating the profile returned (ids are generated) or the profile's name (no profile exists yet)",
     });
     const p = await plane.createProfile(PROFILE);
     await plane.createTable(tableBody(p.id));
