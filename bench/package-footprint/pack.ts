@@ -136,8 +136,11 @@ function closure(packages: LockPackages, starts: Map<string, LockEntry>): LockPa
     if (out[path]) continue;
     const { dev: _dev, devOptional: _devOptional, ...entry } = all[path]!;
     out[path] = entry;
-    const deps = { ...entry.dependencies, ...entry.optionalDependencies, ...entry.peerDependencies };
-    for (const name of Object.keys(deps)) {
+    // npm installs a peer unless it is marked optional; the repository's lock may hold one anyway.
+    const optionalPeers = (entry.peerDependenciesMeta ?? {}) as Record<string, { optional?: boolean }>;
+    const peers = Object.keys(entry.peerDependencies ?? {}).filter((name) => !optionalPeers[name]?.optional);
+    const deps = [...Object.keys({ ...entry.dependencies, ...entry.optionalDependencies }), ...peers];
+    for (const name of deps) {
       const at = locate(all, path, name);
       if (at && !out[at]) todo.push(at);
     }
