@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -26,6 +26,7 @@ function deadPid(): number {
 describe('data directory lock', () => {
   it('data directory lock — a second holder is refused, naming the directory and the holder', async () => {
     const first = await lockDataDir(dir);
+    expect(await readFile(join(dir, LOCK_FILE), 'utf8')).toBe(`${process.pid}\n${hostname()}\n`);
     await expect(lockDataDir(dir)).rejects.toMatchObject({ code: 'ERR_DATA_DIR_LOCKED', pid: process.pid });
     await first.release();
     const again = await lockDataDir(dir);
@@ -33,10 +34,22 @@ describe('data directory lock', () => {
   });
 
   it('data directory lock — a lock left by a process that is gone is taken over', async () => {
-    await writeFile(join(dir, LOCK_FILE), `${deadPid()}\n`);
-    const lock = await lockDataDir(dir);
-    expect((await readFile(join(dir, LOCK_FILE), 'utf8')).trim()).toBe(String(process.pid));
-    await lock.release();
+    for (const stale of [`${deadPid()}\n${hostname()}\n`, `${deadPid()}\n`]) {
+      await writeFile(join(dir, LOCK_FILE), stale);
+      const lock = await lockDataDir(dir);
+      expect(await readFile(join(dir, LOCK_FILE), 'utf8')).toBe(`${process.pid}\n${hostname()}\n`);
+      await lock.release();
+    }
+  });
+
+  it('data directory lock — a lock written on another host is refused, naming the host, even for a pid unknown here', async () => {
+    const pid = deadPid();
+    await writeFile(join(dir, LOCK_FILE), `${pid}\nother-host.example\n`);
+    const err = await lockDataDir(dir).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ERR_DATA_DIR_LOCKED', pid, host: 'other-host.example' });
+    expect((err as Error).message).toContain(`process ${pid} on host other-host.example`);
+    expect((err as Error).message).toContain(join(dir, LOCK_FILE));
+    expect(await readFile(join(dir, LOCK_FILE), 'utf8')).toBe(`${pid}\nother-host.example\n`);
   });
 
   it('data directory lock — a lock held by another live process is refused', async () => {
