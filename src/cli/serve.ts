@@ -65,7 +65,10 @@ async function coordinatorOptions(f: ServeFlags): Promise<CoordinatorOptions> {
   };
 }
 
-/** Prints where the servers listen as one JSON line on stdout (scripts and tests read it). */
+/**
+ * Prints where the servers listen as one JSON line on stdout (scripts and tests read it). Call it
+ * once the signal handlers are in place: a SIGTERM right after the line must stop gracefully.
+ */
 function announce(o: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify({ event: 'listening', ...o })}\n`);
 }
@@ -73,8 +76,9 @@ function announce(o: Record<string, unknown>): void {
 /** `laminar-redis coordinator`: the coordinator alone (workers register from elsewhere). */
 export async function serveCoordinator(f: ServeFlags): Promise<void> {
   const c = await startCoordinator(await coordinatorOptions(f));
+  const stopped = untilSignal(() => c.stop());
   announce({ grpc: c.grpcAddress, http: c.httpAddress ?? null });
-  await untilSignal(() => c.stop());
+  await stopped;
 }
 
 export interface WorkerFlags extends TokenFlags {
@@ -103,13 +107,15 @@ export async function serveWorker(f: WorkerFlags): Promise<void> {
     serverCredentials: serverTls(f.tlsCert, f.tlsKey),
     logger: jsonLogger(),
   });
+  const stopped = untilSignal(() => w.stop());
   announce({ ingest: w.ingestAddress, metrics: w.metricsAddress ?? null });
-  await untilSignal(() => w.stop());
+  await stopped;
 }
 
 /** `laminar-redis start`: a coordinator with embedded (or spawned) workers. */
 export async function serveAll(f: ServeFlags & { workers: number; mode: SchedulerMode }): Promise<void> {
   const rt = await startRuntime({ ...(await coordinatorOptions(f)), workers: f.workers, mode: f.mode });
+  const stopped = untilSignal(() => rt.stop());
   announce({ grpc: rt.grpcAddress, http: rt.httpAddress ?? null, workers: f.workers, mode: f.mode });
-  await untilSignal(() => rt.stop());
+  await stopped;
 }

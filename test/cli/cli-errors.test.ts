@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCli } from '../support/job-process.js';
+import { spawnCoordinator } from '../support/runtime-processes.js';
 
 /**
  * Every failure of the CLI is one line on stderr, `laminar-redis: [CODE] message`, and exit code
@@ -83,6 +84,25 @@ describe('CLI errors', () => {
       worker,
       new RegExp(`^laminar-redis: \\[ERR_LISTEN\\] gRPC: cannot listen on 127\\.0\\.0\\.1:${busyPort}: `),
     );
+  }, 60_000);
+
+  it('cli errors — a second coordinator on a data directory in use: one ERR_DATA_DIR_LOCKED line; free again once the first stopped', async () => {
+    const shared = dataDir();
+    const first = await spawnCoordinator(shared);
+    try {
+      const second = await cli(['coordinator', '--data-dir', shared, '--grpc-port', '0', '--http-port', '0']);
+      oneLine(
+        second,
+        new RegExp(
+          `^laminar-redis: \\[ERR_DATA_DIR_LOCKED\\] data directory ${shared} is in use by process ${first.child.pid}: `,
+        ),
+      );
+    } finally {
+      await first.kill('SIGTERM');
+    }
+    const third = await spawnCoordinator(shared);
+    await third.kill('SIGTERM');
+    expect(third.child.exitCode).toBe(0);
   }, 60_000);
 
   it('cli errors — usage mistakes are one ERR_USAGE line pointing at the command help', async () => {
