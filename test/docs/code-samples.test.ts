@@ -202,6 +202,12 @@ describe('docs code samples — extraction', () => {
       '```ts fragment',
       '{ natMap }',
       '```',
+      '<!-- sample-context declare const a: 1; -->',
+      'Text.',
+      '<!-- another comment -->',
+      '```ts',
+      'b;',
+      '```',
     ].join('\n');
     const found = extractSamples('x.md', md);
     expect(found.map((s) => ({ ...s, file: undefined }))).toEqual([
@@ -214,6 +220,7 @@ describe('docs code samples — extraction', () => {
       },
       { line: 11, lang: 'js', context: '', code: 'const x = 1;', fragment: false },
       { line: 18, lang: 'ts', context: 'why: shows one option alone', code: '{ natMap }', fragment: true },
+      { line: 24, lang: 'ts', context: '', code: 'b;', fragment: false },
     ]);
   });
 });

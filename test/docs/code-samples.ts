@@ -66,16 +66,25 @@ function closes(line: string, fence: string): boolean {
   return t.length >= fence.length && t === fence[0].repeat(t.length);
 }
 
-/** The text of a `<!-- sample-context ... -->` comment ending on the line before `fenceLine`. */
+/**
+ * The text of a `<!-- sample-context ... -->` comment ending on the line before `fenceLine`; ''
+ * when that line ends no comment, or ends another kind of comment.
+ */
 function contextBefore(lines: readonly string[], fenceLine: number): string {
   const last = fenceLine - 1;
   if (last < 0 || !lines[last].trimEnd().endsWith('-->')) return '';
-  let first = last;
-  while (first >= 0 && !lines[first].includes(CONTEXT_OPEN)) {
-    if (first < last && lines[first].includes('-->')) return '';
-    first--;
+  for (let first = last; first >= 0; first--) {
+    const open = lines[first].lastIndexOf('<!--');
+    if (open === -1) {
+      if (first < last && lines[first].includes('-->')) return '';
+      continue;
+    }
+    const text = lines
+      .slice(first, last + 1)
+      .join('\n')
+      .slice(open);
+    if (!text.startsWith(CONTEXT_OPEN)) return '';
+    return text.slice(CONTEXT_OPEN.length, text.lastIndexOf('-->')).trim();
   }
-  if (first < 0) return '';
-  const text = lines.slice(first, last + 1).join('\n');
-  return text.slice(text.indexOf(CONTEXT_OPEN) + CONTEXT_OPEN.length, text.lastIndexOf('-->')).trim();
+  return '';
 }
