@@ -16,6 +16,22 @@ export {
   DEFAULT_HTTP_PORT,
   startCoordinator,
 } from './coordinator/coordinator.js';
+export type {
+  CheckpointResultView,
+  CreatePipelineBody,
+  CreateProfileBody,
+  CreateSqlTableBody,
+  CreateTableBody,
+  ErrorBody,
+  ListBody,
+  PipelineView,
+  ProfileView,
+  RoutingView,
+  ShardRouteView,
+  TableView,
+  TestResultView,
+  WorkerView,
+} from './coordinator/rest-bodies.js';
 export { type GeneratorOptions, GeneratorSource } from './dataflow/sources/generator.js';
 export { IngestClosedError, IngestSource, type PushResult } from './dataflow/sources/ingest.js';
 export { JsonLinesSource, SourceFormatError } from './dataflow/sources/jsonl.js';

@@ -13,7 +13,7 @@ export * from './client.js';
 export type { LaminarLogger, LogFn } from './log.js';
 export { MissingSecretError, SinkConfigError, SqlSyntaxError } from './schema/errors.js';
 export { redactProfile, resolveSecrets } from './schema/secrets.js';
-export { parseProfile, parseTable } from './sink/config/json.js';
+export { type ProfileBody, parseProfile, parseTable, type TableBody } from './sink/config/json.js';
 export { parseCreateTable } from './sink/config/sql-ddl.js';
 export { defineProfile, defineTable, validateTable } from './sink/config/validate-model.js';
 export { type CreateSinkOptions, createSink, type SinkInput, tableOf } from './sink/create-sink.js';

@@ -5,8 +5,12 @@
  */
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
+  type CreatePipelineBody,
+  type CreateProfileBody,
+  type CreateTableBody,
   createClient,
   ERROR_CODES,
+  type ErrorBody,
   type ErrorCode,
   LaminarError,
   type Producer,
@@ -16,6 +20,7 @@ import {
   type RedisSink,
   type Reply,
   type Runtime,
+  type TableView,
 } from '../src/index.js';
 import { useRedis } from './support/fixtures.js';
 
@@ -76,5 +81,37 @@ describe('typed API', () => {
     expectTypeOf<Producer>().toExtend<AsyncDisposable>();
     expectTypeOf<Runtime>().toExtend<AsyncDisposable>();
     expect(typeof Symbol.asyncDispose).toBe('symbol');
+  });
+
+  it('types — REST bodies: the documentation examples type-check, a misspelt field does not', () => {
+    const profile: CreateProfileBody = {
+      name: 'redis_cache',
+      connector: 'redis',
+      config: {
+        connection: { address: 'redis://cache.example.com:6379' },
+        username: 'app_user',
+        password: '{{ REDIS_PASSWORD }}',
+      },
+    };
+    const table: CreateTableBody = {
+      name: 'user_sessions',
+      connector: 'redis',
+      connectionProfileId: 'redis_cache',
+      config: {
+        connectorType: { target: { keyPrefix: 'session:', keyColumn: 'session_id', ttlSecs: 3600 } },
+      },
+      shards: 4,
+    };
+    // @ts-expect-error a misspelt top-level field
+    const typo: CreateTableBody = { ...table, shrads: 4 };
+    const pipeline: CreatePipelineBody = { name: 'p', sql: 'CREATE TABLE ...' };
+    expectTypeOf<TableView['state']>().toEqualTypeOf<'running' | 'failed'>();
+    expectTypeOf<ErrorBody['error']['reason']>().toEqualTypeOf<ErrorCode | undefined>();
+    expect([profile.name, table.connectionProfileId, typo.name, pipeline.name]).toEqual([
+      'redis_cache',
+      'redis_cache',
+      'user_sessions',
+      'p',
+    ]);
   });
 });
