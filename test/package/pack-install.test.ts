@@ -180,9 +180,9 @@ describe('package — packed, installed offline and used as the README says', ()
     expect(MANIFEST.engines.node).toBe('>=20.19.0');
     expect(atLeast(semver(process.versions.node), semver(MANIFEST.engines.node))).toBe(true);
     const probe = `const out = {};
-      for (const e of ['', '/client', '/sink', '/producer']) {
+      for (const e of ['', '/client', '/sink', '/producer', '/grpc']) {
         const m = require('${MANIFEST.name}' + e);
-        out[e || '.'] = typeof (m.createClient ?? m.Producer);
+        out[e || '.'] = typeof (m.createClient ?? m.Producer ?? m.connectControl);
       }
       process.stdout.write(JSON.stringify(out));`;
     const ran = await run(process.execPath, ['-e', probe], { cwd: app });
@@ -193,6 +193,7 @@ describe('package — packed, installed offline and used as the README says', ()
       '/client': 'function',
       '/sink': 'function',
       '/producer': 'function',
+      '/grpc': 'function',
     });
   });
 
