@@ -19,18 +19,22 @@ const int = (v: string) => {
   return n;
 };
 
+/** Where the documentation lives for someone who installed the package. */
+const DOCS = 'https://github.com/laminar-redis/laminar-redis/blob/main/docs';
+
 const program = new Command();
 program
   .name('laminar-redis')
   .description(
     'Stream rows into Redis and Redis Cluster: strings, lists, hashes, sets, sorted sets, counters, streams and pub/sub.',
   )
-  .version(packageVersion(), '-V, --version', 'print the version of laminar-redis');
+  .version(packageVersion(), '-V, --version', 'print the version of laminar-redis')
+  .addHelpText('after', '\nDocumentation: https://github.com/laminar-redis/laminar-redis#readme');
 
 program
   .command('examples')
   .description(
-    'run the SQL examples (the three of the Laminar Redis connector documentation — sessions, leaderboard, inventory — and a true top-100 in sorted sets) into Redis and show what landed',
+    'run the bundled SQL examples (sessions, a leaderboard, an inventory and a top-100 in a sorted set) into Redis and show what landed',
   )
   .option('--redis <url>', 'Redis to write to (default: $REDIS_URL or redis://127.0.0.1:6379)')
   .option('--dir <dir>', 'directory of the example scripts (default: the examples/ of this package)')
@@ -48,7 +52,7 @@ program
 program
   .command('run')
   .description(
-    'compile a SQL pipeline script (docs/pipelines.md) and run it in this process to its end, or until ' +
+    `compile a SQL pipeline script (${DOCS}/pipelines.md) and run it in this process to its end, or until ` +
       'Ctrl-C; progress bars on a terminal, JSON lines on stdout otherwise',
   )
   .argument('<file>', 'SQL script: CREATE TABLE sources and sinks, INSERT INTO sink SELECT ... FROM source')
@@ -101,7 +105,7 @@ program
     'run a job spec (sources, tables, checkpoints) to its end, resuming from its last checkpoint; ' +
       'prints one JSON line per event on stdout',
   )
-  .argument('<spec>', 'job spec JSON file (see docs/runtime.md)')
+  .argument('<spec>', `job spec JSON file (${DOCS}/runtime.md)`)
   .action(async (spec: string) => {
     await runJobFile(spec, undefined, jsonLogger());
   });
@@ -113,8 +117,7 @@ function serverFlags(cmd: Command): Command {
     .option(
       '--allow-dir <dir>',
       'pipelines created through the API may also read JSON-lines files and keep checkpoints here (repeatable; default: the data directory only)',
-      (dir: string, dirs: string[]) => [...dirs, dir],
-      [] as string[],
+      (dir: string, dirs: string[] | undefined) => [...(dirs ?? []), dir],
     )
     .option('--grpc-host <host>', 'gRPC bind address (non-loopback needs a token)', '127.0.0.1')
     .option('--grpc-port <port>', 'gRPC port (Control + Coordination)', int, DEFAULT_GRPC_PORT)
@@ -123,7 +126,7 @@ function serverFlags(cmd: Command): Command {
     .option('--no-http', 'no HTTP/JSON API')
     .option(
       '--token-file <file>',
-      'file holding the bearer token required on every call (default $LAMINAR_API_TOKEN)',
+      'file holding the bearer token required on every call (default: the token in $LAMINAR_API_TOKEN)',
     )
     .option('--token <token>', 'the bearer token itself (visible in ps: prefer --token-file)')
     .option('--tls-cert <file>', 'PEM certificate chain for gRPC TLS')
@@ -158,7 +161,7 @@ program
   .option('--port <port>', 'Ingest service port (0: any free)', int, 0)
   .option('--advertise <host:port>', 'address producers are told to use (default: the bound one)')
   .option('--name <name>', 'name in logs and the worker list')
-  .option('--token-file <file>', 'file holding the bearer token (default $LAMINAR_API_TOKEN)')
+  .option('--token-file <file>', 'file holding the bearer token (default: the token in $LAMINAR_API_TOKEN)')
   .option('--token <token>', 'the bearer token itself (visible in ps: prefer --token-file)')
   .option('--tls-ca <file>', "PEM CA of the coordinator's gRPC TLS certificate")
   .option('--tls-cert <file>', 'PEM certificate chain for the Ingest service (TLS)')
