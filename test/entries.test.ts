@@ -57,6 +57,13 @@ describe('package entries', () => {
     expect(files.filter((f) => heavy.some((h) => f.startsWith(h)))).toEqual([]);
   });
 
+  it('entries — laminar-redis/grpc loads grpc-js and generated code only: no runtime, sink or SQL', () => {
+    const { files, packages } = importGraph('grpc.ts');
+    expect(packages).not.toContain('pino');
+    expect(packages).not.toContain('@guanmingchiu/sqlparser-ts');
+    expect(files.filter((f) => !f.startsWith('wire/') && !['grpc.ts', 'errors.ts'].includes(f))).toEqual([]);
+  });
+
   it('entries — the main entry still exports every name the README and docs import', async () => {
     const main = await import('../src/index.js');
     for (const name of [
@@ -68,6 +75,8 @@ describe('package entries', () => {
       'compileSqlScript',
       'runJob',
       'startJob',
+      'connectControl',
+      'toStruct',
     ]) {
       expect(main).toHaveProperty(name);
     }
@@ -81,6 +90,7 @@ describe('package entries', () => {
       ['./client', 'client'],
       ['./sink', 'sink'],
       ['./producer', 'producer'],
+      ['./grpc', 'grpc'],
       ['.', 'index'],
     ]) {
       expect(pkg.exports[sub]).toEqual({
