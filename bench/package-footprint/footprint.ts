@@ -36,7 +36,13 @@ const PROJECTS: Project[] = [
   {
     client: 'laminar-redis',
     wanted: (packed) => ({ packed }),
-    entries: ['laminar-redis/client', 'laminar-redis/sink', 'laminar-redis/producer', 'laminar-redis'],
+    entries: [
+      'laminar-redis/client',
+      'laminar-redis/sink',
+      'laminar-redis/producer',
+      'laminar-redis/grpc',
+      'laminar-redis',
+    ],
   },
   { client: 'node-redis', wanted: () => ({ name: 'redis' }), entries: ['redis'] },
   { client: 'ioredis', wanted: () => ({ name: 'ioredis' }), entries: ['ioredis'] },
