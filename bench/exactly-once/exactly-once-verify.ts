@@ -3,10 +3,10 @@
  * through redis-cli (never through the measured sink). Exactly-once on a clean run, and after a
  * replay, must leave the lists exactly as at-least-once does, plus the fences:
  *
- *   1. fences   one hash per slot of the list keys (`laminar:fence:{tag}:<table>`), each holding
- *               its owner, the generation (1) and, per partition, the highest offset of that
- *               partition's rows in that slot — then deleted, so that the next check sees the
- *               lists alone
+ *   1. fences   the table's one fence hash (`laminar:fence:<table>`, standalone Redis) holding its
+ *               owner, the generation (1) and, per slot of the list keys and partition
+ *               (`p:<partition>@<slot>`), the highest offset of that partition's rows in that
+ *               slot — then deleted, so that the next check sees the lists alone
  *   2. lists    sink-verify.ts, as in the sink suite: DBSIZE = users, every LLEN = min(rows, 1000),
  *               first and last element are the oldest kept and the newest row
  *   3. contents every list whole: SHA-1 of its elements joined by "\n" against the expected rows,
@@ -17,23 +17,22 @@
 
 import { createHash } from 'node:crypto';
 import { keySlot } from '../../src/resp/cluster/key-slot.js';
-import { fenceKey } from '../../src/sink/fence/slot-tags.js';
+import { tableFenceKey } from '../../src/sink/fence/slot-tags.js';
 import type { BenchRedisServer } from '../common/bench-redis.js';
 import { evalLines } from '../common/bench-redis.js';
 import { verifySinkState } from '../sink/sink-verify.js';
 import { LIST_MAX_LENGTH, LIST_PREFIX, rowAt, sinkTable, USERS, userOf } from '../sink/sink-workload.js';
 import { offsetOf, partitionOf, VARIANT_INFO, type Variant } from './exactly-once-workload.js';
 
-/** ARGV[1..] partitions; per fence key: HLEN, generation, one offset per partition. */
+/** KEYS[1] the fence hash, ARGV[1..] fields: HLEN, generation, then each field's offset. */
 const FENCE_SCRIPT = `local out = {}
-for _, k in ipairs(KEYS) do
-  out[#out + 1] = redis.call('HLEN', k)
-  out[#out + 1] = redis.call('HGET', k, 'gen') or '(nil)'
-  for p = 1, #ARGV do
-    out[#out + 1] = redis.call('HGET', k, 'p:' .. ARGV[p]) or '(nil)'
-  end
-  redis.call('DEL', k)
+local k = KEYS[1]
+out[#out + 1] = redis.call('HLEN', k)
+out[#out + 1] = redis.call('HGET', k, 'gen') or '(nil)'
+for f = 1, #ARGV do
+  out[#out + 1] = redis.call('HGET', k, ARGV[f]) or '(nil)'
 end
+redis.call('DEL', k)
 return out`;
 
 const DIGEST_SCRIPT = `local out = {}
@@ -80,7 +79,7 @@ export function verifiedText(variant: Variant, count: number): string {
   const users = usersOf(count);
   const trimmed = users.filter((u) => u.rows.length > LIST_MAX_LENGTH).length;
   const fences = VARIANT_INFO[variant].fenced
-    ? `; ${new Set(users.map((u) => keySlot(u.key))).size} fence hashes (generation, offset per partition) OK`
+    ? `; fence hash (generation, offset per partition in each of ${new Set(users.map((u) => keySlot(u.key))).size} slots) OK`
     : '';
   return `${users.length} lists: lengths (${trimmed} trimmed), first/last and whole contents (SHA-1) OK${fences}`;
 }
@@ -101,30 +100,26 @@ async function verifyFences(
       highest[p] = Math.max(highest[p], offsetOf(i, partitions));
     }
   }
-  const slots = [...bySlot.keys()];
   const names = Array.from({ length: partitions }, (_, p) => partitionOf(p, partitions));
-  const out = await evalLines(
-    server,
-    FENCE_SCRIPT,
-    slots.map((slot) => fenceKey(slot, TABLE_NAME)),
-    names,
-  );
-  const per = 2 + partitions;
-  if (out.length !== slots.length * per) return `fence script answered ${out.length} lines`;
-  let bad = 0;
-  let first: string | undefined;
-  slots.forEach((slot, k) => {
-    const line = out.slice(k * per, (k + 1) * per);
-    const highest = bySlot.get(slot)!;
-    // The owner, the generation and one offset per partition.
-    const fields = 2 + highest.filter((o) => o >= 0).length;
-    const expected = [String(fields), '1', ...highest.map((o) => (o < 0 ? '(nil)' : String(o)))];
-    if (line.join(' ') !== expected.join(' ')) {
-      bad++;
-      first ??= `${fenceKey(slot, TABLE_NAME)} holds ${line.join(' ')}, expected ${expected.join(' ')}`;
-    }
-  });
-  return bad === 0 ? undefined : `${bad} of ${slots.length} fence hashes wrong, first: ${first}`;
+  const fields: string[] = [];
+  const expected: string[] = [];
+  for (const [slot, highest] of bySlot) {
+    highest.forEach((o, p) => {
+      fields.push(`p:${names[p]}@${slot}`);
+      expected.push(o < 0 ? '(nil)' : String(o));
+    });
+  }
+  // The owner, the generation and one offset per (slot, partition) written.
+  const written = expected.filter((o) => o !== '(nil)').length;
+  const want = [String(2 + written), '1', ...expected];
+  const hash = tableFenceKey(TABLE_NAME);
+  const out = await evalLines(server, FENCE_SCRIPT, [hash], fields);
+  if (out.length !== want.length) return `fence script answered ${out.length} lines, expected ${want.length}`;
+  const bad = want.filter((w, i) => out[i] !== w).length;
+  if (bad === 0) return undefined;
+  const i = want.findIndex((w, j) => out[j] !== w);
+  const what = i === 0 ? 'HLEN' : i === 1 ? 'gen' : fields[i - 2];
+  return `${bad} fence fields of ${hash} wrong, first: ${what} = ${out[i]}, expected ${want[i]}`;
 }
 
 async function verifyContents(server: BenchRedisServer, users: UserRows[]): Promise<string | undefined> {

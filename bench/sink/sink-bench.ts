@@ -124,7 +124,7 @@ function methodOf(id: ClientId, type: TableType): string {
     case 'laminar-redis':
       return `createSink + write(10k rows) ×100 + flush(): ${SINK_METHOD[type]}`;
     case 'laminar-redis-eo':
-      return "createSink (exactly_once) + write(10k rows, { partition: 'p0', offsets }): one EVALSHA of the fence script per slot per flush, one flush at a time";
+      return "createSink (exactly_once) + write(10k rows, { partition: 'p0', offsets }): one EVALSHA of the fence script per flush, flushes in flight together";
     case 'ioredis':
       return `redis.pipeline([…]).exec(): ${PER_ROW[type]}`;
     case 'node-redis':

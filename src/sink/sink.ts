@@ -9,7 +9,7 @@ import { Batch, ROW_OVERHEAD_BYTES } from './batch.js';
 import { deadLetterEntry } from './dead-letter.js';
 import { PayloadRow } from './encoded-row.js';
 import { BadRowError, FencedError, SinkFailedError, SinkWriteError } from './errors.js';
-import { asEval } from './fence/fenced-commands.js';
+import { asEval, noteApplied } from './fence/fenced-commands.js';
 import { type EncodedFlush, GroupedPipeline, type RowPipeline } from './grouped-pipeline.js';
 import type { SinkTable } from './model.js';
 import type { RedisTarget } from './redis-target.js';
@@ -129,6 +129,8 @@ export class RedisSink extends EventEmitter<RedisSinkEvents> implements AsyncDis
   readonly #inFlight = new Set<Promise<void>>();
   /** Per (slot, partition), the last offset a fenced flush of this sink sent (fenced-commands.ts). */
   readonly #fenceSent = new Map<string, number>();
+  /** The fences a reply showed caught up with this sink (fenced-commands.ts). */
+  readonly #fenceSynced = new Set<string>();
   /** The last retry of script calls (NOSCRIPT, FENCEGAP); the next one is sent after it. */
   #retryTail: Promise<unknown> = Promise.resolve();
   /** On a cluster, the last fenced flush, NOSCRIPT retry included; the next is sent after it. */
@@ -318,6 +320,7 @@ export class RedisSink extends EventEmitter<RedisSinkEvents> implements AsyncDis
       generation: this.#generation,
       cluster: this.#cluster,
       sent: this.#fenceSent,
+      synced: this.#fenceSynced,
     });
     this.stats.commands += commands.length;
     this.#metrics.pipelineCommands.observe(commands.length);
@@ -482,7 +485,10 @@ export class RedisSink extends EventEmitter<RedisSinkEvents> implements AsyncDis
         return false;
       }
       this.stats.rowsWritten += rowsPerCommand[i];
-      if (typeof r === 'number' && isScript(commands[i])) this.stats.rowsDuplicate += rowsPerCommand[i] - r;
+      if (typeof r === 'number' && isScript(commands[i])) {
+        this.stats.rowsDuplicate += rowsPerCommand[i] - r;
+        noteApplied(commands[i], r, rowsPerCommand[i], this.#fenceSynced);
+      }
     }
     return true;
   }

@@ -28,6 +28,17 @@ export type FenceOp =
  */
 export const FENCE_OP_SUMMED: ReadonlySet<FenceOp> = new Set(['INCRBY']);
 
+/** Operations whose run's rows go to Redis as one command: all applied, or none. */
+export const FENCE_OP_VARIADIC: ReadonlySet<FenceOp> = new Set([
+  'RPUSH',
+  'LPUSH',
+  'RPUSHX',
+  'LPUSHX',
+  'SADD',
+  'HSET',
+  'ZADD',
+]);
+
 /** Arguments each row of an operation carries; 0: a count, then that many (XADD, HCOLS). */
 export const FENCE_OP_WIDTH: Readonly<Record<FenceOp, number>> = {
   SET: 1,
@@ -54,20 +65,21 @@ export const FENCE_OP_WIDTH: Readonly<Record<FenceOp, number>> = {
  * (slot, partition), and moves the fences forward — atomically, since a script runs alone.
  *
  * ```
- * KEYS[1..F]    the table's fence hashes, one per slot in the call     KEYS[F+1..] the data keys
+ * KEYS[1]   the table's fence hash: on a cluster the one of the call's slot, on standalone Redis
+ *           the table's only one          KEYS[2..] the data keys
  * ARGV[1] owner (job identity)  ARGV[2] writer generation  ARGV[3] op (FenceOp)
  * ARGV[4] G, then G flags of the op (SET: EX 60 NX ...; ZADD: NX GT ...; XADD: MAXLEN ~ 1000)
- * then F, P, P partition names
+ * then U, and U fences, one per (slot, partition) of the call: field, prev, exact (1 or 0)
  * then Q, and Q commands run after the rows, each once (a list's LTRIM, an EXPIRE):
- *   key index (F+1..), m, command name, m - 1 arguments after the key
- * then runs of rows of one key and one partition, in input order (the runs of one slot and
- * partition in offset order: the script keeps one fence for them all):
- *   fence index (1..F), key index (F+1..), partition index (1..P), prev, n,
- *   first offset, last offset, the n offsets comma-separated (strictly rising; read only when the
- *   run straddles the fence), then the n rows' arguments: 1 or 2 each (FENCE_OP_WIDTH), or for
- *   XADD and HCOLS a count c and c arguments; for INCRBY instead the n values comma-separated
- *   and their exact sum (FENCE_OP_SUMMED), sent as one INCRBY when no row of the run was applied
- *   before
+ *   key index (2..), m, command name, m - 1 arguments after the key
+ * then runs of rows of one key and one partition, in input order (the runs of one fence in
+ * offset order: the script keeps one fence for them all):
+ *   fence number (1..U), key index (2..), n, first offset, last offset, the n offsets
+ *   comma-separated (strictly rising; read only when the run straddles the fence, and '' for a
+ *   run that cannot), then the n rows' arguments: 1 or 2 each (FENCE_OP_WIDTH), or for XADD and
+ *   HCOLS a count c and c arguments; for INCRBY instead the n values comma-separated ('' when
+ *   the offsets are) and their exact sum (FENCE_OP_SUMMED), sent as one INCRBY when no row of
+ *   the run was applied before
  * ```
  * A run's rows newer than the fence go to Redis as one variadic command straight from ARGV where
  * Redis has one (RPUSH, LPUSH, SADD, HSET, ZADD), else one command per row; only a run that
@@ -75,17 +87,26 @@ export const FENCE_OP_WIDTH: Readonly<Record<FenceOp, number>> = {
  * numbers, stored as sent). HCOLS is a row of the hash `columns` layout: its arguments are s, s
  * field/value pairs for HSET, then the fields to HDEL.
  *
- * `prev` (-1: none) is the offset an earlier call of the same writer left for this (slot,
- * partition): if the fence has not reached it, that call was not applied whole (an error reply,
- * NOSCRIPT) and this one, sent before its outcome was known, must not move the fence past the
- * rows it missed: the script stops with a `FENCEGAP` error, as at an error reply.
+ * The fence fields are read with one `HMGET` and moved with one `HSET` per call (in chunks of a
+ * thousand, below Lua's `unpack` limit): the call's cost on the server does not grow with the
+ * number of slots it touches beyond one field each.
+ *
+ * `prev` (-1: none) is the highest offset the writer's earlier calls sent for this fence. Before
+ * writing anything the script checks every fence against it: short of it, an earlier call was
+ * not applied whole (an error reply, NOSCRIPT) and this one, sent before its outcome was known,
+ * must not move the fence past the rows it missed: `FENCEGAP`. `exact` says the writer knows the
+ * fence cannot be past `prev` (a reply showed it caught up with the writer's rows); then past it
+ * means that another writer of the same job and generation moved it: `FENCEAHEAD`. Under such a
+ * fence a run that starts past `prev` and past the fence's earlier runs in the call cannot
+ * straddle it, so the writer sends it without its offsets when its rows go as one command.
  *
  * Fence hash fields: `job` → the owner whose offsets it holds; `gen` → the highest writer
- * generation of that owner seen; `p:<partition>` → last applied offset. A fence of another owner
- * (another job, whose offsets mean nothing to this one) is taken over: emptied, then owned by the
- * caller. A call from an older generation of the owner than any of its fences has seen is refused
- * with a `FENCED` error before it writes anything: a superseded ("zombie") writer never writes
- * again to a slot its successor touched. Returns the number of rows applied.
+ * generation of that owner seen; `p:<partition>` (cluster) or `p:<partition>@<slot>`
+ * (standalone) → last applied offset. A fence hash of another owner (another job, whose offsets
+ * mean nothing to this one) is taken over: emptied, then owned by the caller. A call from an
+ * older generation of the owner than the hash has seen is refused with a `FENCED` error before it
+ * writes anything: a superseded ("zombie") writer never writes again to a slot its successor
+ * touched. Returns the number of rows applied.
  *
  * Redis does not roll a script back when one of its commands fails, so the data commands run
  * under `pcall`: at the first error reply (`WRONGTYPE` on a key of another type, ...) the script
@@ -101,33 +122,52 @@ local ng = tonumber(ARGV[4])
 local flags = {}
 for g = 1, ng do flags[g] = ARGV[4 + g] end
 local a = 5 + ng
-local nf = tonumber(ARGV[a])
-local np = tonumber(ARGV[a + 1])
-local raise = {}
-for f = 1, nf do
-  local own = redis.call('HMGET', KEYS[f], 'job', 'gen')
-  if own[1] == owner then
-    local stored = tonumber(own[2] or '0')
-    if gen < stored then
-      return redis.error_reply('FENCED writer generation ' .. ARGV[2] .. ' is older than ' .. stored)
-    end
-    if gen > stored then raise[f] = 1 end
-  else
-    -- Another job's fence (or none yet): its offsets say nothing about this job's rows.
-    raise[f] = 2
-  end
-end
-for f = 1, nf do
-  if raise[f] == 2 then
-    redis.call('DEL', KEYS[f])
-    redis.call('HSET', KEYS[f], 'job', owner, 'gen', ARGV[2])
-  elseif raise[f] == 1 then
-    redis.call('HSET', KEYS[f], 'gen', ARGV[2])
-  end
-end
+local fk = KEYS[1]
+local nu = tonumber(ARGV[a])
+local fieldAt = a + 1
 local fields = {}
-for p = 1, np do fields[p] = 'p:' .. ARGV[a + 1 + p] end
-local i = a + 2 + np
+local prevs = {}
+local exact = {}
+for u = 1, nu do
+  fields[u] = ARGV[fieldAt + 3 * u - 3]
+  prevs[u] = tonumber(ARGV[fieldAt + 3 * u - 2])
+  exact[u] = ARGV[fieldAt + 3 * u - 1] == '1'
+end
+local own = redis.call('HMGET', fk, 'job', 'gen')
+local raise = 0
+if own[1] == owner then
+  local stored = tonumber(own[2] or '0')
+  if gen < stored then
+    return redis.error_reply('FENCED writer generation ' .. ARGV[2] .. ' is older than ' .. stored)
+  end
+  if gen > stored then raise = 1 end
+else
+  -- Another job's fences (or none yet): their offsets say nothing about this job's rows.
+  raise = 2
+end
+local cur = {}
+for s = 1, nu, 1000 do
+  local e = math.min(nu, s + 999)
+  local got = {}
+  if raise ~= 2 then got = redis.call('HMGET', fk, unpack(fields, s, e)) end
+  for u = s, e do cur[u] = tonumber(got[u - s + 1] or '-1') end
+end
+for u = 1, nu do
+  local prev = prevs[u]
+  if prev >= 0 and (cur[u] < prev or (exact[u] and cur[u] > prev)) then
+    if cur[u] < prev then
+      return redis.error_reply('FENCEGAP the fence ' .. fields[u] .. ' is at ' .. cur[u] .. ', short of ' .. prev .. ' that an earlier call sent [KEYS[1]]')
+    end
+    return redis.error_reply('FENCEAHEAD the fence ' .. fields[u] .. ' is at ' .. cur[u] .. ', past ' .. prev .. ' that this writer sent last: another writer of this job and generation writes the partition [KEYS[1]]')
+  end
+end
+if raise == 2 then
+  redis.call('DEL', fk)
+  redis.call('HSET', fk, 'job', owner, 'gen', ARGV[2])
+elseif raise == 1 then
+  redis.call('HSET', fk, 'gen', ARGV[2])
+end
+local i = fieldAt + 3 * nu
 local nq = tonumber(ARGV[i])
 local post = i + 1
 i = post
@@ -183,21 +223,19 @@ local function split(text)
   return t
 end
 
-local cur, moved = {}, {}
+local moved = {}
 local applied = 0
 local failed, failedKey = nil, nil
 local n = #ARGV
 while i <= n do
-  local f = tonumber(ARGV[i])
+  local u = tonumber(ARGV[i])
   local ki = tonumber(ARGV[i + 1])
   local k = KEYS[ki]
-  local p = tonumber(ARGV[i + 2])
-  local prev = tonumber(ARGV[i + 3])
-  local cnt = tonumber(ARGV[i + 4])
-  local firstOff = ARGV[i + 5]
-  local lastOff = ARGV[i + 6]
-  local packed = ARGV[i + 7]
-  local vals = i + 8
+  local cnt = tonumber(ARGV[i + 2])
+  local firstOff = ARGV[i + 3]
+  local lastOff = ARGV[i + 4]
+  local packed = ARGV[i + 5]
+  local vals = i + 6
   -- Where each row's arguments start (and, at [cnt], where the run ends): computed for fixed
   -- widths, listed only for rows that vary; a summed run sends its values packed instead.
   local at = nil
@@ -218,21 +256,18 @@ while i <= n do
   else
     i = vals + cnt * width
   end
-  local ck = f * 1000000 + p
-  local c = cur[ck]
-  if c == nil then
-    c = tonumber(redis.call('HGET', KEYS[f], fields[p]) or '-1')
-    if prev >= 0 and c < prev then
-      failed = 'FENCEGAP the fence of ' .. fields[p] .. ' is at ' .. c .. ', short of ' .. prev .. ' that an earlier call sent'
-      failedKey = f
-      break
-    end
-  end
+  local c = cur[u]
   -- Offsets rise within a run: if the last is not newer than the fence, none is.
   if tonumber(lastOff) > c then
     local j = 0
     local o = nil
-    -- Only a run that straddles the fence (a replay) reads its offsets one by one.
+    -- Only a run that straddles the fence (a replay) reads its offsets one by one; a run sent
+    -- without them has a prev the fence was checked to equal, below its first offset.
+    if tonumber(firstOff) <= c and packed == '' then
+      failed = 'ERR fence script: a run sent without its offsets straddles its fence'
+      failedKey = ki
+      break
+    end
     if tonumber(firstOff) <= c then
       o = split(packed)
       while tonumber(o[j + 1]) <= c do j = j + 1 end
@@ -277,17 +312,22 @@ while i <= n do
         o = o or split(packed)
         lo = o[last]
       end
-      cur[ck] = tonumber(lo)
-      moved[ck] = { f, p, lo }
-    else
-      cur[ck] = c
+      cur[u] = tonumber(lo)
+      moved[u] = lo
     end
     if failed then failedKey = ki; break end
-  else
-    cur[ck] = c
   end
 end
-for _, mv in pairs(moved) do redis.call('HSET', KEYS[mv[1]], fields[mv[2]], mv[3]) end
+local set = {}
+for u, lo in pairs(moved) do
+  set[#set + 1] = fields[u]
+  set[#set + 1] = lo
+  if #set >= 1000 then
+    redis.call('HSET', fk, unpack(set))
+    set = {}
+  end
+end
+if #set > 0 then redis.call('HSET', fk, unpack(set)) end
 local q = post
 for _ = 1, nq do
   local m = tonumber(ARGV[q + 1])

@@ -3,12 +3,13 @@ import type { Arg, Command } from '../../resp/reply.js';
 import { integerSum } from '../writers/sum.js';
 import {
   FENCE_OP_SUMMED,
+  FENCE_OP_VARIADIC,
   FENCE_OP_WIDTH,
   FENCE_SCRIPT,
   FENCE_SCRIPT_SHA,
   type FenceOp,
 } from './fence-script.js';
-import { fenceKey } from './slot-tags.js';
+import { fenceKey, tableFenceKey } from './slot-tags.js';
 
 /** Rows one run carries at most (Lua's `unpack` of a run's values must stay far below its stack limit). */
 export const MAX_RUN_ROWS = 1000;
@@ -38,12 +39,18 @@ export interface FenceWriter {
   /** Raised on every restart or reassignment of the owner: older writers are refused. */
   generation: number;
   /**
-   * Per (slot, partition) (`slot:partition`), the last offset this writer sent in an earlier
+   * Per (slot, partition) (`slot:partition`), the highest offset this writer sent in an earlier
    * call; updated by {@link fencedCommands}. Each call asks the script to check that its fences
    * reached them: several calls may then be in flight, and one sent after a call that was not
    * applied (an error reply, NOSCRIPT) applies nothing past the gap (`FENCEGAP`).
    */
   sent?: Map<string, number>;
+  /**
+   * Fences (`fenceId`) a reply showed caught up with this writer: a call applied all its rows,
+   * so each of its fences stood before them and can only have moved to this writer's offsets
+   * since. Updated by {@link noteApplied}; their runs may go without offsets (see scriptCall).
+   */
+  synced?: Set<string>;
 }
 
 /** What the rows of a flush carry, as parallel arrays (each only when rows have it). */
@@ -93,23 +100,27 @@ export function fencedCommands(
     }
     groups.push(...bySlot.values());
   } else if (n > 0) {
-    groups.push(Array.from({ length: n }, (_, i) => i));
+    const all = new Array<number>(n);
+    for (let i = 0; i < n; i++) all[i] = i;
+    groups.push(all);
   }
   const commands: Command[] = [];
   const rowsPerCommand: number[] = [];
   for (const idx of groups) {
-    commands.push(scriptCall(rows, keys, idx, form, writer, post));
+    commands.push(scriptCall(rows, keys, idx, form, writer, cluster, post));
     rowsPerCommand.push(idx.length);
   }
   return { commands, rowsPerCommand };
 }
 
 interface Run {
+  /** Its fence: the (slot, partition) pair's number in the call (1..). */
   fence: number;
   key: number;
+  /** Its partition's number in the call (1..). */
   partition: number;
-  /** The offset the fence must have reached before this run (-1: no check). */
-  prev: number;
+  /** Sent without its offsets (and a summed run without its values): see {@link scriptCall}. */
+  bare: boolean;
   rows: number[];
 }
 
@@ -154,31 +165,59 @@ function distinctKeys(all: readonly (string | Buffer)[]): DistinctKeys {
   return { ofRow, key, slot };
 }
 
+/** One (slot, partition) fence of a call: its field, what earlier calls sent, its latest run. */
+interface Fence {
+  /** `slot:partition`, its name in {@link FenceWriter.sent} and {@link FenceWriter.synced}. */
+  id: string;
+  field: string;
+  /** The highest offset the writer's earlier calls sent (-1: none, no check). */
+  prev: number;
+  /** The fence is known not to be past `prev`: its runs may go bare. */
+  exact: boolean;
+  /** The highest offset of `prev` and the fence's rows so far in the call. */
+  high: number;
+  latest: Run;
+}
+
+/**
+ * One script call. A run may go **bare** — without its offsets, and for a summed operation
+ * without its values — when the script can never need them: its fence's `prev` is known (the
+ * script then checks that the fence is exactly there before it writes anything) and the run
+ * starts past it and past the fence's earlier runs in the call, so it cannot straddle the fence;
+ * and its rows go as one command (variadic or summed), so an error reply applies none of them.
+ * That is every steady-state run of lists, sets, hashes, sorted sets and counters: only the first
+ * call of a writer for a fence, and runs of one command per row, carry their offsets.
+ */
 function scriptCall(
   rows: FencedRows,
   keys: DistinctKeys,
   idx: readonly number[],
   form: FencedForm,
   writer: FenceWriter,
+  cluster: boolean,
   post: ReadonlyMap<string, readonly PostCommand[]>,
 ): Command {
-  const fenceOf = new Map<number, number>();
-  const fences: string[] = [];
+  const { op, flags } = form;
+  const width = FENCE_OP_WIDTH[op];
+  const summed = FENCE_OP_SUMMED.has(op);
+  const mayGoBare = summed || FENCE_OP_VARIADIC.has(op);
   const dataKeys: number[] = [];
   /** Per key number: its index among the call's data keys (1..), 0 when not yet seen. */
   const keyIndex = new Int32Array(keys.key.length);
-  /** Per key number: its fence index (1..). */
-  const fenceIndex = new Int32Array(keys.key.length);
-  const partitions: string[] = [];
+  const fences: Fence[] = [];
+  /** Per (slot, partition): its fence's number in the call (1..). */
+  const fenceOf = new Map<number, number>();
   const partitionIndex = new Map<string, number>();
   let lastPartition: string | undefined;
   let lastPi = 0;
   const runs: Run[] = [];
   /** Per key number: its latest run. */
   const open: (Run | undefined)[] = new Array(keys.key.length);
-  /** Per (slot, partition): the latest run of any key. */
-  const latest = new Map<number, Run>();
-  const { offsets } = rows;
+  const { offsets, partitions } = rows;
+  // A cluster call's keys share one slot.
+  const fenceHash = cluster
+    ? fenceKey(keys.slot[keys.ofRow[idx[0]]], writer.table)
+    : tableFenceKey(writer.table);
   for (const i of idx) {
     const kn = keys.ofRow[i];
     const slot = keys.slot[kn];
@@ -187,21 +226,13 @@ function scriptCall(
       dataKeys.push(kn);
       ki = dataKeys.length;
       keyIndex[kn] = ki;
-      let f = fenceOf.get(slot);
-      if (f === undefined) {
-        fences.push(fenceKey(slot, writer.table));
-        f = fences.length;
-        fenceOf.set(slot, f);
-      }
-      fenceIndex[kn] = f;
     }
-    const p = rows.partitions[i];
+    const p = partitions[i];
     let pi = lastPi;
     if (p !== lastPartition) {
       let known = partitionIndex.get(p);
       if (known === undefined) {
-        partitions.push(p);
-        known = partitions.length;
+        known = partitionIndex.size + 1;
         partitionIndex.set(p, known);
       }
       pi = lastPi = known;
@@ -213,44 +244,55 @@ function scriptCall(
     // rows stay in input order too: its run also ends where the key's partition changes.
     const sp = pi * SLOT_COUNT + slot;
     let run = open[kn];
+    // A key keeps its slot: its latest run's fence is its fence while the partition stays.
+    let f = run !== undefined && run.partition === pi ? run.fence : fenceOf.get(sp);
     if (
       run === undefined ||
-      run.partition !== pi ||
-      latest.get(sp) !== run ||
+      run.fence !== f ||
+      fences[run.fence - 1].latest !== run ||
       run.rows.length >= MAX_RUN_ROWS ||
       // The script relies on offsets rising within a run.
       offsets[run.rows[run.rows.length - 1]] >= offsets[i]
     ) {
-      // The first run of its (slot, partition) in the call carries what earlier calls sent.
-      const prev = latest.has(sp) || writer.sent === undefined ? -1 : (writer.sent.get(`${slot}:${p}`) ?? -1);
-      run = { fence: fenceIndex[kn], key: ki, partition: pi, prev, rows: [] };
+      let fence: Fence;
+      if (f === undefined) {
+        const id = `${slot}:${p}`;
+        const prev = writer.sent?.get(id) ?? -1;
+        const exact = prev >= 0 && writer.synced !== undefined && writer.synced.has(id);
+        const field = cluster ? `p:${p}` : `p:${p}@${slot}`;
+        fence = { id, field, prev, exact, high: prev, latest: undefined as unknown as Run };
+        fences.push(fence);
+        f = fences.length;
+        fenceOf.set(sp, f);
+      } else fence = fences[f - 1];
+      const bare = mayGoBare && fence.exact && offsets[i] > fence.high;
+      run = { fence: f, key: ki, partition: pi, bare, rows: [] };
+      fence.latest = run;
       open[kn] = run;
-      latest.set(sp, run);
       runs.push(run);
     }
     run.rows.push(i);
+    const fence = fences[run.fence - 1];
+    if (offsets[i] > fence.high) fence.high = offsets[i];
   }
-  if (writer.sent !== undefined) {
-    for (const [sp, run] of latest) {
-      const slot = sp % SLOT_COUNT;
-      writer.sent.set(`${slot}:${partitions[run.partition - 1]}`, offsets[run.rows[run.rows.length - 1]]);
-    }
+  const ids = new Array<string>(fences.length);
+  for (let f = 0; f < fences.length; f++) {
+    const { id, high } = fences[f];
+    writer.sent?.set(id, high);
+    ids[f] = id;
   }
-  const nf = fences.length;
-  const { op, flags } = form;
-  const width = FENCE_OP_WIDTH[op];
-  const summed = FENCE_OP_SUMMED.has(op);
-  const out: Arg[] = ['EVALSHA', FENCE_SCRIPT_SHA, nf + dataKeys.length, ...fences];
+  const out: Arg[] = ['EVALSHA', FENCE_SCRIPT_SHA, 1 + dataKeys.length, fenceHash];
   for (const kn of dataKeys) out.push(keys.key[kn]);
-  out.push(writer.owner, writer.generation, op, flags.length, ...flags, nf, partitions.length, ...partitions);
+  out.push(writer.owner, writer.generation, op, flags.length, ...flags, fences.length);
+  for (const fence of fences) out.push(fence.field, fence.prev, fence.exact ? 1 : 0);
   const countAt = out.length;
   out.push(0);
   let q = 0;
   if (post.size > 0) {
     for (let d = 0; d < dataKeys.length; d++) {
       for (const cmd of post.get(keyId(keys.key[dataKeys[d]])) ?? []) {
-        // Data keys follow the fences in KEYS, hence the shift by nf.
-        out.push(nf + d + 1, cmd.length - 1, cmd[0]);
+        // Data keys follow the fence hash in KEYS, hence the shift by one.
+        out.push(d + 2, cmd.length - 1, cmd[0]);
         for (let j = 2; j < cmd.length; j++) out.push(cmd[j]);
         q++;
       }
@@ -260,11 +302,10 @@ function scriptCall(
   const { fields, values } = rows;
   for (const run of runs) {
     const rs = run.rows;
-    const first = offsets[rs[0]];
-    out.push(run.fence, nf + run.key, run.partition, run.prev, rs.length, first, offsets[rs[rs.length - 1]]);
-    out.push(joined(offsets, rs));
+    out.push(run.fence, 1 + run.key, rs.length, offsets[rs[0]], offsets[rs[rs.length - 1]]);
+    out.push(run.bare ? '' : joined(offsets, rs));
     if (summed) {
-      out.push(joined(values as readonly string[], rs), integerSum(values, rs));
+      out.push(run.bare ? '' : joined(values as readonly string[], rs), integerSum(values, rs));
       continue;
     }
     for (let r = 0; r < rs.length; r++) {
@@ -279,7 +320,21 @@ function scriptCall(
       }
     }
   }
+  fencesOfCall.set(out, ids);
   return out;
+}
+
+/** The fences (`slot:partition`) of each script call built here, for {@link noteApplied}. */
+const fencesOfCall = new WeakMap<Command, readonly string[]>();
+
+/**
+ * After the reply to a script call: a call that applied all its `rows` proves each of its fences
+ * caught up with the writer (they stood before its rows), so later calls may send bare runs.
+ */
+export function noteApplied(command: Command, applied: number, rows: number, synced: Set<string>): void {
+  if (applied !== rows || rows === 0) return;
+  const ids = fencesOfCall.get(command);
+  if (ids !== undefined) for (const id of ids) synced.add(id);
 }
 
 /** The values of `rows`, comma-separated (offsets, integer texts). */

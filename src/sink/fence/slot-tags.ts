@@ -27,7 +27,15 @@ export function tagForSlot(slot: number): string {
 }
 
 /**
- * Name of the hash holding `table`'s fences in `slot`: `laminar:fence:{<tag>}:<table>`, in that
+ * Name of the hash holding `table`'s fences on standalone Redis: one hash for every slot, its
+ * fields named after the slot too (fence-script.ts), so a call reads and moves them all at once.
+ */
+export function tableFenceKey(table: string): string {
+  return `laminar:fence:${table}`;
+}
+
+/**
+ * Name of the hash holding `table`'s fences in `slot` on Redis Cluster: `laminar:fence:{<tag>}:<table>`, in that
  * same slot (the first `{…}` is the tag's, whatever the table name holds).
  */
 export function fenceKey(slot: number, table: string): string {
