@@ -84,7 +84,7 @@ export interface WorkerSession {
 
 /**
  * What workers tell the orchestrator: one call per message kind of a session stream
- * (worker-service.ts makes them). Messages of a lost session are ignored.
+ * (worker-service.ts makes them). Messages of a gone (lost or stopped) session are ignored.
  */
 export interface WorkerEvents {
   /** A worker said hello: registers and welcomes it. */
@@ -340,7 +340,7 @@ export class Orchestrator implements RuntimeView, WorkerEvents {
   }
 
   workerStopped(session: WorkerSession): void {
-    this.#workerGone(session, 'stopped', 'stopped');
+    this.#workerGone(session, 'stopped');
   }
 
   heartbeat(session: WorkerSession): void {
@@ -363,16 +363,18 @@ export class Orchestrator implements RuntimeView, WorkerEvents {
    * The session is over: its shards and pipelines move. Only a lost worker is worth a warning;
    * one that stopped on purpose was the operator's doing.
    */
-  #workerGone(s: WorkerSession, state: 'lost' | 'stopped', reason: string): void {
+  #workerGone(s: WorkerSession, state: 'lost' | 'stopped', reason?: string): void {
     if (s.state !== 'ready') return;
     s.state = state;
     this.#sessions.delete(s.id);
     this.#gone.push(s);
     if (this.#gone.length > GONE_KEPT) this.#gone.shift();
     if (this.#closed) return;
-    if (state === 'lost')
+    if (state === 'lost') {
       this.#log.warn({ worker: s.id, reason }, 'worker lost; moving its shards and pipelines');
-    else this.#log.info({ worker: s.id }, 'worker stopped; moving its shards and pipelines');
+    } else {
+      this.#log.info({ worker: s.id }, 'worker stopped; moving its shards and pipelines');
+    }
     for (const t of this.#tables.values()) {
       let moved = false;
       for (const slot of t.shards) {
