@@ -207,7 +207,12 @@ export async function installOffline(
     cwd: dir,
     timeoutMs: 120_000,
   });
-  if (out.code !== 0) throw new Error(`npm ci --offline failed (${out.code}):\n${out.stderr}\n${out.stdout}`);
+  if (out.code !== 0) {
+    // ENOTCACHED: the cache lacks a tarball of the lockfile (node_modules not made by `npm ci`?).
+    throw new Error(
+      `npm ci --offline failed (${out.code}); it reads only the npm cache, which \`npm ci\` in ${root} fills:\n${out.stderr}\n${out.stdout}`,
+    );
+  }
   return deps;
 }
 
