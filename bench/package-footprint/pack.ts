@@ -45,7 +45,7 @@ export function run(
   });
 }
 
-/** `npm` itself: the one that runs this process under `npm test`, else the one on PATH. */
+/** The `npm` on PATH (the one the developer or CI installed with). */
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
 /** The tarball `npm pack` made, and what `npm pack --json` says it holds. */
@@ -153,7 +153,7 @@ export type Wanted = { name: string } | { packed: Packed };
 
 /**
  * Makes `dir` a fresh ES-module project depending on `wanted` at the versions the lockfile of
- * `root` pins, and installs it with `npm ci --offline`. Returns the installed names and versions.
+ * `root` pins, and installs it with `npm ci --offline`. Returns its `dependencies` (name → spec).
  */
 export async function installOffline(
   root: string,
