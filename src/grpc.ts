@@ -55,6 +55,9 @@ export {
   GrpcConnectError,
   type GrpcConnectOptions,
   type GrpcTlsOptions,
+  type UnaryRequest,
+  type UnaryResponse,
+  unary,
 } from './wire/grpc-clients.js';
 export {
   fromProtoValue,

@@ -50,6 +50,7 @@ export {
   type ProtoStruct,
   type ProtoValue,
   toStruct,
+  unary,
 } from './grpc.js';
 export {
   type JobHandle,

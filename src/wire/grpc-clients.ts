@@ -5,11 +5,15 @@
  * `proto/laminar/redis/v1/*.proto`; `google.protobuf.Struct` fields are plain JSON objects there.
  */
 import {
+  type CallOptions,
   type ChannelCredentials,
   type ClientOptions,
+  type ClientUnaryCall,
   credentials,
   InterceptingCall,
   type Interceptor,
+  Metadata,
+  type ServiceError,
 } from '@grpc/grpc-js';
 import { LaminarError } from '../errors.js';
 import { ControlClient } from './gen/laminar/redis/v1/control.js';
@@ -82,6 +86,51 @@ export function connectControl(options: GrpcConnectOptions): ControlClient {
 export function connectIngest(options: GrpcConnectOptions): IngestClient {
   const { address, creds, channelOptions } = parse(options);
   return new FastIngestClient(address, creds, channelOptions);
+}
+
+/** A grpc-js unary method in its (request, metadata, options, callback) form. */
+type UnaryMethod<Req, Res> = (
+  request: Req,
+  metadata: Metadata,
+  options: Partial<CallOptions>,
+  callback: (error: ServiceError | null, response: Res) => void,
+) => ClientUnaryCall;
+
+/**
+ * The request type of a client's unary method `K`; never for a streaming method, whose last
+ * overload has no callback (a function with fewer parameters would match {@link UnaryMethod}).
+ */
+export type UnaryRequest<C, K extends keyof C> =
+  C[K] extends UnaryMethod<infer Req, infer _>
+    ? C[K] extends (...args: infer A) => unknown
+      ? A['length'] extends 4
+        ? Req
+        : never
+      : never
+    : never;
+
+/** The response type of a client's unary method `K`. */
+export type UnaryResponse<C, K extends keyof C> = C[K] extends UnaryMethod<infer _, infer Res> ? Res : never;
+
+/**
+ * Calls a unary method of a grpc-js client and resolves with its response (rejects with the
+ * grpc-js `ServiceError`: `code`, `details`, and the `laminar-code` trailer in `metadata`).
+ *
+ * ```ts
+ * const { data } = await unary(control, 'listPipelines', {});
+ * const table = await unary(control, 'getConnectionTable', { id: 'user_sessions' }, { deadline: Date.now() + 5_000 });
+ * ```
+ */
+export function unary<C extends object, K extends keyof C>(
+  client: C,
+  method: K,
+  request: UnaryRequest<C, K>,
+  options: Partial<CallOptions> = {},
+): Promise<UnaryResponse<C, K>> {
+  const fn = client[method] as unknown as UnaryMethod<UnaryRequest<C, K>, UnaryResponse<C, K>>;
+  return new Promise((resolve, reject) => {
+    fn.call(client, request, new Metadata(), options, (err, res) => (err ? reject(err) : resolve(res)));
+  });
 }
 
 function parse(o: GrpcConnectOptions): {

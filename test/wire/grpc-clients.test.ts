@@ -13,6 +13,7 @@ import {
   GrpcConnectError,
   type ProtoStruct,
   toStruct,
+  unary,
 } from '../../src/grpc.js';
 import { type CoordinatorHandle, startCoordinator } from '../../src/index.js';
 import { makeTlsMaterial, type TlsMaterial } from '../support/redis.js';
@@ -64,6 +65,16 @@ function listProfiles(client: ControlClient): Promise<ConnectionProfile[]> {
   );
 }
 
+/** Type-level only (npm run typecheck): never called. */
+function unaryTypes(control: ControlClient): void {
+  // @ts-expect-error a streaming method is not unary
+  void unary(control, 'watchPipeline', { id: 'x' });
+  // @ts-expect-error no such method
+  void unary(control, 'listPipeline', {});
+  // @ts-expect-error the request of getConnectionProfile is a GetRequest
+  void unary(control, 'getConnectionProfile', { name: 'x' });
+}
+
 describe('gRPC clients', () => {
   it('grpc — connectControl sends the token; Struct fields are plain JSON in the typed client', async () => {
     const control = connectControl({ address: plain.grpcAddress, token: TOKEN });
@@ -76,6 +87,28 @@ describe('gRPC clients', () => {
       expect(created.id).toMatch(/^prof_/);
       expect(created.config).toEqual({ ...CONFIG, password: '********' });
       expect((await listProfiles(control)).map((p) => p.name)).toEqual(['typed']);
+    } finally {
+      control.close();
+    }
+  });
+
+  it('grpc — unary() resolves with the typed response and rejects with the ServiceError', async () => {
+    const control = connectControl({ address: plain.grpcAddress, token: TOKEN });
+    try {
+      const { data } = await unary(control, 'listConnectionProfiles', {});
+      expect(data.map((p) => p.name)).toContain('typed');
+      const profile = await unary(
+        control,
+        'getConnectionProfile',
+        { id: 'typed' },
+        { deadline: Date.now() + 10_000 },
+      );
+      expect(profile.name).toBe('typed');
+      await expect(unary(control, 'getConnectionProfile', { id: 'nope' })).rejects.toMatchObject({
+        code: grpc.status.NOT_FOUND,
+        details: "connection profile 'nope' not found",
+      });
+      expect(typeof unaryTypes).toBe('function');
     } finally {
       control.close();
     }
