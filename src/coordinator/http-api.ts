@@ -1,6 +1,7 @@
 /**
  * The HTTP/JSON mirror of the control API, on node:http, under `/v1` — it takes the `curl` bodies
- * of the Laminar Redis connector documentation as they are. JSON in camelCase; lists as
+ * of the Laminar Redis connector documentation as they are (the table example's profile id is an
+ * example: docs/api.md says which examples run verbatim). JSON in camelCase; lists as
  * `{ "data": [...] }`; failures as `{ "error": { "code", "status", "message" } }` with the statuses
  * of grpc-status.ts. See docs/api.md.
  */
