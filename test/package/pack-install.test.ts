@@ -57,7 +57,12 @@ describe('package — packed, installed offline and used as the README says', ()
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'laminar-pack-'));
     app = join(work, 'app');
-    [packed, redis] = await Promise.all([packProject(ROOT, work), startRedis()]);
+    // Both at once; settled so that a failed pack still leaves the server to afterAll to stop.
+    const [pack, server] = await Promise.allSettled([packProject(ROOT, work), startRedis()]);
+    if (server.status === 'fulfilled') redis = server.value;
+    if (pack.status === 'rejected') throw pack.reason;
+    if (server.status === 'rejected') throw server.reason;
+    packed = pack.value;
     await installOffline(ROOT, app, [{ packed }, { name: '@types/node' }]);
     installed = join(app, 'node_modules', MANIFEST.name);
   }, 150_000);
