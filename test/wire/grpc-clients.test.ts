@@ -5,18 +5,21 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WriteResponse } from '../../src/grpc.js';
 import {
   type ConnectionProfile,
   type ControlClient,
   connectControl,
+  connectIngest,
   fromStruct,
   GrpcConnectError,
   type ProtoStruct,
   toStruct,
   unary,
 } from '../../src/grpc.js';
-import { type CoordinatorHandle, startCoordinator } from '../../src/index.js';
-import { makeTlsMaterial, type TlsMaterial } from '../support/redis.js';
+import { type CoordinatorHandle, startCoordinator, startRuntime } from '../../src/index.js';
+import { makeTlsMaterial, startRedis, type TlsMaterial } from '../support/redis.js';
+import { until } from '../support/until.js';
 
 const TOKEN = 'grpc-clients-token';
 
@@ -132,6 +135,54 @@ describe('gRPC clients', () => {
     } finally {
       good.close();
       wrong.close();
+    }
+  });
+
+  it('grpc — connectIngest opens a Write stream on a worker with the token; without it the stream is refused', async () => {
+    const redis = await startRedis();
+    const rt = await startRuntime({ dataDir: join(dir, 'ingest'), token: TOKEN, workers: 1, httpPort: null });
+    const control = connectControl({ address: rt.grpcAddress, token: TOKEN });
+    try {
+      await rt.coordinator.plane.createProfile({
+        name: 'p',
+        connector: 'redis',
+        config: { connection: { address: redis.url } },
+      });
+      await rt.coordinator.plane.createTable({
+        name: 'rows',
+        connector: 'redis',
+        connectionProfileId: 'p',
+        config: { connectorType: { target: { keyPrefix: 'r:', keyColumn: 'id' } } },
+        shards: 1,
+      });
+      const routing = await until(
+        'the shard placed',
+        () => unary(control, 'getTableRouting', { id: 'rows' }),
+        (r) => r.routes[0]?.ingestAddress !== '',
+      );
+      const open = {
+        kind: { $case: 'open' as const, value: { tableId: routing.tableId, shard: 0, producerId: 'raw' } },
+      };
+      const first = (token?: string) => {
+        const ingest = connectIngest({ address: routing.routes[0].ingestAddress, token });
+        const call = ingest.write();
+        return new Promise<WriteResponse | grpc.ServiceError>((resolve) => {
+          call.on('data', (m: WriteResponse) => resolve(m));
+          call.on('error', (err: grpc.ServiceError) => resolve(err));
+          call.write(open);
+        }).finally(() => {
+          call.cancel();
+          ingest.close();
+        });
+      };
+      expect(await first(TOKEN)).toEqual({
+        kind: { $case: 'opened', value: { acknowledgedSeq: -1, epoch: expect.any(Number) } },
+      });
+      expect(await first()).toMatchObject({ code: grpc.status.UNAUTHENTICATED });
+    } finally {
+      control.close();
+      await rt.stop();
+      await redis.stop();
     }
   });
 
