@@ -11,7 +11,7 @@
  * shared machine hits all of them alike; the file-system cache is warmed by one import of each
  * first.
  *
- * Run: `npm run build && node dist/bench/package-footprint/footprint.js [--rounds 11]`; writes
+ * Run: `npm run bench:footprint [-- --rounds 11]`; writes
  * bench/results/package-footprint.json and prints the table docs/benchmarks.md shows.
  */
 import { spawnSync } from 'node:child_process';
