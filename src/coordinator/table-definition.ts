@@ -12,6 +12,7 @@ import { ControlError, invalidArgument } from '../wire/control-errors.js';
 import { newId } from './metadata-store.js';
 import { RecordingProfiles } from './pipeline-sql.js';
 import type { ProfileRecord, TableRecord } from './records.js';
+import { MAX_NAME_LENGTH } from './request-limits.js';
 
 /** The fields of a `POST /v1/connection_tables` body (and of `CreateConnectionTable`). */
 const REQUEST_FIELDS = ['name', 'connector', 'connectionProfileId', 'config', 'schema', 'shards', 'sql'];
@@ -83,7 +84,7 @@ function findProfile(ref: string, table: unknown, ctx: TableContext): ProfileRec
   } catch (err) {
     if ((err as { code?: unknown }).code !== 'ERR_NOT_FOUND') throw err;
     const names = ctx.profiles().map((p) => p.name);
-    const who = typeof table === 'string' ? ` of table '${table}'` : '';
+    const who = shownName(table) === undefined ? '' : ` of table '${shownName(table)}'`;
     const close = didYouMean(ref, names);
     const known =
       names.length === 0
@@ -115,7 +116,12 @@ async function sqlTable(
   const stored = ctx.profiles();
   // `connection_profile = '...'` takes a name or an id, as `connectionProfileId` does.
   const profiles = new RecordingProfiles(
-    new Map(stored.flatMap((p) => [[p.id, profileModel(p)] as const, [p.name, profileModel(p)] as const])),
+    new Map(
+      stored.flatMap((p) => {
+        const model = profileModel(p);
+        return [[p.id, model] as const, [p.name, model] as const];
+      }),
+    ),
   );
   const model = await parseCreateTable(sql, { profiles });
   if (rest.name !== undefined && rest.name !== model.name) {
@@ -147,11 +153,17 @@ async function sqlTable(
 function checkFields(input: TableInput): void {
   for (const key of Object.keys(input)) {
     if (REQUEST_FIELDS.includes(key) || input[key] === undefined) continue;
-    const who = typeof input.name === 'string' ? `table '${input.name}'` : 'connection table';
+    const name = shownName(input.name);
+    const who = name === undefined ? 'connection table' : `table '${name}'`;
     throw invalidArgument(
       `${who}: option '${key}' is not a known option${suggestionSuffix(key, REQUEST_FIELDS)}`,
     );
   }
+}
+
+/** A table name to quote in a message: not before it is known to be a short string. */
+function shownName(name: unknown): string | undefined {
+  return typeof name === 'string' && name.length <= MAX_NAME_LENGTH ? name : undefined;
 }
 
 function shardCount(value: unknown, fallback: number): number {
