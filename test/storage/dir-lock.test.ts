@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -40,6 +40,32 @@ describe('data directory lock', () => {
       expect(await readFile(join(dir, LOCK_FILE), 'utf8')).toBe(`${process.pid}\n${hostname()}\n`);
       await lock.release();
     }
+  });
+
+  it('data directory lock — starters racing for a stale lock: exactly one takes it, the others are refused', async () => {
+    const dead = deadPid();
+    for (let round = 0; round < 50; round++) {
+      const d = join(dir, `race-${round}`);
+      await mkdir(d);
+      await writeFile(join(d, LOCK_FILE), `${dead}\n${hostname()}\n`);
+      const results = await Promise.allSettled([lockDataDir(d), lockDataDir(d), lockDataDir(d)]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      for (const r of results) {
+        if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'ERR_DATA_DIR_LOCKED' });
+      }
+      // Nothing but the lock itself is left in the directory.
+      expect(await readdir(d)).toEqual([LOCK_FILE]);
+    }
+  });
+
+  it('data directory lock — a takeover file left by a process that is gone is named, not guessed about', async () => {
+    const dead = deadPid();
+    await writeFile(join(dir, LOCK_FILE), `${dead}\n${hostname()}\n`);
+    await writeFile(join(dir, `${LOCK_FILE}.takeover`), `${dead}\n${hostname()}\n`);
+    await expect(lockDataDir(dir)).rejects.toMatchObject({
+      code: 'ERR_DATA_DIR_LOCKED',
+      message: expect.stringContaining(`${LOCK_FILE}.takeover was left by process ${dead}, which is gone`),
+    });
   });
 
   it('data directory lock — a lock written on another host is refused, naming the host, even for a pid unknown here', async () => {
