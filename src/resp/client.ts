@@ -90,7 +90,7 @@ const SAFE_AUTH_PREFIXES = new Set(['WRONGPASS', 'NOAUTH', 'NOPERM']);
  * A Redis client over one connection: RESP3 (or RESP2) handshake, pipelining, reconnects with
  * backoff, and a bounded offline queue. Create it with {@link createClient}.
  *
- * Events: see {@link RedisClientEvents}. `await using client = createClient(...)` closes it
+ * Events: see {@link RedisClientEvents}. `await using client = await createClient(...)` closes it
  * (gracefully, as {@link RedisClient.close}) at the end of the scope.
  */
 export class RedisClient extends EventEmitter<RedisClientEvents> implements RedisTransport, AsyncDisposable {
