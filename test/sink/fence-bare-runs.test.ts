@@ -103,4 +103,68 @@ describe('fences — runs sent without their offsets', () => {
     await a.close().catch(() => {});
     await b.close();
   });
+
+  it('fence — commands with flags (XADD MAXLEN, ZADD GT, ZADD NX INCR) apply each row once across a replay', async () => {
+    const zsetOf = (name: string, extra: object) =>
+      table(
+        {
+          type: 'sorted_set',
+          sortedSetPrefix: `${name}:`,
+          sortedSetKeyColumn: 'k',
+          scoreColumn: 'n',
+          memberColumn: 'm',
+          ...extra,
+        },
+        { name, delivery: 'exactly_once', batchSize: 3 },
+      );
+    const tables = [
+      table(
+        {
+          type: 'stream',
+          streamPrefix: 'fx:',
+          streamKeyColumn: 'k',
+          streamLayout: 'columns',
+          streamMaxLength: 4,
+          streamTrim: 'exact',
+        },
+        { name: 'fx', delivery: 'exactly_once', batchSize: 3 },
+      ),
+      zsetOf('fgt', { scoreMode: 'greater' }),
+      zsetOf('fnx', { scoreMode: 'increment', writeMode: 'if_absent' }),
+    ];
+    const rows = Array.from({ length: 10 }, (_, i) => ({
+      k: i % 2 === 0 ? 'a' : 'b',
+      m: `m${i % 3}`,
+      n: (i * 7) % 11,
+    }));
+    for (const t of tables) {
+      const first = await sinkOn(redis.server.url, t, { generation: 1 });
+      await first.write(rows.slice(0, 7), { partition: 'p', offsets: [0, 1, 2, 3, 4, 5, 6] });
+      await first.flush();
+      await first.close();
+      // The replay starts before what was applied, with other flush boundaries.
+      const second = await sinkOn(redis.server.url, t, { generation: 2 });
+      await second.write(rows.slice(2), { partition: 'p', offsets: [2, 3, 4, 5, 6, 7, 8, 9] });
+      await second.flush();
+      expect(second.stats.rowsDuplicate, t.name).toBe(5);
+      await second.close();
+    }
+    const scores = async (key: string) => {
+      const got = (await redis.client.send(['ZRANGE', key, 0, -1, 'WITHSCORES'])) as unknown[];
+      return new Map(got.map((p) => [String((p as unknown[])[0]), Number((p as unknown[])[1])]));
+    };
+    for (const k of ['a', 'b']) {
+      const mine = rows.filter((r) => r.k === k);
+      const entries = (await redis.client.send(['XRANGE', `fx:${k}`, '-', '+'])) as [string, string[]][];
+      expect(entries.map(([, f]) => f[f.indexOf('n') + 1])).toEqual(mine.slice(-4).map((r) => String(r.n)));
+      const best = new Map<string, number>();
+      const firstSeen = new Map<string, number>();
+      for (const r of mine) {
+        best.set(r.m, Math.max(best.get(r.m) ?? -1, r.n));
+        if (!firstSeen.has(r.m)) firstSeen.set(r.m, r.n);
+      }
+      expect(await scores(`fgt:${k}`)).toEqual(best);
+      expect(await scores(`fnx:${k}`)).toEqual(firstSeen);
+    }
+  });
 });

@@ -180,15 +180,20 @@ if width == nil then return redis.error_reply('ERR fence script: unknown operati
 local variadic = VARIADIC[op]
 local summed = op == 'INCRBY'
 
+-- One table for the arguments of every XADD / ZADD INCR row: key, flags, '*' or INCR, then the
+-- row's own (a table per row would be the script's largest cost on streams).
+local rowArgs = { '' }
+for g = 1, ng do rowArgs[g + 1] = flags[g] end
+rowArgs[ng + 2] = op == 'XADD' and '*' or 'INCR'
+local lead = ng + 2
+
 -- One row's command, its arguments at ARGV[at..] (c of them, for XADD and HCOLS); returns the reply.
 local function apply(k, at, c)
   if op == 'SET' then return redis.pcall('SET', k, ARGV[at], unpack(flags)) end
   if op == 'XADD' then
-    local args = { k }
-    for g = 1, ng do args[#args + 1] = flags[g] end
-    args[#args + 1] = '*'
-    for x = 0, c - 1 do args[#args + 1] = ARGV[at + x] end
-    return redis.pcall('XADD', unpack(args))
+    rowArgs[1] = k
+    for x = 0, c - 1 do rowArgs[lead + 1 + x] = ARGV[at + x] end
+    return redis.pcall('XADD', unpack(rowArgs, 1, lead + c))
   end
   if op == 'HCOLS' then
     local s = tonumber(ARGV[at])
@@ -199,12 +204,10 @@ local function apply(k, at, c)
     return res
   end
   if op == 'ZINCRBY' and ng > 0 then
-    local args = { k }
-    for g = 1, ng do args[#args + 1] = flags[g] end
-    args[#args + 1] = 'INCR'
-    args[#args + 1] = ARGV[at]
-    args[#args + 1] = ARGV[at + 1]
-    return redis.pcall('ZADD', unpack(args))
+    rowArgs[1] = k
+    rowArgs[lead + 1] = ARGV[at]
+    rowArgs[lead + 2] = ARGV[at + 1]
+    return redis.pcall('ZADD', unpack(rowArgs, 1, lead + 2))
   end
   if width == 1 then return redis.pcall(op, k, ARGV[at]) end
   return redis.pcall(op, k, ARGV[at], ARGV[at + 1])
