@@ -1,5 +1,5 @@
 /**
- * `laminar-redis/client`: the RESP2/RESP3 client alone — standalone and cluster, errors, key
+ * `laminar-redis/client`: the RESP2/RESP3 client alone — standalone, cluster and Sentinel, errors, key
  * slots. Importing it loads no gRPC, no SQL parser, no runtime.
  *
  * ```ts
@@ -29,6 +29,17 @@ export { ArgumentTooLargeError, InvalidArgumentError } from './resp/encoder.js';
 export * from './resp/errors.js';
 export type { ClientOptions, ReconnectOptions } from './resp/options.js';
 export type { Arg, Command, Reply } from './resp/reply.js';
+export {
+  createSentinel,
+  RedisSentinel,
+  type RedisSentinelEvents,
+} from './resp/sentinel/sentinel-client.js';
+export { SentinelError, type SentinelErrorCode } from './resp/sentinel/sentinel-error.js';
+export {
+  DEFAULT_SENTINEL_FAILOVER_TIMEOUT,
+  DEFAULT_SENTINEL_TIMEOUT,
+  type SentinelOptions,
+} from './resp/sentinel/sentinel-options.js';
 export type {
   CallOptions as TransportCallOptions,
   RedisTransport,

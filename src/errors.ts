@@ -43,6 +43,13 @@ export const ERROR_CODES = [
   'ERR_CLUSTER_SLOT_UNSERVED',
   /** A command was redirected more times than `maxRedirections` allows. */
   'ERR_CLUSTER_REDIRECTIONS',
+  // ── sentinel ──
+  /** No Sentinel of the list answered. */
+  'ERR_SENTINEL_UNREACHABLE',
+  /** The Sentinels answered, but none monitors a master of that name. */
+  'ERR_SENTINEL_UNKNOWN_MASTER',
+  /** No address the Sentinels gave reported `role:master` within the failover timeout. */
+  'ERR_SENTINEL_NO_PRIMARY',
   // ── configuration and start-up ──
   /** Invalid client options or Redis URL; `option` names the option. */
   'ERR_CONFIG',
