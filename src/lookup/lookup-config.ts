@@ -23,12 +23,13 @@
 
 import type { ConnectionProfile, RedisConnection } from '../schema/connection-profile.js';
 import { didYouMean } from '../schema/did-you-mean.js';
-import { SinkConfigError } from '../schema/errors.js';
+import { SinkConfigError, type SqlPosition } from '../schema/errors.js';
 import type { ProfileField } from '../schema/profile-check.js';
 import { checkConnector, checkProfile } from '../schema/profile-check.js';
 import { type Door, Reporter } from '../schema/reporter.js';
 import { loadSqlParser, parseStatements } from '../schema/sql-parser.js';
 import { type SqlOption as Entry, ident, isNode, type Node, withOptions } from '../schema/sql-tree.js';
+import { lookupEntry } from './arroyo-options.js';
 import { LookupConfigError } from './errors.js';
 import { tableColumns } from './lookup-columns.js';
 import { rewriteLookupSyntax } from './metadata-syntax.js';
@@ -182,9 +183,10 @@ function build(node: Node, options: ParseLookupTableOptions): LookupTable {
   if (node.query != null)
     r.failOption('AS', 'CREATE TABLE ... AS SELECT is not supported for a lookup table');
 
-  for (const entry of withOptions(node.table_options, (option, problem, position) =>
-    r.failOption(option, problem, position),
-  )) {
+  const reject = (option: string, problem: string, position?: SqlPosition): never =>
+    r.failOption(option, problem, position);
+  for (const written of withOptions(node.table_options, reject)) {
+    const entry = lookupEntry(written, reject);
     if (byKey.has(entry.key)) r.failOption(entry.key, 'is given twice', entry.keyPosition);
     if (!LOOKUP_OPTIONS.includes(entry.key)) unknownOption(r, entry);
     byKey.set(entry.key, entry);

@@ -6,6 +6,7 @@
  * the parser uses line 0 for "no span".
  */
 import type { SqlPosition } from './errors.js';
+import { intervalMillis } from './sql-interval.js';
 
 /** A tree node (plain object). */
 export type Node = Record<string, unknown>;
@@ -121,6 +122,11 @@ export interface SqlOption {
   valuePosition: SqlPosition | undefined;
   /** Of the whole value (for redaction). */
   valueSpan: SqlSpan | undefined;
+  /**
+   * Set when the value was an interval literal (`interval '5' second`): its milliseconds, which
+   * {@link value} then holds as text. Only options taking a duration accept one; each door checks.
+   */
+  intervalMs?: number;
 }
 
 /** Reports a bad entry: throws the caller's configuration error naming the option. */
@@ -146,13 +152,25 @@ export function withOptions(tableOptions: unknown, fail?: OptionFailure): SqlOpt
       continue;
     }
     const name = key.quoted ? key.value : key.value.toLowerCase();
-    const value = literalText(kv.value);
-    const valuePosition = exprStart(kv.value);
+    const interval = intervalMillis(kv.value);
+    const value = typeof interval === 'number' ? String(interval) : literalText(kv.value);
+    const valuePosition =
+      exprStart(kv.value) ??
+      exprStart(isNode(kv.value) && isNode(kv.value.Interval) ? kv.value.Interval.value : undefined);
     const keyPosition = key.position ?? valuePosition;
+    if (typeof interval === 'string') fail?.(name, interval, valuePosition ?? keyPosition);
     if (value === undefined && fail !== undefined) {
       fail(name, `must be a quoted string literal, e.g. ${name} = '...'`, valuePosition ?? keyPosition);
     }
-    out.push({ key: name, value, keyPosition, valuePosition, valueSpan: valueSpan(kv.value) });
+    const option: SqlOption = {
+      key: name,
+      value,
+      keyPosition,
+      valuePosition,
+      valueSpan: valueSpan(kv.value),
+    };
+    if (typeof interval === 'number') option.intervalMs = interval;
+    out.push(option);
   }
   return out;
 }

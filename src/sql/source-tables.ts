@@ -134,6 +134,15 @@ function sourceOptions(
     }
     if (byKey.has(o.key)) throw new PipelineSqlError('is given twice', table, o.key, at);
     if (o.value === undefined) throw new PipelineSqlError("must be a literal, e.g. '10'", table, o.key, at);
+    // An interval literal reads as milliseconds: only a duration in ms may take one.
+    if (o.intervalMs !== undefined && !o.key.endsWith('.step_ms')) {
+      throw new PipelineSqlError(
+        "takes no interval (of a source's options, 'fields.<column>.step_ms' does)",
+        table,
+        o.key,
+        at,
+      );
+    }
     byKey.set(o.key, o);
   }
   const type = byKey.get('type');

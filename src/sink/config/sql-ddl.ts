@@ -16,6 +16,7 @@ import { columnHead, loadSqlParser, parseStatements } from '../../schema/sql-par
 import { ident, isNode, literalText, type Node, type SqlOption, withOptions } from '../../schema/sql-tree.js';
 import type { Column, ConnectionProfile, SinkTable } from '../model.js';
 import { TARGET_FIELDS, TARGET_SQL_OPTIONS, type TargetField } from '../writers/index.js';
+import { ARROYO_SQL_OPTIONS, fromArroyoSpelling } from './arroyo-options.js';
 import { checkConnector, checkProfile, checkTable, type Door, type Field, Reporter } from './validate.js';
 
 export { columnHead, loadSqlParser, parseStatements, typeName } from '../../schema/sql-parser.js';
@@ -109,10 +110,11 @@ function createTable(node: Node, options: ParseCreateTableOptions): SinkTable {
     );
   }
   const table = nameIdent.value;
-  const entries = tableOptions(table, node.table_options);
   const byKey = new Map<string, SqlOption>();
+  let written = new Map<string, string>();
   const door: Door = {
-    option: (f) => FIELD_OPTIONS[f],
+    // Arroyo's spelling, where the user wrote it, is what messages name.
+    option: (f) => written.get(FIELD_OPTIONS[f]) ?? FIELD_OPTIONS[f],
     position: (f) => {
       const entry = byKey.get(FIELD_OPTIONS[f]);
       return entry?.valuePosition ?? entry?.keyPosition;
@@ -120,6 +122,11 @@ function createTable(node: Node, options: ParseCreateTableOptions): SinkTable {
     numbersAsText: true,
   };
   const r = new Reporter({ table }, door);
+  const read = fromArroyoSpelling(tableOptions(table, node.table_options), (o, p, at) =>
+    r.failOption(o, p, at),
+  );
+  written = read.written;
+  const entries = read.entries.map((e) => durationValue(r, e));
 
   if (node.query != null) r.failOption('AS', 'CREATE TABLE ... AS SELECT is not supported for a sink table');
   if (Array.isArray(node.constraints) && node.constraints.length > 0) {
@@ -132,7 +139,7 @@ function createTable(node: Node, options: ParseCreateTableOptions): SinkTable {
   for (const entry of entries) {
     if (byKey.has(entry.key)) r.failOption(entry.key, 'is given twice', entry.keyPosition);
     if (!OPTION_FIELDS.has(entry.key) && entry.key !== TYPE_OPTION && entry.key !== PROFILE_OPTION) {
-      r.unknown(entry.key, SQL_OPTIONS, entry.keyPosition);
+      r.unknown(entry.key, [...SQL_OPTIONS, ...ARROYO_SQL_OPTIONS], entry.keyPosition);
     }
     byKey.set(entry.key, entry);
   }
@@ -171,6 +178,37 @@ function tableOptions(table: string, options: unknown): SqlOption[] {
   return withOptions(options, (option, problem, position) => {
     throw new SinkConfigError(problem, { table, option, position });
   });
+}
+
+/** Options taking a duration, and the milliseconds in one of their units. */
+const DURATION_OPTIONS: ReadonlyMap<string, number> = new Map([
+  ['sink.flush_interval_ms', 1],
+  ['sink.ttl_secs', 1000],
+]);
+
+/** An interval literal's value in the option's own unit; an interval elsewhere is refused. */
+function durationValue(r: Reporter, entry: SqlOption): SqlOption {
+  if (entry.intervalMs === undefined) return entry;
+  const option = door(r, entry.key);
+  const unit = DURATION_OPTIONS.get(entry.key);
+  if (unit === undefined) {
+    const takers = [...DURATION_OPTIONS.keys()].map((o) => `'${o}'`).join(' and ');
+    r.failOption(option, `takes no interval (of the sink's options, ${takers} do)`, entry.valuePosition);
+  }
+  if (entry.intervalMs % unit !== 0) {
+    r.failOption(
+      option,
+      `must be a whole number of seconds (got ${entry.intervalMs} ms)`,
+      entry.valuePosition,
+    );
+  }
+  return { ...entry, value: String(entry.intervalMs / unit) };
+}
+
+/** The key as the user wrote it (Arroyo's spelling, or ours). */
+function door(r: Reporter, key: string): string {
+  const field = OPTION_FIELDS.get(key);
+  return field === undefined ? key : r.door.option(field);
 }
 
 /** `type = 'sink'` is required: a lookup table (`type = 'lookup'`) has its own parser (src/lookup/). */
