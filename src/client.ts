@@ -46,3 +46,4 @@ export type {
   ReplicaAck,
   TransportTopology,
 } from './resp/target.js';
+export { TLS_VERSIONS, TlsError, type TlsErrorCode, type TlsOptions, type TlsVersion } from './resp/tls.js';

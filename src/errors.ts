@@ -30,6 +30,16 @@ export const ERROR_CODES = [
   'ERR_INVALID_ARGUMENT',
   /** A command argument longer than the server accepts (`maxArgumentLength`); refused before sending. */
   'ERR_ARGUMENT_TOO_LARGE',
+  /** The server's certificate is not signed by a CA trusted here (`tls.ca`). */
+  'ERR_TLS_UNKNOWN_CA',
+  /** The server's certificate is not for the name connected to (`tls.serverName`). */
+  'ERR_TLS_NAME_MISMATCH',
+  /** The server's certificate has expired (or is not valid yet). */
+  'ERR_TLS_CERT_EXPIRED',
+  /** The server refused the client certificate, or asked for one and got none (`tls.cert`). */
+  'ERR_TLS_CLIENT_CERT_REFUSED',
+  /** A CA, certificate or key file that cannot be read, or material Node cannot use. */
+  'ERR_TLS_FILE',
   // ── cluster ──
   /** `-MOVED`: the key's slot is served by another node for good. */
   'ERR_MOVED',

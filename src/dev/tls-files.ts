@@ -54,13 +54,19 @@ function makeCa(dir: string, name: string): Promise<void> {
   );
 }
 
-async function makeLeaf(dir: string, name: string, ca: string, extensions: string[]): Promise<void> {
+async function makeLeaf(
+  dir: string,
+  name: string,
+  ca: string,
+  extensions: string[],
+  days = 2,
+): Promise<void> {
   await writeFile(join(dir, `${name}.ext`), extensions.join('\n') + '\n');
   await openssl(dir, `req -new ${EC_KEY} -keyout ${name}.key -out ${name}.csr -subj /CN=${name}`);
   const serial = Math.floor(Math.random() * 2 ** 48);
   await openssl(
     dir,
-    `x509 -req -in ${name}.csr -CA ${ca}.crt -CAkey ${ca}.key -set_serial ${serial} -days 2
+    `x509 -req -in ${name}.csr -CA ${ca}.crt -CAkey ${ca}.key -set_serial ${serial} -days ${days}
      -extfile ${name}.ext -out ${name}.crt`,
   );
 }
@@ -106,4 +112,29 @@ export async function makeTlsMaterial(dir?: string): Promise<TlsMaterial> {
     ].map((f) => readFile(f)),
   );
   return { ca, cert, key, wrongCa, wrongCert, wrongKey, files };
+}
+
+/**
+ * Another server certificate signed by the CA of `files`, written next to it as `<name>.crt` and
+ * `<name>.key`: for `altNames` (`DNS:redis.internal`, `IP:127.0.0.1`) and valid `days` from now
+ * (`-1`: expired already, openssl then sets its end a day before its start).
+ */
+export async function makeServerCertificate(
+  files: TlsFiles,
+  name: string,
+  { altNames, days = 2 }: { altNames: string[]; days?: number },
+): Promise<{ certFile: string; keyFile: string }> {
+  await makeLeaf(
+    files.dir,
+    name,
+    'ca',
+    [
+      'basicConstraints=CA:FALSE',
+      'keyUsage=critical,digitalSignature',
+      'extendedKeyUsage=serverAuth,clientAuth',
+      `subjectAltName=${altNames.join(',')}`,
+    ],
+    days,
+  );
+  return { certFile: join(files.dir, `${name}.crt`), keyFile: join(files.dir, `${name}.key`) };
 }

@@ -14,8 +14,12 @@ import { type ClientOptions, type NormalizedClientOptions, parseClientOptions } 
 import { commandName, Pending } from './pending.js';
 import type { Command, Reply } from './reply.js';
 import type { CallOptions, RedisTransport, ReplicaAck } from './target.js';
+import { probeTlsRefusal, type TlsError, tlsFailure } from './tls.js';
 import { respTotals } from './totals.js';
 import { formatAddress } from './url.js';
+
+/** Longest wait for a TLS 1.3 server to say why it dropped a connection, ms. */
+const TLS_PROBE_TIMEOUT = 2_000;
 
 /** Authentication or handshake refused by the server (WRONGPASS, NOAUTH, NOPERM, ...). */
 export class AuthenticationError extends LaminarError {
@@ -311,7 +315,7 @@ export class RedisClient extends EventEmitter<RedisClientEvents> implements Redi
       await this.#handshake(conn);
     } catch (err) {
       conn.destroy();
-      throw err;
+      throw (await this.#tlsRefusal(err)) ?? err;
     }
     if (this.#state === State.Closing || this.#state === State.Closed) {
       conn.destroy();
@@ -324,6 +328,19 @@ export class RedisClient extends EventEmitter<RedisClientEvents> implements Redi
     this.#attempt = 0;
     this.#drainOffline(conn);
     this.emit('ready');
+  }
+
+  /**
+   * Under TLS 1.3 a server checks the client certificate after the client's handshake is done,
+   * so a refusal surfaces as the loss of the HELLO reply; tells it apart from other losses.
+   */
+  async #tlsRefusal(err: unknown): Promise<TlsError | undefined> {
+    const o = this.#options;
+    if (o.tls === undefined) return undefined;
+    const known = tlsFailure(err, this.address, o.tls);
+    if (known !== undefined || !(err instanceof ConnectionError)) return known;
+    const wait = o.connectTimeout > 0 ? Math.min(o.connectTimeout, TLS_PROBE_TIMEOUT) : TLS_PROBE_TIMEOUT;
+    return probeTlsRefusal(o.host, o.port, this.address, o.tls, wait);
   }
 
   async #handshake(conn: Connection): Promise<void> {

@@ -1,5 +1,4 @@
 import net from 'node:net';
-import tls from 'node:tls';
 import Denque from 'denque';
 import { Decoder } from './decoder.js';
 import type { EncodedCommands } from './encoded-commands.js';
@@ -8,6 +7,7 @@ import { ConnectionError, ProtocolError, ReplyError, TimeoutError } from './erro
 import type { NormalizedClientOptions } from './options.js';
 import { commandName, Pending } from './pending.js';
 import type { Command, Reply, ReplyHandler } from './reply.js';
+import { connectTls, loadTls, tlsFailure } from './tls.js';
 import { formatAddress } from './url.js';
 
 /** What a connection tells its owner. */
@@ -79,42 +79,44 @@ export class Connection implements ReplyHandler {
    * Opens a socket (TCP or TLS) and resolves once it is connected. The caller runs the handshake.
    * Rejects with ConnectionError (never sent) or TimeoutError.
    */
-  static open(options: NormalizedClientOptions, listener: ConnectionListener): Promise<Connection> {
+  static async open(options: NormalizedClientOptions, listener: ConnectionListener): Promise<Connection> {
     const { host, port } = options;
     const address = formatAddress(host, port);
+    const tlsOptions = options.tls === undefined ? undefined : await loadTls(options.tls);
     return new Promise((resolve, reject) => {
-      const socket = options.tls
-        ? tls.connect({
-            host,
-            port,
-            // SNI must be a host name; Node refuses IP addresses there.
-            servername: options.tls.servername ?? (net.isIP(host) === 0 ? host : undefined),
-            ...options.tls,
-          })
-        : net.connect({ host, port });
       let timer: NodeJS.Timeout | undefined;
+      let socket: net.Socket | undefined;
       const fail = (err: Error): void => {
         if (timer !== undefined) clearTimeout(timer);
-        socket.destroy();
+        socket?.destroy();
         reject(
           err instanceof TimeoutError
             ? err
-            : new ConnectionError(`cannot connect to ${address}: ${err.message}`, false, { cause: err }),
+            : (tlsFailure(err, address, options.tls) ??
+                new ConnectionError(`cannot connect to ${address}: ${err.message}`, false, { cause: err })),
         );
       };
+      try {
+        socket = tlsOptions ? connectTls(host, port, tlsOptions) : net.connect({ host, port });
+      } catch (err) {
+        // A CA, certificate or key Node cannot use throws here, before any socket exists.
+        fail(err as Error);
+        return;
+      }
+      const s = socket;
       if (options.connectTimeout > 0) {
         timer = setTimeout(
           () => fail(new TimeoutError(`connect to ${address} timed out`, options.connectTimeout)),
           options.connectTimeout,
         );
       }
-      socket.once('error', fail);
-      socket.once(options.tls ? 'secureConnect' : 'connect', () => {
+      s.once('error', fail);
+      s.once(tlsOptions ? 'secureConnect' : 'connect', () => {
         if (timer !== undefined) clearTimeout(timer);
-        socket.removeListener('error', fail);
-        socket.setNoDelay(options.noDelay);
-        if (options.keepAlive !== false) socket.setKeepAlive(true, options.keepAlive);
-        resolve(new Connection(socket, options, listener));
+        s.removeListener('error', fail);
+        s.setNoDelay(options.noDelay);
+        if (options.keepAlive !== false) s.setKeepAlive(true, options.keepAlive);
+        resolve(new Connection(s, options, listener));
       });
     });
   }

@@ -5,7 +5,7 @@
  * Messages never contain command arguments: arguments may hold secrets (AUTH, HELLO) or row data.
  */
 
-import { LaminarError } from '../errors.js';
+import { type ErrorCode, LaminarError } from '../errors.js';
 
 export { LaminarError };
 
@@ -81,12 +81,17 @@ export class ProtocolError extends LaminarError {
  * never left the client and can be retried safely.
  */
 export class ConnectionError extends LaminarError {
+  /** `code`: a subclass's own, for a failure that says more than its moment (TlsError). */
   constructor(
     message: string,
     readonly written: boolean,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; code?: ErrorCode },
   ) {
-    super(written ? 'ERR_CONNECTION_OUTCOME_UNKNOWN' : 'ERR_CONNECTION_NOT_SENT', message, options);
+    super(
+      options?.code ?? (written ? 'ERR_CONNECTION_OUTCOME_UNKNOWN' : 'ERR_CONNECTION_NOT_SENT'),
+      message,
+      options,
+    );
   }
   /** True when the command may have been executed by Redis. */
   get outcomeUnknown(): boolean {

@@ -1,6 +1,6 @@
-import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { DEFAULT_MAX_AGGREGATE_LENGTH, MAX_AGGREGATE_LENGTH } from './decoder.js';
 import { ConfigError } from './errors.js';
+import { type NormalizedTls, parseTlsOptions, type TlsOptions } from './tls.js';
 import { parseRedisUrl } from './url.js';
 
 /** Reconnect policy: exponential backoff with full jitter, one attempt at a time. */
@@ -29,8 +29,12 @@ export interface ClientOptions {
   protocol?: 2 | 3;
   /** Connection name sent with HELLO SETNAME / CLIENT SETNAME. */
   name?: string;
-  /** `true` for TLS with default verification, or Node TLS options (ca, cert, key, servername, ...). */
-  tls?: boolean | TlsConnectionOptions;
+  /**
+   * `true` for TLS verified against Node's trust store, or {@link TlsOptions}: `ca`, `cert`, `key`
+   * (PEM text or file paths), `serverName`, `minVersion`, `insecure`, and any Node TLS option. An
+   * object turns TLS on whatever the URL's scheme; `false` turns it off.
+   */
+  tls?: boolean | TlsOptions;
   /** Connect (and handshake) timeout, ms. Default {@link DEFAULT_CONNECT_TIMEOUT}. */
   connectTimeout?: number;
   /**
@@ -104,7 +108,7 @@ export interface NormalizedClientOptions {
   db: number;
   protocol: 2 | 3;
   name: string | undefined;
-  tls: TlsConnectionOptions | undefined;
+  tls: NormalizedTls | undefined;
   connectTimeout: number;
   commandTimeout: number;
   keepAlive: number | false;
@@ -193,7 +197,12 @@ export function parseClientOptions(
     db,
     protocol: o.protocol ?? 3,
     name: o.name,
-    tls: o.tls === true ? {} : o.tls === false || o.tls === undefined ? undefined : o.tls,
+    tls:
+      o.tls === true
+        ? parseTlsOptions({})
+        : o.tls === false || o.tls === undefined
+          ? undefined
+          : parseTlsOptions(o.tls),
     connectTimeout: nonNegative(o.connectTimeout, 'connectTimeout', DEFAULT_CONNECT_TIMEOUT),
     commandTimeout:
       o.commandTimeout === null
