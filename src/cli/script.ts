@@ -130,7 +130,12 @@ export function sinkInfo(model: SinkTable, sources: string[]): SinkInfo {
     prefix,
     match,
     sources,
-    address: c.kind === 'standalone' ? c.address : c.addresses.join(','),
+    address:
+      c.kind === 'standalone'
+        ? c.address
+        : c.kind === 'cluster'
+          ? c.addresses.join(',')
+          : `${c.masterName} via ${c.sentinels.join(',')}`,
   };
 }
 

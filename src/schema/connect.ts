@@ -1,5 +1,6 @@
 import { createClient } from '../resp/client.js';
 import { createCluster } from '../resp/cluster/cluster-client.js';
+import { createSentinel } from '../resp/sentinel/sentinel-client.js';
 import type { RedisTransport } from '../resp/target.js';
 import type { ConnectionProfile } from './connection-profile.js';
 import { type ResolvedProfile, resolveSecrets } from './secrets.js';
@@ -8,16 +9,20 @@ import { type ResolvedProfile, resolveSecrets } from './secrets.js';
 export interface ConnectOptions {
   /** Longest a command waits for its reply (or for a reconnect before it is sent), ms. */
   commandTimeout?: number;
-  /** Cluster only: longest a command waits for its slot to be served again after a failover, ms. */
+  /**
+   * Cluster and Sentinel: longest a command waits for its slot (cluster) or a primary (Sentinel)
+   * to be served again after a failover, ms.
+   */
   failoverTimeout?: number;
 }
 
 /**
  * Connects for a profile, resolving `{{ VAR }}` secrets from `env` now (they are never stored
- * resolved): a standalone client or a cluster client, as the profile's connection says.
+ * resolved): a standalone, cluster or Sentinel client, as the profile's connection says.
  *
  * @throws MissingSecretError naming a variable that is not set.
- * @throws ConnectionError (or AuthenticationError, ClusterError) when Redis cannot be reached.
+ * @throws ConnectionError (or AuthenticationError, ClusterError, SentinelError) when Redis cannot
+ *   be reached.
  */
 export async function connectProfile(
   profile: ConnectionProfile,
@@ -40,6 +45,19 @@ export async function connectResolved(
       username: resolved.username,
       password: resolved.password,
       commandTimeout: options.commandTimeout,
+    });
+  }
+  if (resolved.connection.kind === 'sentinel') {
+    const c = resolved.connection;
+    return createSentinel({
+      sentinels: c.sentinels,
+      masterName: c.masterName,
+      sentinelUsername: c.sentinelUsername,
+      sentinelPassword: c.sentinelPassword,
+      username: resolved.username,
+      password: resolved.password,
+      commandTimeout: options.commandTimeout,
+      failoverTimeout: options.failoverTimeout,
     });
   }
   return createCluster({

@@ -5,12 +5,22 @@
 
 import { ConfigError } from '../resp/errors.js';
 import { parseRedisUrl } from '../resp/url.js';
-import type { ConnectionProfile, RedisConnection } from './connection-profile.js';
+import type { ConnectionProfile, RedisConnection, SentinelConnection } from './connection-profile.js';
 import type { Reporter } from './reporter.js';
 import { hasSecretReference } from './secrets.js';
 
 /** The fields a profile check reports on, under their canonical (model) names. */
-export type ProfileField = 'name' | 'connector' | 'address' | 'addresses' | 'username' | 'password';
+export type ProfileField =
+  | 'name'
+  | 'connector'
+  | 'address'
+  | 'addresses'
+  | 'username'
+  | 'password'
+  | 'sentinels'
+  | 'masterName'
+  | 'sentinelUsername'
+  | 'sentinelPassword';
 
 /** `connector` must be `redis` (case-insensitive) and is required. */
 export function checkConnector(r: Reporter<ProfileField>, value: unknown): void {
@@ -25,26 +35,50 @@ export function checkName(r: Reporter<ProfileField>, value: unknown): string {
   return r.string('name', value, { required: true })!;
 }
 
-/** Profile fields before validation; `address`/`addresses` as written in the door. */
+/** Profile fields before validation; `address`/`addresses`/`sentinels` as written in the door. */
 export interface ProfileDraft {
   name: string;
   address?: unknown;
   addresses?: unknown;
   username?: unknown;
   password?: unknown;
+  /** A Sentinel connection: the Sentinels' addresses, the master name, the Sentinels' login. */
+  sentinels?: unknown;
+  masterName?: unknown;
+  sentinelUsername?: unknown;
+  sentinelPassword?: unknown;
 }
 
 export function checkProfile(r: Reporter<ProfileField>, draft: ProfileDraft): ConnectionProfile {
   const hasOne = draft.address !== undefined;
   const hasMany = draft.addresses !== undefined;
+  const hasSentinel = draft.sentinels !== undefined || draft.masterName !== undefined;
   if (hasOne && hasMany) {
     r.fail(
       'addresses',
       `cannot be combined with '${r.door.option('address')}': give one address or cluster addresses`,
     );
   }
+  if (hasSentinel && (hasOne || hasMany)) {
+    r.fail(
+      draft.sentinels !== undefined ? 'sentinels' : 'masterName',
+      `cannot be combined with '${r.door.option(hasOne ? 'address' : 'addresses')}': a Sentinel connection finds the primary itself`,
+    );
+  }
+  if (!hasSentinel) {
+    for (const f of ['sentinelUsername', 'sentinelPassword'] as const) {
+      if (draft[f] !== undefined) {
+        r.fail(
+          f,
+          `applies to a Sentinel connection only (give '${r.door.option('sentinels')}' and '${r.door.option('masterName')}')`,
+        );
+      }
+    }
+  }
   let connection: RedisConnection;
-  if (hasOne) {
+  if (hasSentinel) {
+    connection = checkSentinel(r, draft);
+  } else if (hasOne) {
     connection = { kind: 'standalone', address: checkAddress(r, 'address', draft.address) };
   } else if (hasMany) {
     if (!Array.isArray(draft.addresses) || draft.addresses.length === 0) {
@@ -54,7 +88,7 @@ export function checkProfile(r: Reporter<ProfileField>, draft: ProfileDraft): Co
   } else {
     r.fail(
       'address',
-      `is required: give '${r.door.option('address')}' (one node) or '${r.door.option('addresses')}' (cluster)`,
+      `is required: give '${r.door.option('address')}' (one node), '${r.door.option('addresses')}' (cluster) or '${r.door.option('sentinels')}' with '${r.door.option('masterName')}' (Sentinel)`,
     );
   }
   const profile: ConnectionProfile = { name: draft.name, connection };
@@ -65,7 +99,34 @@ export function checkProfile(r: Reporter<ProfileField>, draft: ProfileDraft): Co
   return profile;
 }
 
-function checkAddress(r: Reporter<ProfileField>, field: 'address' | 'addresses', value: unknown): string {
+function checkSentinel(r: Reporter<ProfileField>, draft: ProfileDraft): SentinelConnection {
+  if (draft.sentinels === undefined) {
+    r.fail('sentinels', `is required with '${r.door.option('masterName')}': the Sentinels to ask`);
+  }
+  if (!Array.isArray(draft.sentinels) || draft.sentinels.length === 0) {
+    r.fail('sentinels', `must be a non-empty list of Redis URLs (${r.got('sentinels', draft.sentinels)})`);
+  }
+  const sentinels = draft.sentinels.map((a) => checkAddress(r, 'sentinels', a));
+  if (draft.masterName === undefined) {
+    r.fail('masterName', `is required with '${r.door.option('sentinels')}': the name the Sentinels monitor`);
+  }
+  const connection: SentinelConnection = {
+    kind: 'sentinel',
+    sentinels,
+    masterName: r.string('masterName', draft.masterName, { required: true })!,
+  };
+  const username = r.string('sentinelUsername', draft.sentinelUsername);
+  const password = r.string('sentinelPassword', draft.sentinelPassword);
+  if (username !== undefined) connection.sentinelUsername = username;
+  if (password !== undefined) connection.sentinelPassword = password;
+  return connection;
+}
+
+function checkAddress(
+  r: Reporter<ProfileField>,
+  field: 'address' | 'addresses' | 'sentinels',
+  value: unknown,
+): string {
   const address = r.string(field, value, { required: true })!;
   // An address holding {{ VAR }} is checked once resolved, by the process that connects.
   if (!hasSecretReference(address)) {

@@ -11,11 +11,29 @@ import { type Door, Reporter } from './reporter.js';
 export type ProfileDefinition = ConnectionProfile;
 
 const PROFILE_KEYS = ['name', 'connection', 'username', 'password'];
-const CONNECTION_KEYS = ['kind', 'address', 'addresses'];
+const CONNECTION_KEYS = [
+  'kind',
+  'address',
+  'addresses',
+  'sentinels',
+  'masterName',
+  'sentinelUsername',
+  'sentinelPassword',
+];
+/** The connection fields each kind takes (beside `kind`). */
+const KIND_KEYS: Readonly<Record<string, readonly ProfileField[]>> = {
+  standalone: ['address'],
+  cluster: ['addresses'],
+  sentinel: ['sentinels', 'masterName', 'sentinelUsername', 'sentinelPassword'],
+};
 
 const PROFILE_NAMES: Partial<Record<ProfileField, string>> = {
   address: 'connection.address',
   addresses: 'connection.addresses',
+  sentinels: 'connection.sentinels',
+  masterName: 'connection.masterName',
+  sentinelUsername: 'connection.sentinelUsername',
+  sentinelPassword: 'connection.sentinelPassword',
 };
 const PROFILE_DOOR: Door<ProfileField> = { option: (f) => PROFILE_NAMES[f] ?? f, numbersAsText: false };
 
@@ -42,26 +60,33 @@ export function profileOf(
   if (obj.connection === undefined)
     r.failOption(
       `${prefix}connection`,
-      "is required ({ kind: 'standalone', address } or { kind: 'cluster', addresses })",
+      "is required ({ kind: 'standalone', address }, { kind: 'cluster', addresses } or { kind: 'sentinel', sentinels, masterName })",
     );
   const connection = r.object(`${prefix}connection`, obj.connection);
   r.knownKeys(connection, CONNECTION_KEYS, `${prefix}connection.`);
   const kind = connection.kind;
-  if (kind !== undefined && kind !== 'standalone' && kind !== 'cluster') {
-    r.failOption(`${prefix}connection.kind`, `must be 'standalone' or 'cluster' (${r.got(undefined, kind)})`);
+  if (kind !== undefined && (typeof kind !== 'string' || !Object.hasOwn(KIND_KEYS, kind))) {
+    r.failOption(
+      `${prefix}connection.kind`,
+      `must be 'standalone', 'cluster' or 'sentinel' (${r.got(undefined, kind)})`,
+    );
   }
-  const wrong: ProfileField | undefined =
-    kind === 'standalone' && connection.addresses !== undefined
-      ? 'addresses'
-      : kind === 'cluster' && connection.address !== undefined
-        ? 'address'
-        : undefined;
-  if (wrong !== undefined) r.fail(wrong, `does not apply to a '${kind}' connection`);
+  if (kind !== undefined) {
+    const own = KIND_KEYS[kind as string];
+    const wrong = (CONNECTION_KEYS.slice(1) as ProfileField[]).find(
+      (f) => connection[f] !== undefined && !own.includes(f),
+    );
+    if (wrong !== undefined) r.fail(wrong, `does not apply to a '${kind}' connection`);
+  }
   return checkProfile(r, {
     name: obj.name as string,
     address: connection.address,
     addresses: connection.addresses,
     username: obj.username,
     password: obj.password,
+    sentinels: connection.sentinels,
+    masterName: connection.masterName,
+    sentinelUsername: connection.sentinelUsername,
+    sentinelPassword: connection.sentinelPassword,
   });
 }

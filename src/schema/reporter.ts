@@ -20,7 +20,15 @@ export interface Door<F extends string = string> {
 export type Subject = { table: string } | { profile: string } | { unnamed: true };
 
 /** Options that hold (or may hold) secrets: their values are never part of a message. */
-const SECRET_FIELDS: ReadonlySet<string> = new Set(['address', 'addresses', 'username', 'password']);
+const SECRET_FIELDS: ReadonlySet<string> = new Set([
+  'address',
+  'addresses',
+  'username',
+  'password',
+  'sentinels',
+  'sentinelUsername',
+  'sentinelPassword',
+]);
 
 /** Raises errors about one subject in one door's spelling. */
 export class Reporter<F extends string = string> {

@@ -45,7 +45,8 @@ export interface ResolvedProfile {
 }
 
 /**
- * Resolves every `{{ VAR }}` in the profile's address(es), username and password from `env`.
+ * Resolves every `{{ VAR }}` in the profile's address(es), username and password (and a Sentinel
+ * connection's master name and credentials) from `env`.
  *
  * @throws MissingSecretError naming the first variable that is not set (and the profile).
  * @throws SinkConfigError when a resolved address is not a Redis URL (the address is not echoed).
@@ -65,13 +66,28 @@ export function resolveSecrets(
     if (resolved !== value) checkResolvedAddress(profile.name, option, resolved);
     return resolved;
   };
-  const connection: RedisConnection =
-    profile.connection.kind === 'standalone'
-      ? { kind: 'standalone', address: address(profile.connection.address, 'connection.address') }
-      : {
-          kind: 'cluster',
-          addresses: profile.connection.addresses.map((a, i) => address(a, `connection.addresses[${i}]`)),
-        };
+  const c = profile.connection;
+  let connection: RedisConnection;
+  if (c.kind === 'standalone') {
+    connection = { kind: 'standalone', address: address(c.address, 'connection.address') };
+  } else if (c.kind === 'cluster') {
+    connection = {
+      kind: 'cluster',
+      addresses: c.addresses.map((a, i) => address(a, `connection.addresses[${i}]`)),
+    };
+  } else {
+    connection = {
+      kind: 'sentinel',
+      sentinels: c.sentinels.map((a, i) => address(a, `connection.sentinels[${i}]`)),
+      masterName: resolve(c.masterName, 'connection.masterName'),
+    };
+    if (c.sentinelUsername !== undefined) {
+      connection.sentinelUsername = resolve(c.sentinelUsername, 'connection.sentinelUsername');
+    }
+    if (c.sentinelPassword !== undefined) {
+      connection.sentinelPassword = resolve(c.sentinelPassword, 'connection.sentinelPassword');
+    }
+  }
   const out: ResolvedProfile = { name: profile.name, connection };
   if (profile.username !== undefined) out.username = resolve(profile.username, 'username');
   if (profile.password !== undefined) out.password = resolve(profile.password, 'password');
@@ -89,15 +105,21 @@ function checkResolvedAddress(profile: string, option: string, address: string):
 }
 
 /**
- * A copy safe for logs and API responses: the password becomes `***` unless it is exactly one
- * `{{ VAR }}` reference (which says where the secret lives, not what it is), and so does a
- * password written inline in an address URL (`redis://user:***@host`). Usernames are shown.
+ * A copy safe for logs and API responses: the password (and a Sentinel password) becomes `***`
+ * unless it is exactly one `{{ VAR }}` reference (which says where the secret lives, not what it
+ * is), and so does a password written inline in an address URL (`redis://user:***@host`).
+ * Usernames are shown.
  */
 export function redactProfile(profile: ConnectionProfile): ConnectionProfile {
-  const connection: RedisConnection =
-    profile.connection.kind === 'standalone'
-      ? { kind: 'standalone', address: redactAddress(profile.connection.address) }
-      : { kind: 'cluster', addresses: profile.connection.addresses.map(redactAddress) };
+  const c = profile.connection;
+  let connection: RedisConnection;
+  if (c.kind === 'standalone') connection = { kind: 'standalone', address: redactAddress(c.address) };
+  else if (c.kind === 'cluster') connection = { kind: 'cluster', addresses: c.addresses.map(redactAddress) };
+  else {
+    connection = { kind: 'sentinel', sentinels: c.sentinels.map(redactAddress), masterName: c.masterName };
+    if (c.sentinelUsername !== undefined) connection.sentinelUsername = c.sentinelUsername;
+    if (c.sentinelPassword !== undefined) connection.sentinelPassword = redactSecret(c.sentinelPassword);
+  }
   const out: ConnectionProfile = { name: profile.name, connection };
   if (profile.username !== undefined) out.username = profile.username;
   if (profile.password !== undefined) out.password = redactSecret(profile.password);

@@ -25,7 +25,9 @@ import { checkTable, type Door, type Field, Reporter } from './validate.js';
 
 const PROFILE_KEYS = ['name', 'connector', 'config'];
 const PROFILE_CONFIG_KEYS = ['connection', 'username', 'password'];
-const CONNECTION_KEYS = ['address', 'addresses'];
+const CONNECTION_KEYS = ['address', 'addresses', 'sentinel'];
+const SENTINEL_KEYS = ['addresses', 'masterName', 'username', 'password'];
+const SENTINEL_PATH = 'config.connection.sentinel';
 const TABLE_KEYS = ['name', 'connector', 'connectionProfileId', 'config', 'schema'];
 const TABLE_CONFIG_KEYS = ['connectorType', 'format', 'sink'];
 const CONNECTOR_TYPE_KEYS = ['target', 'lookup'];
@@ -45,6 +47,10 @@ const JSON_OPTIONS: Readonly<Record<Exclude<Field, TargetField>, string>> = {
   addresses: 'config.connection.addresses',
   username: 'config.username',
   password: 'config.password',
+  sentinels: `${SENTINEL_PATH}.addresses`,
+  masterName: `${SENTINEL_PATH}.masterName`,
+  sentinelUsername: `${SENTINEL_PATH}.username`,
+  sentinelPassword: `${SENTINEL_PATH}.password`,
   target: TARGET_PATH,
   targetType: `${TARGET_PATH}.type`,
   format: 'config.format',
@@ -68,7 +74,13 @@ export interface ProfileBody {
   name: string;
   connector: 'redis';
   config: {
-    connection: { address: string } | { addresses: string[] };
+    connection:
+      | { address: string }
+      | { addresses: string[] }
+      | {
+          /** The Sentinels of a primary; `username`/`password` here log in to the Sentinels. */
+          sentinel: { addresses: string[]; masterName: string; username?: string; password?: string };
+        };
     username?: string;
     password?: string;
   };
@@ -115,15 +127,25 @@ export function parseProfile(body: unknown): ConnectionProfile {
   const config = r.object('config', top.config, 'a JSON object');
   r.knownKeys(config, PROFILE_CONFIG_KEYS, 'config.');
   if (config.connection === undefined)
-    r.failOption('config.connection', 'is required ({ address } or { addresses })');
+    r.failOption('config.connection', 'is required ({ address }, { addresses } or { sentinel })');
   const connection = r.object('config.connection', config.connection, 'a JSON object');
   r.knownKeys(connection, CONNECTION_KEYS, 'config.connection.');
+  const sentinel =
+    connection.sentinel === undefined ? {} : r.object(SENTINEL_PATH, connection.sentinel, 'a JSON object');
+  r.knownKeys(sentinel, SENTINEL_KEYS, `${SENTINEL_PATH}.`);
+  if (connection.sentinel !== undefined && sentinel.addresses === undefined) {
+    r.fail('sentinels', `is required in '${SENTINEL_PATH}': the Sentinels to ask`);
+  }
   return checkProfile(r, {
     name,
     address: connection.address,
     addresses: connection.addresses,
     username: config.username,
     password: config.password,
+    sentinels: sentinel.addresses,
+    masterName: sentinel.masterName,
+    sentinelUsername: sentinel.username,
+    sentinelPassword: sentinel.password,
   });
 }
 

@@ -39,6 +39,10 @@ const FIELD_OPTIONS: Readonly<Record<Field, string>> = {
   addresses: 'cluster.addresses',
   username: 'username',
   password: 'password',
+  sentinels: 'sentinel.addresses',
+  masterName: 'sentinel.master',
+  sentinelUsername: 'sentinel.username',
+  sentinelPassword: 'sentinel.password',
   target: 'sink.*',
   targetType: 'sink.type',
   // Each target's own options, as its writer spells them (writers/).
@@ -57,7 +61,16 @@ const FIELD_OPTIONS: Readonly<Record<Field, string>> = {
 /** Options that are not model fields: the table type and a named profile. */
 const TYPE_OPTION = 'type';
 const PROFILE_OPTION = 'connection_profile';
-const PROFILE_FIELDS: readonly Field[] = ['address', 'addresses', 'username', 'password'];
+const PROFILE_FIELDS: readonly Field[] = [
+  'address',
+  'addresses',
+  'username',
+  'password',
+  'sentinels',
+  'masterName',
+  'sentinelUsername',
+  'sentinelPassword',
+];
 
 const OPTION_FIELDS: ReadonlyMap<string, Field> = new Map(
   (Object.entries(FIELD_OPTIONS) as [Field, string][])
@@ -248,20 +261,26 @@ function tableProfile(
     }
     return profile;
   }
-  const cluster = value('addresses');
-  let addresses: string[] | undefined;
-  if (cluster !== undefined) {
-    addresses = cluster.split(',').map((a) => a.trim());
-    if (addresses.some((a) => a === ''))
-      r.fail('addresses', 'has an empty entry (expected comma-separated Redis URLs)');
-  }
   return checkProfile(r, {
     name: table,
     address: value('address'),
-    addresses,
+    addresses: addressList(r, 'addresses', value('addresses')),
     username: value('username'),
     password: value('password'),
+    sentinels: addressList(r, 'sentinels', value('sentinels')),
+    masterName: value('masterName'),
+    sentinelUsername: value('sentinelUsername'),
+    sentinelPassword: value('sentinelPassword'),
   });
+}
+
+/** A comma-separated list of Redis URLs, as `'cluster.addresses'` and `'sentinel.addresses'` take it. */
+function addressList(r: Reporter, field: Field, list: string | undefined): string[] | undefined {
+  if (list === undefined) return undefined;
+  const addresses = list.split(',').map((a) => a.trim());
+  if (addresses.some((a) => a === ''))
+    r.fail(field, 'has an empty entry (expected comma-separated Redis URLs)');
+  return addresses;
 }
 
 function lookupProfile(

@@ -60,6 +60,10 @@ function door(profilePrefix: string): Door {
     addresses: `${profilePrefix}connection.addresses`,
     username: `${profilePrefix}username`,
     password: `${profilePrefix}password`,
+    sentinels: `${profilePrefix}connection.sentinels`,
+    masterName: `${profilePrefix}connection.masterName`,
+    sentinelUsername: `${profilePrefix}connection.sentinelUsername`,
+    sentinelPassword: `${profilePrefix}connection.sentinelPassword`,
     targetType: 'target.type',
   };
   return {

@@ -55,7 +55,11 @@ export type Field =
   | 'address'
   | 'addresses'
   | 'username'
-  | 'password';
+  | 'password'
+  | 'sentinels'
+  | 'masterName'
+  | 'sentinelUsername'
+  | 'sentinelPassword';
 
 /** How one front door spells the sink's fields. */
 export type Door = FieldDoor<Field>;
