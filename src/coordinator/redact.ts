@@ -5,9 +5,10 @@
  * {@link REDACTED_PASSWORD}:
  *
  * - any object field named `password` (profile config, table model, job specs), whatever it holds
- *   (a `{{ VAR }}` reference included: one rule is easier to trust than exceptions);
+ *   (a `{{ VAR }}` reference included: one rule is easier to trust than exceptions), and the `key`
+ *   of any `tls` object (a client certificate's private key, PEM text or its path);
  * - the password in the user info of `redis://user:password@host` strings, wherever they appear;
- * - `password = '...'` options (and addresses with user info) in SQL text, found through the
+ * - `password = '...'` and `'tls.key' = '...'` options (and addresses with user info) in SQL text, found through the
  *   parser's tree rather than a regular expression, so quoting and comments cannot hide one.
  */
 
@@ -15,6 +16,9 @@ import { rewriteLookupSyntax } from '../lookup/metadata-syntax.js';
 import { parseStatements } from '../schema/sql-parser.js';
 import { SqlText } from '../schema/sql-script.js';
 import { isNode, withOptions } from '../schema/sql-tree.js';
+
+/** SQL options whose value is secret (SQL keys are matched lower-cased). */
+const SECRET_SQL_OPTIONS: ReadonlySet<string> = new Set(['password', 'tls.key']);
 
 /** What every response shows instead of a password. */
 export const REDACTED_PASSWORD = '********';
@@ -75,6 +79,9 @@ function redactValue(value: unknown, key: string | undefined): unknown {
   if (isNode(value)) {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) out[k] = redactValue(v, k);
+    if (key?.toLowerCase() === 'tls' && value.key !== undefined && value.key !== null) {
+      out.key = REDACTED_PASSWORD;
+    }
     return out;
   }
   return value;
@@ -103,7 +110,7 @@ export function redactSql(input: string): string {
     const create = isNode(statement) && isNode(statement.CreateTable) ? statement.CreateTable : undefined;
     if (create === undefined) continue;
     for (const option of withOptions(create.table_options)) {
-      const secret = option.key.toLowerCase() === 'password';
+      const secret = SECRET_SQL_OPTIONS.has(option.key.toLowerCase());
       const replaced = secret ? REDACTED_PASSWORD : redactUrls(option.value ?? '');
       if (!secret && replaced === (option.value ?? '')) continue;
       // Secret options whose value is not a literal (an identifier) are replaced all the same.

@@ -1,9 +1,11 @@
+import type { Logger } from '../log.js';
 import { createClient } from '../resp/client.js';
 import { createCluster } from '../resp/cluster/cluster-client.js';
 import { createSentinel } from '../resp/sentinel/sentinel-client.js';
 import type { RedisTransport } from '../resp/target.js';
 import type { ConnectionProfile } from './connection-profile.js';
 import { type ResolvedProfile, resolveSecrets } from './secrets.js';
+import { tlsClientOptions } from './tls-profile.js';
 
 /** Bounds a connection gives its commands; unset, the client's defaults hold. */
 export interface ConnectOptions {
@@ -14,6 +16,8 @@ export interface ConnectOptions {
    * to be served again after a failover, ms.
    */
   failoverTimeout?: number;
+  /** Where a connection made with `tls.insecure` is reported (a warning). Default: silent. */
+  logger?: Logger;
 }
 
 /**
@@ -40,11 +44,19 @@ export async function connectResolved(
   resolved: ResolvedProfile,
   options: ConnectOptions = {},
 ): Promise<RedisTransport> {
+  const tls = tlsClientOptions(resolved.tls);
+  if (tls?.insecure === true) {
+    options.logger?.warn(
+      { profile: resolved.name, option: 'tls.insecure' },
+      `connection profile '${resolved.name}' skips TLS verification (tls.insecure): the server's certificate and name are not checked`,
+    );
+  }
   if (resolved.connection.kind === 'standalone') {
     return createClient(resolved.connection.address, {
       username: resolved.username,
       password: resolved.password,
       commandTimeout: options.commandTimeout,
+      tls,
     });
   }
   if (resolved.connection.kind === 'sentinel') {
@@ -66,5 +78,6 @@ export async function connectResolved(
     password: resolved.password,
     commandTimeout: options.commandTimeout,
     failoverTimeout: options.failoverTimeout,
+    tls,
   });
 }

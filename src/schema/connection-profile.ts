@@ -1,5 +1,7 @@
 /** Where Redis is and how to log in: the connection profile every table and lookup names. */
 
+import type { TlsProfile } from './tls-profile.js';
+
 /**
  * Where Redis is: one node, seeds of a cluster, or the Sentinels of a primary. Addresses and
  * Sentinel credentials may contain `{{ VAR }}`.
@@ -34,4 +36,6 @@ export interface ConnectionProfile {
   username?: string;
   /** May be `{{ VAR }}`; resolved only when connecting, never stored resolved, never shown. */
   password?: string;
+  /** TLS settings; with them the connection always uses TLS (addresses say `rediss://`). */
+  tls?: TlsProfile;
 }

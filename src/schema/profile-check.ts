@@ -8,6 +8,7 @@ import { parseRedisUrl } from '../resp/url.js';
 import type { ConnectionProfile, RedisConnection, SentinelConnection } from './connection-profile.js';
 import type { Reporter } from './reporter.js';
 import { hasSecretReference } from './secrets.js';
+import { checkTls, type TlsDraft, type TlsField } from './tls-profile.js';
 
 /** The fields a profile check reports on, under their canonical (model) names. */
 export type ProfileField =
@@ -20,7 +21,8 @@ export type ProfileField =
   | 'sentinels'
   | 'masterName'
   | 'sentinelUsername'
-  | 'sentinelPassword';
+  | 'sentinelPassword'
+  | TlsField;
 
 /** `connector` must be `redis` (case-insensitive) and is required. */
 export function checkConnector(r: Reporter<ProfileField>, value: unknown): void {
@@ -47,6 +49,8 @@ export interface ProfileDraft {
   masterName?: unknown;
   sentinelUsername?: unknown;
   sentinelPassword?: unknown;
+  /** The `tls` block's fields, as the door read them. */
+  tls?: TlsDraft;
 }
 
 export function checkProfile(r: Reporter<ProfileField>, draft: ProfileDraft): ConnectionProfile {
@@ -96,7 +100,17 @@ export function checkProfile(r: Reporter<ProfileField>, draft: ProfileDraft): Co
   const password = r.string('password', draft.password);
   if (username !== undefined) profile.username = username;
   if (password !== undefined) profile.password = password;
+  const tls = checkTls<ProfileField>(r, draft.tls ?? {}, tlsAddresses(connection));
+  if (tls !== undefined) profile.tls = tls;
   return profile;
+}
+
+/** Addresses a `tls` block needs written as `rediss://` (a Sentinel connection's are the Sentinels'). */
+function tlsAddresses(connection: RedisConnection): { field: ProfileField; value: string }[] {
+  if (connection.kind === 'standalone') return [{ field: 'address', value: connection.address }];
+  if (connection.kind === 'cluster')
+    return connection.addresses.map((value) => ({ field: 'addresses', value }));
+  return [];
 }
 
 function checkSentinel(r: Reporter<ProfileField>, draft: ProfileDraft): SentinelConnection {

@@ -6,11 +6,12 @@
 import type { ConnectionProfile } from './connection-profile.js';
 import { checkName, checkProfile, type ProfileField } from './profile-check.js';
 import { type Door, Reporter } from './reporter.js';
+import { TLS_KEYS, tlsDraftOf, tlsOptionNames } from './tls-profile.js';
 
 /** A connection profile written in TypeScript: the model's shape. */
 export type ProfileDefinition = ConnectionProfile;
 
-const PROFILE_KEYS = ['name', 'connection', 'username', 'password'];
+const PROFILE_KEYS = ['name', 'connection', 'username', 'password', 'tls'];
 const CONNECTION_KEYS = [
   'kind',
   'address',
@@ -34,6 +35,7 @@ const PROFILE_NAMES: Partial<Record<ProfileField, string>> = {
   masterName: 'connection.masterName',
   sentinelUsername: 'connection.sentinelUsername',
   sentinelPassword: 'connection.sentinelPassword',
+  ...tlsOptionNames('tls.'),
 };
 const PROFILE_DOOR: Door<ProfileField> = { option: (f) => PROFILE_NAMES[f] ?? f, numbersAsText: false };
 
@@ -78,6 +80,8 @@ export function profileOf(
     );
     if (wrong !== undefined) r.fail(wrong, `does not apply to a '${kind}' connection`);
   }
+  const tls = obj.tls === undefined ? {} : r.object(`${prefix}tls`, obj.tls);
+  r.knownKeys(tls, TLS_KEYS, `${prefix}tls.`);
   return checkProfile(r, {
     name: obj.name as string,
     address: connection.address,
@@ -88,5 +92,6 @@ export function profileOf(
     masterName: connection.masterName,
     sentinelUsername: connection.sentinelUsername,
     sentinelPassword: connection.sentinelPassword,
+    tls: tlsDraftOf(tls),
   });
 }

@@ -8,6 +8,7 @@ import { ConfigError } from '../resp/errors.js';
 import { parseRedisUrl } from '../resp/url.js';
 import type { ConnectionProfile, RedisConnection } from './connection-profile.js';
 import { MissingSecretError, SinkConfigError } from './errors.js';
+import { redactTls, resolveTls, type TlsProfile } from './tls-profile.js';
 
 /** `{{ NAME }}` with optional spaces inside the braces; NAME is an environment variable name. */
 const REFERENCE = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
@@ -42,6 +43,7 @@ export interface ResolvedProfile {
   connection: RedisConnection;
   username?: string;
   password?: string;
+  tls?: TlsProfile;
 }
 
 /**
@@ -91,6 +93,7 @@ export function resolveSecrets(
   const out: ResolvedProfile = { name: profile.name, connection };
   if (profile.username !== undefined) out.username = resolve(profile.username, 'username');
   if (profile.password !== undefined) out.password = resolve(profile.password, 'password');
+  if (profile.tls !== undefined) out.tls = resolveTls(profile.tls, resolve);
   return out;
 }
 
@@ -123,6 +126,7 @@ export function redactProfile(profile: ConnectionProfile): ConnectionProfile {
   const out: ConnectionProfile = { name: profile.name, connection };
   if (profile.username !== undefined) out.username = profile.username;
   if (profile.password !== undefined) out.password = redactSecret(profile.password);
+  if (profile.tls !== undefined) out.tls = redactTls(profile.tls, redactSecret);
   return out;
 }
 

@@ -24,7 +24,7 @@ export interface CreateSinkOptions extends SinkLimits {
 /** Validates the table, connects (standalone or cluster) and returns a ready sink. */
 export async function createSink(input: SinkInput, options: CreateSinkOptions = {}): Promise<RedisSink> {
   const table = await tableOf(input);
-  const target = await connectProfile(table.profile, options.env);
+  const target = await connectProfile(table.profile, options.env, { logger: options.logger });
   return new RedisSink(table, target, options.logger ?? SILENT_LOGGER, options);
 }
 

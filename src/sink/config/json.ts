@@ -19,12 +19,14 @@ import type { ConnectionProfile } from '../../schema/connection-profile.js';
 import { checkConnector, checkName, checkProfile } from '../../schema/profile-check.js';
 import { gotType } from '../../schema/reporter.js';
 import type { Column } from '../../schema/sql-type.js';
+import { TLS_KEYS, type TlsProfile, tlsDraftOf, tlsOptionNames } from '../../schema/tls-profile.js';
 import type { SinkTable } from '../model.js';
 import { isTargetField, TARGET_FIELDS, type TargetField } from '../writers/index.js';
 import { checkTable, type Door, type Field, Reporter } from './validate.js';
 
 const PROFILE_KEYS = ['name', 'connector', 'config'];
-const PROFILE_CONFIG_KEYS = ['connection', 'username', 'password'];
+const PROFILE_CONFIG_KEYS = ['connection', 'username', 'password', 'tls'];
+const TLS_PATH = 'config.tls';
 const CONNECTION_KEYS = ['address', 'addresses', 'sentinel'];
 const SENTINEL_KEYS = ['addresses', 'masterName', 'username', 'password'];
 const SENTINEL_PATH = 'config.connection.sentinel';
@@ -51,6 +53,7 @@ const JSON_OPTIONS: Readonly<Record<Exclude<Field, TargetField>, string>> = {
   masterName: `${SENTINEL_PATH}.masterName`,
   sentinelUsername: `${SENTINEL_PATH}.username`,
   sentinelPassword: `${SENTINEL_PATH}.password`,
+  ...tlsOptionNames(`${TLS_PATH}.`),
   target: TARGET_PATH,
   targetType: `${TARGET_PATH}.type`,
   format: 'config.format',
@@ -83,6 +86,8 @@ export interface ProfileBody {
         };
     username?: string;
     password?: string;
+    /** TLS settings: `ca`, `cert`, `key` (PEM text or file paths), `serverName`, `minVersion`, `insecure`. */
+    tls?: TlsProfile;
   };
 }
 
@@ -136,6 +141,8 @@ export function parseProfile(body: unknown): ConnectionProfile {
   if (connection.sentinel !== undefined && sentinel.addresses === undefined) {
     r.fail('sentinels', `is required in '${SENTINEL_PATH}': the Sentinels to ask`);
   }
+  const tls = config.tls === undefined ? {} : r.object(TLS_PATH, config.tls, 'a JSON object');
+  r.knownKeys(tls, TLS_KEYS, `${TLS_PATH}.`);
   return checkProfile(r, {
     name,
     address: connection.address,
@@ -146,6 +153,7 @@ export function parseProfile(body: unknown): ConnectionProfile {
     masterName: sentinel.masterName,
     sentinelUsername: sentinel.username,
     sentinelPassword: sentinel.password,
+    tls: tlsDraftOf(tls),
   });
 }
 

@@ -14,6 +14,7 @@ import { SinkConfigError } from '../../schema/errors.js';
 import { plainCreateTable } from '../../schema/plain-create-table.js';
 import { columnHead, loadSqlParser, parseStatements } from '../../schema/sql-parser.js';
 import { ident, isNode, literalText, type Node, type SqlOption, withOptions } from '../../schema/sql-tree.js';
+import { TLS_FIELDS, TLS_SQL_OPTIONS } from '../../schema/tls-profile.js';
 import type { Column, ConnectionProfile, SinkTable } from '../model.js';
 import { TARGET_FIELDS, TARGET_SQL_OPTIONS, type TargetField } from '../writers/index.js';
 import { ARROYO_SQL_OPTIONS, fromArroyoSpelling } from './arroyo-options.js';
@@ -43,6 +44,7 @@ const FIELD_OPTIONS: Readonly<Record<Field, string>> = {
   masterName: 'sentinel.master',
   sentinelUsername: 'sentinel.username',
   sentinelPassword: 'sentinel.password',
+  ...TLS_SQL_OPTIONS,
   target: 'sink.*',
   targetType: 'sink.type',
   // Each target's own options, as its writer spells them (writers/).
@@ -70,6 +72,7 @@ const PROFILE_FIELDS: readonly Field[] = [
   'masterName',
   'sentinelUsername',
   'sentinelPassword',
+  ...TLS_FIELDS,
 ];
 
 const OPTION_FIELDS: ReadonlyMap<string, Field> = new Map(
@@ -271,6 +274,7 @@ function tableProfile(
     masterName: value('masterName'),
     sentinelUsername: value('sentinelUsername'),
     sentinelPassword: value('sentinelPassword'),
+    tls: Object.fromEntries(TLS_FIELDS.map((f) => [f, value(f)])),
   });
 }
 

@@ -13,6 +13,7 @@ export { defineProfile, type ProfileDefinition } from '../../schema/profile-defi
 
 import type { ProfileDefinition } from '../../schema/profile-define.js';
 import { profileOf } from '../../schema/profile-define.js';
+import { tlsOptionNames } from '../../schema/tls-profile.js';
 
 /** A sink table written in TypeScript: the model's shape, with defaults optional. */
 export interface TableDefinition {
@@ -64,6 +65,7 @@ function door(profilePrefix: string): Door {
     masterName: `${profilePrefix}connection.masterName`,
     sentinelUsername: `${profilePrefix}connection.sentinelUsername`,
     sentinelPassword: `${profilePrefix}connection.sentinelPassword`,
+    ...tlsOptionNames(`${profilePrefix}tls.`),
     targetType: 'target.type',
   };
   return {

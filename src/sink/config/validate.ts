@@ -6,6 +6,7 @@
 
 import { suggestionSuffix } from '../../schema/did-you-mean.js';
 import { type Door as FieldDoor, Reporter as FieldReporter } from '../../schema/reporter.js';
+import type { TlsField } from '../../schema/tls-profile.js';
 import { parseKeyTemplate } from '../key-template.js';
 import {
   type Column,
@@ -59,7 +60,8 @@ export type Field =
   | 'sentinels'
   | 'masterName'
   | 'sentinelUsername'
-  | 'sentinelPassword';
+  | 'sentinelPassword'
+  | TlsField;
 
 /** How one front door spells the sink's fields. */
 export type Door = FieldDoor<Field>;
