@@ -29,6 +29,7 @@ import { checkConnector, checkProfile } from '../schema/profile-check.js';
 import { type Door, Reporter } from '../schema/reporter.js';
 import { loadSqlParser, parseStatements } from '../schema/sql-parser.js';
 import { type SqlOption as Entry, ident, isNode, type Node, withOptions } from '../schema/sql-tree.js';
+import { TLS_FIELDS, TLS_SQL_OPTIONS } from '../schema/tls-profile.js';
 import { lookupEntry } from './arroyo-options.js';
 import { LookupConfigError } from './errors.js';
 import { tableColumns } from './lookup-columns.js';
@@ -64,6 +65,10 @@ const O = {
   addresses: 'cluster.addresses',
   username: 'username',
   password: 'password',
+  sentinels: 'sentinel.addresses',
+  masterName: 'sentinel.master',
+  sentinelUsername: 'sentinel.username',
+  sentinelPassword: 'sentinel.password',
   profile: 'connection_profile',
   format: 'format',
   keyPrefix: 'lookup.key_prefix',
@@ -78,7 +83,7 @@ const O = {
 } as const;
 
 /** Every option a lookup table accepts. */
-export const LOOKUP_OPTIONS: readonly string[] = Object.values(O);
+export const LOOKUP_OPTIONS: readonly string[] = [...Object.values(O), ...Object.values(TLS_SQL_OPTIONS)];
 
 /** The most attempts `'lookup.max_attempts'` may ask for. */
 export const MAX_LOOKUP_ATTEMPTS = 10;
@@ -153,8 +158,13 @@ const FIELD_OPTIONS: Partial<Record<Field, string>> = {
   connector: O.connector,
   address: O.address,
   addresses: O.addresses,
+  sentinels: O.sentinels,
+  masterName: O.masterName,
+  sentinelUsername: O.sentinelUsername,
+  sentinelPassword: O.sentinelPassword,
   username: O.username,
   password: O.password,
+  ...TLS_SQL_OPTIONS,
   format: O.format,
   schema: 'columns',
 };
@@ -357,6 +367,17 @@ function cacheConfig(byKey: ReadonlyMap<string, Entry>, r: Reporter<Field>): Loo
   return { maxBytes, ttlMs, negative };
 }
 
+const SENTINEL_FIELDS = ['sentinels', 'masterName', 'sentinelUsername', 'sentinelPassword'] as const;
+
+/** A comma-separated list of Redis URLs, as `'cluster.addresses'` and `'sentinel.addresses'` take it. */
+function addressList(r: Reporter<Field>, field: Field, list: string | undefined): string[] | undefined {
+  if (list === undefined) return undefined;
+  const addresses = list.split(',').map((a) => a.trim());
+  if (addresses.some((a) => a === ''))
+    r.fail(field, 'has an empty entry (expected comma-separated Redis URLs)');
+  return addresses;
+}
+
 function tableProfile(
   r: Reporter<Field>,
   table: string,
@@ -367,7 +388,10 @@ function tableProfile(
   let profile: ConnectionProfile;
   const named = byKey.get(O.profile);
   if (named !== undefined) {
-    for (const f of ['address', 'addresses', 'username', 'password'] as const) {
+    for (const f of ['address', 'addresses', 'username', 'password', ...TLS_FIELDS] as const) {
+      if (value(FIELD_OPTIONS[f]!) !== undefined) r.fail(f, `cannot be combined with '${O.profile}'`);
+    }
+    for (const f of SENTINEL_FIELDS) {
       if (value(FIELD_OPTIONS[f]!) !== undefined) r.fail(f, `cannot be combined with '${O.profile}'`);
     }
     const found = findProfile(options.profiles, named.value ?? '');
@@ -376,22 +400,28 @@ function tableProfile(
     }
     profile = found;
   } else {
-    const cluster = value(O.addresses);
-    let addresses: string[] | undefined;
-    if (cluster !== undefined) {
-      addresses = cluster.split(',').map((a) => a.trim());
-      if (addresses.some((a) => a === ''))
-        r.fail('addresses', 'has an empty entry (expected comma-separated Redis URLs)');
-    }
+    const addresses = addressList(r, 'addresses', value(O.addresses));
+    const sentinels = addressList(r, 'sentinels', value(O.sentinels));
     const draft = {
       name: table,
       address: value(O.address),
       addresses,
       username: value(O.username),
       password: value(O.password),
+      sentinels,
+      masterName: value(O.masterName),
+      sentinelUsername: value(O.sentinelUsername),
+      sentinelPassword: value(O.sentinelPassword),
+      tls: Object.fromEntries(TLS_FIELDS.map((f) => [f, value(TLS_SQL_OPTIONS[f])])),
     };
     // The override replaces the address, so a table written without one is fine too.
-    if (options.redisAddress !== undefined && draft.address === undefined && addresses === undefined) {
+    if (
+      options.redisAddress !== undefined &&
+      draft.address === undefined &&
+      addresses === undefined &&
+      sentinels === undefined &&
+      draft.masterName === undefined
+    ) {
       draft.address = 'redis://127.0.0.1:6379';
     }
     profile = checkProfile(r, draft);
