@@ -175,3 +175,16 @@ export function commandSlot(cmd: Command): number {
   if (crossed !== null) throw new CrossSlotError(nameOf(cmd[0]), [...new Set(crossed)]);
   return slot;
 }
+
+/**
+ * Hash slot of a command's first key, or {@link NO_SLOT} for keyless commands: where a pool
+ * (pool.ts) sends it. Unlike {@link commandSlot} it never throws: on a standalone server a command
+ * may span slots (a fenced script call), and it goes with its first key.
+ */
+export function firstKeySlot(cmd: Command): number {
+  const layout = LAYOUT.get(nameOf(cmd[0]));
+  if (layout === undefined) return cmd.length > 1 ? keySlot(cmd[1]) : NO_SLOT;
+  if (layout === Keys.DestThenNumKeysAt2 && cmd.length > 1) return keySlot(cmd[1]);
+  const range = keyRange(cmd, layout);
+  return range === null || range[0] >= range[1] ? NO_SLOT : keySlot(cmd[range[0]]);
+}
