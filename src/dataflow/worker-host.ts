@@ -3,8 +3,8 @@ import { MailboxClosedError } from '../actors/mailbox.js';
 import type { Logger } from '../log.js';
 import type { RowStage, ShardOperatorFactory } from '../plan/operators.js';
 import { SlotRouter } from '../plan/router.js';
+import { connectTable } from '../sink/connect-table.js';
 import type { SinkTable } from '../sink/model.js';
-import { connectProfile } from '../sink/redis-target.js';
 import { RedisSink } from '../sink/sink.js';
 import { type ShardAck, ShardActor, type ShardState } from './shard-actor.js';
 import { type BarrierPosition, SourceActor, type SourceOutput } from './source-actor.js';
@@ -141,7 +141,7 @@ export class WorkerHost implements ActorParent {
           logger: o.logger,
           connect: async () => {
             try {
-              const target = await connectProfile(t.table.profile);
+              const target = await connectTable(t.table);
               const sink = new RedisSink(t.table, target, o.logger, {
                 generation: o.generation,
                 fenceOwner: o.fenceOwner,

@@ -1,8 +1,8 @@
 import { type LaminarLogger, SILENT_LOGGER } from '../log.js';
 import type { ConnectionProfile } from '../schema/connection-profile.js';
 import { parseProfile, parseTable } from './config/json.js';
+import { connectTable } from './connect-table.js';
 import type { SinkTable } from './model.js';
-import { connectProfile } from './redis-target.js';
 import { RedisSink, type SinkLimits } from './sink.js';
 
 /**
@@ -24,7 +24,7 @@ export interface CreateSinkOptions extends SinkLimits {
 /** Validates the table, connects (standalone or cluster) and returns a ready sink. */
 export async function createSink(input: SinkInput, options: CreateSinkOptions = {}): Promise<RedisSink> {
   const table = await tableOf(input);
-  const target = await connectProfile(table.profile, options.env, { logger: options.logger });
+  const target = await connectTable(table, options.env, { logger: options.logger });
   return new RedisSink(table, target, options.logger ?? SILENT_LOGGER, options);
 }
 

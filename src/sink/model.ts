@@ -45,6 +45,13 @@ export type OnError = 'fail' | 'skip' | 'dead_letter';
 
 export const DEFAULT_BATCH_SIZE = 1_000;
 export const DEFAULT_FLUSH_INTERVAL_MS = 100;
+/**
+ * Connections to each Redis node of an `at_least_once` table (an `exactly_once` table has one:
+ * its fenced calls keep their order over one connection). Measured: docs/benchmarks.md.
+ */
+export const DEFAULT_CONNECTIONS_PER_NODE = 1;
+/** Pipelines (flushes) awaiting replies per connection. Measured: docs/benchmarks.md. */
+export const DEFAULT_MAX_PIPELINES_IN_FLIGHT = 8;
 
 /** A sink table: a `POST /v1/connection_tables` body or a `CREATE TABLE`, validated. */
 export interface SinkTable {
@@ -70,4 +77,11 @@ export interface SinkTable {
   delivery: Delivery;
   /** At a checkpoint, `WAIT` for this many replicas to acknowledge the writes. Unset: no WAIT. */
   waitReplicas?: number;
+  /**
+   * Connections to each node; rows go to connection `slot(key) % n`, so one key's rows stay in
+   * order. Unset: {@link DEFAULT_CONNECTIONS_PER_NODE}; must be 1 for `exactly_once`.
+   */
+  connectionsPerNode?: number;
+  /** Flushes awaiting replies per connection; more wait. Unset: {@link DEFAULT_MAX_PIPELINES_IN_FLIGHT}. */
+  maxPipelinesInFlight?: number;
 }

@@ -35,7 +35,16 @@ const TABLE_CONFIG_KEYS = ['connectorType', 'format', 'sink'];
 const CONNECTOR_TYPE_KEYS = ['target', 'lookup'];
 /** A target's fields, and `type`: optional where its fields tell the type, required where they do not. */
 const TARGET_KEYS: readonly string[] = ['type', ...TARGET_FIELDS];
-const SINK_KEYS = ['onError', 'deadLetterKey', 'batchSize', 'flushIntervalMs', 'delivery', 'waitReplicas'];
+const SINK_KEYS = [
+  'onError',
+  'deadLetterKey',
+  'batchSize',
+  'flushIntervalMs',
+  'delivery',
+  'waitReplicas',
+  'connectionsPerNode',
+  'maxPipelinesInFlight',
+];
 const SCHEMA_KEYS = ['fields'];
 const FIELD_KEYS = ['name', 'data_type', 'nullable'];
 
@@ -63,6 +72,8 @@ const JSON_OPTIONS: Readonly<Record<Exclude<Field, TargetField>, string>> = {
   flushIntervalMs: 'config.sink.flushIntervalMs',
   delivery: 'config.sink.delivery',
   waitReplicas: 'config.sink.waitReplicas',
+  connectionsPerNode: 'config.sink.connectionsPerNode',
+  maxPipelinesInFlight: 'config.sink.maxPipelinesInFlight',
   schema: 'schema.fields',
   valueColumn: 'config.valueColumn',
 };
@@ -108,6 +119,8 @@ export interface TableBody {
       flushIntervalMs?: number;
       delivery?: 'at_least_once' | 'exactly_once';
       waitReplicas?: number;
+      connectionsPerNode?: number;
+      maxPipelinesInFlight?: number;
     };
   };
   schema?: { fields: Array<{ name: string; data_type: string; nullable?: boolean }> };
@@ -205,6 +218,8 @@ export function parseTable(body: unknown, profile: ConnectionProfile): SinkTable
     flushIntervalMs: sink.flushIntervalMs,
     delivery: sink.delivery,
     waitReplicas: sink.waitReplicas,
+    connectionsPerNode: sink.connectionsPerNode,
+    maxPipelinesInFlight: sink.maxPipelinesInFlight,
     schema: top.schema === undefined ? undefined : parseSchema(r, top.schema),
   });
 }

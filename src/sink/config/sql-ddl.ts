@@ -56,6 +56,8 @@ const FIELD_OPTIONS: Readonly<Record<Field, string>> = {
   flushIntervalMs: 'sink.flush_interval_ms',
   delivery: 'sink.delivery',
   waitReplicas: 'sink.wait_replicas',
+  connectionsPerNode: 'sink.connections_per_node',
+  maxPipelinesInFlight: 'sink.max_pipelines_in_flight',
   schema: 'columns',
   valueColumn: 'format',
 };
@@ -181,6 +183,8 @@ function createTable(node: Node, options: ParseCreateTableOptions): SinkTable {
     flushIntervalMs: value('flushIntervalMs'),
     delivery: value('delivery'),
     waitReplicas: value('waitReplicas'),
+    connectionsPerNode: value('connectionsPerNode'),
+    maxPipelinesInFlight: value('maxPipelinesInFlight'),
     schema: columns(r, node.columns),
   });
 }

@@ -36,6 +36,10 @@ export interface TableDefinition {
   flushIntervalMs?: number;
   delivery?: 'at_least_once' | 'exactly_once';
   waitReplicas?: number;
+  /** Default {@link DEFAULT_CONNECTIONS_PER_NODE}; must be 1 for `exactly_once`. */
+  connectionsPerNode?: number;
+  /** Default {@link DEFAULT_MAX_PIPELINES_IN_FLIGHT}. */
+  maxPipelinesInFlight?: number;
 }
 
 const TABLE_KEYS = [
@@ -51,6 +55,8 @@ const TABLE_KEYS = [
   'flushIntervalMs',
   'delivery',
   'waitReplicas',
+  'connectionsPerNode',
+  'maxPipelinesInFlight',
 ];
 const TARGET_KEYS = ['type', ...TARGET_FIELDS];
 const COLUMN_KEYS = ['name', 'type', 'nullable'];
@@ -111,6 +117,8 @@ export function defineTable(table: TableDefinition): SinkTable {
     flushIntervalMs: obj.flushIntervalMs,
     delivery: obj.delivery,
     waitReplicas: obj.waitReplicas,
+    connectionsPerNode: obj.connectionsPerNode,
+    maxPipelinesInFlight: obj.maxPipelinesInFlight,
     valueColumn: obj.valueColumn,
     schema: obj.schema === undefined ? undefined : schemaOf(r, obj.schema),
   });

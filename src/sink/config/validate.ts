@@ -51,6 +51,8 @@ export type Field =
   | 'flushIntervalMs'
   | 'delivery'
   | 'waitReplicas'
+  | 'connectionsPerNode'
+  | 'maxPipelinesInFlight'
   | 'schema'
   | 'valueColumn'
   | 'address'
@@ -89,6 +91,8 @@ export interface TableDraft {
   flushIntervalMs?: unknown;
   delivery?: unknown;
   waitReplicas?: unknown;
+  connectionsPerNode?: unknown;
+  maxPipelinesInFlight?: unknown;
   /** Only the TypeScript door may state it (re-validating a model); it must match the rule. */
   valueColumn?: unknown;
   /** Already parsed by the door (types looked up); checked here for duplicates. */
@@ -120,6 +124,16 @@ export function checkTable(r: Reporter, draft: TableDraft): SinkTable {
       `cannot be 'exactly_once' for a ${writerOf(target).title} target: a published message cannot be taken back, so delivery is at least once (give '${r.door.option('messageIdField')}' so that subscribers can drop repeats)`,
     );
   }
+  const connections = r.positiveInteger('connectionsPerNode', draft.connectionsPerNode);
+  if (connections !== undefined && connections > 1 && table.delivery === 'exactly_once') {
+    r.fail(
+      'connectionsPerNode',
+      `must be 1 when '${r.door.option('delivery')}' is 'exactly_once': fenced calls keep their order over one connection per node (got ${connections})`,
+    );
+  }
+  if (connections !== undefined) table.connectionsPerNode = connections;
+  const pipelines = r.positiveInteger('maxPipelinesInFlight', draft.maxPipelinesInFlight);
+  if (pipelines !== undefined) table.maxPipelinesInFlight = pipelines;
   const waitReplicas = r.positiveInteger('waitReplicas', draft.waitReplicas);
   if (waitReplicas !== undefined) table.waitReplicas = waitReplicas;
   if (schema !== undefined) table.schema = schema;

@@ -1,0 +1,139 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createClient } from '../../src/resp/client.js';
+import { keySlot } from '../../src/resp/cluster/key-slot.js';
+import { createPool } from '../../src/resp/pool.js';
+import type { Reply } from '../../src/resp/reply.js';
+import type { ConnectionProfile } from '../../src/schema/connection-profile.js';
+import {
+  defineTable,
+  loadSqlParser,
+  parseCreateTable,
+  parseTable,
+  SinkConfigError,
+} from '../../src/sink/config/index.js';
+import { createSink } from '../../src/sink/create-sink.js';
+import { type RedisServer, startRedis } from '../support/redis.js';
+
+let server: RedisServer;
+beforeAll(async () => {
+  await loadSqlParser();
+  server = await startRedis();
+});
+afterAll(async () => {
+  server?.kill('SIGCONT');
+  await server?.stop();
+});
+
+const PROFILE: ConnectionProfile = {
+  name: 'p',
+  connection: { kind: 'standalone', address: 'redis://127.0.0.1:6379' },
+};
+const WITH = `connector = 'redis', address = 'redis://127.0.0.1:6379', type = 'sink', 'sink.key_prefix' = 'u:'`;
+
+describe('sink config — connection limits', () => {
+  test('sink config — connections per node and pipelines in flight read alike in SQL, JSON and TypeScript', async () => {
+    const sql = await parseCreateTable(
+      `CREATE TABLE t (k TEXT) WITH (${WITH}, 'sink.connections_per_node' = '2', 'sink.max_pipelines_in_flight' = 3)`,
+    );
+    const json = parseTable(
+      {
+        name: 't',
+        connector: 'redis',
+        config: {
+          connectorType: { target: { keyPrefix: 'u:' } },
+          sink: { connectionsPerNode: 2, maxPipelinesInFlight: 3 },
+        },
+        schema: { fields: [{ name: 'k', data_type: 'TEXT' }] },
+      },
+      { ...PROFILE, name: 't' },
+    );
+    const ts = defineTable({
+      name: 't',
+      profile: { ...PROFILE, name: 't' },
+      target: { type: 'string', keyPrefix: 'u:' },
+      schema: [{ name: 'k', type: 'TEXT' }],
+      connectionsPerNode: 2,
+      maxPipelinesInFlight: 3,
+    });
+    expect(sql).toMatchObject({ connectionsPerNode: 2, maxPipelinesInFlight: 3 });
+    expect(json).toStrictEqual(sql);
+    expect(ts).toStrictEqual(sql);
+  });
+
+  test.each([
+    [`'sink.connections_per_node' = '0'`, 'sink.connections_per_node', 'positive integer'],
+    [`'sink.max_pipelines_in_flight' = 'many'`, 'sink.max_pipelines_in_flight', 'positive integer'],
+    [
+      `'sink.connection_per_node' = '2'`,
+      'sink.connection_per_node',
+      "did you mean 'sink.connections_per_node'?",
+    ],
+    [
+      `'sink.connections_per_node' = '2', 'sink.delivery' = 'exactly_once'`,
+      'sink.connections_per_node',
+      "must be 1 when 'sink.delivery' is 'exactly_once'",
+    ],
+  ])('sink config — %s is refused', async (options, option, says) => {
+    const e = await parseCreateTable(`CREATE TABLE t (k TEXT) WITH (${WITH}, ${options})`).catch(
+      (err: unknown) => err,
+    );
+    expect(e).toBeInstanceOf(SinkConfigError);
+    expect((e as SinkConfigError).option).toBe(option);
+    expect((e as SinkConfigError).message).toContain(says);
+  });
+});
+
+describe('sink — connection limits', () => {
+  test('sink — 2 connections per node open 2 connections, and each list keeps its rows in order', async () => {
+    const admin = await createClient(server.url);
+    const before = String(await admin.send(['CLIENT', 'LIST']))
+      .trim()
+      .split('\n').length;
+    const sink = await createSink({
+      sql: `CREATE TABLE ordered (k TEXT, n BIGINT) WITH (connector = 'redis', address = '${server.url}',
+        type = 'sink', 'sink.list_prefix' = 'ord:', 'sink.list_key_column' = 'k', 'sink.operation' = 'Append',
+        'sink.delivery' = 'at_least_once', 'sink.batch_size' = '100', 'sink.connections_per_node' = '2',
+        'sink.max_pipelines_in_flight' = '2', format = 'raw')`,
+    });
+    const during = String(await admin.send(['CLIENT', 'LIST']))
+      .trim()
+      .split('\n').length;
+    expect(during - before).toBe(2);
+    const keys = 16;
+    const total = 20_000;
+    for (let start = 0; start < total; start += 500) {
+      const rows = [];
+      for (let n = start; n < start + 500; n++) rows.push({ k: `k${n % keys}`, n });
+      await sink.write(rows);
+    }
+    await sink.close();
+    const pipeline: (string | number)[][] = [];
+    for (let k = 0; k < keys; k++) pipeline.push(['LRANGE', `ord:k${k}`, 0, -1]);
+    const lists = (await admin.pipeline(pipeline)) as string[][];
+    // The keys' slots fall on both connections (slot % 2), so both carried rows; each key one.
+    expect(new Set(Array.from({ length: keys }, (_, k) => keySlot(`ord:k${k}`) % 2)).size).toBe(2);
+    for (let k = 0; k < keys; k++) {
+      const expected = Array.from({ length: total / keys }, (_, i) => String(k + i * keys));
+      expect(lists[k]).toEqual(expected);
+    }
+    await admin.close();
+  });
+
+  test('sink — a pool sends at most maxPipelinesInFlight calls per connection; the rest wait, in order', async () => {
+    const pool = createPool([await createClient(server.url)], { maxPipelinesInFlight: 2 });
+    server.kill('SIGSTOP');
+    let calls: Promise<Reply[]>[];
+    try {
+      calls = [1, 2, 3, 4, 5].map((i) => pool.pipeline([['RPUSH', 'pool:order', i]]));
+      // Redis is stopped: two calls await replies, three wait in the pool.
+      expect(pool.load).toEqual([{ inFlight: 2, queued: 3 }]);
+    } finally {
+      server.kill('SIGCONT');
+    }
+    const replies = await Promise.all(calls);
+    expect(replies.map((r) => r[0])).toEqual([1, 2, 3, 4, 5]);
+    expect(pool.load).toEqual([{ inFlight: 0, queued: 0 }]);
+    expect(await pool.send(['LRANGE', 'pool:order', 0, -1])).toEqual(['1', '2', '3', '4', '5']);
+    await pool.close();
+  });
+});
