@@ -12,7 +12,7 @@ import {
   SinkConfigError,
 } from '../../src/sink/config/index.js';
 import { createSink } from '../../src/sink/create-sink.js';
-import { type RedisServer, startRedis } from '../support/redis.js';
+import { cli, type RedisCluster, type RedisServer, startCluster, startRedis } from '../support/redis.js';
 
 let server: RedisServer;
 beforeAll(async () => {
@@ -135,5 +135,45 @@ describe('sink — connection limits', () => {
     expect(pool.load).toEqual([{ inFlight: 0, queued: 0 }]);
     expect(await pool.send(['LRANGE', 'pool:order', 0, -1])).toEqual(['1', '2', '3', '4', '5']);
     await pool.close();
+  });
+});
+
+describe('sink — connection limits on a cluster', () => {
+  let cluster: RedisCluster;
+  beforeAll(async () => {
+    cluster = await startCluster({ masters: 3, replicasPerMaster: 0 });
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  /** Client connections of a node, redis-cli's own left out. */
+  const clients = async (node: RedisServer) =>
+    (await cli(node, 'CLIENT', 'LIST')).split('\n').filter((l) => !l.includes('cmd=client|list')).length;
+
+  test('sink — 2 connections per node on a cluster: 2 to every master, and each list keeps its rows in order', async () => {
+    const before = await Promise.all(cluster.nodes.map(clients));
+    const addresses = cluster.addresses.map((a) => `redis://${a}`).join(',');
+    const sink = await createSink({
+      sql: `CREATE TABLE ordered (k TEXT, n BIGINT) WITH (connector = 'redis', 'cluster.addresses' = '${addresses}',
+        type = 'sink', 'sink.list_prefix' = 'ord:', 'sink.list_key_column' = 'k', 'sink.operation' = 'Append',
+        'sink.delivery' = 'at_least_once', 'sink.batch_size' = '100', 'sink.connections_per_node' = '2', format = 'raw')`,
+    });
+    const keys = 32;
+    const total = 9_600;
+    for (let start = 0; start < total; start += 480) {
+      const rows = [];
+      for (let n = start; n < start + 480; n++) rows.push({ k: `k${n % keys}`, n });
+      await sink.write(rows);
+    }
+    await sink.flush();
+    const during = await Promise.all(cluster.nodes.map(clients));
+    expect(during.map((n, i) => n - before[i])).toEqual(cluster.nodes.map(() => 2));
+    await sink.close();
+    for (let k = 0; k < keys; k++) {
+      // -c: redis-cli follows the MOVED to the key's node.
+      const stored = (await cli(cluster.nodes[0], '-c', 'LRANGE', `ord:k${k}`, '0', '-1')).split('\n');
+      expect(stored).toEqual(Array.from({ length: total / keys }, (_, i) => String(k + i * keys)));
+    }
   });
 });
