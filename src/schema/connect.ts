@@ -62,6 +62,9 @@ export async function connectResolved(
   if (resolved.connection.kind === 'sentinel') {
     const c = resolved.connection;
     return createSentinel({
+      // The tls block is the primary's; the Sentinels share it when their addresses say rediss://.
+      tls,
+      sentinelTls: tls !== undefined && c.sentinels.some((a) => /^rediss:/i.test(a)) ? tls : undefined,
       sentinels: c.sentinels,
       masterName: c.masterName,
       sentinelUsername: c.sentinelUsername,
