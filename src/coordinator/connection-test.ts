@@ -91,7 +91,7 @@ async function runTest(
   /** PING was answered with PONG: a Redis server is there. */
   let answered = false;
   try {
-    connecting = connectProfile(profile, options.env);
+    connecting = connectProfile(profile, options.env, { logger: options.logger });
     target = await Promise.race([connecting, deadline]);
     stage = 'PING';
     const started = process.hrtime.bigint();

@@ -141,7 +141,7 @@ export class WorkerHost implements ActorParent {
           logger: o.logger,
           connect: async () => {
             try {
-              const target = await connectTable(t.table);
+              const target = await connectTable(t.table, process.env, { logger: o.logger });
               const sink = new RedisSink(t.table, target, o.logger, {
                 generation: o.generation,
                 fenceOwner: o.fenceOwner,
