@@ -319,7 +319,7 @@ export function startJob(input: JobSpec | unknown, options: JobOptions = {}): Jo
       const lookupTables = [];
       for (const l of spec.lookups ?? []) lookupTables.push(await lookupTableOf(l));
       // The job's clock also times lookup caches (entries' TTL), so tests can move it by hand.
-      job.lookups = new LookupRegistry(lookupTables, { env: options.env, clock });
+      job.lookups = new LookupRegistry(lookupTables, { env: options.env, clock, logger });
       const queries = await planQueries(spec.sources, job.tables, spec.queries ?? [], job.lookups);
       for (const t of job.tables) {
         const q = queries.get(t.table.name);

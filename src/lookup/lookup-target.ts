@@ -5,6 +5,7 @@
  * slot just as soon (`failoverTimeout`) — so retries stay within the bound.
  */
 
+import type { LaminarLogger } from '../log.js';
 import type { RedisTransport } from '../resp/target.js';
 import { connectResolved } from '../schema/connect.js';
 import { resolveSecrets } from '../schema/secrets.js';
@@ -31,11 +32,12 @@ export function attemptTimeout(table: LookupTable): number {
 export async function connectLookupTarget(
   table: LookupTable,
   env: Readonly<Record<string, string | undefined>> = process.env,
+  logger?: LaminarLogger,
 ): Promise<LookupTarget> {
   const resolved = resolveSecrets(table.profile, env);
   const timeout = attemptTimeout(table);
   try {
-    return await connectResolved(resolved, { commandTimeout: timeout, failoverTimeout: timeout });
+    return await connectResolved(resolved, { commandTimeout: timeout, failoverTimeout: timeout, logger });
   } catch (e) {
     // The client's messages never contain the password or the URL.
     const reason = e instanceof Error ? e.message : String(e);

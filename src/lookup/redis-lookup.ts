@@ -16,6 +16,7 @@
  */
 
 import { performance } from 'node:perf_hooks';
+import type { LaminarLogger } from '../log.js';
 import {
   errorsTotal,
   lookupCacheBytes,
@@ -45,6 +46,8 @@ export interface RedisLookupOptions {
   clock?: CacheClock;
   /** First backoff delay between attempts, ms; doubles per attempt, with jitter. Default {@link DEFAULT_RETRY_DELAY_MS}. */
   retryDelayMs?: number;
+  /** Where a connection made with `tls.insecure` is reported (a warning). Default: silent. */
+  logger?: LaminarLogger;
 }
 
 /** First backoff delay between attempts, ms. */
@@ -382,6 +385,6 @@ export async function createRedisLookup(
   table: LookupTable,
   options: RedisLookupOptions & { env?: Readonly<Record<string, string | undefined>> } = {},
 ): Promise<RedisLookup> {
-  const target = await connectLookupTarget(table, options.env);
+  const target = await connectLookupTarget(table, options.env, options.logger);
   return new RedisLookup(table, target, options);
 }

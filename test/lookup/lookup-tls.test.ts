@@ -6,6 +6,7 @@ import { redisCli } from '../../src/dev/redis-cli.js';
 import { type RedisServer, startRedisServer } from '../../src/dev/redis-server.js';
 import { makeTlsMaterial, type TlsMaterial } from '../../src/dev/tls-files.js';
 import { createRedisLookup, LookupConfigError, parseLookupTable } from '../../src/lookup/index.js';
+import { recordingLogger } from '../support/sink.js';
 
 let m: TlsMaterial;
 /** tls-auth-clients yes. */
@@ -38,6 +39,22 @@ describe('lookup TLS', () => {
     } finally {
       await lookup.close();
     }
+  });
+
+  it("lookup TLS — 'tls.insecure' connects without the CA and warns through the lookup's logger", async () => {
+    const table = await parseLookupTable(`CREATE TEMPORARY TABLE users (id TEXT PRIMARY KEY, name TEXT)
+      WITH (connector = 'redis', address = '${server.url}', 'lookup.key_prefix' = 'user:',
+        'tls.insecure' = 'true', 'tls.cert' = '${m.files.certFile}', 'tls.key' = '${m.files.keyFile}')`);
+    const { logger, lines } = recordingLogger();
+    const lookup = await createRedisLookup(table, { logger });
+    try {
+      expect(await lookup.lookup(['1'])).toEqual([{ id: '1', name: 'ada' }]);
+    } finally {
+      await lookup.close();
+    }
+    const warnings = lines.map((l) => JSON.parse(l)).filter((l) => l.level === 40);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ profile: 'users', option: 'tls.insecure' });
   });
 
   it("lookup TLS — a misspelt TLS option gets a suggestion, and 'tls.insecure' must be true or false", async () => {
