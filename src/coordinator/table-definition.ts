@@ -15,7 +15,17 @@ import type { ProfileRecord, TableRecord } from './records.js';
 import { MAX_NAME_LENGTH } from './request-limits.js';
 
 /** The fields of a `POST /v1/connection_tables` body (and of `CreateConnectionTable`). */
-const REQUEST_FIELDS = ['name', 'connector', 'connectionProfileId', 'config', 'schema', 'shards', 'sql'];
+/** `connection_profile_id`: Arroyo's spelling of `connectionProfileId` (parseTable refuses both). */
+const REQUEST_FIELDS = [
+  'name',
+  'connector',
+  'connectionProfileId',
+  'connection_profile_id',
+  'config',
+  'schema',
+  'shards',
+  'sql',
+];
 
 /** Most shards a table may have (see {@link MAX_TABLE_SHARDS}). */
 export const MAX_SHARDS = MAX_TABLE_SHARDS;
@@ -51,7 +61,7 @@ export async function defineTable(input: TableInput, ctx: TableContext): Promise
   const shards = shardCount(input.shards, ctx.defaultShards);
   const { shards: _, sql, ...body } = input;
   if (sql !== undefined) return sqlTable(sql, body, shards, ctx);
-  const ref = body.connectionProfileId;
+  const ref = body.connectionProfileId ?? body.connection_profile_id;
   if (typeof ref !== 'string' || ref === '') {
     const name = typeof body.name === 'string' ? ` '${body.name}'` : '';
     throw invalidArgument(

@@ -22,6 +22,13 @@ import type { Column } from '../../schema/sql-type.js';
 import { TLS_KEYS, type TlsProfile, tlsDraftOf, tlsOptionNames } from '../../schema/tls-profile.js';
 import type { SinkTable } from '../model.js';
 import { isTargetField, TARGET_FIELDS, type TargetField } from '../writers/index.js';
+import {
+  ARROYO_SCHEMA_KEYS,
+  type ArroyoSchemaOptions,
+  arroyoColumn,
+  arroyoSchemaOptions,
+  isArroyoField,
+} from './arroyo-json.js';
 import { checkTable, type Door, type Field, Reporter } from './validate.js';
 
 const PROFILE_KEYS = ['name', 'connector', 'config'];
@@ -30,7 +37,8 @@ const TLS_PATH = 'config.tls';
 const CONNECTION_KEYS = ['address', 'addresses', 'sentinel'];
 const SENTINEL_KEYS = ['addresses', 'masterName', 'username', 'password'];
 const SENTINEL_PATH = 'config.connection.sentinel';
-const TABLE_KEYS = ['name', 'connector', 'connectionProfileId', 'config', 'schema'];
+/** `connection_profile_id`: Arroyo's spelling of `connectionProfileId`. */
+const TABLE_KEYS = ['name', 'connector', 'connectionProfileId', 'connection_profile_id', 'config', 'schema'];
 const TABLE_CONFIG_KEYS = ['connectorType', 'format', 'sink'];
 const CONNECTOR_TYPE_KEYS = ['target', 'lookup'];
 /** A target's fields, and `type`: optional where its fields tell the type, required where they do not. */
@@ -45,7 +53,7 @@ const SINK_KEYS = [
   'connectionsPerNode',
   'maxPipelinesInFlight',
 ];
-const SCHEMA_KEYS = ['fields'];
+const SCHEMA_KEYS = ['fields', ...ARROYO_SCHEMA_KEYS];
 const FIELD_KEYS = ['name', 'data_type', 'nullable'];
 
 const TARGET_PATH = 'config.connectorType.target';
@@ -184,8 +192,17 @@ export function parseTable(body: unknown, profile: ConnectionProfile): SinkTable
   const r = new Reporter({ table: name }, JSON_DOOR);
   r.knownKeys(top, TABLE_KEYS, '');
   checkConnector(r, top.connector);
-  if (top.connectionProfileId !== undefined && typeof top.connectionProfileId !== 'string') {
-    r.failOption('connectionProfileId', `must be a string (${gotType(top.connectionProfileId)})`);
+  if (top.connectionProfileId !== undefined && top.connection_profile_id !== undefined) {
+    r.failOption(
+      'connection_profile_id',
+      "is Arroyo's spelling of 'connectionProfileId', which is given too; give one of them",
+    );
+  }
+  const profileIdKey =
+    top.connection_profile_id === undefined ? 'connectionProfileId' : 'connection_profile_id';
+  const profileId = top[profileIdKey];
+  if (profileId !== undefined && typeof profileId !== 'string') {
+    r.failOption(profileIdKey, `must be a string (${gotType(profileId)})`);
   }
   if (top.config === undefined) r.failOption('config', 'is required');
   const config = r.object('config', top.config, 'a JSON object');
@@ -206,13 +223,27 @@ export function parseTable(body: unknown, profile: ConnectionProfile): SinkTable
   const sink = config.sink === undefined ? {} : r.object('config.sink', config.sink, 'a JSON object');
   r.knownKeys(sink, SINK_KEYS, 'config.sink.');
 
+  const schema = top.schema === undefined ? undefined : parseSchema(r, top.schema);
+  const arroyo = schema?.arroyo ?? {};
+  if (arroyo.format !== undefined && config.format !== undefined) {
+    r.failOption(
+      'schema.format',
+      "is Arroyo's place for 'config.format', which is given too; give one of them",
+    );
+  }
+  if (arroyo.onError !== undefined && sink.onError !== undefined) {
+    r.failOption(
+      'schema.bad_data',
+      "is Arroyo's spelling of 'config.sink.onError', which is given too; give one of them",
+    );
+  }
   return checkTable(r, {
     name,
     profile,
     targetType: target.type,
     target: pick(target, TARGET_FIELDS),
-    format: config.format,
-    onError: sink.onError,
+    format: config.format ?? arroyo.format,
+    onError: sink.onError ?? arroyo.onError,
     deadLetterKey: sink.deadLetterKey,
     batchSize: sink.batchSize,
     flushIntervalMs: sink.flushIntervalMs,
@@ -220,18 +251,21 @@ export function parseTable(body: unknown, profile: ConnectionProfile): SinkTable
     waitReplicas: sink.waitReplicas,
     connectionsPerNode: sink.connectionsPerNode,
     maxPipelinesInFlight: sink.maxPipelinesInFlight,
-    schema: top.schema === undefined ? undefined : parseSchema(r, top.schema),
+    schema: schema?.columns,
   });
 }
 
-function parseSchema(r: Reporter, value: unknown): Column[] {
+/** The columns of a body's schema, and what an Arroyo-spelled schema says besides. */
+function parseSchema(r: Reporter, value: unknown): { columns: Column[]; arroyo: ArroyoSchemaOptions } {
   const schema = r.object('schema', value, 'a JSON object');
   r.knownKeys(schema, SCHEMA_KEYS, 'schema.');
+  const arroyo = arroyoSchemaOptions(r, schema);
   if (!Array.isArray(schema.fields))
     r.fail('schema', `must be a list of fields (${r.got(undefined, schema.fields)})`);
-  return schema.fields.map((f: unknown, i: number) => {
+  const columns = schema.fields.map((f: unknown, i: number) => {
     const path = `schema.fields[${i}]`;
     const field = r.object(path, f, 'a JSON object');
+    if (isArroyoField(field)) return arroyoColumn(r, path, field);
     r.knownKeys(field, FIELD_KEYS, `${path}.`);
     if (typeof field.name !== 'string' || field.name === '') {
       r.failOption(`${path}.name`, `must be a non-empty string (${r.got(undefined, field.name)})`);
@@ -254,6 +288,7 @@ function parseSchema(r: Reporter, value: unknown): Column[] {
     }
     return { name: field.name, type, nullable: field.nullable ?? true };
   });
+  return { columns, arroyo };
 }
 
 function pick<K extends string>(

@@ -1,6 +1,11 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { LookupConfigError, parseLookupTable } from '../../../src/lookup/index.js';
-import { loadSqlParser, parseCreateTable, SinkConfigError } from '../../../src/sink/config/index.js';
+import {
+  loadSqlParser,
+  parseCreateTable,
+  parseTable,
+  SinkConfigError,
+} from '../../../src/sink/config/index.js';
 import { compileSqlScript } from '../../../src/sql/compile-script.js';
 
 beforeAll(() => loadSqlParser());
@@ -177,5 +182,86 @@ describe('sql sources — interval literals', () => {
     );
     expect(e).toBeInstanceOf(Error);
     expect((e as Error).message).toContain('takes no interval');
+  });
+});
+
+describe("sink config — Arroyo's JSON body", () => {
+  const profile = {
+    name: 'p',
+    connection: { kind: 'standalone' as const, address: 'redis://127.0.0.1:6379' },
+  };
+  const target = { listPrefix: 'l:', listKeyColumn: 'k', operation: 'Append' };
+
+  test("sink config — Arroyo's connection_profile_id, schema fields, format and bad_data give the model of ours", () => {
+    const arroyo = parseTable(
+      {
+        name: 't',
+        connector: 'redis',
+        connection_profile_id: 'prof_1',
+        config: { connectorType: { target } },
+        schema: {
+          format: { type: 'raw_string' },
+          bad_data: { behavior: 'drop' },
+          framing: null,
+          definition: null,
+          inferred: null,
+          primary_keys: [],
+          fields: [
+            { name: 'k', type: 'string', required: true, sql_name: 'TEXT', metadata_key: null },
+            { name: 'value', type: 'utf8' },
+          ],
+        },
+      },
+      profile,
+    );
+    const ours = parseTable(
+      {
+        name: 't',
+        connector: 'redis',
+        connectionProfileId: 'prof_1',
+        config: { connectorType: { target }, format: 'raw', sink: { onError: 'skip' } },
+        schema: {
+          fields: [
+            { name: 'k', data_type: 'TEXT', nullable: false },
+            { name: 'value', data_type: 'TEXT' },
+          ],
+        },
+      },
+      profile,
+    );
+    expect(arroyo).toStrictEqual(ours);
+  });
+
+  test.each([
+    [
+      { fields: [{ name: 'k', type: 'uint64' }] },
+      'schema.fields[0].type',
+      'must be an Arroyo type this sink writes',
+    ],
+    [
+      { fields: [{ name: 'k', type: 'string' }], framing: { method: 'newline' } },
+      'schema.framing',
+      'no equivalent',
+    ],
+    [
+      { fields: [{ name: 'k', type: 'string' }], format: { type: 'avro' } },
+      'schema.format.type',
+      "'config.format'",
+    ],
+    [
+      { fields: [{ name: 'k', type: 'string', metadata_key: 'key' }] },
+      'schema.fields[0].metadata_key',
+      'lookup',
+    ],
+  ])("sink config — Arroyo's schema %j is refused naming what to write", (schema, option, says) => {
+    let error: unknown;
+    try {
+      parseTable({ name: 't', connector: 'redis', config: { connectorType: { target } }, schema }, profile);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(SinkConfigError);
+    expect((error as SinkConfigError).option).toBe(option);
+    expect((error as SinkConfigError).message).toContain(says);
   });
 });
