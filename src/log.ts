@@ -103,9 +103,21 @@ const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s"/:@]*):[^\s"]*@/gi;
 const AUTH_SCHEME = /\b(Bearer|Basic)\s+(?!(?:token|<[a-z]+>)(?:[\s)]|$))[^\s"',;]+/gi;
 
 /**
- * Hides credentials in free text: passwords inside connection URLs and bearer/basic tokens.
- * The CLI applies it to every finished log line, so messages and nested strings are covered too.
+ * A PEM private key (`-----BEGIN EC PRIVATE KEY-----` ... its END line), raw or with its newlines
+ * escaped inside a JSON line: a TLS key written inline. One cut short ends at the end of its JSON
+ * string (a quote) or of the text.
+ */
+const PEM_PRIVATE_KEY =
+  /-----BEGIN ([A-Z ]*)PRIVATE KEY-----[\s\S]*?(?:-----END \1PRIVATE KEY-----|(?=")|$)/g;
+
+/**
+ * Hides credentials in free text: passwords inside connection URLs, bearer/basic tokens and PEM
+ * private keys. The CLI applies it to every finished log line, so messages and nested strings are
+ * covered too.
  */
 export function scrubSecrets(text: string): string {
-  return text.replace(URL_USERINFO, `$1$2:${LOG_CENSOR}@`).replace(AUTH_SCHEME, `$1 ${LOG_CENSOR}`);
+  return text
+    .replace(URL_USERINFO, `$1$2:${LOG_CENSOR}@`)
+    .replace(AUTH_SCHEME, `$1 ${LOG_CENSOR}`)
+    .replace(PEM_PRIVATE_KEY, LOG_CENSOR);
 }

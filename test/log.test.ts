@@ -50,6 +50,20 @@ describe('log redaction', () => {
     expect(scrubSecrets('redis://u:p@ss@h:1')).toBe(`redis://u:${LOG_CENSOR}@h:1`);
   });
 
+  it('log — a PEM private key is hidden, raw or inside a JSON line, and a certificate is kept', () => {
+    const key = '-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIKey-4b1d-marker\n-----END EC PRIVATE KEY-----\n';
+    const cert = '-----BEGIN CERTIFICATE-----\nMIIBcert\n-----END CERTIFICATE-----';
+    expect(scrubSecrets(`tls key ${key} end`)).toBe(`tls key ${LOG_CENSOR}\n end`);
+    const { logger, lines } = capture();
+    logger.info({ tls: { key, cert } }, 'profile');
+    expect(lines.join('')).not.toContain('Key-4b1d-marker');
+    expect(lines.join('')).toContain('MIIBcert');
+    expect(scrubSecrets('-----BEGIN PRIVATE KEY-----\nMIGHcut-short')).toBe(LOG_CENSOR);
+    expect(scrubSecrets('{"k":"-----BEGIN PRIVATE KEY-----\\nMIGHcut","n":1}\n')).toBe(
+      `{"k":"${LOG_CENSOR}","n":1}\n`,
+    );
+  });
+
   it('log — our own wording about tokens stays readable while real credentials after it are hidden', () => {
     const line = scrubSecrets(
       'missing bearer token (Authorization: Bearer <token>); got Bearer token-9f2 and Bearer <x>y and Bearer s3cr3t',
