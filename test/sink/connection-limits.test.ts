@@ -138,6 +138,35 @@ describe('sink — connection limits', () => {
   });
 });
 
+describe('pool — replies and WAIT over several connections', () => {
+  test('pool — a pipeline split over 2 connections answers in call order, error replies in place', async () => {
+    const pool = createPool([await createClient(server.url), await createClient(server.url)]);
+    const keys = Array.from({ length: 8 }, (_, i) => `pool:r${i}`);
+    expect(new Set(keys.map((k) => keySlot(k) % 2)).size).toBe(2);
+    await pool.pipeline(keys.map((k) => ['DEL', k]));
+    const replies = await pool.pipeline([
+      ...keys.map((k, i) => ['SET', k, String(i)]),
+      ['INCR', keys[0]],
+      ['LPUSH', keys[1], 'x'],
+      ...keys.map((k) => ['GET', k]),
+    ]);
+    expect(replies.slice(0, 8)).toEqual(keys.map(() => 'OK'));
+    expect(replies[8]).toBe(1);
+    expect(replies[9]).toBeInstanceOf(Error);
+    expect(replies.slice(10)).toEqual(['1', ...keys.slice(1).map((_, i) => String(i + 1))]);
+    await pool.close();
+  });
+
+  test('pool — WAIT runs on every connection and answers once per master', async () => {
+    const pool = createPool([await createClient(server.url), await createClient(server.url)]);
+    await pool.send(['CONFIG', 'RESETSTAT']);
+    expect(await pool.waitReplicas(0, 100, [0, 16383])).toEqual([{ node: 'standalone', reply: 0 }]);
+    const stats = String(await pool.send(['INFO', 'commandstats']));
+    expect(/cmdstat_wait:calls=(\d+)/.exec(stats)?.[1]).toBe('2');
+    await pool.close();
+  });
+});
+
 describe('sink — connection limits on a cluster', () => {
   let cluster: RedisCluster;
   beforeAll(async () => {
