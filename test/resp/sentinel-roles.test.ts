@@ -5,7 +5,7 @@
  */
 import type net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSentinel, type RedisSentinel } from '../../src/client.js';
+import { type ConnectionError, createSentinel, type RedisSentinel } from '../../src/client.js';
 import { cli, parseInfo, type RedisServer, startRedis } from '../support/redis.js';
 import { until } from '../support/until.js';
 import { type FakeServer, startFakeServer } from './fake-server.js';
@@ -98,6 +98,32 @@ describe('sentinel — roles', () => {
       ).toEqual(['OK', 'OK']);
       expect(client.primaryAddress).toBe(`${a.host}:${a.port}`);
       expect(await cli(a, 'mget', 'roles:p1', 'roles:p2')).toBe('1\n2');
+    } finally {
+      await client.close();
+    }
+  });
+  it('sentinel — WAIT after the primary changed rejects as outcome unknown: it would count none of the earlier writes', async () => {
+    await roles(a, b);
+    named = a;
+    const client = await connect();
+    try {
+      await client.send(['SET', 'roles:w', '1']);
+      expect(await client.waitReplicas(1, 5_000, [0, 16383])).toEqual([{ node: 'standalone', reply: 1 }]);
+      await client.send(['SET', 'roles:w', '2']);
+      // The primary changes between the write and the WAIT: a's connection is killed, b is named.
+      await roles(b, a);
+      named = b;
+      await cli(a, 'client', 'kill', 'type', 'normal');
+      await until(
+        'the client to move to b',
+        () => client.primaryAddress,
+        (p) => p === `${b.host}:${b.port}`,
+      );
+      const err = await client.waitReplicas(1, 5_000, [0, 16383]).catch((e: unknown) => e);
+      expect((err as ConnectionError).code).toBe('ERR_CONNECTION_OUTCOME_UNKNOWN');
+      // Reported once: writes to b are then counted by a WAIT on b.
+      await client.send(['SET', 'roles:w', '3']);
+      expect(await client.waitReplicas(1, 5_000, [0, 16383])).toEqual([{ node: 'standalone', reply: 1 }]);
     } finally {
       await client.close();
     }

@@ -45,6 +45,12 @@ export class RedisSentinel
   readonly #options: NormalizedSentinelOptions;
   readonly #watch: SwitchWatch;
   #primary: RedisClient | null = null;
+  /**
+   * The connection that took the commands since the last `WAIT` (null: none yet), and whether
+   * some went to another one: a `WAIT` counts only the writes of its own connection.
+   */
+  #sinceWait: RedisClient | null = null;
+  #mixed = false;
   #resolving: Promise<RedisClient> | null = null;
   /** Sentinel that answered last: asked first next time. */
   #preferred = 0;
@@ -90,13 +96,33 @@ export class RedisSentinel
     return this.#call((c) => c.pipelineEncoded(encoded, options), refusedByReplica);
   }
 
-  /** `WAIT` on the primary's connection, as a standalone client does. */
+  /**
+   * `WAIT` on the primary's connection, as a standalone client does. When commands since the
+   * previous `WAIT` went to a primary that is gone, it rejects (once) with
+   * `ERR_CONNECTION_OUTCOME_UNKNOWN`: a `WAIT` on the new primary's connection would count none of
+   * their writes, and report them replicated.
+   */
   waitReplicas(
     count: number,
     timeoutMs: number,
     range: readonly [first: number, last: number],
   ): Promise<ReplicaAck[]> {
-    return this.#call((c) => c.waitReplicas(count, timeoutMs, range), undefined);
+    const used = this.#sinceWait;
+    const gone = this.#mixed || (used !== null && used !== this.#primary);
+    this.#sinceWait = null;
+    this.#mixed = false;
+    if (gone) {
+      return Promise.reject(
+        new ConnectionError(
+          `writes before WAIT went to a primary that is gone (${used?.address}); whether they were replicated is unknown`,
+          true,
+        ),
+      );
+    }
+    return this.#call((c) => c.waitReplicas(count, timeoutMs, range), undefined).finally(() => {
+      this.#sinceWait = null;
+      this.#mixed = false;
+    });
   }
 
   /** Stops following the Sentinels and closes the primary's connection after its pending replies. */
@@ -145,6 +171,8 @@ export class RedisSentinel
         this.#drop(client);
         continue;
       }
+      if (this.#sinceWait === null) this.#sinceWait = client;
+      else if (this.#sinceWait !== client) this.#mixed = true;
       return result;
     }
   }
@@ -203,7 +231,14 @@ export class RedisSentinel
       } catch (err) {
         failure = err;
       }
-      if (failure instanceof AuthenticationError || failure instanceof ClientClosedError) throw failure;
+      // Refused credentials or ACL (NOPERM on ROLE) do not heal by waiting.
+      if (
+        failure instanceof AuthenticationError ||
+        failure instanceof ClientClosedError ||
+        (failure instanceof ReplyError && failure.prefix === 'NOPERM')
+      ) {
+        throw failure;
+      }
       if (initial && failure instanceof SentinelError && failure.code !== 'ERR_SENTINEL_NO_PRIMARY') {
         throw failure;
       }
