@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installOffline, type Packed, packProject, run } from '../../bench/package-footprint/pack.js';
@@ -34,6 +34,26 @@ function readmeSample(heading: string): string {
 function readmeTargets(): string[] {
   const targets = [...README.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)].map((m) => m[1]);
   return [...new Set(targets.filter((t) => !/^[a-z]+:/.test(t)))];
+}
+
+const RELATIVE_IMPORT = /(?:from\s*|import\s*\(?\s*)['"](\.{1,2}\/[^'"]+)['"]/g;
+
+/** Package-relative paths of the modules `entries` load, following relative imports. */
+function reachableFrom(pkg: string, entries: string[]): Set<string> {
+  const seen = new Set<string>();
+  const todo = [...entries];
+  for (let file = todo.pop(); file !== undefined; file = todo.pop()) {
+    if (seen.has(file) || !existsSync(join(pkg, file))) continue;
+    seen.add(file);
+    for (const m of readFileSync(join(pkg, file), 'utf8').matchAll(RELATIVE_IMPORT)) {
+      todo.push(
+        relative(pkg, resolve(dirname(join(pkg, file)), m[1]))
+          .split(sep)
+          .join('/'),
+      );
+    }
+  }
+  return seen;
 }
 
 /** `[major, minor, patch]` of a version or of a `>=x.y.z` range's floor. */
@@ -89,8 +109,16 @@ describe('package — packed, installed offline and used as the README says', ()
     const shipped =
       /^(dist\/src\/|docs\/|examples\/|proto\/|(README|CHANGELOG)\.md$|LICENSE$|package\.json$|bench\/results\/throughput\.svg$)/;
     expect(packed.files.filter((f) => !shipped.test(f))).toEqual([]);
-    const launchers = ['redis-acl', 'redis-cli', 'redis-cluster', 'redis-tls', 'tls-files', 'cluster-nodes'];
-    expect(packed.files.filter((f) => launchers.some((l) => f.startsWith(`dist/src/dev/${l}.`)))).toEqual([]);
+    // src/dev also holds the test suite's server launchers: only what an entry point loads ships.
+    const reached = reachableFrom(installed, [
+      'dist/src/index.js',
+      'dist/src/cli.js',
+      'dist/src/internal.js',
+    ]);
+    const devShipped = packed.files.filter((f) => f.startsWith('dist/src/dev/') && f.endsWith('.js'));
+    expect(devShipped.filter((f) => !reached.has(f))).toEqual([]);
+    expect(devShipped).toContain('dist/src/dev/redis-server.js');
+    expect(packed.files).not.toContain('dist/src/dev/redis-cluster.js');
     const js = readFileSync(join(installed, 'dist/src/dataflow/shard-actor.js'), 'utf8');
     expect(js).not.toContain('sourceMappingURL');
   });
@@ -99,7 +127,7 @@ describe('package — packed, installed offline and used as the README says', ()
     const unresolved: string[] = [];
     for (const file of packed.files.filter((f) => f.endsWith('.js') || f.endsWith('.d.ts'))) {
       const text = readFileSync(join(installed, file), 'utf8');
-      for (const m of text.matchAll(/(?:from\s*|import\s*\(?\s*)['"](\.{1,2}\/[^'"]+)['"]/g)) {
+      for (const m of text.matchAll(RELATIVE_IMPORT)) {
         const target = resolve(dirname(join(installed, file)), m[1]);
         if (!existsSync(target)) unresolved.push(`${file} → ${m[1]}`);
       }
