@@ -52,7 +52,6 @@ export interface NormalizedTls {
   node: NodeTlsOptions;
   /** Options given as paths; read at each connect. */
   files: ReadonlyArray<{ option: TlsFileOption; path: string; index?: number }>;
-  insecure: boolean;
 }
 
 const PEM = '-----BEGIN';
@@ -119,7 +118,7 @@ export function parseTlsOptions(tls: TlsOptions): NormalizedTls {
     throw new ConfigError(`option 'tls.insecure' must be true or false`, 'tls.insecure');
   }
   if (insecure === true) out.rejectUnauthorized = false;
-  return { node: out, files, insecure: out.rejectUnauthorized === false };
+  return { node: out, files };
 }
 
 /**
@@ -167,15 +166,16 @@ export type TlsErrorCode =
   | 'ERR_TLS_FILE';
 
 /**
- * A TLS connection failed for a reason the user can fix in the TLS options: `option` names the
- * one to check, `reason` holds Node's or OpenSSL's code (`SELF_SIGNED_CERT_IN_CHAIN`, ...). It is
- * a {@link ConnectionError} whose command was never sent (`written: false`), with its own code.
+ * A TLS connection failed: `option` names the TLS option to check (undefined when the fix is on
+ * the server, as for an expired certificate), `reason` holds Node's or OpenSSL's code
+ * (`SELF_SIGNED_CERT_IN_CHAIN`, ...). It is a {@link ConnectionError} whose command was never
+ * sent (`written: false`), with its own code.
  */
 export class TlsError extends ConnectionError {
   constructor(
     code: TlsErrorCode,
     message: string,
-    readonly option: string,
+    readonly option: string | undefined,
     readonly reason?: string,
     options?: { cause?: unknown },
   ) {
@@ -206,8 +206,8 @@ const CLIENT_REFUSED = new Set([
 ]);
 /** Node's code for a certificate that does not hold the name, without its `ERR_` prefix. */
 const ALTNAME_INVALID = 'TLS_CERT_ALTNAME_INVALID';
-/** Material OpenSSL or Node cannot use (`OSSL_PEM_...`, `OSSL_X509_KEY_VALUES_MISMATCH`, ...). */
-const UNUSABLE_MATERIAL = /^(OSSL_|INVALID_ARG_TYPE$)/;
+/** Material OpenSSL cannot use (`OSSL_PEM_NO_START_LINE`, `OSSL_X509_KEY_VALUES_MISMATCH`, ...). */
+const UNUSABLE_MATERIAL = /^OSSL_/;
 
 /** Node's and OpenSSL's code without Node's `ERR_` prefix (OpenSSL's verify codes have none). */
 function bare(code: string): string {
@@ -232,10 +232,11 @@ export function tlsFailure(
     const known = classify(code, address, tls);
     if (known !== undefined) return new TlsError(known[0], known[1], known[2], code, { cause: e });
     if (UNUSABLE_MATERIAL.test(bare(code))) {
+      const option = code.includes('KEY') ? 'tls.key' : undefined;
       return new TlsError(
         'ERR_TLS_FILE',
         `the CA, certificate or key given as 'tls.ca', 'tls.cert' or 'tls.key' cannot be used (${code}): check that each is PEM and that the key belongs to the certificate`,
-        'tls.ca',
+        option,
         code,
         { cause: e },
       );
@@ -248,7 +249,7 @@ function classify(
   code: string,
   address: string,
   tls: NormalizedTls,
-): [TlsErrorCode, string, string] | undefined {
+): [TlsErrorCode, string, string | undefined] | undefined {
   const trusted = tls.node.ca === undefined ? "the process' trust store" : "the CA given as 'tls.ca'";
   if (UNKNOWN_CA.has(code)) {
     return [
@@ -271,7 +272,7 @@ function classify(
     return [
       'ERR_TLS_CERT_EXPIRED',
       `the certificate of ${address} ${when} (${code}): renew the server's certificate, or check this machine's clock`,
-      'tls.ca',
+      undefined,
     ];
   }
   if (CLIENT_REFUSED.has(bare(code))) {

@@ -135,6 +135,7 @@ describe('client TLS options', () => {
   it('client TLS — an expired server certificate is ERR_TLS_CERT_EXPIRED', async () => {
     const err = await failure(createClient(expired.url, { tls: { ca: m.files.caFile } }));
     expect(err.code).toBe('ERR_TLS_CERT_EXPIRED');
+    expect(err.option).toBeUndefined();
     expect(err.message).toContain('has expired');
   });
 
@@ -172,6 +173,7 @@ describe('client TLS options', () => {
       }),
     );
     expect(err.code).toBe('ERR_TLS_FILE');
+    expect(err.option).toBe('tls.key');
     expect(shown(err)).not.toContain(m.wrongKey.toString('utf8').split('\n')[1]);
     expect(shown(err)).not.toContain(keyText().split('\n')[1]);
   });
