@@ -234,6 +234,8 @@ describe('target writers', () => {
       'sink.flush_interval_ms',
       'sink.delivery',
       'sink.wait_replicas',
+      'sink.connections_per_node',
+      'sink.max_pipelines_in_flight',
       'type',
       'connection_profile',
     ]);
