@@ -97,7 +97,8 @@ export function checkTls<F extends string>(
     if (value === undefined) continue;
     if (typeof value !== 'string') {
       const got = field === 'tlsKey' ? 'not a string' : r.got(field, value);
-      r.fail(field, `must be PEM text or a file path (${got})`);
+      const expected = field === 'tlsServerName' ? 'a host name' : 'PEM text or a file path';
+      r.fail(field, `must be ${expected} (${got})`);
     }
     if (value.trim() === '') r.fail(field, 'must not be empty');
     if (hasMalformedReference(value)) {

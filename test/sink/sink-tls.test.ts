@@ -221,6 +221,9 @@ describe('profile TLS validation', () => {
     expect(() => parseProfile(body({ minVersion: 'TLSv1.1' }))).toThrow(
       /'config\.tls\.minVersion' must be one of 'TLSv1\.2', 'TLSv1\.3'/,
     );
+    expect(() => parseProfile(body({ serverName: 7 }))).toThrow(
+      /'config\.tls\.serverName' must be a host name \(got 7\)/,
+    );
     expect(() => parseProfile(body({ cert: '/c.pem' }))).toThrow(
       /'config\.tls\.key' is required with 'config\.tls\.cert'/,
     );
