@@ -8,8 +8,9 @@
  *   (a `{{ VAR }}` reference included: one rule is easier to trust than exceptions), and the `key`
  *   of any `tls` object (a client certificate's private key, PEM text or its path);
  * - the password in the user info of `redis://user:password@host` strings, wherever they appear;
- * - `password = '...'` and `'tls.key' = '...'` options (and addresses with user info) in SQL text, found through the
- *   parser's tree rather than a regular expression, so quoting and comments cannot hide one.
+ * - `password = '...'` and `'tls.key' = '...'` options (and addresses with user info) in SQL
+ *   text, found through the parser's tree rather than a regular expression, so quoting and
+ *   comments cannot hide one.
  */
 
 import { rewriteLookupSyntax } from '../lookup/metadata-syntax.js';

@@ -105,7 +105,10 @@ export function checkProfile(r: Reporter<ProfileField>, draft: ProfileDraft): Co
   return profile;
 }
 
-/** Addresses a `tls` block needs written as `rediss://` (a Sentinel connection's are the Sentinels'). */
+/**
+ * Addresses a `tls` block needs written as `rediss://`. None for a Sentinel connection: there the
+ * block is the primary's, and the Sentinels may listen without TLS.
+ */
 function tlsAddresses(connection: RedisConnection): { field: ProfileField; value: string }[] {
   if (connection.kind === 'standalone') return [{ field: 'address', value: connection.address }];
   if (connection.kind === 'cluster')
