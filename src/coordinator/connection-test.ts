@@ -15,6 +15,7 @@ import type { Logger } from '../log.js';
 import { AuthenticationError } from '../resp/client.js';
 import { ReplyError } from '../resp/errors.js';
 import type { Command, Reply } from '../resp/reply.js';
+import { SentinelError } from '../resp/sentinel/sentinel-error.js';
 import type { ConnectionProfile } from '../schema/connection-profile.js';
 import { resolveSecrets } from '../schema/secrets.js';
 import { keyPrefixOf, type SinkTable } from '../sink/model.js';
@@ -164,6 +165,8 @@ function reasonOf(err: unknown, answered: boolean, timeoutMs: number, secrets: r
   if (code === 'ERR_SECRET_MISSING' || code === 'ERR_CONFIG' || code === 'ERR_SINK_CONFIG') {
     return scrub((err as Error).message, secrets);
   }
+  // The Sentinels' own answers are about the profile (its master name, its Sentinel list).
+  if (err instanceof SentinelError) return scrub(sentinelReason(err), secrets);
   const prefix = err instanceof AuthenticationError || err instanceof ReplyError ? err.prefix : undefined;
   const named = prefix !== undefined && KNOWN_PREFIXES.has(prefix) ? ` (${prefix})` : '';
   // Before PONG, only a known Redis refusal tells the caller anything: any server can send `-ERR`.
@@ -214,4 +217,13 @@ function scrub(message: string, secrets: readonly string[]): string {
   let out = message;
   for (const s of secrets) out = out.split(s).join(REDACTED_PASSWORD);
   return redactUrlsInText(out);
+}
+
+function sentinelReason(err: SentinelError): string {
+  if (err.code === 'ERR_SENTINEL_UNKNOWN_MASTER')
+    return `no Sentinel monitors a master named '${err.masterName}'`;
+  if (err.code === 'ERR_SENTINEL_UNREACHABLE') {
+    return "no Sentinel answered at the profile's Sentinel addresses (nothing listening, unreachable, too slow, or the Sentinel login refused)";
+  }
+  return `no server the Sentinels named as primary of '${err.masterName}' answered as master`;
 }
