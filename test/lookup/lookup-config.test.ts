@@ -350,7 +350,7 @@ describe('lookup config — errors name the table and the option', () => {
 
   test('lookup config — connection problems reuse the sink rules, without echoing secrets', () => {
     expect(errorOf(sql('', { base: `connector = 'redis'` })).message).toMatch(
-      /option 'address' is required: give 'address' \(one node\) or 'cluster\.addresses' \(cluster\)/,
+      /option 'address' is required: give 'address' \(one node\), 'cluster\.addresses' \(cluster\) or 'sentinel\.addresses' with 'sentinel\.master' \(Sentinel\)/,
     );
     const both = errorOf(sql(`'cluster.addresses' = 'redis://b:1'`));
     expect(both.message).toMatch(/option 'cluster\.addresses' cannot be combined with 'address'/);
