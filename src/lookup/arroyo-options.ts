@@ -14,7 +14,10 @@ type Fail = (option: string, problem: string, position?: SqlPosition) => never;
 const DURATION_OPTIONS = ['lookup.cache.ttl', 'lookup.timeout'];
 
 /** Arroyo's formats that are ours under another name. */
-const FORMATS: Readonly<Record<string, string>> = { raw_string: 'raw', raw_bytes: 'raw' };
+const FORMATS: ReadonlyMap<string, string> = new Map([
+  ['raw_string', 'raw'],
+  ['raw_bytes', 'raw'],
+]);
 
 /** One entry in this door's spelling: interval literals checked, Arroyo's format names read. */
 export function lookupEntry(entry: SqlOption, fail: Fail): SqlOption {
@@ -30,7 +33,7 @@ export function lookupEntry(entry: SqlOption, fail: Fail): SqlOption {
     );
   }
   if (entry.key === 'format' && entry.value !== undefined) {
-    const ours = FORMATS[entry.value.toLowerCase()];
+    const ours = FORMATS.get(entry.value.toLowerCase());
     if (ours !== undefined) return { ...entry, value: ours };
   }
   return entry;

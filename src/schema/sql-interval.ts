@@ -33,7 +33,9 @@ export const INTERVAL_UNITS = 'millisecond(s), second(s), minute(s), hour(s), da
 
 function unitMs(word: string): number | undefined {
   const w = word.toLowerCase();
-  return UNIT_MS[w] ?? (w.endsWith('s') ? UNIT_MS[w.slice(0, -1)] : undefined);
+  const singular = w.endsWith('s') ? w.slice(0, -1) : w;
+  if (Object.hasOwn(UNIT_MS, w)) return UNIT_MS[w];
+  return Object.hasOwn(UNIT_MS, singular) ? UNIT_MS[singular] : undefined;
 }
 
 /**

@@ -43,7 +43,8 @@ export function arroyoColumn(r: Reporter, path: string, field: Record<string, un
   if (typeof field.name !== 'string' || field.name === '') {
     r.failOption(`${path}.name`, `must be a non-empty string (${r.got(undefined, field.name)})`);
   }
-  const type = typeof field.type === 'string' ? FIELD_TYPES[field.type.toLowerCase()] : undefined;
+  const name = typeof field.type === 'string' ? field.type.toLowerCase() : '';
+  const type = Object.hasOwn(FIELD_TYPES, name) ? FIELD_TYPES[name] : undefined;
   if (type === undefined) {
     r.failOption(
       `${path}.type`,

@@ -13,7 +13,7 @@ import type { SqlOption } from '../../schema/sql-tree.js';
 type Fail = (option: string, problem: string, position?: SqlPosition) => never;
 
 /** Arroyo's `target.*` options and ours, per target type Arroyo has. */
-const TARGET_OPTIONS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+const TARGET_OPTIONS: Readonly<Record<'string' | 'list' | 'hash', Readonly<Record<string, string>>>> = {
   string: { 'target.key_prefix': 'sink.key_prefix', 'target.key_column': 'sink.key_column' },
   list: {
     'target.key_prefix': 'sink.list_prefix',
@@ -28,31 +28,40 @@ const TARGET_OPTIONS: Readonly<Record<string, Readonly<Record<string, string>>>>
   },
 };
 
+type ArroyoType = keyof typeof TARGET_OPTIONS;
+const ARROYO_TYPES = Object.keys(TARGET_OPTIONS) as ArroyoType[];
+
 /** Options Arroyo spells differently for every type. */
-const SAME_FOR_ALL: Readonly<Record<string, string>> = {
-  target: 'sink.type',
-  'target.ttl_secs': 'sink.ttl_secs',
-  bad_data: 'sink.on_error',
-};
+const SAME_FOR_ALL: ReadonlyMap<string, string> = new Map([
+  ['target', 'sink.type'],
+  ['target.ttl_secs', 'sink.ttl_secs'],
+  ['bad_data', 'sink.on_error'],
+]);
 
 /** Arroyo options with no meaning for a Redis sink, and what to write instead. */
-const REFUSED: Readonly<Record<string, string>> = {
-  framing: "frames a source's messages; a Redis sink writes one value per row (no equivalent)",
-  event_time_field: "is a source option of Arroyo's; a sink takes no event time (no equivalent)",
-  watermark_field: "is a source option of Arroyo's; a sink takes no watermark (no equivalent)",
-  idle_micros: "is a source option of Arroyo's (no equivalent for a sink)",
-  idle_time: "is a source option of Arroyo's (no equivalent for a sink)",
-};
+const REFUSED: ReadonlyMap<string, string> = new Map([
+  ['framing', "frames a source's messages; a Redis sink writes one value per row (no equivalent)"],
+  ['event_time_field', "is a source option of Arroyo's; a sink takes no event time (no equivalent)"],
+  ['watermark_field', "is a source option of Arroyo's; a sink takes no watermark (no equivalent)"],
+  ['idle_micros', "is a source option of Arroyo's (no equivalent for a sink)"],
+  ['idle_time', "is a source option of Arroyo's (no equivalent for a sink)"],
+]);
 
 /** `bad_data` values, as `'sink.on_error'` spells them. */
-const BAD_DATA: Readonly<Record<string, string>> = { fail: 'fail', drop: 'skip' };
+const BAD_DATA: ReadonlyMap<string, string> = new Map([
+  ['fail', 'fail'],
+  ['drop', 'skip'],
+]);
 
 /** Arroyo's formats that are ours under another name: one column's text or bytes as the value. */
-const FORMATS: Readonly<Record<string, string>> = { raw_string: 'raw', raw_bytes: 'raw' };
+const FORMATS: ReadonlyMap<string, string> = new Map([
+  ['raw_string', 'raw'],
+  ['raw_bytes', 'raw'],
+]);
 
 /** Every option of Arroyo's spelling this door reads (for suggestions). */
 export const ARROYO_SQL_OPTIONS: readonly string[] = [
-  ...Object.keys(SAME_FOR_ALL),
+  ...SAME_FOR_ALL.keys(),
   ...new Set(Object.values(TARGET_OPTIONS).flatMap((o) => Object.keys(o))),
 ];
 
@@ -71,7 +80,7 @@ export function fromArroyoSpelling(
   const type = typeEntry?.value?.toLowerCase();
   const out = entries.map((entry): SqlOption => {
     const at = entry.keyPosition;
-    const refused = REFUSED[entry.key];
+    const refused = REFUSED.get(entry.key);
     if (refused !== undefined) fail(entry.key, refused, at);
     if (entry.key.startsWith('json.')) {
       fail(
@@ -81,11 +90,11 @@ export function fromArroyoSpelling(
       );
     }
     if (entry.key === 'format' && entry.value !== undefined) {
-      const ours = FORMATS[entry.value.toLowerCase()];
+      const ours = FORMATS.get(entry.value.toLowerCase());
       return ours === undefined ? entry : { ...entry, value: ours };
     }
     const ours: string | undefined =
-      SAME_FOR_ALL[entry.key] ??
+      SAME_FOR_ALL.get(entry.key) ??
       (entry.key.startsWith('target.') ? targetOption(entry, type, fail) : undefined);
     if (ours === undefined) return entry;
     if (given.has(ours))
@@ -93,7 +102,7 @@ export function fromArroyoSpelling(
     written.set(ours, entry.key);
     let value = entry.value;
     if (entry.key === 'bad_data' && value !== undefined) {
-      value = BAD_DATA[value.toLowerCase()];
+      value = BAD_DATA.get(value.toLowerCase());
       if (value === undefined) {
         fail(
           entry.key,
@@ -109,8 +118,8 @@ export function fromArroyoSpelling(
 
 /** Our option for one of Arroyo's `target.*` options, given the table's target type. */
 function targetOption(entry: SqlOption, type: string | undefined, fail: Fail): string | undefined {
-  const known = Object.values(TARGET_OPTIONS).some((o) => entry.key in o);
-  if (!known) return undefined;
+  const arroyoTypes = ARROYO_TYPES.filter((t) => Object.hasOwn(TARGET_OPTIONS[t], entry.key));
+  if (arroyoTypes.length === 0) return undefined;
   if (type === undefined) {
     fail(
       entry.key,
@@ -118,9 +127,7 @@ function targetOption(entry: SqlOption, type: string | undefined, fail: Fail): s
       entry.keyPosition,
     );
   }
-  const ours = TARGET_OPTIONS[type]?.[entry.key];
-  if (ours !== undefined) return ours;
-  const arroyoTypes = Object.keys(TARGET_OPTIONS).filter((t) => entry.key in TARGET_OPTIONS[t]);
+  if (arroyoTypes.includes(type as ArroyoType)) return TARGET_OPTIONS[type as ArroyoType][entry.key];
   fail(
     entry.key,
     `is Arroyo's spelling for a ${arroyoTypes.join(' or ')} target, not a '${type}' one; write this target's own 'sink.*' option (docs/configuration.md, Targets)`,

@@ -209,7 +209,7 @@ const DURATION_OPTIONS: ReadonlyMap<string, number> = new Map([
 /** An interval literal's value in the option's own unit; an interval elsewhere is refused. */
 function durationValue(r: Reporter, entry: SqlOption): SqlOption {
   if (entry.intervalMs === undefined) return entry;
-  const option = door(r, entry.key);
+  const option = writtenKey(r, entry.key);
   const unit = DURATION_OPTIONS.get(entry.key);
   if (unit === undefined) {
     const takers = [...DURATION_OPTIONS.keys()].map((o) => `'${o}'`).join(' and ');
@@ -226,7 +226,7 @@ function durationValue(r: Reporter, entry: SqlOption): SqlOption {
 }
 
 /** The key as the user wrote it (Arroyo's spelling, or ours). */
-function door(r: Reporter, key: string): string {
+function writtenKey(r: Reporter, key: string): string {
   const field = OPTION_FIELDS.get(key);
   return field === undefined ? key : r.door.option(field);
 }

@@ -95,6 +95,14 @@ describe("sink config — Arroyo's spelling", () => {
       'no equivalent',
     ],
     ['bad_data', `'sink.key_prefix' = 'u:', bad_data = 'ignore'`, "'sink.on_error' also takes 'dead_letter'"],
+    ['bad_data', `'sink.key_prefix' = 'u:', bad_data = 'constructor'`, "must be 'fail' or 'drop'"],
+    ['constructor', `'sink.key_prefix' = 'u:', "constructor" = 'x'`, 'is not a known option'],
+    ['format', `'sink.key_prefix' = 'u:', format = 'toString'`, "must be one of 'json', 'raw'"],
+    [
+      'sink.flush_interval_ms',
+      `'sink.key_prefix' = 'u:', 'sink.flush_interval_ms' = interval '5 constructor'`,
+      'millisecond(s), second(s)',
+    ],
   ])("sink config — Arroyo's %s is refused with what to write instead", async (option, options, says) => {
     const e = await sinkError(table(options));
     expect(e.option).toBe(option);
@@ -233,6 +241,7 @@ describe("sink config — Arroyo's JSON body", () => {
   });
 
   test.each([
+    [{ fields: [{ name: 'k', type: 'constructor' }] }, 'schema.fields[0].type', 'must be an Arroyo type'],
     [
       { fields: [{ name: 'k', type: 'uint64' }] },
       'schema.fields[0].type',
