@@ -119,10 +119,7 @@ export class RedisSentinel
         ),
       );
     }
-    return this.#call((c) => c.waitReplicas(count, timeoutMs, range), undefined).finally(() => {
-      this.#sinceWait = null;
-      this.#mixed = false;
-    });
+    return this.#call((c) => c.waitReplicas(count, timeoutMs, range), undefined);
   }
 
   /** Stops following the Sentinels and closes the primary's connection after its pending replies. */

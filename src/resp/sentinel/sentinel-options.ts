@@ -1,4 +1,3 @@
-import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { ConfigError } from '../errors.js';
 import { type ClientOptions, parseClientOptions } from '../options.js';
 import { parseRedisUrl } from '../url.js';
@@ -16,8 +15,11 @@ export interface SentinelOptions extends Omit<ClientOptions, 'host' | 'port' | '
   sentinelUsername?: string;
   /** Password on the Sentinels (`requirepass` of sentinel.conf); never logged. Default: none. */
   sentinelPassword?: string;
-  /** TLS towards the Sentinels. Default: TLS when a Sentinel URL is `rediss://`. */
-  sentinelTls?: boolean | TlsConnectionOptions;
+  /**
+   * TLS towards the Sentinels: `true`, or the same options as the client's `tls`. Default: TLS
+   * when a Sentinel URL is `rediss://`.
+   */
+  sentinelTls?: ClientOptions['tls'];
   /**
    * Longest a command waits for a usable primary after the current one was lost or demoted, ms;
    * it then rejects with `ERR_SENTINEL_NO_PRIMARY`. Default {@link DEFAULT_SENTINEL_FAILOVER_TIMEOUT}.
