@@ -6,6 +6,7 @@ import {
   parseTable,
   SinkConfigError,
 } from '../../../src/sink/config/index.js';
+import { tableOf } from '../../../src/sink/create-sink.js';
 import { compileSqlScript } from '../../../src/sql/compile-script.js';
 
 beforeAll(() => loadSqlParser());
@@ -190,6 +191,28 @@ describe('sql sources — interval literals', () => {
     );
     expect(e).toBeInstanceOf(Error);
     expect((e as Error).message).toContain('takes no interval');
+  });
+
+  test("sql scripts — a sink table in Arroyo's spelling compiles to the model of ours", async () => {
+    const arroyo = source(`'60000'`).replace(
+      `'sink.list_prefix' = 'ts', 'sink.operation' = 'Append'`,
+      `target = 'list', 'target.key_prefix' = 'ts', 'target.operation' = 'append', 'sink.flush_interval_ms' = interval '1' second`,
+    );
+    const spec = await compileSqlScript(arroyo, { name: 's' });
+    const ours = await compileSqlScript(
+      source(`'60000'`).replace(
+        `'sink.operation' = 'Append'`,
+        `'sink.operation' = 'Append', 'sink.flush_interval_ms' = '1000'`,
+      ),
+      { name: 's' },
+    );
+    // A script keeps each sink table as its statement; the model is read from it when the job runs.
+    const model = async (tables: unknown[]) => tableOf({ sql: (tables[0] as { sql: string }).sql });
+    expect(await model(spec.tables)).toStrictEqual(await model(ours.tables));
+    expect(await model(spec.tables)).toMatchObject({
+      target: { type: 'list', listPrefix: 'ts' },
+      flushIntervalMs: 1000,
+    });
   });
 });
 
