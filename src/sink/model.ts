@@ -50,6 +50,8 @@ export const DEFAULT_FLUSH_INTERVAL_MS = 100;
  * its fenced calls keep their order over one connection). Measured: docs/benchmarks.md.
  */
 export const DEFAULT_CONNECTIONS_PER_NODE = 1;
+/** Most connections a table may open to one node (per shard): a typo should not open thousands. */
+export const MAX_CONNECTIONS_PER_NODE = 64;
 /** Pipelines (flushes) awaiting replies per connection. Measured: docs/benchmarks.md. */
 export const DEFAULT_MAX_PIPELINES_IN_FLIGHT = 8;
 

@@ -62,6 +62,7 @@ describe('sink config — connection limits', () => {
 
   test.each([
     [`'sink.connections_per_node' = '0'`, 'sink.connections_per_node', 'positive integer'],
+    [`'sink.connections_per_node' = '1000'`, 'sink.connections_per_node', 'must be at most 64'],
     [`'sink.max_pipelines_in_flight' = 'many'`, 'sink.max_pipelines_in_flight', 'positive integer'],
     [
       `'sink.connection_per_node' = '2'`,

@@ -13,6 +13,7 @@ import {
   type ConnectionProfile,
   DEFAULT_BATCH_SIZE,
   DEFAULT_FLUSH_INTERVAL_MS,
+  MAX_CONNECTIONS_PER_NODE,
   type OnError,
   type SinkTable,
 } from '../model.js';
@@ -130,6 +131,9 @@ export function checkTable(r: Reporter, draft: TableDraft): SinkTable {
       'connectionsPerNode',
       `must be 1 when '${r.door.option('delivery')}' is 'exactly_once': fenced calls keep their order over one connection per node (got ${connections})`,
     );
+  }
+  if (connections !== undefined && connections > MAX_CONNECTIONS_PER_NODE) {
+    r.fail('connectionsPerNode', `must be at most ${MAX_CONNECTIONS_PER_NODE} (got ${connections})`);
   }
   if (connections !== undefined) table.connectionsPerNode = connections;
   const pipelines = r.positiveInteger('maxPipelinesInFlight', draft.maxPipelinesInFlight);
