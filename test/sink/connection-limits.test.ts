@@ -82,6 +82,17 @@ describe('sink config — connection limits', () => {
     expect((e as SinkConfigError).option).toBe(option);
     expect((e as SinkConfigError).message).toContain(says);
   });
+
+  test('sink config — a list (exactly once by default) with 2 connections per node says how to get them', async () => {
+    const e = await parseCreateTable(
+      `CREATE TABLE t (k TEXT) WITH (connector = 'redis', address = 'redis://127.0.0.1:6379', type = 'sink',
+        'sink.list_prefix' = 'l:', 'sink.operation' = 'Append', 'sink.connections_per_node' = '2')`,
+    ).catch((err: unknown) => err);
+    expect(e).toBeInstanceOf(SinkConfigError);
+    expect((e as SinkConfigError).message).toContain(
+      "is 'exactly_once' (the default for a List target): fenced calls keep their order over one connection per node; 'at_least_once' allows more",
+    );
+  });
 });
 
 describe('sink — connection limits', () => {

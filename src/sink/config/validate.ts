@@ -129,7 +129,7 @@ export function checkTable(r: Reporter, draft: TableDraft): SinkTable {
   if (connections !== undefined && connections > 1 && table.delivery === 'exactly_once') {
     r.fail(
       'connectionsPerNode',
-      `must be 1 when '${r.door.option('delivery')}' is 'exactly_once': fenced calls keep their order over one connection per node (got ${connections})`,
+      `must be 1 when '${r.door.option('delivery')}' is 'exactly_once'${draft.delivery === undefined ? ` (the default for a ${writerOf(target).title} target)` : ''}: fenced calls keep their order over one connection per node; 'at_least_once' allows more (got ${connections})`,
     );
   }
   if (connections !== undefined && connections > MAX_CONNECTIONS_PER_NODE) {
