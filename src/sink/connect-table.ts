@@ -8,8 +8,8 @@ import type { RedisTarget } from './redis-target.js';
  * Connects what a sink table writes through: `connectionsPerNode` connections of its profile
  * (standalone clients, or cluster clients: each one connection per node) behind one pool that
  * routes by key slot and bounds each connection's pipelines in flight (resp/pool.ts). An
- * `exactly_once` table keeps one connection per node unless it says otherwise (validation refuses
- * more): its fenced calls and the commands after them must keep their order on one connection.
+ * `exactly_once` table has one connection per node (validation refuses more): its fenced calls
+ * and the commands after them must keep their order on one connection.
  *
  * @throws MissingSecretError naming a variable that is not set.
  * @throws ConnectionError (or AuthenticationError, ClusterError) when Redis cannot be reached.
