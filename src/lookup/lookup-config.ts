@@ -80,6 +80,7 @@ const O = {
   timeout: 'lookup.timeout',
   maxAttempts: 'lookup.max_attempts',
   badValue: 'lookup.bad_value',
+  readFrom: 'lookup.read_from',
 } as const;
 
 /** Every option a lookup table accepts. */
@@ -286,6 +287,19 @@ function build(node: Node, options: ParseLookupTableOptions): LookupTable {
       );
     }
     out.maxAttempts = n;
+  }
+  // An overridden address (statements run elsewhere) is read as it is.
+  if (
+    choice(r, byKey, O.readFrom, ['primary', 'replica']) === 'replica' &&
+    options.redisAddress === undefined
+  ) {
+    if (profile.connection.kind !== 'sentinel') {
+      fail(
+        O.readFrom,
+        "is 'replica', which needs a Sentinel connection ('sentinel.addresses', 'sentinel.master')",
+      );
+    }
+    out.readFrom = 'replica';
   }
   return out;
 }

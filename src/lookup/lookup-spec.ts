@@ -91,6 +91,11 @@ export function validateLookupModel(input: unknown): LookupTable {
     maxAttempts: positive('maxAttempts', MAX_LOOKUP_ATTEMPTS),
     badValue: pick('badValue'),
   };
+  if (m.readFrom !== undefined) {
+    if (m.readFrom !== 'replica') fail('readFrom', "must be 'replica' or absent");
+    if (profile.connection.kind !== 'sentinel') fail('readFrom', 'needs a Sentinel connection');
+    out.readFrom = 'replica';
+  }
   const keyType = columns.find((c) => c.name === keyColumn)?.type;
   if (keyType !== 'TEXT' && (out.keySource === 'metadata' || (keyType !== 'INTEGER' && keyType !== 'BIGINT')))
     fail('keyColumn', `names a ${keyType} column; a key column is TEXT, INTEGER or BIGINT (METADATA: TEXT)`);

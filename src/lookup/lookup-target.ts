@@ -37,7 +37,12 @@ export async function connectLookupTarget(
   const resolved = resolveSecrets(table.profile, env);
   const timeout = attemptTimeout(table);
   try {
-    return await connectResolved(resolved, { commandTimeout: timeout, failoverTimeout: timeout, logger });
+    return await connectResolved(resolved, {
+      commandTimeout: timeout,
+      failoverTimeout: timeout,
+      readFrom: table.readFrom,
+      logger,
+    });
   } catch (e) {
     // The client's messages never contain the password or the URL.
     const reason = e instanceof Error ? e.message : String(e);

@@ -78,6 +78,11 @@ export interface LookupTable {
   /** Attempts per batch before a LookupError. */
   maxAttempts: number;
   badValue: BadValuePolicy;
+  /**
+   * `'replica'`: read from a replica the Sentinels list as healthy (a Sentinel connection only).
+   * Unset: from the primary.
+   */
+  readFrom?: 'replica';
 }
 
 /**

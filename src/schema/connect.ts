@@ -16,6 +16,8 @@ export interface ConnectOptions {
    * to be served again after a failover, ms.
    */
   failoverTimeout?: number;
+  /** Sentinel only: `'replica'` sends every command to a healthy replica (for readers). */
+  readFrom?: 'replica';
   /** Where a connection made with `tls.insecure` is reported (a warning). Default: silent. */
   logger?: Logger;
 }
@@ -73,6 +75,7 @@ export async function connectResolved(
       password: resolved.password,
       commandTimeout: options.commandTimeout,
       failoverTimeout: options.failoverTimeout,
+      readFrom: options.readFrom,
     });
   }
   return createCluster({

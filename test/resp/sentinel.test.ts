@@ -4,7 +4,13 @@
  * client under test.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createSentinel, type RedisSentinel, SentinelError, type SentinelOptions } from '../../src/client.js';
+import {
+  createSentinel,
+  type RedisSentinel,
+  type ReplyError,
+  SentinelError,
+  type SentinelOptions,
+} from '../../src/client.js';
 import { type SentinelGroup, startSentinelGroup } from '../../src/dev/redis-sentinel.js';
 import { cli, findFreePort } from '../support/redis.js';
 import { until } from '../support/until.js';
@@ -42,6 +48,25 @@ describe('sentinel — discovery', () => {
         ['GET', 'discovery:n'],
       ]),
     ).toEqual([1, '1']);
+  });
+
+  it("sentinel — readFrom 'replica': commands go to a healthy replica, and a write there is refused", async () => {
+    const client = await sentinel({
+      sentinels: group.sentinelUrls,
+      masterName: group.masterName,
+      readFrom: 'replica',
+    });
+    const primary = await group.primaryAddress();
+    const replicas = group.servers.map((s) => `${s.host}:${s.port}`).filter((a) => a !== primary);
+    expect(replicas).toContain(client.address);
+    expect(client.primaryAddress).toBeNull();
+    await cli(group.serverAt(primary), 'set', 'replica:k', 'v');
+    // WAIT: both replicas hold the write before it is read from one of them.
+    expect(await cli(group.serverAt(primary), 'wait', '2', '5000')).toBe('2');
+    expect(await client.send(['GET', 'replica:k'])).toBe('v');
+    const refused = await client.send(['SET', 'replica:k', 'w']).catch((e: unknown) => e);
+    expect((refused as ReplyError).prefix).toBe('READONLY');
+    expect(await cli(group.serverAt(primary), 'get', 'replica:k')).toBe('v');
   });
 
   it('sentinel — a Sentinel that is down is skipped: the next one in the list answers', async () => {

@@ -19,6 +19,8 @@ import { SwitchWatch } from './switch-watch.js';
 export interface RedisSentinelEvents {
   /** A primary was found, verified (`ROLE` says `master`) and connected: at start and after each switch. */
   primary: [address: string];
+  /** With `readFrom: 'replica'`: the server read from was connected (a replica, or the primary). */
+  replica: [address: string];
 }
 
 const RETRY_DELAY = 50;
@@ -68,8 +70,13 @@ export class RedisSentinel
     return this.#options.masterName;
   }
 
-  /** `host:port` of the primary in use, or null while none is (during a failover). */
+  /** `host:port` of the primary in use, or null while none is (during a failover, or with `readFrom: 'replica'`). */
   get primaryAddress(): string | null {
+    return this.#options.readFrom === 'primary' ? (this.#primary?.address ?? null) : null;
+  }
+
+  /** `host:port` of the server commands go to (the primary, or a replica with `readFrom: 'replica'`), or null. */
+  get address(): string | null {
     return this.#primary?.address ?? null;
   }
 
@@ -140,7 +147,8 @@ export class RedisSentinel
   /** @internal Finds the first primary and starts following the Sentinels. */
   async connect(): Promise<void> {
     await this.#resolve(true);
-    this.#watch.start();
+    // A replica keeps serving reads through a switch; its lost connection is what matters.
+    if (this.#options.readFrom === 'primary') this.#watch.start();
   }
 
   /**
@@ -157,14 +165,14 @@ export class RedisSentinel
         result = await op(client);
       } catch (err) {
         const retry =
-          (err instanceof ReplyError && err.prefix === 'READONLY') ||
+          (err instanceof ReplyError && err.prefix === 'READONLY' && this.#options.readFrom === 'primary') ||
           (err instanceof ConnectionError && !err.written) ||
           err instanceof ClientClosedError;
         if (!retry || this.#closed || Date.now() >= deadline) throw err;
         this.#drop(client);
         continue;
       }
-      if (refused?.(result) && Date.now() < deadline) {
+      if (this.#options.readFrom === 'primary' && refused?.(result) && Date.now() < deadline) {
         this.#drop(client);
         continue;
       }
@@ -217,8 +225,10 @@ export class RedisSentinel
       if (this.#closed) throw new ClientClosedError();
       let failure: unknown;
       try {
-        const address = await this.#askSentinels();
-        const client = await this.#openPrimary(address);
+        const client =
+          this.#options.readFrom === 'replica'
+            ? await this.#openReplica()
+            : await this.#openPrimary(await this.#askSentinels());
         if (this.#closed) {
           client.disconnect().catch(() => {});
           throw new ClientClosedError();
@@ -292,6 +302,40 @@ export class RedisSentinel
     );
   }
 
+  /**
+   * A replica the Sentinels list as healthy, in random order so that readers spread; the primary
+   * when none answers.
+   */
+  async #openReplica(): Promise<RedisClient> {
+    for (const address of shuffle(await this.#askReplicas())) {
+      const client = new RedisClient(parseClientOptions({ ...this.#options.data, ...address }));
+      try {
+        await client.connect();
+        return client;
+      } catch {
+        client.disconnect().catch(() => {});
+      }
+    }
+    return this.#openPrimary(await this.#askSentinels());
+  }
+
+  /** `SENTINEL REPLICAS <name>` from the first Sentinel that answers: the healthy ones. */
+  async #askReplicas(): Promise<SentinelAddress[]> {
+    for (const sentinel of this.#options.sentinels) {
+      const probe = new RedisClient(parseClientOptions({ ...this.#options.sentinel, ...sentinel }));
+      try {
+        await probe.connect();
+        const reply = await probe.send(['SENTINEL', 'REPLICAS', this.masterName]);
+        return Array.isArray(reply) ? reply.flatMap(healthyReplica) : [];
+      } catch {
+        // The next Sentinel, and in the end the primary, will do.
+      } finally {
+        probe.disconnect().catch(() => {});
+      }
+    }
+    return [];
+  }
+
   /** Connects to `address` and keeps the connection only if the server reports `role:master`. */
   async #openPrimary(address: SentinelAddress): Promise<RedisClient> {
     const client = new RedisClient(parseClientOptions({ ...this.#options.data, ...address }));
@@ -314,6 +358,7 @@ export class RedisSentinel
   }
 
   #install(client: RedisClient): void {
+    const event = this.#options.readFrom === 'primary' ? 'primary' : 'replica';
     this.#primary = client;
     client.on('end', () => {
       if (this.#primary !== client) return;
@@ -321,7 +366,7 @@ export class RedisSentinel
       // Look for the next primary now, so that the next command finds it sooner.
       if (!this.#closed) this.#resolve(false).catch(() => {});
     });
-    this.emit('primary', client.address);
+    this.emit(event, client.address);
   }
 
   /** The primary is gone or demoted: close it gracefully (replies in flight still arrive). */
@@ -337,6 +382,27 @@ export class RedisSentinel
     this.#drop(current);
     if (!this.#closed) this.#resolve(false).catch(() => {});
   }
+}
+
+/** One entry of `SENTINEL REPLICAS` (a map, or field/value pairs on RESP2) if it is usable. */
+function healthyReplica(entry: Reply): SentinelAddress[] {
+  const fields = new Map<string, string>();
+  if (entry instanceof Map) for (const [k, v] of entry) fields.set(String(k), String(v));
+  else if (Array.isArray(entry))
+    for (let i = 0; i + 1 < entry.length; i += 2) fields.set(String(entry[i]), String(entry[i + 1]));
+  const flags = (fields.get('flags') ?? '').split(',');
+  const port = Number(fields.get('port'));
+  const down = flags.some((f) => f === 's_down' || f === 'o_down' || f === 'disconnected');
+  if (down || fields.get('master-link-status') !== 'ok' || !fields.has('ip') || !(port > 0)) return [];
+  return [{ host: fields.get('ip')!, port }];
+}
+
+function shuffle<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j], items[i]];
+  }
+  return items;
 }
 
 /** Every reply an error, one of them `READONLY`: a replica answered and applied nothing. */

@@ -27,6 +27,12 @@ export interface SentinelOptions extends Omit<ClientOptions, 'host' | 'port' | '
   failoverTimeout?: number;
   /** Connect and reply timeout of one question to one Sentinel, ms. Default {@link DEFAULT_SENTINEL_TIMEOUT}. */
   sentinelTimeout?: number;
+  /**
+   * `'primary'` (default): every command goes to the primary. `'replica'`: commands go to a
+   * replica the Sentinels list as healthy (the primary when none is), for readers that can take
+   * data a little behind the primary's; a write there is refused with `READONLY`.
+   */
+  readFrom?: 'primary' | 'replica';
 }
 
 /**
@@ -52,6 +58,7 @@ export interface NormalizedSentinelOptions {
   /** Options of the primary's connection, without host and port. */
   data: ClientOptions;
   failoverTimeout: number;
+  readFrom: 'primary' | 'replica';
 }
 
 const DEFAULT_SENTINEL_PORT = 26379;
@@ -69,8 +76,12 @@ export function parseSentinelOptions(options: SentinelOptions): NormalizedSentin
     sentinelTls,
     failoverTimeout,
     sentinelTimeout,
+    readFrom,
     ...data
   } = options;
+  if (readFrom !== undefined && readFrom !== 'primary' && readFrom !== 'replica') {
+    throw new ConfigError(`option 'readFrom' must be 'primary' or 'replica'`, 'readFrom');
+  }
   if (!Array.isArray(sentinels) || sentinels.length === 0) {
     throw new ConfigError(`option 'sentinels' must list at least one Sentinel`, 'sentinels');
   }
@@ -106,6 +117,7 @@ export function parseSentinelOptions(options: SentinelOptions): NormalizedSentin
     sentinel,
     data: primary,
     failoverTimeout: positive(failoverTimeout, 'failoverTimeout', DEFAULT_SENTINEL_FAILOVER_TIMEOUT),
+    readFrom: readFrom ?? 'primary',
   };
 }
 
