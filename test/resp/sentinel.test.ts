@@ -109,6 +109,29 @@ describe('sentinel — discovery', () => {
     expect(text).toContain(`127.0.0.1:${port}`);
     expect(text).not.toMatch(/secret-xyz/);
   });
+  // Last in this group: it moves the primary.
+  it('sentinel — subscribes to +switch-master, and follows a manual SENTINEL FAILOVER', async () => {
+    const client = await sentinel({ sentinels: group.sentinelUrls, masterName: group.masterName });
+    const old = await group.primaryAddress();
+    // The watch: one RESP3 connection subscribed on one of the Sentinels.
+    await until(
+      'a subscribed connection on a Sentinel',
+      async () => {
+        const lists = await Promise.all(group.sentinels.map((s) => cli(s, 'client', 'list')));
+        return lists
+          .join('\n')
+          .split('\n')
+          .filter((l) => / sub=1 /.test(l) && / resp=3/.test(l)).length;
+      },
+      (n) => n === 1,
+    );
+    const switched = new Promise<string>((resolve) => client.once('primary', resolve));
+    expect(await cli(group.sentinels[0], 'sentinel', 'failover', group.masterName)).toBe('OK');
+    const promoted = await group.waitPromoted(old);
+    expect(await switched).toBe(promoted);
+    expect(await client.send(['SET', 'manual:k', '1'])).toBe('OK');
+    expect(await cli(group.serverAt(promoted), 'get', 'manual:k')).toBe('1');
+  });
 });
 
 describe('sentinel — failover', () => {
