@@ -137,7 +137,10 @@ function parseSentinelAddress(
       password: o.password,
     };
   }
-  const m = /^\[?([^\]]*?)\]?(?::(\d+))?$/.exec(a);
+  // `[::1]:26379` or `host:26379`; a bare IPv6 address (`::1`) has more than one colon and no port.
+  const m =
+    /^\[([^\]]+)\](?::(\d+))?$/.exec(a) ??
+    (a.split(':').length > 2 ? [a, a, undefined] : /^([^:]+)(?::(\d+))?$/.exec(a));
   if (m === null || m[1] === '') {
     throw new ConfigError(`a Sentinel address is not host:port`, 'sentinels');
   }
