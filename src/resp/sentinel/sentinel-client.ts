@@ -46,6 +46,7 @@ export class RedisSentinel
   readonly topology = 'standalone';
   readonly #options: NormalizedSentinelOptions;
   readonly #watch: SwitchWatch;
+  /** The connection in use: the primary (with `readFrom: 'replica'`, the server read from). */
   #primary: RedisClient | null = null;
   /**
    * The connection that took the commands since the last `WAIT` (null: none yet), and whether
