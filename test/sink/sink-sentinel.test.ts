@@ -89,8 +89,10 @@ async function stream(
   let sink = await open(attempt);
   let promotion: Promise<void> | null = null;
   let next = 0;
-  // Bounded: the writes wait at most the failover timeout each; 300 batches is far beyond need.
-  for (let batch = 0; batch < 300 && run.ackedAfterPromotion < AFTER; batch++) {
+  // Bounded: the writes wait at most the failover timeout each. Batches take milliseconds, and
+  // the promotion is seen by polling the Sentinels, which lags on a loaded machine: 1,000
+  // batches (50,000 rows, what redis-cli reads back within its 1 MiB output) leave room for it.
+  for (let batch = 0; batch < 1_000 && run.ackedAfterPromotion < AFTER; batch++) {
     if (batch === BEFORE) {
       run.killedAt = Date.now();
       group.serverAt(old).kill('SIGKILL');
