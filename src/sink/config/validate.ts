@@ -5,8 +5,8 @@
  */
 
 import { suggestionSuffix } from '../../schema/did-you-mean.js';
+import type { ProfileField } from '../../schema/profile-check.js';
 import { type Door as FieldDoor, Reporter as FieldReporter } from '../../schema/reporter.js';
-import type { TlsField } from '../../schema/tls-profile.js';
 import { parseKeyTemplate } from '../key-template.js';
 import {
   type Column,
@@ -56,15 +56,7 @@ export type Field =
   | 'maxPipelinesInFlight'
   | 'schema'
   | 'valueColumn'
-  | 'address'
-  | 'addresses'
-  | 'username'
-  | 'password'
-  | 'sentinels'
-  | 'masterName'
-  | 'sentinelUsername'
-  | 'sentinelPassword'
-  | TlsField;
+  | ProfileField;
 
 /** How one front door spells the sink's fields. */
 export type Door = FieldDoor<Field>;
