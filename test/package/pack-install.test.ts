@@ -18,6 +18,8 @@ const MANIFEST = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as
   name: string;
   version: string;
   engines: { node: string };
+  exports: Record<string, string | { default: string }>;
+  bin: Record<string, string>;
 };
 /** The address the README's samples write to; the test points it at its own server. */
 const README_REDIS = 'redis://127.0.0.1:6379';
@@ -110,11 +112,12 @@ describe('package — packed, installed offline and used as the README says', ()
       /^(dist\/src\/|docs\/|examples\/|proto\/|(README|CHANGELOG)\.md$|LICENSE$|package\.json$|bench\/results\/throughput\.svg$)/;
     expect(packed.files.filter((f) => !shipped.test(f))).toEqual([]);
     // src/dev also holds the test suite's server launchers: only what an entry point loads ships.
-    const reached = reachableFrom(installed, [
-      'dist/src/index.js',
-      'dist/src/cli.js',
-      'dist/src/internal.js',
-    ]);
+    const entries = [
+      ...Object.values(MANIFEST.exports).flatMap((e) => (typeof e === 'string' ? [] : [e.default])),
+      ...Object.values(MANIFEST.bin),
+    ].map((e) => e.replace(/^\.\//, ''));
+    expect(entries).toContain('dist/src/cli.js');
+    const reached = reachableFrom(installed, entries);
     const devShipped = packed.files.filter((f) => f.startsWith('dist/src/dev/') && f.endsWith('.js'));
     expect(devShipped.filter((f) => !reached.has(f))).toEqual([]);
     expect(devShipped).toContain('dist/src/dev/redis-server.js');
