@@ -73,7 +73,7 @@ const round1 = (x: number) => Math.round(x * 10) / 10;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { rounds: { type: 'string', default: '11' } } });
-  const rounds = Math.max(5, Number(values.rounds));
+  const rounds = Math.max(5, Number.parseInt(values.rounds, 10) || 11);
   const machine = await machineInfo(); // its load average is the one at the start
   const work = mkdtempSync(join(tmpdir(), 'laminar-footprint-'));
   try {
