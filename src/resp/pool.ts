@@ -62,11 +62,17 @@ export class ConnectionPool implements RedisTransport {
   }
 
   send<T extends Reply = Reply>(command: Command, options?: CallOptions): Promise<T> {
-    const lane = this.#laneOf(firstKeySlot(command));
+    const lane = this.#lanes.length === 1 ? this.#lanes[0] : this.#laneOf(firstKeySlot(command));
     return this.#run(lane, () => lane.member.send<T>(command, options));
   }
 
   pipeline(commands: readonly Command[], options?: CallOptions): Promise<Reply[]> {
+    if (this.#lanes.length === 1) {
+      // One member routes (or ignores) slots itself: hashing every command's key here would add a
+      // CRC16 per row for the tables that send a command per row.
+      const lane = this.#lanes[0];
+      return this.#run(lane, () => lane.member.pipeline(commands, options));
+    }
     return this.pipelineSlots(commands, commands.map(firstKeySlot), options);
   }
 
