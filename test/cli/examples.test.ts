@@ -1,25 +1,11 @@
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DOCUMENTED_EXAMPLES, defaultExamplesDir, EXAMPLES, runExamples } from '../../src/cli/examples.js';
 import type { Landed } from '../../src/cli/landed.js';
+import { SEED_EXAMPLES } from '../sql/seed-examples-sql.js';
 import { findFreePort, isRedisReachable, withRedis } from '../support/redis.js';
-
-/** The seed beside the project (shared/ next to the work tree, as CI lays it out). */
-const SEED = [
-  fileURLToPath(new URL('../../../shared/seed/redis-connector.md', import.meta.url)),
-  '/work/shared/seed/redis-connector.md',
-].find((p) => existsSync(p));
-
-/** The SQL blocks of the seed's "Examples" section, in order. */
-async function seedExamples(): Promise<string[]> {
-  const text = await readFile(SEED!, 'utf8');
-  const section = text.slice(text.indexOf('## Examples'), text.indexOf('## Data Structure Selection'));
-  return [...section.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1]);
-}
 
 type Event = { event: string } & Record<string, unknown>;
 
@@ -36,7 +22,7 @@ function checkLanded(events: Event[]): void {
   const landed = events.find((e) => e.event === 'landed')!.tables as Landed[];
   const by = Object.fromEntries(landed.map((l) => [l.table, l]));
   expect(Object.keys(by)).toEqual(['sessions', 'leaderboard', 'inventory_updates', 'top_scores']);
-  // Sessions: strings with the seed's 30-minute TTL, JSON with the projected columns.
+  // Sessions: strings with the documented 30-minute TTL, JSON with the projected columns.
   expect(by.sessions).toMatchObject({ type: 'string', prefix: 'session:' });
   expect(by.sessions.keys).toBeGreaterThan(0);
   expect(by.sessions.sample!.ttl).toBeGreaterThan(1700);
@@ -65,13 +51,11 @@ function checkLanded(events: Event[]): void {
   expect(by.top_scores.sample!.length).toBe(100);
 }
 
-describe('main job: the seed examples', () => {
-  it.skipIf(SEED === undefined)('examples — each script holds its seed example verbatim', async () => {
-    const blocks = await seedExamples();
-    expect(blocks).toHaveLength(DOCUMENTED_EXAMPLES.length);
-    for (const [i, name] of DOCUMENTED_EXAMPLES.entries()) {
+describe('main job: the documented examples', () => {
+  it('examples — each script holds its documented example verbatim', async () => {
+    for (const name of DOCUMENTED_EXAMPLES) {
       const script = await readFile(join(defaultExamplesDir(), `${name}.sql`), 'utf8');
-      expect(script, name).toContain(blocks[i]);
+      expect(script, name).toContain(SEED_EXAMPLES[name]);
     }
   });
 

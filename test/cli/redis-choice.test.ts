@@ -43,7 +43,7 @@ describe('main job redis choice', () => {
       expect(choice.sinkAddress).not.toContain(password);
       expect(choice.shown).not.toContain(password);
       expect(choice.notes.join('\n')).not.toContain(password);
-      // Sinks with and without the seed's password option both get in; without it, nothing does.
+      // Sinks with and without the documented password option both get in; without it, nothing does.
       expect(await pingAs(choice.sinkAddress, env)).toBe('PONG');
       expect(await pingAs(choice.server!.url, env, '{{ REDIS_PASSWORD }}')).toBe('PONG');
       await expect(pingAs(choice.server!.url, env)).rejects.toThrow(/NOAUTH|refused/);

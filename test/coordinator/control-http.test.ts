@@ -9,7 +9,7 @@ import { type FakeRuntime, quietLogger } from './fake-runtime.js';
 
 const TOKEN = 'YOUR_TOKEN';
 
-// The seed's two curl bodies, character for character.
+// The connector documentation's two curl bodies, character for character.
 const SEED_PROFILE = `{
     "name": "redis_cache",
     "connector": "redis",
@@ -78,7 +78,7 @@ describe('HTTP API', () => {
     expect(api.url).toBe(`http://${api.address}`);
   });
 
-  it('http — the seed curl bodies work verbatim: profile, then table with the returned id', async () => {
+  it('http — the documented curl bodies work verbatim: profile, then table with the returned id', async () => {
     const profile = await http('POST', '/v1/connection_profiles', SEED_PROFILE);
     expect(profile.status).toBe(200);
     expect(profile.headers.get('content-type')).toMatch(/^application\/json/);

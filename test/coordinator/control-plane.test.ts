@@ -113,7 +113,7 @@ describe('ControlPlane — connection profiles', () => {
 });
 
 describe('ControlPlane — connection tables', () => {
-  it('tables — the seed body creates a table with default shards, tells the runtime, answers redacted', async () => {
+  it('tables — the documented body creates a table with default shards, tells the runtime, answers redacted', async () => {
     const p = await plane.createProfile(PROFILE);
     const t = await plane.createTable(tableBody(p.id));
     expect(t).toMatchObject({

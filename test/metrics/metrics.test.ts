@@ -14,7 +14,7 @@ import { scrapeValue } from '../support/metrics.js';
 const redis = useRedis();
 const silent = pino({ level: 'silent' });
 
-/** The seed's REST bodies for a table on the test server (a string table unless `target` says). */
+/** The connector documentation's REST bodies for a table on the test server (a string table unless `target` says). */
 function bodies(
   name: string,
   sink: object = {},

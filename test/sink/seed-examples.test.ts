@@ -1,6 +1,6 @@
 /**
- * The seed's examples end to end, on a standalone server and on a 3-master cluster: the six
- * `CREATE TABLE` statements as the seed writes them (only the address replaced), the two `curl`
+ * The connector documentation's examples end to end, on a standalone server and on a 3-master cluster: the six
+ * `CREATE TABLE` statements as the documentation writes them (only the address replaced), the two `curl`
  * bodies, Raw format for each table type, and every bad-row policy. Redis state is read back
  * node by node with SCAN, so the check sees exactly which keys exist, wherever they landed.
  */
@@ -57,7 +57,7 @@ beforeAll(async () => {
     nodes: cluster.nodes,
     urls: cluster.addresses.map((a) => `redis://${a}`),
   };
-  // The seed's connection profile authenticates as `app_user`: every node knows that user.
+  // The documented connection profile authenticates as `app_user`: every node knows that user.
   for (const n of [standalone, ...cluster.nodes]) {
     await cli(n, 'acl', 'setuser', APP_USER, 'on', `>${APP_PASSWORD}`, '~*', '&*', '+@all');
   }
@@ -387,7 +387,7 @@ describe.each<Mode>(['standalone', 'cluster'])('seed examples on %s', (mode) => 
     expect(got.size).toBe(4);
   });
 
-  it('curl bodies — the seed profile (app_user, {{ REDIS_PASSWORD }}) and string table through the JSON door', async () => {
+  it('curl bodies — the documented profile (app_user, {{ REDIS_PASSWORD }}) and string table through the JSON door', async () => {
     const connection = mode === 'standalone' ? { address: d().urls[0] } : { addresses: d().urls };
     const profile = {
       name: 'redis_cache',

@@ -1,7 +1,7 @@
 /**
- * The three SQL pipelines of the seed's "Examples" section (Session Management, Real-time
- * Leaderboard, Inventory Tracking), verbatim: copied by a script from
- * shared/seed/redis-connector.md, comments, blank lines and trailing spaces included.
+ * The three SQL pipelines of the "Examples" section of the Laminar Redis connector documentation
+ * (Session Management, Real-time Leaderboard, Inventory Tracking), verbatim: copied by a script,
+ * comments, blank lines and trailing spaces included.
  */
 
 export const SEED_EXAMPLES = {

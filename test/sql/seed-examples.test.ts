@@ -1,5 +1,5 @@
 /**
- * The seed's three SQL pipelines (sessions, leaderboard, inventory), verbatim, each preceded by
+ * The connector documentation's three SQL pipelines (sessions, leaderboard, inventory), verbatim, each preceded by
  * a generator source table for the stream it reads, compiled with the sink addresses overridden
  * to the test's redis-server, and run to the end. The expected Redis state is computed here from
  * the same generated rows (column-generator.ts), without the SQL engine.
@@ -114,7 +114,7 @@ async function run(name: string, script: string, server: RedisServer, password?:
   return { spec, client, started, ended: Date.now() };
 }
 
-describe('sql — the seed examples, unchanged', () => {
+describe('sql — the documented examples, unchanged', () => {
   it('sessions — logins upsert session:<id> with JSON_OBJECT permissions, NOW() and a 30 minute TTL', async () => {
     const { spec, client, started, ended } = await run(
       'sessions',

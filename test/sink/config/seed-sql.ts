@@ -1,6 +1,7 @@
 /**
- * The seed's six CREATE TABLE statements, verbatim, leading comments and trailing `-- ...` comments included.
- * Copied from shared/seed/redis-connector.md; the test compares them with their JSON equivalents.
+ * The six CREATE TABLE statements of the Laminar Redis connector documentation, verbatim, leading
+ * comments and trailing `-- ...` comments included; the test compares them with their JSON
+ * equivalents.
  */
 
 import { SEED_EXAMPLES } from '../../sql/seed-examples-sql.js';

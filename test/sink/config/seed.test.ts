@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { parseCreateTable, parseProfile, parseTable } from '../../../src/sink/config/index.js';
 import { SEED_SQL } from './seed-sql.js';
 
-/** `{ name, data_type }` fields, all nullable (the seed declares no NOT NULL). */
+/** `{ name, data_type }` fields, all nullable (the documentation declares no NOT NULL). */
 const fields = (...cols: [string, string][]) => ({
   fields: cols.map(([name, data_type]) => ({ name, data_type })),
 });
@@ -13,7 +13,7 @@ function jsonTable(name: string, address: string, target: object, schema: object
   return parseTable({ name, connector: 'redis', config: { connectorType: { target } }, schema }, profile);
 }
 
-/** The JSON equivalents of the seed's SQL examples, written by hand. */
+/** The JSON equivalents of the documentation's SQL examples, written by hand. */
 const JSON_EQUIVALENTS: Record<keyof typeof SEED_SQL, () => unknown> = {
   user_cache: () =>
     jsonTable(
@@ -103,7 +103,7 @@ describe('seed examples', () => {
     });
   });
 
-  test('JSON — the seed connection profile body validates with its secret kept as written', () => {
+  test('JSON — the documented connection profile body validates with its secret kept as written', () => {
     const profile = parseProfile({
       name: 'redis_cache',
       connector: 'redis',
@@ -121,7 +121,7 @@ describe('seed examples', () => {
     });
   });
 
-  test('JSON — the seed string sink body validates against its profile, with defaults applied', () => {
+  test('JSON — the documented string sink body validates against its profile, with defaults applied', () => {
     const profile = parseProfile({
       name: 'redis_cache',
       connector: 'redis',
@@ -150,7 +150,7 @@ describe('seed examples', () => {
     });
   });
 
-  test('JSON — the seed clustered connection becomes a cluster profile', () => {
+  test('JSON — the documented clustered connection becomes a cluster profile', () => {
     const profile = parseProfile({
       name: 'c',
       connector: 'redis',
