@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { keySlot } from '../../src/index.js';
 import type { Command } from '../../src/resp/reply.js';
-import { SinkWriteError } from '../../src/sink/errors.js';
+import { FencedError, SinkWriteError } from '../../src/sink/errors.js';
 import { type FencedRows, type FenceWriter, fencedCommands } from '../../src/sink/fence/fenced-commands.js';
 import { tableFenceKey } from '../../src/sink/fence/slot-tags.js';
 import { useRedis } from '../support/fixtures.js';
@@ -24,10 +24,10 @@ function rowsFrom(from: number, n: number, value = (i: number) => String(i)): Fe
 
 /** The packed offsets of each run of a standalone call (the 6th argument of a run). */
 function packedOffsets(cmd: Command, summed: boolean): unknown[] {
-  // EVALSHA sha numkeys KEYS... ARGV: owner gen op G flags... U (field prev exact)... Q ... runs
+  // EVALSHA sha numkeys KEYS... ARGV: owner gen op G flags... U (field genField prev exact)... Q ... runs
   let at = 3 + Number(cmd[2]) + 3;
   at += 1 + Number(cmd[at]);
-  at += 1 + 3 * Number(cmd[at]);
+  at += 1 + 4 * Number(cmd[at]);
   expect(cmd[at]).toBe(0); // no commands after the rows
   at++;
   const out: unknown[] = [];
@@ -166,5 +166,33 @@ describe('fences — runs sent without their offsets', () => {
       expect(await scores(`fgt:${k}`)).toEqual(best);
       expect(await scores(`fnx:${k}`)).toEqual(firstSeen);
     }
+  });
+
+  it('fence — shards of one job keep their own generations in the one standalone hash: a newer shard never fences an older one of other slots', async () => {
+    const t = table(
+      { type: 'list', listPrefix: 'gen:', listKeyColumn: 'k', operation: 'Append' },
+      { name: 'gens', format: 'raw', valueColumn: 'v' },
+    );
+    // Keys in different slots, written by two shards of job 'j' at different generations.
+    const [x, y] = ['a', 'b'];
+    expect(keySlot(`gen:${x}`)).not.toBe(keySlot(`gen:${y}`));
+    const write = async (generation: number, k: string, v: string, offset: number) => {
+      const s = await sinkOn(redis.server.url, t, { fenceOwner: 'j', generation });
+      await s.write([{ k, v }], { partition: k, offsets: [offset] });
+      const err = await s.flush().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      await s.close().catch(() => {});
+      return err;
+    };
+    expect(await write(5, x, 'x0', 0)).toBeUndefined();
+    expect(await write(9, y, 'y0', 0)).toBeUndefined();
+    // The shard of slot x is still at generation 5: slot y's 9 does not fence it.
+    expect(await write(5, x, 'x1', 1)).toBeUndefined();
+    // A zombie of slot x (generation 4) is refused.
+    expect(await write(4, x, 'x2', 2)).toBeInstanceOf(FencedError);
+    expect(await redis.client.send(['LRANGE', `gen:${x}`, 0, -1])).toEqual(['x0', 'x1']);
+    expect(await redis.client.send(['LRANGE', `gen:${y}`, 0, -1])).toEqual(['y0']);
   });
 });

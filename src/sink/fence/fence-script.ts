@@ -69,7 +69,8 @@ export const FENCE_OP_WIDTH: Readonly<Record<FenceOp, number>> = {
  *           the table's only one          KEYS[2..] the data keys
  * ARGV[1] owner (job identity)  ARGV[2] writer generation  ARGV[3] op (FenceOp)
  * ARGV[4] G, then G flags of the op (SET: EX 60 NX ...; ZADD: NX GT ...; XADD: MAXLEN ~ 1000)
- * then U, and U fences, one per (slot, partition) of the call: field, prev, exact (1 or 0)
+ * then U, and U fences, one per (slot, partition) of the call: field, generation field, prev,
+ *   exact (1 or 0)
  * then Q, and Q commands run after the rows, each once (a list's LTRIM, an EXPIRE):
  *   key index (2..), m, command name, m - 1 arguments after the key
  * then runs of rows of one key and one partition, in input order (the runs of one fence in
@@ -100,13 +101,14 @@ export const FENCE_OP_WIDTH: Readonly<Record<FenceOp, number>> = {
  * fence a run that starts past `prev` and past the fence's earlier runs in the call cannot
  * straddle it, so the writer sends it without its offsets when its rows go as one command.
  *
- * Fence hash fields: `job` → the owner whose offsets it holds; `gen` → the highest writer
- * generation of that owner seen; `p:<partition>` (cluster) or `p:<partition>@<slot>`
- * (standalone) → last applied offset. A fence hash of another owner (another job, whose offsets
- * mean nothing to this one) is taken over: emptied, then owned by the caller. A call from an
- * older generation of the owner than the hash has seen is refused with a `FENCED` error before it
- * writes anything: a superseded ("zombie") writer never writes again to a slot its successor
- * touched. Returns the number of rows applied.
+ * Fence hash fields: `job` → the owner whose offsets it holds; per slot, `gen` (cluster) or
+ * `gen@<slot>` (standalone) → the highest writer generation of that owner seen in the slot (a
+ * shard owns whole slots, and shards of one job raise their generations apart); `p:<partition>`
+ * (cluster) or `p:<partition>@<slot>` (standalone) → last applied offset. A fence hash of another
+ * owner (another job, whose offsets mean nothing to this one) is taken over: emptied, then owned
+ * by the caller. A call from an older generation of the owner than one of its slots has seen is
+ * refused with a `FENCED` error before it writes anything: a superseded ("zombie") writer never
+ * writes again to a slot its successor touched. Returns the number of rows applied.
  *
  * Redis does not roll a script back when one of its commands fails, so the data commands run
  * under `pcall`: at the first error reply (`WRONGTYPE` on a key of another type, ...) the script
@@ -128,29 +130,44 @@ local fieldAt = a + 1
 local fields = {}
 local prevs = {}
 local exact = {}
+-- Generations are kept per slot (a shard owns whole slots): distinct generation fields of the call.
+local genFields, genIndex, genOf = {}, {}, {}
 for u = 1, nu do
-  fields[u] = ARGV[fieldAt + 3 * u - 3]
-  prevs[u] = tonumber(ARGV[fieldAt + 3 * u - 2])
-  exact[u] = ARGV[fieldAt + 3 * u - 1] == '1'
-end
-local own = redis.call('HMGET', fk, 'job', 'gen')
-local raise = 0
-if own[1] == owner then
-  local stored = tonumber(own[2] or '0')
-  if gen < stored then
-    return redis.error_reply('FENCED writer generation ' .. ARGV[2] .. ' is older than ' .. stored)
+  local at = fieldAt + 4 * u - 4
+  fields[u] = ARGV[at]
+  local g = ARGV[at + 1]
+  if genIndex[g] == nil then
+    genFields[#genFields + 1] = g
+    genIndex[g] = #genFields
   end
-  if gen > stored then raise = 1 end
-else
-  -- Another job's fences (or none yet): their offsets say nothing about this job's rows.
-  raise = 2
+  genOf[u] = genIndex[g]
+  prevs[u] = tonumber(ARGV[at + 2])
+  exact[u] = ARGV[at + 3] == '1'
 end
+local ng2 = #genFields
+-- Another job's fences (or none yet): their offsets say nothing about this job's rows.
+local takeover = redis.call('HGET', fk, 'job') ~= owner
+local raise = {}
 local cur = {}
-for s = 1, nu, 1000 do
-  local e = math.min(nu, s + 999)
-  local got = {}
-  if raise ~= 2 then got = redis.call('HMGET', fk, unpack(fields, s, e)) end
-  for u = s, e do cur[u] = tonumber(got[u - s + 1] or '-1') end
+if takeover then
+  for u = 1, nu do cur[u] = -1 end
+else
+  for s = 1, ng2, 1000 do
+    local e = math.min(ng2, s + 999)
+    local got = redis.call('HMGET', fk, unpack(genFields, s, e))
+    for k = s, e do
+      local stored = tonumber(got[k - s + 1] or '0')
+      if gen < stored then
+        return redis.error_reply('FENCED writer generation ' .. ARGV[2] .. ' is older than ' .. stored)
+      end
+      raise[k] = gen > stored
+    end
+  end
+  for s = 1, nu, 1000 do
+    local e = math.min(nu, s + 999)
+    local got = redis.call('HMGET', fk, unpack(fields, s, e))
+    for u = s, e do cur[u] = tonumber(got[u - s + 1] or '-1') end
+  end
 end
 for u = 1, nu do
   local prev = prevs[u]
@@ -161,13 +178,23 @@ for u = 1, nu do
     return redis.error_reply('FENCEAHEAD the fence ' .. fields[u] .. ' is at ' .. cur[u] .. ', past ' .. prev .. ' that this writer sent last: another writer of this job and generation writes the partition [KEYS[1]]')
   end
 end
-if raise == 2 then
+if takeover then
   redis.call('DEL', fk)
-  redis.call('HSET', fk, 'job', owner, 'gen', ARGV[2])
-elseif raise == 1 then
-  redis.call('HSET', fk, 'gen', ARGV[2])
+  redis.call('HSET', fk, 'job', owner)
 end
-local i = fieldAt + 3 * nu
+local gset = {}
+for k = 1, ng2 do
+  if takeover or raise[k] then
+    gset[#gset + 1] = genFields[k]
+    gset[#gset + 1] = ARGV[2]
+    if #gset >= 1000 then
+      redis.call('HSET', fk, unpack(gset))
+      gset = {}
+    end
+  end
+end
+if #gset > 0 then redis.call('HSET', fk, unpack(gset)) end
+local i = fieldAt + 4 * nu
 local nq = tonumber(ARGV[i])
 local post = i + 1
 i = post

@@ -170,6 +170,8 @@ interface Fence {
   /** `slot:partition`, its name in {@link FenceWriter.sent} and {@link FenceWriter.synced}. */
   id: string;
   field: string;
+  /** Where the slot's writer generation is kept. */
+  genField: string;
   /** The highest offset the writer's earlier calls sent (-1: none, no check). */
   prev: number;
   /** The fence is known not to be past `prev`: its runs may go bare. */
@@ -260,7 +262,8 @@ function scriptCall(
         const prev = writer.sent?.get(id) ?? -1;
         const exact = prev >= 0 && writer.synced !== undefined && writer.synced.has(id);
         const field = cluster ? `p:${p}` : `p:${p}@${slot}`;
-        fence = { id, field, prev, exact, high: prev, latest: undefined as unknown as Run };
+        const genField = cluster ? 'gen' : `gen@${slot}`;
+        fence = { id, field, genField, prev, exact, high: prev, latest: undefined as unknown as Run };
         fences.push(fence);
         f = fences.length;
         fenceOf.set(sp, f);
@@ -284,7 +287,7 @@ function scriptCall(
   const out: Arg[] = ['EVALSHA', FENCE_SCRIPT_SHA, 1 + dataKeys.length, fenceHash];
   for (const kn of dataKeys) out.push(keys.key[kn]);
   out.push(writer.owner, writer.generation, op, flags.length, ...flags, fences.length);
-  for (const fence of fences) out.push(fence.field, fence.prev, fence.exact ? 1 : 0);
+  for (const fence of fences) out.push(fence.field, fence.genField, fence.prev, fence.exact ? 1 : 0);
   const countAt = out.length;
   out.push(0);
   let q = 0;
