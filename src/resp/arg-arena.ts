@@ -56,11 +56,22 @@ export class ArgArena {
     // back over the digits it did not need: one native write, whatever the text.
     const most = len * 3;
     const wide = digitCount(most);
-    this.#ensure(most + wide + 5);
-    const b = this.#buf;
     const head = this.#pos;
     const body = head + wide + 3;
-    const bytes = len === 0 ? 0 : b.utf8Write(s, body);
+    // Room for the text and its CRLF where the buffer stands. Reserving the worst case for every
+    // text would grow (allocate and copy) an arena that its real bytes fit: try the room first.
+    const room = this.#buf.length - body - 2;
+    let bytes = -1;
+    if (room < most && room >= len + 4) {
+      // A write cut short stops at a character that did not fit, so within 4 bytes of the end.
+      const wrote = this.#buf.utf8Write(s, body, room);
+      if (wrote <= room - 4) bytes = wrote;
+    }
+    if (bytes < 0) {
+      this.#ensure(most + wide + 5);
+      bytes = len === 0 ? 0 : this.#buf.utf8Write(s, body);
+    }
+    const b = this.#buf;
     const digits = digitCount(bytes);
     let at = body;
     if (digits < wide) {
