@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
  */
 export const LAYERS = [
   ['errors.ts', 'log.ts'],
-  ['actors'],
+  ['actors', 'version.ts'],
   ['resp'],
   ['dev', 'metrics', 'schema'],
   ['sink', 'lookup', 'storage'],

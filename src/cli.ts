@@ -9,9 +9,9 @@ import { addLogLevelOption } from './cli/log-level-option.js';
 import { type RunScriptOptions, runScriptFile, stopOnSignals } from './cli/run-command.js';
 import type { SchedulerMode } from './cli/runtime.js';
 import { serveAll, serveCoordinator, serveWorker } from './cli/serve.js';
-import { packageVersion } from './cli/version.js';
 import { DEFAULT_DATA_DIR, DEFAULT_GRPC_PORT, DEFAULT_HTTP_PORT } from './coordinator/coordinator.js';
 import { runJobFile } from './job/job-file.js';
+import { packageVersion } from './version.js';
 
 const int = (v: string) => {
   const n = Number(v);

@@ -4,6 +4,7 @@ import { childLogger, type LaminarLogger, type Logger, SILENT_LOGGER } from '../
 import { DEFAULT_READ_BATCH, DEFAULT_WAIT_TIMEOUT_MS } from '../plan/job-spec.js';
 import { validateTable } from '../sink/config/validate-model.js';
 import type { SinkTable } from '../sink/model.js';
+import { packageVersion } from '../version.js';
 import { assertBindAllowed } from '../wire/auth.js';
 import { IngestService } from '../wire/gen/laminar/redis/v1/ingest.js';
 import {
@@ -173,7 +174,7 @@ class Worker implements WorkerHandle, ShardDirectory {
           name: this.#o.name ?? `${hostname()}/${process.pid}`,
           ingestAddress: this.ingestAddress,
           pid: process.pid,
-          version: '0.1.0',
+          version: packageVersion(),
         },
       },
     });

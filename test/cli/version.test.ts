@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { packageVersion } from '../../src/cli/version.js';
+import { packageVersion } from '../../src/version.js';
 import { buildCli } from '../support/job-process.js';
 
 async function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {

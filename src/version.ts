@@ -1,15 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LaminarError } from '../errors.js';
+import { LaminarError } from './errors.js';
 
 const PACKAGE_NAME = 'laminar-redis';
 
 /**
  * The version in this package's package.json, read at run time so that it never drifts from
- * the release. Searched upwards from this module: it sits two folders down once built
- * (`dist/src/cli/`) and one from the sources (`src/cli/`), and the test suite runs transpiled
- * copies from elsewhere inside the project.
+ * the release (the CLI's `--version`, a worker's hello to its coordinator). Searched upwards from
+ * this module: it sits two folders down once built (`dist/src/`) and one from the sources
+ * (`src/`), and the test suite runs transpiled copies from elsewhere inside the project.
  */
 export function packageVersion(from: string = dirname(fileURLToPath(import.meta.url))): string {
   for (let dir = from; ; ) {
