@@ -4,37 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControlPlane } from '../../src/coordinator/control-plane.js';
 import { type HttpApi, startHttpApi } from '../../src/coordinator/http-api.js';
 import { MetadataStore } from '../../src/coordinator/metadata-store.js';
+import { DOCUMENTED_PROFILE, documentedTable } from '../support/documented-requests.js';
 import { fakePlane } from './control-fixture.js';
 import { type FakeRuntime, quietLogger } from './fake-runtime.js';
 
 const TOKEN = 'YOUR_TOKEN';
-
-// The connector documentation's two curl bodies, character for character.
-const SEED_PROFILE = `{
-    "name": "redis_cache",
-    "connector": "redis",
-    "config": {
-      "connection": {
-        "address": "redis://cache.example.com:6379"
-      },
-      "username": "app_user",
-      "password": "{{ REDIS_PASSWORD }}"
-    }
-  }`;
-const seedTable = (profileId: string) => `{
-    "name": "user_sessions",
-    "connector": "redis",
-    "connectionProfileId": "${profileId}",
-    "config": {
-      "connectorType": {
-        "target": {
-          "keyPrefix": "session:",
-          "keyColumn": "session_id",
-          "ttlSecs": 3600
-        }
-      }
-    }
-  }`;
 
 const PASSWORD = 'http-s3cret-pw';
 
@@ -79,7 +53,7 @@ describe('HTTP API', () => {
   });
 
   it('http — the documented curl bodies work verbatim: profile, then table with the returned id', async () => {
-    const profile = await http('POST', '/v1/connection_profiles', SEED_PROFILE);
+    const profile = await http('POST', '/v1/connection_profiles', DOCUMENTED_PROFILE);
     expect(profile.status).toBe(200);
     expect(profile.headers.get('content-type')).toMatch(/^application\/json/);
     expect(profile.json).toMatchObject({
@@ -92,7 +66,7 @@ describe('HTTP API', () => {
       },
     });
     expect(profile.json.id).toMatch(/^prof_[0-9a-z]{10}$/);
-    const table = await http('POST', '/v1/connection_tables', seedTable(profile.json.id));
+    const table = await http('POST', '/v1/connection_tables', documentedTable(profile.json.id));
     expect(table.status).toBe(200);
     expect(table.json).toMatchObject({
       name: 'user_sessions',
@@ -129,7 +103,7 @@ describe('HTTP API', () => {
       ['GET', '/v1/no-such-thing'],
     ]) {
       for (const token of [null, 'wrong']) {
-        const res = await http(method, path, method === 'POST' ? SEED_PROFILE : undefined, token);
+        const res = await http(method, path, method === 'POST' ? DOCUMENTED_PROFILE : undefined, token);
         expect(res.status, `${method} ${path}`).toBe(401);
         expect(res.headers.get('www-authenticate')).toBe('Bearer');
         expect(res.json.error).toMatchObject({ code: 'ERR_UNAUTHENTICATED', status: 'UNAUTHENTICATED' });
@@ -145,7 +119,7 @@ describe('HTTP API', () => {
     const invalid = await http(
       'POST',
       '/v1/connection_tables',
-      seedTable('redis_cache').replace('"keyPrefix"', '"keyPrefx"').replace('user_sessions', 'other'),
+      documentedTable('redis_cache').replace('"keyPrefix"', '"keyPrefx"').replace('user_sessions', 'other'),
     );
     expect(invalid.status).toBe(400);
     expect(invalid.json.error).toEqual({
@@ -168,8 +142,8 @@ describe('HTTP API', () => {
       status: 'NOT_FOUND',
       message: "connection table 'nope' not found",
     });
-    expect((await http('POST', '/v1/connection_tables', seedTable('prof_redis123'))).status).toBe(404);
-    const exists = await http('POST', '/v1/connection_profiles', SEED_PROFILE);
+    expect((await http('POST', '/v1/connection_tables', documentedTable('prof_redis123'))).status).toBe(404);
+    const exists = await http('POST', '/v1/connection_profiles', DOCUMENTED_PROFILE);
     expect(exists.status).toBe(409);
     expect(exists.json.error.code).toBe('ERR_ALREADY_EXISTS');
     const inUse = await http('DELETE', '/v1/connection_profiles/redis_cache');

@@ -15,36 +15,11 @@ import {
   connectControl,
 } from '../../src/grpc.js';
 import { type CoordinatorHandle, startCoordinator } from '../../src/index.js';
+import { SEED_SQL } from '../sink/config/seed-sql.js';
+import { DOCUMENTED_PROFILE, documentedTable } from '../support/documented-requests.js';
 
 const TOKEN = 'YOUR_TOKEN';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-// The documentation's two curl bodies, character for character.
-const DOC_PROFILE = `{
-    "name": "redis_cache",
-    "connector": "redis",
-    "config": {
-      "connection": {
-        "address": "redis://cache.example.com:6379"
-      },
-      "username": "app_user",
-      "password": "{{ REDIS_PASSWORD }}"
-    }
-  }`;
-const DOC_TABLE = `{
-    "name": "user_sessions",
-    "connector": "redis",
-    "connectionProfileId": "prof_redis123",
-    "config": {
-      "connectorType": {
-        "target": {
-          "keyPrefix": "session:",
-          "keyColumn": "session_id",
-          "ttlSecs": 3600
-        }
-      }
-    }
-  }`;
 
 // Its "Standard Connection" and "Clustered Connection" blocks: a profile's `config`.
 const DOC_STANDARD = `{
@@ -63,50 +38,7 @@ const DOC_CLUSTERED = `{
 }`;
 
 // Its "SQL Usage" statements.
-const DOC_SQL = [
-  `CREATE TABLE user_cache (
-    user_id TEXT,
-    user_data JSON,
-    updated_at TIMESTAMP
-) WITH (
-    connector = 'redis',
-    address = 'redis://localhost:6379',
-    type = 'sink',
-    'sink.type' = 'string',
-    'sink.key_prefix' = 'user:',
-    'sink.key_column' = 'user_id',
-    'sink.ttl_secs' = '86400'
-);`,
-  `CREATE TABLE event_stream (
-    event_id BIGINT,
-    event_type TEXT,
-    payload JSON,
-    timestamp TIMESTAMP
-) WITH (
-    connector = 'redis',
-    address = 'redis://localhost:6379',
-    type = 'sink',
-    'sink.type' = 'list',
-    'sink.list_prefix' = 'events:',
-    'sink.list_key_column' = 'event_type',
-    'sink.operation' = 'Append',
-    'sink.max_length' = '10000'
-);`,
-  `CREATE TABLE product_inventory (
-    product_id TEXT,
-    warehouse_id TEXT,
-    quantity INTEGER,
-    last_updated TIMESTAMP
-) WITH (
-    connector = 'redis',
-    address = 'redis://localhost:6379',
-    type = 'sink',
-    'sink.type' = 'hash',
-    'sink.hash_key_prefix' = 'inventory:',
-    'sink.hash_key_column' = 'warehouse_id',
-    'sink.hash_field_column' = 'product_id'
-);`,
-];
+const DOC_SQL = [SEED_SQL.user_cache, SEED_SQL.event_stream, SEED_SQL.product_inventory];
 
 let dir: string;
 let coordinator: CoordinatorHandle;
@@ -153,27 +85,23 @@ const STRING_TARGET = { connectorType: { target: { keyPrefix: 'k:', keyColumn: '
 
 describe('control requests', () => {
   it('requests — the documentation examples: which run as written, and the table example by name or id', async () => {
-    const profile = await http('POST', '/v1/connection_profiles', DOC_PROFILE);
+    const profile = await http('POST', '/v1/connection_profiles', DOCUMENTED_PROFILE);
     expect(profile.status).toBe(200);
 
     // As written, the table names an example id; ids are generated.
-    const verbatim = await http('POST', '/v1/connection_tables', DOC_TABLE);
+    const verbatim = await http('POST', '/v1/connection_tables', documentedTable());
     expect(verbatim.status).toBe(404);
     expect(verbatim.json.error.message).toBe(
       "connection profile 'prof_redis123' not found: option 'connectionProfileId' of table 'user_sessions' " +
         "takes the id that creating the profile returned (ids are generated) or the profile's name (known: redis_cache)",
     );
-    const byName = await http(
-      'POST',
-      '/v1/connection_tables',
-      DOC_TABLE.replace('prof_redis123', 'redis_cache'),
-    );
+    const byName = await http('POST', '/v1/connection_tables', documentedTable('redis_cache'));
     expect(byName.status).toBe(200);
     expect(byName.json.connectionProfileId).toBe(profile.json.id);
     const byId = await http(
       'POST',
       '/v1/connection_tables',
-      DOC_TABLE.replace('prof_redis123', profile.json.id).replace('user_sessions', 'user_sessions_2'),
+      documentedTable(profile.json.id).replace('user_sessions', 'user_sessions_2'),
     );
     expect(byId.status).toBe(200);
 
@@ -267,7 +195,11 @@ CREATE TABLE out (k TEXT) WITH (connector = 'redis', type = 'sink', connection_p
   });
 
   it('requests — a misspelt top-level field gets a did-you-mean: profiles, tables, pipelines', async () => {
-    const profile = await http('POST', '/v1/connection_profiles', DOC_PROFILE.replace('"name"', '"nmae"'));
+    const profile = await http(
+      'POST',
+      '/v1/connection_profiles',
+      DOCUMENTED_PROFILE.replace('"name"', '"nmae"'),
+    );
     expect(profile.status).toBe(400);
     expect(profile.json.error.message).toMatch(
       /option 'nmae' is not a known option \(did you mean 'name'\?\)/,
