@@ -22,6 +22,7 @@ export const LAYERS = [
   ['sql', 'dataflow'],
   ['job', 'wire'],
   ['producer', 'worker', 'coordinator'],
+  ['harness'],
   ['cli'],
   ['client.ts'],
   ['sink.ts', 'producer.ts', 'grpc.ts'],
