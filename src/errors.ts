@@ -168,6 +168,13 @@ export const ERROR_CODES = [
   'ERR_ROW_ENCODING',
   /** A row batch payload that does not decode to what the batch declares. */
   'ERR_BAD_BATCH',
+  // ── bench harness ──
+  /** A benchmark option that is missing, out of range or does not fit the others. */
+  'ERR_BENCH_OPTIONS',
+  /** The benchmark's key prefix already holds keys; the run writes nothing. */
+  'ERR_BENCH_PREFIX_IN_USE',
+  /** The coordinator refused or failed a call the benchmark needs (its table). */
+  'ERR_BENCH_COORDINATOR',
 ] as const;
 
 /** A stable error code: one of {@link ERROR_CODES}. */
