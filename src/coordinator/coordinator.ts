@@ -14,6 +14,7 @@ import { createControlService } from './control-service.js';
 import { startHttpApi } from './http-api.js';
 import { MetadataStore } from './metadata-store.js';
 import { Orchestrator } from './orchestrator.js';
+import { CoordinatorReadiness } from './readiness.js';
 import { createCoordinationService } from './worker-service.js';
 
 /**
@@ -154,6 +155,8 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     await lock.release();
     throw err;
   }
+  // Leadership between coordinators, once there is any, joins as a part here.
+  const readiness = new CoordinatorReadiness();
   let http: Awaited<ReturnType<typeof startHttpApi>> | undefined;
   if (options.httpPort !== null) {
     try {
@@ -164,6 +167,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
         token,
         logger,
         metrics: metricsText,
+        readiness,
       });
     } catch (err) {
       orchestrator.close();
@@ -173,6 +177,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     }
   }
   const grpcAddress = `${grpcHost.includes(':') ? `[${grpcHost}]` : grpcHost}:${grpcPort}`;
+  readiness.serving();
   logger.info(
     { grpc: grpcAddress, http: http?.address, dataDir, auth: token !== undefined },
     'coordinator started',
@@ -182,6 +187,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     httpAddress: http?.address,
     plane,
     async stop() {
+      readiness.stopping();
       orchestrator.close();
       await http?.close();
       await new Promise<void>((done) => server.tryShutdown(() => done()));

@@ -13,6 +13,8 @@ import { assertBindAllowed, checkAuthorization } from '../wire/auth.js';
 import { invalidArgument } from '../wire/control-errors.js';
 import { statusOf } from '../wire/grpc-status.js';
 import { listen } from '../wire/listen.js';
+import { answerProbe, isProbePath } from '../wire/probes.js';
+import { READY, type Readiness } from '../wire/readiness.js';
 import type { ControlPlane } from './control-plane.js';
 
 /** Largest request body accepted, bytes (a pipeline script or spec fits easily). */
@@ -33,9 +35,13 @@ export interface HttpApiOptions {
   host: string;
   /** 0: any free port. */
   port: number;
-  /** Bearer token every request must carry (`/metrics` included); undefined or "": none. */
+  /** Bearer token every request but the probes must carry (`/metrics` included); undefined or "": none. */
   token?: string;
   logger?: Logger;
+  /**
+   * What `GET /readyz` reports (`/healthz` and `/readyz` need no token). Default: always ready.
+   */
+  readiness?: Readiness;
   /** Serves `GET /metrics` when given (Prometheus text). */
   metrics?: () => Promise<{ contentType: string; body: string }>;
   /** Default {@link DEFAULT_MAX_BODY_BYTES}. */
@@ -78,6 +84,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   const logger = options.logger ?? SILENT_LOGGER;
   const routes = buildRoutes(options.plane, options.metrics);
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const readiness = options.readiness ?? { ready: () => READY };
 
   const headersTimeout = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
   const requestTimeout = Math.max(headersTimeout, options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
@@ -102,6 +109,10 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = req.method ?? 'GET';
     const path = pathOf(req.url ?? '/');
+    if (isProbePath(path)) {
+      answerProbe(req, res, path, readiness);
+      return;
+    }
     try {
       checkAuthorization(options.token, req.headers.authorization);
       const { handler } = route(routes, method, path);
