@@ -166,7 +166,11 @@ program
   .option('--tls-ca <file>', "PEM CA of the coordinator's gRPC TLS certificate")
   .option('--tls-cert <file>', 'PEM certificate chain for the Ingest service (TLS)')
   .option('--tls-key <file>', 'PEM private key for the Ingest service (TLS)')
-  .option('--metrics-port <port>', 'serve Prometheus metrics at GET /metrics on this port', int)
+  .option(
+    '--metrics-port <port>',
+    'serve GET /metrics (Prometheus, behind the token) and the probes GET /healthz and /readyz (no token) on this port, on --host',
+    int,
+  )
   .action(async (opts) => {
     await serveWorker(opts);
   });

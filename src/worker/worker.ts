@@ -16,12 +16,16 @@ import {
 } from '../wire/gen/laminar/redis/v1/worker.js';
 import { bearer, bindServer, errorCode, errorMessage } from '../wire/grpc-util.js';
 import { MAX_INGEST_MESSAGE_BYTES } from '../wire/ingest-wire.js';
+import { notReady, READY, type Readiness, type ReadinessState } from '../wire/readiness.js';
 import type { HostedShard, ShardDirectory } from './hosted-shard.js';
 import { createIngestService } from './ingest-service.js';
 import { INGEST_WINDOW_BYTES, raiseReceiveWindow } from './ingest-window.js';
 import { type MetricsServer, startMetricsServer } from './metrics-server.js';
 import { PipelineHost } from './pipeline-host.js';
 import { ShardHost } from './shard-host.js';
+
+const STOPPING = notReady('stopping');
+const UNREGISTERED = notReady('not registered with the coordinator');
 
 /** Default heartbeat period when the coordinator does not say. */
 const DEFAULT_HEARTBEAT_MS = 500;
@@ -39,7 +43,10 @@ export interface WorkerOptions {
   advertise?: string;
   /** A name for logs and the worker list. Default: hostname/pid. */
   name?: string;
-  /** Serve Prometheus metrics at `GET /metrics` on this port (same host; 0: any free). Default: none. */
+  /**
+   * Serve Prometheus metrics at `GET /metrics`, and the probes `GET /healthz` and `GET /readyz`,
+   * on this port (same host; 0: any free). Default: none.
+   */
   metricsPort?: number;
   /** Credentials towards the coordinator. Default insecure. */
   credentials?: grpc.ChannelCredentials;
@@ -58,7 +65,7 @@ export interface WorkerOptions {
 }
 
 /** A running worker. */
-export interface WorkerHandle {
+export interface WorkerHandle extends Readiness {
   /** Where producers reach this worker's Ingest service. */
   readonly ingestAddress: string;
   /** The id the coordinator gave the current session (undefined while not registered). */
@@ -67,6 +74,8 @@ export interface WorkerHandle {
   readonly metricsAddress: string | undefined;
   /** Resolves once registered with the coordinator (the first time). */
   readonly registered: Promise<string>;
+  /** Ready while registered with the coordinator and its session is up (what `/readyz` says). */
+  ready(): ReadinessState;
   /** Stops every hosted shard and pipeline, leaves the coordinator, closes the server. */
   stop(): Promise<void>;
 }
@@ -155,9 +164,20 @@ class Worker implements WorkerHandle, ShardDirectory {
     }
     this.ingestAddress = this.#o.advertise ?? `${host.includes(':') ? `[${host}]` : host}:${port}`;
     if (this.#o.metricsPort !== undefined) {
-      this.#metrics = await startMetricsServer(host, this.#o.metricsPort, this.#o.token);
+      this.#metrics = await startMetricsServer({
+        host,
+        port: this.#o.metricsPort,
+        token: this.#o.token,
+        readiness: this,
+      });
       this.metricsAddress = this.#metrics.address;
     }
+  }
+
+  ready(): ReadinessState {
+    if (this.#stopped) return STOPPING;
+    // The id is set by the coordinator's welcome and cleared when that session ends.
+    return this.id === undefined ? UNREGISTERED : READY;
   }
 
   connect(): void {
