@@ -132,6 +132,16 @@ export const ERROR_CODES = [
   'ERR_INGEST_CLOSED',
   /** Rows reached a worker that does not host their shard. */
   'ERR_MISROUTED',
+  /** A Redis stream source's consumer group (or the stream) is gone: `NOGROUP`. */
+  'ERR_STREAM_NOGROUP',
+  /** Stream entries the group had not read yet were deleted (trimmed, or `XDEL`). */
+  'ERR_STREAM_TRIMMED',
+  /** A stream entry still pending for the job was deleted before it was processed. */
+  'ERR_STREAM_ENTRY_GONE',
+  /** A stream entry is not a row in the source's format. */
+  'ERR_STREAM_ENTRY_FORMAT',
+  /** A stream entry ID is outside what exactly-once offsets represent. */
+  'ERR_STREAM_ID_RANGE',
   // ── control API (coordinator) ──
   /** No profile, table, pipeline or endpoint has that id, name or path. */
   'ERR_NOT_FOUND',

@@ -5,11 +5,20 @@
  * `after-ack` (several points: comma-separated). Points:
  * - `after-ack`: every shard acked a barrier, the checkpoint is not recorded yet;
  * - `mid-flush`: a shard's barrier flush has been sent and is not fully answered yet;
- * - `after-record`: a checkpoint was recorded, before sources and the job hear about it.
+ * - `after-record`: a checkpoint was recorded, before sources and the job hear about it;
+ * - `stream-read`: a stream source's `XREADGROUP` returned entries, before they are passed on;
+ * - `stream-before-ack`: a stream source heard of a durable checkpoint, before its `XACK`;
+ * - `stream-claim`: a stream source claimed idle entries, before reading them.
  *
  * A point not armed costs one map lookup.
  */
-export type FaultPoint = 'after-ack' | 'mid-flush' | 'after-record';
+export type FaultPoint =
+  | 'after-ack'
+  | 'mid-flush'
+  | 'after-record'
+  | 'stream-read'
+  | 'stream-before-ack'
+  | 'stream-claim';
 
 let armed: Map<string, number> | undefined;
 const hits = new Map<string, number>();
