@@ -165,6 +165,19 @@ export const ERROR_CODES = [
   'ERR_METADATA_IO',
   /** Another live process (a second coordinator) holds the data directory. */
   'ERR_DATA_DIR_LOCKED',
+  // ── state store ──
+  /** A state-store write was refused: the writer's epoch (or generation) is no longer current. */
+  'ERR_STATE_FENCED',
+  /** The state store was written by a newer format version than this build reads. */
+  'ERR_STATE_VERSION',
+  /** A worker registered with one state store was offered a coordinator of another. */
+  'ERR_STATE_MISMATCH',
+  /** Another live coordinator holds the state store's lease. */
+  'ERR_STATE_LEASE_HELD',
+  /** The state store failed a read or a write (Redis unreachable, an error reply). */
+  'ERR_STATE_IO',
+  /** A `--state` location that is not a directory or a Redis URL this build reads. */
+  'ERR_STATE_URL',
   // ── producer ──
   /** The producer cannot go on; `reason` says why and every pending and later call rejects. */
   'ERR_PRODUCER_FAILED',

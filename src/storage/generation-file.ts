@@ -18,12 +18,14 @@ const IDENTITY = /^[A-Za-z0-9_.:-]{1,128}$/;
  * fences belong to it (docs/checkpoints.md): a new directory is a new job, whose offsets and
  * generations start afresh, never fenced by another job's.
  *
+ * `file` names it inside `dir` (a state store's own identity uses another name).
+ *
  * Made once even when two processes start on a fresh directory together: the id is written to a
  * temp file, fsync'd and hard-linked to its name, which fails when it exists, so the later one
  * reads the earlier one's.
  */
-export async function jobIdentity(dir: string): Promise<string> {
-  const final = join(dir, JOB_IDENTITY_FILE);
+export async function jobIdentity(dir: string, file: string = JOB_IDENTITY_FILE): Promise<string> {
+  const final = join(dir, file);
   const existing = await readIdentity(dir, final);
   if (existing !== undefined) return existing;
   const id = randomBytes(16).toString('hex');
@@ -76,11 +78,11 @@ async function readIdentity(dir: string, final: string): Promise<string | undefi
   return id;
 }
 
-/** The generation recorded in `dir` (0 when there is none yet). */
-export async function readGeneration(dir: string): Promise<number> {
+/** The generation recorded in `dir` (0 when there is none yet); `file` names its counter. */
+export async function readGeneration(dir: string, file: string = GENERATION_FILE): Promise<number> {
   let text: string;
   try {
-    text = await readFile(join(dir, GENERATION_FILE), 'utf8');
+    text = await readFile(join(dir, file), 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
     throw new CheckpointError('ERR_CHECKPOINT_IO', `cannot read the generation in ${dir}`, { cause: err });
@@ -105,9 +107,13 @@ export async function readGeneration(dir: string): Promise<number> {
  * One owner per directory: two instances starting at the same instant could read the same value
  * (the later rename wins and both use it); a later start always supersedes both.
  */
-export async function raiseGeneration(dir: string, atLeast = 1): Promise<number> {
-  const next = Math.max(await readGeneration(dir), atLeast - 1) + 1;
-  const final = join(dir, GENERATION_FILE);
+export async function raiseGeneration(
+  dir: string,
+  atLeast = 1,
+  file: string = GENERATION_FILE,
+): Promise<number> {
+  const next = Math.max(await readGeneration(dir, file), atLeast - 1) + 1;
+  const final = join(dir, file);
   try {
     await writeFileAtomic(final, `${next}\n`);
   } catch (err) {
