@@ -60,6 +60,11 @@ export const ERROR_CODES = [
   'ERR_SENTINEL_UNKNOWN_MASTER',
   /** No address the Sentinels gave reported `role:master` within the failover timeout. */
   'ERR_SENTINEL_NO_PRIMARY',
+  // ── pub/sub ──
+  /** A subscriber's connection was lost (Redis drops one that falls behind); it resubscribes. */
+  'ERR_PUBSUB_DISCONNECTED',
+  /** A subscription was asked of a closed subscriber. */
+  'ERR_PUBSUB_CLOSED',
   // ── configuration and start-up ──
   /** Invalid client options or Redis URL; `option` names the option. */
   'ERR_CONFIG',
@@ -157,6 +162,8 @@ export const ERROR_CODES = [
   'ERR_UNAVAILABLE',
   /** An HTTP request body larger than the API accepts. */
   'ERR_PAYLOAD_TOO_LARGE',
+  /** An HTTP ingest body that is not NDJSON or a JSON array of row objects; `line` locates it. */
+  'ERR_INGEST_BODY',
   /** An HTTP method the path does not support. */
   'ERR_METHOD_NOT_ALLOWED',
   /** The coordinator's metadata file is damaged or of an unknown format; it is left untouched. */
