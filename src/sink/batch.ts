@@ -1,4 +1,5 @@
 import type { Command } from '../resp/reply.js';
+import { changelogCommands, type RemoveForm } from './changelog-commands.js';
 import type { PayloadRow } from './encoded-row.js';
 import { type FenceWriter, fencedCommands, keyId, type PostCommand } from './fence/fenced-commands.js';
 import type { EncodedFlush, RowPipeline } from './grouped-pipeline.js';
@@ -40,6 +41,8 @@ export class Batch implements FlushRows {
   readonly #withTtl: boolean;
   readonly #withPairs: boolean;
   readonly #withPositions: boolean;
+  /** Per row: whether it removes (an `upsert` table's delete); null until a row does. */
+  #removes: boolean[] | null = null;
   #groups: KeyGroup[] | null = null;
 
   /**
@@ -108,8 +111,49 @@ export class Batch implements FlushRows {
       this.deletes.push(enc.deletes);
       for (const p of enc.pairs) size += p.length;
     }
+    if (this.#removes !== null) this.#removes.push(false);
     this.rows++;
     this.bytes += size;
+  }
+
+  /**
+   * Adds a removal (an `upsert` table's delete, see changelog.ts): what the row with this key
+   * (and field, or member `value`) wrote goes. Its place in the key's rows is kept.
+   */
+  addRemove(
+    key: string | Buffer,
+    field: string | Buffer,
+    value: string | Buffer,
+    partition?: string,
+    offset?: number,
+  ): void {
+    this.rows++;
+    this.bytes += key.length + field.length + value.length + ROW_OVERHEAD_BYTES;
+    const direct = this.#direct;
+    if (direct !== null) {
+      direct.addRemove(key, field, value);
+      return;
+    }
+    if (this.#removes === null) this.#removes = new Array<boolean>(this.keys.length).fill(false);
+    this.#removes.push(true);
+    if (this.fenced) {
+      this.partitions.push(partition!);
+      this.offsets.push(offset!);
+    }
+    if (this.#withPositions) this.positions.push(`${partition}:${offset}`);
+    this.keys.push(key);
+    if (this.#withField) this.fields.push(field);
+    this.values.push(value);
+    if (this.#withTtl) this.ttls.push(0);
+    if (this.#withPairs) {
+      this.pairs.push([]);
+      this.deletes.push(null);
+    }
+  }
+
+  /** Per row, whether it removes; null when no row does. */
+  get removes(): readonly boolean[] | null {
+    return this.#removes;
   }
 
   addDeadLetter(entry: string): void {
@@ -159,7 +203,12 @@ export class Batch implements FlushRows {
       out = fencedCommands(this, w.fenced(t)!, fence, fence.cluster, post);
     } else {
       out = { commands: [], rowsPerCommand: [] };
-      w.commands(t, this, { ...out, cluster: fence.cluster });
+      const removes = this.#removes;
+      if (removes === null) w.commands(t, this, { ...out, cluster: fence.cluster });
+      else {
+        const remove = w.retraction(t) as RemoveForm;
+        changelogCommands(t, w, this, removes, remove, { ...out, cluster: fence.cluster });
+      }
       if (this.keys.length > 0 && this.#hasAfterKey(false)) {
         for (const g of this.groups()) {
           for (const cmd of this.#afterKey(g, false)) {
@@ -182,13 +231,20 @@ export class Batch implements FlushRows {
     return hasAfterKey(this.target, fenced);
   }
 
-  /** The commands run once for a key after its rows: the writer's trim, then the TTL. */
+  /**
+   * The commands run once for a key after its rows: the writer's trim, then the TTL, from the
+   * key's last row that wrote (a key whose rows only removed keeps the TTL it had).
+   */
   #afterKey(g: KeyGroup, fenced: boolean): Command[] {
+    let last = g.rows.length - 1;
+    const removes = this.#removes;
+    if (removes !== null) while (last >= 0 && removes[g.rows[last]]) last--;
     return afterKeyCommands(
       this.target,
       g.key,
-      this.#withTtl ? this.ttls[g.rows[g.rows.length - 1]] : undefined,
+      this.#withTtl && last >= 0 ? this.ttls[g.rows[last]] : undefined,
       fenced,
+      last >= 0,
     );
   }
 }

@@ -21,6 +21,11 @@ export interface RowPipeline {
   add(key: string | Buffer, field: string | Buffer, value: string | Buffer): void;
   /** Adds a worker's row by its bytes, as the producer encoded them. */
   addPayload(row: PayloadRow): void;
+  /**
+   * Adds a removal (an `upsert` table's delete, see changelog.ts) in its place among the rows:
+   * what the row with this key (and field, or member `value`) wrote goes.
+   */
+  addRemove(key: string | Buffer, field: string | Buffer, value: string | Buffer): void;
   /** Appends one more command (a flush's dead-letter push) after the rows. */
   addCommand(args: readonly (string | Buffer)[]): void;
   /** Everything added since the last take, as one flush. */
@@ -31,9 +36,24 @@ export interface RowPipeline {
 interface KeyRun {
   key: string | Buffer;
   args: ArgArena;
+  /** Rows in `args`. */
   rows: number;
-  /** Runs of MAX_VALUES_PER_COMMAND rows, cut from `args` as they filled. */
-  full: ArgArena[] | null;
+  /** `args` holds removals (fields or members to remove), not rows to write. */
+  removing: boolean;
+  /** Some row of the key wrote: the commands after its rows (a TTL) follow. */
+  wrote: boolean;
+  /**
+   * Commands cut from `args` before it, in order: when MAX_VALUES_PER_COMMAND rows filled it, or
+   * where the key's rows turned from writes to removals or back.
+   */
+  full: { args: ArgArena; removing: boolean }[] | null;
+}
+
+/** How a table's rows remove (an `upsert` table's deletes): `HDEL key field ...`, `SREM key member ...`. */
+export interface GroupedRemove {
+  verb: string;
+  /** What each removal adds to the command: its field, or its value (a member). */
+  arg: 'field' | 'value';
 }
 
 /**
@@ -49,7 +69,8 @@ export class GroupedPipeline implements RowPipeline {
   readonly #verb: string;
   readonly #flags: readonly string[];
   readonly #withField: boolean;
-  readonly #after: (key: string | Buffer) => readonly Command[];
+  readonly #after: (key: string | Buffer, wrote: boolean) => readonly Command[];
+  readonly #remove: GroupedRemove | undefined;
   #runs = new Map<string, KeyRun>();
   #binary: Map<string, KeyRun> | null = null;
   #order: KeyRun[] = [];
@@ -62,24 +83,39 @@ export class GroupedPipeline implements RowPipeline {
     verb: string,
     flags: readonly string[],
     withField: boolean,
-    after: (key: string | Buffer) => readonly Command[],
+    after: (key: string | Buffer, wrote: boolean) => readonly Command[],
+    remove?: GroupedRemove,
   ) {
     this.#encoder = encoder;
     this.#verb = verb;
     this.#flags = flags;
     this.#withField = withField;
     this.#after = after;
+    this.#remove = remove;
   }
 
   add(key: string | Buffer, field: string | Buffer, value: string | Buffer): void {
     const run = this.#run(key);
+    if (run.removing) this.#cut(run, false);
+    run.wrote = true;
     if (this.#withField) run.args.arg(field);
     run.args.arg(value);
     this.#counted(run);
   }
 
+  addRemove(key: string | Buffer, field: string | Buffer, value: string | Buffer): void {
+    const remove = this.#remove;
+    if (remove === undefined) throw new Error(`${this.#verb} rows cannot be removed`);
+    const run = this.#run(key);
+    if (!run.removing) this.#cut(run, true);
+    run.args.arg(remove.arg === 'field' ? field : value);
+    this.#counted(run);
+  }
+
   addPayload(row: PayloadRow): void {
     const run = this.#run(row.key);
+    if (run.removing) this.#cut(run, false);
+    run.wrote = true;
     const src = row.src;
     if (this.#withField) run.args.argSlice(src, row.fieldAt, row.fieldEnd);
     run.args.argSlice(src, row.valueAt, row.valueEnd);
@@ -97,8 +133,16 @@ export class GroupedPipeline implements RowPipeline {
     const width = this.#withField ? 2 : 1;
     for (const run of this.#order) {
       const runs = run.full ?? [];
-      if (run.args.count > 0) runs.push(run.args);
-      for (const args of runs) {
+      if (run.args.count > 0) runs.push({ args: run.args, removing: run.removing });
+      for (const { args, removing } of runs) {
+        if (removing) {
+          e.beginCommand(2 + args.count);
+          e.arg(this.#remove!.verb);
+          e.arg(run.key);
+          e.encoded(args.bytes());
+          rowsPerCommand.push(args.count);
+          continue;
+        }
         e.beginCommand(head + args.count);
         e.arg(this.#verb);
         e.arg(run.key);
@@ -108,7 +152,7 @@ export class GroupedPipeline implements RowPipeline {
       }
     }
     for (const run of this.#order) {
-      for (const cmd of this.#after(run.key)) {
+      for (const cmd of this.#after(run.key, run.wrote)) {
         e.encode(cmd);
         rowsPerCommand.push(0);
       }
@@ -145,7 +189,7 @@ export class GroupedPipeline implements RowPipeline {
     }
     let run = map.get(id);
     if (run === undefined) {
-      run = { key, args: new ArgArena(this.#arenaBytes), rows: 0, full: null };
+      run = { key, args: new ArgArena(this.#arenaBytes), rows: 0, removing: false, wrote: false, full: null };
       map.set(id, run);
       this.#order.push(run);
     }
@@ -153,9 +197,16 @@ export class GroupedPipeline implements RowPipeline {
   }
 
   #counted(run: KeyRun): void {
-    if (++run.rows % MAX_VALUES_PER_COMMAND === 0) {
-      (run.full ??= []).push(run.args);
+    if (++run.rows === MAX_VALUES_PER_COMMAND) this.#cut(run, run.removing);
+  }
+
+  /** Ends the key's current command (if it has rows); what follows writes, or removes. */
+  #cut(run: KeyRun, removing: boolean): void {
+    if (run.rows > 0) {
+      (run.full ??= []).push({ args: run.args, removing: run.removing });
       run.args = new ArgArena(run.args.length);
+      run.rows = 0;
     }
+    run.removing = removing;
   }
 }

@@ -40,6 +40,10 @@ import type { Target } from './writers/index.js';
  */
 export type Delivery = 'at_least_once' | 'exactly_once';
 
+export type { SinkMode } from './changelog.js';
+
+import type { SinkMode } from './changelog.js';
+
 /** What happens to a row that cannot be written (null key, unencodable value). */
 export type OnError = 'fail' | 'skip' | 'dead_letter';
 
@@ -69,6 +73,16 @@ export interface SinkTable {
    */
   valueColumn?: string;
   onError: OnError;
+  /**
+   * `append` (undefined, the default): rows are written as they come and a retraction (`-U`,
+   * `-D`) is a bad row. `upsert`: a retraction removes what its row wrote (docs/sink.md).
+   */
+  mode?: SinkMode;
+  /**
+   * `upsert` tables of append-only targets (List, Stream, Pub/Sub): a retraction is written as an
+   * event row carrying `"__op": "-D"` (or `"-U"`). Without it such a table cannot be `upsert`.
+   */
+  deleteEvents?: true;
   /** Redis list receiving dead letters (`dead_letter`); default `<table name>:dead_letter`. */
   deadLetterKey?: string;
   /** Rows per pipeline flush. Default {@link DEFAULT_BATCH_SIZE}. */

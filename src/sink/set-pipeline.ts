@@ -2,6 +2,9 @@ import type { CommandEncoder } from '../resp/encoder.js';
 import type { PayloadRow } from './encoded-row.js';
 import type { EncodedFlush, RowPipeline } from './grouped-pipeline.js';
 
+/** `*2 $3 DEL`: the head of a removal. */
+const DEL_HEAD = Buffer.from('*2\r\n$3\r\nDEL\r\n', 'latin1');
+
 /**
  * A string table's `SET key value [EX ttl]` commands, encoded as rows arrive into the sink's own
  * arena instead of kept as command arrays: the rows of an at-least-once string table on
@@ -48,6 +51,14 @@ export class SetPipeline implements RowPipeline {
     e.argSlice(src, row.keyAt, row.keyEnd);
     e.argSlice(src, row.valueAt, row.valueEnd);
     if (this.#tail !== null) e.raw(this.#tail);
+    this.#count++;
+  }
+
+  /** A removal (an `upsert` table's delete): `DEL key`, in its place among the rows. */
+  addRemove(key: string | Buffer): void {
+    const e = this.#encoder;
+    e.raw(DEL_HEAD);
+    e.arg(key);
     this.#count++;
   }
 

@@ -6,6 +6,8 @@ import { CommandEncoder } from '../resp/encoder.js';
 import { ConnectionError, ReplyError } from '../resp/errors.js';
 import type { Command, Reply } from '../resp/reply.js';
 import { Batch, ROW_OVERHEAD_BYTES } from './batch.js';
+import type { WriteOptions } from './changelog.js';
+import { ChangelogRows } from './changelog-rows.js';
 import { deadLetterEntry } from './dead-letter.js';
 import { PayloadRow } from './encoded-row.js';
 import { BadRowError, FencedError, SinkFailedError, SinkWriteError } from './errors.js';
@@ -70,6 +72,11 @@ export interface SinkStats {
   commands: number;
   /** Times `write()` had to wait for in-flight rows to be acknowledged. */
   backpressureWaits: number;
+  /**
+   * Update-befores (`-U`) of an `upsert` table dropped because the update-after that followed
+   * rewrote the same key: nothing to write for them (see changelog.ts).
+   */
+  rowsMerged: number;
 }
 
 /** The events of a {@link RedisSink}: event name → listener arguments. */
@@ -104,6 +111,7 @@ export class RedisSink extends EventEmitter<RedisSinkEvents> implements AsyncDis
     flushes: 0,
     commands: 0,
     backpressureWaits: 0,
+    rowsMerged: 0,
   };
   readonly #target: RedisTarget;
   readonly #encoder: RowEncoder;
@@ -122,6 +130,8 @@ export class RedisSink extends EventEmitter<RedisSinkEvents> implements AsyncDis
    * otherwise.
    */
   readonly #direct: RowPipeline | null;
+  /** Adds rows that come with kinds (made on the first such write). */
+  #changelog: ChangelogRows | null = null;
   /** Stats already added to the metrics: they are published per write() call and per flush. */
   #published = { rowsIn: 0, rowsSkipped: 0, rowsDeadLettered: 0, rowsWritten: 0 };
   #batch: Batch;
@@ -173,54 +183,63 @@ export class RedisSink extends EventEmitter<RedisSinkEvents> implements AsyncDis
    * `onError: 'fail'` a bad row rejects with BadRowError; the rows before it are accepted and
    * still written, the rows after it are not, and the sink stays failed.
    *
-   * With `positions` an `exactly_once` table applies rows through the fences; without them rows
-   * are written at least once.
+   * With source positions (`partition` and `offsets`) an `exactly_once` table applies rows
+   * through the fences; without them rows are written at least once. With `kinds` (one per row:
+   * `ROW_INSERT`, `ROW_UPDATE_BEFORE`, `ROW_UPDATE_AFTER`, `ROW_DELETE`) the rows are a
+   * changelog: an `upsert` table applies each retraction, an `append` table refuses it as a bad
+   * row (see changelog.ts and docs/sink.md).
    */
-  async write(rows: readonly Row[], positions?: RowPositions): Promise<void> {
+  async write(rows: readonly Row[], options?: RowPositions | WriteOptions): Promise<void> {
     this.#check();
     const enc = this.#encoder;
     const policy = this.table.onError;
+    const positions =
+      options?.offsets !== undefined && options.partition !== undefined
+        ? (options as RowPositions)
+        : undefined;
     const fenced = positions !== undefined && this.table.delivery === 'exactly_once';
     if (fenced !== this.#batch.fenced) {
       this.#flushBatch();
       this.#batch = new Batch(this.table.target, fenced, this.#direct);
     }
-    // A worker's keyed rows go into the pipeline as bytes when the batch encodes as it goes.
-    const direct = this.#batch.encodes;
-    const partitions = positions?.partition;
-    for (let i = 0; i < rows.length; i++) {
-      const row = rows[i];
-      this.stats.rowsIn++;
-      if (direct && row instanceof PayloadRow) {
-        this.#batch.addPayload(row);
-        if (this.#batch.rows >= this.#flushRows) this.#flushBatch();
-        continue;
-      }
-      const reason = enc.encode(row);
-      if (reason === null) {
-        if (partitions === undefined) {
-          this.#batch.add(enc);
-        } else {
-          this.#batch.add(
-            enc,
-            typeof partitions === 'string' ? partitions : partitions[i],
-            positions!.offsets[i],
-          );
+    const kinds = (options as WriteOptions | undefined)?.kinds;
+    if (kinds !== undefined) {
+      this.#changelog ??= new ChangelogRows(this.table, enc, this.stats);
+      this.#changelog.add(rows, kinds, positions, this.#rowSink);
+    } else {
+      // A worker's keyed rows go into the pipeline as bytes when the batch encodes as it goes.
+      const direct = this.#batch.encodes;
+      const partitions = positions?.partition;
+      for (let i = 0; i < rows.length; i++) {
+        const row = rows[i];
+        this.stats.rowsIn++;
+        if (direct && row instanceof PayloadRow) {
+          this.#batch.addPayload(row);
+          if (this.#batch.rows >= this.#flushRows) this.#flushBatch();
+          continue;
         }
-      } else if (policy === 'skip') {
-        this.stats.rowsSkipped++;
-        this.#log.warn({ table: this.table.name, index: i, reason }, 'bad row skipped');
-      } else if (policy === 'dead_letter') {
-        this.#batch.addDeadLetter(deadLetterEntry(this.table.name, reason, row));
-        this.stats.rowsDeadLettered++;
-      } else {
-        const err = new BadRowError(this.table.name, reason, { index: i });
-        this.#publishIn();
-        this.#fail(err);
-        this.#flushBatch();
-        throw err;
+        const reason = enc.encode(row);
+        if (reason === null) {
+          if (partitions === undefined) {
+            this.#batch.add(enc);
+          } else {
+            this.#batch.add(
+              enc,
+              typeof partitions === 'string' ? partitions : partitions[i],
+              positions!.offsets[i],
+            );
+          }
+        } else if (policy === 'skip') {
+          this.stats.rowsSkipped++;
+          this.#log.warn({ table: this.table.name, index: i, reason }, 'bad row skipped');
+        } else if (policy === 'dead_letter') {
+          this.#batch.addDeadLetter(deadLetterEntry(this.table.name, reason, row));
+          this.stats.rowsDeadLettered++;
+        } else {
+          this.#refuse(row, i, reason);
+        }
+        if (this.#batch.rows >= this.#flushRows) this.#flushBatch();
       }
-      if (this.#batch.rows >= this.#flushRows) this.#flushBatch();
     }
     this.#publishIn();
     if (!this.#batch.isEmpty && this.#timer === null) {
@@ -237,6 +256,43 @@ export class RedisSink extends EventEmitter<RedisSinkEvents> implements AsyncDis
       this.#metrics.backpressureSeconds.inc((performance.now() - waitStart) / 1000);
     }
     this.#check();
+  }
+
+  /** Where {@link ChangelogRows} puts the rows it takes, and the bad rows it does not. */
+  readonly #rowSink = {
+    add: (enc: RowEncoder, partition?: string, offset?: number): void => {
+      this.#batch.add(enc, partition, offset);
+      if (this.#batch.rows >= this.#flushRows) this.#flushBatch();
+    },
+    addRemove: (
+      key: string | Buffer,
+      field: string | Buffer,
+      value: string | Buffer,
+      partition?: string,
+      offset?: number,
+    ): void => {
+      this.#batch.addRemove(key, field, value, partition, offset);
+      if (this.#batch.rows >= this.#flushRows) this.#flushBatch();
+    },
+    bad: (row: Row, index: number, reason: string): void => {
+      const policy = this.table.onError;
+      if (policy === 'skip') {
+        this.stats.rowsSkipped++;
+        this.#log.warn({ table: this.table.name, index, reason }, 'bad row skipped');
+      } else if (policy === 'dead_letter') {
+        this.#batch.addDeadLetter(deadLetterEntry(this.table.name, reason, row));
+        this.stats.rowsDeadLettered++;
+      } else this.#refuse(row, index, reason);
+    },
+  };
+
+  /** A bad row under `onError: 'fail'`: the sink fails, the rows before it still go. */
+  #refuse(_row: Row, index: number, reason: string): never {
+    const err = new BadRowError(this.table.name, reason, { index });
+    this.#publishIn();
+    this.#fail(err);
+    this.#flushBatch();
+    throw err;
   }
 
   /** Sends what is buffered and resolves when every accepted row is acknowledged by Redis. */
@@ -583,11 +639,15 @@ function rowPipeline(t: Target): RowPipeline | null {
   const shape = writer.shape(t);
   // Rows with a TTL of their own or a field per column carry more than one command's arguments.
   if (grouped === undefined || shape.ttl !== undefined || shape.columns !== undefined) return null;
+  const retraction = writer.retraction(t);
   return new GroupedPipeline(
     new CommandEncoder(),
     grouped.verb,
     grouped.flags,
     shape.field !== undefined,
-    (key) => afterKeyCommands(t, key, undefined, false),
+    (key, wrote) => afterKeyCommands(t, key, undefined, false, wrote),
+    retraction.kind === 'delete' && retraction.arg !== 'none'
+      ? { verb: retraction.verb, arg: retraction.arg }
+      : undefined,
   );
 }

@@ -45,6 +45,8 @@ const CONNECTOR_TYPE_KEYS = ['target', 'lookup'];
 const TARGET_KEYS: readonly string[] = ['type', ...TARGET_FIELDS];
 const SINK_KEYS = [
   'onError',
+  'mode',
+  'deleteEvents',
   'deadLetterKey',
   'batchSize',
   'flushIntervalMs',
@@ -75,6 +77,8 @@ const JSON_OPTIONS: Readonly<Record<Exclude<Field, TargetField>, string>> = {
   targetType: `${TARGET_PATH}.type`,
   format: 'config.format',
   onError: 'config.sink.onError',
+  mode: 'config.sink.mode',
+  deleteEvents: 'config.sink.deleteEvents',
   deadLetterKey: 'config.sink.deadLetterKey',
   batchSize: 'config.sink.batchSize',
   flushIntervalMs: 'config.sink.flushIntervalMs',
@@ -122,6 +126,10 @@ export interface TableBody {
     format?: 'json' | 'raw';
     sink?: {
       onError?: 'fail' | 'skip' | 'dead_letter';
+      /** `'append'` (default) or `'upsert'`: what a delete or retraction does (docs/sink.md). */
+      mode?: 'append' | 'upsert';
+      /** `upsert` tables of lists, streams and channels: write retractions as marked events. */
+      deleteEvents?: boolean;
       deadLetterKey?: string;
       batchSize?: number;
       flushIntervalMs?: number;
@@ -244,6 +252,8 @@ export function parseTable(body: unknown, profile: ConnectionProfile): SinkTable
     target: pick(target, TARGET_FIELDS),
     format: config.format ?? arroyo.format,
     onError: sink.onError ?? arroyo.onError,
+    mode: sink.mode,
+    deleteEvents: sink.deleteEvents,
     deadLetterKey: sink.deadLetterKey,
     batchSize: sink.batchSize,
     flushIntervalMs: sink.flushIntervalMs,

@@ -30,6 +30,10 @@ export interface TableDefinition {
   onError?: OnError;
   /** Default `<name>:dead_letter` with `onError: 'dead_letter'`. */
   deadLetterKey?: string;
+  /** Default `'append'`; `'upsert'` applies deletes and retractions (docs/sink.md). */
+  mode?: 'append' | 'upsert';
+  /** `upsert` tables of lists, streams and channels: write retractions as marked events. */
+  deleteEvents?: boolean;
   /** Default {@link DEFAULT_BATCH_SIZE}. */
   batchSize?: number;
   /** Default {@link DEFAULT_FLUSH_INTERVAL_MS}. */
@@ -50,6 +54,8 @@ const TABLE_KEYS = [
   'schema',
   'valueColumn',
   'onError',
+  'mode',
+  'deleteEvents',
   'deadLetterKey',
   'batchSize',
   'flushIntervalMs',
@@ -112,6 +118,8 @@ export function defineTable(table: TableDefinition): SinkTable {
     target: fields,
     format: obj.format,
     onError: obj.onError,
+    mode: obj.mode,
+    deleteEvents: obj.deleteEvents,
     deadLetterKey: obj.deadLetterKey,
     batchSize: obj.batchSize,
     flushIntervalMs: obj.flushIntervalMs,

@@ -7,6 +7,7 @@
 import { suggestionSuffix } from '../../schema/did-you-mean.js';
 import type { ProfileField } from '../../schema/profile-check.js';
 import { type Door as FieldDoor, Reporter as FieldReporter } from '../../schema/reporter.js';
+import { SINK_MODES } from '../changelog.js';
 import { parseKeyTemplate } from '../key-template.js';
 import {
   type Column,
@@ -30,6 +31,7 @@ import {
   writerOf,
 } from '../writers/index.js';
 import type { TargetChecks } from '../writers/writer.js';
+import { checkChangelog } from './changelog-check.js';
 
 /** Suffix of the default dead-letter list: `<table name>:dead_letter`. */
 export const DEFAULT_DEAD_LETTER_SUFFIX = ':dead_letter';
@@ -47,6 +49,8 @@ export type Field =
   | 'targetType'
   | 'format'
   | 'onError'
+  | 'mode'
+  | 'deleteEvents'
   | 'deadLetterKey'
   | 'batchSize'
   | 'flushIntervalMs'
@@ -79,6 +83,8 @@ export interface TableDraft {
   target: Partial<Record<TargetField, unknown>>;
   format?: unknown;
   onError?: unknown;
+  mode?: unknown;
+  deleteEvents?: unknown;
   deadLetterKey?: unknown;
   batchSize?: unknown;
   flushIntervalMs?: unknown;
@@ -158,6 +164,7 @@ export function checkTable(r: Reporter, draft: TableDraft): SinkTable {
     if (schema?.some((c) => c.name === id))
       r.fail('messageIdField', `is '${id}', a column of the schema: name a field the rows do not have`);
   }
+  checkChangelog(r, table, r.oneOf('mode', draft.mode, SINK_MODES), draft.deleteEvents);
   if (format === 'raw') {
     table.valueColumn = rawValueColumn(r, target, schema, draft.valueColumn);
   } else if (draft.valueColumn !== undefined) {

@@ -75,7 +75,8 @@ export const FENCE_OP_WIDTH: Readonly<Record<FenceOp, number>> = {
  *   key index (2..), m, command name, m - 1 arguments after the key
  * then runs of rows of one key and one partition, in input order (the runs of one fence in
  * offset order: the script keeps one fence for them all):
- *   fence number (1..U), key index (2..), n, first offset, last offset, the n offsets
+ *   fence number (1..U; negated for a run of removals), key index (2..), n, first offset, last
+ *   offset, the n offsets
  *   comma-separated (strictly rising; read only when the run straddles the fence, and '' for a
  *   run that cannot), then the n rows' arguments: 1 or 2 each (FENCE_OP_WIDTH), or for XADD and
  *   HCOLS a count c and c arguments; for INCRBY instead the n values comma-separated ('' when
@@ -84,7 +85,10 @@ export const FENCE_OP_WIDTH: Readonly<Record<FenceOp, number>> = {
  * ```
  * A run's rows newer than the fence go to Redis as one variadic command straight from ARGV where
  * Redis has one (RPUSH, LPUSH, SADD, HSET, ZADD), else one command per row; only a run that
- * straddles the fence (a replay) starts part way. Offsets are integers below 2^53 (compared as Lua
+ * straddles the fence (a replay) starts part way. A run of removals (an `upsert` table's deletes,
+ * sent with its fence number negated and the op's arguments per row) removes instead, one command
+ * per row: `DEL key` for SET and HCOLS, `HDEL key field` for HSET and HSETNX, `SREM key member`
+ * for SADD, `ZREM key member` for ZADD. Offsets are integers below 2^53 (compared as Lua
  * numbers, stored as sent). HCOLS is a row of the hash `columns` layout: its arguments are s, s
  * field/value pairs for HSET, then the fields to HDEL.
  *
@@ -257,8 +261,19 @@ local moved = {}
 local applied = 0
 local failed, failedKey = nil, nil
 local n = #ARGV
+local REMOVE = { SET = 'DEL', HCOLS = 'DEL', HSET = 'HDEL', HSETNX = 'HDEL', SADD = 'SREM', ZADD = 'ZREM' }
+-- One row's removal, its arguments at ARGV[at..] as the op's rows carry them.
+local function remove(k, at)
+  local verb = REMOVE[op]
+  if verb == 'DEL' then return redis.pcall('DEL', k) end
+  if op == 'ZADD' then return redis.pcall('ZREM', k, ARGV[at + 1]) end
+  return redis.pcall(verb, k, ARGV[at])
+end
+
 while i <= n do
   local u = tonumber(ARGV[i])
+  local removing = u < 0
+  if removing then u = -u end
   local ki = tonumber(ARGV[i + 1])
   local k = KEYS[ki]
   local cnt = tonumber(ARGV[i + 2])
@@ -304,7 +319,17 @@ while i <= n do
     end
     -- Rows of the run applied: j .. last - 1.
     local last = cnt
-    if summed then
+    if removing then
+      if REMOVE[op] == nil then
+        failed = 'ERR fence script: ' .. op .. ' rows cannot be removed'
+        last = j
+      else
+        for r = j, cnt - 1 do
+          local res = remove(k, pos(at, vals, r))
+          if type(res) == 'table' and res.err then failed = res.err; last = r; break end
+        end
+      end
+    elseif summed then
       if j == 0 then
         local res = redis.pcall(op, k, sum)
         if type(res) == 'table' and res.err then failed = res.err; last = j end

@@ -66,6 +66,11 @@ export interface RowParts {
 export interface FencedRows extends RowParts {
   readonly partitions: readonly string[];
   readonly offsets: readonly number[];
+  /**
+   * Per row, whether it removes what its identity holds (an `upsert` table's delete: `DEL`,
+   * `HDEL`, `SREM`, `ZREM`, see fence-script.ts); null or absent when no row does.
+   */
+  readonly removes?: readonly boolean[] | null;
 }
 
 /**
@@ -121,6 +126,8 @@ interface Run {
   partition: number;
   /** Sent without its offsets (and a summed run without its values): see {@link scriptCall}. */
   bare: boolean;
+  /** Its rows remove (sent with the fence number negated). */
+  remove: boolean;
   rows: number[];
 }
 
@@ -216,6 +223,7 @@ function scriptCall(
   /** Per key number: its latest run. */
   const open: (Run | undefined)[] = new Array(keys.key.length);
   const { offsets, partitions } = rows;
+  const removes = rows.removes ?? null;
   // A cluster call's keys share one slot.
   const fenceHash = cluster
     ? fenceKey(keys.slot[keys.ofRow[idx[0]]], writer.table)
@@ -245,6 +253,7 @@ function scriptCall(
     // or the script would apply that row after a later one and take it for a replay. A key's
     // rows stay in input order too: its run also ends where the key's partition changes.
     const sp = pi * SLOT_COUNT + slot;
+    const rm = removes?.[i] === true;
     let run = open[kn];
     // A key keeps its slot: its latest run's fence is its fence while the partition stays.
     let f = run !== undefined && run.partition === pi ? run.fence : fenceOf.get(sp);
@@ -253,6 +262,8 @@ function scriptCall(
       run.fence !== f ||
       fences[run.fence - 1].latest !== run ||
       run.rows.length >= MAX_RUN_ROWS ||
+      // A run writes or removes, not both.
+      run.remove !== rm ||
       // The script relies on offsets rising within a run.
       offsets[run.rows[run.rows.length - 1]] >= offsets[i]
     ) {
@@ -268,8 +279,9 @@ function scriptCall(
         f = fences.length;
         fenceOf.set(sp, f);
       } else fence = fences[f - 1];
-      const bare = mayGoBare && fence.exact && offsets[i] > fence.high;
-      run = { fence: f, key: ki, partition: pi, bare, rows: [] };
+      // Removals go one command per row: never bare.
+      const bare = !rm && mayGoBare && fence.exact && offsets[i] > fence.high;
+      run = { fence: f, key: ki, partition: pi, bare, remove: rm, rows: [] };
       fence.latest = run;
       open[kn] = run;
       runs.push(run);
@@ -305,7 +317,13 @@ function scriptCall(
   const { fields, values } = rows;
   for (const run of runs) {
     const rs = run.rows;
-    out.push(run.fence, 1 + run.key, rs.length, offsets[rs[0]], offsets[rs[rs.length - 1]]);
+    out.push(
+      run.remove ? -run.fence : run.fence,
+      1 + run.key,
+      rs.length,
+      offsets[rs[0]],
+      offsets[rs[rs.length - 1]],
+    );
     out.push(run.bare ? '' : joined(offsets, rs));
     if (summed) {
       out.push(run.bare ? '' : joined(values as readonly string[], rs), integerSum(values, rs));

@@ -98,6 +98,7 @@ export const COUNTER_WRITER: TargetWriter<CounterTarget> = {
   identityColumns: () => [],
   groupedWrites: () => 'refuse',
   exactlyOnceByDefault: () => true,
+  retraction: () => ({ kind: 'negate', part: 'value' }),
 
   commands(t, rows, out) {
     if (t.counterKind !== 'float') {

@@ -56,6 +56,7 @@ export const HASH_COUNTER_WRITER: TargetWriter<HashCounterTarget> = {
   identityColumns: (t) => [t.hashCounterFieldColumn],
   groupedWrites: () => 'refuse',
   exactlyOnceByDefault: () => true,
+  retraction: () => ({ kind: 'negate', part: 'value' }),
 
   commands(t, rows, out) {
     if (t.counterKind !== 'float') {

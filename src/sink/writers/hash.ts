@@ -93,6 +93,10 @@ export const HASH_WRITER: TargetWriter<HashTarget> = {
   identityColumns: (t) => (t.hashFieldColumn === undefined ? [] : [t.hashFieldColumn]),
   groupedWrites: (t) => (t.writeMode === undefined ? 'replace' : 'refuse'),
   exactlyOnceByDefault: () => false,
+  retraction: (t) =>
+    t.hashLayout === 'columns'
+      ? { kind: 'delete', verb: 'DEL', arg: 'none', overwrite: true }
+      : { kind: 'delete', verb: 'HDEL', arg: 'field', overwrite: t.writeMode === undefined },
 
   commands(t, rows, out) {
     if (t.hashLayout === 'columns') columnCommands(rows, out);

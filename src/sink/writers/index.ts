@@ -26,7 +26,15 @@ export type { WriteMode } from './shared.js';
 export type { ScoreMode, SortedSetTarget } from './sorted-set.js';
 export type { StreamTarget } from './stream.js';
 export type { StringTarget } from './string.js';
-export type { KeySample, RowShape, TargetWriter, TtlKind, TtlRefresh, ValueKind } from './writer.js';
+export type {
+  KeySample,
+  Retraction,
+  RowShape,
+  TargetWriter,
+  TtlKind,
+  TtlRefresh,
+  ValueKind,
+} from './writer.js';
 
 /** Where and how a sink table writes: one Redis data type and its options. */
 export type Target =
@@ -139,19 +147,21 @@ export function hasAfterKey(t: Target, fenced: boolean): boolean {
 
 /**
  * The commands run once for a key after its rows in a flush: the writer's trim, then the TTL
- * (`ttl`: the key's last row's, when rows carry one).
+ * (`ttl`: the key's last row's, when rows carry one). `wrote`: false when the key's rows only
+ * removed (an `upsert` table's deletes), which set no TTL.
  */
 export function afterKeyCommands(
   t: Target,
   key: string | Buffer,
   ttl: number | undefined,
   fenced: boolean,
+  wrote = true,
 ): Command[] {
   const w = writerOf(t);
   const out: Command[] = [];
   const trim = w.trim?.(t, key);
   if (trim !== undefined) out.push(trim);
   const o = t as TtlOptions;
-  if (hasTtl(o) && !(w.ttlInline?.(t, fenced) ?? false)) out.push(expireCommand(o, key, ttl));
+  if (wrote && hasTtl(o) && !(w.ttlInline?.(t, fenced) ?? false)) out.push(expireCommand(o, key, ttl));
   return out;
 }

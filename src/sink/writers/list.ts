@@ -78,6 +78,7 @@ export const LIST_WRITER: TargetWriter<ListTarget> = {
   identityColumns: () => [],
   groupedWrites: () => 'append',
   exactlyOnceByDefault: () => true,
+  retraction: () => ({ kind: 'event' }),
 
   commands(t, rows, out) {
     pushByKey(verb(t), rows, false, out);

@@ -45,6 +45,7 @@ export const PUBSUB_WRITER: TargetWriter<PubSubTarget> = {
   identityColumns: () => [],
   groupedWrites: () => 'append',
   exactlyOnceByDefault: () => false,
+  retraction: () => ({ kind: 'event' }),
   needsPositions: (t) => t.messageIdField !== undefined,
 
   commands(t, rows, out) {

@@ -62,6 +62,7 @@ export const SET_WRITER: TargetWriter<SetTarget> = {
   // A member once added stays: a group whose member changes leaves its old one behind.
   groupedWrites: () => 'refuse',
   exactlyOnceByDefault: () => false,
+  retraction: () => ({ kind: 'delete', verb: 'SREM', arg: 'value', overwrite: false }),
 
   commands(_t, rows, out) {
     pushByKey('SADD', rows, false, out);

@@ -127,6 +127,12 @@ export const SORTED_SET_WRITER: TargetWriter<SortedSetTarget> = {
   identityColumns: (t) => (t.memberColumn === undefined ? [] : [t.memberColumn]),
   groupedWrites: (t) => (t.scoreMode === undefined && t.writeMode === undefined ? 'replace' : 'refuse'),
   exactlyOnceByDefault: (t) => t.scoreMode === 'increment',
+  // A member's score is what a row sets (or, incrementing, adds): a retraction removes the member
+  // (or takes its increment back).
+  retraction: (t) =>
+    t.scoreMode === 'increment'
+      ? { kind: 'negate', part: 'field' }
+      : { kind: 'delete', verb: 'ZREM', arg: 'value', overwrite: false },
 
   commands(t, rows, out) {
     if (t.scoreMode !== 'increment') {

@@ -82,6 +82,7 @@ export const STREAM_WRITER: TargetWriter<StreamTarget> = {
   identityColumns: () => [],
   groupedWrites: () => 'append',
   exactlyOnceByDefault: () => true,
+  retraction: () => ({ kind: 'event' }),
 
   commands(t, rows, out) {
     const head = xaddHead(t);

@@ -62,6 +62,7 @@ export const STRING_WRITER: TargetWriter<StringTarget> = {
   identityColumns: () => [],
   groupedWrites: (t) => (t.writeMode === undefined ? 'replace' : 'refuse'),
   exactlyOnceByDefault: () => false,
+  retraction: (t) => ({ kind: 'delete', verb: 'DEL', arg: 'none', overwrite: t.writeMode === undefined }),
 
   directSet: (t) =>
     t.ttlColumn === undefined && t.ttlRefresh === undefined && t.writeMode === undefined

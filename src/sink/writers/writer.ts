@@ -146,6 +146,26 @@ export interface KeySample {
   entries: { field?: string; value: string }[];
 }
 
+/**
+ * What a retracted row (a delete `-D`, or the old row `-U` of an update) does in `upsert` mode.
+ */
+export type Retraction =
+  /**
+   * Removes what the row wrote: `DEL key`, `HDEL key field`, or `SREM`/`ZREM key member` (`arg`:
+   * what the command takes after the key). `overwrite`: a write replaces what an earlier row of
+   * the same identity wrote, so an update-before followed by its update-after is dropped.
+   */
+  | {
+      kind: 'delete';
+      verb: 'DEL' | 'HDEL' | 'SREM' | 'ZREM';
+      arg: 'none' | 'field' | 'value';
+      overwrite: boolean;
+    }
+  /** Adds the row's number negated (`part`: the row part holding it): counters, score increments. */
+  | { kind: 'negate'; part: 'field' | 'value' }
+  /** Append-only: a retraction can only be written as an event row (lists, streams, channels). */
+  | { kind: 'event' };
+
 /** Everything type-specific about one kind of target `T`. */
 export interface TargetWriter<T extends { readonly type: string }> {
   readonly type: T['type'];
@@ -191,6 +211,8 @@ export interface TargetWriter<T extends { readonly type: string }> {
    * a stream entry), not rewrite the same value.
    */
   exactlyOnceByDefault(t: T): boolean;
+  /** What a retraction does to this target in `upsert` mode. */
+  retraction(t: T): Retraction;
 
   /**
    * Appends the at-least-once data commands of one flush. Keys are independent; each key's rows
