@@ -95,4 +95,5 @@ export * from './sink.js';
 export { type CompileSqlOptions, compileSqlScript, type ScriptSpec } from './sql/compile-script.js';
 export { PipelineSqlError, SqlEvalError, SqlQueryError, type SqlQueryErrorKind } from './sql/errors.js';
 export { type Checkpoint, CheckpointStore } from './storage/checkpoint-store.js';
+export type { Readiness, ReadinessState } from './wire/readiness.js';
 export { startWorker, type WorkerHandle, type WorkerOptions } from './worker/worker.js';
