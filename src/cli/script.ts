@@ -108,6 +108,8 @@ function sourceInfo(s: SourceSpec): SourceInfo {
       return { name: s.name, channels: s.files };
     case 'ingest':
       return { name: s.name, channels: [] };
+    case 'redis-stream':
+      return { name: s.name, channels: (s.streams ?? []).map((k) => `${s.name}/${k}`) };
   }
 }
 

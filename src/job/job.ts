@@ -5,6 +5,7 @@ import { CheckpointCoordinator, GenerationSupersededError } from '../dataflow/ch
 import { GeneratorSource } from '../dataflow/sources/generator.js';
 import { IngestSource } from '../dataflow/sources/ingest.js';
 import { JsonLinesSource } from '../dataflow/sources/jsonl.js';
+import { RedisStreamSource } from '../dataflow/sources/redis-stream.js';
 import type { Source } from '../dataflow/sources/source.js';
 import { type HostedTable, WorkerHost } from '../dataflow/worker-host.js';
 import { LaminarError } from '../errors.js';
@@ -256,6 +257,8 @@ function buildSource(s: SourceSpec, clock: Clock): Source {
 
 /**
  * Starts a job in this process. Each attempt restores the last complete checkpoint of
+    case 'redis-stream':
+      return new RedisStreamSource(s);
  * `spec.checkpoint.dir`, raises the generation and resumes the sources from the checkpoint's
  * positions; a failed attempt is restarted by a supervisor with backoff (`spec.restart`).
  */

@@ -7,6 +7,8 @@ import type { SinkTable } from '../sink/model.js';
 import type { GeneratorOptions } from './generator-options.js';
 import { parseColumns, parseGeneratorColumns, parseQueries, type QuerySpec } from './job-spec-columns.js';
 import { JobSpecError } from './job-spec-error.js';
+import type { RedisStreamOptions } from './redis-stream-options.js';
+import { parseStreamSource, STREAM_SPEC_KEYS } from './redis-stream-spec.js';
 
 export type { QuerySpec } from './job-spec-columns.js';
 export { JobSpecError } from './job-spec-error.js';
@@ -18,7 +20,8 @@ export { JobSpecError } from './job-spec-error.js';
 export type SourceSpec =
   | ({ type: 'generator' } & GeneratorOptions)
   | { type: 'jsonl'; name: string; files: string[]; columns?: Column[] }
-  | { type: 'ingest'; name: string; bufferRows?: number; columns?: Column[] };
+  | { type: 'ingest'; name: string; bufferRows?: number; columns?: Column[] }
+  | ({ type: 'redis-stream' } & RedisStreamOptions);
 
 /** A table in any of the sink's three front doors, plus where its rows come from. */
 export type TableSpec = ({ sql: string } | { profile: unknown; table: unknown } | { model: SinkTable }) & {
@@ -171,10 +174,13 @@ function parseSource(v: unknown, at: string, baseDir: string): SourceSpec {
         { type: 'ingest', name, bufferRows: optInt(s.bufferRows, `${at}.bufferRows`, 1) },
         parseColumns(s.columns, `${at}.columns`),
       );
+    case 'redis-stream':
+      unknownKeys(s, STREAM_SPEC_KEYS, at);
+      return parseStreamSource(s, at, parseColumns(s.columns, `${at}.columns`));
     default:
       throw new JobSpecError(
         `${at}.type`,
-        `must be 'generator', 'jsonl' or 'ingest', got ${JSON.stringify(s.type)}`,
+        `must be 'generator', 'jsonl', 'ingest' or 'redis-stream', got ${JSON.stringify(s.type)}`,
       );
   }
 }

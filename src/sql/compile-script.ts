@@ -98,6 +98,13 @@ export async function compileSqlScript(sql: string, options: CompileSqlOptions):
     const kind = connector?.value?.toLowerCase();
     if (kind === 'redis' && isLookupTableStatement(create)) {
       lookups.push(lookupTable(text, ranges[k], create, options));
+    } else if (kind === 'redis' && isSourceTable(opts)) {
+      sources.push(
+        sourceTable(table, kind, create, opts, {
+          profiles: options.profiles,
+          connection: overridden(options),
+        }),
+      );
     } else if (kind === 'redis') {
       sinks.push(sinkTable(parsed, text, ranges[k], options));
     } else if (kind !== undefined && SOURCE_CONNECTORS.includes(kind)) {
@@ -236,6 +243,11 @@ function tableName(create: Node): string {
     );
   }
   return id.value;
+}
+
+/** A `connector = 'redis'` table with `type = 'source'`: a Redis stream source. */
+function isSourceTable(opts: readonly { key: string; value: string | undefined }[]): boolean {
+  return opts.find((o) => o.key === 'type')?.value?.toLowerCase() === 'source';
 }
 
 /** The connection every table uses instead of its own (`redisAddress`), if any. */

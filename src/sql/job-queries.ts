@@ -48,6 +48,9 @@ export function sourceSchemaOf(s: SourceSpec): SourceSchema {
       return { name: s.name, columns: s.columns ?? [], typed: false, replayableBatches: true };
     case 'ingest':
       return { name: s.name, columns: s.columns ?? [], typed: false, replayableBatches: false };
+    case 'redis-stream':
+      // A replay reads the same entries in the same order, but batches cut where the reads fell.
+      return { name: s.name, columns: s.columns ?? [], typed: false, replayableBatches: false };
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * Source tables of a pipeline script — `CREATE TABLE name (columns) WITH (connector = ...)` with
- * connector `generator`, `jsonl` or `ingest` — turned into job spec sources. See
- * docs/pipelines.md for every option.
+ * connector `generator`, `jsonl` or `ingest`, or `redis` with `type = 'source'` (a Redis stream
+ * source, redis-stream-table.ts) — turned into job spec sources. See docs/pipelines.md and
+ * docs/sources.md for every option.
  */
 
 import { type GeneratorColumn, generatorColumnProblem } from '../plan/column-generator.js';
@@ -14,6 +15,7 @@ import { typeName } from '../schema/sql-parser.js';
 import { extent, type SqlOption } from '../schema/sql-tree.js';
 import type { Column, SqlType } from '../schema/sql-type.js';
 import { PipelineSqlError } from './errors.js';
+import { redisStreamTable, type StreamTableContext } from './redis-stream-table.js';
 import { identOf, isNode, type Node } from './tree.js';
 
 /** Columns of a built-in generator row (dataflow/sources/generator.ts), with their types. */
@@ -64,9 +66,17 @@ export function sourceTable(
   connector: string,
   create: Node,
   opts: readonly SqlOption[],
+  context: StreamTableContext = {},
 ): SourceSpec {
   const columns = declaredColumns(table, create);
   switch (connector) {
+    case 'redis':
+      return redisStreamTable(
+        table,
+        opts,
+        columns.map(({ name, type, nullable }) => ({ name, type, nullable })),
+        context,
+      );
     case 'generator':
       return generatorSource(table, opts, columns);
     case 'jsonl':

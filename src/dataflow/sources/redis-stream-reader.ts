@@ -1,0 +1,261 @@
+import Denque from 'denque';
+import { faultPoint } from '../../dev/fault-points.js';
+import type { RedisTransport } from '../../resp/target.js';
+import type { Row } from '../../sink/row-encoder.js';
+import { StreamEntryGoneError, StreamGroupMissingError } from './redis-stream-errors.js';
+import { ackPendingUpTo, isNoGroup, pendingIds } from './redis-stream-group.js';
+import { compareIds, entryPlace } from './redis-stream-id.js';
+import { decodePosition, encodePosition, type StreamPosition } from './redis-stream-position.js';
+import type { RawEntry } from './redis-stream-replies.js';
+import { streamEntries } from './redis-stream-replies.js';
+import type { EntryDecoder } from './redis-stream-rows.js';
+import { EMPTY_BATCH, type ReadBatch, type SourcePosition, type SourceReader } from './source.js';
+
+/** What a stream channel needs to know; shared by the channels of one source. */
+export interface StreamReaderConfig {
+  transport: RedisTransport;
+  group: string;
+  consumer: string;
+  claimIdleMs: number;
+  batch: number;
+  pollMs: number;
+  decode: EntryDecoder;
+  now: () => number;
+  /** Called once the channel is closed (the source closes its connection after the last one). */
+  onClose: () => Promise<void>;
+}
+
+/** The consumer a claim round claims into: its pending list is that round's entries. */
+export function claimConsumer(consumer: string, round: number): string {
+  return `${consumer}~${round}`;
+}
+
+/**
+ * One stream read through the consumer group: its own entries (first those still pending from
+ * before a restart, then new ones with `>`) and, in claim rounds, entries other consumers left
+ * pending too long. Entries are acknowledged only when a checkpoint covering them is durable.
+ *
+ * Rows go to the fences under partitions that rise strictly: `<channel>#<era>` for the job's own
+ * entries (read in ID order), `<channel>~<round>#<era>` for each claim round's (read in ID order
+ * from the round's own consumer). A round starts only after the previous one was read to its end
+ * and acknowledged, so after a crash the checkpoint tells exactly which round's entries to replay.
+ */
+export class StreamReader implements SourceReader {
+  readonly channel: string;
+  readonly #stream: string;
+  readonly #c: StreamReaderConfig;
+  readonly #pos: StreamPosition;
+  /** Own entries still pending: read from this cursor until the pending list is exhausted. */
+  #history: string | null;
+  /** Own IDs passed on and not acknowledged yet, in read order. */
+  readonly #unacked = new Denque<string>();
+  /** The last round read to its end has been acknowledged: a new one may start. */
+  #roundAcked: boolean;
+  #nextClaimAt = 0;
+  #acking: Promise<void> = Promise.resolve();
+  #failure: unknown;
+  #closed = false;
+
+  constructor(
+    channel: string,
+    stream: string,
+    config: StreamReaderConfig,
+    position: StreamPosition,
+    roundAcked: boolean,
+  ) {
+    this.channel = channel;
+    this.#stream = stream;
+    this.#c = config;
+    this.#pos = { ...position };
+    this.#history = position.last;
+    this.#roundAcked = roundAcked;
+    this.#nextClaimAt = config.now() + config.claimIdleMs / 2;
+  }
+
+  async read(max: number, signal: AbortSignal): Promise<ReadBatch | null> {
+    const count = Math.min(max, this.#c.batch);
+    let wait = 1;
+    for (;;) {
+      if (this.#failure !== undefined) throw this.#failure;
+      if (this.#pos.cursor === null && this.#c.claimIdleMs > 0 && this.#c.now() >= this.#nextClaimAt)
+        await this.#startRound(count);
+      const batch = this.#pos.cursor !== null ? await this.#readRound(count) : await this.#readOwn(count);
+      if (batch !== undefined) return batch;
+      if (signal.aborted) return EMPTY_BATCH;
+      await sleep(wait, signal);
+      if (signal.aborted) return EMPTY_BATCH;
+      wait = Math.min(wait * 2, this.#c.pollMs);
+    }
+  }
+
+  position(): SourcePosition {
+    return encodePosition(this.#pos);
+  }
+
+  committed(position: SourcePosition): void {
+    const p = decodePosition(position, this.channel);
+    const own: string[] = [];
+    while (this.#unacked.length > 0 && compareIds(this.#unacked.peekFront()!, p.last) <= 0)
+      own.push(this.#unacked.shift()!);
+    this.#acking = this.#acking
+      .then(() => this.#ack(own, p))
+      .catch((e) => {
+        this.#failure ??= this.#fail(e);
+      });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#acking;
+    await this.#c.onClose();
+  }
+
+  /** Acknowledges own entries and the claim round's, as far as the durable checkpoint covers them. */
+  async #ack(own: readonly string[], p: StreamPosition): Promise<void> {
+    faultPoint('stream-before-ack');
+    const { transport: t, group } = this.#c;
+    for (let i = 0; i < own.length; i += 1000)
+      await t.send(['XACK', this.#stream, group, ...own.slice(i, i + 1000)]);
+    if (p.round === 0) return;
+    const consumer = claimConsumer(this.#c.consumer, p.round);
+    await ackPendingUpTo(t, this.#stream, group, consumer, p.cursor ?? '+');
+    if (p.cursor === null) {
+      await t.send(['XGROUP', 'DELCONSUMER', this.#stream, group, consumer]);
+      if (p.round === this.#pos.round && this.#pos.cursor === null) this.#roundAcked = true;
+    }
+  }
+
+  /** Own entries: pending ones first (after a restart), then new ones. Undefined: none now. */
+  async #readOwn(count: number): Promise<ReadBatch | undefined> {
+    const from = this.#history ?? '>';
+    const entries = await this.#xreadgroup(this.#c.consumer, count, from);
+    if (entries.length === 0) {
+      if (this.#history !== null) {
+        this.#history = null;
+        return this.#readOwn(count);
+      }
+      return undefined;
+    }
+    faultPoint('stream-read');
+    const last = entries[entries.length - 1].id;
+    if (this.#history !== null) this.#history = last;
+    const batch = this.#rows(entries, this.channel);
+    for (const e of entries) this.#unacked.push(e.id);
+    this.#pos.last = last;
+    return batch;
+  }
+
+  /** The open claim round's entries, in ID order; closes the round when it has no more. */
+  async #readRound(count: number): Promise<ReadBatch | undefined> {
+    const round = this.#pos.round;
+    const entries = await this.#xreadgroup(claimConsumer(this.#c.consumer, round), count, this.#pos.cursor!);
+    if (entries.length === 0) {
+      this.#pos.cursor = null;
+      this.#roundAcked = false;
+      return this.#readOwn(count);
+    }
+    const batch = this.#rows(entries, `${this.channel}~${round}`);
+    this.#pos.cursor = entries[entries.length - 1].id;
+    return batch;
+  }
+
+  /**
+   * Claims (into a new round's consumer) entries pending longer than `claimIdleMs` for consumers
+   * that are not this job's. `XPENDING ... IDLE` with `XCLAIM` rather than `XAUTOCLAIM`: the
+   * latter cannot leave out this job's own consumers, whose entries wait for a checkpoint.
+   */
+  async #startRound(count: number): Promise<void> {
+    this.#nextClaimAt = this.#c.now() + Math.max(this.#c.claimIdleMs / 2, 10);
+    if (!this.#roundAcked) return;
+    const { transport: t, group, consumer, claimIdleMs } = this.#c;
+    const mine = `${consumer}~`;
+    let pending: { id: string; consumer: string }[];
+    try {
+      pending = await pendingIds(t, this.#stream, group, {
+        from: '-',
+        to: '+',
+        count,
+        minIdleMs: claimIdleMs,
+      });
+    } catch (e) {
+      throw this.#fail(e);
+    }
+    const ids = pending
+      .filter((p) => p.consumer !== consumer && !p.consumer.startsWith(mine))
+      .map((p) => p.id);
+    if (ids.length === 0) return;
+    const round = this.#pos.round + 1;
+    await t.send([
+      'XCLAIM',
+      this.#stream,
+      group,
+      claimConsumer(consumer, round),
+      claimIdleMs,
+      ...ids,
+      'JUSTID',
+    ]);
+    faultPoint('stream-claim');
+    this.#pos.round = round;
+    this.#pos.cursor = '0-0';
+  }
+
+  async #xreadgroup(consumer: string, count: number, from: string): Promise<RawEntry[]> {
+    try {
+      return streamEntries(
+        await this.#c.transport.send([
+          'XREADGROUP',
+          'GROUP',
+          this.#c.group,
+          consumer,
+          'COUNT',
+          count,
+          'STREAMS',
+          this.#stream,
+          from,
+        ]),
+      );
+    } catch (e) {
+      throw this.#fail(e);
+    }
+  }
+
+  /** Rows of the entries, placed in the fences under partitions of `base`. */
+  #rows(entries: readonly RawEntry[], base: string): ReadBatch {
+    const rows: Row[] = new Array(entries.length);
+    const offsets: number[] = new Array(entries.length);
+    let partitions: string[] | undefined;
+    let first = '';
+    for (let i = 0; i < entries.length; i++) {
+      const { id, fields } = entries[i];
+      if (fields === null) throw new StreamEntryGoneError(this.#stream, this.#c.group, id);
+      rows[i] = this.#c.decode(this.#stream, id, fields);
+      const place = entryPlace(base, this.#stream, id);
+      offsets[i] = place.offset;
+      if (i === 0) first = place.partition;
+      else if (partitions === undefined && place.partition !== first) {
+        partitions = new Array(entries.length).fill(first, 0, i);
+      }
+      if (partitions !== undefined) partitions[i] = place.partition;
+    }
+    return { rows, partition: partitions ?? first, offsets };
+  }
+
+  #fail(e: unknown): unknown {
+    return isNoGroup(e)
+      ? new StreamGroupMissingError(this.#stream, this.#c.group, this.#pos.last, { cause: e })
+      : e;
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
