@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import * as grpc from '@grpc/grpc-js';
 import { Command, InvalidArgumentError } from 'commander';
+import { addBenchCommand } from './cli/bench-command.js';
 import { runDemo } from './cli/demo.js';
 import { errorLine, oneLineUsageErrors, UsageError } from './cli/error-line.js';
 import { runExamples } from './cli/examples.js';
@@ -192,6 +193,8 @@ serverFlags(
   }
   await serveAll({ ...opts, mode, noHttp: opts.http === false });
 });
+
+addBenchCommand(program);
 
 addLogLevelOption(program);
 

@@ -205,6 +205,8 @@ export const ERROR_CODES = [
   'ERR_BENCH_PREFIX_IN_USE',
   /** The coordinator refused or failed a call the benchmark needs (its table). */
   'ERR_BENCH_COORDINATOR',
+  /** Verify mode found that what landed differs from what was written. */
+  'ERR_BENCH_VERIFY',
 ] as const;
 
 /** A stable error code: one of {@link ERROR_CODES}. */

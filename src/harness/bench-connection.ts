@@ -37,7 +37,7 @@ export async function benchConnection(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<BenchConnection> {
   let profile: ConnectionProfile;
-  if ('url' in redis) profile = await profileOfUrls(redis.url, redis.sentinelMaster, env);
+  if ('url' in redis) profile = await profileOfUrls(redis.url, redis.sentinelMaster, redis.tlsCa, env);
   else if ('profile' in redis) profile = parseProfile(redis.profile);
   else profile = (await parseCreateTable(redis.sql)).profile;
   return {
@@ -51,6 +51,7 @@ export async function benchConnection(
 async function profileOfUrls(
   urls: string,
   sentinelMaster: string | undefined,
+  tlsCa: string | undefined,
   env: NodeJS.ProcessEnv,
 ): Promise<ConnectionProfile> {
   const parts = urls
@@ -73,6 +74,7 @@ async function profileOfUrls(
     return withoutUserInfo(u);
   });
   const base = {
+    ...(tlsCa === undefined ? {} : { tls: { ca: tlsCa } }),
     name: 'bench',
     ...(username === undefined ? {} : { username }),
     ...(password === undefined ? {} : { password }),
@@ -100,7 +102,8 @@ async function profileOfUrls(
   return { ...one, connection: { kind: 'cluster', addresses } };
 }
 
-const credentials = (p: { username?: string; password?: string }) => ({
+const credentials = (p: { username?: string; password?: string; tls?: unknown }) => ({
+  ...(p.tls === undefined ? {} : { tls: p.tls }),
   ...(p.username === undefined ? {} : { username: p.username }),
   ...(p.password === undefined ? {} : { password: p.password }),
 });

@@ -22,7 +22,13 @@ export const KEY_PREFIX_BASE = 'bench:';
 /** Where the harness finds Redis: a URL, a connection profile body, or a `CREATE TABLE` statement. */
 export type BenchRedis =
   /** `redis://` or `rediss://` URL; several, comma-separated, are cluster seeds (a single cluster node is found out). */
-  | { url: string; sentinelMaster?: string }
+  | {
+      url: string;
+      /** With the URLs as Sentinels: the name of the primary they monitor. */
+      sentinelMaster?: string;
+      /** PEM of the CA that signed the servers' certificates (`rediss://` URLs). */
+      tlsCa?: string;
+    }
   /** A `POST /v1/connection_profiles` body of the Laminar Redis connector documentation. */
   | { profile: unknown }
   /** A `CREATE TABLE ... WITH (connector = 'redis', ...)` statement: its connection is used. */

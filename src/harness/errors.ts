@@ -41,3 +41,16 @@ export class BenchCoordinatorError extends LaminarError {
     super('ERR_BENCH_COORDINATOR', `coordinator call ${call} failed: ${message}`, options);
   }
 }
+
+/** Verify mode found that what landed differs from what was written. */
+export class BenchVerifyError extends LaminarError {
+  constructor(
+    /** One line per difference (at most 20). */
+    readonly problems: readonly string[],
+  ) {
+    super(
+      'ERR_BENCH_VERIFY',
+      `verify found ${problems.length} difference(s) between what was written and what landed: ${problems.slice(0, 3).join('; ')}`,
+    );
+  }
+}

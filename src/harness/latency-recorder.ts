@@ -62,8 +62,8 @@ export class LatencyRecorder {
     const entry: BenchInterval = {
       atMs: Math.round(now - this.startedAt),
       rowsPerSec: secs > 0 ? Math.round(this.#intervalRows / secs) : 0,
-      p50Ms: h.totalCount === 0 ? 0 : ms(h.getValueAtPercentile(50)),
-      p99Ms: h.totalCount === 0 ? 0 : ms(h.getValueAtPercentile(99)),
+      p50Ms: h.totalCount === 0 ? 0 : ms(Math.min(h.getValueAtPercentile(50), h.maxValue)),
+      p99Ms: h.totalCount === 0 ? 0 : ms(Math.min(h.getValueAtPercentile(99), h.maxValue)),
     };
     this.intervals.push(entry);
     h.reset();
@@ -76,13 +76,17 @@ export class LatencyRecorder {
   summary(): BenchLatency {
     const h = this.#total;
     if (h.totalCount === 0) return { count: 0, p50Ms: 0, p90Ms: 0, p99Ms: 0, p999Ms: 0, maxMs: 0, meanMs: 0 };
+    // A percentile is the top of its bucket (3 significant digits); the max is exact. Capped so
+    // that no percentile reads above the max.
+    const max = h.maxValue;
+    const at = (p: number) => ms(Math.min(h.getValueAtPercentile(p), max));
     return {
       count: h.totalCount,
-      p50Ms: ms(h.getValueAtPercentile(50)),
-      p90Ms: ms(h.getValueAtPercentile(90)),
-      p99Ms: ms(h.getValueAtPercentile(99)),
-      p999Ms: ms(h.getValueAtPercentile(99.9)),
-      maxMs: ms(h.maxValue),
+      p50Ms: at(50),
+      p90Ms: at(90),
+      p99Ms: at(99),
+      p999Ms: at(99.9),
+      maxMs: ms(max),
       meanMs: ms(h.mean),
     };
   }
