@@ -219,7 +219,7 @@ async function redisOf(flags: BenchFlags): Promise<BenchRedis> {
   if (given > 1) throw new UsageError('give one of --redis, --profile and --sql');
   if (flags.profile !== undefined) return { profile: JSON.parse(await readText(flags.profile, '--profile')) };
   if (flags.sql !== undefined) return { sql: await readText(flags.sql, '--sql') };
-  const url = flags.redis ?? process.env.REDIS_URL;
+  const url = flags.redis ?? (process.env.REDIS_URL || undefined);
   if (url === undefined) throw new UsageError('give --redis (or --profile, --sql, or $REDIS_URL)');
   const tlsCa = flags.tlsCa === undefined ? undefined : await readText(flags.tlsCa, '--tls-ca');
   return { url, sentinelMaster: flags.sentinelMaster, tlsCa };
