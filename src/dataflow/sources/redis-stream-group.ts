@@ -6,6 +6,7 @@
 import { ReplyError } from '../../resp/errors.js';
 import type { Reply } from '../../resp/reply.js';
 import type { RedisTransport } from '../../resp/target.js';
+import { callOn } from './redis-stream-call.js';
 import { StreamGroupMissingError, StreamTrimmedError } from './redis-stream-errors.js';
 import { compareIds } from './redis-stream-id.js';
 import { replyMap, text } from './redis-stream-replies.js';
@@ -36,7 +37,7 @@ export async function ensureGroup(
     return;
   }
   try {
-    await t.send(['XGROUP', 'CREATE', stream, group, start, 'MKSTREAM']);
+    await callOn(t, stream, ['XGROUP', 'CREATE', stream, group, start, 'MKSTREAM']);
   } catch (e) {
     if (!(e instanceof ReplyError && e.prefix === 'BUSYGROUP')) throw e;
   }
@@ -50,7 +51,7 @@ async function groupInfo(
 ): Promise<Map<string, Reply> | undefined> {
   let groups: Reply;
   try {
-    groups = await t.send(['XINFO', 'GROUPS', stream]);
+    groups = await callOn(t, stream, ['XINFO', 'GROUPS', stream]);
   } catch (e) {
     if (e instanceof ReplyError && /no such key/i.test(e.message)) return undefined;
     throw e;
@@ -77,7 +78,7 @@ export async function checkNotTrimmed(
   group: string,
   readFrom: string,
 ): Promise<void> {
-  const info = replyMap(await t.send(['XINFO', 'STREAM', stream]));
+  const info = replyMap(await callOn(t, stream, ['XINFO', 'STREAM', stream]));
   const first = info.get('recorded-first-entry-id') ?? (info.get('first-entry') as Reply[] | null)?.[0];
   if (first === undefined || first === null) return; // empty stream
   const g = await groupInfo(t, stream, group);
@@ -106,7 +107,7 @@ export async function pendingIds(
   if (range.minIdleMs !== undefined) cmd.push('IDLE', range.minIdleMs);
   cmd.push(range.from, range.to, range.count);
   if (range.consumer !== undefined) cmd.push(range.consumer);
-  const reply = await t.send(cmd);
+  const reply = await callOn(t, stream, cmd);
   return (Array.isArray(reply) ? reply : []).map((r) => {
     const e = r as Reply[];
     return { id: text(e[0]), consumer: text(e[1]) };
@@ -125,7 +126,7 @@ export async function ackPendingUpTo(
   for (;;) {
     const ids = await pendingIds(t, stream, group, { from: '-', to, count: 1000, consumer });
     if (ids.length === 0) return acked;
-    await t.send(['XACK', stream, group, ...ids.map((p) => p.id)]);
+    await callOn(t, stream, ['XACK', stream, group, ...ids.map((p) => p.id)]);
     acked += ids.length;
   }
 }

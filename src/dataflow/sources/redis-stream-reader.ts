@@ -2,6 +2,7 @@ import Denque from 'denque';
 import { faultPoint } from '../../dev/fault-points.js';
 import type { RedisTransport } from '../../resp/target.js';
 import type { Row } from '../../sink/row-encoder.js';
+import { callOn } from './redis-stream-call.js';
 import { StreamEntryGoneError, StreamGroupMissingError } from './redis-stream-errors.js';
 import { ackPendingUpTo, isNoGroup, pendingIds } from './redis-stream-group.js';
 import { compareIds, entryPlace } from './redis-stream-id.js';
@@ -116,12 +117,12 @@ export class StreamReader implements SourceReader {
     faultPoint('stream-before-ack');
     const { transport: t, group } = this.#c;
     for (let i = 0; i < own.length; i += 1000)
-      await t.send(['XACK', this.#stream, group, ...own.slice(i, i + 1000)]);
+      await callOn(t, this.#stream, ['XACK', this.#stream, group, ...own.slice(i, i + 1000)]);
     if (p.round === 0) return;
     const consumer = claimConsumer(this.#c.consumer, p.round);
     await ackPendingUpTo(t, this.#stream, group, consumer, p.cursor ?? '+');
     if (p.cursor === null) {
-      await t.send(['XGROUP', 'DELCONSUMER', this.#stream, group, consumer]);
+      await callOn(t, this.#stream, ['XGROUP', 'DELCONSUMER', this.#stream, group, consumer]);
       if (p.round === this.#pos.round && this.#pos.cursor === null) this.#roundAcked = true;
     }
   }
@@ -186,7 +187,7 @@ export class StreamReader implements SourceReader {
       .map((p) => p.id);
     if (ids.length === 0) return;
     const round = this.#pos.round + 1;
-    await t.send([
+    await callOn(t, this.#stream, [
       'XCLAIM',
       this.#stream,
       group,
@@ -203,7 +204,7 @@ export class StreamReader implements SourceReader {
   async #xreadgroup(consumer: string, count: number, from: string): Promise<RawEntry[]> {
     try {
       return streamEntries(
-        await this.#c.transport.send([
+        await callOn(this.#c.transport, this.#stream, [
           'XREADGROUP',
           'GROUP',
           this.#c.group,

@@ -6,6 +6,7 @@ import {
 } from '../../plan/redis-stream-options.js';
 import type { RedisTransport } from '../../resp/target.js';
 import { connectProfile } from '../../schema/connect.js';
+import { callOn } from './redis-stream-call.js';
 import {
   ackPendingUpTo,
   checkNotTrimmed,
@@ -120,7 +121,7 @@ export class RedisStreamSource implements Source {
       if (pos.round > 0) {
         // Read to its end before the checkpoint: all of it is covered.
         await ackPendingUpTo(t, stream, group, claimConsumer(consumer, pos.round), '+');
-        await t.send(['XGROUP', 'DELCONSUMER', stream, group, claimConsumer(consumer, pos.round)]);
+        await callOn(t, stream, ['XGROUP', 'DELCONSUMER', stream, group, claimConsumer(consumer, pos.round)]);
       }
       // A round started after the checkpoint: replayed from its beginning.
       const next = claimConsumer(consumer, pos.round + 1);
