@@ -40,6 +40,22 @@ export {
   DEFAULT_SENTINEL_TIMEOUT,
   type SentinelOptions,
 } from './resp/sentinel/sentinel-options.js';
+export {
+  createSubscriber,
+  type PubSubMessage,
+  RedisSubscriber,
+  type RefusedSubscription,
+  type SubscriberEvents,
+  type SubscriberStats,
+  type SubscriptionEvent,
+  type SubscriptionKind,
+} from './resp/subscriber.js';
+export {
+  ClusterSubscriber,
+  type ClusterSubscriberOptions,
+  createClusterSubscriber,
+} from './resp/subscriber-cluster.js';
+export { SubscriberClosedError, SubscriberDisconnectedError } from './resp/subscriber-errors.js';
 export type {
   CallOptions as TransportCallOptions,
   RedisTransport,
