@@ -1,0 +1,82 @@
+/**
+ * What travels between the harness-overhead benchmark (harness-overhead.ts) and its child
+ * processes: the run each child is asked for (one JSON argument) and the message it sends back.
+ * Loads no client library.
+ */
+import type { BenchReport } from '../../src/harness/bench-report.js';
+import type { ErrorMessage } from '../common/child-process.js';
+import type { ProcessFigures } from '../common/measure.js';
+
+/** The table types of the comparison: the sink suite's string and list tables. */
+export const OVERHEAD_TYPES = ['string', 'list'] as const;
+export type OverheadType = (typeof OVERHEAD_TYPES)[number];
+
+/** Key counts of the sink suite's flat tables: strings keyed by the unique id, lists by 1,000 users. */
+export const OVERHEAD_KEYS: Record<OverheadType, number> = { string: 1_000_000, list: 1_000 };
+
+/** One `runBenchmark()` (harness-worker.ts) or one bare sink loop (bare-sink-worker.ts). */
+export interface RunSpec {
+  url: string;
+  target: OverheadType;
+  runId: string;
+  keys: number;
+  batchSize: number;
+  inFlight: number;
+  /** Closed loop: rows to write. */
+  rows?: number;
+  /** Open loop: rows per second for `durationMs`. */
+  rate?: number;
+  durationMs?: number;
+  intervalMs?: number;
+}
+
+export interface HarnessResult {
+  kind: 'result';
+  report: BenchReport;
+  /**
+   * Wall-clock time (ms since the epoch, sub-millisecond) of the run's start, the origin of every
+   * row's intended send time: the median over the intervals of (now − interval.atMs).
+   */
+  startWallMs: number;
+}
+export type HarnessMessage = HarnessResult | ErrorMessage;
+
+export interface BareSinkResult extends ProcessFigures {
+  kind: 'result';
+  rows: number;
+  rowsAcked: number;
+}
+export type BareSinkMessage = BareSinkResult | ErrorMessage;
+
+/** Parent → observer, once the run is over: how to turn a row id into its intended send time. */
+export interface ObserverStop {
+  kind: 'stop';
+  startWallMs: number;
+  rate: number;
+}
+
+/** Observer → parent. */
+export type ObserverMessage =
+  | { kind: 'ready' }
+  | {
+      kind: 'result';
+      /** Rows seen (every SAMPLE_EVERY-th row id) and the commands that carried the run's keys. */
+      sampled: number;
+      commands: number;
+      /** Latency from intended send time to Redis executing the row's command, ms. */
+      p50Ms: number;
+      p90Ms: number;
+      p99Ms: number;
+      p999Ms: number;
+      maxMs: number;
+      /** Bytes of MONITOR output read. */
+      bytes: number;
+    }
+  | ErrorMessage;
+
+/** The observer keeps every row whose id is a multiple of this. */
+export const SAMPLE_EVERY = 10;
+
+/** The run's one JSON argument. */
+export const specArg = (spec: RunSpec): string[] => [JSON.stringify(spec)];
+export const readSpec = (): RunSpec => JSON.parse(process.argv[2] ?? '{}') as RunSpec;
