@@ -295,8 +295,14 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   },
 );
 
-/** The changelog, cut into write calls; after each call, whether to flush. */
-const changelogArb = fc.record({
+/** A changelog, cut into write calls of `cuts[i][0]` rows, each followed by a flush or not. */
+interface Changelog {
+  steps: Step[];
+  cuts: [number, boolean][];
+  batchSize: number;
+}
+
+const changelogArb: fc.Arbitrary<Changelog> = fc.record({
   steps: fc.array(stepArb, { minLength: 1, maxLength: 40 }),
   cuts: fc.array(fc.tuple(fc.integer({ min: 1, max: 12 }), fc.boolean()), { minLength: 1, maxLength: 8 }),
   batchSize: fc.integer({ min: 1, max: 9 }),
@@ -313,7 +319,7 @@ async function check(
   mode: 'append' | 'upsert',
   profile: SinkTable['profile'],
   reader: Reader,
-  log: fc.Value<typeof changelogArb>,
+  log: Changelog,
 ): Promise<void> {
   const prefix = `cl${++runs}:`;
   const target = c.target(prefix);
