@@ -45,7 +45,7 @@ export interface RowSource {
   keyTextOfIndex(k: number): string;
 }
 
-const PAGES = Array.from({ length: 16 }, (_, p) => `/catalog/section-${p}/item`);
+const PAGES = Array.from({ length: 16 }, (_, p) => `/catalog/section-${p}/item?ref=laminar`);
 const ORGS = Array.from({ length: 16 }, (_, o) => `org-${String(o).padStart(2, '0')}`);
 const TEAMS = ['eu', 'us', 'apac'];
 const SCOPES = [['orders'], ['orders', 'users'], ['users']];
@@ -70,6 +70,9 @@ const NESTED_COLUMNS: Column[] = [
   { name: 'permissions', type: 'JSON', nullable: false },
 ];
 
+/** The `number` column of a row from its hash (bits the key index does not lean on much). */
+const numberOfHash = (h: number): number => 1 + ((h >>> 11) % 100);
+
 /** The rows of a shape over the keys `choice` draws from. */
 export async function rowSource(
   shape: BenchShape,
@@ -79,8 +82,8 @@ export async function rowSource(
   if (shape === 'file') return fileSource(await readSamples(sampleFile!), choice);
   const nested = shape === 'nested';
   const texts = Array.from({ length: choice.keys }, (_, k) => (nested ? `sess_${k.toString(36)}` : `k${k}`));
-  const keyOf = choice.keyOf;
-  const number = (i: number) => 1 + (mix32(i + 0x5bd1e995) % 100);
+  const { keyOf, keyOfHash } = choice;
+  const number = (i: number) => numberOfHash(mix32(i));
   const common = {
     keyText: (i: number) => texts[keyOf(i)],
     numberOf: number,
@@ -97,7 +100,14 @@ export async function rowSource(
         const out = new Array<Row>(count);
         for (let j = 0; j < count; j++) {
           const i = first + j;
-          out[j] = { id: i, key: texts[keyOf(i)], n: number(i), ts: TS0 + i * 7, page: PAGES[i & 15] };
+          const h = mix32(i);
+          out[j] = {
+            id: i,
+            key: texts[keyOfHash(h)],
+            n: numberOfHash(h),
+            ts: TS0 + i * 7,
+            page: PAGES[i & 15],
+          };
         }
         return out;
       },
@@ -112,14 +122,15 @@ export async function rowSource(
       const out = new Array<Row>(count);
       for (let j = 0; j < count; j++) {
         const i = first + j;
-        const g = mix32(i);
+        const h = mix32(i);
+        const g = mix32(i + 0x5bd1e995);
         out[j] = {
           event_id: i,
-          session_id: texts[keyOf(i)],
+          session_id: texts[keyOfHash(h)],
           org: ORGS[i & 15],
           user_id: 100_000 + (g % 1000),
           created_at: new Date(TS0 + i * 7),
-          hits: number(i),
+          hits: numberOfHash(h),
           permissions: {
             read: true,
             write: (g & 0x10000) !== 0,
@@ -136,7 +147,7 @@ export async function rowSource(
 
 function fileSource(samples: Record<string, unknown>[], choice: KeyChoice): RowSource {
   const keyOf = choice.keyOf;
-  const number = (i: number) => 1 + (mix32(i + 0x5bd1e995) % 100);
+  const number = (i: number) => numberOfHash(mix32(i));
   const text = (k: number) => `k${k}`;
   return {
     layout: { key: 'bench_key', id: 'bench_id', number: 'bench_n', group: 'bench_group' },

@@ -16,12 +16,14 @@ export function mix32(i: number): number {
 export interface KeyChoice {
   readonly keys: number;
   keyOf(i: number): number;
+  /** The key index of a row whose {@link mix32} hash is `h` (keyOf(i) is keyOfHash(mix32(i))). */
+  keyOfHash(h: number): number;
 }
 
 /** Uniform when `skew` is 0, else Zipf with exponent `skew`. */
 export function keyChoice(keys: number, skew: number): KeyChoice {
   if (skew === 0) {
-    return { keys, keyOf: (i) => mix32(i) % keys };
+    return { keys, keyOf: (i) => mix32(i) % keys, keyOfHash: (h) => h % keys };
   }
   // The cumulative weights, normalised; a row's uniform draw is found by bisection.
   const cdf = new Float64Array(keys);
@@ -31,19 +33,17 @@ export function keyChoice(keys: number, skew: number): KeyChoice {
     cdf[k] = total;
   }
   for (let k = 0; k < keys; k++) cdf[k] /= total;
-  return {
-    keys,
-    keyOf(i) {
-      // 53 bits would be finer; 32 are plenty for a key index (and one hash per row).
-      const u = mix32(i) / 4294967296;
-      let lo = 0;
-      let hi = keys - 1;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (cdf[mid] > u) hi = mid;
-        else lo = mid + 1;
-      }
-      return lo;
-    },
+  const keyOfHash = (h: number): number => {
+    // 53 bits would be finer; 32 are plenty for a key index (and one hash per row).
+    const u = h / 4294967296;
+    let lo = 0;
+    let hi = keys - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (cdf[mid] > u) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
   };
+  return { keys, keyOf: (i) => keyOfHash(mix32(i)), keyOfHash };
 }
