@@ -5,7 +5,7 @@
  * none, and so they say nothing but `ok` or `not ready: <reason>`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Readiness } from './readiness.js';
+import type { Readiness, ReadinessState } from './readiness.js';
 
 /** Liveness: 200 `ok` whenever the process answers at all. */
 export const HEALTH_PATH = '/healthz';
@@ -40,7 +40,13 @@ export function answerProbe(
     reply(res, 200, 'ok');
     return;
   }
-  const state = readiness.ready();
+  let state: ReadinessState;
+  try {
+    state = readiness.ready();
+  } catch {
+    // A failing check must not take the server down with it (nor show its message to anyone).
+    state = { ok: false, reason: 'readiness check failed' };
+  }
   if (state.ok) reply(res, 200, 'ok');
   else reply(res, 503, `not ready: ${oneLine(state.reason ?? 'unknown')}`);
 }

@@ -124,6 +124,25 @@ describe('coordinator probes', () => {
     }
   });
 
+  it('coordinator probes — a readiness part that throws is not ready, its message not shown', async () => {
+    const plane = (await coordinator()).plane;
+    const readiness = new CoordinatorReadiness([
+      {
+        ready: () => {
+          throw new Error(`redis://user:${TOKEN}@10.0.0.1:6379 unreachable`);
+        },
+      },
+    ]);
+    readiness.serving();
+    const api = await startHttpApi({ plane, host: '127.0.0.1', port: 0, readiness });
+    running.push(api);
+    expect(await get(api.address, READY_PATH)).toMatchObject({
+      status: 503,
+      text: 'not ready: readiness check failed\n',
+    });
+    expect((await get(api.address, HEALTH_PATH)).status).toBe(200);
+  });
+
   it('coordinator readiness — starting, serving, stopping, and stopping is final', () => {
     const r = new CoordinatorReadiness();
     expect(r.ready()).toEqual({ ok: false, reason: 'starting' });
