@@ -50,6 +50,7 @@ const SUITES: SuiteEntry[] = [
   { name: 'cluster-set', module: './cluster-set/cluster-set.js', run: 'runClusterSetBench' },
   { name: 'sink', module: './sink/sink-bench.js', run: 'runSinkBench' },
   { name: 'exactly-once', module: './exactly-once/exactly-once.js', run: 'runExactlyOnceBench' },
+  { name: 'changelog', module: './changelog/changelog.js', run: 'runChangelogBench' },
   { name: 'distributed', module: './distributed/distributed.js', run: 'runDistributedBench' },
   { name: 'lookup', module: './lookup/lookup-bench.js', run: 'runLookupBench' },
   { name: 'import', module: './import/import-time.js', run: 'runImportTimeBench' },
