@@ -59,6 +59,8 @@ export interface WorkerHello {
 export interface Welcome {
   workerId: string;
   heartbeatIntervalMs: number;
+  /** The identity of the coordinator's state store: a worker refuses a coordinator of another. */
+  stateId: string;
 }
 
 export interface Heartbeat {
@@ -162,10 +164,17 @@ export interface AssignPipeline {
   spec:
     | { [key: string]: any }
     | undefined;
-  /** Directory of the pipeline's checkpoints (shared with the coordinator). */
+  /** Directory of the pipeline's checkpoints (shared with the coordinator), when state is "". */
   checkpointDir: string;
   /** The attempt's generation is at least this. */
   generation: number;
+  /**
+   * A Redis state store (its --state URL, `{{ VAR }}` references unresolved) holding the
+   * pipeline's checkpoints, or "" for the directory checkpoint_dir.
+   */
+  state: string;
+  /** The pipeline's scope in that store (`pipelines/<id>`). */
+  stateScope: string;
 }
 
 export interface StopPipeline {
@@ -809,7 +818,7 @@ export const WorkerHello: MessageFns<WorkerHello> = {
 };
 
 function createBaseWelcome(): Welcome {
-  return { workerId: "", heartbeatIntervalMs: 0 };
+  return { workerId: "", heartbeatIntervalMs: 0, stateId: "" };
 }
 
 export const Welcome: MessageFns<Welcome> = {
@@ -819,6 +828,9 @@ export const Welcome: MessageFns<Welcome> = {
     }
     if (message.heartbeatIntervalMs !== 0) {
       writer.uint32(16).uint32(message.heartbeatIntervalMs);
+    }
+    if (message.stateId !== "") {
+      writer.uint32(26).string(message.stateId);
     }
     return writer;
   },
@@ -852,6 +864,14 @@ export const Welcome: MessageFns<Welcome> = {
             message.heartbeatIntervalMs = reader.uint32();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.stateId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -876,6 +896,11 @@ export const Welcome: MessageFns<Welcome> = {
         : isSet(object.heartbeat_interval_ms)
         ? globalThis.Number(object.heartbeat_interval_ms)
         : 0,
+      stateId: isSet(object.stateId)
+        ? globalThis.String(object.stateId)
+        : isSet(object.state_id)
+        ? globalThis.String(object.state_id)
+        : "",
     };
   },
 
@@ -887,6 +912,9 @@ export const Welcome: MessageFns<Welcome> = {
     if (message.heartbeatIntervalMs !== 0) {
       obj.heartbeatIntervalMs = Math.round(message.heartbeatIntervalMs);
     }
+    if (message.stateId !== "") {
+      obj.stateId = message.stateId;
+    }
     return obj;
   },
 
@@ -897,6 +925,7 @@ export const Welcome: MessageFns<Welcome> = {
     const message = createBaseWelcome();
     message.workerId = object.workerId ?? "";
     message.heartbeatIntervalMs = object.heartbeatIntervalMs ?? 0;
+    message.stateId = object.stateId ?? "";
     return message;
   },
 };
@@ -2231,7 +2260,7 @@ export const Committed_PositionsEntry: MessageFns<Committed_PositionsEntry> = {
 };
 
 function createBaseAssignPipeline(): AssignPipeline {
-  return { pipelineId: "", spec: undefined, checkpointDir: "", generation: 0 };
+  return { pipelineId: "", spec: undefined, checkpointDir: "", generation: 0, state: "", stateScope: "" };
 }
 
 export const AssignPipeline: MessageFns<AssignPipeline> = {
@@ -2247,6 +2276,12 @@ export const AssignPipeline: MessageFns<AssignPipeline> = {
     }
     if (message.generation !== 0) {
       writer.uint32(32).uint64(message.generation);
+    }
+    if (message.state !== "") {
+      writer.uint32(42).string(message.state);
+    }
+    if (message.stateScope !== "") {
+      writer.uint32(50).string(message.stateScope);
     }
     return writer;
   },
@@ -2296,6 +2331,22 @@ export const AssignPipeline: MessageFns<AssignPipeline> = {
             message.generation = longToNumber(reader.uint64());
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.state = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.stateScope = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2322,6 +2373,12 @@ export const AssignPipeline: MessageFns<AssignPipeline> = {
         ? globalThis.String(object.checkpoint_dir)
         : "",
       generation: isSet(object.generation) ? globalThis.Number(object.generation) : 0,
+      state: isSet(object.state) ? globalThis.String(object.state) : "",
+      stateScope: isSet(object.stateScope)
+        ? globalThis.String(object.stateScope)
+        : isSet(object.state_scope)
+        ? globalThis.String(object.state_scope)
+        : "",
     };
   },
 
@@ -2339,6 +2396,12 @@ export const AssignPipeline: MessageFns<AssignPipeline> = {
     if (message.generation !== 0) {
       obj.generation = Math.round(message.generation);
     }
+    if (message.state !== "") {
+      obj.state = message.state;
+    }
+    if (message.stateScope !== "") {
+      obj.stateScope = message.stateScope;
+    }
     return obj;
   },
 
@@ -2351,6 +2414,8 @@ export const AssignPipeline: MessageFns<AssignPipeline> = {
     message.spec = object.spec ?? undefined;
     message.checkpointDir = object.checkpointDir ?? "";
     message.generation = object.generation ?? 0;
+    message.state = object.state ?? "";
+    message.stateScope = object.stateScope ?? "";
     return message;
   },
 };
