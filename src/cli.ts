@@ -116,6 +116,10 @@ function serverFlags(cmd: Command): Command {
   return cmd
     .option('--data-dir <dir>', 'metadata and checkpoints', DEFAULT_DATA_DIR)
     .option(
+      '--state <url>',
+      'where metadata and checkpoints live: a directory (default: the data directory) or a Redis state store, redis://[user:password@]host:port[?store=NAME] (standalone or Cluster; {{ VAR }} in it is read from the environment)',
+    )
+    .option(
       '--allow-dir <dir>',
       'pipelines created through the API may also read JSON-lines files and keep checkpoints here (repeatable; default: the data directory only)',
       (dir: string, dirs: string[] | undefined) => [...(dirs ?? []), dir],

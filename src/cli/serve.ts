@@ -10,6 +10,8 @@ import { resolveToken, type TokenFlags } from './token.js';
 /** Server flags shared by `coordinator` and `start`. */
 export interface ServeFlags extends TokenFlags {
   dataDir: string;
+  /** `--state`: a directory or a Redis state store URL (default: the data directory). */
+  state?: string;
   /** `--allow-dir`, repeatable. */
   allowDir?: string[];
   grpcHost: string;
@@ -51,6 +53,7 @@ async function coordinatorOptions(f: ServeFlags): Promise<CoordinatorOptions> {
   const grpcCredentials = serverTls(f.tlsCert, f.tlsKey);
   return {
     dataDir: f.dataDir,
+    state: f.state,
     allowedDirs: f.allowDir,
     token: await resolveToken(f),
     grpcHost: f.grpcHost,

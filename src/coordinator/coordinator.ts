@@ -4,17 +4,21 @@ import * as grpc from '@grpc/grpc-js';
 import { childLogger, type LaminarLogger, SILENT_LOGGER } from '../log.js';
 import { metricsText } from '../metrics/index.js';
 import { makePrivateDir, PRIVATE_DIR_MODE } from '../storage/atomic-file.js';
-import { lockDataDir } from '../storage/dir-lock.js';
+import { openStateStore } from '../storage/open-state-store.js';
+import { parseStateLocation } from '../storage/state-location.js';
 import { assertBindAllowed } from '../wire/auth.js';
 import { ControlService } from '../wire/gen/laminar/redis/v1/control.js';
 import { CoordinationService } from '../wire/gen/laminar/redis/v1/worker.js';
 import { bindServer } from '../wire/grpc-util.js';
+import { type ProbeServer, startProbeServer } from '../wire/probe-server.js';
+import { notReady } from '../wire/readiness.js';
 import { ControlPlane } from './control-plane.js';
 import { createControlService } from './control-service.js';
 import { startHttpApi } from './http-api.js';
 import { MetadataStore } from './metadata-store.js';
 import { Orchestrator } from './orchestrator.js';
 import { CoordinatorReadiness } from './readiness.js';
+import { holdLease } from './state-lease.js';
 import { createCoordinationService } from './worker-service.js';
 
 /**
@@ -24,11 +28,26 @@ import { createCoordinationService } from './worker-service.js';
 export const DEFAULT_HTTP_PORT = 8000;
 export const DEFAULT_GRPC_PORT = 9190;
 export const DEFAULT_DATA_DIR = './laminar-data';
+/** What a standby's `/readyz` says while another coordinator holds the state store lease. */
+const STANDBY = notReady('standby: waiting for the state store lease');
+
 export { DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_HEARTBEAT_TIMEOUT_MS } from './orchestrator.js';
 
 export interface CoordinatorOptions {
   /** Metadata, table checkpoints and pipeline checkpoints. Default `./laminar-data`. */
   dataDir?: string;
+  /**
+   * Where the coordinator's state lives (docs/state-store.md): a directory (default: `dataDir`)
+   * or a Redis state store, `redis://[user:password@]host:port[?store=<name>]` (standalone or
+   * Cluster; `{{ VAR }}` references resolved from each process's environment). With Redis, the
+   * checkpoints of tables and pipelines live there too, so workers need no shared directory.
+   */
+  state?: string;
+  /**
+   * Redis state store: the coordinator lease's time to live, ms, renewed every third of it. A
+   * coordinator started while another holds the lease waits for it. Default 10 000.
+   */
+  leaseTtlMs?: number;
   /**
    * Bearer token required on every gRPC call and HTTP request. Default `LAMINAR_API_TOKEN`. Without
    * one, the servers bind only to loopback.
@@ -77,6 +96,8 @@ export interface CoordinatorHandle {
   /** `host:port` of the HTTP/JSON API (undefined without one). */
   readonly httpAddress: string | undefined;
   readonly plane: ControlPlane;
+  /** The state store's identity (workers refuse a coordinator of another store). */
+  readonly stateId: string;
   stop(): Promise<void>;
 }
 
@@ -100,12 +121,43 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
   await chmod(dataDir, PRIVATE_DIR_MODE).catch((err: unknown) =>
     logger.warn({ err, dataDir }, 'cannot make the data directory private (owner only)'),
   );
-  // One coordinator per data directory: a second would erase the first's metadata and reuse
-  // its epochs, which fences rely on.
-  const lock = await lockDataDir(dataDir);
+  const location = parseStateLocation(options.state ?? dataDir);
+  const state = await openStateStore(location, { logger });
+  // One coordinator per state store: a second would erase the first's metadata and reuse its
+  // epochs, which fences rely on. Locally the lease is the directory lock (a second coordinator
+  // is refused); in Redis a second waits for the lease, and takes over when it lapses.
+  let lease: Awaited<ReturnType<typeof holdLease>>;
+  // A standby answers its probes while it waits (alive, not ready) on the HTTP API's port.
+  let probes: ProbeServer | undefined;
+  try {
+    lease = await holdLease(state, {
+      ttlMs: options.leaseTtlMs,
+      logger,
+      onWaiting: async () => {
+        if (options.httpPort === null) return;
+        probes = await startProbeServer({
+          host: httpHost,
+          port: options.httpPort ?? DEFAULT_HTTP_PORT,
+          readiness: { ready: () => STANDBY },
+          what: 'HTTP API',
+        });
+      },
+    });
+  } catch (err) {
+    await probes?.close();
+    await state.close();
+    throw err;
+  }
+  await probes?.close();
+  const lock = {
+    release: async () => {
+      await lease.release();
+      await state.close();
+    },
+  };
   let store: MetadataStore;
   try {
-    store = await MetadataStore.open(dataDir);
+    store = await MetadataStore.openDocument(state.metadata);
   } catch (err) {
     await lock.release();
     throw err;
@@ -118,7 +170,8 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
       updatePipeline: (id, patch) =>
         store.updatePipeline(id, (cur) => ({ ...cur, ...patch, updatedAtMs: Date.now() })),
     },
-    dataDir,
+    state,
+    stateUrl: location.kind === 'redis' ? (options.state as string) : undefined,
     heartbeatIntervalMs: options.heartbeatIntervalMs,
     heartbeatTimeoutMs: options.heartbeatTimeoutMs,
     checkpointIntervalMs: options.checkpointIntervalMs,
@@ -179,13 +232,21 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
   const grpcAddress = `${grpcHost.includes(':') ? `[${grpcHost}]` : grpcHost}:${grpcPort}`;
   readiness.serving();
   logger.info(
-    { grpc: grpcAddress, http: http?.address, dataDir, auth: token !== undefined },
+    {
+      grpc: grpcAddress,
+      http: http?.address,
+      dataDir,
+      state: state.where,
+      epoch: lease.epoch,
+      auth: token !== undefined,
+    },
     'coordinator started',
   );
   return {
     grpcAddress,
     httpAddress: http?.address,
     plane,
+    stateId: state.id,
     async stop() {
       readiness.stopping();
       orchestrator.close();

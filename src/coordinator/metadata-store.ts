@@ -1,8 +1,9 @@
 /**
  * The coordinator's metadata: connection profiles, connection tables, pipelines and the
- * assignment-epoch counter, in one JSON file of the data directory. Every change rewrites the
- * file atomically (atomic-file.ts) before it is visible, so after a crash the store reopens with
- * exactly the changes that were acknowledged.
+ * assignment-epoch counter, in one JSON document of the state store (`metadata.json` of the data
+ * directory, or one Redis value). Every change replaces the document atomically before it is
+ * visible, so after a crash the store reopens with exactly the changes that were acknowledged;
+ * in Redis each write is fenced by the coordinator's lease epoch.
  *
  * The file is small (definitions, not data), so rewriting it whole is simpler and safer than a
  * log. Reads are served from memory; writes run one at a time, and changes that arrive while one
@@ -10,18 +11,19 @@
  */
 
 import { randomInt } from 'node:crypto';
-import { readdir, readFile, unlink } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { LaminarError } from '../errors.js';
-import { makePrivateDir, writeFileAtomic } from '../storage/atomic-file.js';
+import { makePrivateDir } from '../storage/atomic-file.js';
+import { METADATA_FILE, MetadataFile } from '../storage/local-state-store.js';
+import type { MetadataDocument } from '../storage/state-store.js';
 import { alreadyExists, ControlError, notFound } from '../wire/control-errors.js';
 import type { PipelineRecord, ProfileRecord, TableRecord } from './records.js';
 
 /** Name of the metadata file inside the data directory. */
-export const METADATA_FILE = 'metadata.json';
+export { METADATA_FILE };
+
 const FORMAT = 'laminar-redis-metadata';
 const VERSION = 1;
-const TEMP = /^metadata\.json\.[0-9a-f]+\.tmp$/;
 
 export type MetadataStoreErrorCode = 'ERR_METADATA_CORRUPT' | 'ERR_METADATA_IO';
 
@@ -60,7 +62,9 @@ export function newId(prefix: 'prof' | 'tbl' | 'pl'): string {
  * so callers can never change the store's state behind its back.
  */
 export class MetadataStore {
+  /** Where the document lives: the metadata file, or the Redis store (no password). */
   readonly file: string;
+  readonly #doc: MetadataDocument;
   #state: State;
   /** Changes waiting for the next write. */
   readonly #queue: QueuedChange[] = [];
@@ -68,8 +72,9 @@ export class MetadataStore {
   #writing: Promise<void> | undefined;
   #writes = 0;
 
-  private constructor(file: string, state: State) {
-    this.file = file;
+  private constructor(doc: MetadataDocument, state: State) {
+    this.file = doc.where;
+    this.#doc = doc;
     this.#state = state;
   }
 
@@ -83,20 +88,25 @@ export class MetadataStore {
   static async open(dataDir: string): Promise<MetadataStore> {
     const file = join(dataDir, METADATA_FILE);
     await io(file, `create ${dataDir}`, () => makePrivateDir(dataDir));
-    for (const name of await io(file, `list ${dataDir}`, () => readdir(dataDir))) {
-      if (TEMP.test(name)) await unlink(join(dataDir, name)).catch(() => {});
-    }
+    return MetadataStore.openDocument(new MetadataFile(file));
+  }
+
+  /**
+   * Opens the store over a state store's metadata document (see {@link open} for what is thrown;
+   * a Redis store's own errors, `ERR_STATE_*`, pass through as they are).
+   */
+  static async openDocument(doc: MetadataDocument): Promise<MetadataStore> {
+    const file = doc.where;
     let text: string | undefined;
     try {
-      text = await readFile(file, 'utf8');
+      text = await doc.read();
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-        throw new MetadataStoreError('ERR_METADATA_IO', `cannot read ${file}`, file, { cause: err });
-      }
+      if (err instanceof LaminarError) throw err;
+      throw new MetadataStoreError('ERR_METADATA_IO', `cannot read ${file}`, file, { cause: err });
     }
     const state =
       text === undefined ? { lastEpoch: 0, profiles: [], tables: [], pipelines: [] } : decode(file, text);
-    return new MetadataStore(file, state);
+    return new MetadataStore(doc, state);
   }
 
   listProfiles(): ProfileRecord[] {
@@ -284,7 +294,7 @@ export class MetadataStore {
       if (applied.length === 0) continue;
       try {
         const body = encode(next);
-        await io(this.file, `write ${this.file}`, () => writeFileAtomic(this.file, body));
+        await io(this.file, `write ${this.file}`, () => this.#doc.write(body));
         this.#writes++;
       } catch (err) {
         for (const a of applied) a.change.reject(err);

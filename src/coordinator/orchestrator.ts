@@ -1,8 +1,8 @@
-import { join } from 'node:path';
 import { LaminarError } from '../errors.js';
 import { childLogger, type Logger } from '../log.js';
 import { shardsGauge, workersGauge } from '../metrics/index.js';
 import { SLOT_COUNT } from '../resp/cluster/key-slot.js';
+import type { StateStore } from '../storage/state-store.js';
 import type {
   BarrierDone,
   CheckpointWanted,
@@ -30,8 +30,16 @@ export interface OrchestratorStore {
 
 export interface OrchestratorOptions {
   store: OrchestratorStore;
-  /** Table checkpoints live in `<dataDir>/tables/<table id>`. */
-  dataDir: string;
+  /**
+   * The coordinator's state store: table checkpoints live in its scope `tables/<table id>`
+   * (`<dataDir>/tables/<table id>` for the local store); workers are told its id.
+   */
+  state: StateStore;
+  /**
+   * The `--state` URL workers open to checkpoint pipelines (references unresolved); undefined
+   * for a local store, whose pipelines checkpoint to their `checkpoint.dir`.
+   */
+  stateUrl?: string;
   /** How often workers send a heartbeat and the coordinator checks them. Default {@link DEFAULT_HEARTBEAT_INTERVAL_MS}. */
   heartbeatIntervalMs?: number;
   /**
@@ -322,6 +330,7 @@ export class Orchestrator implements RuntimeView, WorkerEvents {
         value: {
           workerId: id,
           heartbeatIntervalMs: this.#o.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS,
+          stateId: this.#o.state.id,
         },
       },
     });
@@ -662,6 +671,8 @@ export class Orchestrator implements RuntimeView, WorkerEvents {
             spec: p.record.spec as never,
             checkpointDir: p.record.spec.checkpoint.dir,
             generation,
+            state: this.#o.stateUrl ?? '',
+            stateScope: this.#o.stateUrl === undefined ? '' : `pipelines/${p.record.id}`,
           },
         },
       });
@@ -672,7 +683,7 @@ export class Orchestrator implements RuntimeView, WorkerEvents {
     if (this.#tables.has(t.id)) return;
     const runner = new TableRunner({
       table: t,
-      dir: join(this.#o.dataDir, 'tables', t.id),
+      checkpoints: this.#o.state.job(`tables/${t.id}`, { keep: 3 }),
       intervalMs: this.#o.checkpointIntervalMs ?? 1_000,
       barrierTimeoutMs: this.#o.barrierTimeoutMs ?? 30_000,
       send: (w, msg) => this.#send(w, msg),

@@ -1,7 +1,8 @@
 import type { Logger } from '../log.js';
 import { checkpointDurationSeconds, checkpointsTotal } from '../metrics/index.js';
 import { slotRanges } from '../plan/router.js';
-import { type Checkpoint, CheckpointStore } from '../storage/checkpoint-store.js';
+import type { Checkpoint } from '../storage/checkpoint-store.js';
+import type { CheckpointLog } from '../storage/state-store.js';
 import type { CoordinatorMessage } from '../wire/gen/laminar/redis/v1/worker.js';
 import type { TableRecord } from './records.js';
 import type { ShardRouteView } from './runtime-view.js';
@@ -28,8 +29,8 @@ export interface ShardSlot {
 
 export interface TableRunnerOptions {
   table: TableRecord;
-  /** Directory of the table's checkpoints. */
-  dir: string;
+  /** The table's checkpoints (its scope in the coordinator's state store). */
+  checkpoints: CheckpointLog;
   intervalMs: number;
   /** A barrier not completed within this time is abandoned. */
   barrierTimeoutMs: number;
@@ -53,7 +54,7 @@ interface InFlight {
  * One connection table on the coordinator side: where each of its shards runs (at which epoch)
  * and its barrier checkpoints. Every `intervalMs`, when every shard is running, it sends barrier N
  * to the workers hosting the table; each shard flushes and answers with its ingest position; when
- * all have, checkpoint N (a position per shard) is recorded in the table's CheckpointStore and
+ * all have, checkpoint N (a position per shard) is recorded in the table's checkpoint log and
  * announced to the workers, which then acknowledge producers. Any change of placement abandons
  * the barrier in flight; a moved shard resumes from the last recorded checkpoint.
  */
@@ -61,7 +62,7 @@ export class TableRunner {
   readonly table: TableRecord;
   readonly shards: ShardSlot[];
   readonly #o: TableRunnerOptions;
-  readonly #store: CheckpointStore;
+  readonly #store: CheckpointLog;
   #latest: Checkpoint | null = null;
   #nextId = 0;
   #inFlight: InFlight | null = null;
@@ -84,7 +85,7 @@ export class TableRunner {
       notBefore: 0,
       revokedAt: 0,
     }));
-    this.#store = new CheckpointStore(options.dir, { keep: 3, logger: options.logger });
+    this.#store = options.checkpoints;
   }
 
   /** Loads the last checkpoint and starts the checkpoint interval. */

@@ -3,7 +3,8 @@ import { faultPoint } from '../dev/fault-points.js';
 import { LaminarError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { checkpointDurationSeconds, checkpointsTotal } from '../metrics/instruments.js';
-import type { Checkpoint, CheckpointStore } from '../storage/checkpoint-store.js';
+import type { Checkpoint } from '../storage/checkpoint-store.js';
+import type { CheckpointLog } from '../storage/state-store.js';
 import type { ShardAck } from './shard-actor.js';
 import type { BarrierPosition } from './source-actor.js';
 
@@ -19,7 +20,8 @@ export class GenerationSupersededError extends LaminarError {
 }
 
 export interface CheckpointCoordinatorOptions {
-  store: CheckpointStore;
+  /** Where checkpoints are recorded; each write carries `generation` as its fence. */
+  store: CheckpointLog;
   jobId: string;
   generation: number;
   /** Every channel of the job: each must report its position at a barrier. */
@@ -184,7 +186,7 @@ export class CheckpointCoordinator {
     };
     try {
       await this.#o.checkOwner();
-      await this.#o.store.write(cp);
+      await this.#o.store.write(cp, { generation: this.#o.generation });
     } catch (err) {
       if (this.#stopped) return;
       this.#inFlight = null;

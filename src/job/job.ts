@@ -22,8 +22,9 @@ import {
 } from '../plan/job-spec.js';
 import { tableOf } from '../sink/create-sink.js';
 import { planQueries } from '../sql/job-queries.js';
-import { type Checkpoint, CheckpointStore } from '../storage/checkpoint-store.js';
-import { jobIdentity, raiseGeneration, readGeneration } from '../storage/generation-file.js';
+import type { Checkpoint } from '../storage/checkpoint-store.js';
+import { DirJobState } from '../storage/dir-job-state.js';
+import type { JobState } from '../storage/state-store.js';
 
 export interface JobOptions {
   /** Where attempts, restarts and skipped rows are logged. Default: nowhere. */
@@ -44,6 +45,11 @@ export interface JobOptions {
   onAttempt?: (info: { attempt: number; generation: number; restored: Checkpoint | null }) => void;
   /** Where lookup tables resolve `{{ VAR }}` secrets when an attempt connects them. Default `process.env`. */
   env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Where the job's checkpoints, identity and generation live: a state store's job scope (a
+   * pipeline's checkpoints in Redis). Default: the directory `spec.checkpoint.dir`.
+   */
+  state?: JobState;
 }
 
 /** How a finished job went. */
@@ -90,7 +96,7 @@ interface Shared {
   sources: Source[];
   /** Lookup tables the queries join: connected per attempt. */
   lookups: LookupRegistry;
-  store: CheckpointStore;
+  store: JobState;
   clock: Clock;
   logger: Logger;
   options: JobOptions;
@@ -136,9 +142,8 @@ class JobAttempt extends Actor<AttemptMsg> {
     const { spec, store, logger } = this.job;
     const restored = await store.latest();
     // Made the first time the job starts in its directory (which latest() created).
-    const owner = await jobIdentity(spec.checkpoint.dir);
-    this.generation = await raiseGeneration(
-      spec.checkpoint.dir,
+    const owner = await store.identity();
+    this.generation = await store.raiseGeneration(
       Math.max((restored?.generation ?? 0) + 1, this.job.options.generationAtLeast ?? 0),
     );
     const generation = this.generation;
@@ -181,7 +186,7 @@ class JobAttempt extends Actor<AttemptMsg> {
       shards: host.shards.map((s) => s.name),
       inject: (id) => host.injectBarrier(id),
       checkOwner: async () => {
-        const current = await readGeneration(spec.checkpoint.dir);
+        const current = await store.readGeneration();
         if (current !== generation) throw new GenerationSupersededError(generation, current);
       },
       intervalMs: spec.checkpoint.intervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS,
@@ -209,7 +214,7 @@ class JobAttempt extends Actor<AttemptMsg> {
       // An attempt that a newer incarnation superseded meanwhile fails of it in many ways (its
       // checkpoint id taken, ...): a restart would raise the generation past its successor's and
       // take the job back from it, a zombie come back to life. It stops as fenced instead.
-      const current = await readGeneration(this.job.spec.checkpoint.dir).catch(() => this.generation);
+      const current = await this.job.store.readGeneration().catch(() => this.generation);
       if (current !== this.generation) {
         error = new GenerationSupersededError(this.generation, current, { cause: error });
       }
@@ -284,7 +289,7 @@ export function startJob(input: JobSpec | unknown, options: JobOptions = {}): Jo
     tables: [],
     sources,
     lookups: new LookupRegistry(),
-    store: new CheckpointStore(spec.checkpoint.dir, { keep: spec.checkpoint.keep, logger }),
+    store: options.state ?? new DirJobState(spec.checkpoint.dir, { keep: spec.checkpoint.keep, logger }),
     clock,
     logger,
     options,

@@ -52,7 +52,7 @@ export class LocalStateStore implements StateStore {
 }
 
 /** `metadata.json`, replaced whole (atomic-file.ts). File-system errors are thrown as they are. */
-class MetadataFile implements MetadataDocument {
+export class MetadataFile implements MetadataDocument {
   #cleaned = false;
   constructor(readonly where: string) {}
 

@@ -2,6 +2,8 @@ import type { IngestSource } from '../dataflow/sources/ingest.js';
 import { type JobHandle, startJob } from '../job/job.js';
 import type { Logger } from '../log.js';
 import { type JobSpec, parseJobSpec } from '../plan/job-spec.js';
+import { openStateStore } from '../storage/open-state-store.js';
+import type { StateStore } from '../storage/state-store.js';
 import type { AssignPipeline, PipelineEvent } from '../wire/gen/laminar/redis/v1/worker.js';
 import { errorCode, errorMessage } from '../wire/grpc-util.js';
 import type { HostedShard } from './hosted-shard.js';
@@ -15,14 +17,17 @@ export interface PipelineHostOptions {
 
 /**
  * A pipeline run by this worker: the job of its spec (docs/runtime.md), checkpointed in the
- * directory the coordinator gave (shared storage), its first generation at least the one the
- * coordinator handed out — so a pipeline moved to another worker resumes from its last
- * checkpoint, and fenced writes of the worker that lost it are refused.
+ * coordinator's Redis state store (or, with a local store, the directory the coordinator gave,
+ * which must then be shared), its first generation at least the one the coordinator handed out —
+ * so a pipeline moved to another worker resumes from its last checkpoint, and fenced writes of
+ * the worker that lost it are refused.
  */
 export class PipelineHost {
   readonly id: string;
   readonly #o: PipelineHostOptions;
   #job: JobHandle | undefined;
+  /** The Redis state store the job checkpoints to, while it runs. */
+  #state: StateStore | undefined;
   #generation = 0;
   #stopping = false;
   readonly #listeners = new Set<() => void>();
@@ -37,6 +42,10 @@ export class PipelineHost {
   }
 
   start(): void {
+    void this.#start();
+  }
+
+  async #start(): Promise<void> {
     const a = this.#o.assignment;
     let job: JobHandle;
     try {
@@ -44,8 +53,18 @@ export class PipelineHost {
         ...(a.spec as unknown as JobSpec),
         checkpoint: { ...(a.spec as unknown as JobSpec).checkpoint, dir: a.checkpointDir },
       });
+      if (a.state !== '') {
+        // The worker's own environment resolves the URL's `{{ VAR }}` references.
+        this.#state = await openStateStore(a.state, { logger: this.#o.logger });
+        if (this.#stopping) {
+          await this.#closeState();
+          this.#event('stopped', {});
+          return;
+        }
+      }
       job = startJob(spec, {
         logger: this.#o.logger,
+        state: this.#state?.job(a.stateScope, { keep: spec.checkpoint.keep }),
         generationAtLeast: a.generation,
         onAttempt: (info) => {
           this.#generation = info.generation;
@@ -58,6 +77,7 @@ export class PipelineHost {
         },
       });
     } catch (err) {
+      await this.#closeState();
       this.#event('failed', { code: errorCode(err), message: errorMessage(err) });
       return;
     }
@@ -69,6 +89,14 @@ export class PipelineHost {
           ? this.#event('stopped', {})
           : this.#event('failed', { code: errorCode(err), message: errorMessage(err) }),
     );
+    // After the events, which the coordinator expects at once when the job ends.
+    void job.done.catch(() => {}).then(() => this.#closeState());
+  }
+
+  async #closeState(): Promise<void> {
+    const state = this.#state;
+    this.#state = undefined;
+    await state?.close().catch(() => {});
   }
 
   /**

@@ -4,6 +4,7 @@ import { childLogger, type LaminarLogger, type Logger, SILENT_LOGGER } from '../
 import { DEFAULT_READ_BATCH, DEFAULT_WAIT_TIMEOUT_MS } from '../plan/job-spec.js';
 import { validateTable } from '../sink/config/validate-model.js';
 import type { SinkTable } from '../sink/model.js';
+import { StateMismatchError } from '../storage/state-errors.js';
 import { packageVersion } from '../version.js';
 import { assertBindAllowed } from '../wire/auth.js';
 import { IngestService } from '../wire/gen/laminar/redis/v1/ingest.js';
@@ -113,6 +114,10 @@ class Worker implements WorkerHandle, ShardDirectory {
   #retry: NodeJS.Timeout | undefined;
   #attempt = 0;
   #stopped = false;
+  /** The state store of the first coordinator that welcomed this worker. */
+  #stateId: string | undefined;
+  /** Set when a coordinator of another state store welcomed it: it does not register again. */
+  #refused: StateMismatchError | undefined;
   #registered!: (id: string) => void;
   ingestAddress = '';
   metricsAddress: string | undefined;
@@ -226,6 +231,16 @@ class Worker implements WorkerHandle, ShardDirectory {
     const k = msg.kind;
     switch (k.$case) {
       case 'welcome': {
+        const stateId = k.value.stateId;
+        if (stateId !== '' && this.#stateId !== undefined && stateId !== this.#stateId) {
+          // Two coordinators with different state stores: the work this worker did under the
+          // first must not be mixed with the second's, nor checkpointed where the first cannot see.
+          this.#refused = new StateMismatchError(this.#stateId, stateId);
+          this.#log.error({ err: this.#refused }, 'refusing a coordinator of another state store');
+          call.cancel();
+          return;
+        }
+        if (stateId !== '') this.#stateId = stateId;
         this.id = k.value.workerId;
         this.#attempt = 0;
         this.#log.info({ worker: this.id, ingest: this.ingestAddress }, 'registered with the coordinator');
@@ -400,6 +415,10 @@ class Worker implements WorkerHandle, ShardDirectory {
     const wasId = this.id;
     this.id = undefined;
     if (this.#stopped) return;
+    if (this.#refused !== undefined) {
+      void this.#stopAll();
+      return;
+    }
     if (err?.code === grpc.status.UNAUTHENTICATED) {
       this.#log.error({ err: err.details }, 'the coordinator refused the token; not retrying');
       void this.#stopAll();
