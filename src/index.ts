@@ -52,6 +52,22 @@ export {
   toStruct,
   unary,
 } from './grpc.js';
+export type {
+  BenchCoordinator,
+  BenchOptions,
+  BenchProgress,
+  BenchRedis,
+  BenchRedisAccess,
+} from './harness/bench-options.js';
+export type * from './harness/bench-report.js';
+export { BENCH_REPORT_VERSION } from './harness/bench-report.js';
+export {
+  BenchCoordinatorError,
+  BenchOptionsError,
+  BenchPrefixInUseError,
+  BenchVerifyError,
+} from './harness/errors.js';
+export { runBenchmark } from './harness/run-benchmark.js';
 export {
   type JobHandle,
   type JobOptions,
