@@ -120,6 +120,12 @@ function serverFlags(cmd: Command): Command {
       'where metadata and checkpoints live: a directory (default: the data directory) or a Redis state store, redis://[user:password@]host:port[?store=NAME] (standalone or Cluster; {{ VAR }} in it is read from the environment)',
     )
     .option(
+      '--lease-ttl <ms>',
+      'Redis state store: time to live of the coordinator lease (a standby takes over this long after the leader stops renewing it)',
+      int,
+      10_000,
+    )
+    .option(
       '--allow-dir <dir>',
       'pipelines created through the API may also read JSON-lines files and keep checkpoints here (repeatable; default: the data directory only)',
       (dir: string, dirs: string[] | undefined) => [...(dirs ?? []), dir],

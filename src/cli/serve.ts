@@ -12,6 +12,8 @@ export interface ServeFlags extends TokenFlags {
   dataDir: string;
   /** `--state`: a directory or a Redis state store URL (default: the data directory). */
   state?: string;
+  /** `--lease-ttl`, ms. */
+  leaseTtl?: number;
   /** `--allow-dir`, repeatable. */
   allowDir?: string[];
   grpcHost: string;
@@ -54,6 +56,7 @@ async function coordinatorOptions(f: ServeFlags): Promise<CoordinatorOptions> {
   return {
     dataDir: f.dataDir,
     state: f.state,
+    leaseTtlMs: f.leaseTtl,
     allowedDirs: f.allowDir,
     token: await resolveToken(f),
     grpcHost: f.grpcHost,
