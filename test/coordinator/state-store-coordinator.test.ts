@@ -1,0 +1,95 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCoordinator } from '../../src/coordinator/coordinator.js';
+import { startWorker } from '../../src/worker/worker.js';
+import { findFreePort, type RedisServer, startRedis } from '../support/redis.js';
+import { recordingLogger } from '../support/sink.js';
+import { until } from '../support/until.js';
+
+/** The coordinator over a Redis state store: metadata kept there, and workers bound to one store. */
+describe('coordinator — Redis state store', () => {
+  let redis: RedisServer;
+  let dir: string;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    dir = await mkdtemp(join(tmpdir(), 'laminar-cstate-'));
+  }, 60_000);
+
+  afterAll(async () => {
+    await redis?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('state store — metadata lives in Redis: a coordinator with a fresh data directory finds it', async () => {
+    const state = `${redis.url}?store=meta`;
+    const first = await startCoordinator({ dataDir: join(dir, 'm1'), state, grpcPort: 0, httpPort: null });
+    await first.plane.createProfile({
+      name: 'kept',
+      connector: 'redis',
+      config: { connection: { address: redis.url }, password: 'pw-not-in-logs' },
+    });
+    const id = first.stateId;
+    await first.stop();
+    const rec = recordingLogger();
+    const second = await startCoordinator({
+      dataDir: join(dir, 'm2'),
+      state: `redis://127.0.0.1:${redis.port}?store=meta`,
+      grpcPort: 0,
+      httpPort: null,
+      logger: rec.logger,
+      leaseTtlMs: 2_000,
+    });
+    try {
+      expect(second.stateId).toBe(id);
+      expect((await second.plane.listProfiles()).map((p) => p.name)).toEqual(['kept']);
+      expect(rec.lines.join('')).toContain('coordinator started');
+      expect(rec.lines.join('')).not.toContain('pw-not-in-logs');
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('bad input — a worker of one state store refuses a coordinator of another on the same address', async () => {
+    const port = await findFreePort();
+    const a = await startCoordinator({
+      dataDir: join(dir, 'a'),
+      state: `${redis.url}?store=one`,
+      grpcPort: port,
+      httpPort: null,
+    });
+    const rec = recordingLogger();
+    const worker = await startWorker({
+      coordinator: `127.0.0.1:${port}`,
+      name: 'shared',
+      logger: rec.logger,
+    });
+    let b: Awaited<ReturnType<typeof startCoordinator>> | undefined;
+    try {
+      await worker.registered;
+      expect((await a.plane.listWorkers()).map((w) => w.id)).toEqual([worker.id]);
+      await a.stop();
+      b = await startCoordinator({
+        dataDir: join(dir, 'b'),
+        state: `${redis.url}?store=two`,
+        grpcPort: port,
+        httpPort: null,
+      });
+      expect(b.stateId).not.toBe(a.stateId);
+      await until(
+        'the worker refused the coordinator',
+        async () => rec.lines.join(''),
+        (text) => text.includes('ERR_STATE_MISMATCH'),
+      );
+      expect(rec.lines.join('')).toContain('refusing a coordinator of another state store');
+      // It does not register again: the second coordinator keeps no ready worker.
+      await new Promise((r) => setTimeout(r, 500));
+      expect((await b.plane.listWorkers()).filter((w) => w.state === 'ready')).toEqual([]);
+    } finally {
+      await worker.stop();
+      await b?.stop();
+    }
+  });
+});
