@@ -21,3 +21,22 @@ export async function optionsOf(command: string): Promise<Map<string, HelpOption
   }
   return options;
 }
+
+/**
+ * What is wrong with `args` (after the command) for a command accepting `accepted`: an unknown
+ * flag, a value where a flag should be, a flag without its value. Empty when nothing is.
+ */
+export function argProblems(args: readonly string[], accepted: ReadonlyMap<string, HelpOption>): string[] {
+  const problems: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (!a.startsWith('--')) {
+      problems.push(`'${a}' is not a flag (a value without one?)`);
+      continue;
+    }
+    const option = accepted.get(a);
+    if (option === undefined) problems.push(`no such flag: ${a}`);
+    else if (option.takesValue && ++i >= args.length) problems.push(`${a} needs a value`);
+  }
+  return problems;
+}
