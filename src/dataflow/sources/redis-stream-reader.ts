@@ -56,6 +56,12 @@ export class StreamReader implements SourceReader {
   #acking: Promise<void> = Promise.resolve();
   #failure: unknown;
   #closed = false;
+  /**
+   * The next `>` read, sent while the last batch is on its way through the job, so the round trip
+   * overlaps the work. Entries it fetched are pending for this consumer but not passed on: a
+   * crash replays them like any read that was not passed on. One read ahead at most.
+   */
+  #ahead: Promise<RawEntry[]> | undefined;
 
   constructor(
     channel: string,
@@ -108,6 +114,7 @@ export class StreamReader implements SourceReader {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.#ahead?.catch(() => {});
     await this.#acking;
     await this.#c.onClose();
   }
@@ -130,7 +137,9 @@ export class StreamReader implements SourceReader {
   /** Own entries: pending ones first (after a restart), then new ones. Undefined: none now. */
   async #readOwn(count: number): Promise<ReadBatch | undefined> {
     const from = this.#history ?? '>';
-    const entries = await this.#xreadgroup(this.#c.consumer, count, from);
+    const ahead = this.#ahead;
+    this.#ahead = undefined;
+    const entries = ahead !== undefined ? await ahead : await this.#xreadgroup(this.#c.consumer, count, from);
     if (entries.length === 0) {
       if (this.#history !== null) {
         this.#history = null;
@@ -139,6 +148,12 @@ export class StreamReader implements SourceReader {
       return undefined;
     }
     faultPoint('stream-read');
+    if (this.#history === null && entries.length === count) {
+      // A full batch: more are likely waiting. (A short one means the stream is drained for now.)
+      const next = this.#xreadgroup(this.#c.consumer, count, '>');
+      next.catch(() => {}); // seen when awaited
+      this.#ahead = next;
+    }
     const last = entries[entries.length - 1].id;
     if (this.#history !== null) this.#history = last;
     const batch = this.#rows(entries, this.channel);
