@@ -53,6 +53,7 @@ const SUITES: SuiteEntry[] = [
   { name: 'changelog', module: './changelog/changelog.js', run: 'runChangelogBench' },
   { name: 'distributed', module: './distributed/distributed.js', run: 'runDistributedBench' },
   { name: 'lookup', module: './lookup/lookup-bench.js', run: 'runLookupBench' },
+  { name: 'stream-source', module: './stream-source/stream-source.js', run: 'runStreamSourceBench' },
   { name: 'import', module: './import/import-time.js', run: 'runImportTimeBench' },
 ];
 
