@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { DEFAULT_GRPC_PORT, DEFAULT_HTTP_PORT } from '../../src/coordinator/coordinator.js';
+import { parseStateLocation } from '../../src/storage/state-location.js';
 import { HEALTH_PATH, READY_PATH } from '../../src/wire/probes.js';
 import { buildCli } from '../support/job-process.js';
 import { argProblems, type HelpOption, optionsOf } from './cli-help.js';
@@ -124,7 +125,8 @@ describe('Kubernetes manifests', () => {
     // The root filesystem is read-only: the data directory must be a mounted volume.
     const mounts = (c as Doc).volumeMounts?.map((m: Doc) => m.mountPath) ?? [];
     expect(mounts).toContain(flagValue(c, '--data-dir'));
-    expect(flagValue(c, '--state')).toMatch(/^redis:\/\//);
+    const state = parseStateLocation(flagValue(c, '--state') as string);
+    expect(state).toMatchObject({ kind: 'redis', name: 'laminar' });
     // Reachable from the kubelet: not loopback.
     expect(flagValue(c, '--http-host')).toBe('0.0.0.0');
     expect(flagValue(c, '--grpc-host')).toBe('0.0.0.0');
