@@ -110,6 +110,8 @@ function sourceInfo(s: SourceSpec): SourceInfo {
       return { name: s.name, channels: [] };
     case 'redis-stream':
       return { name: s.name, channels: (s.streams ?? []).map((k) => `${s.name}/${k}`) };
+    case 'redis-pubsub':
+      return { name: s.name, channels: [s.name] };
   }
 }
 

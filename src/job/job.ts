@@ -5,6 +5,7 @@ import { CheckpointCoordinator, GenerationSupersededError } from '../dataflow/ch
 import { GeneratorSource } from '../dataflow/sources/generator.js';
 import { IngestSource } from '../dataflow/sources/ingest.js';
 import { JsonLinesSource } from '../dataflow/sources/jsonl.js';
+import { PubsubSource } from '../dataflow/sources/pubsub.js';
 import { RedisStreamSource } from '../dataflow/sources/redis-stream.js';
 import type { Source } from '../dataflow/sources/source.js';
 import { type HostedTable, WorkerHost } from '../dataflow/worker-host.js';
@@ -257,13 +258,15 @@ function buildSource(s: SourceSpec, clock: Clock): Source {
       return new JsonLinesSource(s.name, s.files);
     case 'ingest':
       return new IngestSource(s.name, { bufferRows: s.bufferRows });
+    case 'redis-stream':
+      return new RedisStreamSource(s);
+    case 'redis-pubsub':
+      return new PubsubSource(s);
   }
 }
 
 /**
  * Starts a job in this process. Each attempt restores the last complete checkpoint of
-    case 'redis-stream':
-      return new RedisStreamSource(s);
  * `spec.checkpoint.dir`, raises the generation and resumes the sources from the checkpoint's
  * positions; a failed attempt is restarted by a supervisor with backoff (`spec.restart`).
  */

@@ -7,6 +7,8 @@ import type { SinkTable } from '../sink/model.js';
 import type { GeneratorOptions } from './generator-options.js';
 import { parseColumns, parseGeneratorColumns, parseQueries, type QuerySpec } from './job-spec-columns.js';
 import { JobSpecError } from './job-spec-error.js';
+import type { RedisPubsubOptions } from './pubsub-options.js';
+import { PUBSUB_SPEC_KEYS, parsePubsubSource } from './pubsub-spec.js';
 import type { RedisStreamOptions } from './redis-stream-options.js';
 import { parseStreamSource, STREAM_SPEC_KEYS } from './redis-stream-spec.js';
 
@@ -21,7 +23,8 @@ export type SourceSpec =
   | ({ type: 'generator' } & GeneratorOptions)
   | { type: 'jsonl'; name: string; files: string[]; columns?: Column[] }
   | { type: 'ingest'; name: string; bufferRows?: number; columns?: Column[] }
-  | ({ type: 'redis-stream' } & RedisStreamOptions);
+  | ({ type: 'redis-stream' } & RedisStreamOptions)
+  | ({ type: 'redis-pubsub' } & RedisPubsubOptions);
 
 /** A table in any of the sink's three front doors, plus where its rows come from. */
 export type TableSpec = ({ sql: string } | { profile: unknown; table: unknown } | { model: SinkTable }) & {
@@ -177,10 +180,13 @@ function parseSource(v: unknown, at: string, baseDir: string): SourceSpec {
     case 'redis-stream':
       unknownKeys(s, STREAM_SPEC_KEYS, at);
       return parseStreamSource(s, at, parseColumns(s.columns, `${at}.columns`));
+    case 'redis-pubsub':
+      unknownKeys(s, PUBSUB_SPEC_KEYS, at);
+      return parsePubsubSource(s, at, parseColumns(s.columns, `${at}.columns`));
     default:
       throw new JobSpecError(
         `${at}.type`,
-        `must be 'generator', 'jsonl', 'ingest' or 'redis-stream', got ${JSON.stringify(s.type)}`,
+        `must be 'generator', 'jsonl', 'ingest', 'redis-stream' or 'redis-pubsub', got ${JSON.stringify(s.type)}`,
       );
   }
 }

@@ -51,6 +51,9 @@ export function sourceSchemaOf(s: SourceSpec): SourceSchema {
     case 'redis-stream':
       // A replay reads the same entries in the same order, but batches cut where the reads fell.
       return { name: s.name, columns: s.columns ?? [], typed: false, replayableBatches: false };
+    case 'redis-pubsub':
+      // Nothing is replayed at all (at most once).
+      return { name: s.name, columns: s.columns ?? [], typed: false, replayableBatches: false };
   }
 }
 

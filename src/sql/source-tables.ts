@@ -15,6 +15,7 @@ import { typeName } from '../schema/sql-parser.js';
 import { extent, type SqlOption } from '../schema/sql-tree.js';
 import type { Column, SqlType } from '../schema/sql-type.js';
 import { PipelineSqlError } from './errors.js';
+import { isPubsubTable, redisPubsubTable } from './pubsub-table.js';
 import { redisStreamTable, type StreamTableContext } from './redis-stream-table.js';
 import { identOf, isNode, type Node } from './tree.js';
 
@@ -71,7 +72,7 @@ export function sourceTable(
   const columns = declaredColumns(table, create);
   switch (connector) {
     case 'redis':
-      return redisStreamTable(
+      return (isPubsubTable(opts) ? redisPubsubTable : redisStreamTable)(
         table,
         opts,
         columns.map(({ name, type, nullable }) => ({ name, type, nullable })),
