@@ -35,6 +35,14 @@ export type {
 export { type GeneratorOptions, GeneratorSource } from './dataflow/sources/generator.js';
 export { IngestClosedError, IngestSource, type PushResult } from './dataflow/sources/ingest.js';
 export { JsonLinesSource, SourceFormatError } from './dataflow/sources/jsonl.js';
+export { RedisStreamSource, type RedisStreamSourceDeps } from './dataflow/sources/redis-stream.js';
+export {
+  StreamEntryFormatError,
+  StreamEntryGoneError,
+  StreamGroupMissingError,
+  StreamTrimmedError,
+} from './dataflow/sources/redis-stream-errors.js';
+export { StreamIdRangeError } from './dataflow/sources/redis-stream-id.js';
 export type { ReadBatch, Source, SourcePosition, SourceReader } from './dataflow/sources/source.js';
 export {
   ControlClient,
@@ -106,6 +114,7 @@ export {
   type SourceSpec,
   type TableSpec,
 } from './plan/job-spec.js';
+export type { RedisStreamOptions } from './plan/redis-stream-options.js';
 export * from './producer.js';
 export * from './sink.js';
 export { type CompileSqlOptions, compileSqlScript, type ScriptSpec } from './sql/compile-script.js';
