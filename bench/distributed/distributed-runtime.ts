@@ -45,6 +45,8 @@ export interface RuntimeOptions {
   checkpointIntervalMs: number;
   /** Node flags of the coordinator and workers, e.g. `['--cpu-prof']` to profile them. Default none. */
   nodeArgs?: readonly string[];
+  /** The coordinator's `--state` (a Redis state store URL). Default: its data directory. */
+  state?: string;
 }
 
 export async function startRuntimeUnderTest(o: RuntimeOptions): Promise<RuntimeUnderTest> {
@@ -61,6 +63,7 @@ export async function startRuntimeUnderTest(o: RuntimeOptions): Promise<RuntimeU
       'coordinator',
       ...['--data-dir', join(dir, 'data'), '--grpc-port', '0', '--http-port', '0'],
       ...['--checkpoint-interval', String(o.checkpointIntervalMs)],
+      ...(o.state === undefined ? [] : ['--state', o.state]),
     ]);
     procs.push(coordinator);
     const grpc = String(coordinator.info.grpc);

@@ -33,6 +33,11 @@ export interface Variant {
   shards?: number;
   /** Producer row encoding (distributed). Default keyed (the producer's default). */
   encoding?: RowEncodingName;
+  /**
+   * `redis`: the coordinator keeps its state (metadata, table checkpoints) in a Redis state store,
+   * database 1 of the same redis-server. Default: its data directory.
+   */
+  state?: 'redis';
 }
 
 /** Every setting of a run of the suite. */
@@ -63,12 +68,14 @@ const BEST_ONE: Variant = { workers: 1, shards: 1 };
 const SHARDED = (workers: number): Variant => ({ workers, shards: 4 });
 const JSON_ROWS: Variant = { workers: 1, shards: 1, encoding: 'json' };
 const V8: Variant = { workers: 1, shards: 1, encoding: 'v8' };
+/** The same as SHARDED(1), with `--state redis://…`. */
+export const REDIS_STATE: Variant = { workers: 1, shards: 4, state: 'redis' };
 
 const FULL: DistributedConfig = {
   count: 1_000_000,
   rounds: 3,
   deadlineMs: 120_000,
-  variants: [EMBEDDED, BEST_ONE, SHARDED(1), SHARDED(2), SHARDED(4), JSON_ROWS, V8],
+  variants: [EMBEDDED, BEST_ONE, SHARDED(1), SHARDED(2), SHARDED(4), JSON_ROWS, V8, REDIS_STATE],
   chunk: 10_000,
   tableBatch: 1_000,
   sinkWindow: 30_000,
@@ -79,6 +86,8 @@ const FULL: DistributedConfig = {
 };
 const QUICK: DistributedConfig = { ...FULL, count: 100_000, rounds: 1, deadlineMs: 30_000 };
 const GOAL = 0.7;
+/** The Redis state store keeps ≥ 95% of the local directory's rows/s. */
+const STATE_GOAL = 0.95;
 
 interface RunRecord extends ClientsOutcome {
   rowsPerSec: number;
@@ -87,12 +96,12 @@ interface RunRecord extends ClientsOutcome {
   coordinatorCpuSeconds: number;
 }
 
-const keyOf = (v: Variant) => `${v.workers}/${v.shards ?? 0}/${v.encoding ?? 'keyed'}`;
+const keyOf = (v: Variant) => `${v.workers}/${v.shards ?? 0}/${v.encoding ?? 'keyed'}/${v.state ?? 'dir'}`;
 
 function label(v: Variant): string {
   if (v.workers === 0) return 'embedded sink (createSink)';
   const s = (n: number, one: string) => `${n} ${one}${n > 1 ? 's' : ''}`;
-  return `distributed, ${s(v.workers, 'worker')}, ${s(v.shards ?? 1, 'shard')}${v.encoding !== undefined && v.encoding !== 'keyed' ? `, ${v.encoding} rows` : ''}`;
+  return `distributed, ${s(v.workers, 'worker')}, ${s(v.shards ?? 1, 'shard')}${v.encoding !== undefined && v.encoding !== 'keyed' ? `, ${v.encoding} rows` : ''}${v.state === 'redis' ? ', Redis state store' : ''}`;
 }
 
 export function runDistributedBench(options: SuiteOptions = {}): Promise<SuiteResult> {
@@ -188,6 +197,14 @@ export async function measureDistributed(
   ratio('distributed 4 workers / 1 worker (4 shards)', rate(SHARDED(4)), rate(SHARDED(1)));
   ratio('JSON rows / keyed rows (1 worker, 1 shard)', rate(JSON_ROWS), rate(BEST_ONE));
   ratio('v8 rows / keyed rows (1 worker, 1 shard)', rate(V8), rate(BEST_ONE));
+  ratio('Redis state store / data directory (1 worker, 4 shards)', rate(REDIS_STATE), rate(SHARDED(1)));
+  const redisState = rate(REDIS_STATE);
+  const dirState = rate(SHARDED(1));
+  if (redisState !== undefined && dirState !== undefined) {
+    notes.push(
+      `Goal: the Redis state store at ${((redisState / dirState) * 100).toFixed(0)}% of the data directory's rows/s — ≥ ${STATE_GOAL * 100}% ${redisState / dirState >= STATE_GOAL ? 'met' : 'NOT met'}.`,
+    );
+  }
   const one = rate(BEST_ONE);
   const embedded = rate(EMBEDDED);
   const goal =
@@ -246,6 +263,7 @@ async function runVariant(server: BenchRedisServer, c: DistributedConfig, v: Var
     workers: v.workers,
     checkpointIntervalMs: c.checkpointMs,
     nodeArgs: c.nodeArgs,
+    state: v.state === 'redis' ? `redis://127.0.0.1:${server.port}/1?store=bench` : undefined,
   });
   try {
     await createTable(rt, profileBody(server.port), tableBody(c.tableBatch), v.shards ?? 1);
