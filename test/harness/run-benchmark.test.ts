@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BenchTarget } from '../../src/harness/bench-report.js';
 import { runBenchmark } from '../../src/harness/run-benchmark.js';
-import { type RedisServer, redisCli, startRedis } from '../support/redis.js';
+import { type RedisServer, redisCli, startAclRedis, startRedis } from '../support/redis.js';
 
 let redis: RedisServer;
 beforeAll(async () => {
@@ -205,5 +205,30 @@ describe('runBenchmark — workload options', () => {
       option: 'runId',
     });
     await expect(runBenchmark({ redis: redisOpt, rate: -1 })).rejects.toMatchObject({ option: 'rate' });
+  });
+});
+
+describe('runBenchmark — a write Redis refuses', () => {
+  it('bench — the failure stops the run and is counted by its code; onError gets it; no password in the report', async () => {
+    const acl = await startAclRedis({ config: 'user noset on >noset-pass-123 ~* &* +@all -set' });
+    try {
+      let seen: unknown = null;
+      const report = await runBenchmark({
+        redis: { url: `redis://noset:noset-pass-123@127.0.0.1:${acl.server.port}` },
+        target: 'string',
+        rows: 5_000,
+        batchSize: 500,
+        onError: (err) => {
+          seen = err;
+        },
+      });
+      expect(report.errors).toEqual({ ERR_SINK_WRITE: 1 });
+      expect(seen).toMatchObject({ code: 'ERR_SINK_WRITE' });
+      expect(report.rowsAcked).toBeLessThan(5_000);
+      expect(report.verify).toBeNull();
+      expect(JSON.stringify(report)).not.toContain('noset-pass-123');
+    } finally {
+      await acl.server.stop();
+    }
   });
 });
