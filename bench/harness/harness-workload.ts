@@ -7,12 +7,12 @@ import type { BenchReport } from '../../src/harness/bench-report.js';
 import type { ErrorMessage } from '../common/child-process.js';
 import type { ProcessFigures } from '../common/measure.js';
 
-/** The table types of the comparison: the sink suite's string and list tables. */
-export const OVERHEAD_TYPES = ['string', 'list'] as const;
+/** The table types of the comparison: the sink suite's string, list and pub/sub tables. */
+export const OVERHEAD_TYPES = ['string', 'list', 'pubsub'] as const;
 export type OverheadType = (typeof OVERHEAD_TYPES)[number];
 
-/** Key counts of the sink suite's flat tables: strings keyed by the unique id, lists by 1,000 users. */
-export const OVERHEAD_KEYS: Record<OverheadType, number> = { string: 1_000_000, list: 1_000 };
+/** Key counts of the sink suite's flat tables: strings keyed by the unique id, lists and channels by 1,000 users. */
+export const OVERHEAD_KEYS: Record<OverheadType, number> = { string: 1_000_000, list: 1_000, pubsub: 1_000 };
 
 /** One `runBenchmark()` (harness-worker.ts) or one bare sink loop (bare-sink-worker.ts). */
 export interface RunSpec {
@@ -76,6 +76,13 @@ export type ObserverMessage =
 
 /** The observer keeps every row whose id is a multiple of this. */
 export const SAMPLE_EVERY = 10;
+
+/** The observer of an open-loop run: MONITOR where Redis keeps the rows, a subscriber for pub/sub. */
+export const OBSERVER_OF: Record<OverheadType, 'monitor' | 'subscriber'> = {
+  string: 'monitor',
+  list: 'monitor',
+  pubsub: 'subscriber',
+};
 
 /** The run's one JSON argument. */
 export const specArg = (spec: RunSpec): string[] => [JSON.stringify(spec)];
