@@ -232,3 +232,17 @@ describe('runBenchmark — a write Redis refuses', () => {
     }
   });
 });
+
+describe('runBenchmark — a CREATE TABLE file names the Redis', () => {
+  it("bench — the statement's connection is used; the harness's own table is written", async () => {
+    const sql = `CREATE TABLE sessions (id TEXT, v TEXT) WITH (
+      connector = 'redis', type = 'sink', format = 'json',
+      address = '${redis.url}', target = 'string', 'sink.key_prefix' = 'mine:', 'sink.key_column' = 'id'
+    )`;
+    const report = await runBenchmark({ redis: { sql }, target: 'set', rows: 1_000, keys: 20, verify: true });
+    expect(report.settings.redis).toBe(redis.url);
+    expect(report.settings.target).toBe('set');
+    expect(report.verify?.ok).toBe(true);
+    expect(await keysUnder('mine:')).toEqual([]);
+  });
+});
