@@ -27,6 +27,8 @@ import { ShardHost } from './shard-host.js';
 
 const STOPPING = notReady('stopping');
 const UNREGISTERED = notReady('not registered with the coordinator');
+const TOKEN_REFUSED = notReady('the coordinator refused the token; not retrying');
+const STORE_REFUSED = notReady('the coordinator has another state store; not retrying');
 
 /** Default heartbeat period when the coordinator does not say. */
 const DEFAULT_HEARTBEAT_MS = 500;
@@ -118,6 +120,8 @@ class Worker implements WorkerHandle, ShardDirectory {
   #stateId: string | undefined;
   /** Set when a coordinator of another state store welcomed it: it does not register again. */
   #refused: StateMismatchError | undefined;
+  /** Why the worker stopped registering, for `/readyz`: it will not be ready again by itself. */
+  #gaveUp: ReadinessState | undefined;
   #registered!: (id: string) => void;
   ingestAddress = '';
   metricsAddress: string | undefined;
@@ -181,6 +185,7 @@ class Worker implements WorkerHandle, ShardDirectory {
 
   ready(): ReadinessState {
     if (this.#stopped) return STOPPING;
+    if (this.#gaveUp !== undefined) return this.#gaveUp;
     // The id is set by the coordinator's welcome and cleared when that session ends.
     return this.id === undefined ? UNREGISTERED : READY;
   }
@@ -416,11 +421,13 @@ class Worker implements WorkerHandle, ShardDirectory {
     this.id = undefined;
     if (this.#stopped) return;
     if (this.#refused !== undefined) {
+      this.#gaveUp = STORE_REFUSED;
       void this.#stopAll();
       return;
     }
     if (err?.code === grpc.status.UNAUTHENTICATED) {
       this.#log.error({ err: err.details }, 'the coordinator refused the token; not retrying');
+      this.#gaveUp = TOKEN_REFUSED;
       void this.#stopAll();
       return;
     }

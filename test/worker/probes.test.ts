@@ -119,6 +119,28 @@ describe('worker probes', () => {
     expect((await get(address, '/nothing')).status).toBe(404);
   });
 
+  it('worker probes — a worker whose token the coordinator refused says so, and not the token', async () => {
+    const c = await coordinator();
+    const w = await startWorker({
+      coordinator: c.grpcAddress,
+      token: 'not-the-right-token',
+      metricsPort: 0,
+      logger: recordingLogger().logger,
+    });
+    running.push(w);
+    const r = await until(
+      '/readyz refused',
+      () => readyz(w),
+      (a) => a.text.includes('refused'),
+    );
+    expect(r).toMatchObject({
+      status: 503,
+      text: 'not ready: the coordinator refused the token; not retrying\n',
+    });
+    expect(r.text).not.toContain('not-the-right-token');
+    expect(r.text).not.toContain(TOKEN);
+  });
+
   it('worker probes — a stopping worker is not ready', async () => {
     const c = await coordinator();
     const w = await worker(c.grpcAddress);
