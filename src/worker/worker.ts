@@ -34,7 +34,11 @@ const STORE_REFUSED = notReady('the coordinator has another state store; not ret
 const DEFAULT_HEARTBEAT_MS = 500;
 
 export interface WorkerOptions {
-  /** The coordinator's gRPC address, `host:port`. */
+  /**
+   * The coordinator's gRPC address, `host:port`; with standby coordinators (a Redis state store),
+   * all of theirs, comma-separated: when a session ends or cannot start, the worker registers with
+   * the next one, so it follows whichever holds the lease (a standby does not listen until then).
+   */
   coordinator: string;
   /** Bearer token for the coordinator and for producers calling this worker. */
   token?: string;
@@ -110,7 +114,9 @@ class Worker implements WorkerHandle, ShardDirectory {
   /** Shards still starting, by key: a revocation that arrives meanwhile is applied once started. */
   readonly #starting = new Map<string, { epoch: number; revoked: boolean }>();
   readonly #pipelines = new Map<string, PipelineHost>();
-  readonly #client: CoordinationClient;
+  /** One client per coordinator address; {@link #current} is the one in use. */
+  readonly #clients: CoordinationClient[];
+  #current = 0;
   #call: grpc.ClientDuplexStream<WorkerMessage, CoordinatorMessage> | null = null;
   #heartbeat: NodeJS.Timeout | undefined;
   #retry: NodeJS.Timeout | undefined;
@@ -133,14 +139,17 @@ class Worker implements WorkerHandle, ShardDirectory {
     this.#o = options;
     this.#log = childLogger(options.logger ?? SILENT_LOGGER, { component: 'worker' });
     // Keepalive: a worker cut off from the coordinator notices within ~15 s and stops writing.
-    this.#client = new CoordinationClient(
-      options.coordinator,
-      options.credentials ?? grpc.credentials.createInsecure(),
-      {
-        'grpc.keepalive_time_ms': 10_000,
-        'grpc.keepalive_timeout_ms': 5_000,
-        'grpc.keepalive_permit_without_calls': 1,
-      },
+    const addresses = options.coordinator
+      .split(',')
+      .map((a) => a.trim())
+      .filter((a) => a !== '');
+    this.#clients = (addresses.length === 0 ? [options.coordinator] : addresses).map(
+      (address) =>
+        new CoordinationClient(address, options.credentials ?? grpc.credentials.createInsecure(), {
+          'grpc.keepalive_time_ms': 10_000,
+          'grpc.keepalive_timeout_ms': 5_000,
+          'grpc.keepalive_permit_without_calls': 1,
+        }),
     );
     this.registered = new Promise((resolve) => (this.#registered = resolve));
     this.registered.catch(() => {});
@@ -192,7 +201,7 @@ class Worker implements WorkerHandle, ShardDirectory {
 
   connect(): void {
     if (this.#stopped) return;
-    const call = this.#client.register(bearer(this.#o.token));
+    const call = this.#clients[this.#current].register(bearer(this.#o.token));
     this.#call = call;
     call.on('data', (msg: CoordinatorMessage) => this.#handle(call, msg));
     call.on('error', (err: grpc.ServiceError) => this.#sessionEnded(call, err));
@@ -219,7 +228,7 @@ class Worker implements WorkerHandle, ShardDirectory {
     this.#send({ kind: { $case: 'goodbye', value: {} } });
     this.#call?.end();
     this.#call = null;
-    this.#client.close();
+    for (const client of this.#clients) client.close();
     await this.#metrics?.close();
     await new Promise<void>((resolve) => this.#server.tryShutdown(() => resolve()));
     this.#server.forceShutdown();
@@ -435,6 +444,8 @@ class Worker implements WorkerHandle, ShardDirectory {
       { worker: wasId, reason: err?.details ?? 'stream ended' },
       'coordinator session ended; stopping hosted work and registering again',
     );
+    // With several coordinators, the next may be the one that holds the lease now.
+    this.#current = (this.#current + 1) % this.#clients.length;
     void this.#stopAll().then(() => {
       if (this.#stopped) return;
       const max = this.#o.maxReconnectDelayMs ?? 2_000;

@@ -93,3 +93,46 @@ describe('coordinator — Redis state store', () => {
     }
   });
 });
+
+describe('coordinator — standby on a Redis state store', () => {
+  let redis: RedisServer;
+  let dir: string;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    dir = await mkdtemp(join(tmpdir(), 'laminar-standby-w-'));
+  }, 60_000);
+
+  afterAll(async () => {
+    await redis?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('standby — a worker given both addresses follows the coordinator that takes the lease over', async () => {
+    const [pa, pb] = [await findFreePort(), await findFreePort()];
+    const state = `${redis.url}?store=follow`;
+    const options = { state, httpPort: null, leaseTtlMs: 1_000 } as const;
+    const a = await startCoordinator({ ...options, dataDir: join(dir, 'a'), grpcPort: pa });
+    const starting = startCoordinator({ ...options, dataDir: join(dir, 'b'), grpcPort: pb });
+    const worker = await startWorker({ coordinator: `127.0.0.1:${pa}, 127.0.0.1:${pb}`, name: 'follower' });
+    let b: Awaited<typeof starting> | undefined;
+    try {
+      await worker.registered;
+      expect((await a.plane.listWorkers()).map((w) => w.state)).toEqual(['ready']);
+      // The leader stops (and releases the lease): the standby takes over, the worker follows.
+      await a.stop();
+      b = await starting;
+      expect(b.stateId).toBe(a.stateId);
+      const views = await until(
+        'the worker registered with the new leader',
+        () => b!.plane.listWorkers(),
+        (ws) => ws.some((w) => w.state === 'ready'),
+        20_000,
+      );
+      expect(views.filter((w) => w.state === 'ready')).toHaveLength(1);
+    } finally {
+      await worker.stop();
+      await b?.stop();
+    }
+  }, 40_000);
+});
