@@ -239,6 +239,8 @@ describe('target writers', () => {
       'sink.message_id_field',
       'format',
       'sink.on_error',
+      'sink.mode',
+      'sink.delete_events',
       'sink.dead_letter_key',
       'sink.batch_size',
       'sink.flush_interval_ms',
