@@ -56,6 +56,18 @@ describe('runBenchmark — standalone', () => {
   }
 });
 
+describe('runBenchmark — pub/sub', () => {
+  it('bench — pubsub publishes every row and leaves no key; verify is refused up front', async () => {
+    const report = await runBenchmark({ redis: { url: redis.url }, target: 'pubsub', rows: 2_000, keys: 10 });
+    expect(report.rowsAcked).toBe(2_000);
+    expect(report.errors).toEqual({});
+    expect(await keysUnder(report.settings.keyPrefix)).toEqual([]);
+    await expect(
+      runBenchmark({ redis: { url: redis.url }, target: 'pubsub', rows: 10, verify: true }),
+    ).rejects.toMatchObject({ code: 'ERR_BENCH_OPTIONS', option: 'verify' });
+  });
+});
+
 describe('runBenchmark — workload options', () => {
   it('bench — verify catches a row deleted before the read-back (the beforeVerify test hook)', async () => {
     const report = await runBenchmark({
