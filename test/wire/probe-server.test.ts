@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HEALTH_PATH, READY_PATH } from '../../src/wire/probes.js';
 import { type ProbeServer, startProbeServer } from '../../src/wire/probe-server.js';
+import { HEALTH_PATH, READY_PATH } from '../../src/wire/probes.js';
 import { notReady, READY, type ReadinessState } from '../../src/wire/readiness.js';
 import { plainRequest as get } from '../support/plain-http.js';
 
