@@ -44,6 +44,11 @@ function readArgs(): StreamWorkerArgs {
   };
 }
 
+/** Shards of the list table: each its own connection and, exactly-once, its own fence calls in flight. */
+const SHARDS = 2;
+/** Rows per flush of the list table: fewer, larger fence calls (one runs at a time per shard). */
+const SINK_BATCH = 5_000;
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The hand-written consumer: returns the entries it moved. */
@@ -106,7 +111,8 @@ async function laminarJob(a: StreamWorkerArgs, deadline: number, delivery: strin
       {
         sql: `CREATE TABLE out (k TEXT, seq BIGINT) WITH (connector = 'redis', type = 'sink', address = '${url}',
           'sink.type' = 'list', 'sink.list_prefix' = '${LIST_PREFIX}', 'sink.list_key_column' = 'k',
-          'sink.operation' = 'Append', 'sink.delivery' = '${delivery}')`,
+          'sink.operation' = 'Append', 'sink.delivery' = '${delivery}', 'sink.batch_size' = '${SINK_BATCH}')`,
+        shards: SHARDS,
       },
     ],
     checkpoint: { dir, intervalMs: 100 },
