@@ -75,6 +75,7 @@ export {
   BenchPrefixInUseError,
   BenchVerifyError,
 } from './harness/errors.js';
+export { renderHtmlReport } from './harness/html-report.js';
 export { runBenchmark } from './harness/run-benchmark.js';
 export {
   type JobHandle,
