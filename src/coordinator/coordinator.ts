@@ -11,10 +11,11 @@ import { ControlService } from '../wire/gen/laminar/redis/v1/control.js';
 import { CoordinationService } from '../wire/gen/laminar/redis/v1/worker.js';
 import { bindServer } from '../wire/grpc-util.js';
 import { type ProbeServer, startProbeServer } from '../wire/probe-server.js';
-import { notReady } from '../wire/readiness.js';
+import { notReady, READY, type ReadinessState } from '../wire/readiness.js';
 import { ControlPlane } from './control-plane.js';
 import { createControlService } from './control-service.js';
 import { startHttpApi } from './http-api.js';
+import type { HttpIngest } from './http-ingest.js';
 import { MetadataStore } from './metadata-store.js';
 import { Orchestrator } from './orchestrator.js';
 import { CoordinatorReadiness } from './readiness.js';
@@ -30,6 +31,8 @@ export const DEFAULT_GRPC_PORT = 9190;
 export const DEFAULT_DATA_DIR = './laminar-data';
 /** What a standby's `/readyz` says while another coordinator holds the state store lease. */
 const STANDBY = notReady('standby: waiting for the state store lease');
+/** What `/readyz` says once another coordinator took the lease over. */
+const LEASE_LOST = notReady('lost the state store lease to another coordinator');
 
 export { DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_HEARTBEAT_TIMEOUT_MS } from './orchestrator.js';
 
@@ -83,6 +86,12 @@ export interface CoordinatorOptions {
   expectedWorkers?: number;
   settleMs?: number;
   /**
+   * Serves `POST` of rows over HTTP (docs/http-ingest.md): called once the gRPC server listens,
+   * with its address, to make the ingest routes. Default: no ingest routes (`startRuntime` and
+   * the CLI give them, sending through Producers).
+   */
+  httpIngest?: (grpc: { address: string; token: string | undefined }) => HttpIngest;
+  /**
    * Where the coordinator logs (workers registered, tables placed, failures). Default: nowhere;
    * pass a pino logger or any {@link LaminarLogger}.
    */
@@ -129,10 +138,16 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
   let lease: Awaited<ReturnType<typeof holdLease>>;
   // A standby answers its probes while it waits (alive, not ready) on the HTTP API's port.
   let probes: ProbeServer | undefined;
+  // Set when another coordinator took the lease over: this one is no longer ready (its writes are
+  // refused by the epoch fence), so traffic goes to the new leader.
+  let leadership: ReadinessState = READY;
   try {
     lease = await holdLease(state, {
       ttlMs: options.leaseTtlMs,
       logger,
+      onLost: () => {
+        leadership = LEASE_LOST;
+      },
       onWaiting: async () => {
         if (options.httpPort === null) return;
         probes = await startProbeServer({
@@ -209,8 +224,15 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     throw err;
   }
   // Leadership between coordinators, once there is any, joins as a part here.
-  const readiness = new CoordinatorReadiness();
+  const readiness = new CoordinatorReadiness([{ ready: () => leadership }]);
   let http: Awaited<ReturnType<typeof startHttpApi>> | undefined;
+  const ingest =
+    options.httpPort === null
+      ? undefined
+      : options.httpIngest?.({
+          address: `${grpcHost.includes(':') ? `[${grpcHost}]` : grpcHost}:${grpcPort}`,
+          token,
+        });
   if (options.httpPort !== null) {
     try {
       http = await startHttpApi({
@@ -221,6 +243,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
         logger,
         metrics: metricsText,
         readiness,
+        ingest,
       });
     } catch (err) {
       orchestrator.close();
@@ -251,6 +274,8 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
       readiness.stopping();
       orchestrator.close();
       await http?.close();
+      // After the HTTP API: no request can be taking rows in any more.
+      await ingest?.close();
       await new Promise<void>((done) => server.tryShutdown(() => done()));
       server.forceShutdown();
       await store.flush();

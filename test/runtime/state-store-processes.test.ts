@@ -164,6 +164,16 @@ describe('state store in Redis — processes that share nothing but Redis', () =
     expect(JSON.stringify(late.json)).toContain('ERR_STATE_FENCED');
     const names = (await ok(shttp, 'GET', '/v1/connection_profiles')).data.map((p: Json) => p.name);
     expect(names.sort()).toEqual(['after', 'before']);
+    // It noticed it lost the lease: not ready any more, so traffic goes to its successor.
+    const readyz = await until(
+      'the old leader not ready',
+      async () => {
+        const res = await fetch(`http://${old.info.http as string}/readyz`);
+        return { status: res.status, text: await res.text() };
+      },
+      (r) => r.status === 503,
+    );
+    expect(readyz.text).toContain('lost the state store lease');
     const stored = String(await client.send(['GET', '{laminar-state:lead}:meta']));
     expect(stored).toContain('"after"');
     expect(stored).not.toContain('"late"');
