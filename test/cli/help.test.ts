@@ -5,7 +5,7 @@ import { buildCli } from '../support/job-process.js';
 
 /** The help texts are written for someone who installed the package, not for its developers. */
 
-const COMMANDS = ['examples', 'run', 'demo', 'job', 'coordinator', 'worker', 'start'];
+const COMMANDS = ['examples', 'run', 'demo', 'job', 'coordinator', 'worker', 'start', 'bench'];
 const DOCS = 'https://github.com/laminar-redis/laminar-redis/blob/main/docs/';
 
 async function help(args: string[]): Promise<string> {
