@@ -4,6 +4,7 @@ import {
   StreamGroupMissingError,
   StreamTrimmedError,
 } from '../../src/dataflow/sources/redis-stream-errors.js';
+import { TRIM_CHECK_MS } from '../../src/dataflow/sources/redis-stream-reader.js';
 import { replyMap } from '../../src/dataflow/sources/redis-stream-replies.js';
 import type { SourcePosition, SourceReader } from '../../src/dataflow/sources/source.js';
 import type { RedisStreamOptions } from '../../src/plan/redis-stream-options.js';
@@ -190,6 +191,19 @@ describe('redis stream source', () => {
     await add(s, 10, 10);
     await c.send(['XTRIM', s, 'MAXLEN', '5']); // 3..14 had not been read
     await expect(src.open({ [r.channel]: saved })).rejects.toBeInstanceOf(StreamTrimmedError);
+  });
+
+  it('redis stream source — entries trimmed away while the job lags are found while it runs', async () => {
+    const s = fresh();
+    await add(s, 10);
+    let now = 0;
+    const [r] = await new RedisStreamSource(options({ streams: [s] }), { now: () => now }).open({});
+    await readRows(r, 2);
+    await add(s, 10, 10);
+    await c.send(['XTRIM', s, 'MAXLEN', '5']); // entries 2..14 were never read
+    now += TRIM_CHECK_MS;
+    await expect(r.read(5, new AbortController().signal)).rejects.toBeInstanceOf(StreamTrimmedError);
+    await r.close();
   });
 
   it('redis stream source — entries another consumer left pending too long are claimed, and acknowledged after a checkpoint', async () => {

@@ -4,13 +4,16 @@ import type { RedisTransport } from '../../resp/target.js';
 import type { Row } from '../../sink/row-encoder.js';
 import { callOn } from './redis-stream-call.js';
 import { StreamEntryGoneError, StreamGroupMissingError } from './redis-stream-errors.js';
-import { ackPendingUpTo, isNoGroup, pendingIds } from './redis-stream-group.js';
+import { ackPendingUpTo, checkNotTrimmed, isNoGroup, pendingIds } from './redis-stream-group.js';
 import { compareIds, entryPlace } from './redis-stream-id.js';
 import { decodePosition, encodePosition, type StreamPosition } from './redis-stream-position.js';
 import type { RawEntry } from './redis-stream-replies.js';
 import { streamEntries } from './redis-stream-replies.js';
 import type { EntryDecoder } from './redis-stream-rows.js';
 import { EMPTY_BATCH, type ReadBatch, type SourcePosition, type SourceReader } from './source.js';
+
+/** How often a channel checks that no entry it has yet to read was trimmed away, ms. */
+export const TRIM_CHECK_MS = 5_000;
 
 /** What a stream channel needs to know; shared by the channels of one source. */
 export interface StreamReaderConfig {
@@ -53,6 +56,9 @@ export class StreamReader implements SourceReader {
   /** The last round read to its end has been acknowledged: a new one may start. */
   #roundAcked: boolean;
   #nextClaimAt = 0;
+  #nextTrimCheckAt = 0;
+  /** The latest claim round whose entries are all acknowledged and its consumer removed. */
+  #ackedRound: number;
   #acking: Promise<void> = Promise.resolve();
   #failure: unknown;
   #closed = false;
@@ -77,6 +83,8 @@ export class StreamReader implements SourceReader {
     this.#history = position.last;
     this.#roundAcked = roundAcked;
     this.#nextClaimAt = config.now() + config.claimIdleMs / 2;
+    this.#nextTrimCheckAt = config.now() + TRIM_CHECK_MS;
+    this.#ackedRound = roundAcked ? position.round : position.round - 1;
   }
 
   async read(max: number, signal: AbortSignal): Promise<ReadBatch | null> {
@@ -86,6 +94,13 @@ export class StreamReader implements SourceReader {
       if (this.#failure !== undefined) throw this.#failure;
       if (this.#pos.cursor === null && this.#c.claimIdleMs > 0 && this.#c.now() >= this.#nextClaimAt)
         await this.#startRound(count);
+      if (this.#c.now() >= this.#nextTrimCheckAt) {
+        // Trimming does not stop XREADGROUP: it just goes on after the gap. So look now and then.
+        this.#nextTrimCheckAt = this.#c.now() + TRIM_CHECK_MS;
+        await checkNotTrimmed(this.#c.transport, this.#stream, this.#c.group, this.#pos.last).catch((e) => {
+          throw this.#fail(e);
+        });
+      }
       const batch = this.#pos.cursor !== null ? await this.#readRound(count) : await this.#readOwn(count);
       if (batch !== undefined) return batch;
       if (signal.aborted) return EMPTY_BATCH;
@@ -125,11 +140,12 @@ export class StreamReader implements SourceReader {
     const { transport: t, group } = this.#c;
     for (let i = 0; i < own.length; i += 1000)
       await callOn(t, this.#stream, ['XACK', this.#stream, group, ...own.slice(i, i + 1000)]);
-    if (p.round === 0) return;
+    if (p.round <= this.#ackedRound) return;
     const consumer = claimConsumer(this.#c.consumer, p.round);
     await ackPendingUpTo(t, this.#stream, group, consumer, p.cursor ?? '+');
     if (p.cursor === null) {
       await callOn(t, this.#stream, ['XGROUP', 'DELCONSUMER', this.#stream, group, consumer]);
+      this.#ackedRound = p.round;
       if (p.round === this.#pos.round && this.#pos.cursor === null) this.#roundAcked = true;
     }
   }
