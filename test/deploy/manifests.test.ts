@@ -1,6 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { Secret } from 'kubernetes-models/v1/Secret';
+import { Service } from 'kubernetes-models/v1/Service';
 import { parseAllDocuments } from 'yaml';
 import { DEFAULT_GRPC_PORT, DEFAULT_HTTP_PORT } from '../../src/coordinator/coordinator.js';
 import { parseStateLocation } from '../../src/storage/state-location.js';
@@ -87,6 +90,19 @@ describe('Kubernetes manifests', () => {
       for (const [k, v] of Object.entries(w.spec.selector.matchLabels))
         expect(w.spec.template.metadata.labels[k], `${w.metadata.name}: selector ${k}`).toBe(v);
     }
+  });
+
+  it('manifests — every object is valid against the Kubernetes API schema of its kind', () => {
+    const models: Record<string, new (o: Doc) => { validate(): void }> = { Deployment, Service, Secret };
+    for (const { file, doc } of docs) {
+      const Model = models[doc.kind];
+      expect(Model, `${file}: a ${doc.kind} (no schema here)`).toBeDefined();
+      expect(() => new Model(doc).validate(), `${file}: ${doc.kind} ${doc.metadata?.name}`).not.toThrow();
+    }
+    // The check does look: a port that is not a number is refused.
+    const bad = structuredClone(worker);
+    bad.spec.template.spec.containers[0].ports[0].containerPort = 'seventy';
+    expect(() => new Deployment(bad).validate()).toThrow(/containerPort must be integer/);
   });
 
   it('manifests — every container runs as a non-root user, without privileges, on a read-only root', () => {
