@@ -4,6 +4,7 @@
  * /v1/connection_profiles` body — plus the address and topology the report shows.
  */
 import { createClient } from '../resp/client.js';
+import { ReplyError } from '../resp/errors.js';
 import { parseRedisUrl } from '../resp/url.js';
 import type { ConnectionProfile } from '../schema/connection-profile.js';
 import { resolveSecrets } from '../schema/secrets.js';
@@ -122,6 +123,10 @@ async function isClusterNode(profile: ConnectionProfile, env: NodeJS.ProcessEnv)
   try {
     const info = String(await client.send(['INFO', 'cluster']));
     return /^cluster_enabled:1\s*$/m.test(info);
+  } catch (err) {
+    // A server that refuses INFO is taken as it was given: one node.
+    if (err instanceof ReplyError) return false;
+    throw err;
   } finally {
     await client.close();
   }

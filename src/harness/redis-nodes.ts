@@ -4,6 +4,7 @@
  * `SCAN` on every master, deleted with `UNLINK`). On a cluster each node-wide command (`INFO`,
  * `SCAN`) is routed by a slot its master serves, as `waitReplicas` routes `WAIT`.
  */
+import { ReplyError } from '../resp/errors.js';
 import type { Command, Reply } from '../resp/reply.js';
 import type { RedisTransport } from '../resp/target.js';
 import { connectProfile } from '../schema/connect.js';
@@ -61,10 +62,19 @@ export class RedisNodes {
     return [...first].map(([node, slot]) => ({ node, slot }));
   }
 
-  /** `INFO` of every master, now. */
+  /**
+   * `INFO` of every master, now; empty when the server refuses `INFO` (an ACL without it, a
+   * managed Redis that renamed it): the run goes on without Redis-side figures.
+   */
   async sample(): Promise<NodeSample[]> {
     const masters = this.masters();
-    const replies = await this.#onEach(masters, () => ['INFO']);
+    let replies: Reply[];
+    try {
+      replies = await this.#onEach(masters, () => ['INFO']);
+    } catch (err) {
+      if (err instanceof ReplyError) return [];
+      throw err;
+    }
     const at = performance.now();
     return replies.map((reply, i) => {
       const info = parseInfo(String(reply));
@@ -138,6 +148,7 @@ export class RedisNodes {
 
 /** Counter differences between two samples of the same nodes. */
 export function nodeFigures(before: NodeSample[], after: NodeSample[]): BenchNodeFigures[] {
+  // A node without a sample before the run (INFO refused then) has no difference to show.
   return after.map((a) => {
     const b = before.find((s) => s.node === a.node);
     const secs = b === undefined ? 0 : (a.at - b.at) / 1000;

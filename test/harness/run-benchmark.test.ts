@@ -258,3 +258,22 @@ describe('runBenchmark — a CREATE TABLE file names the Redis', () => {
     expect(await keysUnder('mine:')).toEqual([]);
   });
 });
+
+describe('runBenchmark — a server that refuses INFO', () => {
+  it('bench — the run goes on without Redis-side figures', async () => {
+    const acl = await startAclRedis({ config: 'user noinfo on >noinfo-pass-123 ~* &* +@all -info' });
+    try {
+      const report = await runBenchmark({
+        redis: { url: `redis://noinfo:noinfo-pass-123@127.0.0.1:${acl.server.port}` },
+        target: 'hash',
+        rows: 1_000,
+        verify: true,
+      });
+      expect(report.redis).toEqual([]);
+      expect(report.rowsAcked).toBe(1_000);
+      expect(report.verify?.ok).toBe(true);
+    } finally {
+      await acl.server.stop();
+    }
+  });
+});
