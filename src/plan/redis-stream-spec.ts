@@ -67,7 +67,12 @@ export function parseStreamSource(
     }
     return { type: 'redis-stream', ...checkStreamSource(r, { ...s, name }, columns) };
   } catch (e) {
-    if (e instanceof SinkConfigError) throw new JobSpecError(e.option ?? at, e.message);
-    throw e;
+    if (!(e instanceof SinkConfigError)) throw e;
+    // The reporter's message repeats the subject and the option, which JobSpecError names already.
+    const subject = `table '${name}': ${e.option === undefined ? '' : `option '${e.option}' `}`;
+    throw new JobSpecError(
+      e.option ?? at,
+      e.message.startsWith(subject) ? e.message.slice(subject.length) : e.message,
+    );
   }
 }
