@@ -51,6 +51,11 @@ export interface CoordinatorOptions {
    */
   leaseTtlMs?: number;
   /**
+   * Redis state store: wait for a lease another coordinator holds (a standby). False: fail at
+   * once with `ERR_STATE_LEASE_HELD`. Default true.
+   */
+  standby?: boolean;
+  /**
    * Bearer token required on every gRPC call and HTTP request. Default `LAMINAR_API_TOKEN`. Without
    * one, the servers bind only to loopback.
    */
@@ -137,6 +142,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
   try {
     lease = await holdLease(state, {
       ttlMs: options.leaseTtlMs,
+      wait: options.standby,
       logger,
       onLost: () => {
         leadership = LEASE_LOST;

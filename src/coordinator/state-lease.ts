@@ -1,4 +1,5 @@
 import type { Logger } from '../log.js';
+import { StateLeaseHeldError } from '../storage/state-errors.js';
 import type { LeaseGrant, StateStore } from '../storage/state-store.js';
 
 /** Default time to live of the coordinator lease in a Redis state store. */
@@ -19,6 +20,8 @@ export interface HoldLeaseOptions {
   onLost?: () => void;
   /** Called once before waiting for a lease another coordinator holds (a standby starts here). */
   onWaiting?: () => Promise<void>;
+  /** False: a lease another coordinator holds fails at once (`ERR_STATE_LEASE_HELD`). Default true. */
+  wait?: boolean;
 }
 
 /**
@@ -34,6 +37,7 @@ export async function holdLease(state: StateStore, options: HoldLeaseOptions): P
   const ttlMs = options.ttlMs ?? DEFAULT_LEASE_TTL_MS;
   const log = options.logger;
   let grant: LeaseGrant | null = await state.lease.acquire(ttlMs);
+  if (grant === null && options.wait === false) throw new StateLeaseHeldError(state.where);
   if (grant === null) {
     log.info({ state: state.where }, 'another coordinator holds the state store lease; waiting for it');
     await options.onWaiting?.();

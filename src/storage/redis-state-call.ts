@@ -23,14 +23,36 @@ export async function runScript(
   what: string,
 ): Promise<Reply> {
   try {
-    try {
-      return await redis.send(['EVALSHA', script.sha, keys.length, ...keys, ...args]);
-    } catch (err) {
-      if (!(err instanceof ReplyError) || err.prefix !== 'NOSCRIPT') throw err;
-      return await redis.send(['EVAL', script.source, keys.length, ...keys, ...args]);
-    }
+    return await whileLoading(async () => {
+      try {
+        return await redis.send(['EVALSHA', script.sha, keys.length, ...keys, ...args]);
+      } catch (err) {
+        if (!(err instanceof ReplyError) || err.prefix !== 'NOSCRIPT') throw err;
+        return await redis.send(['EVAL', script.source, keys.length, ...keys, ...args]);
+      }
+    });
   } catch (err) {
     throw stateError(err, what);
+  }
+}
+
+/** How long a call waits for a Redis that is loading its data set (after a restart), ms. */
+const LOADING_WAIT_MS = 30_000;
+const LOADING_POLL_MS = 100;
+
+/**
+ * Runs `call` again while Redis answers `LOADING`: a restarted Redis refuses commands until its
+ * AOF or RDB is read back, and the store's state is in there.
+ */
+async function whileLoading<T>(call: () => Promise<T>): Promise<T> {
+  const until = Date.now() + LOADING_WAIT_MS;
+  for (;;) {
+    try {
+      return await call();
+    } catch (err) {
+      if (!(err instanceof ReplyError) || err.prefix !== 'LOADING' || Date.now() > until) throw err;
+      await new Promise((resolve) => setTimeout(resolve, LOADING_POLL_MS));
+    }
   }
 }
 
@@ -42,7 +64,9 @@ export async function stateCall<T extends Reply = Reply>(
   returnBuffers = false,
 ): Promise<T> {
   try {
-    return await redis.send<T>(command, returnBuffers ? { returnBuffers: true } : undefined);
+    return await whileLoading(() =>
+      redis.send<T>(command, returnBuffers ? { returnBuffers: true } : undefined),
+    );
   } catch (err) {
     throw stateError(err, what);
   }

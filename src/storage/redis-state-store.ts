@@ -4,6 +4,7 @@ import { createClient } from '../resp/client.js';
 import { createCluster } from '../resp/cluster/cluster-client.js';
 import type { RedisTransport } from '../resp/target.js';
 import { formatAddress, parseRedisUrl } from '../resp/url.js';
+import { redactAddress } from '../schema/secrets.js';
 import { DEFAULT_CHUNK_BYTES } from './checkpoint-chunks.js';
 import { RedisJobState } from './redis-job-state.js';
 import { runScript, stateCall, stateError } from './redis-state-call.js';
@@ -61,8 +62,7 @@ export class RedisStateStore implements StateStore {
     this.#keys = keys;
     this.#o = options;
     this.id = id;
-    const resolvedShown = redactedUrl(options.url);
-    this.where = `${resolvedShown} (store ${options.name})`;
+    this.where = `${redactAddress(options.url)} (store ${options.name})`;
     this.metadata = new RedisMetadata(redis, keys, this.where, () => this.#epoch);
     this.lease = new RedisLease(redis, keys, (epoch) => {
       this.#epoch = epoch;
@@ -235,14 +235,4 @@ async function connectStateRedis(url: string, options: RedisStateStoreOptions): 
   } catch (err) {
     throw stateError(err, 'connect to its Redis Cluster');
   }
-}
-
-/** A URL without its password (references kept), for messages. */
-function redactedUrl(url: string): string {
-  const at = url.lastIndexOf('@');
-  const scheme = url.indexOf('://');
-  if (at === -1 || at < scheme) return url;
-  const userinfo = url.slice(scheme + 3, at);
-  const colon = userinfo.indexOf(':');
-  return colon === -1 ? url : `${url.slice(0, scheme + 3)}${userinfo.slice(0, colon)}:***${url.slice(at)}`;
 }

@@ -136,3 +136,29 @@ describe('coordinator — standby on a Redis state store', () => {
     }
   }, 40_000);
 });
+
+describe('coordinator — lease held', () => {
+  it('lease — without standby, a coordinator on a store whose lease is held fails with ERR_STATE_LEASE_HELD', async () => {
+    const redis = await startRedis();
+    const dir = await mkdtemp(join(tmpdir(), 'laminar-held-'));
+    try {
+      const state = `${redis.url}?store=held`;
+      const a = await startCoordinator({ dataDir: join(dir, 'a'), state, grpcPort: 0, httpPort: null });
+      try {
+        const err = await startCoordinator({
+          dataDir: join(dir, 'b'),
+          state,
+          grpcPort: 0,
+          httpPort: null,
+          standby: false,
+        }).catch((e: Error) => e);
+        expect(err).toMatchObject({ code: 'ERR_STATE_LEASE_HELD' });
+      } finally {
+        await a.stop();
+      }
+    } finally {
+      await redis.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
