@@ -267,8 +267,9 @@ function buildSource(s: SourceSpec, clock: Clock): Source {
 
 /**
  * Starts a job in this process. Each attempt restores the last complete checkpoint of
- * `spec.checkpoint.dir`, raises the generation and resumes the sources from the checkpoint's
- * positions; a failed attempt is restarted by a supervisor with backoff (`spec.restart`).
+ * `spec.checkpoint.dir` (or of `options.state`), raises the generation and resumes the sources
+ * from the checkpoint's positions; a failed attempt is restarted by a supervisor with backoff
+ * (`spec.restart`).
  */
 export function startJob(input: JobSpec | unknown, options: JobOptions = {}): JobHandle {
   const spec = parseJobSpec(input);
