@@ -11,6 +11,7 @@ import {
 import { isLogLevel, type LaminarLogger, SILENT_LOGGER } from '../log.js';
 import { ConfigError } from '../resp/errors.js';
 import { startWorker, type WorkerHandle, type WorkerOptions } from '../worker/worker.js';
+import { producerIngest } from './http-ingest-producers.js';
 
 /**
  * Where workers run:
@@ -94,6 +95,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       token,
       logger,
       expectedWorkers: options.expectedWorkers ?? (count > 0 ? count : undefined),
+      httpIngest: options.httpIngest ?? producerIngest({ logger }),
     });
   } catch (err) {
     await data.remove();

@@ -3,6 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import { type CoordinatorOptions, startCoordinator } from '../coordinator/coordinator.js';
 import { startWorker } from '../worker/worker.js';
 import { UsageError } from './error-line.js';
+import { producerIngest } from './http-ingest-producers.js';
 import { jsonLogger } from './json-logger.js';
 import { type SchedulerMode, startRuntime } from './runtime.js';
 import { resolveToken, type TokenFlags } from './token.js';
@@ -53,6 +54,7 @@ function serverTls(cert: string | undefined, key: string | undefined): grpc.Serv
 
 async function coordinatorOptions(f: ServeFlags): Promise<CoordinatorOptions> {
   const grpcCredentials = serverTls(f.tlsCert, f.tlsKey);
+  const logger = jsonLogger();
   return {
     dataDir: f.dataDir,
     state: f.state,
@@ -67,7 +69,10 @@ async function coordinatorOptions(f: ServeFlags): Promise<CoordinatorOptions> {
     defaultShards: f.shards,
     checkpointIntervalMs: f.checkpointInterval,
     heartbeatTimeoutMs: f.heartbeatTimeout,
-    logger: jsonLogger(),
+    logger,
+    // The ingest routes send through a Producer to this coordinator's gRPC port, which needs no
+    // client certificate only without TLS.
+    httpIngest: grpcCredentials === undefined ? producerIngest({ logger }) : undefined,
   };
 }
 

@@ -15,6 +15,7 @@ import { notReady, READY, type ReadinessState } from '../wire/readiness.js';
 import { ControlPlane } from './control-plane.js';
 import { createControlService } from './control-service.js';
 import { startHttpApi } from './http-api.js';
+import type { HttpIngest } from './http-ingest.js';
 import { MetadataStore } from './metadata-store.js';
 import { Orchestrator } from './orchestrator.js';
 import { CoordinatorReadiness } from './readiness.js';
@@ -89,6 +90,12 @@ export interface CoordinatorOptions {
   /** Place work as soon as this many workers registered (else after `settleMs`). */
   expectedWorkers?: number;
   settleMs?: number;
+  /**
+   * Serves `POST` of rows over HTTP (docs/http-ingest.md): called once the gRPC server listens,
+   * with its address, to make the ingest routes. Default: no ingest routes (`startRuntime` and
+   * the CLI give them, sending through Producers).
+   */
+  httpIngest?: (grpc: { address: string; token: string | undefined }) => HttpIngest;
   /**
    * Where the coordinator logs (workers registered, tables placed, failures). Default: nowhere;
    * pass a pino logger or any {@link LaminarLogger}.
@@ -225,6 +232,13 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
   // Leadership between coordinators, once there is any, joins as a part here.
   const readiness = new CoordinatorReadiness([{ ready: () => leadership }]);
   let http: Awaited<ReturnType<typeof startHttpApi>> | undefined;
+  const ingest =
+    options.httpPort === null
+      ? undefined
+      : options.httpIngest?.({
+          address: `${grpcHost.includes(':') ? `[${grpcHost}]` : grpcHost}:${grpcPort}`,
+          token,
+        });
   if (options.httpPort !== null) {
     try {
       http = await startHttpApi({
@@ -235,6 +249,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
         logger,
         metrics: metricsText,
         readiness,
+        ingest,
       });
     } catch (err) {
       orchestrator.close();
@@ -265,6 +280,8 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
       readiness.stopping();
       orchestrator.close();
       await http?.close();
+      // After the HTTP API: no request can be taking rows in any more.
+      await ingest?.close();
       await new Promise<void>((done) => server.tryShutdown(() => done()));
       server.forceShutdown();
       await store.flush();

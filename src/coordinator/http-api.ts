@@ -16,6 +16,7 @@ import { listen } from '../wire/listen.js';
 import { answerProbe, isProbePath } from '../wire/probes.js';
 import { READY, type Readiness } from '../wire/readiness.js';
 import type { ControlPlane } from './control-plane.js';
+import type { HttpIngest } from './http-ingest.js';
 
 /** Largest request body accepted, bytes (a pipeline script or spec fits easily). */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -46,6 +47,8 @@ export interface HttpApiOptions {
   metrics?: () => Promise<{ contentType: string; body: string }>;
   /** Default {@link DEFAULT_MAX_BODY_BYTES}. */
   maxBodyBytes?: number;
+  /** Serves the row ingest routes (docs/http-ingest.md), with their own body bound, when given. */
+  ingest?: HttpIngest;
   /** Default {@link DEFAULT_MAX_CONNECTIONS}. */
   maxConnections?: number;
   /** Default {@link DEFAULT_HEADERS_TIMEOUT_MS}. */
@@ -115,6 +118,12 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
     }
     try {
       checkAuthorization(options.token, req.headers.authorization);
+      const ingest = options.ingest?.route(method, path);
+      if (ingest !== undefined) {
+        const body = await readBytes(req, options.ingest!.maxBodyBytes);
+        send(res, 200, await ingest(new URLSearchParams(queryOf(req.url ?? '')), body));
+        return;
+      }
       const { handler } = route(routes, method, path);
       const result = await handler.run(handler.params, () => readJson(req, maxBody));
       if (handler.raw) {
@@ -214,6 +223,28 @@ async function readJson(req: IncomingMessage, maxBytes: number): Promise<unknown
   } catch {
     throw invalidArgument('the request body is not valid JSON');
   }
+}
+
+/** A whole request body, refused past `maxBytes` (HTTP 413) as soon as that is known. */
+async function readBytes(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) throw tooLarge(maxBytes);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** The query of a request target (without `?`), '' when it has none. */
+function queryOf(target: string): string {
+  const q = target.indexOf('?');
+  if (q === -1) return '';
+  const hash = target.indexOf('#', q);
+  return target.slice(q + 1, hash === -1 ? undefined : hash);
 }
 
 function tooLarge(maxBytes: number): HttpProblem {

@@ -56,6 +56,7 @@ export const VALIDATION_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'ERR_SQL_QUERY', // SqlQueryError: INSERT ... SELECT queries of a pipeline, with line and column
   'ERR_LOOKUP_CONFIG', // LookupConfigError: lookup tables of a pipeline script, naming table and option
   'ERR_CONFIG', // ConfigError of the client options (a malformed Redis URL)
+  'ERR_INGEST_BODY', // IngestBodyError: an HTTP ingest body line that is no row object
 ]);
 
 /** What a control call failed with, reduced to what the transports need. */
