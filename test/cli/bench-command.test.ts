@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRuntime } from '../../src/cli/runtime.js';
 import type { BenchReport } from '../../src/harness/bench-report.js';
 import { buildCli } from '../support/job-process.js';
 import {
@@ -222,5 +223,38 @@ describe('laminar-redis bench', () => {
     const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
     expect(code).toBe(0);
     expect((JSON.parse(stdout.trim().split('\n').at(-1)!) as BenchReport).rowsAcked).toBe(500);
+  });
+});
+
+describe('laminar-redis bench --coordinator', () => {
+  it('bench cli — through a running coordinator with a token file: the report says coordinator mode and verify matches', async () => {
+    const token = 'bench-cli-token-0123456789abc';
+    const tokenFile = join(dir, 'token');
+    await writeFile(tokenFile, `${token}\n`);
+    const rt = await startRuntime({ temporaryDataDir: true, workers: 2, checkpointIntervalMs: 100, token });
+    try {
+      const { code, stdout, stderr } = await bench([
+        '--coordinator',
+        rt.grpcAddress,
+        '--token-file',
+        tokenFile,
+        '--redis',
+        redis.url,
+        '--rows',
+        '3000',
+        '--target',
+        'list',
+        '--verify',
+      ]);
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      const report = JSON.parse(stdout.trim().split('\n').at(-1)!) as BenchReport;
+      expect(report.settings.mode).toBe('coordinator');
+      expect(report.rowsAcked).toBe(3000);
+      expect(report.verify?.ok).toBe(true);
+      expect(stdout).not.toContain(token);
+    } finally {
+      await rt.stop();
+    }
   });
 });
