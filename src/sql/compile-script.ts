@@ -2,7 +2,7 @@
  * SQL pipeline scripts → job specs. A script holds `CREATE TABLE` statements — Redis sinks (the
  * sink's own DDL, sink/config/sql-ddl.ts), Redis lookup tables (`CREATE TEMPORARY TABLE` or
  * `type = 'lookup'`, lookup/lookup-config.ts) and sources (`connector = 'generator' | 'jsonl' |
- * 'ingest'`, source-tables.ts) — and `INSERT INTO sink SELECT ... FROM source [JOIN lookup ...]`
+ * 'ingest'`, or `'redis'` with `type = 'source'`: source-tables.ts) — and `INSERT INTO sink SELECT ... FROM source [JOIN lookup ...]`
  * queries (compile-query.ts). Without any INSERT, every source feeds every sink unchanged. Every
  * error gives its line and column in the script. See docs/pipelines.md and docs/lookup.md.
  */
@@ -111,14 +111,14 @@ export async function compileSqlScript(sql: string, options: CompileSqlOptions):
       sources.push(sourceTable(table, kind, create, opts));
     } else if (kind === undefined) {
       throw new PipelineSqlError(
-        "is required ('redis' for a sink, 'generator', 'jsonl' or 'ingest' for a source)",
+        "is required ('redis' for a sink or, with type = 'source', a Redis stream source; 'generator', 'jsonl' or 'ingest' for a source)",
         table,
         'connector',
         extent(create)?.start,
       );
     } else {
       throw new PipelineSqlError(
-        `'${connector?.value}' is not supported in a pipeline script ('redis' sinks; 'generator', 'jsonl' and 'ingest' sources)`,
+        `'${connector?.value}' is not supported in a pipeline script ('redis' sinks and stream sources; 'generator', 'jsonl' and 'ingest' sources)`,
         table,
         'connector',
         connector?.valueSpan?.start,
@@ -126,7 +126,9 @@ export async function compileSqlScript(sql: string, options: CompileSqlOptions):
     }
   }
   if (sources.length === 0) {
-    throw new PipelineSqlError("has no source table (connector = 'generator', 'jsonl' or 'ingest')");
+    throw new PipelineSqlError(
+      "has no source table (connector = 'generator', 'jsonl' or 'ingest', or 'redis' with type = 'source')",
+    );
   }
   if (sinks.length === 0) throw new PipelineSqlError("has no sink table (connector = 'redis')");
   const shards = options.shards ?? 1;
