@@ -13,7 +13,7 @@
 import { EventEmitter } from 'node:events';
 import { type ClusterOptions, createCluster, type RedisCluster } from './cluster/cluster-client.js';
 import { keySlot } from './cluster/key-slot.js';
-import { ClusterError, MovedError } from './errors.js';
+import { ClusterError, MovedError, ReplyError } from './errors.js';
 import { type ClientOptions, parseClientOptions } from './options.js';
 import { RedisSubscriber, type SubscriberEvents, type SubscriberStats } from './subscriber.js';
 import { SubscriberClosedError } from './subscriber-errors.js';
@@ -42,6 +42,12 @@ export class ClusterSubscriber extends EventEmitter<SubscriberEvents> implements
     psubscribe: new Set(),
   };
   #broadcast: string | undefined;
+  /** Names wanted whose node was lost or refused them, waiting for a new home. */
+  readonly #homeless: Record<SubscriptionKind, Set<string>> = {
+    subscribe: new Set(),
+    psubscribe: new Set(),
+    ssubscribe: new Set(),
+  };
   #rehoming: NodeJS.Timeout | null = null;
   #closed = false;
 
@@ -192,9 +198,9 @@ export class ClusterSubscriber extends EventEmitter<SubscriberEvents> implements
       this.#cluster
         .refresh()
         .then(() => this.#place(wanted, 1))
-        .catch((error: unknown) => {
-          for (const n of wanted) this.#shard.delete(n);
-          this.emit('refused', { ...r, names: wanted, error: error instanceof MovedError ? error : r.error });
+        .catch(() => {
+          for (const n of wanted) this.#homeless.ssubscribe.add(n);
+          this.#startRehoming();
         });
     });
     sub.on('error', (e) => {
@@ -203,56 +209,86 @@ export class ClusterSubscriber extends EventEmitter<SubscriberEvents> implements
   }
 
   /**
-   * While a node is lost, looks every {@link REHOME_INTERVAL_MS} for its shard channels' slots on
-   * another master (a failover), and moves them there; stops once every node is connected again.
+   * While a node is lost or names wait for a home, looks every {@link REHOME_INTERVAL_MS} for their
+   * slots on another master (a failover) and subscribes them there; stops once every node is
+   * connected again and every name has a home.
    */
   #startRehoming(): void {
     if (this.#rehoming !== null || this.#closed) return;
+    let running = false;
     this.#rehoming = setInterval(() => {
-      this.#rehome().catch(() => {});
+      // One round at a time: a round can wait on a node that is still failing over.
+      if (running) return;
+      running = true;
+      this.#rehome()
+        .catch(() => {})
+        .finally(() => {
+          running = false;
+        });
     }, REHOME_INTERVAL_MS);
     this.#rehoming.unref();
   }
 
   async #rehome(): Promise<void> {
     const lost = [...this.#nodes].filter(([, s]) => !s.isReady);
-    if (lost.length === 0) {
+    const homeless = (['subscribe', 'psubscribe', 'ssubscribe'] as const).some(
+      (k) => this.#homeless[k].size > 0,
+    );
+    if (lost.length === 0 && !homeless) {
       if (this.#rehoming !== null) clearInterval(this.#rehoming);
       this.#rehoming = null;
       return;
     }
     await this.#cluster.refresh();
+    const owners = this.#cluster.slotMap.owners;
     for (const [node, sub] of lost) {
-      const owners = this.#cluster.slotMap.owners;
       const moved = sub.subscriptions('ssubscribe').filter((c) => owners[keySlot(c)] !== node);
-      if (moved.length > 0) {
-        await sub.unsubscribe('ssubscribe', moved);
-        await this.#place(moved, 1).catch((error: unknown) => {
-          for (const n of moved) this.#shard.delete(n);
-          this.emit('refused', {
-            kind: 'ssubscribe',
-            names: moved,
-            error: error instanceof MovedError ? error : undefined,
-          });
-        });
-      }
-      const plain = this.#broadcast === node && !this.#cluster.slotMap.owners.includes(node);
-      if (plain) {
+      await sub.unsubscribe('ssubscribe', moved);
+      for (const c of moved) this.#homeless.ssubscribe.add(c);
+      if (this.#broadcast === node && !owners.includes(node)) {
         // The broadcast node is no master any more: channels and patterns move to another one.
         this.#broadcast = undefined;
-        const channels = sub.subscriptions('subscribe');
-        const patterns = sub.subscriptions('psubscribe');
-        await sub.unsubscribe('subscribe', channels);
-        await sub.unsubscribe('psubscribe', patterns);
-        for (const k of ['subscribe', 'psubscribe'] as const) this.#plain[k].clear();
-        if (channels.length > 0) await this.#addPlain('subscribe', channels);
-        if (patterns.length > 0) await this.#addPlain('psubscribe', patterns);
+        for (const k of ['subscribe', 'psubscribe'] as const) {
+          const names = sub.subscriptions(k);
+          await sub.unsubscribe(k, names);
+          for (const n of names) this.#homeless[k].add(n);
+        }
       }
       if (holdsNothing(sub)) {
         this.#nodes.delete(node);
         await sub.close();
       }
     }
+    await this.#rehouse();
+  }
+
+  /** Subscribes homeless names where they belong now; what fails waits for the next round. */
+  async #rehouse(): Promise<void> {
+    for (const k of ['subscribe', 'psubscribe'] as const) {
+      const names = [...this.#homeless[k]];
+      if (names.length === 0) continue;
+      try {
+        await this.#addPlain(k, names);
+        for (const n of names) this.#homeless[k].delete(n);
+      } catch {
+        this.#broadcast = undefined;
+      }
+    }
+    const shard = [...this.#homeless.ssubscribe].filter((c) => this.#shard.has(c));
+    this.#homeless.ssubscribe.clear();
+    await Promise.all(
+      shard.map((c) =>
+        this.#place([c], 1).catch((error: unknown) => {
+          if (error instanceof ReplyError && !(error instanceof MovedError)) {
+            // Refused for good (an ACL, ...): no other node will take it either.
+            this.#shard.delete(c);
+            this.emit('refused', { kind: 'ssubscribe', names: [c], error });
+          } else {
+            this.#homeless.ssubscribe.add(c);
+          }
+        }),
+      ),
+    );
   }
 }
 

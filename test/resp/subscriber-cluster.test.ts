@@ -122,4 +122,43 @@ describe('cluster subscriber', () => {
     );
     expect(got[0]).toMatchObject({ kind: 'smessage', channel: ch, payload: 'after the move' });
   });
+
+  it('cluster subscriber — a shard channel moves to the promoted replica when its master dies', async () => {
+    await using sub = await createClusterSubscriber({
+      addresses: c.addresses.map((a) => `redis://${a}`),
+      refreshInterval: 0,
+      reconnect: { initialDelay: 20, maxDelay: 200 },
+    });
+    const got = collect(sub);
+    const lost: unknown[] = [];
+    sub.on('disconnected', (e) => lost.push(e));
+    const ch = 'failing:{f1}';
+    await sub.ssubscribe(ch);
+    const old = await c.ownerOf(ch);
+    expect(sub.nodeOf(ch)).toBe(old.address);
+    await c.killMaster(ch);
+    await until(
+      'the loss reported',
+      () => lost.length,
+      (n) => n >= 1,
+    );
+    await c.waitHealthy({ timeoutMs: 60_000 });
+    const promoted = await c.ownerOf(ch);
+    expect(promoted.address).not.toBe(old.address);
+    await until(
+      'subscribed on the promoted replica',
+      () => sub.nodeOf(ch),
+      (n) => n === promoted.address,
+      30_000,
+    );
+    const node = await createClient(`redis://${promoted.address}`);
+    await node.send(['SPUBLISH', ch, 'after failover']);
+    await until(
+      'the message',
+      () => got.length,
+      (n) => n === 1,
+    );
+    expect(got[0]).toMatchObject({ kind: 'smessage', channel: ch, payload: 'after failover' });
+    await node.close();
+  }, 120_000);
 });
