@@ -19,6 +19,8 @@ export type ShardMsg =
       /** Source partition of all rows, or of each row. */
       partition: string | string[];
       offsets: number[];
+      /** The rows' kinds (src/sink/changelog.ts); undefined: all inserts. */
+      kinds?: Uint8Array;
     }
   | { type: 'barrier'; input: string; id: number };
 
@@ -142,9 +144,10 @@ export class ShardActor extends Actor<ShardMsg> {
     const sink = this.#conn!.sink;
     if (msg.type === 'rows') {
       const op = this.#options.operator;
-      const out = op === undefined ? msg : op.apply(msg.rows, msg.partition, msg.offsets);
+      const out = op === undefined ? msg : op.apply(msg.rows, msg.partition, msg.offsets, msg.kinds);
       // Positions always: an exactly-once table applies them through the fences.
-      if (out !== null) await sink.write(out.rows, { partition: out.partition, offsets: out.offsets });
+      if (out !== null)
+        await sink.write(out.rows, { partition: out.partition, offsets: out.offsets, kinds: out.kinds });
       return;
     }
     if (!this.#align.arrive(msg.input, msg.id)) return;

@@ -138,7 +138,10 @@ export class SourceActor extends Actor<SourceMsg> {
     if (batch.rows.length > 0) {
       for (let o = 0; o < this.#o.outputs.length; o++) {
         const out = this.#o.outputs[o];
-        let b = out.stage === undefined ? batch : out.stage.apply(batch.rows, batch.partition, batch.offsets);
+        let b =
+          out.stage === undefined
+            ? batch
+            : out.stage.apply(batch.rows, batch.partition, batch.offsets, batch.kinds);
         if (b instanceof Promise) b = await b; // a lookup join: one wait per batch
         if (b.rows.length === 0) continue;
         const only = this.#sole[o];
@@ -154,10 +157,11 @@ export class SourceActor extends Actor<SourceMsg> {
             rows: b.rows,
             partition: b.partition,
             offsets: b.offsets,
+            kinds: b.kinds,
           });
           continue;
         }
-        const routed = out.router.route(b.rows, b.partition, b.offsets);
+        const routed = out.router.route(b.rows, b.partition, b.offsets, b.kinds);
         for (let s = 0; s < routed.length; s++) {
           const r = routed[s];
           if (r === undefined) continue;
@@ -169,6 +173,7 @@ export class SourceActor extends Actor<SourceMsg> {
             rows: r.rows,
             partition: r.partition,
             offsets: r.offsets,
+            kinds: r.kinds,
           });
         }
       }

@@ -14,6 +14,11 @@ export interface RowBatch {
   /** One partition for all rows, or one per row. */
   partition: string | string[];
   offsets: number[];
+  /**
+   * One row kind per row (`ROW_INSERT` ... `ROW_DELETE` of src/sink/changelog.ts), or undefined
+   * when every row is an insert: batches of plain sources carry none, and cost nothing more.
+   */
+  kinds?: Uint8Array;
 }
 
 /**
@@ -23,10 +28,12 @@ export interface RowBatch {
  * batch (a lookup join reading Redis) returns a promise — never one per row.
  */
 export interface RowStage {
+  /** `kinds`: the rows' kinds (undefined: all inserts); the result carries those of the rows it keeps. */
   apply(
     rows: readonly Row[],
     partition: string | readonly string[],
     offsets: readonly number[],
+    kinds?: Uint8Array,
   ): RowBatch | Promise<RowBatch>;
 }
 
@@ -36,6 +43,7 @@ export interface ShardOperator {
     rows: readonly Row[],
     partition: string | readonly string[],
     offsets: readonly number[],
+    kinds?: Uint8Array,
   ): RowBatch | null;
   /** The state at a barrier (JSON-serialisable), stored in the checkpoint with the shard's state. */
   snapshot(): unknown;

@@ -29,6 +29,8 @@ export interface Routed {
   /** The input's partition when it has one, else one per row. */
   partition: string | string[];
   offsets: number[];
+  /** The rows' kinds, when the input carried kinds. */
+  kinds?: Uint8Array;
 }
 
 /**
@@ -84,9 +86,12 @@ export class SlotRouter {
     rows: readonly Row[],
     partition: string | readonly string[],
     offsets: readonly number[],
+    kinds?: Uint8Array,
   ): (Routed | undefined)[] {
     const out: (Routed | undefined)[] = new Array(this.ranges.length);
     const single = typeof partition === 'string';
+    // Shard of each row, kept only when kinds must follow the rows.
+    const shardOfRow = kinds === undefined ? undefined : new Uint16Array(rows.length);
     for (let i = 0; i < rows.length; i++) {
       const s = this.shardOf(rows[i]);
       let r = out[s];
@@ -94,7 +99,19 @@ export class SlotRouter {
       r.rows.push(rows[i]);
       if (!single) (r.partition as string[]).push(partition[i]);
       r.offsets.push(offsets[i]);
+      if (shardOfRow !== undefined) shardOfRow[i] = s;
     }
+    if (shardOfRow !== undefined) splitKinds(out, shardOfRow, kinds!);
     return out;
+  }
+}
+
+/** The kinds of routed rows, per shard, in the rows' order. */
+function splitKinds(out: (Routed | undefined)[], shardOfRow: Uint16Array, kinds: Uint8Array): void {
+  const fill = new Array<number>(out.length).fill(0);
+  for (const r of out) if (r !== undefined) r.kinds = new Uint8Array(r.rows.length);
+  for (let i = 0; i < shardOfRow.length; i++) {
+    const s = shardOfRow[i];
+    out[s]!.kinds![fill[s]++] = kinds[i];
   }
 }

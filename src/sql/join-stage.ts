@@ -66,6 +66,7 @@ export class LookupJoinStage implements RowStage {
     rows: readonly Row[],
     partition: string | readonly string[],
     offsets: readonly number[],
+    kinds?: Uint8Array,
   ): Promise<RowBatch> {
     const now = new Date();
     const ctx = this.inner.ctx;
@@ -101,18 +102,25 @@ export class LookupJoinStage implements RowStage {
       }
     }
     ctx.now = now;
-    if (dropped === undefined) return this.inner.evaluate(joined, partition, offsets);
+    if (dropped === undefined) return this.inner.evaluate(joined, partition, offsets, kinds);
     const single = typeof partition === 'string';
     const kept: JoinedRow[] = [];
     const keptOffsets: number[] = [];
     const keptPartitions: string[] = [];
+    const keptKinds = kinds === undefined ? undefined : new Uint8Array(n);
     for (let i = 0; i < n; i++) {
       if (dropped[i] === 1) continue;
+      if (keptKinds !== undefined) keptKinds[kept.length] = kinds![i];
       kept.push(joined[i]);
       keptOffsets.push(offsets[i]);
       if (!single) keptPartitions.push(partition[i]);
     }
-    return this.inner.evaluate(kept, single ? partition : keptPartitions, keptOffsets);
+    return this.inner.evaluate(
+      kept,
+      single ? partition : keptPartitions,
+      keptOffsets,
+      keptKinds?.subarray(0, kept.length),
+    );
   }
 
   /** The Redis key text of each row's join value (null: no lookup — a null value, or a dropped row). */

@@ -60,6 +60,7 @@ export function sortBatch(keys: readonly SortKey[], out: RowBatch, sources: read
     const order = Array.from({ length: n }, (_, i) => i).sort(byTuple);
     const rows = order.map((i) => out.rows[i]);
     for (let i = 0; i < n; i++) out.rows[i] = rows[i];
+    if (out.kinds !== undefined) out.kinds = Uint8Array.from(order, (i) => out.kinds![i]);
     return;
   }
   // Several partitions: sort each partition's rows among the slots that partition occupies.
@@ -71,9 +72,14 @@ export function sortBatch(keys: readonly SortKey[], out: RowBatch, sources: read
     s.push(i);
   }
   const rows = out.rows.slice();
+  const kinds = out.kinds === undefined ? undefined : new Uint8Array(n);
   for (const s of slots.values()) {
     const order = s.slice().sort(byTuple);
-    for (let k = 0; k < s.length; k++) rows[s[k]] = out.rows[order[k]];
+    for (let k = 0; k < s.length; k++) {
+      rows[s[k]] = out.rows[order[k]];
+      if (kinds !== undefined) kinds[s[k]] = out.kinds![order[k]];
+    }
   }
   for (let i = 0; i < n; i++) out.rows[i] = rows[i];
+  if (kinds !== undefined) out.kinds = kinds;
 }

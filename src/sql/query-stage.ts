@@ -30,10 +30,12 @@ function located(
 export interface BatchEvaluator {
   /** Shared by the query's closures; `now` is set once per batch before {@link evaluate}. */
   readonly ctx: EvalContext;
+  /** `kinds`: the rows' kinds (undefined: all inserts); a row a WHERE drops takes its kind along. */
   evaluate(
     rows: readonly unknown[],
     partition: string | readonly string[],
     offsets: readonly number[],
+    kinds?: Uint8Array,
   ): RowBatch;
 }
 
@@ -53,28 +55,37 @@ export class ProjectStage implements RowStage, BatchEvaluator {
     this.#template = Object.fromEntries(names.map((n) => [n, null]));
   }
 
-  apply(rows: readonly Row[], partition: string | readonly string[], offsets: readonly number[]): RowBatch {
+  apply(
+    rows: readonly Row[],
+    partition: string | readonly string[],
+    offsets: readonly number[],
+    kinds?: Uint8Array,
+  ): RowBatch {
     this.ctx.now = new Date();
-    return this.evaluate(rows, partition, offsets);
+    return this.evaluate(rows, partition, offsets, kinds);
   }
 
   evaluate(
     rows: readonly unknown[],
     partition: string | readonly string[],
     offsets: readonly number[],
+    kinds?: Uint8Array,
   ): RowBatch {
     const { where, names, values } = this;
     const template = this.#template;
     const single = typeof partition === 'string';
     const out: RowBatch = { rows: [], partition: single ? partition : [], offsets: [] };
     const sources: unknown[] | undefined = this.order.length > 0 ? [] : undefined;
+    const kept = kinds === undefined ? undefined : new Uint8Array(rows.length);
     const m = names.length;
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i];
       try {
+        // A retraction passes where its row passes: it retracts what that row's insert wrote.
         if (where !== undefined && where(r) !== true) continue;
         const o = { ...template };
         for (let j = 0; j < m; j++) o[names[j]] = values[j](r);
+        if (kept !== undefined) kept[out.rows.length] = kinds![i];
         out.rows.push(o);
       } catch (e) {
         throw located(e, partition, offsets, i);
@@ -83,6 +94,7 @@ export class ProjectStage implements RowStage, BatchEvaluator {
       if (!single) (out.partition as string[]).push(partition[i]);
       sources?.push(r);
     }
+    if (kept !== undefined) out.kinds = kept.subarray(0, out.rows.length);
     if (sources !== undefined) sortBatch(this.order, out, sources as Row[]);
     return out;
   }
@@ -113,19 +125,26 @@ export class GroupInputStage implements RowStage, BatchEvaluator {
     private readonly key: ExprFn | undefined,
   ) {}
 
-  apply(rows: readonly Row[], partition: string | readonly string[], offsets: readonly number[]): RowBatch {
+  apply(
+    rows: readonly Row[],
+    partition: string | readonly string[],
+    offsets: readonly number[],
+    kinds?: Uint8Array,
+  ): RowBatch {
     this.ctx.now = new Date();
-    return this.evaluate(rows, partition, offsets);
+    return this.evaluate(rows, partition, offsets, kinds);
   }
 
   evaluate(
     rows: readonly unknown[],
     partition: string | readonly string[],
     offsets: readonly number[],
+    kinds?: Uint8Array,
   ): RowBatch {
     const { where, groups, args, key } = this;
     const single = typeof partition === 'string';
     const out: RowBatch = { rows: [], partition: single ? partition : [], offsets: [] };
+    const kept = kinds === undefined ? undefined : new Uint8Array(rows.length);
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i];
       try {
@@ -134,6 +153,7 @@ export class GroupInputStage implements RowStage, BatchEvaluator {
         for (let j = 0; j < groups.length; j++) g[j] = groups[j](r);
         const a = new Array(args.length);
         for (let j = 0; j < args.length; j++) a[j] = args[j]?.(r);
+        if (kept !== undefined) kept[out.rows.length] = kinds![i];
         out.rows.push(new GroupInput(key === undefined ? undefined : key(g), g, a));
       } catch (e) {
         throw located(e, partition, offsets, i);
@@ -141,6 +161,7 @@ export class GroupInputStage implements RowStage, BatchEvaluator {
       out.offsets.push(offsets[i]);
       if (!single) (out.partition as string[]).push(partition[i]);
     }
+    if (kept !== undefined) out.kinds = kept.subarray(0, out.rows.length);
     return out;
   }
 }

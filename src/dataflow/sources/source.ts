@@ -13,6 +13,8 @@ export interface ReadBatch {
   partition: string | string[];
   /** Offsets increase per partition, in read order. */
   offsets: number[];
+  /** One kind per row (src/sink/changelog.ts) from a changelog source; undefined: all inserts. */
+  kinds?: Uint8Array;
 }
 
 /**
