@@ -3,10 +3,14 @@
  * state per group that one `step` per input row updates and `result` reads at any time — the
  * GROUP BY of an unbounded stream emits a group's current result whenever it changes. NULL
  * inputs are ignored (COUNT(*) counts rows); SUM, MIN, MAX and AVG of only NULLs are NULL.
+ *
+ * Over an updating input (a changelog source), `retract` takes a retracted row's value back out:
+ * COUNT, SUM and AVG keep sums, so that is one subtraction. MIN and MAX keep only the extreme, and
+ * taking it back would need every value of the group in the state, so they have no `retract`.
  */
 import type { SqlPosition } from '../schema/errors.js';
 import { type ExprType, isNumeric, isOrdered } from '../schema/expr-type.js';
-import { comparatorOf, type IntValue, intAdd } from '../schema/values.js';
+import { comparatorOf, type IntValue, intAdd, intNeg } from '../schema/values.js';
 import type { Compiled } from './compiled.js';
 import { typeError } from './compiled.js';
 import { decodeValue, encodeValue } from './state-codec.js';
@@ -20,6 +24,8 @@ export interface AggregateFn {
   init(): unknown;
   /** The state after one more input value (`undefined` stands for the row of COUNT(*)). */
   step(acc: unknown, v: unknown): unknown;
+  /** The state after one input value was retracted; absent where the state cannot (MIN, MAX). */
+  retract?(acc: unknown, v: unknown): unknown;
   result(acc: unknown): unknown;
   /** The state as JSON, and back (checkpoints). */
   encode(acc: unknown): unknown;
@@ -49,6 +55,8 @@ export function aggregateFn(
         resultType: 'BIGINT',
         init: () => 0,
         step: arg === undefined ? (n) => (n as number) + 1 : (n, v) => (v === null ? n : (n as number) + 1),
+        retract:
+          arg === undefined ? (n) => (n as number) - 1 : (n, v) => (v === null ? n : (n as number) - 1),
         result: (n) => n,
         encode: (n) => n,
         decode: (j) => j,
@@ -59,11 +67,15 @@ export function aggregateFn(
       const resultType: ExprType = argType === 'DOUBLE' ? 'DOUBLE' : 'BIGINT';
       const add =
         resultType === 'DOUBLE' ? double : (a: unknown, b: unknown) => intAdd(a as IntValue, b as IntValue);
+      const neg =
+        resultType === 'DOUBLE' ? (v: unknown) => -Number(v) : (v: unknown) => intNeg(v as IntValue);
       return {
         label,
         resultType,
         init: () => null,
         step: (s, v) => (v === null ? s : s === null ? v : add(s, v)),
+        // The state is the sum alone, so a group whose every value was retracted sums to 0, not NULL.
+        retract: (s, v) => (v === null ? s : add(s ?? 0, neg(v))),
         result: (s) => s,
         encode: (s) => encodeValue(resultType, s),
         decode: (j) => decodeValue(resultType, j),
@@ -84,6 +96,14 @@ export function aggregateFn(
             const s = a as [unknown, number];
             s[0] = add(s[0], v);
             s[1]++;
+          }
+          return a;
+        },
+        retract: (a, v) => {
+          if (v !== null) {
+            const s = a as [unknown, number];
+            s[0] = add(s[0], sumType === 'DOUBLE' ? -Number(v) : intNeg(v as IntValue));
+            s[1]--;
           }
           return a;
         },

@@ -336,7 +336,12 @@ function functionCall(body: Node, scope: Scope, position: SqlPosition | undefine
     throw unsupported(`parameters of ${name}`, namePosition);
   const list = isNode(body.args) && isNode(body.args.List) ? body.args.List : undefined;
   if (list !== undefined && list.duplicate_treatment === 'Distinct') {
-    throw unsupported(`${name}(DISTINCT ...)`, namePosition);
+    // A distinct count that retractions can take back keeps every value with its count per group:
+    // state that grows with the values, all of it in every checkpoint.
+    throw unsupported(
+      `${name}(DISTINCT ...) (its state would hold every distinct value of every group, stored whole in each checkpoint)`,
+      namePosition,
+    );
   }
   if (list !== undefined && Array.isArray(list.clauses) && list.clauses.length > 0) {
     throw unsupported(`clauses inside ${name}(...)`, namePosition);

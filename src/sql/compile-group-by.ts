@@ -3,7 +3,7 @@ import { keyFromTemplate, parseKeyTemplate } from '../sink/key-template.js';
 import { keyColumnOf, keyPrefixOf, type SinkTable } from '../sink/model.js';
 import { keyTemplateOf, writerOf } from '../sink/writers/index.js';
 import { type AggregateFn, aggregateFn } from './aggregates.js';
-import { compileExpr, type Scope } from './compile-expr.js';
+import { compileCondition, compileExpr, type Scope } from './compile-expr.js';
 import { type OrderItem, outputRef, sortKey } from './compile-order-by.js';
 import type { QueryPlan } from './compile-query.js';
 import { type EvalContext, type ExprFn, typeError, unsupported } from './compiled.js';
@@ -34,6 +34,8 @@ export interface GroupedInput {
   groupBy: unknown[];
   orderBy: OrderItem[];
   where: ExprFn | undefined;
+  /** The HAVING condition's node, if any. */
+  having?: unknown;
   ctx: EvalContext;
   P: Positions;
 }
@@ -131,6 +133,7 @@ export function groupedPlan(g: GroupedInput): Omit<QueryPlan, 'lookups'> {
     usesAggregate.push(aggregateCalls > before);
     return c;
   });
+  const having = g.having === undefined ? undefined : compileHaving(g, outScope);
   const names = targets.map((t) => t.name);
   const t = sink.target;
   const keyColumn = keyColumnOf(t);
@@ -203,6 +206,8 @@ export function groupedPlan(g: GroupedInput): Omit<QueryPlan, 'lookups'> {
     order,
     keyPrefix: prefix,
     keyed,
+    having,
+    changelog: sink.mode === 'upsert',
   });
   const routing: SinkTable = {
     ...sink,
@@ -224,6 +229,22 @@ export function groupedPlan(g: GroupedInput): Omit<QueryPlan, 'lookups'> {
     aggregate: { factory, routing },
     ordered: order.length > 0,
   };
+}
+
+/**
+ * HAVING filters groups over their values and aggregates (a call not in the select list is
+ * aggregated too). A group that stops matching is deleted from Redis, which only an `upsert`
+ * table does; an `append` table would keep its last row.
+ */
+function compileHaving(g: GroupedInput, scope: Scope): ExprFn {
+  if (g.sink.mode !== 'upsert') {
+    throw new SqlQueryError(
+      'shape',
+      `HAVING into table '${g.sink.name}' needs 'sink.mode' = 'upsert': a group that stops matching is deleted from Redis, and an 'append' table never deletes`,
+      g.P.of(g.having),
+    );
+  }
+  return compileCondition(g.having, { ...scope, clause: 'HAVING' }).fn;
 }
 
 /**

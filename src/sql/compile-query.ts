@@ -134,6 +134,13 @@ export function compileInsert(insert: Node, tables: QueryTables, positions: Posi
   const lookups = [...new Set(rel.joins.map((j) => j.table.name))];
   const withJoins = (stage: RowStage & BatchEvaluator): RowStage =>
     rel.joins.length === 0 ? stage : new LookupJoinStage(rel.joins, registry, stage);
+  if (!grouped && select.having != null) {
+    throw new SqlQueryError(
+      'shape',
+      'HAVING needs GROUP BY or an aggregate in the select list (it filters groups)',
+      P.of(select.having),
+    );
+  }
   if (!grouped) {
     const scope = relationScope(rel, P, ctx, 'the select list');
     const values = items.map((item, j) => checkTarget(compileExpr(item.node, scope), targets[j], sink, item));
@@ -155,7 +162,8 @@ export function compileInsert(insert: Node, tables: QueryTables, positions: Posi
       lookups,
     };
   }
-  const plan = groupedPlan({ sink, rel, items, targets, groupBy, orderBy, where, ctx, P });
+  const having = select.having ?? undefined;
+  const plan = groupedPlan({ sink, rel, items, targets, groupBy, orderBy, where, having, ctx, P });
   return { ...plan, stage: withJoins(plan.stage as RowStage & BatchEvaluator), lookups };
 }
 
@@ -167,12 +175,6 @@ function refuseClauses(select: Node, P: Positions): void {
   if (select.distinct != null) throw unsupported('SELECT DISTINCT', at);
   if (select.top != null) throw unsupported('TOP', at);
   if (select.into != null) throw unsupported('SELECT INTO', at);
-  if (select.having != null) {
-    throw unsupported(
-      'HAVING (a group that stops matching could not be removed from Redis)',
-      P.of(select.having),
-    );
-  }
   if (select.qualify != null) throw unsupported('QUALIFY', P.of(select.qualify));
   if (select.prewhere != null) throw unsupported('PREWHERE', P.of(select.prewhere));
   for (const [field, what] of [

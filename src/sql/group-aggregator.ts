@@ -6,6 +6,13 @@
  * string or hash sink writes as an upsert. The groups are the shard's operator state in every
  * checkpoint, and are restored with it: replayed rows then update the restored values, so the
  * results after a recovery are exact (never double-counted).
+ *
+ * Into an `upsert` table the rows carry kinds: a group's first row is `+I`, later ones `+U`, and a
+ * group that stops matching HAVING, or whose every input row was retracted, is `-D` (its row,
+ * whose key and field come from the group values, so the sink deletes what the group wrote).
+ * Retracted input rows (`-U`, `-D`) take their values back out of the accumulators. Into an
+ * `append` table the rows carry no kinds: every change is the group's current result, as before
+ * changelogs existed, and a group that disappears leaves its last result in Redis.
  */
 import { LaminarError } from '../errors.js';
 import type { RowBatch, ShardOperator, ShardOperatorFactory } from '../plan/operators.js';
@@ -14,9 +21,11 @@ import { keySlot } from '../resp/cluster/key-slot.js';
 import type { ExprType } from '../schema/expr-type.js';
 import { text } from '../schema/text.js';
 import { mapKeyOf } from '../schema/values.js';
+import { isRetraction, ROW_DELETE, ROW_INSERT, ROW_UPDATE_AFTER } from '../sink/changelog.js';
 import type { Row } from '../sink/row-encoder.js';
 import type { AggregateFn } from './aggregates.js';
 import type { EvalContext, ExprFn } from './compiled.js';
+import { SqlEvalError } from './errors.js';
 import { type SortKey, sortBatch } from './order-by.js';
 import type { GroupInput } from './query-stage.js';
 import { decodeValue, encodeValue } from './state-codec.js';
@@ -43,6 +52,10 @@ export interface AggregatePlan {
   keyPrefix: string;
   /** The sink has a key column (else every group has the key `prefix`). */
   keyed: boolean;
+  /** HAVING over `[...group values, ...aggregate results]`; undefined: every group matches. */
+  having?: ExprFn;
+  /** Emit kinds (`+I`, `+U`, `-D`): the sink is an `upsert` table. */
+  changelog: boolean;
 }
 
 /** One group: its values, accumulators and where it lives. */
@@ -53,14 +66,21 @@ interface Group {
   slot: number;
   /** Batch number that last changed it. */
   mark: number;
+  /** Input rows in it: inserts minus retractions (Infinity for state from before this count). */
+  rows: number;
+  /** Its row is in Redis: it was last emitted matching HAVING. */
+  shown: boolean;
   partition: string;
   offset: number;
 }
 
-/** The JSON state of one shard: `groups` as `[slot, [group values], [accumulators]]`. */
+/**
+ * The JSON state of one shard: `groups` as `[slot, [group values], [accumulators], rows, shown]`
+ * (the last two absent in checkpoints written before changelogs; `rows` null for Infinity).
+ */
 interface AggregateState {
   query: string;
-  groups: Array<[number, unknown[], unknown[]]>;
+  groups: Array<[number, unknown[], unknown[], (number | null)?, boolean?]>;
 }
 
 /** Builds the aggregator of each shard of a table. */
@@ -92,6 +112,7 @@ class GroupAggregator implements ShardOperator {
     rows: readonly Row[],
     partition: string | readonly string[],
     offsets: readonly number[],
+    kinds?: Uint8Array,
   ): RowBatch | null {
     const batch = ++this.#batch;
     const { aggregates } = this.#plan;
@@ -99,6 +120,7 @@ class GroupAggregator implements ShardOperator {
     const changed: Group[] = [];
     for (let i = 0; i < rows.length; i++) {
       const input = rows[i] as GroupInput;
+      const retract = kinds !== undefined && isRetraction(kinds[i]);
       const k = this.#mapKey(input.groups);
       let g = this.#groups.get(k);
       if (g === undefined) {
@@ -107,12 +129,24 @@ class GroupAggregator implements ShardOperator {
           acc: aggregates.map((a) => a.init()),
           slot: this.#slotOf(input.key),
           mark: 0,
+          rows: 0,
+          shown: false,
           partition: '',
           offset: 0,
         };
         this.#groups.set(k, g);
       }
-      for (let j = 0; j < m; j++) g.acc[j] = aggregates[j].step(g.acc[j], input.args[j]);
+      if (retract) {
+        for (let j = 0; j < m; j++) {
+          const a = aggregates[j];
+          if (a.retract === undefined) throw this.#cannotRetract(a.label, partition, offsets, i);
+          g.acc[j] = a.retract(g.acc[j], input.args[j]);
+        }
+        g.rows--;
+      } else {
+        for (let j = 0; j < m; j++) g.acc[j] = aggregates[j].step(g.acc[j], input.args[j]);
+        g.rows++;
+      }
       if (g.mark !== batch) {
         g.mark = batch;
         changed.push(g);
@@ -125,6 +159,18 @@ class GroupAggregator implements ShardOperator {
       : this.#emit(changed, typeof partition === 'string' ? partition : undefined);
   }
 
+  #cannotRetract(
+    label: string,
+    partition: string | readonly string[],
+    offsets: readonly number[],
+    i: number,
+  ): SqlEvalError {
+    return new SqlEvalError(
+      `${label} cannot take back a retracted row (its state holds one value per group, not all of them); over a changelog source use COUNT, SUM or AVG`,
+      undefined,
+    ).locate(typeof partition === 'string' ? partition : partition[i], offsets[i]);
+  }
+
   snapshot(): AggregateState {
     const { aggregates, groupTypes, fingerprint } = this.#plan;
     const groups: AggregateState['groups'] = [];
@@ -133,27 +179,49 @@ class GroupAggregator implements ShardOperator {
         g.slot,
         g.keys.map((v, j) => encodeValue(groupTypes[j], v)),
         g.acc.map((a, j) => aggregates[j].encode(a)),
+        Number.isFinite(g.rows) ? g.rows : null,
+        g.shown,
       ]);
     }
     return { query: fingerprint, groups };
   }
 
-  /** One output row per changed group, in first-change order (then ORDER BY, if any). */
-  #emit(changed: readonly Group[], partition: string | undefined): RowBatch {
-    const { aggregates, names, values, order, ctx } = this.#plan;
+  /**
+   * One output row per changed group, in first-change order (then ORDER BY, if any). With kinds:
+   * `+I`/`+U` for a group that matches HAVING, `-D` for one shown before that no longer matches
+   * or has no rows left, nothing for one that was not shown and still does not match.
+   */
+  #emit(changed: readonly Group[], partition: string | undefined): RowBatch | null {
+    const { aggregates, names, values, order, ctx, having, changelog } = this.#plan;
     ctx.now = new Date();
     const out: RowBatch = { rows: [], partition: partition ?? [], offsets: [] };
+    const kinds: number[] = [];
     const g0 = changed[0].keys.length;
     const scratch: unknown[] = new Array(g0 + aggregates.length);
     for (const g of changed) {
       for (let j = 0; j < g0; j++) scratch[j] = g.keys[j];
       for (let j = 0; j < aggregates.length; j++) scratch[g0 + j] = aggregates[j].result(g.acc[j]);
+      const gone = g.rows <= 0;
+      if (gone) this.#groups.delete(this.#mapKey(g.keys));
+      let kind: number = ROW_INSERT;
+      if (changelog) {
+        const matches = !gone && (having === undefined || having(scratch) === true);
+        if (matches) kind = g.shown ? ROW_UPDATE_AFTER : ROW_INSERT;
+        else if (g.shown) kind = ROW_DELETE;
+        else continue;
+        g.shown = matches;
+      } else if (gone) {
+        continue;
+      }
       const o: Record<string, unknown> = {};
       for (let j = 0; j < names.length; j++) o[names[j]] = values[j](scratch);
       out.rows.push(o);
+      kinds.push(kind);
       out.offsets.push(g.offset);
       if (partition === undefined) (out.partition as string[]).push(g.partition);
     }
+    if (out.rows.length === 0) return null;
+    if (changelog) out.kinds = Uint8Array.from(kinds);
     if (order.length > 0) sortBatch(order, out, out.rows);
     return out;
   }
@@ -175,7 +243,7 @@ class GroupAggregator implements ShardOperator {
       );
     }
     const { aggregates, groupTypes } = this.#plan;
-    for (const [slot, keys, acc] of s.groups) {
+    for (const [slot, keys, acc, rows, shown] of s.groups) {
       const mine = slot === -1 ? range[0] === 0 : slot >= range[0] && slot <= range[1];
       if (!mine) continue;
       const values = keys.map((v, j) => decodeValue(groupTypes[j], v));
@@ -184,6 +252,8 @@ class GroupAggregator implements ShardOperator {
         acc: acc.map((a, j) => aggregates[j].decode(a)),
         slot,
         mark: 0,
+        rows: typeof rows === 'number' ? rows : Number.POSITIVE_INFINITY,
+        shown: shown ?? true,
         partition: '',
         offset: 0,
       });
