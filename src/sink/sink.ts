@@ -192,7 +192,6 @@ export class RedisSink extends EventEmitter<RedisSinkEvents> implements AsyncDis
   async write(rows: readonly Row[], options?: RowPositions | WriteOptions): Promise<void> {
     this.#check();
     const enc = this.#encoder;
-    const policy = this.table.onError;
     const positions =
       options?.offsets !== undefined && options.partition !== undefined
         ? (options as RowPositions)
@@ -229,14 +228,8 @@ export class RedisSink extends EventEmitter<RedisSinkEvents> implements AsyncDis
               positions!.offsets[i],
             );
           }
-        } else if (policy === 'skip') {
-          this.stats.rowsSkipped++;
-          this.#log.warn({ table: this.table.name, index: i, reason }, 'bad row skipped');
-        } else if (policy === 'dead_letter') {
-          this.#batch.addDeadLetter(deadLetterEntry(this.table.name, reason, row));
-          this.stats.rowsDeadLettered++;
         } else {
-          this.#refuse(row, i, reason);
+          this.#badRow(row, i, reason);
         }
         if (this.#batch.rows >= this.#flushRows) this.#flushBatch();
       }
@@ -274,25 +267,28 @@ export class RedisSink extends EventEmitter<RedisSinkEvents> implements AsyncDis
       this.#batch.addRemove(key, field, value, partition, offset);
       if (this.#batch.rows >= this.#flushRows) this.#flushBatch();
     },
-    bad: (row: Row, index: number, reason: string): void => {
-      const policy = this.table.onError;
-      if (policy === 'skip') {
-        this.stats.rowsSkipped++;
-        this.#log.warn({ table: this.table.name, index, reason }, 'bad row skipped');
-      } else if (policy === 'dead_letter') {
-        this.#batch.addDeadLetter(deadLetterEntry(this.table.name, reason, row));
-        this.stats.rowsDeadLettered++;
-      } else this.#refuse(row, index, reason);
-    },
+    bad: (row: Row, index: number, reason: string): void => this.#badRow(row, index, reason),
   };
 
-  /** A bad row under `onError: 'fail'`: the sink fails, the rows before it still go. */
-  #refuse(_row: Row, index: number, reason: string): never {
-    const err = new BadRowError(this.table.name, reason, { index });
-    this.#publishIn();
-    this.#fail(err);
-    this.#flushBatch();
-    throw err;
+  /**
+   * A row that cannot be written, by the table's `onError`: counted and logged, dead-lettered, or
+   * (`fail`) the sink fails and this throws — the rows before it are still written.
+   */
+  #badRow(row: Row, index: number, reason: string): void {
+    const policy = this.table.onError;
+    if (policy === 'skip') {
+      this.stats.rowsSkipped++;
+      this.#log.warn({ table: this.table.name, index, reason }, 'bad row skipped');
+    } else if (policy === 'dead_letter') {
+      this.#batch.addDeadLetter(deadLetterEntry(this.table.name, reason, row));
+      this.stats.rowsDeadLettered++;
+    } else {
+      const err = new BadRowError(this.table.name, reason, { index });
+      this.#publishIn();
+      this.#fail(err);
+      this.#flushBatch();
+      throw err;
+    }
   }
 
   /** Sends what is buffered and resolves when every accepted row is acknowledged by Redis. */
