@@ -250,7 +250,7 @@ function shardStates(cp: Checkpoint | null): Record<string, unknown> {
   return typeof shards === 'object' && shards !== null ? (shards as Record<string, unknown>) : {};
 }
 
-function buildSource(s: SourceSpec, clock: Clock): Source {
+function buildSource(s: SourceSpec, clock: Clock, logger: Logger): Source {
   switch (s.type) {
     case 'generator':
       return new GeneratorSource(s, clock);
@@ -261,7 +261,7 @@ function buildSource(s: SourceSpec, clock: Clock): Source {
     case 'redis-stream':
       return new RedisStreamSource(s);
     case 'redis-pubsub':
-      return new PubsubSource(s);
+      return new PubsubSource(s, { logger });
   }
 }
 
@@ -275,7 +275,7 @@ export function startJob(input: JobSpec | unknown, options: JobOptions = {}): Jo
   const spec = parseJobSpec(input);
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? SILENT_LOGGER;
-  const sources = spec.sources.map((s) => buildSource(s, clock));
+  const sources = spec.sources.map((s) => buildSource(s, clock, logger));
   let settle!: { resolve: (r: JobResult) => void; reject: (e: unknown) => void };
   const done = new Promise<JobResult>((resolve, reject) => {
     settle = { resolve, reject };
