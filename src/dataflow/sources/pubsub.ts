@@ -22,9 +22,9 @@ import { DEFAULT_PUBSUB_BUFFER_ROWS, type RedisPubsubOptions } from '../../plan/
 import { createSubscriber, type RedisSubscriber } from '../../resp/subscriber.js';
 import { type ClusterSubscriber, createClusterSubscriber } from '../../resp/subscriber-cluster.js';
 import type { PubSubMessage } from '../../resp/subscriber-frames.js';
-import type { Row } from '../../sink/row-encoder.js';
 import { resolveSecrets } from '../../schema/secrets.js';
 import { tlsClientOptions } from '../../schema/tls-profile.js';
+import type { Row } from '../../sink/row-encoder.js';
 import { messageRow } from './pubsub-rows.js';
 import {
   EMPTY_BATCH,
