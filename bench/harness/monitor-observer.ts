@@ -12,33 +12,23 @@
  */
 import { connect } from 'node:net';
 import { readSpec } from './harness-workload.js';
+import { parseMonitorLine } from './observed-text.js';
 import { ObservedRows, sendToParent } from './observer-samples.js';
 
 const spec = readSpec();
 const url = new URL(spec.url);
 /** Keys of the run as MONITOR quotes them. */
 const KEY_MARK = `"bench:${spec.runId}:`;
-/** The id column inside a quoted JSON value. */
-const ID_MARK = '\\"id\\":';
 
 const rows = new ObservedRows();
 let rest = '';
 let ready = false;
 
 function onLine(line: string): void {
-  if (!line.includes(KEY_MARK)) return;
+  const command = parseMonitorLine(line, KEY_MARK);
+  if (command === null) return;
   rows.commands++;
-  // `+1733500000.123456 [0 127.0.0.1:5555] "SET" …`: seconds and microseconds, kept exact.
-  const dot = line.indexOf('.');
-  const space = line.indexOf(' ', dot);
-  const ms = Number(line.slice(1, dot)) * 1000 + Number(line.slice(dot + 1, space)) / 1000;
-  for (let at = line.indexOf(ID_MARK); at !== -1; at = line.indexOf(ID_MARK, at + ID_MARK.length)) {
-    let end = at + ID_MARK.length;
-    let id = 0;
-    for (let c = line.charCodeAt(end); c >= 48 && c <= 57; c = line.charCodeAt(++end))
-      id = id * 10 + (c - 48);
-    rows.add(id, ms);
-  }
+  for (const id of command.ids) rows.add(id, command.atMs);
 }
 
 const socket = connect({ host: url.hostname, port: Number(url.port) });

@@ -10,11 +10,11 @@
 import { connect } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { readSpec } from './harness-workload.js';
+import { idsInMessages } from './observed-text.js';
 import { ObservedRows, sendToParent } from './observer-samples.js';
 
 const spec = readSpec();
 const url = new URL(spec.url);
-const ID_MARK = '{"id":';
 const rows = new ObservedRows();
 let rest = '';
 let ready = false;
@@ -29,20 +29,17 @@ socket.on('data', (chunk: Buffer) => {
   const now = performance.timeOrigin + performance.now();
   rows.bytes += chunk.length;
   const text = rest + chunk.toString('latin1');
-  // Keep an unfinished frame (after the last CRLF) for the next chunk.
-  const cut = text.lastIndexOf('\r\n') + 2;
+  // Keep everything from the last CRLF on for the next chunk: a payload's id is read only after
+  // the CRLF that opens it, so it must not be cut off from it.
+  const cut = Math.max(0, text.lastIndexOf('\r\n'));
   rest = text.slice(cut);
   const whole = text.slice(0, cut);
   if (!ready && whole.includes('psubscribe')) {
     ready = true;
     sendToParent({ kind: 'ready' });
   }
-  for (let at = whole.indexOf(ID_MARK); at !== -1; at = whole.indexOf(ID_MARK, at + ID_MARK.length)) {
+  for (const id of idsInMessages(whole)) {
     rows.commands++;
-    let end = at + ID_MARK.length;
-    let id = 0;
-    for (let c = whole.charCodeAt(end); c >= 48 && c <= 57; c = whole.charCodeAt(++end))
-      id = id * 10 + (c - 48);
     rows.add(id, now);
   }
 });
