@@ -1,5 +1,4 @@
 import type { Logger } from '../log.js';
-import { makePrivateDir } from './atomic-file.js';
 import type { Checkpoint } from './checkpoint-store.js';
 import { CheckpointStore } from './checkpoint-store.js';
 import { jobIdentity, raiseGeneration, readGeneration } from './generation-file.js';
@@ -35,16 +34,14 @@ export class DirJobState implements JobState {
   list(): Promise<number[]> {
     return this.#store.list();
   }
-  /** Made in the directory (created when missing). */
-  async identity(): Promise<string> {
-    await makePrivateDir(this.dir);
+  /** Made in the directory, which {@link latest} or {@link write} created. */
+  identity(): Promise<string> {
     return jobIdentity(this.dir);
   }
   readGeneration(): Promise<number> {
     return readGeneration(this.dir);
   }
-  async raiseGeneration(atLeast?: number): Promise<number> {
-    await makePrivateDir(this.dir);
+  raiseGeneration(atLeast?: number): Promise<number> {
     return raiseGeneration(this.dir, atLeast);
   }
 }
