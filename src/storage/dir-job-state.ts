@@ -1,4 +1,5 @@
 import type { Logger } from '../log.js';
+import { makePrivateDir } from './atomic-file.js';
 import type { Checkpoint } from './checkpoint-store.js';
 import { CheckpointStore } from './checkpoint-store.js';
 import { jobIdentity, raiseGeneration, readGeneration } from './generation-file.js';
@@ -34,14 +35,16 @@ export class DirJobState implements JobState {
   list(): Promise<number[]> {
     return this.#store.list();
   }
-  /** Made in the directory, which {@link latest} or {@link write} created. */
-  identity(): Promise<string> {
+  /** Made in the directory (created when missing). */
+  async identity(): Promise<string> {
+    await makePrivateDir(this.dir);
     return jobIdentity(this.dir);
   }
   readGeneration(): Promise<number> {
     return readGeneration(this.dir);
   }
-  raiseGeneration(atLeast?: number): Promise<number> {
+  async raiseGeneration(atLeast?: number): Promise<number> {
+    await makePrivateDir(this.dir);
     return raiseGeneration(this.dir, atLeast);
   }
 }
