@@ -147,6 +147,8 @@ export const ERROR_CODES = [
   'ERR_STREAM_ENTRY_FORMAT',
   /** A stream entry ID is outside what exactly-once offsets represent. */
   'ERR_STREAM_ID_RANGE',
+  /** A stream source's pattern matched no stream when the job attempt started. */
+  'ERR_STREAM_NONE',
   // ── control API (coordinator) ──
   /** No profile, table, pipeline or endpoint has that id, name or path. */
   'ERR_NOT_FOUND',

@@ -37,6 +37,7 @@ export { IngestClosedError, IngestSource, type PushResult } from './dataflow/sou
 export { JsonLinesSource, SourceFormatError } from './dataflow/sources/jsonl.js';
 export { RedisStreamSource, type RedisStreamSourceDeps } from './dataflow/sources/redis-stream.js';
 export {
+  NoStreamsError,
   StreamEntryFormatError,
   StreamEntryGoneError,
   StreamGroupMissingError,

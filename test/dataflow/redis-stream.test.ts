@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisStreamSource, streamChannel } from '../../src/dataflow/sources/redis-stream.js';
 import {
+  NoStreamsError,
   StreamGroupMissingError,
   StreamTrimmedError,
 } from '../../src/dataflow/sources/redis-stream-errors.js';
@@ -159,6 +160,9 @@ describe('redis stream source', () => {
     const readers = await new RedisStreamSource(options({ pattern: 'pat:*' })).open({});
     expect(readers.map((r) => r.channel)).toEqual(['src/pat:1', 'src/pat:2']);
     for (const r of readers) await r.close();
+    await expect(new RedisStreamSource(options({ pattern: 'none:*' })).open({})).rejects.toBeInstanceOf(
+      NoStreamsError,
+    );
   });
 
   it('redis stream source — a group destroyed under the job is an error, and never recreated on resume', async () => {

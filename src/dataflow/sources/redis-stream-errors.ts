@@ -58,6 +58,19 @@ export class StreamEntryGoneError extends LaminarError {
   }
 }
 
+/**
+ * A source with only a pattern found no stream when the attempt started: it would have no channel,
+ * and a job whose channels are all done ends.
+ */
+export class NoStreamsError extends LaminarError {
+  constructor(
+    readonly source: string,
+    readonly pattern: string,
+  ) {
+    super('ERR_STREAM_NONE', `stream source ${source}: no stream matches '${pattern}'`);
+  }
+}
+
 /** An entry is not a row in the source's format. Names the stream and the entry ID. */
 export class StreamEntryFormatError extends LaminarError {
   constructor(

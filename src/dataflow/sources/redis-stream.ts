@@ -7,6 +7,7 @@ import {
 import type { RedisTransport } from '../../resp/target.js';
 import { connectProfile } from '../../schema/connect.js';
 import { callOn } from './redis-stream-call.js';
+import { NoStreamsError } from './redis-stream-errors.js';
 import {
   ackPendingUpTo,
   checkNotTrimmed,
@@ -66,6 +67,7 @@ export class RedisStreamSource implements Source {
       for (const channel of Object.keys(restored))
         if (channel.startsWith(prefix)) streams.add(channel.slice(prefix.length));
       if (o.pattern !== undefined) for (const s of await scanStreams(t, o.pattern)) streams.add(s);
+      if (streams.size === 0) throw new NoStreamsError(this.name, o.pattern ?? '');
       let open = streams.size;
       const config: StreamReaderConfig = {
         transport: t,
@@ -86,7 +88,6 @@ export class RedisStreamSource implements Source {
         const saved = restored[channel];
         readers.push(await this.#openChannel(t, config, channel, stream, saved));
       }
-      if (readers.length === 0) await t.close();
       return readers;
     } catch (e) {
       await t.close().catch(() => {});
