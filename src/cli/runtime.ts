@@ -95,7 +95,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       token,
       logger,
       expectedWorkers: options.expectedWorkers ?? (count > 0 ? count : undefined),
-      httpIngest: options.httpIngest ?? producerIngest({ logger }),
+      // Its Producers dial this coordinator's gRPC port in plain text: none when that port uses TLS.
+      httpIngest:
+        options.httpIngest ??
+        (options.grpcCredentials === undefined ? producerIngest({ logger }) : undefined),
     });
   } catch (err) {
     await data.remove();

@@ -70,8 +70,8 @@ async function coordinatorOptions(f: ServeFlags): Promise<CoordinatorOptions> {
     checkpointIntervalMs: f.checkpointInterval,
     heartbeatTimeoutMs: f.heartbeatTimeout,
     logger,
-    // The ingest routes send through a Producer to this coordinator's gRPC port, which needs no
-    // client certificate only without TLS.
+    // The ingest routes' Producers dial this coordinator's gRPC port in plain text: none when that
+    // port uses TLS.
     httpIngest: grpcCredentials === undefined ? producerIngest({ logger }) : undefined,
   };
 }
