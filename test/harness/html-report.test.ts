@@ -20,6 +20,8 @@ const CHROMIUM = '/usr/bin/chromium';
 const chromium = existsSync(CHROMIUM);
 /** In CI a missing browser is a failure, not a skip. */
 const skipBrowser = !chromium && process.env.CI === undefined;
+/** Chromium starts in 3-10 s on a loaded 2-core machine; the page loads in milliseconds. */
+const BROWSER_TIMEOUT_MS = 120_000;
 
 const HOSTILE = '<script>alert("x")</script>&\'';
 
@@ -213,6 +215,7 @@ describe('html report — in headless Chromium', () => {
       const [p50, p99] = seriesOf(latency).map((s) => vertices(s.path[0].d));
       for (let i = 0; i < p50.length; i++) expect(p99[i].y).toBeLessThan(p50[i].y);
     },
+    BROWSER_TIMEOUT_MS,
   );
 
   it.skipIf(skipBrowser)(
@@ -237,5 +240,6 @@ describe('html report — in headless Chromium', () => {
       expect(seen.has('11,114,133'), 'throughput line #0b7285').toBe(true);
       expect(seen.has('232,89,12'), 'p99 line #e8590c').toBe(true);
     },
+    BROWSER_TIMEOUT_MS,
   );
 });
