@@ -25,6 +25,7 @@ export {
   rowKindOf,
   type WriteOptions,
 } from './sink/changelog.js';
+export { refusesRetractions } from './sink/changelog-rows.js';
 export { type ProfileBody, parseProfile, parseTable, type TableBody } from './sink/config/json.js';
 export { parseCreateTable } from './sink/config/sql-ddl.js';
 export { defineProfile, defineTable, validateTable } from './sink/config/validate-model.js';

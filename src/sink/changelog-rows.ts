@@ -30,6 +30,17 @@ export interface ChangelogSink {
   bad(row: Row, index: number, reason: string): void;
 }
 
+/**
+ * Why the table cannot apply retractions (`-U`, `-D`), or null when it can: for a planner that
+ * refuses a changelog query into an `append` table when the job is built, with the same reason a
+ * retraction written there gets as a bad row.
+ */
+export function refusesRetractions(table: SinkTable): string | null {
+  return table.mode === 'upsert'
+    ? null
+    : `table '${table.name}' is an 'append' table, which only adds rows and cannot apply deletes or update-befores; set 'sink.mode' = 'upsert' to apply them`;
+}
+
 /** An update-before held back to see whether its update-after rewrites the same identity. */
 interface Held {
   key: string | Buffer;
@@ -113,11 +124,7 @@ export class ChangelogRows {
       }
       const what = `a ${kind === ROW_DELETE ? 'delete' : 'retraction'} (${ROW_KIND_NAMES[kind]})`;
       if (!upsert) {
-        out.bad(
-          row,
-          i,
-          `${what} cannot be applied by an 'append' table, which only adds rows; set 'sink.mode' = 'upsert' to apply deletes`,
-        );
+        out.bad(row, i, `${what} cannot be applied: ${refusesRetractions(this.#table)}`);
         continue;
       }
       if (retraction.kind === 'delete' && retraction.arg === 'none') {
