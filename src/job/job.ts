@@ -255,7 +255,7 @@ function buildSource(s: SourceSpec, clock: Clock, logger: Logger): Source {
     case 'generator':
       return new GeneratorSource(s, clock);
     case 'jsonl':
-      return new JsonLinesSource(s.name, s.files);
+      return new JsonLinesSource(s.name, s.files, s.changelog);
     case 'ingest':
       return new IngestSource(s.name, { bufferRows: s.bufferRows });
     case 'redis-stream':

@@ -4,6 +4,7 @@ import type { LookupSpec } from '../lookup/lookup-spec.js';
 import type { LookupTable } from '../lookup/model.js';
 import type { Column } from '../schema/sql-type.js';
 import type { SinkTable } from '../sink/model.js';
+import { type ChangelogFormat, parseChangelogFormat } from './changelog-format.js';
 import type { GeneratorOptions } from './generator-options.js';
 import { parseColumns, parseGeneratorColumns, parseQueries, type QuerySpec } from './job-spec-columns.js';
 import { JobSpecError } from './job-spec-error.js';
@@ -21,7 +22,7 @@ export { JobSpecError } from './job-spec-error.js';
  */
 export type SourceSpec =
   | ({ type: 'generator' } & GeneratorOptions)
-  | { type: 'jsonl'; name: string; files: string[]; columns?: Column[] }
+  | { type: 'jsonl'; name: string; files: string[]; columns?: Column[]; changelog?: ChangelogFormat }
   | { type: 'ingest'; name: string; bufferRows?: number; columns?: Column[] }
   | ({ type: 'redis-stream' } & RedisStreamOptions)
   | ({ type: 'redis-pubsub' } & RedisPubsubOptions);
@@ -166,10 +167,14 @@ function parseSource(v: unknown, at: string, baseDir: string): SourceSpec {
         parseGeneratorColumns(s.columns, `${at}.columns`),
       );
     case 'jsonl': {
-      unknownKeys(s, ['type', 'name', 'files', 'columns'], at);
+      unknownKeys(s, ['type', 'name', 'files', 'columns', 'changelog'], at);
       const files = arr(s.files, `${at}.files`).map((f, i) => abs(str(f, `${at}.files[${i}]`), baseDir));
       if (files.length === 0) throw new JobSpecError(`${at}.files`, 'at least one file is needed');
-      return withColumns({ type: 'jsonl', name, files }, parseColumns(s.columns, `${at}.columns`));
+      const changelog = parseChangelogFormat(s.changelog, `${at}.changelog`);
+      return withColumns(
+        changelog === undefined ? { type: 'jsonl', name, files } : { type: 'jsonl', name, files, changelog },
+        parseColumns(s.columns, `${at}.columns`),
+      );
     }
     case 'ingest':
       unknownKeys(s, ['type', 'name', 'bufferRows', 'columns'], at);

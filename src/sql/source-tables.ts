@@ -15,6 +15,7 @@ import { typeName } from '../schema/sql-parser.js';
 import { extent, type SqlOption } from '../schema/sql-tree.js';
 import type { Column, SqlType } from '../schema/sql-type.js';
 import { PipelineSqlError } from './errors.js';
+import { JSONL_CHANGELOG_OPTIONS, jsonlChangelog } from './jsonl-changelog.js';
 import { isPubsubTable, redisPubsubTable } from './pubsub-table.js';
 import { redisStreamTable, type StreamTableContext } from './redis-stream-table.js';
 import { identOf, isNode, type Node } from './tree.js';
@@ -44,7 +45,7 @@ const GENERATOR_OPTIONS: ReadonlyMap<
   ['rate', { field: 'rate', min: 0 }],
 ]);
 const COMMON_OPTIONS = ['connector', 'type'];
-const JSONL_OPTIONS = ['path', 'files'];
+const JSONL_OPTIONS = ['path', 'files', ...JSONL_CHANGELOG_OPTIONS];
 const INGEST_OPTIONS = ['buffer_rows'];
 /** `'fields.<column>.<option>'` → GeneratorColumn field. */
 const FIELD_OPTIONS: ReadonlyMap<string, keyof GeneratorColumn> = new Map([
@@ -329,7 +330,10 @@ function jsonlSource(table: string, opts: readonly SqlOption[]): SourceSpec {
       o?.valueSpan?.start,
     );
   }
-  return { type: 'jsonl', name: table, files: list };
+  const changelog = jsonlChangelog(table, byKey);
+  return changelog === undefined
+    ? { type: 'jsonl', name: table, files: list }
+    : { type: 'jsonl', name: table, files: list, changelog };
 }
 
 function ingestSource(table: string, opts: readonly SqlOption[]): SourceSpec {

@@ -1,7 +1,10 @@
 import { type FileHandle, open } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { LaminarError } from '../../errors.js';
+import type { ChangelogFormat } from '../../plan/changelog-format.js';
+import { ROW_UPDATE_BEFORE } from '../../sink/changelog.js';
 import type { Row } from '../../sink/row-encoder.js';
+import { ChangelogDecoder } from './cdc-decoder.js';
 import { numericPosition, type ReadBatch, type Source, type SourceReader } from './source.js';
 
 const CHUNK = 256 * 1024;
@@ -23,21 +26,30 @@ export class SourceFormatError extends LaminarError {
  * path, the offset of a row its 1-based line number. Blank lines count as lines but carry no row.
  * The files are read to their end once (bounded). Resuming at position `n` skips the first `n`
  * lines — a rescan, cheap next to writing them.
+ *
+ * With a {@link ChangelogFormat} the lines are changelog entries (cdc-decoder.ts) and the rows
+ * carry kinds. An update's two rows need offsets of their own (an exactly-once table applies an
+ * offset once), so there a row's offset is twice its line number, less one for an update's old
+ * row. A bad entry fails the read ({@link SourceFormatError}) or, with `onError: 'skip'`, is
+ * passed over.
  */
 export class JsonLinesSource implements Source {
   readonly name: string;
   readonly #files: string[];
 
-  constructor(name: string, files: readonly string[]) {
+  readonly #changelog: ChangelogFormat | undefined;
+
+  constructor(name: string, files: readonly string[], changelog?: ChangelogFormat) {
     if (files.length === 0) throw new RangeError(`jsonl source ${name}: no files`);
     this.name = name;
     this.#files = files.map((f) => resolve(f));
+    this.#changelog = changelog;
   }
 
   async open(restored: Readonly<Record<string, number | string>>): Promise<SourceReader[]> {
     const readers: SourceReader[] = [];
     for (const file of this.#files) {
-      readers.push(new JsonLinesReader(file, numericPosition(restored[file], file)));
+      readers.push(new JsonLinesReader(file, numericPosition(restored[file], file), this.#changelog));
     }
     return readers;
   }
@@ -51,16 +63,21 @@ class JsonLinesReader implements SourceReader {
   /** Lines consumed so far (returned or skipped). */
   #line = 0;
   readonly #skip: number;
+  readonly #decoder: ChangelogDecoder | undefined;
+  readonly #skipBad: boolean;
 
-  constructor(file: string, from: number) {
+  constructor(file: string, from: number, changelog: ChangelogFormat | undefined) {
     this.channel = file;
     this.#skip = from;
+    this.#decoder = changelog === undefined ? undefined : new ChangelogDecoder(changelog);
+    this.#skipBad = changelog?.onError === 'skip';
   }
 
   async read(max: number): Promise<ReadBatch | null> {
     this.#fh ??= await open(this.channel, 'r');
     const rows: Row[] = [];
     const offsets: number[] = [];
+    const kinds: number[] | undefined = this.#decoder === undefined ? undefined : [];
     while (rows.length < max) {
       const line = await this.#nextLine();
       if (line === null) break;
@@ -78,11 +95,24 @@ class JsonLinesReader implements SourceReader {
       if (typeof row !== 'object' || row === null || Array.isArray(row)) {
         throw new SourceFormatError(this.channel, this.#line, 'not a JSON object');
       }
-      rows.push(row);
-      offsets.push(this.#line);
+      if (kinds === undefined) {
+        rows.push(row);
+        offsets.push(this.#line);
+        continue;
+      }
+      const first = rows.length;
+      const bad = this.#decoder!.decode(row as Record<string, unknown>, rows, kinds);
+      if (bad !== undefined) {
+        if (this.#skipBad) continue;
+        throw new SourceFormatError(this.channel, this.#line, bad);
+      }
+      for (let j = first; j < rows.length; j++)
+        offsets.push(2 * this.#line - (kinds[j] === ROW_UPDATE_BEFORE ? 1 : 0));
     }
     if (rows.length === 0 && this.#eof && this.#pending.length === 0) return null;
-    return { rows, partition: this.channel, offsets };
+    return kinds === undefined
+      ? { rows, partition: this.channel, offsets }
+      : { rows, partition: this.channel, offsets, kinds: Uint8Array.from(kinds) };
   }
 
   position(): number {
