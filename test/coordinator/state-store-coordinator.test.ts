@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCoordinator } from '../../src/coordinator/coordinator.js';
+import { createClient } from '../../src/resp/client.js';
 import { startWorker } from '../../src/worker/worker.js';
 import { findFreePort, type RedisServer, startRedis } from '../support/redis.js';
 import { recordingLogger } from '../support/sink.js';
@@ -49,6 +50,27 @@ describe('coordinator — Redis state store', () => {
       expect(rec.lines.join('')).not.toContain('pw-not-in-logs');
     } finally {
       await second.stop();
+    }
+  });
+
+  it('bad input — a coordinator refuses a store of a newer format and leaves it as it is', async () => {
+    const client = await createClient(redis.url);
+    try {
+      await client.send(['SET', '{laminar-state:newer}:format', '2']);
+      await client.send(['SET', '{laminar-state:newer}:meta', '{"from":"the future"}']);
+      const err = await startCoordinator({
+        dataDir: join(dir, 'newer'),
+        state: `${redis.url}?store=newer`,
+        grpcPort: 0,
+        httpPort: null,
+      }).catch((e: Error) => e);
+      expect(err).toMatchObject({ code: 'ERR_STATE_VERSION', found: '2' });
+      expect((err as Error).message).toContain('neither reads nor overwrites');
+      expect(String(await client.send(['GET', '{laminar-state:newer}:meta']))).toBe('{"from":"the future"}');
+      expect(String(await client.send(['GET', '{laminar-state:newer}:format']))).toBe('2');
+      expect(await client.send(['EXISTS', '{laminar-state:newer}:lease'])).toBe(0);
+    } finally {
+      await client.close();
     }
   });
 
