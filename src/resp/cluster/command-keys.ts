@@ -24,6 +24,10 @@ enum Keys {
   DestThenNumKeysAt2,
   /** First two arguments (RENAME, SMOVE, LMOVE, COPY, ...). */
   FirstTwo,
+  /** A subcommand, then the key (`XGROUP CREATE key`, `XINFO STREAM key`, `OBJECT ENCODING key`). */
+  AfterSubcommand,
+  /** The first half of what follows `STREAMS` (`XREAD ... STREAMS k1 k2 id1 id2`, XREADGROUP). */
+  AfterStreams,
 }
 
 // Commands not listed take their key from argument 1, which holds for nearly every data command.
@@ -119,6 +123,9 @@ const LAYOUT = new Map<string, Keys>([
     'LCS',
     'ZRANGESTORE',
   ].map((n) => [n, Keys.FirstTwo] as const),
+  ...['XGROUP', 'XINFO', 'OBJECT'].map((n) => [n, Keys.AfterSubcommand] as const),
+  ...['XREAD', 'XREADGROUP'].map((n) => [n, Keys.AfterStreams] as const),
+  ...['SSUBSCRIBE', 'SUNSUBSCRIBE'].map((n) => [n, Keys.All] as const),
 ]);
 
 function nameOf(first: Arg): string {
@@ -151,7 +158,28 @@ function keyRange(cmd: Command, layout: Keys): [number, number, number] | null {
       // The destination key (1) must share the slot of the source keys (3..).
       return [3, Math.min(n, 3 + Number(cmd[2] ?? 0)), 1];
     }
+    case Keys.AfterSubcommand:
+      // `XGROUP HELP`, `XINFO HELP`: no key.
+      return n > 2 ? [2, 3, 1] : null;
+    case Keys.AfterStreams: {
+      const at = streamsAt(cmd);
+      if (at < 0) return null;
+      const keys = (n - at - 1) >> 1;
+      return [at + 1, at + 1 + keys, 1];
+    }
   }
+}
+
+/** Index of the `STREAMS` token of an XREAD / XREADGROUP, or -1. Options' values are skipped: a group or consumer may be called "streams". */
+function streamsAt(cmd: Command): number {
+  for (let i = 1; i < cmd.length; ) {
+    const a = cmd[i];
+    const word =
+      typeof a === 'string' ? a.toUpperCase() : Buffer.isBuffer(a) ? a.toString('latin1').toUpperCase() : '';
+    if (word === 'STREAMS') return i;
+    i += word === 'GROUP' ? 3 : word === 'COUNT' || word === 'BLOCK' ? 2 : 1;
+  }
+  return -1;
 }
 
 /**
