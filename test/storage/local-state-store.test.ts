@@ -44,13 +44,13 @@ describe('local state store', () => {
   it('local state store — its lease is the directory lock; each take raises the epoch', async () => {
     const a = await LocalStateStore.open(join(dir, 'data'));
     const b = await LocalStateStore.open(join(dir, 'data'));
-    const first = await a.lease.acquire();
+    const first = await a.lease.acquire(10_000);
     expect(first?.epoch).toBe(1);
-    await expect(b.lease.acquire()).rejects.toMatchObject({ code: 'ERR_DATA_DIR_LOCKED' });
-    expect(await a.lease.renew()).toBe(true);
-    await a.lease.release();
-    const second = await b.lease.acquire();
+    await expect(b.lease.acquire(10_000)).rejects.toMatchObject({ code: 'ERR_DATA_DIR_LOCKED' });
+    expect(await a.lease.renew(first!, 10_000)).toBe(true);
+    await a.lease.release(first!);
+    const second = await b.lease.acquire(10_000);
     expect(second?.epoch).toBe(2);
-    await b.lease.release();
+    await b.lease.release(second!);
   });
 });
