@@ -49,6 +49,14 @@ export interface GroupedInput {
 export function groupedPlan(g: GroupedInput): Omit<QueryPlan, 'lookups'> {
   const { sink, rel, items, targets, P, ctx } = g;
   checkGroupedDelivery(sink, P.of(g.groupBy) ?? items[0]?.position);
+  const changelog = rel.source.changelog;
+  if (changelog === 'upsert') {
+    throw new SqlQueryError(
+      'shape',
+      `GROUP BY over source '${rel.source.name}' is not supported: its updates carry the new row alone ('source.updates' = 'upsert'), so the old row could not be taken out of its group; set 'source.updates' = 'retract' (updates with their before image)`,
+      P.of(g.groupBy) ?? items[0]?.position,
+    );
+  }
   const groupScope = relationScope(rel, P, ctx, 'GROUP BY');
   const argScope = relationScope(rel, P, ctx, 'an aggregate argument');
   const keyOf = (node: unknown): string => {
@@ -116,6 +124,13 @@ export function groupedPlan(g: GroupedInput): Omit<QueryPlan, 'lookups'> {
       if (args.length !== 1) throw typeError(`${name} takes one argument, got ${args.length}`, position);
       const node = args[0];
       const arg = node === 'Wildcard' ? undefined : compileExpr(node, argScope);
+      if (changelog !== undefined && (name === 'MIN' || name === 'MAX')) {
+        throw new SqlQueryError(
+          'shape',
+          `${name} over changelog source '${rel.source.name}' is not supported: its state keeps one value per group, and a retracted row could be that value; use COUNT, SUM or AVG`,
+          position,
+        );
+      }
       const key = `${name}(${node === 'Wildcard' ? '*' : keyOf(node)})`;
       let k = aggregates.findIndex((a) => a.key === key);
       if (k < 0) {

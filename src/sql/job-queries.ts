@@ -45,7 +45,13 @@ export function sourceSchemaOf(s: SourceSpec): SourceSchema {
         replayableBatches: true,
       };
     case 'jsonl':
-      return { name: s.name, columns: s.columns ?? [], typed: false, replayableBatches: true };
+      return {
+        name: s.name,
+        columns: s.columns ?? [],
+        typed: false,
+        replayableBatches: true,
+        ...(s.changelog === undefined ? {} : { changelog: s.changelog.updates ?? 'retract' }),
+      };
     case 'ingest':
       return { name: s.name, columns: s.columns ?? [], typed: false, replayableBatches: false };
     case 'redis-stream':

@@ -23,6 +23,11 @@ export interface SourceSchema {
    * what ORDER BY into an exactly-once table needs. Ingest batches depend on timing.
    */
   replayableBatches: boolean;
+  /**
+   * The source is a changelog (docs/changelogs.md): `retract` when its updates carry the old
+   * row, `upsert` when they carry the new row alone. Undefined: every row is an insert.
+   */
+  changelog?: 'retract' | 'upsert';
 }
 
 /** The column an identifier names (case-insensitively unless quoted), or undefined. */

@@ -158,6 +158,19 @@ describe('cdc jsonl — envelopes and op columns', () => {
     expect((await scriptError(src("'source.on_error' = 'skip'"))).message).toMatch(
       /option 'source.op_column' is needed for a changelog of plain JSON rows/,
     );
+    const grouped = (opts: string, agg: string) => `
+      CREATE TABLE cdc (id BIGINT, g TEXT) WITH (connector = 'jsonl', path = '/x.jsonl', ${opts});
+      CREATE TABLE out (g TEXT, n BIGINT) WITH (connector = 'redis', type = 'sink', address = 'redis://h:6379',
+        'sink.type' = 'string', 'sink.key_prefix' = 'k:', 'sink.key_column' = 'g', 'sink.mode' = 'upsert');
+      INSERT INTO out SELECT g, ${agg} AS n FROM cdc GROUP BY g;`;
+    expect(
+      (await scriptError(grouped("'source.format' = 'debezium', 'source.updates' = 'upsert'", 'COUNT(*)')))
+        .message,
+    ).toMatch(/GROUP BY over source 'cdc' is not supported: its updates carry the new row alone/);
+    expect((await scriptError(grouped("'source.format' = 'debezium'", 'MAX(id)'))).message).toMatch(
+      /MAX over changelog source 'cdc' is not supported: its state keeps one value per group/,
+    );
+    await compileSqlScript(grouped("'source.format' = 'debezium'", 'SUM(id)'), { name: 't' });
     const spec = await compileSqlScript(src("'source.format' = 'debezium', 'source.updates' = 'upsert'"), {
       name: 't',
     });
