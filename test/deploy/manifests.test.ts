@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { Secret } from 'kubernetes-models/v1/Secret';
 import { Service } from 'kubernetes-models/v1/Service';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { DEFAULT_GRPC_PORT, DEFAULT_HTTP_PORT } from '../../src/coordinator/coordinator.js';
 import { parseStateLocation } from '../../src/storage/state-location.js';
