@@ -79,9 +79,11 @@ export class RedisJobState implements JobState {
       bytes: bytes.length,
     };
     const keys = chunks.map((_, n) => chunkKey(this.#keys, manifest.version, n));
-    // Chunks first, each with a TTL: invisible until published, and gone by themselves if the
-    // publish never comes (a crash, a fenced writer).
-    for (let at = 0; at < chunks.length; at += CHUNKS_IN_FLIGHT) {
+    // One chunk (the usual case): written by the publish script itself, one round trip.
+    const inline = chunks.length === 1 ? [chunks[0]] : [];
+    // Else chunks first, each with a TTL: invisible until published, and gone by themselves if
+    // the publish never comes (a crash, a fenced writer).
+    for (let at = 0; inline.length === 0 && at < chunks.length; at += CHUNKS_IN_FLIGHT) {
       const batch = [];
       for (let n = at; n < Math.min(at + CHUNKS_IN_FLIGHT, chunks.length); n++) {
         batch.push(['SET', keys[n], chunks[n], 'PX', PENDING_CHUNK_TTL_MS]);
@@ -100,7 +102,14 @@ export class RedisJobState implements JobState {
       redis,
       PUBLISH,
       [...p.keys, this.#keys.checkpoints, this.#keys.high, ...keys],
-      [...p.args, String(id), JSON.stringify(manifest), String(this.#o.keep), this.#keys.chunkPrefix],
+      [
+        ...p.args,
+        String(id),
+        JSON.stringify(manifest),
+        String(this.#o.keep),
+        this.#keys.chunkPrefix,
+        ...inline,
+      ],
       `publish checkpoint ${id} of ${this.#o.scope}`,
     );
   }

@@ -71,7 +71,8 @@ return redis.call('INCR', KEYS[5])
  * Publishes a checkpoint whose chunks are written already (with a TTL, so the chunks of a write
  * that never publishes expire by themselves). KEYS[4] the checkpoints hash, KEYS[5] the high
  * id, KEYS[6..] the chunks; ARGV[4] the id, ARGV[5] its manifest, ARGV[6] how many to keep,
- * ARGV[7] the chunk key prefix. Pruned checkpoints' chunks are deleted in the same step.
+ * ARGV[7] the chunk key prefix, ARGV[8] (optional) the one chunk's bytes, for a checkpoint small
+ * enough to be written by this call alone. Pruned checkpoints' chunks are deleted in the same step.
  */
 export const PUBLISH = script(`
 local why = refused()
@@ -82,6 +83,7 @@ for _, k in ipairs(redis.call('HKEYS', KEYS[4])) do
   if tonumber(k) > high then high = tonumber(k) end
 end
 if id <= high then return redis.error_reply('STATEIDLOW ' .. high) end
+if ARGV[8] then redis.call('SET', KEYS[6], ARGV[8]) end
 for i = 6, #KEYS do
   if redis.call('PERSIST', KEYS[i]) == 0 and redis.call('EXISTS', KEYS[i]) == 0 then
     return redis.error_reply('STATECHUNK chunk ' .. (i - 6) .. ' of checkpoint ' .. ARGV[4] .. ' is missing')
