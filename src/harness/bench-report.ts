@@ -61,7 +61,10 @@ export interface BenchInterval {
   p99Ms: number;
 }
 
-/** Latency from a row's intended send time to its acknowledgement, milliseconds (HDR histogram). */
+/**
+ * Latency of a row to its acknowledgement, milliseconds (HDR histogram): from its intended send
+ * time in open loop (`rate` set), from its hand-over to the sink in closed loop.
+ */
 export interface BenchLatency {
   count: number;
   p50Ms: number;

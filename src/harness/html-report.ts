@@ -94,7 +94,11 @@ function latencyChart(report: BenchReport): string {
   const at = (ms: number) => ms / 1000;
   return renderLineChart({
     id: LATENCY_CHART_ID,
-    title: 'Latency, intended send time to acknowledgement',
+    // Open loop measures from when a row was due; closed loop from when it was handed over.
+    title:
+      report.settings.rate === null
+        ? 'Latency, hand-over to acknowledgement'
+        : 'Latency, intended send time to acknowledgement',
     xLabel: 'time since start (s)',
     yLabel: 'latency (ms)',
     series: [
