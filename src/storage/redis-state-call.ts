@@ -94,6 +94,7 @@ export function stateError(err: unknown, what: string): Error {
         );
     }
   }
-  if (err instanceof LaminarError && err.code.startsWith('ERR_STATE')) return err;
+  // Already the store's own (a refusal mapped by an inner call, a bad URL).
+  if (err instanceof LaminarError && /^ERR_STATE_/.test(err.code)) return err;
   return new StateStoreError('ERR_STATE_IO', `state store could not ${what}`, { cause: err });
 }
