@@ -1,5 +1,6 @@
 import Denque from 'denque';
 import { LaminarError } from '../../errors.js';
+import { ROW_DELETE } from '../../sink/changelog.js';
 import type { Row } from '../../sink/row-encoder.js';
 import {
   EMPTY_BATCH,
@@ -41,6 +42,8 @@ interface Queued {
   producer: string;
   seq: number;
   rows: readonly Row[];
+  /** The rows' kinds; undefined: all inserts. */
+  kinds: Uint8Array | undefined;
   first: number;
 }
 
@@ -84,14 +87,20 @@ export class IngestSource implements Source {
 
   /**
    * Accepts a producer's rows: resolves once they are queued for the job (waiting while the
-   * buffer is full), not when they are durable — see {@link acknowledged}.
+   * buffer is full), not when they are durable — see {@link acknowledged}. `kinds`: one row kind
+   * per row (`ROW_INSERT` ... `ROW_DELETE` of src/sink/changelog.ts), for rows that update or
+   * delete; without it every row is an insert.
    */
-  push(producerId: string, seq: number, rows: readonly Row[]): Promise<PushResult> {
+  push(producerId: string, seq: number, rows: readonly Row[], kinds?: Uint8Array): Promise<PushResult> {
     if (!Number.isSafeInteger(seq) || seq < 0) {
       return Promise.reject(new RangeError(`sequence number must be a non-negative integer, got ${seq}`));
     }
+    if (kinds !== undefined) {
+      const bad = kindsProblem(kinds, rows.length);
+      if (bad !== undefined) return Promise.reject(new RangeError(bad));
+    }
     if (this.#reader === undefined) return Promise.reject(new IngestClosedError(this.name));
-    return this.#reader.push(producerId, seq, rows);
+    return this.#reader.push(producerId, seq, rows, kinds);
   }
 
   /** Highest sequence number of a producer covered by a completed checkpoint (-1: none). */
@@ -133,7 +142,12 @@ class IngestReader implements SourceReader {
     this.#emitted = new Map([...restored].map(([k, v]) => [k, { ...v }]));
   }
 
-  async push(producer: string, seq: number, rows: readonly Row[]): Promise<PushResult> {
+  async push(
+    producer: string,
+    seq: number,
+    rows: readonly Row[],
+    kinds: Uint8Array | undefined,
+  ): Promise<PushResult> {
     while (
       this.#closed === null &&
       !this.#ended &&
@@ -148,7 +162,7 @@ class IngestReader implements SourceReader {
     if (seq <= st.seq) return { accepted: false };
     const first = st.next;
     this.#accepted.set(producer, { seq, next: first + rows.length });
-    this.#queue.push({ producer, seq, rows, first });
+    this.#queue.push({ producer, seq, rows, kinds, first });
     this.#queuedRows += rows.length;
     this.#wakeReader?.();
     return { accepted: true, firstOffset: first };
@@ -171,6 +185,7 @@ class IngestReader implements SourceReader {
     const rows: Row[] = [];
     const partition: string[] = [];
     const offsets: number[] = [];
+    let kinds: Uint8Array | undefined;
     // Whole pushes only, so the emitted state always falls on a sequence boundary.
     while (
       this.#queue.length > 0 &&
@@ -178,6 +193,15 @@ class IngestReader implements SourceReader {
     ) {
       const q = this.#queue.shift()!;
       const part = this.source.partitionOf(q.producer);
+      if (q.kinds !== undefined) {
+        // Pushes without kinds in the same batch are inserts: zeros.
+        if (kinds === undefined || kinds.length < rows.length + q.rows.length) {
+          const grown = new Uint8Array(Math.max(max, rows.length + q.rows.length));
+          if (kinds !== undefined) grown.set(kinds);
+          kinds = grown;
+        }
+        kinds.set(q.kinds, rows.length);
+      }
       for (let j = 0; j < q.rows.length; j++) {
         rows.push(q.rows[j]);
         partition.push(part);
@@ -189,7 +213,9 @@ class IngestReader implements SourceReader {
     const writers = this.#wakeWriters;
     this.#wakeWriters = [];
     for (const w of writers) w();
-    return { rows, partition, offsets };
+    return kinds === undefined
+      ? { rows, partition, offsets }
+      : { rows, partition, offsets, kinds: kinds.subarray(0, rows.length) };
   }
 
   position(): string {
@@ -238,4 +264,14 @@ function decodeIngestPosition(pos: SourcePosition | undefined, source: string): 
     out.set(k, { seq: v[0], next: v[1] });
   }
   return out;
+}
+
+/** Why `kinds` cannot go with `n` rows, or undefined. */
+function kindsProblem(kinds: Uint8Array, n: number): string | undefined {
+  if (kinds.length !== n) return `kinds must have one entry per row: ${kinds.length} kinds for ${n} rows`;
+  for (let i = 0; i < n; i++) {
+    if (kinds[i] > ROW_DELETE)
+      return `kind ${kinds[i]} of row ${i} is none of +I (0), -U (1), +U (2), -D (3)`;
+  }
+  return undefined;
 }
