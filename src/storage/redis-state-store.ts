@@ -100,8 +100,8 @@ export class RedisStateStore implements StateStore {
    * Job scopes of the coordinator (`tables/...`) are fenced by its epoch once it holds the lease;
    * a job attempt's writes add its generation.
    */
-  job(scope: string, options: { keep?: number; fenced?: boolean } = {}): JobState {
-    const epoch = options.fenced === false ? undefined : this.#epoch;
+  job(scope: string, options: { keep?: number } = {}): JobState {
+    const epoch = this.#epoch;
     return new RedisJobState({
       redis: this.#redis,
       keys: this.#keys,

@@ -14,7 +14,11 @@ import type { Checkpoint } from './checkpoint-store.js';
 /** The format version this build writes; a store written by a newer one is refused. */
 export const STATE_FORMAT_VERSION = 1;
 
-/** Who may write: the coordinator epoch a write is made under (0: unfenced, local stores). */
+/**
+ * Who makes a write, checked by the store before it writes anything. A field left out is not
+ * checked; a local store checks neither (its directory lock and the job's own generation check
+ * before each checkpoint stand for them).
+ */
 export interface WriteFence {
   /** The coordinator's lease epoch; refused unless it is the store's current epoch. */
   epoch?: number;
