@@ -29,6 +29,9 @@ export interface ServeFlags extends TokenFlags {
   heartbeatTimeout: number;
 }
 
+/** Exit code of a coordinator that stepped down (EX_TEMPFAIL: a supervisor may restart it). */
+export const STEPPED_DOWN_EXIT_CODE = 75;
+
 /** Keeps the process up until SIGINT/SIGTERM, then stops gracefully (a second signal exits). */
 function untilSignal(stop: () => Promise<void>): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -89,7 +92,13 @@ export async function serveCoordinator(f: ServeFlags): Promise<void> {
   const c = await startCoordinator(await coordinatorOptions(f));
   const stopped = untilSignal(() => c.stop());
   announce({ grpc: c.grpcAddress, http: c.httpAddress ?? null });
-  await stopped;
+  // A coordinator that lost its lease exits (EX_TEMPFAIL) rather than linger without writes: a
+  // supervisor restarts it, and it waits as a standby then.
+  const lost = c.steppedDown.then(async () => {
+    await c.stop();
+    process.exit(STEPPED_DOWN_EXIT_CODE);
+  });
+  await Promise.race([stopped, lost]);
 }
 
 export interface WorkerFlags extends TokenFlags {

@@ -112,6 +112,14 @@ export interface CoordinatorHandle {
   readonly plane: ControlPlane;
   /** The state store's identity (workers refuse a coordinator of another store). */
   readonly stateId: string;
+  /**
+   * Resolves once this coordinator stepped down: another coordinator took the state store lease
+   * over, so this one stopped its orchestration, closed its worker sessions (workers move to the
+   * new leader) and its gRPC server. Its HTTP API still answers, 503 on `/readyz`, until
+   * {@link CoordinatorHandle.stop}; the CLI then exits so a supervisor restarts it as a standby.
+   * Never resolves for a local state store.
+   */
+  readonly steppedDown: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -146,6 +154,13 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
   // Set when another coordinator took the lease over: this one is no longer ready (its writes are
   // refused by the epoch fence), so traffic goes to the new leader.
   let leadership: ReadinessState = READY;
+  // Set once the servers exist: a lease lost before that steps down as soon as they do.
+  let stepDown: (() => void) | undefined;
+  let lost = false;
+  let steppedDown!: () => void;
+  const steppedDownPromise = new Promise<void>((resolve) => {
+    steppedDown = resolve;
+  });
   try {
     lease = await holdLease(state, {
       ttlMs: options.leaseTtlMs,
@@ -153,6 +168,8 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
       logger,
       onLost: () => {
         leadership = LEASE_LOST;
+        lost = true;
+        stepDown?.();
       },
       onWaiting: async () => {
         if (options.httpPort === null) return;
@@ -259,6 +276,21 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     }
   }
   const grpcAddress = `${grpcHost.includes(':') ? `[${grpcHost}]` : grpcHost}:${grpcPort}`;
+  // A coordinator whose lease another took must not keep placing work or holding worker sessions:
+  // its writes are refused by the epoch fence, and workers only look for the new leader once
+  // their stream to this one ends.
+  let down = false;
+  stepDown = () => {
+    if (down) return;
+    down = true;
+    logger.warn({ epoch: lease.epoch }, 'stepping down: another coordinator holds the state store lease');
+    orchestrator.close();
+    server.forceShutdown();
+    void Promise.resolve(ingest?.close())
+      .catch(() => {})
+      .then(() => steppedDown());
+  };
+  if (lost) stepDown();
   readiness.serving();
   logger.info(
     {
@@ -276,15 +308,19 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     httpAddress: http?.address,
     plane,
     stateId: state.id,
+    steppedDown: steppedDownPromise,
     async stop() {
       readiness.stopping();
       orchestrator.close();
       await http?.close();
-      // After the HTTP API: no request can be taking rows in any more.
-      await ingest?.close();
-      await new Promise<void>((done) => server.tryShutdown(() => done()));
-      server.forceShutdown();
-      await store.flush();
+      if (!down) {
+        // After the HTTP API: no request can be taking rows in any more.
+        await ingest?.close();
+        await new Promise<void>((done) => server.tryShutdown(() => done()));
+        server.forceShutdown();
+      }
+      // A coordinator that stepped down has nothing it may write: the fence refuses it.
+      await (down ? store.flush().catch(() => {}) : store.flush());
       await lock.release();
     },
   };
