@@ -19,8 +19,13 @@ export const DEFAULT_RETRY_TIMEOUT_MS = 60_000;
 export const DEFAULT_OPEN_TIMEOUT_MS = 10_000;
 
 export interface ProducerOptions {
-  /** The coordinator's gRPC address, `host:port`. */
-  coordinator: string;
+  /**
+   * The coordinator's gRPC address, `host:port`; with standby coordinators, all of their
+   * addresses (an array, or one comma-separated string). The producer asks them in turn for the
+   * table's routing and keeps to the one that answers — the lease holder: a standby and a
+   * coordinator that stepped down do not serve gRPC (docs/distributed.md).
+   */
+  coordinator: string | readonly string[];
   /** The connection table, by name or id. */
   table: string;
   /** Bearer token of the coordinator and the workers. */
@@ -62,7 +67,8 @@ export interface ProducerOptions {
 
 /** Options after {@link parseProducerOptions}: every default filled in. */
 export interface ResolvedProducerOptions {
-  coordinator: string;
+  /** At least one address, in the order given. */
+  coordinators: string[];
   table: string;
   token: string | undefined;
   producerId: string;
@@ -102,7 +108,7 @@ export function parseProducerOptions(o: ProducerOptions): ResolvedProducerOption
     throw new ProducerOptionsError('token', 'must be a string');
   }
   return {
-    coordinator: text('coordinator', o.coordinator),
+    coordinators: coordinatorAddresses(o.coordinator),
     table: text('table', o.table),
     token: o.token === '' ? undefined : o.token,
     producerId: o.producerId === undefined ? randomUUID() : text('producerId', o.producerId),
@@ -116,4 +122,20 @@ export function parseProducerOptions(o: ProducerOptions): ResolvedProducerOption
     openTimeoutMs: int('openTimeoutMs', o.openTimeoutMs, DEFAULT_OPEN_TIMEOUT_MS, 1),
     logger: o.logger,
   };
+}
+
+/**
+ * The coordinator addresses of a `coordinator` option: an array, or a comma-separated string;
+ * blanks around commas ignored.
+ *
+ * @throws ProducerOptionsError when none is given or one is empty.
+ */
+export function coordinatorAddresses(v: unknown): string[] {
+  const list = typeof v === 'string' ? v.split(',') : Array.isArray(v) ? (v as unknown[]) : null;
+  if (list === null) throw new ProducerOptionsError('coordinator', 'must be a string or an array of strings');
+  const out = list.map((a) => (typeof a === 'string' ? a.trim() : ''));
+  if (out.length === 0 || out.some((a) => a === '')) {
+    throw new ProducerOptionsError('coordinator', 'must name one or more non-empty host:port addresses');
+  }
+  return [...new Set(out)];
 }

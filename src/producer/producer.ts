@@ -104,7 +104,12 @@ export class Producer implements AsyncDisposable {
     this.id = this.#o.producerId;
     this.#log = this.#o.logger ?? SILENT_LOGGER;
     const metadata = bearer(this.#o.token);
-    this.#routing = new TableRoutingClient(this.#o.coordinator, this.#o.table, this.#o.credentials, metadata);
+    this.#routing = new TableRoutingClient(
+      this.#o.coordinators,
+      this.#o.table,
+      this.#o.credentials,
+      metadata,
+    );
     this.#channels = new IngestChannels(this.#o.credentials);
     this.#window = new RowWindow(this.#o.maxUnackedRows);
     this.#ready = this.#start(metadata);

@@ -3,7 +3,7 @@
  * `Control.GetTableRouting`, one fetch at a time however many lanes ask.
  */
 
-import { type ChannelCredentials, credentials, type Metadata } from '@grpc/grpc-js';
+import { type ChannelCredentials, credentials, type Metadata, status } from '@grpc/grpc-js';
 import { LaminarError } from '../errors.js';
 import { validateTable } from '../sink/config/validate-model.js';
 import type { SinkTable } from '../sink/model.js';
@@ -54,19 +54,41 @@ export const PRODUCER_CHANNEL_OPTIONS = {
   'grpc.keepalive_timeout_ms': 10_000,
 } as const;
 
-/** Fetches and caches a table's routing. */
+/**
+ * Statuses of a routing call after which the next coordinator address is asked at once: this one
+ * is down, a standby (it serves no gRPC) or stepped down. Not FAILED_PRECONDITION: the leader
+ * says the destination takes no more rows.
+ */
+const NEXT_COORDINATOR: ReadonlySet<number> = new Set([
+  status.UNAVAILABLE,
+  status.DEADLINE_EXCEEDED,
+  status.CANCELLED,
+  status.UNKNOWN,
+  status.INTERNAL,
+]);
+
+/**
+ * Fetches and caches a table's routing. With several coordinator addresses it keeps to the one
+ * that answered last (the leader) and, when that one fails, asks the others in turn.
+ */
 export class TableRoutingClient {
-  readonly #client: ControlClient;
+  readonly #clients: ControlClient[];
   readonly #table: string;
   readonly #metadata: Metadata;
+  /** Index of the coordinator asked first: the one that answered last. */
+  #leader = 0;
   #current: TableRoute | undefined;
   #running: Promise<TableRoute> | null = null;
 
-  constructor(coordinator: string, table: string, creds: ChannelCredentials | undefined, metadata: Metadata) {
-    this.#client = new ControlClient(
-      coordinator,
-      creds ?? credentials.createInsecure(),
-      PRODUCER_CHANNEL_OPTIONS,
+  constructor(
+    coordinators: string | readonly string[],
+    table: string,
+    creds: ChannelCredentials | undefined,
+    metadata: Metadata,
+  ) {
+    const addresses = typeof coordinators === 'string' ? [coordinators] : coordinators;
+    this.#clients = addresses.map(
+      (a) => new ControlClient(a, creds ?? credentials.createInsecure(), PRODUCER_CHANNEL_OPTIONS),
     );
     this.#table = table;
     this.#metadata = metadata;
@@ -91,21 +113,44 @@ export class TableRoutingClient {
   }
 
   close(): void {
-    this.#client.close();
+    for (const c of this.#clients) c.close();
   }
 
+  /**
+   * Asks the coordinators in turn, from the last one that answered, until one answers or says
+   * something other than "not here"; the last failure is thrown when none answered (the caller
+   * retries with its backoff).
+   */
   async #fetch(): Promise<TableRoute> {
-    const routing = await new Promise<TableRouting>((resolve, reject) => {
-      this.#client.getTableRouting(
+    const n = this.#clients.length;
+    let routing: TableRouting | undefined;
+    let lastError: unknown;
+    for (let i = 0; i < n && routing === undefined; i++) {
+      const at = (this.#leader + i) % n;
+      try {
+        routing = await this.#call(this.#clients[at]);
+        this.#leader = at;
+      } catch (err) {
+        const code = (err as { code?: unknown }).code;
+        if (typeof code !== 'number' || !NEXT_COORDINATOR.has(code)) throw err;
+        lastError = err;
+      }
+    }
+    if (routing === undefined) throw lastError;
+    const route = this.#check(routing);
+    this.#current = route;
+    return route;
+  }
+
+  #call(client: ControlClient): Promise<TableRouting> {
+    return new Promise<TableRouting>((resolve, reject) => {
+      client.getTableRouting(
         { id: this.#table },
         this.#metadata,
         { deadline: Date.now() + ROUTING_CALL_TIMEOUT_MS },
         (err, res) => (err ? reject(err) : resolve(res)),
       );
     });
-    const route = this.#check(routing);
-    this.#current = route;
-    return route;
   }
 
   #check(r: TableRouting): TableRoute {
