@@ -139,4 +139,26 @@ describe('sql HAVING over a changelog — emitted kinds', () => {
       { numRuns: 300 },
     );
   });
+
+  it('MIN over a source not known as a changelog fails at its first retraction, naming the row', async () => {
+    const spec = await compileSqlScript(
+      `CREATE TABLE src (g TEXT, v BIGINT) WITH (connector = 'ingest');
+       CREATE TABLE out (g TEXT, low BIGINT) WITH (connector = 'redis', type = 'sink', address = 'redis://h:1',
+         'sink.type' = 'string', 'sink.key_prefix' = 'g:', 'sink.key_column' = 'g', 'sink.mode' = 'upsert');
+       INSERT INTO out SELECT g, MIN(v) AS low FROM src GROUP BY g;`,
+      { name: 't' },
+    );
+    const { sources: _s, shards: _n, ...front } = spec.tables[0];
+    const table = await tableOf(front as never);
+    const q = (await planQueries(spec.sources, [{ table, sources: ['src'] }], spec.queries ?? [])).get(
+      'out',
+    )!;
+    const agg = q.aggregate!.factory.create([0, 16383], []);
+    const staged = (await q.stages
+      .get('src')!
+      .apply([{ g: 'a', v: 1 }], 'p', [7], Uint8Array.from([ROW_DELETE]))) as RowBatch;
+    expect(() => agg.apply(staged.rows, staged.partition, staged.offsets, staged.kinds)).toThrow(
+      /MIN\(BIGINT\) cannot take back a retracted row .*; row 7 of partition p/,
+    );
+  });
 });
