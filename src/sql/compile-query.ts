@@ -11,6 +11,7 @@
 
 import { LookupRegistry } from '../lookup/lookup-registry.js';
 import type { RowStage, ShardOperatorFactory } from '../plan/operators.js';
+import { refusesRetractions } from '../sink/changelog-rows.js';
 import type { SinkTable } from '../sink/model.js';
 import { compileCondition, compileExpr } from './compile-expr.js';
 import { compileFrom, lookupName, singleName } from './compile-from.js';
@@ -140,6 +141,17 @@ export function compileInsert(insert: Node, tables: QueryTables, positions: Posi
       'HAVING needs GROUP BY or an aggregate in the select list (it filters groups)',
       P.of(select.having),
     );
+  }
+  if (!grouped && source.changelog !== undefined) {
+    // Its retractions would reach the table as they come: refused here rather than row by row.
+    const refused = refusesRetractions(sink);
+    if (refused !== null) {
+      throw new SqlQueryError(
+        'shape',
+        `source '${source.name}' is a changelog (its rows update and delete), and ${refused}`,
+        P.of(insert.table),
+      );
+    }
   }
   if (!grouped) {
     const scope = relationScope(rel, P, ctx, 'the select list');

@@ -144,11 +144,14 @@ describe('cdc jsonl — envelopes and op columns', () => {
   });
 
   it('SQL options: a Debezium source takes no op column; values are checked', async () => {
-    const src = (opts: string) => `
+    const src = (opts: string, mode = 'upsert') => `
       CREATE TABLE cdc (id BIGINT) WITH (connector = 'jsonl', path = '/x.jsonl', ${opts});
       CREATE TABLE out (id BIGINT) WITH (connector = 'redis', type = 'sink', address = 'redis://h:6379',
-        'sink.type' = 'string', 'sink.key_prefix' = 'k:', 'sink.key_column' = 'id');
+        'sink.type' = 'string', 'sink.key_prefix' = 'k:', 'sink.key_column' = 'id', 'sink.mode' = '${mode}');
       INSERT INTO out SELECT id FROM cdc;`;
+    expect((await scriptError(src("'source.format' = 'debezium'", 'append'))).message).toMatch(
+      /source 'cdc' is a changelog \(its rows update and delete\), and table 'out' is an 'append' table/,
+    );
     expect(
       (await scriptError(src("'source.format' = 'debezium', 'source.op_column' = 'op'"))).message,
     ).toMatch(/table 'cdc': option 'source.op_column' is for 'source.format' = 'json'/);
