@@ -12,7 +12,7 @@ import { JsonLinesSource } from '../../src/dataflow/sources/jsonl.js';
 import type { ReadBatch } from '../../src/dataflow/sources/source.js';
 import { runJob } from '../../src/job/job.js';
 import type { ChangelogFormat } from '../../src/plan/changelog-format.js';
-import type { JobSpec } from '../../src/plan/job-spec.js';
+import { type JobSpec, parseJobSpec } from '../../src/plan/job-spec.js';
 import { createCluster } from '../../src/resp/cluster/cluster-client.js';
 import { ROW_KIND_NAMES } from '../../src/sink/changelog.js';
 import { compileSqlScript } from '../../src/sql/compile-script.js';
@@ -178,6 +178,36 @@ describe('cdc jsonl — envelopes and op columns', () => {
       name: 't',
     });
     expect(spec.sources[0]).toMatchObject({ changelog: { format: 'debezium', updates: 'upsert' } });
+  });
+});
+
+describe('cdc jsonl — the job spec form', () => {
+  const spec = (changelog: unknown) => ({
+    name: 'j',
+    sources: [{ type: 'jsonl', name: 'cdc', files: ['/x.jsonl'], changelog }],
+    tables: [{ model: { name: 'out' }, sources: ['cdc'] }],
+    checkpoint: { dir: '/tmp/x' },
+  });
+
+  it('changelog takes format, opColumn, updates and onError, each checked', () => {
+    expect(parseJobSpec(spec({ format: 'json', opColumn: 'op', onError: 'skip' })).sources[0]).toMatchObject({
+      changelog: { format: 'json', opColumn: 'op', onError: 'skip' },
+    });
+    expect(() => parseJobSpec(spec({ format: 'avro' }))).toThrow(
+      /sources\[0\]\.changelog\.format: must be one of 'debezium', 'json', got "avro"/,
+    );
+    expect(() => parseJobSpec(spec({ format: 'json' }))).toThrow(
+      /changelog\.opColumn: is required with format 'json'/,
+    );
+    expect(() => parseJobSpec(spec({ format: 'debezium', opColumn: 'op' }))).toThrow(
+      /changelog\.opColumn: is for format 'json'/,
+    );
+    expect(() => parseJobSpec(spec({ format: 'debezium', updates: 'merge' }))).toThrow(
+      /changelog\.updates: must be one of/,
+    );
+    expect(() => parseJobSpec(spec({ format: 'debezium', on_error: 'skip' }))).toThrow(
+      /changelog\.on_error: is not a known field/,
+    );
   });
 });
 
