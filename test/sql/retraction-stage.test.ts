@@ -61,7 +61,9 @@ describe('changelog kinds — stages, routing, ordering', () => {
           for (const r of routed) {
             if (r === undefined) continue;
             expect(r.kinds!.length).toBe(r.rows.length);
-            r.rows.forEach((row, j) => expect(r.kinds![j]).toBe(kinds[(row as Row).i as number]));
+            r.rows.forEach((row, j) => {
+              expect(r.kinds![j]).toBe(kinds[(row as Row).i as number]);
+            });
             seen += r.rows.length;
           }
           expect(seen).toBe(rows.length);
@@ -98,7 +100,9 @@ describe('changelog kinds — stages, routing, ordering', () => {
             nullsFirst: false,
           };
           sortBatch([key], batch, batch.rows);
-          batch.rows.forEach((r, j) => expect(batch.kinds![j]).toBe((r as Row).k));
+          batch.rows.forEach((r, j) => {
+            expect(batch.kinds![j]).toBe((r as Row).k);
+          });
         },
       ),
     );
