@@ -54,6 +54,7 @@ const SUITES: SuiteEntry[] = [
   { name: 'distributed', module: './distributed/distributed.js', run: 'runDistributedBench' },
   { name: 'lookup', module: './lookup/lookup-bench.js', run: 'runLookupBench' },
   { name: 'stream-source', module: './stream-source/stream-source.js', run: 'runStreamSourceBench' },
+  { name: 'failover', module: './failover/failover.js', run: 'runFailoverBench' },
   { name: 'import', module: './import/import-time.js', run: 'runImportTimeBench' },
 ];
 
