@@ -123,7 +123,7 @@ function serverFlags(cmd: Command): Command {
       '--lease-ttl <ms>',
       'Redis state store: time to live of the coordinator lease (a standby takes over this long after the leader stops renewing it)',
       int,
-      10_000,
+      2_000,
     )
     .option(
       '--allow-dir <dir>',

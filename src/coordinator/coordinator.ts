@@ -19,7 +19,7 @@ import type { HttpIngest } from './http-ingest.js';
 import { MetadataStore } from './metadata-store.js';
 import { Orchestrator } from './orchestrator.js';
 import { CoordinatorReadiness } from './readiness.js';
-import { holdLease } from './state-lease.js';
+import { DEFAULT_LEASE_TTL_MS, holdLease } from './state-lease.js';
 import { createCoordinationService } from './worker-service.js';
 
 /**
@@ -35,6 +35,7 @@ const STANDBY = notReady('standby: waiting for the state store lease');
 const LEASE_LOST = notReady('lost the state store lease to another coordinator');
 
 export { DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_HEARTBEAT_TIMEOUT_MS } from './orchestrator.js';
+export { DEFAULT_LEASE_TTL_MS };
 
 export interface CoordinatorOptions {
   /** Metadata, table checkpoints and pipeline checkpoints. Default `./laminar-data`. */
@@ -48,7 +49,8 @@ export interface CoordinatorOptions {
   state?: string;
   /**
    * Redis state store: the coordinator lease's time to live, ms, renewed every third of it. A
-   * coordinator started while another holds the lease waits for it. Default 10 000.
+   * coordinator started while another holds the lease waits for it. Default
+   * {@link DEFAULT_LEASE_TTL_MS} (2 000).
    */
   leaseTtlMs?: number;
   /**

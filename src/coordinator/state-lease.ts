@@ -2,8 +2,13 @@ import type { Logger } from '../log.js';
 import { StateLeaseHeldError } from '../storage/state-errors.js';
 import type { LeaseGrant, StateStore } from '../storage/state-store.js';
 
-/** Default time to live of the coordinator lease in a Redis state store. */
-export const DEFAULT_LEASE_TTL_MS = 10_000;
+/**
+ * Default time to live of the coordinator lease in a Redis state store. A standby takes over at
+ * most this long after a leader dies: 2 s keeps the whole failover (leader SIGKILL to the first
+ * acknowledged write) near 4 s, where 10 s made it 16 s (docs/benchmarks.md, `failover`); a
+ * leader stalled past it (renewals every third of it) steps down, its writes fenced.
+ */
+export const DEFAULT_LEASE_TTL_MS = 2_000;
 
 /** A lease the coordinator holds: its epoch fences every write it makes to the state store. */
 export interface HeldLease {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_LEASE_TTL_MS } from '../../src/coordinator/state-lease.js';
 import { Producer } from '../../src/producer/producer.js';
 import { createClient, type RedisClient } from '../../src/resp/client.js';
 import { buildCli } from '../support/job-process.js';
@@ -27,7 +28,8 @@ const STRING_KEYS = 1_000;
 const HASH_KEYS = 8;
 const HASH_FIELDS = 100;
 const SHARDS = 3;
-const LEASE_TTL_MS = 3_000;
+/** The CLI's default `--lease-ttl`: the failover is tested with default settings. */
+const LEASE_TTL_MS = DEFAULT_LEASE_TTL_MS;
 /** The stated bound: a standby leads within the lease TTL plus this much (startup on a loaded machine). */
 const TAKEOVER_MARGIN_MS = 20_000;
 
@@ -82,8 +84,6 @@ async function startCoordinatorProcess(dir: string, stateUrl: string): Promise<C
       String(httpPort),
       '--state',
       stateUrl,
-      '--lease-ttl',
-      String(LEASE_TTL_MS),
       '--checkpoint-interval',
       '200',
       '--shards',
