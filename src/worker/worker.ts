@@ -149,6 +149,10 @@ class Worker implements WorkerHandle, ShardDirectory {
           'grpc.keepalive_time_ms': 10_000,
           'grpc.keepalive_timeout_ms': 5_000,
           'grpc.keepalive_permit_without_calls': 1,
+          // A standby starts listening when it takes the lease over: grpc-js's default backoff
+          // (1 s growing to 120 s) left the channel to it refusing calls for seconds after that.
+          'grpc.initial_reconnect_backoff_ms': 100,
+          'grpc.max_reconnect_backoff_ms': 1_000,
         }),
     );
     this.registered = new Promise((resolve) => (this.#registered = resolve));
@@ -409,9 +413,14 @@ class Worker implements WorkerHandle, ShardDirectory {
       assignment: a,
       logger: this.#log,
       onEvent: (e) => {
+        const listed = this.#pipelines.get(a.pipelineId) === host;
         if (e.event === 'finished' || e.event === 'failed' || e.event === 'stopped') {
-          if (this.#pipelines.get(a.pipelineId) === host) this.#pipelines.delete(a.pipelineId);
+          if (listed) this.#pipelines.delete(a.pipelineId);
         }
+        // A pipeline this worker stopped because it is going away itself (stop(), a lost session)
+        // was taken off the list first. Reporting it "stopped" would end it for good; the
+        // coordinator places it again once it sees the worker gone.
+        if (e.event === 'stopped' && !listed) return;
         this.#send({ kind: { $case: 'pipelineEvent', value: e } });
       },
     });
