@@ -126,8 +126,9 @@ describe.each(modes)('job crash recovery ($name)', ({ name }) => {
       redis: mode.redis,
       partitions: 3,
       rowsPerPartition: 50_000,
-      // Paced so that the job is still running at its 3rd checkpoint however fast the sinks are.
-      rate: 20_000,
+      // Paced so that the job is still running at its 3rd checkpoint however fast the sinks are,
+      // and however slow its checkpoints on a loaded machine (6 s of rows at 100 ms intervals).
+      rate: 8_000,
       intervalMs: 100,
       targets: true,
     };
