@@ -458,7 +458,12 @@ class Worker implements WorkerHandle, ShardDirectory {
     void this.#stopAll().then(() => {
       if (this.#stopped) return;
       const max = this.#o.maxReconnectDelayMs ?? 2_000;
-      const delay = Math.min(max, 100 * 2 ** Math.min(this.#attempt++, 5)) * (0.5 + Math.random() / 2);
+      // Back off once per round of the addresses: the next one may be the standby that leads now,
+      // and waiting before asking it would add the whole backoff to a failover.
+      const delay =
+        this.#current !== 0
+          ? 50
+          : Math.min(max, 100 * 2 ** Math.min(this.#attempt++, 5)) * (0.5 + Math.random() / 2);
       this.#retry = setTimeout(() => this.connect(), delay);
       this.#retry.unref?.();
     });
