@@ -1,13 +1,13 @@
-import net from 'node:net';
+import type net from 'node:net';
 import Denque from 'denque';
 import { Decoder } from './decoder.js';
 import type { EncodedCommands } from './encoded-commands.js';
 import { CommandEncoder } from './encoder.js';
 import { ConnectionError, ProtocolError, ReplyError, TimeoutError } from './errors.js';
+import { openSocket } from './open-socket.js';
 import type { NormalizedClientOptions } from './options.js';
 import { commandName, Pending } from './pending.js';
 import type { Command, Reply, ReplyHandler } from './reply.js';
-import { connectTls, loadTls, tlsFailure } from './tls.js';
 import { formatAddress } from './url.js';
 
 /** What a connection tells its owner. */
@@ -80,45 +80,7 @@ export class Connection implements ReplyHandler {
    * Rejects with ConnectionError (never sent) or TimeoutError.
    */
   static async open(options: NormalizedClientOptions, listener: ConnectionListener): Promise<Connection> {
-    const { host, port } = options;
-    const address = formatAddress(host, port);
-    const tlsOptions = options.tls === undefined ? undefined : await loadTls(options.tls);
-    return new Promise((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      let socket: net.Socket | undefined;
-      const fail = (err: Error): void => {
-        if (timer !== undefined) clearTimeout(timer);
-        socket?.destroy();
-        reject(
-          err instanceof TimeoutError
-            ? err
-            : (tlsFailure(err, address, options.tls) ??
-                new ConnectionError(`cannot connect to ${address}: ${err.message}`, false, { cause: err })),
-        );
-      };
-      try {
-        socket = tlsOptions ? connectTls(host, port, tlsOptions) : net.connect({ host, port });
-      } catch (err) {
-        // A CA, certificate or key Node cannot use throws here, before any socket exists.
-        fail(err as Error);
-        return;
-      }
-      const s = socket;
-      if (options.connectTimeout > 0) {
-        timer = setTimeout(
-          () => fail(new TimeoutError(`connect to ${address} timed out`, options.connectTimeout)),
-          options.connectTimeout,
-        );
-      }
-      s.once('error', fail);
-      s.once(tlsOptions ? 'secureConnect' : 'connect', () => {
-        if (timer !== undefined) clearTimeout(timer);
-        s.removeListener('error', fail);
-        s.setNoDelay(options.noDelay);
-        if (options.keepAlive !== false) s.setKeepAlive(true, options.keepAlive);
-        resolve(new Connection(s, options, listener));
-      });
-    });
+    return new Connection(await openSocket(options, options.noDelay), options, listener);
   }
 
   /** Entries waiting for replies. */

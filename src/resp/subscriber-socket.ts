@@ -5,12 +5,13 @@
  * Here a FIFO of expectations matches confirmations and replies to the commands that caused
  * them, and everything else goes to the owner as a message or an unsolicited (un)subscription.
  */
-import net from 'node:net';
+import type net from 'node:net';
 import Denque from 'denque';
 import { AuthenticationError } from './client.js';
 import { Decoder } from './decoder.js';
 import { CommandEncoder } from './encoder.js';
 import { ConnectionError, ProtocolError, ReplyError, TimeoutError } from './errors.js';
+import { openSocket } from './open-socket.js';
 import type { NormalizedClientOptions } from './options.js';
 import type { Arg, Reply } from './reply.js';
 import {
@@ -19,7 +20,6 @@ import {
   type SubscriptionKind,
   sortFrame,
 } from './subscriber-frames.js';
-import { connectTls, loadTls, tlsFailure } from './tls.js';
 import { formatAddress } from './url.js';
 
 /** What the socket tells its owner. */
@@ -99,42 +99,8 @@ export class SubscriberSocket {
   ): Promise<SubscriberSocket> {
     const { host, port } = options;
     const address = formatAddress(host, port);
-    const tlsOptions = options.tls === undefined ? undefined : await loadTls(options.tls);
-    const raw = await new Promise<net.Socket>((resolve, reject) => {
-      let socket: net.Socket | undefined;
-      let timer: NodeJS.Timeout | undefined;
-      const fail = (err: Error): void => {
-        if (timer !== undefined) clearTimeout(timer);
-        socket?.destroy();
-        reject(
-          err instanceof TimeoutError
-            ? err
-            : (tlsFailure(err, address, options.tls) ??
-                new ConnectionError(`cannot connect to ${address}: ${err.message}`, false, { cause: err })),
-        );
-      };
-      try {
-        socket = tlsOptions ? connectTls(host, port, tlsOptions) : net.connect({ host, port });
-      } catch (err) {
-        fail(err as Error);
-        return;
-      }
-      const s = socket;
-      if (options.connectTimeout > 0) {
-        timer = setTimeout(
-          () => fail(new TimeoutError(`connect to ${address} timed out`, options.connectTimeout)),
-          options.connectTimeout,
-        );
-      }
-      s.once('error', fail);
-      s.once(tlsOptions ? 'secureConnect' : 'connect', () => {
-        if (timer !== undefined) clearTimeout(timer);
-        s.removeListener('error', fail);
-        s.setNoDelay(true);
-        if (options.keepAlive !== false) s.setKeepAlive(true, options.keepAlive);
-        resolve(s);
-      });
-    });
+    // Subscriptions are small writes that should not wait for more.
+    const raw = await openSocket(options, true);
     const sub = new SubscriberSocket(raw, options, listener);
     let timer: NodeJS.Timeout | undefined;
     if (options.connectTimeout > 0) {
