@@ -167,7 +167,10 @@ program
   .description(
     'run a worker: registers with the coordinator, hosts table shards and pipelines, takes producer writes',
   )
-  .requiredOption('--coordinator <host:port>', "the coordinator's gRPC address")
+  .requiredOption(
+    '--coordinator <host:port>',
+    "the coordinator's gRPC address; with standby coordinators, all of theirs comma-separated (the worker follows the leader)",
+  )
   .option('--host <host>', 'Ingest service bind address (non-loopback needs a token)', '127.0.0.1')
   .option('--port <port>', 'Ingest service port (0: any free)', int, 0)
   .option('--advertise <host:port>', 'address producers are told to use (default: the bound one)')
