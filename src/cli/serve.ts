@@ -137,5 +137,10 @@ export async function serveAll(f: ServeFlags & { workers: number; mode: Schedule
   const rt = await startRuntime({ ...(await coordinatorOptions(f)), workers: f.workers, mode: f.mode });
   const stopped = untilSignal(() => rt.stop());
   announce({ grpc: rt.grpcAddress, http: rt.httpAddress ?? null, workers: f.workers, mode: f.mode });
-  await stopped;
+  // As `coordinator`: its embedded workers know no other coordinator, so all of it restarts.
+  const lost = rt.coordinator.steppedDown.then(async () => {
+    await rt.stop();
+    process.exit(STEPPED_DOWN_EXIT_CODE);
+  });
+  await Promise.race([stopped, lost]);
 }
