@@ -1,6 +1,6 @@
 import type { Logger } from '../log.js';
 import { StateLeaseHeldError } from '../storage/state-errors.js';
-import type { LeaseGrant, StateStore } from '../storage/state-store.js';
+import type { LeaderAddresses, LeaseGrant, StateStore } from '../storage/state-store.js';
 
 /**
  * Default time to live of the coordinator lease in a Redis state store. A standby takes over at
@@ -13,6 +13,11 @@ export const DEFAULT_LEASE_TTL_MS = 2_000;
 /** A lease the coordinator holds: its epoch fences every write it makes to the state store. */
 export interface HeldLease {
   readonly epoch: number;
+  /**
+   * Records where this coordinator answers beside the lease, at once and with every renewal
+   * after, so standbys can send callers here. Resolves false when the lease is no longer ours.
+   */
+  advertise(addresses: LeaderAddresses): Promise<boolean>;
   /** Stops renewing and gives the lease up, so a standby takes over at once. */
   release(): Promise<void>;
 }
@@ -53,13 +58,19 @@ export async function holdLease(state: StateStore, options: HoldLeaseOptions): P
   }
   const held = grant;
   if (state.kind === 'local') {
-    return { epoch: held.epoch, release: () => state.lease.release(held) };
+    return {
+      epoch: held.epoch,
+      advertise: (addresses) => state.lease.renew(held, ttlMs, addresses),
+      release: () => state.lease.release(held),
+    };
   }
   let lastRenewed = Date.now();
   let lost = false;
+  // Carried by every renewal: a record lost with its key (a Redis restarted without AOF) comes back.
+  let advertised: LeaderAddresses | undefined;
   const timer = setInterval(
     () => {
-      state.lease.renew(held, ttlMs).then(
+      state.lease.renew(held, ttlMs, advertised).then(
         (ok) => {
           if (ok) {
             lastRenewed = Date.now();
@@ -89,6 +100,11 @@ export async function holdLease(state: StateStore, options: HoldLeaseOptions): P
   timer.unref();
   return {
     epoch: held.epoch,
+    async advertise(addresses) {
+      advertised = addresses;
+      if (lost) return false;
+      return state.lease.renew(held, ttlMs, addresses);
+    },
     async release() {
       clearInterval(timer);
       if (!lost) await state.lease.release(held).catch(() => {});

@@ -1,11 +1,20 @@
-import { readdir, readFile, unlink } from 'node:fs/promises';
+import { access, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../log.js';
 import { makePrivateDir, writeFileAtomic } from './atomic-file.js';
 import { DirJobState } from './dir-job-state.js';
-import { type DirLock, lockDataDir } from './dir-lock.js';
-import { jobIdentity, raiseGeneration } from './generation-file.js';
-import type { JobState, LeaseGrant, MetadataDocument, StateLease, StateStore } from './state-store.js';
+import { type DirLock, LOCK_FILE, lockDataDir } from './dir-lock.js';
+import { jobIdentity, raiseGeneration, readGeneration } from './generation-file.js';
+import { addressesJson, leaderRecord, readLeaderRecord } from './leader-record.js';
+import type {
+  JobState,
+  LeaderAddresses,
+  LeaseGrant,
+  LeaseHolder,
+  MetadataDocument,
+  StateLease,
+  StateStore,
+} from './state-store.js';
 
 /** The metadata file inside the data directory. */
 export const METADATA_FILE = 'metadata.json';
@@ -13,6 +22,8 @@ export const METADATA_FILE = 'metadata.json';
 export const STATE_ID_FILE = 'state-id';
 /** The coordinator epoch counter inside the data directory (one per lease taken). */
 export const LEASE_EPOCH_FILE = 'lease-epoch';
+/** The lock holder's epoch and advertised addresses (leader-record.ts), while it holds the lock. */
+export const LEADER_FILE = 'leader';
 
 const METADATA_TEMP = /^metadata\.json\.[0-9a-f]+\.tmp$/;
 
@@ -78,18 +89,26 @@ export class MetadataFile implements MetadataDocument {
   }
 }
 
-/** The directory lock as a lease: held until released; its epoch counts the takes. */
+/**
+ * The directory lock as a lease: held until released; its epoch counts the takes. Its holder's
+ * record is the `leader` file beside the lock, removed on release (a holder that crashed leaves
+ * it until the next one starts).
+ */
 class DirLease implements StateLease {
   #lock: DirLock | undefined;
+  #epoch = 0;
   constructor(readonly dir: string) {}
 
   /** @throws DataDirLockedError (`ERR_DATA_DIR_LOCKED`) when another live process holds it. */
-  async acquire(): Promise<LeaseGrant | null> {
+  async acquire(_ttlMs?: number, addresses?: LeaderAddresses): Promise<LeaseGrant | null> {
+    const json = addressesJson(addresses);
     const lock = await lockDataDir(this.dir);
     try {
       // The lease epoch file counts like a generation: the same durable read-raise-rename.
       const epoch = await raiseGeneration(this.dir, 1, LEASE_EPOCH_FILE);
+      await this.#record(epoch, json);
       this.#lock = lock;
+      this.#epoch = epoch;
       return { epoch, owner: String(process.pid) };
     } catch (err) {
       await lock.release();
@@ -97,13 +116,35 @@ class DirLease implements StateLease {
     }
   }
 
-  async renew(): Promise<boolean> {
-    return this.#lock !== undefined;
+  async renew(_grant?: LeaseGrant, _ttlMs?: number, addresses?: LeaderAddresses): Promise<boolean> {
+    if (this.#lock === undefined) return false;
+    const json = addressesJson(addresses);
+    if (json !== '') await this.#record(this.#epoch, json);
+    return true;
   }
 
   async release(): Promise<void> {
     const lock = this.#lock;
     this.#lock = undefined;
-    await lock?.release();
+    if (lock === undefined) return;
+    await unlink(join(this.dir, LEADER_FILE)).catch(() => {});
+    await lock.release();
+  }
+
+  async holder(): Promise<LeaseHolder | null> {
+    try {
+      await access(join(this.dir, LOCK_FILE));
+    } catch {
+      return null;
+    }
+    const epoch = await readGeneration(this.dir, LEASE_EPOCH_FILE);
+    const record = await readFile(join(this.dir, LEADER_FILE), 'utf8').catch(() => undefined);
+    return readLeaderRecord(record, epoch);
+  }
+
+  async #record(epoch: number, json: string): Promise<void> {
+    const file = join(this.dir, LEADER_FILE);
+    if (json === '') await unlink(file).catch(() => {});
+    else await writeFileAtomic(file, leaderRecord(epoch, json));
   }
 }

@@ -7,6 +7,7 @@
  *   {laminar-state:<name>}:id                        the store's identity (32 hex)
  *   {laminar-state:<name>}:epoch                     the current coordinator epoch (fencing token)
  *   {laminar-state:<name>}:lease                     the lease holder's token, with a TTL
+ *   {laminar-state:<name>}:leader                    the holder's epoch and advertised addresses, same TTL
  *   {laminar-state:<name>}:meta                      the metadata document (JSON)
  *   {laminar-state:<name>}:meta:version              times it was written
  *   {laminar-state:<name>}:job:<scope>:gen           the job's generation
@@ -29,6 +30,7 @@ export class StateKeys {
   readonly id: string;
   readonly epoch: string;
   readonly lease: string;
+  readonly leader: string;
   readonly meta: string;
   readonly metaVersion: string;
 
@@ -44,6 +46,7 @@ export class StateKeys {
     this.id = `${this.tag}:id`;
     this.epoch = `${this.tag}:epoch`;
     this.lease = `${this.tag}:lease`;
+    this.leader = `${this.tag}:leader`;
     this.meta = `${this.tag}:meta`;
     this.metaVersion = `${this.tag}:meta:version`;
   }

@@ -124,28 +124,45 @@ return redis.call('GET', KEYS[4])
 `);
 
 /**
- * Takes the lease when nobody holds it: SET NX PX and a new epoch in one step. KEYS[4] the
- * lease; ARGV[4] the owner token, ARGV[5] the TTL ms. Returns the epoch, or nil when held.
+ * Takes the lease when nobody holds it: SET NX PX and a new epoch in one step, and the holder's
+ * record (leader-record.ts) beside it with the same TTL — or no record, so a predecessor's never
+ * names the new holder. KEYS[4] the lease, KEYS[5] the record; ARGV[4] the owner token, ARGV[5]
+ * the TTL ms, ARGV[6] the advertised addresses' JSON ('' : none). Returns the epoch, or nil when
+ * held.
  */
 export const ACQUIRE_LEASE = script(`
 local why = refused()
 if why then return redis.error_reply(why) end
 if not redis.call('SET', KEYS[4], ARGV[4], 'NX', 'PX', ARGV[5]) then return nil end
-return redis.call('INCR', KEYS[2])
+local e = redis.call('INCR', KEYS[2])
+if ARGV[6] ~= '' then
+  redis.call('SET', KEYS[5], e .. ' ' .. ARGV[6], 'PX', ARGV[5])
+else
+  redis.call('DEL', KEYS[5])
+end
+return e
 `);
 
-/** Extends the lease if it is still ours (and our epoch current). Returns 1 or 0. */
+/**
+ * Extends the lease and its record if the lease is still ours (and our epoch, ARGV[2], current);
+ * ARGV[6] non-empty replaces the record's addresses. Returns 1 or 0.
+ */
 export const RENEW_LEASE = script(`
 local why = refused()
 if why then return 0 end
 if redis.call('GET', KEYS[4]) ~= ARGV[4] then return 0 end
 redis.call('PEXPIRE', KEYS[4], ARGV[5])
+if ARGV[6] ~= '' then
+  redis.call('SET', KEYS[5], ARGV[2] .. ' ' .. ARGV[6], 'PX', ARGV[5])
+else
+  redis.call('PEXPIRE', KEYS[5], ARGV[5])
+end
 return 1
 `);
 
-/** Gives the lease up if it is still ours. Returns 1 or 0. */
+/** Gives the lease and its record up if the lease is still ours. Returns 1 or 0. */
 export const RELEASE_LEASE = script(`
 if redis.call('GET', KEYS[4]) ~= ARGV[4] then return 0 end
-redis.call('DEL', KEYS[4])
+redis.call('DEL', KEYS[4], KEYS[5])
 return 1
 `);

@@ -2,10 +2,12 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from '../log.js';
 import { createClient } from '../resp/client.js';
 import { createCluster } from '../resp/cluster/cluster-client.js';
+import type { Reply } from '../resp/reply.js';
 import type { RedisTransport } from '../resp/target.js';
 import { formatAddress, parseRedisUrl } from '../resp/url.js';
 import { redactAddress } from '../schema/secrets.js';
 import { DEFAULT_CHUNK_BYTES } from './checkpoint-chunks.js';
+import { addressesJson, readLeaderRecord } from './leader-record.js';
 import { RedisJobState } from './redis-job-state.js';
 import { runScript, stateCall, stateError } from './redis-state-call.js';
 import { StateKeys } from './redis-state-keys.js';
@@ -14,7 +16,9 @@ import { StateStoreError } from './state-errors.js';
 import { resolveStateUrl } from './state-location.js';
 import {
   type JobState,
+  type LeaderAddresses,
   type LeaseGrant,
+  type LeaseHolder,
   type MetadataDocument,
   STATE_FORMAT_VERSION,
   type StateLease,
@@ -154,16 +158,16 @@ class RedisLease implements StateLease {
   ) {}
 
   #keys(): string[] {
-    return [this.keys.format, this.keys.epoch, this.keys.epoch, this.keys.lease];
+    return [this.keys.format, this.keys.epoch, this.keys.epoch, this.keys.lease, this.keys.leader];
   }
 
-  async acquire(ttlMs: number): Promise<LeaseGrant | null> {
+  async acquire(ttlMs: number, addresses?: LeaderAddresses): Promise<LeaseGrant | null> {
     const owner = randomBytes(16).toString('hex');
     const reply = await runScript(
       this.redis,
       ACQUIRE_LEASE,
       this.#keys(),
-      [String(STATE_FORMAT_VERSION), '', '', owner, String(ttlMs)],
+      [String(STATE_FORMAT_VERSION), '', '', owner, String(ttlMs), addressesJson(addresses)],
       'take the coordinator lease',
     );
     if (reply === null || reply === undefined) return null;
@@ -172,12 +176,19 @@ class RedisLease implements StateLease {
     return { epoch, owner };
   }
 
-  async renew(grant: LeaseGrant, ttlMs: number): Promise<boolean> {
+  async renew(grant: LeaseGrant, ttlMs: number, addresses?: LeaderAddresses): Promise<boolean> {
     const reply = await runScript(
       this.redis,
       RENEW_LEASE,
       this.#keys(),
-      [String(STATE_FORMAT_VERSION), String(grant.epoch), '', grant.owner, String(ttlMs)],
+      [
+        String(STATE_FORMAT_VERSION),
+        String(grant.epoch),
+        '',
+        grant.owner,
+        String(ttlMs),
+        addressesJson(addresses),
+      ],
       'renew the coordinator lease',
     );
     return Number(reply) === 1;
@@ -191,6 +202,16 @@ class RedisLease implements StateLease {
       [String(STATE_FORMAT_VERSION), '', '', grant.owner],
       'release the coordinator lease',
     );
+  }
+
+  async holder(): Promise<LeaseHolder | null> {
+    const [lease, record, epoch] = await stateCall<Reply[]>(
+      this.redis,
+      ['MGET', this.keys.lease, this.keys.leader, this.keys.epoch],
+      'read the coordinator lease',
+    );
+    if (lease === null || lease === undefined) return null;
+    return readLeaderRecord(record == null ? undefined : String(record), Number(epoch ?? 0));
   }
 }
 

@@ -74,17 +74,43 @@ export interface LeaseGrant {
   owner: string;
 }
 
+/**
+ * Where the lease holder answers, as it advertises itself (`--advertise`): what a standby sends
+ * callers to. Addresses only — never a token or a password: anyone who can read the store's
+ * keys, and any caller redirected by a standby, sees them.
+ */
+export interface LeaderAddresses {
+  /** `host:port` of its gRPC server (Control and Coordination services). */
+  grpc?: string;
+  /** `host:port` of its HTTP/JSON API. */
+  http?: string;
+}
+
+/** Who holds the lease now: its epoch, and the addresses it advertised (if any). */
+export interface LeaseHolder extends LeaderAddresses {
+  epoch: number;
+}
+
 /** The coordinator lease: one holder at a time, renewed, taken over when it lapses. */
 export interface StateLease {
   /**
    * Takes the lease if nobody holds it (or it lapsed): a new epoch, one above every earlier
-   * one, is made in the same step. Null when another holder's lease is live.
+   * one, is made in the same step, and `addresses` recorded beside it (or the previous
+   * holder's removed). Null when another holder's lease is live.
    */
-  acquire(ttlMs: number): Promise<LeaseGrant | null>;
-  /** Extends the lease; false when it is no longer ours (it lapsed and was taken). */
-  renew(grant: LeaseGrant, ttlMs: number): Promise<boolean>;
+  acquire(ttlMs: number, addresses?: LeaderAddresses): Promise<LeaseGrant | null>;
+  /**
+   * Extends the lease, and records `addresses` beside it when given (in the same fenced step);
+   * false when it is no longer ours (it lapsed and was taken).
+   */
+  renew(grant: LeaseGrant, ttlMs: number, addresses?: LeaderAddresses): Promise<boolean>;
   /** Gives it up (only if still ours), so a standby takes over without waiting for the TTL. */
   release(grant: LeaseGrant): Promise<void>;
+  /**
+   * The live holder and the addresses it advertised for its epoch (none when it advertised
+   * none, or the record is a predecessor's); null when nobody holds the lease.
+   */
+  holder(): Promise<LeaseHolder | null>;
 }
 
 /** A state store, opened. */

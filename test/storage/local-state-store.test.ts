@@ -53,4 +53,18 @@ describe('local state store', () => {
     expect(second?.epoch).toBe(2);
     await b.lease.release(second!);
   });
+
+  it("local state store — the lock holder's advertised addresses are read back with its epoch", async () => {
+    const a = await LocalStateStore.open(join(dir, 'data'));
+    expect(await a.lease.holder()).toBeNull();
+    const grant = await a.lease.acquire(10_000, { http: '127.0.0.1:8000' });
+    expect(await a.lease.holder()).toEqual({ epoch: 1, http: '127.0.0.1:8000' });
+    expect(await a.lease.renew(grant!, 10_000, { grpc: '127.0.0.1:9190', http: '127.0.0.1:8000' })).toBe(
+      true,
+    );
+    expect(await a.lease.holder()).toEqual({ epoch: 1, grpc: '127.0.0.1:9190', http: '127.0.0.1:8000' });
+    await a.lease.release(grant!);
+    expect(await a.lease.holder()).toBeNull();
+    expect(existsSync(join(dir, 'data', 'leader'))).toBe(false);
+  });
 });

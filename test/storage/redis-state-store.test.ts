@@ -180,6 +180,35 @@ describe.each(targets)('redis state store on %s', (_label, target) => {
     }
   });
 
+  it("lease holder — the holder's advertised addresses beside its lease, for its epoch only; none once released", async () => {
+    const name = fresh();
+    const a = await open(name);
+    const b = await open(name);
+    try {
+      expect(await b.lease.holder()).toBeNull();
+      const grant = await a.lease.acquire(10_000, { grpc: '10.0.0.1:9190', http: '10.0.0.1:8000' });
+      expect(await b.lease.holder()).toEqual({ epoch: 1, grpc: '10.0.0.1:9190', http: '10.0.0.1:8000' });
+      // Renewals carry new addresses in the same fenced step.
+      expect(await a.lease.renew(grant!, 10_000, { grpc: '[::1]:9191' })).toBe(true);
+      expect(await b.lease.holder()).toEqual({ epoch: 1, grpc: '[::1]:9191' });
+      // Addresses only: nothing else is accepted into the record.
+      await expect(a.lease.renew(grant!, 10_000, { grpc: 'http://user:secret@h:1' })).rejects.toMatchObject({
+        code: 'ERR_STATE_URL',
+      });
+      expect(await target.raw('GET', `{laminar-state:${name}}:leader`)).not.toContain('secret');
+      await a.lease.release(grant!);
+      expect(await b.lease.holder()).toBeNull();
+      // A holder that advertises nothing is named by its epoch alone, never by its predecessor's record.
+      const next = await b.lease.acquire(10_000);
+      expect(await a.lease.holder()).toEqual({ epoch: next!.epoch });
+      // A stale holder's renewal cannot write a record either.
+      expect(await a.lease.renew(grant!, 10_000, { grpc: '10.0.0.9:1' })).toBe(false);
+      expect(await a.lease.holder()).toEqual({ epoch: next!.epoch });
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
   it('epoch fence — a leader paused past its lease has its late writes refused; its successor’s state stays', async () => {
     const name = fresh();
     const old = await open(name);
