@@ -12,12 +12,15 @@
  *     Overhead ratio = runBenchmark rows/s / bare sink rows/s (medians; goal ≥ 0.95). The ratio to
  *     the sink suite's run is shown beside it: its rows are larger and its string and list tables
  *     carry a TTL and an LTRIM, so it is not the same work.
- * (b) Open loop at 50% of (a)'s runBenchmark speed for each table (batches of 1,000, 8 in flight:
- *     `--rate`'s defaults), while another process on its own connection watches the writes: the
- *     p99 the report gives (intended send time → acknowledgement) against the observer's.
- *     String and list: monitor-observer.ts, MONITOR's timestamp of the row's command (intended
- *     send time → Redis executing it). Pub/sub: subscriber-observer.ts, the time the row's message
- *     reaches a subscriber (intended send time → delivery). Goal: within 10%.
+ * (b) Latency, per table and observer: runBenchmark() at full speed with the observer attached,
+ *     then in open loop at 50% and 10% of that (batches of 1,000, 8 in flight: `--rate`'s
+ *     defaults); the p99 the report gives (intended send time → acknowledgement) against the
+ *     observer's. Observers: relay-observer.ts for every table (the reply to the row's command
+ *     passing through a relay; the goal, within 10% at 50%, is judged on it), and beside it
+ *     monitor-observer.ts (MONITOR's timestamp of the row's command) for string and list,
+ *     subscriber-observer.ts (the row's message reaching a subscriber) for pub/sub. Each
+ *     observer costs the system something, so each rate is a fraction of the speed reached with
+ *     that observer on.
  *
  *   node dist/bench/harness/harness-overhead.js [--quick] [--rows N] [--rounds N] [--open-loop-ms N] [--out FILE]
  *
@@ -39,6 +42,7 @@ import {
   type HarnessMessage,
   type HarnessResult,
   OBSERVER_OF,
+  type ObserverKind,
   type ObserverMessage,
   OVERHEAD_KEYS,
   OVERHEAD_TYPES,
@@ -49,9 +53,15 @@ import {
 
 const HARNESS = new URL('./harness-worker.js', import.meta.url);
 const BARE = new URL('./bare-sink-worker.js', import.meta.url);
-const OBSERVERS = {
+const OBSERVERS: Record<ObserverKind, URL> = {
+  relay: new URL('./relay-observer.js', import.meta.url),
   monitor: new URL('./monitor-observer.js', import.meta.url),
   subscriber: new URL('./subscriber-observer.js', import.meta.url),
+};
+const OBSERVER_NAME: Record<ObserverKind, string> = {
+  relay: 'the relay',
+  monitor: 'MONITOR',
+  subscriber: 'a subscriber',
 };
 const DEFAULT_OUT = 'bench/results/harness-overhead.json';
 
@@ -82,8 +92,10 @@ interface FullSpeedRun {
 
 interface OpenLoopResult {
   table: OverheadType;
-  observer: 'monitor' | 'subscriber';
-  /** Of (a)'s runBenchmark rows/s: 0.5 is the goal's run, 0.1 one far from saturation. */
+  observer: ObserverKind;
+  /** runBenchmark's closed-loop rows/s with this observer attached: the rates are fractions of it. */
+  fullSpeedObserved: number;
+  /** 0.5 is the goal's run, 0.1 one far from saturation. */
   fractionOfFullSpeed: number;
   rate: number;
   durationMs: number;
@@ -180,9 +192,9 @@ function reportProblem(r: BenchReport, rows: number | null): string | undefined 
   return undefined;
 }
 
-/** Starts the observer and resolves once its MONITOR is running. */
-function startObserver(spec: RunSpec) {
-  const child = fork(fileURLToPath(OBSERVERS[OBSERVER_OF[spec.target]]), specArg(spec), {
+/** Starts an observer and resolves once it is watching. */
+function startObserver(kind: ObserverKind, spec: RunSpec) {
+  const child = fork(fileURLToPath(OBSERVERS[kind]), specArg(spec), {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     execArgv: [],
     serialization: 'json',
@@ -214,63 +226,103 @@ function startObserver(spec: RunSpec) {
   return { child, next, exited };
 }
 
-async function openLoop(
+/**
+ * One runBenchmark() with `observer` watching: closed loop when `rate` is null (the full speed
+ * the observer lets it reach), else an open loop at `rate` compared with what the observer saw.
+ */
+async function observedRun(
   server: BenchRedisServer,
   table: OverheadType,
-  rate: number,
-  fraction: number,
-): Promise<OpenLoopResult> {
+  kind: ObserverKind,
+  rate: number | null,
+): Promise<
+  | { report: BenchReport; observed: Extract<ObserverMessage, { kind: 'result' }> | null; failure?: string }
+  | { failure: string }
+> {
   await server.cli('FLUSHALL');
   const spec: RunSpec = {
     url: server.url,
     target: table,
-    runId: runId(`${table}-open`),
+    runId: runId(`${table}-${kind}`),
     keys: OVERHEAD_KEYS[table],
-    batchSize: OPEN_LOOP_BATCH,
-    inFlight: OPEN_LOOP_INFLIGHT,
-    rate,
-    durationMs: plan.openLoopMs,
+    ...(rate === null
+      ? { batchSize: BATCH, inFlight: INFLIGHT, rows: plan.count }
+      : { batchSize: OPEN_LOOP_BATCH, inFlight: OPEN_LOOP_INFLIGHT, rate, durationMs: plan.openLoopMs }),
     intervalMs: 250,
   };
+  const observer = startObserver(kind, spec);
+  try {
+    const ready = await observer.next();
+    if (ready.kind !== 'ready') return { failure: `observer: ${errorOf(ready)}` };
+    const url = ready.port === undefined ? spec.url : `redis://127.0.0.1:${ready.port}`;
+    const timeout = (rate === null ? 0 : plan.openLoopMs) + plan.deadlineMs;
+    const m = await forkWorker<HarnessMessage>(HARNESS, specArg({ ...spec, url }), timeout);
+    if (m.kind === 'error') return { failure: m.message };
+    const { report, startWallMs } = m as HarnessResult;
+    const problem = reportProblem(report, rate === null ? plan.count : null);
+    const failure = problem === undefined ? {} : { failure: problem };
+    if (rate === null) return { report, observed: null, ...failure };
+    observer.child.send({ kind: 'stop', startWallMs, rate });
+    const observed = await observer.next();
+    if (observed.kind !== 'result')
+      return { report, observed: null, failure: `observer: ${errorOf(observed)}` };
+    return { report, observed, ...failure };
+  } finally {
+    observer.child.kill();
+    await observer.exited;
+  }
+}
+
+/** For one table and observer: full speed with the observer attached, then the open loops at fractions of it. */
+async function openLoopsWith(
+  server: BenchRedisServer,
+  table: OverheadType,
+  kind: ObserverKind,
+): Promise<OpenLoopResult[]> {
   const base = {
     table,
-    observer: OBSERVER_OF[table],
-    fractionOfFullSpeed: fraction,
-    rate,
+    observer: kind,
     durationMs: plan.openLoopMs,
     batchSize: OPEN_LOOP_BATCH,
     inFlight: OPEN_LOOP_INFLIGHT,
   };
   const empty = { count: 0, p50Ms: 0, p90Ms: 0, p99Ms: 0, p999Ms: 0, maxMs: 0 };
-  const observer = startObserver(spec);
-  try {
-    const ready = await observer.next();
-    if (ready.kind !== 'ready') {
-      return { ...base, reported: empty, rowsAcked: 0, failure: `observer: ${errorOf(ready)}` };
-    }
-    const m = await forkWorker<HarnessMessage>(HARNESS, specArg(spec), plan.openLoopMs + plan.deadlineMs);
-    if (m.kind === 'error') return { ...base, reported: empty, rowsAcked: 0, failure: m.message };
-    const { report, startWallMs } = m as HarnessResult;
-    const { count, p50Ms, p90Ms, p99Ms, p999Ms, maxMs } = report.latency;
-    const reported = { count, p50Ms, p90Ms, p99Ms, p999Ms, maxMs };
-    observer.child.send({ kind: 'stop', startWallMs, rate });
-    const observed = await observer.next();
-    if (observed.kind !== 'result') {
-      return { ...base, reported, rowsAcked: report.rowsAcked, failure: `observer: ${errorOf(observed)}` };
-    }
-    const problem = reportProblem(report, null);
-    return {
+  const full = await observedRun(server, table, kind, null);
+  if (!('report' in full) || full.failure !== undefined) {
+    const failure = `full speed with the observer: ${full.failure}`;
+    return OPEN_LOOP_FRACTIONS.map((f) => ({
       ...base,
-      reported,
-      rowsAcked: report.rowsAcked,
-      observed,
-      p99Difference: roundTo((p99Ms - observed.p99Ms) / p99Ms, 4),
-      ...(problem === undefined ? {} : { failure: problem }),
-    };
-  } finally {
-    observer.child.kill();
-    await observer.exited;
+      fullSpeedObserved: 0,
+      fractionOfFullSpeed: f,
+      rate: 0,
+      reported: empty,
+      rowsAcked: 0,
+      failure,
+    }));
   }
+  const fullSpeedObserved = Math.round(full.report.rowsPerSec);
+  const results: OpenLoopResult[] = [];
+  for (const fraction of OPEN_LOOP_FRACTIONS) {
+    const rate = Math.round(fullSpeedObserved * fraction);
+    const at = { ...base, fullSpeedObserved, fractionOfFullSpeed: fraction, rate };
+    const r = await observedRun(server, table, kind, rate);
+    if (!('report' in r)) {
+      results.push({ ...at, reported: empty, rowsAcked: 0, failure: r.failure });
+      continue;
+    }
+    const { count, p50Ms, p90Ms, p99Ms, p999Ms, maxMs } = r.report.latency;
+    const observed = r.observed ?? undefined;
+    results.push({
+      ...at,
+      reported: { count, p50Ms, p90Ms, p99Ms, p999Ms, maxMs },
+      rowsAcked: r.report.rowsAcked,
+      ...(observed === undefined
+        ? {}
+        : { observed, p99Difference: roundTo((p99Ms - observed.p99Ms) / p99Ms, 4) }),
+      ...(r.failure === undefined ? {} : { failure: r.failure }),
+    });
+  }
+  return results;
 }
 
 const errorOf = (m: ObserverMessage) => (m.kind === 'error' ? m.message : `unexpected ${m.kind}`);
@@ -299,19 +351,15 @@ async function main(): Promise<void> {
       }
     }
     for (const table of OVERHEAD_TYPES) {
-      const harness = fullSpeedRuns[table].filter(
-        (r) => r.client === 'runBenchmark' && r.failure === undefined,
-      );
-      if (harness.length === 0) continue;
-      const fullSpeed = medianBy(harness, (r) => r.rowsPerSec).rowsPerSec;
-      for (const fraction of OPEN_LOOP_FRACTIONS) {
-        const r = await openLoop(server, table, Math.round(fullSpeed * fraction), fraction);
-        openLoops.push(r);
-        console.log(
-          `  open loop ${table} at ${fmt(r.rate)} rows/s: reported p99 ${r.reported.p99Ms.toFixed(2)} ms, ` +
-            `observed p99 ${r.observed?.p99Ms.toFixed(2) ?? '—'} ms` +
-            (r.failure === undefined ? '' : `  !!! ${r.failure}`),
-        );
+      for (const kind of ['relay', OBSERVER_OF[table]] as const) {
+        for (const r of await openLoopsWith(server, table, kind)) {
+          openLoops.push(r);
+          console.log(
+            `  open loop ${table}, ${kind}, at ${r.fractionOfFullSpeed * 100}% of ${fmt(r.fullSpeedObserved)} = ${fmt(r.rate)} rows/s: ` +
+              `reported p99 ${r.reported.p99Ms.toFixed(2)} ms, observed p99 ${r.observed?.p99Ms.toFixed(2) ?? '—'} ms` +
+              (r.failure === undefined ? '' : `  !!! ${r.failure}`),
+          );
+        }
       }
     }
   } finally {
@@ -350,15 +398,15 @@ async function main(): Promise<void> {
         `${t.goalMet ? 'met' : 'NOT met'}`,
     ),
     ...openLoops.map((o) => {
-      const at = `${o.table} open loop at ${o.fractionOfFullSpeed * 100}% (${fmt(o.rate)} rows/s)`;
+      const at = `${o.table} open loop at ${o.fractionOfFullSpeed * 100}% of full speed with ${OBSERVER_NAME[o.observer]} attached (${fmt(o.rate)} rows/s)`;
       if (o.p99Difference === undefined) return `${at}: no comparison (${o.failure ?? 'no observation'})`;
       const verdict =
-        o.fractionOfFullSpeed === 0.5
+        o.fractionOfFullSpeed === 0.5 && o.observer === 'relay'
           ? ` — goal within ${GOALS.p99Difference * 100}% ${Math.abs(o.p99Difference) <= GOALS.p99Difference ? 'met' : 'NOT met'}`
-          : ' (no goal at this rate)';
+          : ' (no goal on this run)';
       return (
         `${at}: reported p99 ${o.reported.p99Ms.toFixed(2)} ms, ` +
-        `${o.observer === 'monitor' ? 'MONITOR' : 'subscriber'} p99 ${o.observed!.p99Ms.toFixed(2)} ms, ` +
+        `${OBSERVER_NAME[o.observer]} p99 ${o.observed!.p99Ms.toFixed(2)} ms, ` +
         `${(o.p99Difference * 100).toFixed(1)}% apart${verdict}`
       );
     }),

@@ -57,19 +57,20 @@ export interface ObserverStop {
 
 /** Observer → parent. */
 export type ObserverMessage =
-  | { kind: 'ready' }
+  /** The observer is watching; the relay gives the port runs connect to instead of Redis's. */
+  | { kind: 'ready'; port?: number }
   | {
       kind: 'result';
       /** Rows seen (every SAMPLE_EVERY-th row id) and the commands that carried the run's keys. */
       sampled: number;
       commands: number;
-      /** Latency from intended send time to Redis executing the row's command, ms. */
+      /** Latency from intended send time to the row being seen (executed, delivered or answered), ms. */
       p50Ms: number;
       p90Ms: number;
       p99Ms: number;
       p999Ms: number;
       maxMs: number;
-      /** Bytes of MONITOR output read. */
+      /** Bytes read: MONITOR output, messages, or the relay's requests. */
       bytes: number;
     }
   | ErrorMessage;
@@ -77,7 +78,12 @@ export type ObserverMessage =
 /** The observer keeps every row whose id is a multiple of this. */
 export const SAMPLE_EVERY = 10;
 
-/** The observer of an open-loop run: MONITOR where Redis keeps the rows, a subscriber for pub/sub. */
+/**
+ * The independent witnesses of an open-loop run: the relay (relay-observer.ts) for every table,
+ * whose figure the goal is judged on, and the table's in-Redis witness beside it — MONITOR where
+ * Redis keeps the rows, a subscriber for pub/sub.
+ */
+export type ObserverKind = 'relay' | 'monitor' | 'subscriber';
 export const OBSERVER_OF: Record<OverheadType, 'monitor' | 'subscriber'> = {
   string: 'monitor',
   list: 'monitor',
