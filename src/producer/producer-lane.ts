@@ -59,11 +59,16 @@ interface SealedBatch {
   /** The lane's encoding, or keyed for refused rows and v8 rows serialize() refuses. */
   encoding: RowEncoding;
   payload: Buffer;
+  /** One kind per row; empty when every row is an insert (the wire's `kinds`). */
+  kinds: Buffer;
   /** Written on some stream already: a later write is a resend. */
   sent: boolean;
 }
 
 const ignore = (): void => {};
+
+/** The kinds of a batch of inserts: the wire leaves the field out. */
+const NO_KINDS = Buffer.alloc(0);
 
 export class ProducerLane {
   readonly shard: number;
@@ -79,6 +84,11 @@ export class ProducerLane {
   /** Rows of the batch being filled not yet encoded: keyed items, JSON texts, or rows for v8. */
   #open: unknown[] = [];
   #openBytes = 0;
+  /**
+   * Kinds of the open batch's rows by position, zero-filled; null while every row is an insert,
+   * so a lane that only ever takes inserts never allocates it.
+   */
+  #kinds: Buffer | null = null;
   #linger: NodeJS.Timeout | null = null;
 
   /** Sealed batches not yet acknowledged, in ordinal order. */
@@ -125,10 +135,11 @@ export class ProducerLane {
    * Adds one row to the open batch: its JSON text (json; `bytes` its length) or the row (v8;
    * `bytes` 0).
    */
-  add(item: string | Row, bytes: number): void {
+  add(item: string | Row, bytes: number, kind = 0): void {
     if (this.#refused !== null && this.#refused.rows > 0) this.seal();
     // Seal before a row would push the payload past the limit, so JSON batches stay under it.
     if (this.#openBytes + bytes > this.#ctx.options.maxBatchBytes && this.#open.length > 0) this.seal();
+    if (kind !== 0) this.#setKind(this.#open.length, kind);
     this.#open.push(item);
     this.#openBytes += bytes;
     this.#added(this.#open.length, this.#openBytes);
@@ -139,10 +150,11 @@ export class ProducerLane {
    * the event loop: items kept across writes cost a producer with many lanes noticeably more CPU
    * in garbage collection (docs/benchmarks.md, "Figures behind design decisions").
    */
-  addItem(item: KeyedItem, bytes: number): void {
+  addItem(item: KeyedItem, bytes: number, kind = 0): void {
     const w = this.#keyed!;
     const max = this.#ctx.options.maxBatchBytes;
     if (w.bytes + this.#openBytes + bytes > max && w.rows + this.#open.length > 0) this.seal();
+    if (kind !== 0) this.#setKind(w.rows + this.#open.length, kind);
     this.#open.push(item);
     this.#openBytes += bytes;
     this.#added(w.rows + this.#open.length, w.bytes + this.#openBytes);
@@ -152,16 +164,36 @@ export class ProducerLane {
    * Adds a row the table's encoder refused (`bytes`: about its payload size). json and v8 send it
    * keyed, in a batch of refused rows: neither can carry what the sink needs of it.
    */
-  addRefused(item: RefusedItem, bytes: number): void {
+  addRefused(item: RefusedItem, bytes: number, kind = 0): void {
     if (this.#keyed !== null) {
-      this.addItem(item, bytes);
+      this.addItem(item, bytes, kind);
       return;
     }
     if (this.#open.length > 0) this.seal();
     const w = (this.#refused ??= new KeyedBatchWriter(this.#ctx.hash));
     if (w.bytes + bytes > this.#ctx.options.maxBatchBytes && w.rows > 0) this.seal();
+    if (kind !== 0) this.#setKind(w.rows, kind);
     w.appendItem(item);
     this.#added(w.rows, w.bytes);
+  }
+
+  /** Records the kind of the open batch's row at `index` (a kind other than insert). */
+  #setKind(index: number, kind: number): void {
+    let k = this.#kinds;
+    if (k === null || index >= k.length) {
+      const grown = Buffer.alloc(Math.max(64, 2 * index));
+      if (k !== null) k.copy(grown);
+      this.#kinds = k = grown;
+    }
+    k[index] = kind;
+  }
+
+  /** The kinds of the open batch's first `rows` rows, for sealing it; starts afresh. */
+  #takeKinds(rows: number): Buffer {
+    const k = this.#kinds;
+    if (k === null) return NO_KINDS;
+    this.#kinds = null;
+    return Buffer.from(k.subarray(0, rows));
   }
 
   /** Keyed: writes the items added since the last call into the open batch's payload. */
@@ -192,16 +224,19 @@ export class ProducerLane {
     if (keyed !== null) {
       this.absorb();
       if (keyed.rows === 0) return;
-      this.#push(RowEncoding.ROW_ENCODING_KEYED, keyed.rows, keyed.take());
+      const rows = keyed.rows;
+      this.#push(RowEncoding.ROW_ENCODING_KEYED, rows, keyed.take(), this.#takeKinds(rows));
     } else if (this.#refused !== null && this.#refused.rows > 0) {
-      this.#push(RowEncoding.ROW_ENCODING_KEYED, this.#refused.rows, this.#refused.take());
+      const rows = this.#refused.rows;
+      this.#push(RowEncoding.ROW_ENCODING_KEYED, rows, this.#refused.take(), this.#takeKinds(rows));
     } else {
       if (this.#open.length === 0) return;
       const items = this.#open;
       this.#open = [];
       this.#openBytes = 0;
+      const kinds = this.#takeKinds(items.length);
       try {
-        this.#enqueue(items, 0, items.length);
+        this.#enqueue(items, kinds, 0, items.length);
       } catch (err) {
         this.#ctx.fail('ENCODING', `shard ${this.shard}: ${(err as Error).message}`, err);
         return;
@@ -240,19 +275,20 @@ export class ProducerLane {
     this.seal();
   };
 
-  #push(encoding: RowEncoding, rows: number, payload: Buffer): void {
-    this.#queue.push({ ordinal: this.#nextOrdinal++, rows, encoding, payload, sent: false });
+  #push(encoding: RowEncoding, rows: number, payload: Buffer, kinds: Buffer): void {
+    this.#queue.push({ ordinal: this.#nextOrdinal++, rows, encoding, payload, kinds, sent: false });
   }
 
   /**
-   * Encodes items[from..to) (json, v8) as one batch, or as several when the payload is too large.
+   * Encodes items[from..to) (json, v8) as one batch, or as several when the payload is too large;
+   * `kinds` are the items' kinds (empty: all inserts), split with them.
    * A v8 batch `serialize()` refuses goes keyed instead, encoded by the table's encoder: the
    * rows it took hold a function or symbol only where the table writes nothing (the encoder
    * refuses the others, which went as refused rows), and keyed carries exactly what it writes.
    *
    * @throws RowEncodingError when a v8 batch cannot be serialized and there is no table model.
    */
-  #enqueue(items: unknown[], from: number, to: number): void {
+  #enqueue(items: unknown[], kinds: Buffer, from: number, to: number): void {
     let encoding = this.#ctx.wireEncoding;
     let payload: Buffer;
     if (encoding === RowEncoding.ROW_ENCODING_JSON_LINES) {
@@ -271,11 +307,12 @@ export class ProducerLane {
     }
     if (payload.length > this.#ctx.options.maxBatchBytes && to - from > 1) {
       const mid = from + ((to - from) >> 1);
-      this.#enqueue(items, from, mid);
-      this.#enqueue(items, mid, to);
+      this.#enqueue(items, kinds, from, mid);
+      this.#enqueue(items, kinds, mid, to);
       return;
     }
-    this.#push(encoding, to - from, payload);
+    const batchKinds = kinds.length === 0 ? NO_KINDS : kinds.subarray(from, to);
+    this.#push(encoding, to - from, payload, batchKinds);
   }
 
   #connectIfIdle(): void {
@@ -387,6 +424,7 @@ export class ProducerLane {
             rows: b.rows,
             encoding: b.encoding,
             payload: b.payload,
+            kinds: b.kinds,
           },
         },
       });

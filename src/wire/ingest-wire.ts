@@ -29,7 +29,10 @@ export function serializeWriteRequest(value: WriteRequest): Buffer {
   const b = kind.value;
   const fields = Buffer.allocUnsafe(40);
   const fieldBytes = batchHead(fields, 0, b);
-  const inner = fieldBytes + b.payload.length;
+  // Field 5 (kinds) follows the payload, in field order as the generated encoder writes it.
+  const kinds = b.kinds.length;
+  const kindsBytes = kinds === 0 ? 0 : 1 + varintLength(kinds) + kinds;
+  const inner = fieldBytes + b.payload.length + kindsBytes;
   const out = Buffer.allocUnsafe(1 + 5 + inner);
   out[0] = 18; // field 2 (batch), length-delimited
   let at = varint(out, 1, inner);
@@ -37,6 +40,12 @@ export function serializeWriteRequest(value: WriteRequest): Buffer {
   at += fieldBytes;
   out.set(b.payload, at);
   at += b.payload.length;
+  if (kinds !== 0) {
+    out[at++] = 42; // field 5 (kinds), length-delimited
+    at = varint(out, at, kinds);
+    out.set(b.kinds, at);
+    at += kinds;
+  }
   return at === out.length ? out : out.subarray(0, at);
 }
 
@@ -71,6 +80,16 @@ function batchHead(buf: Buffer, at: number, b: RowBatch): number {
     at = varint(buf, at, b.payload.length);
   }
   return at;
+}
+
+/** Bytes of the base-128 varint of a non-negative safe integer. */
+function varintLength(v: number): number {
+  let n = 1;
+  while (v >= 128) {
+    v = Math.floor(v / 128);
+    n++;
+  }
+  return n;
 }
 
 /** Base-128 varint of a non-negative safe integer. */

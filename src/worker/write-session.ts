@@ -182,7 +182,11 @@ export class WriteSession {
     // Flow control: no more messages are read while the shard's buffer makes the push wait.
     this.#pushing = true;
     this.#call.pause();
-    this.#shard!.ingest.push(this.#producer, b.seq, rows).then(this.#onPushed, this.#onPushFailed);
+    // Empty kinds: every row is an insert. The source refuses kinds that are not one per row or
+    // not a kind (a RangeError, INVALID_ARGUMENT below); a retraction into an 'append' table is
+    // the sink's bad row, under the table's 'sink.on_error'.
+    const kinds = b.kinds.length === 0 ? undefined : b.kinds;
+    this.#shard!.ingest.push(this.#producer, b.seq, rows, kinds).then(this.#onPushed, this.#onPushFailed);
   }
 
   /**

@@ -14,6 +14,13 @@ describe('ingest wire', () => {
         fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)),
         fc.integer({ min: 16_000, max: 70_000 }).map((n) => Buffer.alloc(n, 7)),
       ),
+      // Empty (every row an insert) most often, as producers send it; else one kind per row,
+      // up to lengths whose varint takes two and three bytes.
+      kinds: fc.oneof(
+        { weight: 3, arbitrary: fc.constant(Buffer.alloc(0)) },
+        fc.uint8Array({ minLength: 1, maxLength: 300, max: 3 }).map((a) => Buffer.from(a)),
+        fc.integer({ min: 16_000, max: 20_000 }).map((n) => Buffer.alloc(n, 3)),
+      ),
     });
     const request: fc.Arbitrary<WriteRequest> = fc.oneof(
       batch.map((value) => ({ kind: { $case: 'batch' as const, value } })),
@@ -28,7 +35,8 @@ describe('ingest wire', () => {
         expect(fast.equals(Buffer.from(WriteRequest.encode(req).finish()))).toBe(true);
         const back = WriteRequest.decode(fast);
         if (req.kind?.$case === 'batch' && back.kind?.$case === 'batch') {
-          expect({ ...back.kind.value, payload: Buffer.from(back.kind.value.payload) }).toEqual(
+          const got = back.kind.value;
+          expect({ ...got, payload: Buffer.from(got.payload), kinds: Buffer.from(got.kinds) }).toEqual(
             req.kind.value,
           );
         }

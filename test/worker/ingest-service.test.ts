@@ -29,8 +29,9 @@ const batch = (
   rows: number,
   payload: Buffer,
   encoding = RowEncoding.ROW_ENCODING_JSON,
+  kinds: Buffer = Buffer.alloc(0),
 ): WriteRequest => ({
-  kind: { $case: 'batch', value: { seq, rows, encoding, payload } },
+  kind: { $case: 'batch', value: { seq, rows, encoding, payload, kinds } },
 });
 const json = (v: unknown) => Buffer.from(JSON.stringify(v));
 

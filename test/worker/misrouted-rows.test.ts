@@ -50,6 +50,7 @@ describe('worker — rows routed to the wrong shard', () => {
           seq: 0,
           rows: list.length,
           encoding: RowEncoding.ROW_ENCODING_KEYED,
+          kinds: Buffer.alloc(0),
           payload: keyedPayload(
             list.map((id, i) => keyedItem(enc, { id, n: i }, i)),
             false,

@@ -107,6 +107,13 @@ export interface RowBatch {
   rows: number;
   encoding: RowEncoding;
   payload: Buffer;
+  /**
+   * One row kind per row, in row order: 0 insert (+I), 1 update-before (-U), 2 update-after
+   * (+U), 3 delete (-D). Empty when every row of the batch is an insert, which costs nothing; a
+   * worker refuses a batch whose kinds are neither empty nor one per row. What a retraction (-U,
+   * -D) does is the table's to say: an 'upsert' table applies it, an 'append' table refuses it.
+   */
+  kinds: Buffer;
 }
 
 export interface WriteResponse {
@@ -408,7 +415,7 @@ export const WriteOpen: MessageFns<WriteOpen> = {
 };
 
 function createBaseRowBatch(): RowBatch {
-  return { seq: 0, rows: 0, encoding: 0, payload: Buffer.alloc(0) };
+  return { seq: 0, rows: 0, encoding: 0, payload: Buffer.alloc(0), kinds: Buffer.alloc(0) };
 }
 
 export const RowBatch: MessageFns<RowBatch> = {
@@ -424,6 +431,9 @@ export const RowBatch: MessageFns<RowBatch> = {
     }
     if (message.payload.length !== 0) {
       writer.uint32(34).bytes(message.payload);
+    }
+    if (message.kinds.length !== 0) {
+      writer.uint32(42).bytes(message.kinds);
     }
     return writer;
   },
@@ -473,6 +483,14 @@ export const RowBatch: MessageFns<RowBatch> = {
             message.payload = Buffer.from(reader.bytes());
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.kinds = Buffer.from(reader.bytes());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -491,6 +509,7 @@ export const RowBatch: MessageFns<RowBatch> = {
       rows: isSet(object.rows) ? globalThis.Number(object.rows) : 0,
       encoding: isSet(object.encoding) ? rowEncodingFromJSON(object.encoding) : 0,
       payload: isSet(object.payload) ? Buffer.from(bytesFromBase64(object.payload)) : Buffer.alloc(0),
+      kinds: isSet(object.kinds) ? Buffer.from(bytesFromBase64(object.kinds)) : Buffer.alloc(0),
     };
   },
 
@@ -508,6 +527,9 @@ export const RowBatch: MessageFns<RowBatch> = {
     if (message.payload.length !== 0) {
       obj.payload = base64FromBytes(message.payload);
     }
+    if (message.kinds.length !== 0) {
+      obj.kinds = base64FromBytes(message.kinds);
+    }
     return obj;
   },
 
@@ -520,6 +542,7 @@ export const RowBatch: MessageFns<RowBatch> = {
     message.rows = object.rows ?? 0;
     message.encoding = object.encoding ?? 0;
     message.payload = object.payload ?? Buffer.alloc(0);
+    message.kinds = object.kinds ?? Buffer.alloc(0);
     return message;
   },
 };
