@@ -6,15 +6,19 @@
  *
  * - The fast path (`parseValue`) parses a whole value straight out of the current chunk by
  *   recursive descent over offsets, allocating nothing but the value itself. When the value does
- *   not end inside the chunk it gives up (`NEED_SLOW`) after at most one pass over the bytes it
- *   saw; aggregates whose declared count cannot fit in the rest of the chunk give up at once.
+ *   not end inside the chunk it gives up (`NEED_SLOW`), handing over what it built: every
+ *   aggregate it had opened, with the elements parsed so far, becomes a frame of the slow path's
+ *   stack, and the slow path goes on at the innermost value that did not end. Aggregates whose
+ *   declared count cannot fit in the rest of the chunk give up at once.
  * - The slow path (`resume`) is an explicit state machine that survives chunk boundaries: a stack
  *   of open aggregates with their remaining counts, a partial line, or a partial bulk payload.
  *   At every element boundary it tries the fast path again, so only the values that really
  *   straddle a boundary are parsed byte-wise.
  *
- * Every byte is therefore looked at a bounded number of times (at most once per open aggregate
- * level plus once by the slow path), whatever the chunking: decoding is linear in the input.
+ * Every byte is therefore looked at a bounded number of times (by the fast path, and again by the
+ * slow path only within the one value it was cut in), whatever the chunking: decoding is linear
+ * in the input. A large reply spread over many socket reads (an `XREADGROUP` of a thousand
+ * entries) is parsed once, not once per level of nesting on each read.
  */
 import { isAscii } from 'node:buffer';
 import { ConfigError, ProtocolError, toReplyError } from './errors.js';
@@ -377,6 +381,13 @@ export class Decoder {
   // Slow-path state.
   private state = S_VALUE;
   private readonly stack: Frame[] = [];
+  /**
+   * Aggregates the fast path opened in a value that did not end in the chunk, innermost first,
+   * each with its elements so far; {@link handOver} moves them onto {@link stack}.
+   */
+  private readonly spill: Frame[] = [];
+  /** With {@link spill}: offset of the innermost value that did not end (the slow path's start). */
+  private spillAt = 0;
   private lineType = 0;
   private readonly line = new ByteList();
   private bulkType = 0;
@@ -411,6 +422,7 @@ export class Decoder {
   reset(): void {
     this.state = S_VALUE;
     this.stack.length = 0;
+    this.spill.length = 0;
     this.line.clear();
     this.payload.clear();
     this.streaming = false;
@@ -480,10 +492,30 @@ export class Decoder {
         this.inHandler = false;
         continue;
       }
-      this.lineType = type;
-      this.state = S_LINE;
-      pos = this.resume(buf, pos + 1, end);
+      pos = this.resume(buf, this.handOver(buf, pos, end), end);
     }
+  }
+
+  /**
+   * After the fast path gave up on the value at `pos`: the aggregates it opened go onto the stack
+   * (outermost first), and the slow path takes over inside the innermost value that did not end,
+   * just after its type byte (or at the chunk's end, when that value starts there). Returns the
+   * offset it goes on from.
+   */
+  private handOver(buf: Buffer, pos: number, end: number): number {
+    const spill = this.spill;
+    if (spill.length > 0) {
+      for (let i = spill.length - 1; i >= 0; i--) this.stack.push(spill[i]);
+      spill.length = 0;
+      pos = this.spillAt;
+      if (pos >= end) {
+        this.state = S_VALUE;
+        return end;
+      }
+    }
+    this.lineType = buf[pos];
+    this.state = S_LINE;
+    return pos + 1;
   }
 
   /**
@@ -603,9 +635,16 @@ export class Decoder {
       const map = new Map<Reply, Reply>();
       for (let k = 0; k < n; k++) {
         const key = this.parseValue(buf, p, inner, limit);
-        if (key === NEED_SLOW) return NEED_SLOW;
-        const value = this.parseValue(buf, this.at, inner, limit);
-        if (value === NEED_SLOW) return NEED_SLOW;
+        if (key === NEED_SLOW) return this.cut(type, 2 * (n - k), map, p);
+        const at = this.at;
+        const value = this.parseValue(buf, at, inner, limit);
+        if (value === NEED_SLOW) {
+          this.cut(type, 2 * (n - k) - 1, map, at);
+          const frame = this.spill[this.spill.length - 1];
+          frame.key = key;
+          frame.hasKey = true;
+          return NEED_SLOW;
+        }
         p = this.at;
         map.set(key, value);
       }
@@ -616,7 +655,7 @@ export class Decoder {
       const set = new Set<Reply>();
       for (let k = 0; k < n; k++) {
         const value = this.parseValue(buf, p, inner, limit);
-        if (value === NEED_SLOW) return NEED_SLOW;
+        if (value === NEED_SLOW) return this.cut(type, n - k, set, p);
         p = this.at;
         set.add(value);
       }
@@ -627,12 +666,32 @@ export class Decoder {
     const array: Reply[] = new Array(n);
     for (let k = 0; k < n; k++) {
       const value = this.parseValue(buf, p, inner, limit);
-      if (value === NEED_SLOW) return NEED_SLOW;
+      if (value === NEED_SLOW) {
+        array.length = k; // the slow path appends the rest
+        return this.cut(type, n - k, array, p);
+      }
       p = this.at;
       array[k] = value;
     }
     this.at = p;
     return array;
+  }
+
+  /**
+   * Fast path: an aggregate whose element at `elementAt` did not end in the chunk is handed to the
+   * slow path as a frame with `left` elements to go. The first aggregate to give up (the
+   * innermost) also records where the slow path starts: at that element.
+   */
+  private cut(
+    type: number,
+    left: number,
+    value: Reply[] | Map<Reply, Reply> | Set<Reply>,
+    elementAt: number,
+  ): typeof NEED_SLOW {
+    const spill = this.spill;
+    if (spill.length === 0) this.spillAt = elementAt;
+    spill.push(new Frame(type, left, value));
+    return NEED_SLOW;
   }
 
   /**
@@ -726,6 +785,8 @@ export class Decoder {
               if (this.complete(value, type)) return pos;
               continue;
             }
+            pos = this.handOver(buf, pos, end);
+            continue;
           }
           this.lineType = type;
           this.state = S_LINE;

@@ -7,6 +7,7 @@ import {
   describeEvents,
   encodeResp3,
   expectedEvents,
+  type Resp3Value,
   record,
   resp3Value,
   splitAt,
@@ -48,6 +49,51 @@ describe('decoder properties', () => {
   it('decoder — one stream of many replies split at arbitrary points decodes to the same replies', () => {
     fc.assert(
       fc.property(fc.array(resp3Value, { minLength: 1, maxLength: 25 }), splitPoints, (values, points) => {
+        const wire = encodeResp3(...values);
+        const chunks = splitAt(
+          wire,
+          points.map((p) => p % (wire.length + 1)),
+        );
+        expect(decodeChunks(chunks)).toEqual(describeEvents(expectedEvents(values)));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('decoder — stream read replies of many entries, split anywhere, decode to the same replies', () => {
+    // Long aggregates nested three deep, like an XREADGROUP reply: a split lands deep inside, after
+    // many parsed entries, so the fast path hands its partial aggregates to the slow path.
+    const bulk = (text: string): Resp3Value => ({ type: 'bulk', value: Buffer.from(text, 'utf8') });
+    const entry = fc
+      .tuple(
+        fc.nat(),
+        fc.array(fc.tuple(fc.string({ maxLength: 6 }), fc.string({ maxLength: 40 })), { maxLength: 3 }),
+        fc.boolean(),
+      )
+      .map(
+        ([seq, fields, deleted]): Resp3Value => ({
+          type: 'array',
+          items: [
+            bulk(`1765000000000-${seq}`),
+            deleted
+              ? { type: 'null', form: '*-1' }
+              : { type: 'array', items: fields.flatMap(([f, v]) => [bulk(f), bulk(v)]) },
+          ],
+        }),
+      );
+    const reply = fc
+      .tuple(fc.array(entry, { minLength: 1, maxLength: 300 }), fc.boolean())
+      .map(
+        ([entries, resp3]): Resp3Value =>
+          resp3
+            ? { type: 'map', entries: [[bulk('bs:0'), { type: 'array', items: entries }]] }
+            : {
+                type: 'array',
+                items: [{ type: 'array', items: [bulk('bs:0'), { type: 'array', items: entries }] }],
+              },
+      );
+    fc.assert(
+      fc.property(fc.array(reply, { minLength: 1, maxLength: 3 }), splitPoints, (values, points) => {
         const wire = encodeResp3(...values);
         const chunks = splitAt(
           wire,
