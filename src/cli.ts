@@ -136,6 +136,18 @@ function serverFlags(cmd: Command): Command {
     .option('--http-port <port>', 'HTTP/JSON API port', int, DEFAULT_HTTP_PORT)
     .option('--no-http', 'no HTTP/JSON API')
     .option(
+      '--advertise <host>',
+      'host name or IP others reach this coordinator at, with its ports: standbys send callers there while it leads (default: the listen host; none for 0.0.0.0 or ::)',
+    )
+    .option(
+      '--advertise-grpc <host:port>',
+      'advertised gRPC address, when its port is mapped (overrides --advertise)',
+    )
+    .option(
+      '--advertise-http <host:port>',
+      'advertised HTTP address, when its port is mapped (overrides --advertise)',
+    )
+    .option(
       '--token-file <file>',
       'file holding the bearer token required on every call (default: the token in $LAMINAR_API_TOKEN)',
     )

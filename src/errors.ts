@@ -174,6 +174,8 @@ export const ERROR_CODES = [
   'ERR_METADATA_IO',
   /** Another live process (a second coordinator) holds the data directory. */
   'ERR_DATA_DIR_LOCKED',
+  /** A control call reached a coordinator that does not lead (a standby, or one that stepped down). */
+  'ERR_NOT_LEADER',
   // ── state store ──
   /** A state-store write was refused: the writer's epoch (or generation) is no longer current. */
   'ERR_STATE_FENCED',

@@ -22,6 +22,10 @@ export interface ServeFlags extends TokenFlags {
   httpHost: string;
   httpPort: number;
   noHttp?: boolean;
+  /** `--advertise`, `--advertise-grpc`, `--advertise-http`. */
+  advertise?: string;
+  advertiseGrpc?: string;
+  advertiseHttp?: string;
   tlsCert?: string;
   tlsKey?: string;
   shards: number;
@@ -69,6 +73,9 @@ async function coordinatorOptions(f: ServeFlags): Promise<CoordinatorOptions> {
     grpcCredentials,
     httpHost: f.httpHost,
     httpPort: f.noHttp ? null : f.httpPort,
+    advertiseHost: f.advertise,
+    advertiseGrpc: f.advertiseGrpc,
+    advertiseHttp: f.advertiseHttp,
     defaultShards: f.shards,
     checkpointIntervalMs: f.checkpointInterval,
     heartbeatTimeoutMs: f.heartbeatTimeout,

@@ -7,13 +7,16 @@ import { makePrivateDir, PRIVATE_DIR_MODE } from '../storage/atomic-file.js';
 import { openStateStore } from '../storage/open-state-store.js';
 import { parseStateLocation } from '../storage/state-location.js';
 import { assertBindAllowed } from '../wire/auth.js';
-import { ControlService } from '../wire/gen/laminar/redis/v1/control.js';
-import { CoordinationService } from '../wire/gen/laminar/redis/v1/worker.js';
+import { type ControlServer, ControlService } from '../wire/gen/laminar/redis/v1/control.js';
+import { type CoordinationServer, CoordinationService } from '../wire/gen/laminar/redis/v1/worker.js';
 import { bindServer } from '../wire/grpc-util.js';
 import { type ProbeServer, startProbeServer } from '../wire/probe-server.js';
 import { notReady, READY, type ReadinessState } from '../wire/readiness.js';
+import { ServiceGate } from '../wire/service-gate.js';
+import { advertisedAddress, parseAdvertiseOptions } from './advertise.js';
 import { ControlPlane } from './control-plane.js';
 import { createControlService } from './control-service.js';
+import { Follower } from './follower.js';
 import { startHttpApi } from './http-api.js';
 import type { HttpIngest } from './http-ingest.js';
 import { MetadataStore } from './metadata-store.js';
@@ -33,6 +36,11 @@ export const DEFAULT_DATA_DIR = './laminar-data';
 const STANDBY = notReady('standby: waiting for the state store lease');
 /** What `/readyz` says once another coordinator took the lease over. */
 const LEASE_LOST = notReady('lost the state store lease to another coordinator');
+
+/** The port of a `host:port` this process bound. */
+function portOf(address: string): number {
+  return Number(address.slice(address.lastIndexOf(':') + 1));
+}
 
 export { DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_HEARTBEAT_TIMEOUT_MS } from './orchestrator.js';
 export { DEFAULT_LEASE_TTL_MS };
@@ -63,6 +71,19 @@ export interface CoordinatorOptions {
    * one, the servers bind only to loopback.
    */
   token?: string;
+  /**
+   * The host name or IP other processes reach this coordinator at. While it leads, its gRPC and
+   * HTTP addresses — this host with the ports it listens on — are recorded beside the state
+   * store's lease, and standbys send control calls there (a gRPC status naming it, an HTTP 307).
+   * Default: the listen host (`grpcHost`, `httpHost`), unless that is a wildcard (`0.0.0.0`,
+   * `::`): then nothing is advertised and standbys answer `ERR_NOT_LEADER` naming no leader. In
+   * Kubernetes, pass the pod's IP (docs/deploy.md).
+   */
+  advertiseHost?: string;
+  /** The whole advertised gRPC address, `host:port`, when its port is mapped (a container's `-p`). */
+  advertiseGrpc?: string;
+  /** The whole advertised HTTP address, `host:port`, when its port is mapped. */
+  advertiseHttp?: string;
   /** Default 127.0.0.1. */
   grpcHost?: string;
   /** Default 9190; 0: any free port. */
@@ -145,8 +166,31 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
   await chmod(dataDir, PRIVATE_DIR_MODE).catch((err: unknown) =>
     logger.warn({ err, dataDir }, 'cannot make the data directory private (owner only)'),
   );
+  const advertise = parseAdvertiseOptions(options);
   const location = parseStateLocation(options.state ?? dataDir);
   const state = await openStateStore(location, { logger });
+  // Workers ping every 10 s (keepalive); allow it.
+  const server = new grpc.Server({
+    'grpc.keepalive_permit_without_calls': 1,
+    'grpc.http2.min_ping_interval_without_data_ms': 5_000,
+  });
+  // Until this coordinator leads, its services send callers to the leader (follower.ts); the
+  // same server serves them once it leads, so a standby's port never changes.
+  const follower = new Follower({ lease: state.lease, token, logger });
+  const control = new ServiceGate<ControlServer>(ControlService, follower.grpcRefusal);
+  const coordination = new ServiceGate<CoordinationServer>(CoordinationService, follower.grpcRefusal);
+  server.addService(ControlService, control.handlers);
+  server.addService(CoordinationService, coordination.handlers);
+  let grpcPort: number | undefined;
+  const bindGrpc = async (): Promise<number> => {
+    grpcPort ??= await bindServer(
+      server,
+      grpcHost,
+      options.grpcPort ?? DEFAULT_GRPC_PORT,
+      options.grpcCredentials ?? grpc.ServerCredentials.createInsecure(),
+    );
+    return grpcPort;
+  };
   // One coordinator per state store: a second would erase the first's metadata and reuse its
   // epochs, which fences rely on. Locally the lease is the directory lock (a second coordinator
   // is refused); in Redis a second waits for the lease, and takes over when it lapses.
@@ -174,17 +218,28 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
         stepDown?.();
       },
       onWaiting: async () => {
-        if (options.httpPort === null) return;
-        probes = await startProbeServer({
-          host: httpHost,
-          port: options.httpPort ?? DEFAULT_HTTP_PORT,
-          readiness: { ready: () => STANDBY },
-          what: 'HTTP API',
-        });
+        const port = await bindGrpc();
+        if (options.httpPort !== null) {
+          probes = await startProbeServer({
+            host: httpHost,
+            port: options.httpPort ?? DEFAULT_HTTP_PORT,
+            readiness: { ready: () => STANDBY },
+            what: 'HTTP API',
+            other: (req, res, path) => follower.answerHttp(req, res, path),
+          });
+        }
+        follower.self = {
+          grpc: advertisedAddress(advertise.grpc, advertise.host, grpcHost, port),
+          http:
+            probes === undefined
+              ? undefined
+              : advertisedAddress(advertise.http, advertise.host, httpHost, portOf(probes.address)),
+        };
       },
     });
   } catch (err) {
     await probes?.close();
+    server.forceShutdown();
     await state.close();
     throw err;
   }
@@ -199,6 +254,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
   try {
     store = await MetadataStore.openDocument(state.metadata);
   } catch (err) {
+    server.forceShutdown();
     await lock.release();
     throw err;
   }
@@ -228,26 +284,20 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     allowedDirs: options.allowedDirs?.map((d) => resolve(d)),
     logger,
   });
-  // Workers ping every 10 s (keepalive); allow it.
-  const server = new grpc.Server({
-    'grpc.keepalive_permit_without_calls': 1,
-    'grpc.http2.min_ping_interval_without_data_ms': 5_000,
-  });
-  server.addService(ControlService, createControlService(plane, { token, logger }));
-  server.addService(CoordinationService, createCoordinationService(orchestrator, { token }));
-  let grpcPort: number;
+  control.open(createControlService(plane, { token, logger }));
+  coordination.open(createCoordinationService(orchestrator, { token }));
   try {
-    grpcPort = await bindServer(
-      server,
-      grpcHost,
-      options.grpcPort ?? DEFAULT_GRPC_PORT,
-      options.grpcCredentials ?? grpc.ServerCredentials.createInsecure(),
-    );
+    await bindGrpc();
   } catch (err) {
     orchestrator.close();
     await lock.release();
     throw err;
   }
+  const boundGrpcPort = grpcPort as number;
+  // A coordinator whose lease another took must not keep placing work or holding worker sessions:
+  // its writes are refused by the epoch fence, and workers only look for the new leader once
+  // their stream to this one ends. Its HTTP API sends callers to the new leader from then on.
+  let down = false;
   // Leadership between coordinators, once there is any, joins as a part here.
   const readiness = new CoordinatorReadiness([{ ready: () => leadership }]);
   let http: Awaited<ReturnType<typeof startHttpApi>> | undefined;
@@ -255,7 +305,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     options.httpPort === null
       ? undefined
       : options.httpIngest?.({
-          address: `${grpcHost.includes(':') ? `[${grpcHost}]` : grpcHost}:${grpcPort}`,
+          address: `${grpcHost.includes(':') ? `[${grpcHost}]` : grpcHost}:${boundGrpcPort}`,
           token,
         });
   if (options.httpPort !== null) {
@@ -269,6 +319,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
         metrics: metricsText,
         readiness,
         ingest,
+        follower: { active: () => down, answer: (req, res, path) => follower.answerHttp(req, res, path) },
       });
     } catch (err) {
       orchestrator.close();
@@ -277,11 +328,27 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
       throw err;
     }
   }
-  const grpcAddress = `${grpcHost.includes(':') ? `[${grpcHost}]` : grpcHost}:${grpcPort}`;
-  // A coordinator whose lease another took must not keep placing work or holding worker sessions:
-  // its writes are refused by the epoch fence, and workers only look for the new leader once
-  // their stream to this one ends.
-  let down = false;
+  const grpcAddress = `${grpcHost.includes(':') ? `[${grpcHost}]` : grpcHost}:${boundGrpcPort}`;
+  const advertised = {
+    grpc: advertisedAddress(advertise.grpc, advertise.host, grpcHost, boundGrpcPort),
+    http:
+      http === undefined
+        ? undefined
+        : advertisedAddress(advertise.http, advertise.host, httpHost, portOf(http.address)),
+  };
+  follower.self = advertised;
+  if (advertised.grpc === undefined && location.kind === 'redis') {
+    logger.warn(
+      { grpcHost },
+      'listening on a wildcard address without --advertise: standbys cannot send callers to this coordinator',
+    );
+  }
+  try {
+    await lease.advertise(advertised);
+  } catch (err) {
+    // Standbys then answer without naming a leader; the next renewal records it again.
+    logger.warn({ err }, 'cannot record the advertised addresses beside the state store lease');
+  }
   stepDown = () => {
     if (down) return;
     down = true;

@@ -55,6 +55,14 @@ export interface HttpApiOptions {
   headersTimeoutMs?: number;
   /** Default {@link DEFAULT_REQUEST_TIMEOUT_MS}; at least `headersTimeoutMs`. */
   requestTimeoutMs?: number;
+  /**
+   * While `active()` (the coordinator stepped down), every request but the probes is answered by
+   * `answer` (follower.ts: a redirect to the new leader) instead of this API.
+   */
+  follower?: {
+    active(): boolean;
+    answer(req: IncomingMessage, res: ServerResponse, path: string): Promise<void>;
+  };
 }
 
 export interface HttpApi {
@@ -114,6 +122,10 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
     const path = pathOf(req.url ?? '/');
     if (isProbePath(path)) {
       answerProbe(req, res, path, readiness);
+      return;
+    }
+    if (options.follower?.active()) {
+      await options.follower.answer(req, res, path);
       return;
     }
     try {

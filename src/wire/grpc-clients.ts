@@ -7,6 +7,7 @@
 import {
   type CallOptions,
   type ChannelCredentials,
+  Client,
   type ClientOptions,
   type ClientUnaryCall,
   credentials,
@@ -16,6 +17,7 @@ import {
   type ServiceError,
 } from '@grpc/grpc-js';
 import { LaminarError } from '../errors.js';
+import { followLeaderInterceptor } from './follow-leader.js';
 import { ControlClient } from './gen/laminar/redis/v1/control.js';
 import type { IngestClient } from './gen/laminar/redis/v1/ingest.js';
 import { FastIngestClient } from './ingest-wire.js';
@@ -69,12 +71,21 @@ export class GrpcConnectError extends LaminarError {
  * control.listPipelines({}, (err, res) => console.log(err ?? res.data));
  * ```
  *
+ * A standby coordinator answers `UNAVAILABLE` naming the leader (`ERR_NOT_LEADER`,
+ * docs/state-store.md): the client makes such a unary or server-streaming call once more at the
+ * leader, so `address` may be any coordinator of a deployment.
+ *
  * @throws GrpcConnectError (`ERR_CONFIG`) for unusable options; the channel itself connects
  *   lazily, so an unreachable server shows as `UNAVAILABLE` on the first call.
  */
 export function connectControl(options: GrpcConnectOptions): ControlClient {
   const { address, creds, channelOptions } = parse(options);
-  return new ControlClient(address, creds, channelOptions);
+  const { interceptors: _, ...plain } = channelOptions;
+  const follow = followLeaderInterceptor((leader) => new Client(leader, creds, plain));
+  return new ControlClient(address, creds, {
+    ...channelOptions,
+    interceptors: [...(channelOptions.interceptors ?? []), follow],
+  });
 }
 
 /**

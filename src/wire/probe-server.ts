@@ -1,9 +1,10 @@
 /**
  * An HTTP server that answers the probes and nothing else, for a process whose real HTTP server
  * cannot start yet — a standby coordinator waiting for the state store lease — so that the
- * kubelet sees it alive (and not ready) rather than restarting it. Every other path is 503.
+ * kubelet sees it alive (and not ready) rather than restarting it. Every other path is 503, or
+ * what `other` answers (a standby sends control calls to the leader).
  */
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { listen } from './listen.js';
 import { answerProbe, isProbePath } from './probes.js';
@@ -16,6 +17,8 @@ export interface ProbeServerOptions {
   readiness: Readiness;
   /** The server's name in a listen error: the one whose port it holds (`HTTP API`). */
   what: string;
+  /** Answers every path that is not a probe (`path`: without its query). Default: 503. */
+  other?: (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void>;
 }
 
 /** A running probe server. */
@@ -32,6 +35,10 @@ export async function startProbeServer(options: ProbeServerOptions): Promise<Pro
     const path = (req.url ?? '/').split(/[?#]/)[0];
     if (isProbePath(path)) {
       answerProbe(req, res, path, options.readiness);
+      return;
+    }
+    if (options.other !== undefined) {
+      options.other(req, res, path).catch(() => res.destroy());
       return;
     }
     req.resume();
