@@ -56,6 +56,12 @@ export class ConnectionPool implements RedisTransport {
     return this.#lanes.length;
   }
 
+  /** Whether any member's socket has bytes waiting in the process (see RedisTransport.isBlocked). */
+  get isBlocked(): boolean {
+    for (const l of this.#lanes) if (l.member.isBlocked === true) return true;
+    return false;
+  }
+
   /** Calls each member has awaiting replies, and calls queued behind the bound, per member. */
   get load(): Array<{ inFlight: number; queued: number }> {
     return this.#lanes.map((l) => ({ inFlight: l.inFlight, queued: l.waiting.length }));

@@ -64,6 +64,14 @@ export interface RedisTransport {
   pipelineEncoded?(encoded: EncodedCommands, options?: CallOptions): Promise<Reply[]>;
 
   /**
+   * True while bytes already sent wait in the process for the socket (Redis reads slower than the
+   * caller writes). They move to the kernel only when the event loop turns, so a caller encoding
+   * for long stretches should let it turn now and then while this holds (the sink does). A
+   * transport that cannot tell leaves it undefined.
+   */
+  readonly isBlocked?: boolean;
+
+  /**
    * `WAIT <count> <timeoutMs>` on every master serving a slot of `range` (inclusive), each over
    * the very connection that slot's writes used, so it counts their replication. One result per
    * master, in slot order; a standalone server is the one master of every range. Rejects as

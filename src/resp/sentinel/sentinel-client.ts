@@ -81,6 +81,11 @@ export class RedisSentinel
     return this.#primary?.address ?? null;
   }
 
+  /** Whether the primary's socket has bytes waiting in the process (see RedisTransport.isBlocked). */
+  get isBlocked(): boolean {
+    return this.#primary?.isBlocked ?? false;
+  }
+
   send<T extends Reply = Reply>(command: Command, options?: CallOptions): Promise<T> {
     return this.#call((c) => c.send<T>(command, options), undefined);
   }
