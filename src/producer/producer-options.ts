@@ -21,9 +21,11 @@ export const DEFAULT_OPEN_TIMEOUT_MS = 10_000;
 export interface ProducerOptions {
   /**
    * The coordinator's gRPC address, `host:port`; with standby coordinators, all of their
-   * addresses (an array, or one comma-separated string). The producer asks them in turn for the
-   * table's routing and keeps to the one that answers — the lease holder: a standby and a
-   * coordinator that stepped down do not serve gRPC (docs/distributed.md).
+   * addresses (an array, or one comma-separated string), or one name that resolves to each of
+   * them (resolved again whenever the routing is fetched). The producer asks for the table's
+   * routing at the one that answered last, then at the leader a standby names (`ERR_NOT_LEADER`),
+   * then at the others in turn, and keeps to the one that answers — the lease holder
+   * (docs/distributed.md).
    */
   coordinator: string | readonly string[];
   /** The connection table, by name or id. */

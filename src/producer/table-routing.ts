@@ -7,8 +7,14 @@ import { type ChannelCredentials, credentials, type Metadata, status } from '@gr
 import { LaminarError } from '../errors.js';
 import { validateTable } from '../sink/config/validate-model.js';
 import type { SinkTable } from '../sink/model.js';
+import {
+  type CoordinatorEndpoint,
+  endpointChannelOptions,
+  expandAddresses,
+} from '../wire/coordinator-addresses.js';
 import { ControlClient } from '../wire/gen/laminar/redis/v1/control.js';
 import type { TableRouting } from '../wire/gen/laminar/redis/v1/resources.js';
+import { leaderHint } from '../wire/not-leader.js';
 
 /** Where one shard is hosted now. `workerId === ''`: unassigned (moving). */
 export interface ShardPlacement {
@@ -68,15 +74,20 @@ const NEXT_COORDINATOR: ReadonlySet<number> = new Set([
 ]);
 
 /**
- * Fetches and caches a table's routing. With several coordinator addresses it keeps to the one
- * that answered last (the leader) and, when that one fails, asks the others in turn.
+ * Fetches and caches a table's routing. With several coordinator addresses (or a name standing
+ * for several) it keeps to the one that answered last (the leader) and, when that one fails,
+ * asks the leader a standby names (`ERR_NOT_LEADER`), then the others in turn.
  */
 export class TableRoutingClient {
-  readonly #clients: ControlClient[];
+  /** The coordinator entries as given. */
+  readonly #entries: readonly string[];
+  readonly #creds: ChannelCredentials;
+  /** One client per address asked. */
+  readonly #clients = new Map<string, ControlClient>();
   readonly #table: string;
   readonly #metadata: Metadata;
-  /** Index of the coordinator asked first: the one that answered last. */
-  #leader = 0;
+  /** The coordinator asked first: the one that answered last. */
+  #leader: CoordinatorEndpoint | undefined;
   #current: TableRoute | undefined;
   #running: Promise<TableRoute> | null = null;
 
@@ -86,10 +97,8 @@ export class TableRoutingClient {
     creds: ChannelCredentials | undefined,
     metadata: Metadata,
   ) {
-    const addresses = typeof coordinators === 'string' ? [coordinators] : coordinators;
-    this.#clients = addresses.map(
-      (a) => new ControlClient(a, creds ?? credentials.createInsecure(), PRODUCER_CHANNEL_OPTIONS),
-    );
+    this.#entries = typeof coordinators === 'string' ? [coordinators] : coordinators;
+    this.#creds = creds ?? credentials.createInsecure();
     this.#table = table;
     this.#metadata = metadata;
   }
@@ -113,27 +122,48 @@ export class TableRoutingClient {
   }
 
   close(): void {
-    for (const c of this.#clients) c.close();
+    for (const c of this.#clients.values()) c.close();
+    this.#clients.clear();
+  }
+
+  #client(e: CoordinatorEndpoint): ControlClient {
+    let client = this.#clients.get(e.address);
+    if (client === undefined) {
+      client = new ControlClient(e.address, this.#creds, {
+        ...PRODUCER_CHANNEL_OPTIONS,
+        ...endpointChannelOptions(e),
+      });
+      this.#clients.set(e.address, client);
+    }
+    return client;
   }
 
   /**
-   * Asks the coordinators in turn, from the last one that answered, until one answers or says
+   * Asks the coordinators in turn — the last one that answered first, a leader a standby named
+   * next, then this round's addresses (names resolved again) — until one answers or says
    * something other than "not here"; the last failure is thrown when none answered (the caller
    * retries with its backoff).
    */
   async #fetch(): Promise<TableRoute> {
-    const n = this.#clients.length;
+    const round = await expandAddresses(this.#entries);
+    const last = this.#leader;
+    const queue = last === undefined ? round : [last, ...round.filter((e) => e.address !== last.address)];
+    const asked = new Set<string>();
     let routing: TableRouting | undefined;
     let lastError: unknown;
-    for (let i = 0; i < n && routing === undefined; i++) {
-      const at = (this.#leader + i) % n;
+    for (let i = 0; i < queue.length && routing === undefined; i++) {
+      const at = queue[i];
+      if (asked.has(at.address)) continue;
+      asked.add(at.address);
       try {
-        routing = await this.#call(this.#clients[at]);
+        routing = await this.#call(this.#client(at));
         this.#leader = at;
       } catch (err) {
         const code = (err as { code?: unknown }).code;
         if (typeof code !== 'number' || !NEXT_COORDINATOR.has(code)) throw err;
         lastError = err;
+        const hint = leaderHint(err);
+        if (hint !== undefined && !asked.has(hint)) queue.splice(i + 1, 0, { address: hint });
       }
     }
     if (routing === undefined) throw lastError;

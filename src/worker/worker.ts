@@ -7,6 +7,12 @@ import type { SinkTable } from '../sink/model.js';
 import { StateMismatchError } from '../storage/state-errors.js';
 import { packageVersion } from '../version.js';
 import { assertBindAllowed } from '../wire/auth.js';
+import {
+  addressList,
+  type CoordinatorEndpoint,
+  endpointChannelOptions,
+  expandAddresses,
+} from '../wire/coordinator-addresses.js';
 import { IngestService } from '../wire/gen/laminar/redis/v1/ingest.js';
 import {
   type AssignPipeline,
@@ -17,6 +23,7 @@ import {
 } from '../wire/gen/laminar/redis/v1/worker.js';
 import { bearer, bindServer, errorCode, errorMessage } from '../wire/grpc-util.js';
 import { MAX_INGEST_MESSAGE_BYTES } from '../wire/ingest-wire.js';
+import { leaderHint } from '../wire/not-leader.js';
 import { notReady, READY, type Readiness, type ReadinessState } from '../wire/readiness.js';
 import type { HostedShard, ShardDirectory } from './hosted-shard.js';
 import { createIngestService } from './ingest-service.js';
@@ -36,8 +43,10 @@ const DEFAULT_HEARTBEAT_MS = 500;
 export interface WorkerOptions {
   /**
    * The coordinator's gRPC address, `host:port`; with standby coordinators (a Redis state store),
-   * all of theirs, comma-separated: when a session ends or cannot start, the worker registers with
-   * the next one, so it follows whichever holds the lease (a standby does not listen until then).
+   * all of theirs, comma-separated, or one name that resolves to each of them (resolved again on
+   * every round): when a session ends or cannot start, the worker registers with the leader a
+   * standby names (`ERR_NOT_LEADER`), else with the next address, so it follows whichever holds
+   * the lease.
    */
   coordinator: string;
   /** Bearer token for the coordinator and for producers calling this worker. */
@@ -114,9 +123,19 @@ class Worker implements WorkerHandle, ShardDirectory {
   /** Shards still starting, by key: a revocation that arrives meanwhile is applied once started. */
   readonly #starting = new Map<string, { epoch: number; revoked: boolean }>();
   readonly #pipelines = new Map<string, PipelineHost>();
-  /** One client per coordinator address; {@link #current} is the one in use. */
-  readonly #clients: CoordinationClient[];
+  /** The coordinator entries as given (addresses, or names that stand for several). */
+  readonly #entries: string[];
+  /** This round's addresses (the entries resolved); {@link #current} indexes the one in use. */
+  #endpoints: CoordinatorEndpoint[] = [];
   #current = 0;
+  /** The leader a standby named: registered with next, before the round goes on. */
+  #hint: string | undefined;
+  /** The address of the session being started or up. */
+  #address = '';
+  /** That session was started with the named leader: its own hint is not followed (no loops). */
+  #followed = false;
+  /** One client per address dialed, kept while it is in the round. */
+  readonly #clients = new Map<string, CoordinationClient>();
   #call: grpc.ClientDuplexStream<WorkerMessage, CoordinatorMessage> | null = null;
   #heartbeat: NodeJS.Timeout | undefined;
   #retry: NodeJS.Timeout | undefined;
@@ -138,23 +157,8 @@ class Worker implements WorkerHandle, ShardDirectory {
   constructor(options: WorkerOptions) {
     this.#o = options;
     this.#log = childLogger(options.logger ?? SILENT_LOGGER, { component: 'worker' });
-    // Keepalive: a worker cut off from the coordinator notices within ~15 s and stops writing.
-    const addresses = options.coordinator
-      .split(',')
-      .map((a) => a.trim())
-      .filter((a) => a !== '');
-    this.#clients = (addresses.length === 0 ? [options.coordinator] : addresses).map(
-      (address) =>
-        new CoordinationClient(address, options.credentials ?? grpc.credentials.createInsecure(), {
-          'grpc.keepalive_time_ms': 10_000,
-          'grpc.keepalive_timeout_ms': 5_000,
-          'grpc.keepalive_permit_without_calls': 1,
-          // A standby starts listening when it takes the lease over: grpc-js's default backoff
-          // (1 s growing to 120 s) left the channel to it refusing calls for seconds after that.
-          'grpc.initial_reconnect_backoff_ms': 100,
-          'grpc.max_reconnect_backoff_ms': 1_000,
-        }),
-    );
+    const entries = addressList(options.coordinator);
+    this.#entries = entries.length === 0 ? [options.coordinator] : entries;
     this.registered = new Promise((resolve) => (this.#registered = resolve));
     this.registered.catch(() => {});
   }
@@ -205,7 +209,56 @@ class Worker implements WorkerHandle, ShardDirectory {
 
   connect(): void {
     if (this.#stopped) return;
-    const call = this.#clients[this.#current].register(bearer(this.#o.token));
+    void this.#dial().catch((err: unknown) => {
+      this.#log.error({ err }, 'cannot register with the coordinator');
+      this.#sessionEnded(null, null);
+    });
+  }
+
+  /** The client of `e`, made once while its address stays in the rounds. */
+  #client(e: CoordinatorEndpoint): CoordinationClient {
+    let client = this.#clients.get(e.address);
+    if (client === undefined) {
+      // Keepalive: a worker cut off from the coordinator notices within ~15 s and stops writing.
+      client = new CoordinationClient(e.address, this.#o.credentials ?? grpc.credentials.createInsecure(), {
+        'grpc.keepalive_time_ms': 10_000,
+        'grpc.keepalive_timeout_ms': 5_000,
+        'grpc.keepalive_permit_without_calls': 1,
+        // A standby starts serving when it takes the lease over: grpc-js's default backoff
+        // (1 s growing to 120 s) left the channel to a restarted one refusing calls for seconds.
+        'grpc.initial_reconnect_backoff_ms': 100,
+        'grpc.max_reconnect_backoff_ms': 1_000,
+        ...endpointChannelOptions(e),
+      });
+      this.#clients.set(e.address, client);
+    }
+    return client;
+  }
+
+  /** Starts a session with the named leader, else with this round's next address. */
+  async #dial(): Promise<void> {
+    let endpoint: CoordinatorEndpoint;
+    this.#followed = this.#hint !== undefined;
+    if (this.#hint !== undefined) {
+      endpoint = { address: this.#hint };
+      this.#hint = undefined;
+    } else {
+      if (this.#current === 0 || this.#endpoints.length === 0) {
+        this.#endpoints = await expandAddresses(this.#entries);
+        this.#current = 0;
+        // Addresses no longer behind the names (replaced coordinators) are let go.
+        for (const [address, client] of this.#clients) {
+          if (!this.#endpoints.some((e) => e.address === address)) {
+            client.close();
+            this.#clients.delete(address);
+          }
+        }
+      }
+      endpoint = this.#endpoints[this.#current];
+    }
+    if (this.#stopped) return;
+    this.#address = endpoint.address;
+    const call = this.#client(endpoint).register(bearer(this.#o.token));
     this.#call = call;
     call.on('data', (msg: CoordinatorMessage) => this.#handle(call, msg));
     call.on('error', (err: grpc.ServiceError) => this.#sessionEnded(call, err));
@@ -232,7 +285,7 @@ class Worker implements WorkerHandle, ShardDirectory {
     this.#send({ kind: { $case: 'goodbye', value: {} } });
     this.#call?.end();
     this.#call = null;
-    for (const client of this.#clients) client.close();
+    for (const client of this.#clients.values()) client.close();
     await this.#metrics?.close();
     await new Promise<void>((resolve) => this.#server.tryShutdown(() => resolve()));
     this.#server.forceShutdown();
@@ -429,7 +482,7 @@ class Worker implements WorkerHandle, ShardDirectory {
   }
 
   #sessionEnded(
-    call: grpc.ClientDuplexStream<WorkerMessage, CoordinatorMessage>,
+    call: grpc.ClientDuplexStream<WorkerMessage, CoordinatorMessage> | null,
     err: grpc.ServiceError | null,
   ) {
     if (call !== this.#call) return;
@@ -453,15 +506,24 @@ class Worker implements WorkerHandle, ShardDirectory {
       { worker: wasId, reason: err?.details ?? 'stream ended' },
       'coordinator session ended; stopping hosted work and registering again',
     );
-    // With several coordinators, the next may be the one that holds the lease now.
-    this.#current = (this.#current + 1) % this.#clients.length;
+    // A standby names the leader: register there next (once: a leader named by the leader named
+    // is not followed). Otherwise, with several coordinators, the next may be the one that holds
+    // the lease now — but a lost session with a named leader asks the coordinator that named it
+    // again: that one may lead now. A named leader that never answered (a stale or wrong
+    // advertised address) is passed over like any other.
+    const hint = leaderHint(err);
+    const follow = hint !== undefined && hint !== this.#address && !this.#followed;
+    if (follow) this.#hint = hint;
+    else if (!this.#followed || wasId === undefined) {
+      this.#current = (this.#current + 1) % Math.max(1, this.#endpoints.length);
+    }
     void this.#stopAll().then(() => {
       if (this.#stopped) return;
       const max = this.#o.maxReconnectDelayMs ?? 2_000;
       // Back off once per round of the addresses: the next one may be the standby that leads now,
       // and waiting before asking it would add the whole backoff to a failover.
       const delay =
-        this.#current !== 0
+        follow || this.#current !== 0
           ? 50
           : Math.min(max, 100 * 2 ** Math.min(this.#attempt++, 5)) * (0.5 + Math.random() / 2);
       this.#retry = setTimeout(() => this.connect(), delay);
