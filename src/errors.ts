@@ -200,6 +200,8 @@ export const ERROR_CODES = [
   'ERR_ROUTING',
   /** A row cannot be encoded with the producer's encoding. */
   'ERR_ROW_ENCODING',
+  /** A row's kind cannot go to the producer's destination (a delete into an `append` table). */
+  'ERR_ROW_KIND',
   /** A row batch payload that does not decode to what the batch declares. */
   'ERR_BAD_BATCH',
   // ── bench harness ──

@@ -6,6 +6,7 @@
  * ```ts
  * const p = new Producer({ coordinator: rt.grpcAddress, table: 'user_sessions', token });
  * await p.write(rows);   // accepted into the window (waits while maxUnackedRows are unacknowledged)
+ * await p.delete([{ id: 'u1' }]);   // or write(rows, { kinds }): upserts and deletes, upsert tables
  * await p.flush();       // every written row is durable in Redis (a checkpoint covered it)
  * await p.close();
  * ```
@@ -14,11 +15,19 @@
 import { type Logger, SILENT_LOGGER } from '../log.js';
 import { SlotRouter } from '../plan/router.js';
 import { keySlot } from '../resp/cluster/key-slot.js';
-import { keyColumnOf } from '../sink/model.js';
+import { isRetraction, ROW_DELETE } from '../sink/changelog.js';
+import { keyColumnOf, type SinkTable } from '../sink/model.js';
 import { type Row, RowEncoder } from '../sink/row-encoder.js';
 import { rowsFitKeyed, rowsHaveField } from '../sink/writers/index.js';
 import { bearer } from '../wire/grpc-util.js';
-import { EncodedRow, keyedItem, keyedItemSize, RefusedItem, refusal } from '../wire/keyed-rows.js';
+import {
+  EncodedRow,
+  keyedItem,
+  keyedItemSize,
+  keyedKeyItem,
+  RefusedItem,
+  refusal,
+} from '../wire/keyed-rows.js';
 import {
   isRowObject,
   jsonRowText,
@@ -43,6 +52,7 @@ import {
 import { emptyStats, type ProducerStats } from './producer-stats.js';
 import { RowWindow } from './producer-window.js';
 import { destinationFailed, isDestinationFailed, isRetryableStatus, retryDelay } from './retry-policy.js';
+import { checkKinds, type ProducerWriteOptions, retractsByKey } from './row-kinds.js';
 import { type TableRoute, TableRoutingClient } from './table-routing.js';
 
 interface FlushWaiter {
@@ -80,6 +90,10 @@ export class Producer implements AsyncDisposable {
   #encoder: RowEncoder | null = null;
   /** The table dead-letters bad rows: a refused row carries its dead-letter JSON. */
   #deadLetters = false;
+  /** The table's model (undefined: a pipeline's ingest source), for the kinds of a write. */
+  #model: SinkTable | undefined;
+  /** A retraction into the table is applied by key alone: the producer encodes only its key. */
+  #retractsByKey = false;
   /**
    * The shard a refused row goes to: where the workers' router sends a row without a key (shard
    * 0, or the one shard of a table whose rows all have the same key). A refused row writes no key
@@ -127,15 +141,25 @@ export class Producer implements AsyncDisposable {
    * `maxUnackedRows` rows are unacknowledged (backpressure from the workers and Redis). Rows of one
    * call keep their order per shard; await each call before the next to keep order across calls.
    *
+   * `options.kinds` says, per row, whether it is an insert, an update's old or new row, or a
+   * delete (`ROW_INSERT` ... `ROW_DELETE`; docs/producer.md, "Updates and deletes"). A table in
+   * `upsert` mode applies deletes and update-befores; a retraction needs only the row's key
+   * columns where the table deletes by key (strings, per-column hashes).
+   *
    * @throws RowEncodingError before accepting any row of the call when one cannot be encoded.
+   * @throws RowKindError before accepting any row of the call for a kind that is none of the four,
+   *   or a delete or update-before into an `append` table; RangeError when there is not one kind
+   *   per row.
    * @throws ProducerFailedError once the producer failed; ProducerClosedError after close().
    */
-  async write(rows: readonly Row[]): Promise<void> {
+  async write(rows: readonly Row[], options?: ProducerWriteOptions): Promise<void> {
     this.#assertOpen();
     if (!Array.isArray(rows)) throw new TypeError('write(rows): rows must be an array of row objects');
     if (this.#router === null) await this.#ready;
     this.#assertOpen();
-    if (this.#encoding === 'keyed') return this.#writeKeyed(rows);
+    const given = options?.kinds;
+    const kinds = given === undefined ? null : checkKinds(given, rows.length, this.#o.table, this.#model);
+    if (this.#encoding === 'keyed') return this.#writeKeyed(rows, kinds);
     // Encode (json) or check (v8) the whole call first: a row the encoding cannot carry rejects
     // it with nothing accepted. A row the table's encoder refuses is no such row: it goes as a
     // refused row (see #writeKeyed), so the worker's sink applies the table's error policy to it
@@ -153,7 +177,9 @@ export class Producer implements AsyncDisposable {
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i];
       const checked = enc !== null && isRowObject(row);
-      const refused = checked ? refusal(enc, row, this.#deadLetters) : null;
+      // A retraction the sink applies by key is checked as the sink checks it: by its key alone.
+      const byKey = kinds !== null && this.#retractsByKey && isRetraction(kinds[i]);
+      const refused = checked ? refusal(enc, row, this.#deadLetters, byKey) : null;
       if (refused !== null) {
         items[i] = refused;
         continue;
@@ -161,7 +187,7 @@ export class Producer implements AsyncDisposable {
       if (shards !== null && checked) shards[i] = router.shardOfSlot(keySlot(enc.key));
       if (mode === 'json') {
         // The encoder's value is the row's own JSON.stringify text when the table writes it so.
-        items[i] = checked && enc.valueIsRowJson ? (enc.value as string) : jsonRowText(row, i);
+        items[i] = checked && !byKey && enc.valueIsRowJson ? (enc.value as string) : jsonRowText(row, i);
         if (this.#keyColumn !== undefined) this.#checkJsonKey(row, i);
       } else if (!isRowObject(row)) {
         throw new RowEncodingError(i, 'a row must be an object');
@@ -172,13 +198,14 @@ export class Producer implements AsyncDisposable {
     for (let i = 0; i < rows.length; i++) {
       if (this.#window.full) await this.#roomInWindow();
       const item = items[i];
+      const kind = kinds === null ? 0 : kinds[i];
       if (item instanceof RefusedItem) {
-        lanes[single ? 0 : this.#refusedShard].addRefused(item, keyedItemSize(item));
+        lanes[single ? 0 : this.#refusedShard].addRefused(item, keyedItemSize(item), kind);
       } else {
         const known = shards === null ? -1 : shards[i];
         const shard = single ? 0 : known >= 0 ? known : router.shardOf(rows[i]);
-        if (mode === 'json') lanes[shard].add(item, (item as string).length);
-        else lanes[shard].add(item, 0);
+        if (mode === 'json') lanes[shard].add(item, (item as string).length, kind);
+        else lanes[shard].add(item, 0, kind);
       }
       this.#window.take(1);
       this.#stats.rowsWritten++;
@@ -193,7 +220,7 @@ export class Producer implements AsyncDisposable {
    * piled up in the stream while the worker waited for them (docs/benchmarks.md, "Figures behind
    * design decisions"). Only a non-object row can reject the call, checked before any row is taken.
    */
-  async #writeKeyed(rows: readonly Row[]): Promise<void> {
+  async #writeKeyed(rows: readonly Row[], kinds: ArrayLike<number> | null): Promise<void> {
     for (let i = 0; i < rows.length; i++) {
       if (!isRowObject(rows[i])) throw new RowEncodingError(i, 'a row must be an object');
     }
@@ -207,13 +234,17 @@ export class Producer implements AsyncDisposable {
         await this.#roomInWindow();
         this.#unyielded = 0;
       }
-      const item = keyedItem(enc, rows[i], i, this.#deadLetters);
+      const kind = kinds === null ? 0 : kinds[i];
+      const item =
+        kind !== 0 && this.#retractsByKey && isRetraction(kind)
+          ? keyedKeyItem(enc, rows[i], i, this.#deadLetters)
+          : keyedItem(enc, rows[i], i, this.#deadLetters);
       const shard = single
         ? 0
         : item instanceof EncodedRow
           ? router.shardOfSlot(keySlot(item.key))
           : this.#refusedShard; // where the worker's router sends a refused row
-      lanes[shard].addItem(item, keyedItemSize(item));
+      lanes[shard].addItem(item, keyedItemSize(item), kind);
       this.#window.take(1);
       this.#stats.rowsWritten++;
       // Counted across calls, so small writes do not pay a turn each and large ones get several.
@@ -225,6 +256,20 @@ export class Producer implements AsyncDisposable {
       }
     }
     for (const lane of lanes) lane.absorb();
+  }
+
+  /**
+   * `write(rows, { kinds })` with every row a delete (`ROW_DELETE`): each row's key columns say
+   * what goes (a hash field's or a set member's table needs those columns too). The table must be
+   * in `upsert` mode.
+   *
+   * @throws RowKindError into an `append` table, and whatever {@link write} throws.
+   */
+  delete(rows: readonly Row[]): Promise<void> {
+    if (!Array.isArray(rows)) {
+      return Promise.reject(new TypeError('delete(rows): rows must be an array of row objects'));
+    }
+    return this.write(rows, { kinds: new Uint8Array(rows.length).fill(ROW_DELETE) });
   }
 
   /**
@@ -366,6 +411,8 @@ export class Producer implements AsyncDisposable {
       const deadLetters = model.onError === 'dead_letter';
       this.#encoder = enc;
       this.#deadLetters = deadLetters;
+      this.#model = model;
+      this.#retractsByKey = retractsByKey(model);
       this.#refusedShard = this.#router.shardOf({});
       keyedItemOf = (row) => keyedItem(enc, row, -1, deadLetters);
     }

@@ -57,6 +57,7 @@ export const VALIDATION_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'ERR_LOOKUP_CONFIG', // LookupConfigError: lookup tables of a pipeline script, naming table and option
   'ERR_CONFIG', // ConfigError of the client options (a malformed Redis URL)
   'ERR_INGEST_BODY', // IngestBodyError: an HTTP ingest body line that is no row object
+  'ERR_ROW_KIND', // RowKindError: a delete into an 'append' table, naming the table and the row
 ]);
 
 /** What a control call failed with, reduced to what the transports need. */

@@ -75,11 +75,31 @@ export function keyedItem(enc: RowEncoder, row: Row, index: number, deadLetters 
 }
 
 /**
+ * {@link keyedItem} of a retraction the sink applies by key alone (a String's or a per-column
+ * Hash's `DEL`): only the key is encoded, so a delete may carry just its key columns, as the
+ * sink's changelog rows read it.
+ *
+ * @throws RowEncodingError when the row is not an object.
+ */
+export function keyedKeyItem(enc: RowEncoder, row: Row, index: number, deadLetters = true): KeyedItem {
+  if (!isRowObject(row)) throw new RowEncodingError(index, 'a row must be an object');
+  const reason = enc.encodeKey(row);
+  if (reason === null) return new EncodedRow(enc.key, '', '');
+  return new RefusedItem(reason, deadLetters ? deadLetterRow(row) : '');
+}
+
+/**
  * The refused item for `row` when the table's encoder refuses it, else null (json and v8
  * producers send the rows it takes in their own encoding).
  */
-export function refusal(enc: RowEncoder, row: Row, deadLetters: boolean): RefusedItem | null {
-  const reason = enc.encode(row);
+export function refusal(
+  enc: RowEncoder,
+  row: Row,
+  deadLetters: boolean,
+  keyOnly = false,
+): RefusedItem | null {
+  // keyOnly: a retraction the sink applies by key alone (see keyedKeyItem).
+  const reason = keyOnly ? enc.encodeKey(row) : enc.encode(row);
   return reason === null ? null : new RefusedItem(reason, deadLetters ? deadLetterRow(row) : '');
 }
 

@@ -1,0 +1,248 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Producer } from '../../src/producer/producer.js';
+import { RowKindError } from '../../src/producer/row-kinds.js';
+import { ROW_DELETE, ROW_INSERT, ROW_UPDATE_AFTER, ROW_UPDATE_BEFORE } from '../../src/sink/changelog.js';
+import type { RowEncodingName } from '../../src/wire/row-batch-codec.js';
+import { type RuntimeFixture, runtimeFixture, type TableSpec } from '../support/runtime.js';
+
+/**
+ * Row kinds through the Producer and the Ingest wire: upserts and deletes written by a producer
+ * into `upsert` tables land as a reference map says, whichever row encoding travels and after a
+ * worker stops mid-stream (its shards move, the producer resends its unacknowledged batches with
+ * their kinds); a delete into an `append` table is refused before anything is sent.
+ */
+const upsert = (target: Record<string, unknown>, shards = 3): TableSpec => ({
+  config: { connectorType: { target }, sink: { mode: 'upsert' } },
+  shards,
+});
+
+/** One step of a changelog: write a key's (or a hash field's) value, update it, or delete it. */
+interface Op {
+  op: 'put' | 'upd' | 'del';
+  k: number;
+  f: number;
+  v: number;
+}
+
+const opArb: fc.Arbitrary<Op> = fc.record({
+  op: fc.constantFrom('put', 'upd', 'del'),
+  k: fc.nat({ max: 4 }),
+  f: fc.nat({ max: 2 }),
+  v: fc.nat({ max: 1000 }),
+});
+
+/**
+ * Rows and kinds of `ops` for a String table keyed by `id` and a Hash table keyed by `g` with
+ * field `f`, and the model after them (identity → v). An update of an identity the model holds
+ * retracts its old row first (`-U`, `+U`), as a CDC source says it; a delete carries only what
+ * names the identity.
+ */
+function changelog(ops: readonly Op[], tag: string, hash: boolean, model: Map<string, number>) {
+  const rows: Record<string, unknown>[] = [];
+  const kinds: number[] = [];
+  for (const o of ops) {
+    const ident = hash ? { g: `${tag}${o.k}`, f: `f${o.f}` } : { id: `${tag}${o.k}` };
+    const name = hash ? `${ident.g}/${(ident as { f: string }).f}` : (ident as { id: string }).id;
+    const old = model.get(name);
+    if (o.op === 'del') {
+      rows.push(ident);
+      kinds.push(ROW_DELETE);
+      model.delete(name);
+    } else if (o.op === 'upd' && old !== undefined) {
+      rows.push({ ...ident, v: old }, { ...ident, v: o.v });
+      kinds.push(ROW_UPDATE_BEFORE, ROW_UPDATE_AFTER);
+      model.set(name, o.v);
+    } else {
+      rows.push({ ...ident, v: o.v });
+      kinds.push(o.op === 'upd' ? ROW_UPDATE_AFTER : ROW_INSERT);
+      model.set(name, o.v);
+    }
+  }
+  return { rows, kinds };
+}
+
+describe('producer — row kinds into upsert tables', () => {
+  let f: RuntimeFixture | undefined;
+
+  beforeAll(async () => {
+    f = await runtimeFixture({
+      workers: 2,
+      checkpointIntervalMs: 100,
+      tables: {
+        users: upsert({ keyPrefix: 'u:', keyColumn: 'id' }),
+        stock: upsert({ hashKeyPrefix: 'h:', hashKeyColumn: 'g', hashFieldColumn: 'f' }),
+        // One field per column: its rows travel as JSON whatever the producer's encoding.
+        cols: upsert({ type: 'hash', keyTemplate: 'c:{id}', hashLayout: 'columns' }),
+        log: { config: { connectorType: { target: { keyPrefix: 'a:', keyColumn: 'id' } } }, shards: 2 },
+      },
+    });
+  });
+
+  afterAll(() => f?.stop());
+
+  /** What Redis holds for the model's identities (and any other key of the run's tag). */
+  async function landed(table: 'users' | 'stock' | 'cols', tag: string): Promise<Map<string, number>> {
+    const { client } = f!;
+    const out = new Map<string, number>();
+    const prefix = table === 'users' ? 'u:' : table === 'stock' ? 'h:' : 'c:';
+    const keys = ((await client.send(['KEYS', `${prefix}${tag}*`])) as Buffer[]).map((b) => b.toString());
+    for (const key of keys) {
+      const id = key.slice(prefix.length);
+      if (table === 'users') {
+        const v = (await client.send(['GET', key])) as Buffer;
+        out.set(id, (JSON.parse(v.toString()) as { v: number }).v);
+        continue;
+      }
+      const flat = (await client.send(['HGETALL', key])) as Buffer[] | Map<Buffer, Buffer>;
+      const entries = flat instanceof Map ? [...flat] : pairs(flat);
+      if (table === 'cols') {
+        const v = entries.find(([field]) => field.toString() === 'v');
+        out.set(id, Number(v?.[1].toString()));
+        continue;
+      }
+      for (const [field, v] of entries) {
+        out.set(`${id}/${field.toString()}`, (JSON.parse(v.toString()) as { v: number }).v);
+      }
+    }
+    return out;
+  }
+
+  for (const encoding of ['keyed', 'json', 'v8'] as RowEncodingName[]) {
+    it(`${encoding} rows: upserts, updates and deletes land as the model says (property)`, async () => {
+      const { rt } = f!;
+      const producers = Object.fromEntries(
+        (['users', 'stock', 'cols'] as const).map((table) => [
+          table,
+          new Producer({ coordinator: rt.grpcAddress, table, encoding, batchRows: 7, lingerMs: 1 }),
+        ]),
+      );
+      let run = 0;
+      try {
+        await fc.assert(
+          fc.asyncProperty(
+            fc.constantFrom('users', 'stock', 'cols'),
+            fc.array(fc.array(opArb, { maxLength: 25 }), { minLength: 1, maxLength: 3 }),
+            async (table, calls) => {
+              const tag = `${encoding}${run++}-`;
+              const model = new Map<string, number>();
+              const p = producers[table];
+              // Each call's rows in order; several calls per flush, the last flush covers them all.
+              for (const ops of calls) {
+                const { rows, kinds } = changelog(ops, tag, table === 'stock', model);
+                await p.write(rows, { kinds });
+              }
+              await p.flush();
+              expect(await landed(table, tag)).toEqual(model);
+            },
+          ),
+          { numRuns: 12 },
+        );
+      } finally {
+        await Promise.all(Object.values(producers).map((p) => p.close()));
+      }
+    }, 60_000);
+  }
+
+  it('delete(rows) removes string keys by their key column alone', async () => {
+    const { rt, client } = f!;
+    const p = new Producer({ coordinator: rt.grpcAddress, table: 'users' });
+    try {
+      await p.write([
+        { id: 'del-1', v: 1 },
+        { id: 'del-2', v: 2 },
+      ]);
+      await p.delete([{ id: 'del-1' }]);
+      await p.flush();
+    } finally {
+      await p.close();
+    }
+    expect(await client.send(['EXISTS', 'u:del-1'])).toBe(0);
+    expect(JSON.parse(((await client.send(['GET', 'u:del-2'])) as Buffer).toString())).toEqual({
+      id: 'del-2',
+      v: 2,
+    });
+  });
+
+  it('a delete into an append table is refused, naming the table and why, with nothing of the call accepted', async () => {
+    const { rt, client } = f!;
+    const p = new Producer({ coordinator: rt.grpcAddress, table: 'log' });
+    try {
+      const err = await p
+        .write([{ id: 'x1', v: 1 }, { id: 'x2' }], { kinds: [ROW_INSERT, ROW_DELETE] })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(RowKindError);
+      expect(err).toMatchObject({ code: 'ERR_ROW_KIND', table: 'log', index: 1 });
+      expect((err as Error).message).toMatch(
+        /row 1 of the write to 'log': a delete \(-D\) cannot be applied: table 'log' is an 'append' table.*'sink\.mode' = 'upsert'.*no row of the call was accepted/,
+      );
+      await expect(p.delete([{ id: 'x1' }])).rejects.toMatchObject({ code: 'ERR_ROW_KIND' });
+      await expect(p.write([{ id: 'x1', v: 1 }], { kinds: [ROW_UPDATE_BEFORE] })).rejects.toMatchObject({
+        code: 'ERR_ROW_KIND',
+        message: expect.stringContaining('retraction (-U)'),
+      });
+      expect(p.stats().rowsWritten).toBe(0);
+      // Inserts and update-afters still go: the producer is not failed.
+      await p.write([{ id: 'x3', v: 3 }], { kinds: [ROW_UPDATE_AFTER] });
+      await p.flush();
+    } finally {
+      await p.close();
+    }
+    expect(await client.send(['EXISTS', 'a:x1', 'a:x2'])).toBe(0);
+    expect(await client.send(['EXISTS', 'a:x3'])).toBe(1);
+  });
+
+  it('kinds that are not one per row, or not a kind, reject the call', async () => {
+    const { rt } = f!;
+    const p = new Producer({ coordinator: rt.grpcAddress, table: 'users' });
+    try {
+      await expect(p.write([{ id: 'k1', v: 1 }], { kinds: [] })).rejects.toThrow(RangeError);
+      await expect(p.write([{ id: 'k1', v: 1 }], { kinds: [7] })).rejects.toMatchObject({
+        code: 'ERR_ROW_KIND',
+        message: expect.stringContaining('its kind 7 is none of'),
+      });
+      await expect(p.write([{ id: 'k1', v: 1 }], { kinds: [1.5] })).rejects.toMatchObject({
+        code: 'ERR_ROW_KIND',
+      });
+      expect(p.stats().rowsWritten).toBe(0);
+    } finally {
+      await p.close();
+    }
+  });
+
+  // Last: it stops a worker of the shared runtime.
+  it('kinds survive a worker stopping mid-stream: its shards move and the producer resends them', async () => {
+    const { rt } = f!;
+    const tag = 'move-';
+    const model = new Map<string, number>();
+    const ops: Op[] = [];
+    let seed = 7;
+    const next = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    for (let i = 0; i < 6_000; i++) {
+      ops.push({ op: (['put', 'upd', 'del'] as const)[next(3)], k: next(300), f: next(4), v: i });
+    }
+    const p = new Producer({ coordinator: rt.grpcAddress, table: 'stock', batchRows: 100 });
+    try {
+      for (let at = 0; at < ops.length; at += 500) {
+        const { rows, kinds } = changelog(ops.slice(at, at + 500), tag, true, model);
+        const writing = p.write(rows, { kinds });
+        if (at === 2_500) await rt.workers[1].stop();
+        await writing;
+      }
+      await p.flush();
+      expect(p.stats().reconnects).toBeGreaterThan(0);
+    } finally {
+      await p.close();
+    }
+    expect(await landed('stock', tag)).toEqual(model);
+  }, 60_000);
+});
+
+function pairs(flat: Buffer[]): Array<[Buffer, Buffer]> {
+  const out: Array<[Buffer, Buffer]> = [];
+  for (let i = 0; i < flat.length; i += 2) out.push([flat[i], flat[i + 1]]);
+  return out;
+}
