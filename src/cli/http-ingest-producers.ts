@@ -5,11 +5,18 @@
  * numbers and its window. Requests to one target are written one after the other, in the order
  * they arrived.
  */
-import type { HttpIngest, IngestTarget, IngestWait, IngestWriter } from '../coordinator/http-ingest.js';
-import { httpIngest } from '../coordinator/http-ingest.js';
+import type {
+  HttpIngest,
+  IngestChangelog,
+  IngestTarget,
+  IngestWait,
+  IngestWriter,
+} from '../coordinator/http-ingest.js';
+import { httpIngest, IngestBodyError } from '../coordinator/http-ingest.js';
 import type { LaminarLogger } from '../log.js';
 import { Producer } from '../producer/producer.js';
 import { ProducerFailedError } from '../producer/producer-errors.js';
+import { RowKindError } from '../producer/row-kinds.js';
 import type { Row } from '../sink/row-encoder.js';
 import { ControlError } from '../wire/control-errors.js';
 
@@ -48,7 +55,12 @@ class ProducerWriter implements IngestWriter {
     private readonly logger: LaminarLogger | undefined,
   ) {}
 
-  async write(target: IngestTarget, rows: Row[], wait: IngestWait): Promise<void> {
+  async write(
+    target: IngestTarget,
+    rows: Row[],
+    wait: IngestWait,
+    changelog?: IngestChangelog,
+  ): Promise<void> {
     if (this.#closed) throw new ControlError('ERR_FAILED_PRECONDITION', 'the coordinator is stopping');
     const ref = target.kind === 'table' ? target.table : `${target.pipeline}/${target.source}`;
     let entry = this.#entries.get(ref);
@@ -65,12 +77,18 @@ class ProducerWriter implements IngestWriter {
       this.#entries.set(ref, entry);
     }
     const e = entry;
-    const written = e.tail.then(() => e.producer.write(rows));
+    const options = changelog === undefined ? undefined : { kinds: changelog.kinds };
+    const written = e.tail.then(() => e.producer.write(rows, options));
     e.tail = written.catch(() => {});
     try {
       await written;
       if (wait !== 'none') await e.producer.flush();
     } catch (err) {
+      if (err instanceof RowKindError && changelog !== undefined) {
+        // The producer refused the whole call: name the request's line, as for a malformed one.
+        const line = changelog.lines[err.index];
+        throw new IngestBodyError(line, `line ${line}: ${err.reason}`);
+      }
       if (err instanceof ProducerFailedError) {
         // A failed producer stays failed: the next request starts a fresh one.
         if (this.#entries.get(ref) === e) this.#entries.delete(ref);

@@ -10,7 +10,13 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Runtime, startRuntime } from '../../src/cli/runtime.js';
-import { type IngestBodyError, ingestTarget, parseRows } from '../../src/coordinator/http-ingest.js';
+import {
+  changelogOf,
+  type IngestBodyError,
+  ingestTarget,
+  parseChangelog,
+  parseRows,
+} from '../../src/coordinator/http-ingest.js';
 import { createClient, type RedisClient } from '../../src/index.js';
 import { type RedisServer, startRedis } from '../support/redis.js';
 import { until } from '../support/until.js';
@@ -55,6 +61,63 @@ describe('http ingest — bodies', () => {
     expect(err('{"secret": nope}').message).not.toContain('secret');
     expect(err('{"a":1}\n[1]')).toMatchObject({ line: 2 });
     expect(err('[{"a":1}, 7]')).toMatchObject({ line: 2 });
+  });
+
+  it('http ingest — a changelog body: Debezium envelopes or an op column give rows, kinds and their lines', () => {
+    const debezium = [
+      '{"op":"c","after":{"id":"a","v":1}}',
+      '',
+      '{"op":"u","before":{"id":"a","v":1},"after":{"id":"a","v":2}}',
+      '{"payload":{"op":"d","before":{"id":"a"}}}',
+    ].join('\n');
+    expect(parseChangelog(Buffer.from(debezium), { format: 'debezium' })).toEqual({
+      rows: [{ id: 'a', v: 1 }, { id: 'a', v: 1 }, { id: 'a', v: 2 }, { id: 'a' }],
+      kinds: [0, 1, 2, 3],
+      lines: [1, 3, 3, 4],
+    });
+    const ops = '[{"id":"a","v":1,"op":"c"},{"id":"a","op":"-D"}]';
+    expect(parseChangelog(Buffer.from(ops), { format: 'json', opColumn: 'op' })).toEqual({
+      rows: [{ id: 'a', v: 1 }, { id: 'a' }],
+      kinds: [0, 3],
+      lines: [1, 2],
+    });
+    const bad = (body: string, opColumn?: string) => {
+      try {
+        parseChangelog(Buffer.from(body), opColumn ? { format: 'json', opColumn } : { format: 'debezium' });
+      } catch (e) {
+        return e as IngestBodyError;
+      }
+      throw new Error('no error');
+    };
+    expect(bad('{"op":"c","after":{"id":"a"}}\n{"op":"x","after":{"id":"a"}}')).toMatchObject({
+      code: 'ERR_INGEST_BODY',
+      line: 2,
+      message: expect.stringMatching(
+        /^line 2: unknown operation "x" in 'op'.*no row of the request was taken$/,
+      ),
+    });
+    expect(bad('{"op":"d","before":null}')).toMatchObject({
+      line: 1,
+      message: expect.stringContaining('which row'),
+    });
+    expect(bad('{"op":"u","after":{"id":"a"}}').message).toContain("without a 'before' row");
+    expect(bad('[{"id":"a"}]', 'op')).toMatchObject({
+      line: 1,
+      message: expect.stringContaining("no operation in column 'op'"),
+    });
+    // The query says which format; nonsense there is a 400 too.
+    expect(changelogOf(new URLSearchParams(''))).toBeUndefined();
+    expect(changelogOf(new URLSearchParams('format=debezium&updates=upsert'))).toEqual({
+      format: 'debezium',
+      updates: 'upsert',
+    });
+    expect(changelogOf(new URLSearchParams('op_column=__op'))).toEqual({ format: 'json', opColumn: '__op' });
+    expect(changelogOf(new URLSearchParams('format=json'))).toBeUndefined(); // plain rows, as a jsonl source
+    for (const q of ['format=avro', 'format=debezium&op_column=op', 'op_column=', 'updates=upsert']) {
+      expect(() => changelogOf(new URLSearchParams(q)), q).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+      );
+    }
   });
 
   it('http ingest — routes name a pipeline source or a table', () => {
@@ -164,6 +227,66 @@ describe('http ingest — runtime', () => {
     const r = await post('/v1/connection_tables/users/rows?wait=ack', JSON.stringify(rows));
     expect(r).toEqual({ status: 200, json: { accepted: 2, waited: 'ack' } });
     expect(JSON.parse(String(await client.send(['GET', 'user:u2'])))).toEqual({ id: 'u2', name: 'Bo' });
+  });
+
+  it('http ingest — deletes and updates into an upsert table, by op column and by Debezium envelope', async () => {
+    await rt.coordinator.plane.createTable({
+      name: 'accounts',
+      connector: 'redis',
+      connectionProfileId: 'p',
+      config: {
+        connectorType: { target: { keyPrefix: 'acct:', keyColumn: 'id' } },
+        sink: { mode: 'upsert' },
+      },
+      shards: 2,
+    });
+    const get = async (id: string) => {
+      const v = await client.send(['GET', `acct:${id}`]);
+      return v === null ? null : (JSON.parse(String(v)) as { v: number }).v;
+    };
+    const ops = ['a1', 'a2', 'a3'].map((id, i) => JSON.stringify({ id, v: i, __op: 'c' }));
+    ops.push('{"id":"a2","__op":"d"}', '{"id":"a3","v":30,"__op":"u"}');
+    const r = await post('/v1/connection_tables/accounts/rows?op_column=__op&wait=ack', ops.join('\n'));
+    expect(r).toEqual({ status: 200, json: { accepted: 5, waited: 'ack' } });
+    expect([await get('a1'), await get('a2'), await get('a3')]).toEqual([0, null, 30]);
+
+    const envelopes = [
+      '{"op":"d","before":{"id":"a1","v":0}}',
+      '{"op":"u","before":{"id":"a3","v":30},"after":{"id":"a3","v":31}}',
+      '{"key":{"id":"a4"},"value":{"op":"r","after":{"id":"a4","v":4}}}',
+    ];
+    const d = await post(
+      '/v1/connection_tables/accounts/rows?format=debezium&wait=ack',
+      envelopes.join('\n'),
+    );
+    expect(d).toEqual({ status: 200, json: { accepted: 4, waited: 'ack' } });
+    expect([await get('a1'), await get('a3'), await get('a4')]).toEqual([null, 31, 4]);
+
+    // An unknown op on line 2: nothing of the request is applied, the delete on line 1 included.
+    const bad = await post(
+      '/v1/connection_tables/accounts/rows?format=debezium&wait=ack',
+      '{"op":"d","before":{"id":"a4"}}\n{"op":"z","after":{"id":"a5"}}',
+    );
+    expect(bad.status).toBe(400);
+    expect(bad.json.error).toMatchObject({ code: 'ERR_INVALID_ARGUMENT', reason: 'ERR_INGEST_BODY' });
+    expect(bad.json.error?.message).toMatch(/^line 2: unknown operation "z"/);
+    await post('/v1/connection_tables/accounts/rows?wait=ack', '{"id":"a6","v":6}');
+    expect(await get('a4')).toBe(4);
+  });
+
+  it('http ingest — a delete into an append table is refused with its line and the reason, nothing taken', async () => {
+    const body = '{"id":"x1","name":"X","op":"c"}\n{"id":"u1","op":"d"}';
+    const r = await post('/v1/connection_tables/users/rows?op_column=op&wait=ack', body);
+    expect(r.status).toBe(400);
+    expect(r.json.error).toMatchObject({ code: 'ERR_INVALID_ARGUMENT', reason: 'ERR_INGEST_BODY' });
+    expect(r.json.error?.message).toMatch(
+      /^line 2: a delete \(-D\) cannot be applied: table 'users' is an 'append' table.*'sink\.mode' = 'upsert'.*no row of the request was taken$/,
+    );
+    // The table's producer is not failed, and the insert on line 1 was not taken.
+    const ok = await post('/v1/connection_tables/users/rows?op_column=op&wait=ack', '{"id":"x2","op":"c"}');
+    expect(ok.status).toBe(200);
+    expect(await client.send(['EXISTS', 'user:x1'])).toBe(0);
+    expect(await client.send(['EXISTS', 'user:x2'])).toBe(1);
   });
 
   it('http ingest — without the token: 401, nothing taken', async () => {
