@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { advertisedAddress, parseAdvertiseOptions } from '../../src/coordinator/advertise.js';
 import { type CoordinatorHandle, startCoordinator } from '../../src/coordinator/coordinator.js';
+import { createClient } from '../../src/resp/client.js';
 import { ControlClient } from '../../src/wire/gen/laminar/redis/v1/control.js';
 import { connectControl, unary } from '../../src/wire/grpc-clients.js';
 import { leaderHint } from '../../src/wire/not-leader.js';
@@ -175,6 +177,60 @@ describe('standby coordinator — control calls go to the leader', () => {
     } finally {
       await leader.stop();
       await (await starting).stop();
+    }
+  });
+
+  it('follower — a leader that stepped down redirects its HTTP callers to its successor', async () => {
+    const old = await coordinator('e', 'stepdown', 0, 0);
+    // The lease taken from under it, as when it was paused past its TTL: a successor gets it.
+    const client = await createClient(redis.url);
+    await client.send(['DEL', '{laminar-state:stepdown}:lease']);
+    await client.close();
+    const successor = await coordinator('f', 'stepdown', 0, 0);
+    try {
+      await old.steppedDown;
+      const answer = await until(
+        'a redirect to the successor',
+        () => fetch(`http://${old.httpAddress}/v1/pipelines?limit=1`, { headers: auth, redirect: 'manual' }),
+        (r) => r.status === 307,
+      );
+      expect(answer.headers.get('location')).toBe(`http://${successor.httpAddress}/v1/pipelines?limit=1`);
+      expect((await fetch(`http://${old.httpAddress}/readyz`)).status).toBe(503);
+    } finally {
+      await old.stop();
+      await successor.stop();
+    }
+  });
+});
+
+describe('advertised addresses', () => {
+  it('advertise — the listen host with the bound port, unless a wildcard; explicit ones win', () => {
+    expect(advertisedAddress(undefined, undefined, '127.0.0.1', 9190)).toBe('127.0.0.1:9190');
+    expect(advertisedAddress(undefined, undefined, '::1', 9190)).toBe('[::1]:9190');
+    expect(advertisedAddress(undefined, undefined, '0.0.0.0', 9190)).toBeUndefined();
+    expect(advertisedAddress(undefined, undefined, '::', 9190)).toBeUndefined();
+    expect(advertisedAddress(undefined, '10.1.2.3', '0.0.0.0', 9190)).toBe('10.1.2.3:9190');
+    expect(advertisedAddress(undefined, 'fd00::7', '::', 8000)).toBe('[fd00::7]:8000');
+    expect(advertisedAddress('coord-0.example:19190', '10.1.2.3', '0.0.0.0', 9190)).toBe(
+      'coord-0.example:19190',
+    );
+  });
+
+  it('advertise — a wildcard, a URL or a bad address is refused, naming the option', () => {
+    expect(parseAdvertiseOptions({ advertiseHost: '10.0.0.1', advertiseGrpc: '[fd00::1]:9190' })).toEqual({
+      host: '10.0.0.1',
+      grpc: '[fd00::1]:9190',
+    });
+    for (const bad of [
+      { advertiseHost: '0.0.0.0' },
+      { advertiseHost: '::' },
+      { advertiseHost: 'http://x' },
+      { advertiseGrpc: 'host' },
+      { advertiseGrpc: '0.0.0.0:9190' },
+      { advertiseHttp: 'user:pw@host:80' },
+      { advertiseHttp: 'host:70000' },
+    ]) {
+      expect(() => parseAdvertiseOptions(bad)).toThrow(expect.objectContaining({ code: 'ERR_CONFIG' }));
     }
   });
 });
