@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   compareIds,
+  EntryPlaces,
   entryPlace,
   isEntryId,
   StreamIdRangeError,
@@ -45,6 +46,34 @@ describe('redis stream ids', () => {
     expect(() => entryPlace('s', 'orders', `5-${2 ** 22}`)).toThrow(StreamIdRangeError);
     expect(() => entryPlace('s', 'orders', '18446744073709551615-0')).toThrow(/out of range/);
     expect(entryPlace('s', 'orders', `5-${2 ** 22 - 1}`).offset).toBe(5 * 2 ** 22 + 2 ** 22 - 1);
+  });
+
+  it('stream ids — a channel places each id by its era and offset, or refuses it (property)', () => {
+    // A reference in bigint arithmetic, against EntryPlaces reused over a run of ids and bases
+    // (its partition name is kept from one entry to the next while base and era stay).
+    const near = fc.tuple(fc.bigInt({ min: 0n, max: 2n ** 54n }), fc.bigInt({ min: 0n, max: 2n ** 23n }));
+    const anyId = fc.oneof(near, fc.tuple(ms, seq));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.constantFrom('a', 'a~1', 'b'), anyId), { maxLength: 40 }), (run) => {
+        const places = new EntryPlaces('orders');
+        for (const [base, [m, s]] of run) {
+          const id = `${m}-${s}`;
+          if (m > BigInt(Number.MAX_SAFE_INTEGER) || s >= 2n ** 22n) {
+            expect(() => places.place(base, id)).toThrow(StreamIdRangeError);
+            continue;
+          }
+          const era = m >> 31n;
+          expect(places.place(base, id)).toBe(Number((m - (era << 31n)) * 2n ** 22n + s));
+          expect(places.partition).toBe(`${base}#${era}`);
+        }
+      }),
+    );
+  });
+
+  it('stream ids — text that is no entry id is refused when placed', () => {
+    const places = new EntryPlaces('orders');
+    for (const bad of ['', '5', '-5', '5-', 'a-1', '5-1x', '5--1'])
+      expect(() => places.place('a', bad)).toThrow(StreamIdRangeError);
   });
 
   it('stream ids — explicit ids are told from other text', () => {

@@ -1,16 +1,27 @@
 import Denque from 'denque';
 import { faultPoint } from '../../dev/fault-points.js';
+import { keySlot } from '../../resp/cluster/key-slot.js';
+import type { Reply } from '../../resp/reply.js';
 import type { RedisTransport } from '../../resp/target.js';
 import type { Row } from '../../sink/row-encoder.js';
 import { callOn } from './redis-stream-call.js';
 import { StreamEntryGoneError, StreamGroupMissingError } from './redis-stream-errors.js';
 import { ackPendingUpTo, checkNotTrimmed, isNoGroup, pendingIds } from './redis-stream-group.js';
-import { compareIds, entryPlace } from './redis-stream-id.js';
+import { compareIds, EntryPlaces } from './redis-stream-id.js';
 import { decodePosition, encodePosition, type StreamPosition } from './redis-stream-position.js';
-import type { RawEntry } from './redis-stream-replies.js';
-import { streamEntries } from './redis-stream-replies.js';
+import { entryFields, entryId, streamEntries } from './redis-stream-replies.js';
 import type { EntryDecoder } from './redis-stream-rows.js';
 import { EMPTY_BATCH, type ReadBatch, type SourcePosition, type SourceReader } from './source.js';
+
+/** Most IDs one `XACK` carries. */
+const ACK_IDS_PER_CALL = 1000;
+
+/** Own entries passed on in one batch and not acknowledged yet. */
+interface UnackedBatch {
+  /** The batch's last (highest) ID. */
+  last: string;
+  ids: string[];
+}
 
 /** How often a channel checks that no entry it has yet to read was trimmed away, ms. */
 export const TRIM_CHECK_MS = 5_000;
@@ -51,8 +62,12 @@ export class StreamReader implements SourceReader {
   readonly #pos: StreamPosition;
   /** Own entries still pending: read from this cursor until the pending list is exhausted. */
   #history: string | null;
-  /** Own IDs passed on and not acknowledged yet, in read order. */
-  readonly #unacked = new Denque<string>();
+  /**
+   * Own batches passed on and not acknowledged yet, in read order. A barrier comes between two
+   * batches, so a checkpoint covers whole batches: one comparison per batch finds them.
+   */
+  readonly #unacked = new Denque<UnackedBatch>();
+  readonly #places: EntryPlaces;
   /** The last round read to its end has been acknowledged: a new one may start. */
   #roundAcked: boolean;
   #nextClaimAt = 0;
@@ -67,7 +82,7 @@ export class StreamReader implements SourceReader {
    * overlaps the work. Entries it fetched are pending for this consumer but not passed on: a
    * crash replays them like any read that was not passed on. One read ahead at most.
    */
-  #ahead: Promise<RawEntry[]> | undefined;
+  #ahead: Promise<readonly Reply[]> | undefined;
 
   constructor(
     channel: string,
@@ -85,6 +100,7 @@ export class StreamReader implements SourceReader {
     this.#nextClaimAt = config.now() + config.claimIdleMs / 2;
     this.#nextTrimCheckAt = config.now() + TRIM_CHECK_MS;
     this.#ackedRound = roundAcked ? position.round : position.round - 1;
+    this.#places = new EntryPlaces(stream);
   }
 
   async read(max: number, signal: AbortSignal): Promise<ReadBatch | null> {
@@ -116,9 +132,9 @@ export class StreamReader implements SourceReader {
 
   committed(position: SourcePosition): void {
     const p = decodePosition(position, this.channel);
-    const own: string[] = [];
-    while (this.#unacked.length > 0 && compareIds(this.#unacked.peekFront()!, p.last) <= 0)
-      own.push(this.#unacked.shift()!);
+    const own: string[][] = [];
+    while (this.#unacked.length > 0 && compareIds(this.#unacked.peekFront()!.last, p.last) <= 0)
+      own.push(this.#unacked.shift()!.ids);
     this.#acking = this.#acking
       .then(() => this.#ack(own, p))
       .catch((e) => {
@@ -135,11 +151,10 @@ export class StreamReader implements SourceReader {
   }
 
   /** Acknowledges own entries and the claim round's, as far as the durable checkpoint covers them. */
-  async #ack(own: readonly string[], p: StreamPosition): Promise<void> {
+  async #ack(own: readonly string[][], p: StreamPosition): Promise<void> {
     faultPoint('stream-before-ack');
     const { transport: t, group } = this.#c;
-    for (let i = 0; i < own.length; i += 1000)
-      await callOn(t, this.#stream, ['XACK', this.#stream, group, ...own.slice(i, i + 1000)]);
+    await this.#ackIds(own);
     if (p.round <= this.#ackedRound) return;
     const consumer = claimConsumer(this.#c.consumer, p.round);
     await ackPendingUpTo(t, this.#stream, group, consumer, p.cursor ?? '+');
@@ -148,6 +163,28 @@ export class StreamReader implements SourceReader {
       this.#ackedRound = p.round;
       if (p.round === this.#pos.round && this.#pos.cursor === null) this.#roundAcked = true;
     }
+  }
+
+  /** `XACK`s of these IDs, in one pipeline. */
+  async #ackIds(batches: readonly string[][]): Promise<void> {
+    const stream = this.#stream;
+    const head = ['XACK', stream, this.#c.group];
+    const commands: (string | number)[][] = [];
+    let cmd = head.slice();
+    for (const ids of batches) {
+      for (let i = 0; i < ids.length; i++) {
+        cmd.push(ids[i]);
+        if (cmd.length === head.length + ACK_IDS_PER_CALL) {
+          commands.push(cmd);
+          cmd = head.slice();
+        }
+      }
+    }
+    if (cmd.length > head.length) commands.push(cmd);
+    if (commands.length === 0) return;
+    const slots = new Array<number>(commands.length).fill(keySlot(stream));
+    const replies = await this.#c.transport.pipelineSlots(commands, slots);
+    for (const r of replies) if (r instanceof Error) throw r;
   }
 
   /** Own entries: pending ones first (after a restart), then new ones. Undefined: none now. */
@@ -170,10 +207,11 @@ export class StreamReader implements SourceReader {
       next.catch(() => {}); // seen when awaited
       this.#ahead = next;
     }
-    const last = entries[entries.length - 1].id;
+    const ids: string[] = new Array(entries.length);
+    const batch = this.#rows(entries, this.channel, ids);
+    const last = ids[ids.length - 1];
     if (this.#history !== null) this.#history = last;
-    const batch = this.#rows(entries, this.channel);
-    for (const e of entries) this.#unacked.push(e.id);
+    this.#unacked.push({ last, ids });
     this.#pos.last = last;
     return batch;
   }
@@ -187,8 +225,9 @@ export class StreamReader implements SourceReader {
       this.#roundAcked = false;
       return this.#readOwn(count);
     }
-    const batch = this.#rows(entries, `${this.channel}~${round}`);
-    this.#pos.cursor = entries[entries.length - 1].id;
+    const ids: string[] = new Array(entries.length);
+    const batch = this.#rows(entries, `${this.channel}~${round}`, ids);
+    this.#pos.cursor = ids[ids.length - 1];
     return batch;
   }
 
@@ -232,7 +271,7 @@ export class StreamReader implements SourceReader {
     this.#pos.cursor = '0-0';
   }
 
-  async #xreadgroup(consumer: string, count: number, from: string): Promise<RawEntry[]> {
+  async #xreadgroup(consumer: string, count: number, from: string): Promise<readonly Reply[]> {
     try {
       return streamEntries(
         await callOn(this.#c.transport, this.#stream, [
@@ -252,23 +291,30 @@ export class StreamReader implements SourceReader {
     }
   }
 
-  /** Rows of the entries, placed in the fences under partitions of `base`. */
-  #rows(entries: readonly RawEntry[], base: string): ReadBatch {
-    const rows: Row[] = new Array(entries.length);
-    const offsets: number[] = new Array(entries.length);
+  /** Rows of the entries, placed in the fences under partitions of `base`; their IDs into `ids`. */
+  #rows(entries: readonly Reply[], base: string, ids: string[]): ReadBatch {
+    const n = entries.length;
+    const rows: Row[] = new Array(n);
+    const offsets: number[] = new Array(n);
+    const places = this.#places;
+    const decode = this.#c.decode;
+    const stream = this.#stream;
     let partitions: string[] | undefined;
     let first = '';
-    for (let i = 0; i < entries.length; i++) {
-      const { id, fields } = entries[i];
-      if (fields === null) throw new StreamEntryGoneError(this.#stream, this.#c.group, id);
-      rows[i] = this.#c.decode(this.#stream, id, fields);
-      const place = entryPlace(base, this.#stream, id);
-      offsets[i] = place.offset;
-      if (i === 0) first = place.partition;
-      else if (partitions === undefined && place.partition !== first) {
-        partitions = new Array(entries.length).fill(first, 0, i);
+    for (let i = 0; i < n; i++) {
+      const entry = entries[i];
+      const id = entryId(entry);
+      const fields = entryFields(entry);
+      if (fields === null) throw new StreamEntryGoneError(stream, this.#c.group, id);
+      ids[i] = id;
+      rows[i] = decode(stream, id, fields);
+      offsets[i] = places.place(base, id);
+      const partition = places.partition;
+      if (i === 0) first = partition;
+      else if (partitions === undefined && partition !== first) {
+        partitions = new Array(n).fill(first, 0, i);
       }
-      if (partitions !== undefined) partitions[i] = place.partition;
+      if (partitions !== undefined) partitions[i] = partition;
     }
     return { rows, partition: partitions ?? first, offsets };
   }

@@ -15,32 +15,37 @@ export function replyMap(reply: Reply): Map<string, Reply> {
 
 /** A reply as text (bulk strings may come as Buffers). */
 export function text(reply: Reply): string {
+  if (typeof reply === 'string') return reply;
   return Buffer.isBuffer(reply) ? reply.toString('utf8') : String(reply);
-}
-
-/** One stream entry: its ID and fields; `fields` null when the entry was deleted (pending list reads). */
-export interface RawEntry {
-  id: string;
-  fields: Reply[] | null;
 }
 
 /**
  * The entries of one stream in an `XREADGROUP` / `XREAD` reply (`[[stream, entries]]`, or a RESP3
- * map `{stream: entries}`); null when the reply is null (no entries).
+ * map `{stream: entries}`), each as the reply gave it: `[id, fields]`, `fields` an array
+ * `[f1, v1, ...]`, or null when the entry was deleted (pending list reads). Empty when the reply
+ * is null (no entries). The entries are not copied into objects of their own: a read of a thousand
+ * entries would make a thousand of them only to take them apart again.
  */
-export function streamEntries(reply: Reply): RawEntry[] {
-  if (reply === null) return [];
+export function streamEntries(reply: Reply): readonly Reply[] {
+  if (reply === null) return NO_ENTRIES;
   let entries: Reply = null;
   if (reply instanceof Map) {
     for (const v of reply.values()) entries = v;
   } else if (Array.isArray(reply) && reply.length > 0) {
     entries = (reply[0] as Reply[])[1];
   }
-  if (!Array.isArray(entries)) return [];
-  const out: RawEntry[] = new Array(entries.length);
-  for (let i = 0; i < entries.length; i++) {
-    const e = entries[i] as Reply[];
-    out[i] = { id: text(e[0]), fields: Array.isArray(e[1]) ? e[1] : null };
-  }
-  return out;
+  return Array.isArray(entries) ? entries : NO_ENTRIES;
+}
+
+const NO_ENTRIES: readonly Reply[] = Object.freeze([]);
+
+/** ID of an entry of {@link streamEntries}. */
+export function entryId(entry: Reply): string {
+  return text((entry as Reply[])[0]);
+}
+
+/** Fields of an entry of {@link streamEntries} (`[f1, v1, ...]`), null when it was deleted. */
+export function entryFields(entry: Reply): Reply[] | null {
+  const fields = (entry as Reply[])[1];
+  return Array.isArray(fields) ? fields : null;
 }
