@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Producer } from '../../src/producer/producer.js';
+import { ROW_INSERT, ROW_UPDATE_AFTER } from '../../src/sink/changelog.js';
 import {
   type CommittedRow,
   eventsModel,
@@ -130,5 +131,48 @@ describe('producer failover', () => {
     expect(shard.pushedRows).toBe(500); // the resent batches were dropped as resends
     expect(p.stats()).toMatchObject({ rowsAcked: 500, unackedRows: 0, rowsResent: 300 });
     expect(p.stats().reconnects).toBeGreaterThanOrEqual(1);
+  });
+
+  it("producer — resent batches carry their rows' kinds: a shard's new worker reads each row with its kind", async () => {
+    const routing = routingOf('t-1', model, 1);
+    const control = await startControl({ routing: () => routing });
+    cleanup.push(() => control.close());
+    const a = await TestWorker.start('a');
+    cleanup.push(() => a.close());
+    const first = await a
+      .host(new TestShard({ tableId: 't-1', tableName: model.name, shard: 0, shards: 1 }))
+      .start();
+    Object.assign(routing.routes[0], { workerId: 'a', ingestAddress: a.address, epoch: 1 });
+
+    const p = new Producer({ coordinator: control.address, table: 'events', batchRows: 40, logger: silent });
+    cleanup.push(() => p.close({ signal: AbortSignal.timeout(2000) }).catch(() => {}));
+    // Update-afters (2) among inserts, in runs that straddle batches; the table is an append table.
+    const kindOf = (i: number) => (i % 7 < 3 ? ROW_UPDATE_AFTER : ROW_INSERT);
+    const kinds = (from: number, n: number) => Array.from({ length: n }, (_, k) => kindOf(from + k));
+    await p.write(rowsOf(0, 100), { kinds: kinds(0, 100) });
+    await p.flush();
+    // Read on A, never committed: lost with A, resent to B with their kinds.
+    first.holdCommits = true;
+    await p.write(rowsOf(100, 100), { kinds: kinds(100, 100) });
+    await p.write(rowsOf(200, 60)); // no kinds: all inserts
+    await until(() => first.pending.length === 160, 5000, 'uncommitted reads');
+    Object.assign(routing.routes[0], { workerId: '', ingestAddress: '' });
+    await a.kill();
+
+    const b = await TestWorker.start('b');
+    cleanup.push(() => b.close());
+    const second = await b
+      .host(new TestShard({ tableId: 't-1', tableName: model.name, shard: 0, shards: 1, epoch: 2 }))
+      .start(first.lastCommitted);
+    Object.assign(routing.routes[0], { workerId: 'b', ingestAddress: b.address, epoch: 2 });
+    await p.flush();
+
+    expect(p.stats().rowsResent).toBeGreaterThanOrEqual(160);
+    expect(second.committed.map((r) => rowOf(r).i)).toEqual(Array.from({ length: 160 }, (_, i) => 100 + i));
+    const union = [...first.committed, ...second.committed];
+    expect(union.map((r) => r.kind)).toEqual([
+      ...kinds(0, 200),
+      ...Array.from({ length: 60 }, () => ROW_INSERT),
+    ]);
   });
 });

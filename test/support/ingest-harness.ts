@@ -107,6 +107,8 @@ export interface CommittedRow {
   partition: string;
   offset: number;
   row: Row;
+  /** The row's kind as the source read it (0, an insert, for a batch without kinds). */
+  kind: number;
 }
 
 /**
@@ -175,8 +177,8 @@ export class TestShard implements HostedShard {
     this.ingest = new IngestSource(`${o.tableName}#${o.shard}`, { bufferRows: o.bufferRows });
     this.ended = new Promise((resolve) => (this.#end = resolve));
     const push = this.ingest.push.bind(this.ingest);
-    this.ingest.push = async (producer, seq, rows) => {
-      const r = await push(producer, seq, rows);
+    this.ingest.push = async (producer, seq, rows, kinds) => {
+      const r = await push(producer, seq, rows, kinds);
       if (r.accepted) this.pushedRows += rows.length;
       return r;
     };
@@ -248,7 +250,8 @@ export class TestShard implements HostedShard {
       if (signal.aborted) return;
       for (let i = 0; i < batch.rows.length; i++) {
         const partition = typeof batch.partition === 'string' ? batch.partition : batch.partition[i];
-        this.pending.push({ partition, offset: batch.offsets[i], row: batch.rows[i] });
+        const kind = batch.kinds === undefined ? 0 : batch.kinds[i];
+        this.pending.push({ partition, offset: batch.offsets[i], row: batch.rows[i], kind });
       }
       if (!this.holdCommits && batch.rows.length > 0) this.commit();
     }

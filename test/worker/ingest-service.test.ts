@@ -115,6 +115,19 @@ describe('ingest service', () => {
       ],
       /row 0 is truncated/,
     ],
+    [
+      'kinds that are not one per row',
+      [
+        open('m11'),
+        batch(0, 2, json([{ id: SECRET }, { id: 'b' }]), RowEncoding.ROW_ENCODING_JSON, Buffer.from([3])),
+      ],
+      /kinds must have one entry per row: 1 kinds for 2 rows/,
+    ],
+    [
+      'a kind that is none of the four',
+      [open('m12'), batch(0, 1, json([{ id: SECRET }]), RowEncoding.ROW_ENCODING_JSON, Buffer.from([4]))],
+      /kind 4 of row 0 is none of/,
+    ],
   ];
   it.each(malformed)(
     'ingest — %s ends the stream with INVALID_ARGUMENT, never echoing row data',
@@ -125,6 +138,23 @@ describe('ingest service', () => {
       expect(r.details).not.toContain(SECRET);
     },
   );
+
+  it('ingest — a batch with kinds hands them to the shard with its rows; a resend of it is dropped', async () => {
+    const rows = json([{ id: 'k1' }, { id: 'k1' }, { id: 'k2' }]);
+    const kinds = Buffer.from([0, 3, 2]);
+    const first = await rawWrite(worker.address, [
+      open('kinds-1'),
+      batch(0, 3, rows, RowEncoding.ROW_ENCODING_JSON, kinds),
+    ]);
+    expect(first.code).toBe(status.OK);
+    const again = await rawWrite(worker.address, [
+      open('kinds-1'),
+      batch(0, 3, rows, RowEncoding.ROW_ENCODING_JSON, kinds),
+    ]);
+    expect(again.code).toBe(status.OK);
+    const mine = shard.committed.filter((c) => c.partition.endsWith('/kinds-1'));
+    expect(mine.map((c) => c.kind)).toEqual([0, 3, 2]);
+  });
 
   it('ingest — flush: the shard is asked for a checkpoint once it holds every batch sent before it', async () => {
     const s = await worker
