@@ -5,6 +5,7 @@ import { RowKindError } from '../../src/producer/row-kinds.js';
 import { ROW_DELETE, ROW_INSERT, ROW_UPDATE_AFTER, ROW_UPDATE_BEFORE } from '../../src/sink/changelog.js';
 import type { RowEncodingName } from '../../src/wire/row-batch-codec.js';
 import { type RuntimeFixture, runtimeFixture, type TableSpec } from '../support/runtime.js';
+import { until } from '../support/until.js';
 
 /**
  * Row kinds through the Producer and the Ingest wire: upserts and deletes written by a producer
@@ -209,6 +210,49 @@ describe('producer — row kinds into upsert tables', () => {
       await p.close();
     }
   });
+
+  it("kinds into a pipeline's ingest source reach its query and its upsert sink", async () => {
+    const { rt, client, redis } = f!;
+    const plane = rt.coordinator.plane;
+    await plane.createPipeline({
+      name: 'kpipe',
+      sql: `CREATE TABLE changes (id TEXT, v BIGINT) WITH (connector = 'ingest', type = 'source');
+            CREATE TABLE latest (id TEXT, v BIGINT) WITH (
+              connector = 'redis', type = 'sink', address = '${redis.url}',
+              'sink.type' = 'string', 'sink.key_prefix' = 'kp:', 'sink.key_column' = 'id',
+              'sink.mode' = 'upsert');
+            INSERT INTO latest SELECT id, v FROM changes WHERE v < 100;`,
+    });
+    await until(
+      'running',
+      () => plane.getPipeline('kpipe'),
+      (x) => x.state === 'running',
+      60_000,
+    );
+    const p = new Producer({ coordinator: rt.grpcAddress, table: 'kpipe/changes' });
+    try {
+      await p.write(
+        [
+          { id: 'p1', v: 1 },
+          { id: 'p2', v: 2 },
+          { id: 'p3', v: 3 },
+          { id: 'p3', v: 3 },
+          { id: 'p3', v: 30 },
+        ],
+        { kinds: [ROW_INSERT, ROW_INSERT, ROW_INSERT, ROW_UPDATE_BEFORE, ROW_UPDATE_AFTER] },
+      );
+      await p.delete([{ id: 'p1', v: 1 }]);
+      await p.flush();
+    } finally {
+      await p.close();
+    }
+    const get = async (id: string) => {
+      const v = await client.send(['GET', `kp:${id}`]);
+      return v === null ? null : (JSON.parse(String(v)) as { v: number }).v;
+    };
+    expect([await get('p1'), await get('p2'), await get('p3')]).toEqual([null, 2, 30]);
+    await plane.stopPipeline('kpipe');
+  }, 60_000);
 
   // Last: it stops a worker of the shared runtime.
   it('kinds survive a worker stopping mid-stream: its shards move and the producer resends them', async () => {
