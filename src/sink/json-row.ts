@@ -68,7 +68,15 @@ function nativeJson(
   let target: object | undefined;
   let s: string;
   try {
-    if (asIs(row, columns)) {
+    const info = columns === undefined ? undefined : schemaOf(columns);
+    // A schema whose last row needed a copy (a Date column, say) most likely needs one again:
+    // the as-is scan would only find that out once more. SAME: every value as it was, so the
+    // row may well be written as it is (its wire text, say).
+    const first = info?.copyFirst === true ? copyBySchema(row, columns!, info, false) : SAME;
+    if (first === undefined) return undefined;
+    if (first !== SAME) target = first;
+    else if (asIs(row, columns)) {
+      if (info !== undefined) info.copyFirst = false;
       // A row's wire JSON text (its JSON.stringify text, kept when the worker parsed the row)
       // saves encoding it again.
       const wire = (row as { [WIRE_JSON]?: unknown })[WIRE_JSON];
@@ -77,8 +85,12 @@ function nativeJson(
         return wire;
       }
       target = row;
+    } else if (info !== undefined) {
+      target = copyBySchema(row, columns!, info, true);
+      if (target === undefined) return undefined;
+      info.copyFirst = true;
     } else {
-      target = columns !== undefined ? copyBySchema(row, columns) : copyOwnFields(row);
+      target = copyOwnFields(row);
       if (target === undefined) return undefined;
     }
     s = JSON.stringify(target);
@@ -271,16 +283,36 @@ function isoText(d: Date): string | undefined {
   return `${isoDayText}${TWO_DIGITS[h]}:${TWO_DIGITS[m]}:${TWO_DIGITS[sec]}.${THREE_DIGITS[ms - sec * 1000]}Z`;
 }
 
-/** The row's declared columns, in declared order, as JSON.stringify must see them (see flatValue). */
-function copyBySchema(row: Record<string, unknown>, columns: readonly Column[]): object | undefined {
-  if (!schemaOf(columns).copyable) return undefined;
-  const copy: Record<string, unknown> = {};
-  for (let i = 0; i < columns.length; i++) {
-    const name = columns[i].name;
-    const v = flatValue(row[name]);
-    if (v === undefined) return undefined;
-    copy[name] = v;
+/** What {@link copyBySchema} returns when no value needed changing. */
+const SAME: object = Object.freeze({});
+
+/**
+ * The row's declared columns, in declared order, as JSON.stringify must see them (see flatValue);
+ * {@link SAME} when every value is the row's own and `always` is false (no copy made); undefined
+ * when no copy does.
+ */
+function copyBySchema(
+  row: Record<string, unknown>,
+  columns: readonly Column[],
+  info: SchemaInfo,
+  always: boolean,
+): object | undefined {
+  if (!info.copyable) return undefined;
+  const n = columns.length;
+  // One array per row rather than a shared one: a getter or toJSON read here may encode a row too.
+  const values = new Array<unknown>(n);
+  let same = true;
+  for (let i = 0; i < n; i++) {
+    const v = row[columns[i].name];
+    const f = flatValue(v);
+    if (f === undefined) return undefined;
+    if (f !== v) same = false;
+    values[i] = f;
   }
+  if (same && !always) return SAME;
+  if (info.make !== null) return info.make(values);
+  const copy: Record<string, unknown> = {};
+  for (let i = 0; i < n; i++) copy[columns[i].name] = values[i];
   return copy;
 }
 
@@ -344,6 +376,15 @@ interface SchemaInfo {
    * name declared twice.
    */
   copyable: boolean;
+  /**
+   * Builds the copy from its values as one object literal (`{"a": v[0], "b": v[1], …}`, compiled
+   * once per schema): a literal of fixed shape costs a fraction of adding the fields one by one
+   * under names only known at run time. Null when not copyable, or where code cannot be compiled
+   * (`--disallow-code-generation-from-strings`).
+   */
+  make: ((values: readonly unknown[]) => object) | null;
+  /** The last row of this schema needed a copy: try the copy first (see nativeJson). */
+  copyFirst: boolean;
 }
 
 /** Per schema (tables keep theirs for life). */
@@ -353,15 +394,33 @@ function schemaOf(columns: readonly Column[]): SchemaInfo {
   let info = schemas.get(columns);
   if (info === undefined || info.count !== columns.length) {
     const names = columns.map((c) => c.name);
+    const copyable =
+      new Set(names).size === names.length && !names.some((n) => n === '__proto__' || /^\d+$/.test(n));
     info = {
       count: columns.length,
       heads: names.map((name, i) => (i === 0 ? '{' : ',') + JSON.stringify(name) + ':'),
-      copyable:
-        new Set(names).size === names.length && !names.some((n) => n === '__proto__' || /^\d+$/.test(n)),
+      copyable,
+      make: copyable ? literalMaker(names) : null,
+      copyFirst: false,
     };
     schemas.set(columns, info);
   }
   return info;
+}
+
+/**
+ * `(v) => ({"a": v[0], "b": v[1], …})` for the names, in order. Each name is a JSON string
+ * literal in the source (a valid JavaScript string literal: nothing in it is code); the names are
+ * copyable ones (no `__proto__`, which a literal would take for the prototype, no integer-like
+ * names, which come first in any object).
+ */
+function literalMaker(names: readonly string[]): SchemaInfo['make'] {
+  const fields = names.map((n, i) => `${JSON.stringify(n)}: v[${i}]`).join(', ');
+  try {
+    return new Function('v', `return { ${fields} };`) as SchemaInfo['make'];
+  } catch {
+    return null;
+  }
 }
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
