@@ -52,6 +52,7 @@ export class ArgArena {
 
   #string(s: string): void {
     const len = s.length;
+    if (len < 10 && this.#shortAscii(s)) return;
     // The header is written for the most bytes the text can take (3 per UTF-16 unit), then moved
     // back over the digits it did not need: one native write, whatever the text.
     const most = len * 3;
@@ -86,6 +87,33 @@ export class ArgArena {
     b[at + bytes + 1] = LF;
     this.#pos = at + bytes + 2;
     this.count++;
+  }
+
+  /**
+   * Copies a text of fewer than 10 units byte by byte when it is ASCII (hash fields, ids): two
+   * native calls (the UTF-8 write, the move over the header's spare digits) cost more than these
+   * few bytes. Returns false, writing nothing, when a character is not ASCII.
+   */
+  #shortAscii(s: string): boolean {
+    const len = s.length;
+    this.#ensure(len + 6);
+    const b = this.#buf;
+    const head = this.#pos;
+    const body = head + 4;
+    for (let i = 0; i < len; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 127) return false;
+      b[body + i] = c;
+    }
+    b[head] = DOLLAR;
+    b[head + 1] = 48 + len;
+    b[head + 2] = CR;
+    b[head + 3] = LF;
+    b[body + len] = CR;
+    b[body + len + 1] = LF;
+    this.#pos = body + len + 2;
+    this.count++;
+    return true;
   }
 
   #ensure(bytes: number): void {

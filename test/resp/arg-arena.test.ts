@@ -22,6 +22,8 @@ describe('arg arena', () => {
             fc.string({ unit: 'grapheme', maxLength: 120 }),
             fc.string({ unit: 'binary', maxLength: 200 }),
             fc.string({ unit: fc.constantFrom('a', 'é', '€', '😀', '\ud800'), maxLength: 90 }),
+            // Short texts, ASCII or not past their first characters (the byte by byte path).
+            fc.string({ unit: fc.constantFrom('a', '~', '\x00', '\x7f', '\x80', 'é'), maxLength: 12 }),
             fc.uint8Array({ maxLength: 40 }).map((a) => Buffer.from(a)),
           ),
           { maxLength: 40 },
