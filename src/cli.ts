@@ -181,7 +181,7 @@ program
   )
   .requiredOption(
     '--coordinator <host:port>',
-    "the coordinator's gRPC address; with standby coordinators, all of theirs comma-separated (the worker follows the leader)",
+    "the coordinator's gRPC address; with standby coordinators, all of theirs comma-separated, or one name resolving to each (the worker follows the leader a standby names, else tries each address)",
   )
   .option('--host <host>', 'Ingest service bind address (non-loopback needs a token)', '127.0.0.1')
   .option('--port <port>', 'Ingest service port (0: any free)', int, 0)
