@@ -188,12 +188,17 @@ export class ProducerLane {
     k[index] = kind;
   }
 
-  /** The kinds of the open batch's first `rows` rows, for sealing it; starts afresh. */
+  /**
+   * The kinds of the open batch's `rows` rows, for sealing it; starts afresh. The buffer only
+   * grew as far as the last row that is not an insert: the inserts after it are zeros.
+   */
   #takeKinds(rows: number): Buffer {
     const k = this.#kinds;
     if (k === null) return NO_KINDS;
     this.#kinds = null;
-    return Buffer.from(k.subarray(0, rows));
+    const out = Buffer.alloc(rows);
+    k.copy(out, 0, 0, Math.min(rows, k.length));
+    return out;
   }
 
   /** Keyed: writes the items added since the last call into the open batch's payload. */

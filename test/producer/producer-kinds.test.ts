@@ -113,9 +113,16 @@ describe('producer — row kinds into upsert tables', () => {
     it(`${encoding} rows: upserts, updates and deletes land as the model says (property)`, async () => {
       const { rt } = f!;
       const producers = Object.fromEntries(
+        // Small batches (keyed), or one batch per write call (json, v8).
         (['users', 'stock', 'cols'] as const).map((table) => [
           table,
-          new Producer({ coordinator: rt.grpcAddress, table, encoding, batchRows: 7, lingerMs: 1 }),
+          new Producer({
+            coordinator: rt.grpcAddress,
+            table,
+            encoding,
+            batchRows: encoding === 'keyed' ? 7 : 5000,
+            lingerMs: 1,
+          }),
         ]),
       );
       let run = 0;
@@ -163,6 +170,26 @@ describe('producer — row kinds into upsert tables', () => {
       id: 'del-2',
       v: 2,
     });
+  });
+
+  it('one delete among many inserts in a batch: the batch carries a kind for every row', async () => {
+    const { rt, client } = f!;
+    const p = new Producer({ coordinator: rt.grpcAddress, table: 'users', lingerMs: 50 });
+    const rows = Array.from({ length: 300 }, (_, i) => ({ id: `many-${i}`, v: i }));
+    try {
+      await p.write(rows);
+      await p.flush();
+      // The delete comes first; the 300 rows after it in the same batches are inserts.
+      await p.write([{ id: 'many-0' }, ...rows.slice(1).map((r) => ({ ...r, v: r.v + 1 }))], {
+        kinds: [ROW_DELETE, ...rows.slice(1).map(() => ROW_INSERT)],
+      });
+      await p.flush();
+    } finally {
+      await p.close();
+    }
+    expect(await client.send(['EXISTS', 'u:many-0'])).toBe(0);
+    const last = (await client.send(['GET', 'u:many-299'])) as Buffer;
+    expect(JSON.parse(last.toString())).toEqual({ id: 'many-299', v: 300 });
   });
 
   it('a delete into an append table is refused, naming the table and why, with nothing of the call accepted', async () => {
