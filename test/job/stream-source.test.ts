@@ -54,7 +54,8 @@ describe.each([{ mode: 'standalone' as const }, { mode: 'cluster' as const }])(
         sqlConnection = `address = '${server.url}'`;
         redis = await createClient(server.url);
       } else {
-        cluster = await startCluster({ masters: 3, replicasPerMaster: 0 });
+        // The 6-node cluster: 3 masters, each with a replica.
+        cluster = await startCluster({ masters: 3, replicasPerMaster: 1 });
         const urls = cluster.addresses.map((a) => `redis://${a}`);
         connection = { addresses: urls };
         sqlConnection = `'cluster.addresses' = '${urls.join(',')}'`;
@@ -74,7 +75,7 @@ describe.each([{ mode: 'standalone' as const }, { mode: 'cluster' as const }])(
     /** Empties Redis and fills the streams; a consumer `dead` reads all of one stream and dies. */
     async function prepare(): Promise<void> {
       if (mode === 'standalone') await redis.send(['FLUSHALL']);
-      else for (const n of cluster!.nodes) await flushNode(n.url);
+      else for (const m of await cluster!.masters()) await flushNode(`redis://${m.address}`);
       for (let s = 0; s < STREAMS; s++) {
         for (let from = 0; from < PER_STREAM; from += 5000) {
           const n = Math.min(5000, PER_STREAM - from);
