@@ -76,6 +76,13 @@ describe('producer — row kinds into upsert tables', () => {
         // One field per column: its rows travel as JSON whatever the producer's encoding.
         cols: upsert({ type: 'hash', keyTemplate: 'c:{id}', hashLayout: 'columns' }),
         log: { config: { connectorType: { target: { keyPrefix: 'a:', keyColumn: 'id' } } }, shards: 2 },
+        lax: {
+          config: {
+            connectorType: { target: { keyPrefix: 'l:', keyColumn: 'id' } },
+            sink: { mode: 'upsert', onError: 'skip' },
+          },
+          shards: 2,
+        },
       },
     });
   });
@@ -171,6 +178,50 @@ describe('producer — row kinds into upsert tables', () => {
       v: 2,
     });
   });
+
+  for (const encoding of ['keyed', 'json', 'v8'] as RowEncodingName[]) {
+    it(`${encoding} rows: kinds stay with their rows around rows the table refuses`, async () => {
+      const { rt, client } = f!;
+      const p = new Producer({ coordinator: rt.grpcAddress, table: 'lax', encoding, lingerMs: 20 });
+      const id = (x: string) => `${encoding}-${x}`;
+      try {
+        // Refused rows (a null key) travel apart from the others in json and v8 lanes; each
+        // row's kind must stay its own on both sides of them.
+        await p.write(
+          [
+            { id: id('a'), v: 1 },
+            { id: id('b'), v: 2 },
+            { id: null },
+            { id: id('a') },
+            { id: id('c'), v: 3 },
+            { id: null, v: 9 },
+            { id: id('b'), v: 2 },
+            { id: id('b'), v: 5 },
+          ],
+          {
+            kinds: [
+              ROW_INSERT,
+              ROW_INSERT,
+              ROW_DELETE,
+              ROW_DELETE,
+              ROW_INSERT,
+              ROW_INSERT,
+              ROW_UPDATE_BEFORE,
+              ROW_UPDATE_AFTER,
+            ],
+          },
+        );
+        await p.flush();
+      } finally {
+        await p.close();
+      }
+      const get = async (x: string) => {
+        const v = await client.send(['GET', `l:${id(x)}`]);
+        return v === null ? null : (JSON.parse(String(v)) as { v: number }).v;
+      };
+      expect([await get('a'), await get('b'), await get('c')]).toEqual([null, 5, 3]);
+    });
+  }
 
   it('one delete among many inserts in a batch: the batch carries a kind for every row', async () => {
     const { rt, client } = f!;
