@@ -78,6 +78,20 @@ describe('router', () => {
     },
   );
 
+  it('router — a list key seen again, also after its slot was forgotten, goes to the same shard', () => {
+    // Lists remember key → slot for up to 10,000 keys, then start over: 12,000 keys twice.
+    const t = table({ type: 'list', listPrefix: 'ev:{', listKeyColumn: 'id', operation: 'Append' });
+    const router = new SlotRouter(t, 7);
+    const enc = new RowEncoder(t);
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 12_000; i++) {
+        const row = { id: i % 3 === 0 ? `k${i}}` : `k${i}` };
+        expect(enc.encode(row)).toBeNull();
+        expect(router.shardOf(row)).toBe(router.shardOfSlot(keySlot(enc.key)));
+      }
+    }
+  });
+
   it('router — rows whose key cannot be computed go to shard 0, where the sink applies onError', () => {
     const router = new SlotRouter(table({ type: 'string', keyPrefix: 'k:', keyColumn: 'id' }), 4);
     expect(router.shardOf({ id: null })).toBe(0);
