@@ -41,7 +41,7 @@ let pointsAtLeader: TestServer;
 
 beforeAll(async () => {
   leader = await serve(() => undefined);
-  leader.gate.open({
+  const impl: Pick<ControlServer, 'listConnectionProfiles' | 'getConnectionProfile'> = {
     listConnectionProfiles: (call, callback) => {
       leader.calls.push(String(call.metadata.get('authorization')[0] ?? ''));
       callback(null, { data: [] });
@@ -49,7 +49,8 @@ beforeAll(async () => {
     getConnectionProfile: (call, callback) => {
       callback({ code: grpc.status.NOT_FOUND, details: `no ${call.request.id}` });
     },
-  } as unknown as ControlServer);
+  };
+  leader.gate.open(impl as ControlServer);
   pointsAtLeader = await serve(() => leader.address);
   // Two standbys that name each other (a stale record on each side).
   a = await serve(() => b.address);
