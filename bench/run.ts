@@ -46,6 +46,7 @@ const SUITES: SuiteEntry[] = [
   { name: 'decoder', module: './micro/decoder.js', run: 'runDecoderBench' },
   { name: 'json-row', module: './micro/json-row.js', run: 'runJsonRowBench' },
   { name: 'nested-paths', module: './micro/nested-paths.js', run: 'runNestedPathsBench' },
+  { name: 'row-frame', module: './micro/row-frame.js', run: 'runRowFrameBench' },
   { name: 'pipelined-set', module: './pipelined-set/pipelined-set.js', run: 'runPipelinedSetBench' },
   { name: 'cluster-set', module: './cluster-set/cluster-set.js', run: 'runClusterSetBench' },
   { name: 'sink', module: './sink/sink-bench.js', run: 'runSinkBench' },
