@@ -27,7 +27,8 @@ import {
 } from './stream-source-workload.js';
 
 const WORKER = new URL('./stream-source-worker.js', import.meta.url);
-const FULL = { count: 500_000, deadlineMs: 120_000 };
+/** 1M entries, as the issue asks; the slowest variant (the loop, ~30k/s on a loaded machine) fits the deadline. */
+const FULL = { count: 1_000_000, deadlineMs: 180_000 };
 const QUICK = { count: 100_000, deadlineMs: 60_000 };
 const BATCH = 1_000;
 const GOAL_VS_PEER = 2;
