@@ -51,6 +51,11 @@ export class RowEncoder {
    * {@link MAX_CACHED_KEYS}; tables whose keys rarely repeat (strings) keep none.
    */
   readonly #keyCache: Map<string, string> | null;
+  /**
+   * The same for key columns holding numbers (user ids): the number's text is not made again for
+   * every row. Numbers give the same text for the same value (SameValueZero: 0 and -0 both "0").
+   */
+  readonly #numberKeys: Map<number, string> | null;
 
   constructor(table: SinkTable) {
     const t = table.target;
@@ -75,6 +80,7 @@ export class RowEncoder {
     this.#columns = table.schema;
     this.#fieldNames = table.schema?.map((c) => c.name).filter((n) => !parts.has(n)) ?? null;
     this.#keyCache = writer.keysRepeat ? new Map() : null;
+    this.#numberKeys = writer.keysRepeat ? new Map() : null;
   }
 
   /**
@@ -139,8 +145,16 @@ export class RowEncoder {
     if (kc === undefined) {
       this.key = this.#prefix;
     } else {
-      const part = text(row[kc]);
-      if (part === undefined) return columnProblem('key', kc, row[kc]);
+      const v = row[kc];
+      if (typeof v === 'number' && this.#numberKeys !== null) {
+        const known = this.#numberKeys.get(v);
+        if (known !== undefined) {
+          this.key = known;
+          return null;
+        }
+      }
+      const part = text(v);
+      if (part === undefined) return columnProblem('key', kc, v);
       // An empty key column would write the bare prefix, which no row means to do.
       if (part.length === 0) return `key column '${kc}' is empty`;
       if (typeof part !== 'string') {
@@ -152,6 +166,11 @@ export class RowEncoder {
         const key = this.#cachedKey(part);
         if (key === undefined) return loneSurrogate('key', kc);
         this.key = key;
+        if (typeof v === 'number') {
+          const numbers = this.#numberKeys!;
+          if (numbers.size >= MAX_CACHED_KEYS) numbers.clear();
+          numbers.set(v, key);
+        }
       }
     }
     return null;

@@ -24,6 +24,33 @@ describe('row encoder', () => {
     }
   });
 
+  it('row encoder — number key columns give their text as the key, cached or not', () => {
+    const target = { type: 'hash' as const, hashKeyPrefix: 'h:', hashKeyColumn: 'k', hashFieldColumn: 'f' };
+    const enc = new RowEncoder(defineTable({ name: 't', profile, target }));
+    const cases: [unknown, string | null][] = [
+      [7, 'h:7'],
+      [7.5, 'h:7.5'],
+      [-0, 'h:0'],
+      [0, 'h:0'],
+      [-0, 'h:0'],
+      [1e21, 'h:1000000000000000000000'],
+      [1e-7, 'h:0.0000001'],
+      [7, 'h:7'],
+      ['7', 'h:7'],
+      [Number.NaN, null],
+      [Number.POSITIVE_INFINITY, null],
+      [7.5, 'h:7.5'],
+    ];
+    for (const [k, key] of cases) {
+      const problem = enc.encode({ k, f: 'x' });
+      if (key === null) expect(problem).toMatch(/key column 'k'/);
+      else {
+        expect(problem).toBeNull();
+        expect(enc.key).toBe(key);
+      }
+    }
+  });
+
   it("row encoder — a value over Redis's 512 MiB bulk limit is a bad row, not a lost connection", () => {
     const enc = new RowEncoder(
       defineTable({
