@@ -59,6 +59,7 @@ export {
   type UnaryResponse,
   unary,
 } from './wire/grpc-clients.js';
+export { LEADER_TRAILER, leaderHint, NOT_LEADER_CODE } from './wire/not-leader.js';
 export {
   fromProtoValue,
   fromStruct,

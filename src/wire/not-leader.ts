@@ -28,7 +28,12 @@ export function notLeaderStatus(leader: string | undefined): Partial<ServiceErro
 
 /**
  * The leader a failed call's status names (a grpc-js ServiceError or StatusObject), or
- * undefined when it is no not-leader answer or names nobody.
+ * undefined when it is no not-leader answer or names nobody: for programs with clients of their
+ * own, to call again there (`connectControl`'s client does it by itself).
+ *
+ * ```ts
+ * const leader = leaderHint(err); // '10.0.0.7:9190'
+ * ```
  */
 export function leaderHint(err: unknown): string | undefined {
   const e = err as Partial<StatusObject> | null | undefined;
