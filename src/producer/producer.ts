@@ -52,7 +52,14 @@ import {
 import { emptyStats, type ProducerStats } from './producer-stats.js';
 import { RowWindow } from './producer-window.js';
 import { destinationFailed, isDestinationFailed, isRetryableStatus, retryDelay } from './retry-policy.js';
-import { checkKinds, type ProducerWriteOptions, retractsByKey } from './row-kinds.js';
+import {
+  atEntry,
+  changelogOfWrite,
+  checkKinds,
+  decodeChangelogWrite,
+  type ProducerWriteOptions,
+  retractsByKey,
+} from './row-kinds.js';
 import { type TableRoute, TableRoutingClient } from './table-routing.js';
 
 interface FlushWaiter {
@@ -146,18 +153,34 @@ export class Producer implements AsyncDisposable {
    * `upsert` mode applies deletes and update-befores; a retraction needs only the row's key
    * columns where the table deletes by key (strings, per-column hashes).
    *
+   * `options.format: 'debezium'` (envelopes) or `options.opColumn` (plain rows with an operation
+   * column) make the rows a changelog whose entries say their kinds, read as JSON-lines sources
+   * and HTTP ingest read them (docs/producer.md, "Debezium envelopes and operation columns").
+   * Every entry is read before any row is accepted; errors name the entry's index in the call.
+   *
    * @throws RowEncodingError before accepting any row of the call when one cannot be encoded.
    * @throws RowKindError before accepting any row of the call for a kind that is none of the four,
-   *   or a delete or update-before into an `append` table; RangeError when there is not one kind
-   *   per row.
+   *   a delete or update-before into an `append` table, or a changelog entry that says no kind (an
+   *   unknown op, a delete without its row or key, an update without `before` under `retract`);
+   *   RangeError when there is not one kind per row; TypeError for contradicting options.
    * @throws ProducerFailedError once the producer failed; ProducerClosedError after close().
    */
   async write(rows: readonly Row[], options?: ProducerWriteOptions): Promise<void> {
     this.#assertOpen();
     if (!Array.isArray(rows)) throw new TypeError('write(rows): rows must be an array of row objects');
+    const format = changelogOfWrite(options);
+    if (format === undefined) return this.#write(rows, options?.kinds);
+    const decoded = decodeChangelogWrite(rows, format, this.#o.table);
+    try {
+      return await this.#write(decoded.rows, decoded.kinds);
+    } catch (err) {
+      throw atEntry(err, decoded.entries);
+    }
+  }
+
+  async #write(rows: readonly Row[], given: ArrayLike<number> | undefined): Promise<void> {
     if (this.#router === null) await this.#ready;
     this.#assertOpen();
-    const given = options?.kinds;
     const kinds = given === undefined ? null : checkKinds(given, rows.length, this.#o.table, this.#model);
     if (this.#encoding === 'keyed') return this.#writeKeyed(rows, kinds);
     // Encode (json) or check (v8) the whole call first: a row the encoding cannot carry rejects
