@@ -64,14 +64,14 @@ const PRODUCER_RETRACT_HINT =
 
 /**
  * A row's kind cannot go where the producer writes: a delete or update-before into an `append`
- * table, or a kind that is none of the four. The `write()` call rejects before any of its rows is
- * accepted.
+ * table, a kind that is none of the four, or an entry of a changelog write (`format`,
+ * `opColumn`) that says no kind. The `write()` call rejects before any of its rows is accepted.
  */
 export class RowKindError extends LaminarError {
   constructor(
     /** The destination (table, or `<pipeline>/<source>`). */
     readonly table: string,
-    /** Index of the first such row in the write call. */
+    /** Index of the first such row in the write call (of its entry, in a changelog write). */
     readonly index: number,
     /** Why, without the row's place: `a delete (-D) cannot be applied: table 'x' is ...`. */
     readonly reason: string,
