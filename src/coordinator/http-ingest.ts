@@ -11,8 +11,8 @@
  * do; the coordinator cannot reach the Producer (they are siblings), so whoever starts the
  * servers hands it an {@link IngestWriter} (the CLI's, src/cli/http-ingest-producers.ts).
  */
-import { ChangelogDecoder } from '../dataflow/sources/cdc-decoder.js';
 import { LaminarError } from '../errors.js';
+import { ChangelogDecoder } from '../plan/changelog-decoder.js';
 import { CHANGELOG_UPDATES, type ChangelogFormat } from '../plan/changelog-format.js';
 import type { Row } from '../sink/row-encoder.js';
 import { invalidArgument } from '../wire/control-errors.js';

@@ -1,10 +1,10 @@
 import { type FileHandle, open } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { LaminarError } from '../../errors.js';
+import { ChangelogDecoder } from '../../plan/changelog-decoder.js';
 import type { ChangelogFormat } from '../../plan/changelog-format.js';
 import { ROW_UPDATE_BEFORE } from '../../sink/changelog.js';
 import type { Row } from '../../sink/row-encoder.js';
-import { ChangelogDecoder } from './cdc-decoder.js';
 import { numericPosition, type ReadBatch, type Source, type SourceReader } from './source.js';
 
 const CHUNK = 256 * 1024;
@@ -27,8 +27,8 @@ export class SourceFormatError extends LaminarError {
  * The files are read to their end once (bounded). Resuming at position `n` skips the first `n`
  * lines — a rescan, cheap next to writing them.
  *
- * With a {@link ChangelogFormat} the lines are changelog entries (cdc-decoder.ts) and the rows
- * carry kinds. An update's two rows need offsets of their own (an exactly-once table applies an
+ * With a {@link ChangelogFormat} the lines are changelog entries (plan/changelog-decoder.ts) and
+ * the rows carry kinds. An update's two rows need offsets of their own (an exactly-once table applies an
  * offset once), so there a row's offset is twice its line number, less one for an update's old
  * row. A bad entry fails the read ({@link SourceFormatError}) or, with `onError: 'skip'`, is
  * passed over.
