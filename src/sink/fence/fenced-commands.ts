@@ -1,6 +1,6 @@
-import { keySlot, SLOT_COUNT } from '../../resp/cluster/key-slot.js';
+import { keySlot } from '../../resp/cluster/key-slot.js';
 import type { Arg, Command } from '../../resp/reply.js';
-import { integerSum } from '../writers/sum.js';
+import { IntegerSum } from '../writers/sum.js';
 import {
   FENCE_OP_SUMMED,
   FENCE_OP_VARIADIC,
@@ -27,6 +27,74 @@ export interface FencedForm {
 /** A command run once per key after the rows of a call (its key first after the name). */
 export type PostCommand = Command;
 
+/**
+ * What a writer knows of one (slot, partition) fence between its calls. Kept for the writer's
+ * lifetime, so that a call names its fences without building their field names again.
+ */
+export interface FenceState {
+  /** Its field in the fence hash. */
+  readonly field: string;
+  /** Where its slot's writer generation is kept. */
+  readonly genField: string;
+  /**
+   * The highest offset this writer sent for the fence in an earlier call (-1: none). Each call
+   * asks the script to check that its fences reached them: several calls may then be in flight,
+   * and one sent after a call that was not applied (an error reply, NOSCRIPT) applies nothing
+   * past the gap (`FENCEGAP`).
+   */
+  sent: number;
+  /**
+   * A reply showed the fence caught up with this writer: a call applied all its rows, so the
+   * fence stood before them and can only have moved to this writer's offsets since. Set by
+   * {@link noteApplied}; its runs may then go without offsets (see scriptCall).
+   */
+  synced: boolean;
+  /** The script call being built that numbered this fence (a stamp), and its number there. */
+  call: number;
+  fence: number;
+}
+
+/** What one writer (a sink) remembers of its fences from one script call to the next. */
+export class FenceMemory {
+  readonly #partitions = new Map<string, Map<number, FenceState>>();
+
+  /** The fences of `partition` this writer has used, by slot. */
+  partition(partition: string): Map<number, FenceState> {
+    let slots = this.#partitions.get(partition);
+    if (slots === undefined) {
+      slots = new Map();
+      this.#partitions.set(partition, slots);
+    }
+    return slots;
+  }
+
+  /** The state of the (slot, partition) fence, made on first use. */
+  fence(slot: number, partition: string, cluster: boolean): FenceState {
+    return stateOf(this.partition(partition), slot, partition, cluster);
+  }
+}
+
+function stateOf(
+  slots: Map<number, FenceState>,
+  slot: number,
+  partition: string,
+  cluster: boolean,
+): FenceState {
+  let state = slots.get(slot);
+  if (state === undefined) {
+    state = {
+      field: cluster ? `p:${partition}` : `p:${partition}@${slot}`,
+      genField: cluster ? 'gen' : `gen@${slot}`,
+      sent: -1,
+      synced: false,
+      call: 0,
+      fence: 0,
+    };
+    slots.set(slot, state);
+  }
+  return state;
+}
+
 /** Who writes through the fences: the table, its job identity and the writer's generation. */
 export interface FenceWriter {
   /** The table: each table has its own fence hashes. */
@@ -39,18 +107,11 @@ export interface FenceWriter {
   /** Raised on every restart or reassignment of the owner: older writers are refused. */
   generation: number;
   /**
-   * Per (slot, partition) (`slot:partition`), the highest offset this writer sent in an earlier
-   * call; updated by {@link fencedCommands}. Each call asks the script to check that its fences
-   * reached them: several calls may then be in flight, and one sent after a call that was not
-   * applied (an error reply, NOSCRIPT) applies nothing past the gap (`FENCEGAP`).
+   * What this writer remembers of its fences between calls (what it sent, which fences caught
+   * up); updated by {@link fencedCommands} and {@link noteApplied}. Without it every call is
+   * built as a writer's first: no gap check, every run with its offsets.
    */
-  sent?: Map<string, number>;
-  /**
-   * Fences (`fenceId`) a reply showed caught up with this writer: a call applied all its rows,
-   * so each of its fences stood before them and can only have moved to this writer's offsets
-   * since. Updated by {@link noteApplied}; their runs may go without offsets (see scriptCall).
-   */
-  synced?: Set<string>;
+  memory?: FenceMemory;
 }
 
 /** What the rows of a flush carry, as parallel arrays (each only when rows have it). */
@@ -94,41 +155,28 @@ export function fencedCommands(
 ): { commands: Command[]; rowsPerCommand: number[] } {
   const keys = distinctKeys(rows.keys);
   const n = rows.keys.length;
-  const groups: number[][] = [];
-  if (cluster) {
-    const bySlot = new Map<number, number[]>();
-    for (let i = 0; i < n; i++) {
-      const slot = keys.slot[keys.ofRow[i]];
-      const list = bySlot.get(slot);
-      if (list === undefined) bySlot.set(slot, [i]);
-      else list.push(i);
-    }
-    groups.push(...bySlot.values());
-  } else if (n > 0) {
-    const all = new Array<number>(n);
-    for (let i = 0; i < n; i++) all[i] = i;
-    groups.push(all);
-  }
+  const memory = writer.memory ?? new FenceMemory();
   const commands: Command[] = [];
   const rowsPerCommand: number[] = [];
-  for (const idx of groups) {
-    commands.push(scriptCall(rows, keys, idx, form, writer, cluster, post));
+  if (!cluster) {
+    if (n > 0) {
+      commands.push(scriptCall(rows, keys, null, n, form, writer, memory, false, post));
+      rowsPerCommand.push(n);
+    }
+    return { commands, rowsPerCommand };
+  }
+  const bySlot = new Map<number, number[]>();
+  for (let i = 0; i < n; i++) {
+    const slot = keys.slot[keys.ofRow[i]];
+    const list = bySlot.get(slot);
+    if (list === undefined) bySlot.set(slot, [i]);
+    else list.push(i);
+  }
+  for (const idx of bySlot.values()) {
+    commands.push(scriptCall(rows, keys, idx, idx.length, form, writer, memory, true, post));
     rowsPerCommand.push(idx.length);
   }
   return { commands, rowsPerCommand };
-}
-
-interface Run {
-  /** Its fence: the (slot, partition) pair's number in the call (1..). */
-  fence: number;
-  key: number;
-  /** Its partition's number in the call (1..). */
-  partition: number;
-  /** Sent without its offsets (and a summed run without its values): see {@link scriptCall}. */
-  bare: boolean;
-  /** Its rows remove (sent with the fence number negated). */
-  remove: boolean;
-  rows: number[];
 }
 
 /**
@@ -145,64 +193,143 @@ interface DistinctKeys {
   readonly slot: number[];
 }
 
+/**
+ * A text key's slot, and its number in the flush being built (valid while `flush` is that
+ * flush's stamp).
+ */
+interface KnownKey {
+  readonly slot: number;
+  flush: number;
+  index: number;
+}
+
+/**
+ * The text keys of recent flushes, so that a key seen again is hashed to its slot once and
+ * numbered with one lookup. Emptied, between flushes, once it holds {@link MAX_KNOWN_KEYS}.
+ */
+const knownKeys = new Map<string, KnownKey>();
+const MAX_KNOWN_KEYS = 1 << 15;
+let flushStamp = 0;
+
 function distinctKeys(all: readonly (string | Buffer)[]): DistinctKeys {
   const ofRow = new Int32Array(all.length);
   const key: (string | Buffer)[] = [];
   const slot: number[] = [];
-  const text = new Map<string, number>();
+  if (knownKeys.size >= MAX_KNOWN_KEYS) knownKeys.clear();
+  const stamp = ++flushStamp;
   let bytes: Map<string, number> | null = null;
   for (let i = 0; i < all.length; i++) {
     const k = all[i];
-    let map = text;
-    let id: string;
-    if (typeof k === 'string') id = k;
-    else {
-      map = bytes ??= new Map();
-      id = k.toString('latin1');
+    if (typeof k === 'string') {
+      let known = knownKeys.get(k);
+      if (known === undefined) {
+        known = { slot: keySlot(k), flush: 0, index: 0 };
+        knownKeys.set(k, known);
+      }
+      if (known.flush !== stamp) {
+        known.flush = stamp;
+        known.index = key.length;
+        key.push(k);
+        slot.push(known.slot);
+      }
+      ofRow[i] = known.index;
+      continue;
     }
-    let j = map.get(id);
+    bytes ??= new Map();
+    const id = k.toString('latin1');
+    let j = bytes.get(id);
     if (j === undefined) {
       j = key.length;
       key.push(k);
       slot.push(keySlot(k));
-      map.set(id, j);
+      bytes.set(id, j);
     }
     ofRow[i] = j;
   }
   return { ofRow, key, slot };
 }
 
-/** One (slot, partition) fence of a call: its field, what earlier calls sent, its latest run. */
-interface Fence {
-  /** `slot:partition`, its name in {@link FenceWriter.sent} and {@link FenceWriter.synced}. */
-  id: string;
-  field: string;
-  /** Where the slot's writer generation is kept. */
-  genField: string;
-  /** The highest offset the writer's earlier calls sent (-1: none, no check). */
-  prev: number;
-  /** The fence is known not to be past `prev`: its runs may go bare. */
-  exact: boolean;
-  /** The highest offset of `prev` and the fence's rows so far in the call. */
-  high: number;
-  latest: Run;
-}
+/** A run's flags: its rows remove (sent with the fence number negated). */
+const RUN_REMOVE = 1;
+/** A run's flags: sent bare, without its offsets (see {@link scriptCall}). */
+const RUN_BARE = 2;
 
 /**
- * One script call. A run may go **bare** — without its offsets, and for a summed operation
- * without its values — when the script can never need them: its fence's `prev` is known (the
- * script then checks that the fence is exactly there before it writes anything) and the run
- * starts past it and past the fence's earlier runs in the call, so it cannot straddle the fence;
- * and its rows go as one command (variadic or summed), so an error reply applies none of them.
- * That is every steady-state run of lists, sets, hashes, sorted sets and counters: only the first
- * call of a writer for a fence, and runs of one command per row, carry their offsets.
+ * The working arrays of {@link scriptCall}, kept from one call to the next (a call runs to its
+ * end synchronously): a flush's runs and fences are numbers in typed arrays, its rows chained
+ * run by run, so that building a call allocates no object per row, run or fence.
+ */
+class Scratch {
+  /** Per row: the next row of its run, -1 after its last. */
+  next = new Int32Array(0);
+  /** Per run (1..): its fence, key index (1..), partition number, first and last row, rows, flags. */
+  runFence = new Int32Array(0);
+  runKey = new Int32Array(0);
+  runPartition = new Int32Array(0);
+  runFirst = new Int32Array(0);
+  runLast = new Int32Array(0);
+  runCount = new Int32Array(0);
+  runFlags = new Uint8Array(0);
+  /** Per key number of the flush: its index among the call's data keys (1..), 0 when not seen. */
+  keyIndex = new Int32Array(0);
+  /** Per key number: its latest run in the call, 0 for none. */
+  open = new Int32Array(0);
+  /** Per fence of the call (1..): its latest run, the writer's prev, the highest offset so far, exact. */
+  fenceLatest = new Int32Array(0);
+  fencePrev = new Float64Array(0);
+  fenceHigh = new Float64Array(0);
+  fenceExact = new Uint8Array(0);
+  fenceState: FenceState[] = [];
+  /** Stamps the script calls built, for {@link FenceState.call}. */
+  calls = 0;
+
+  /** Room for `rows` rows (and as many runs and fences), `keys` key numbers. */
+  reserve(rows: number, keys: number): void {
+    if (this.next.length < rows) this.next = new Int32Array(rows);
+    if (this.runFence.length <= rows) {
+      const m = Math.max(rows + 1, 2 * this.runFence.length);
+      this.runFence = new Int32Array(m);
+      this.runKey = new Int32Array(m);
+      this.runPartition = new Int32Array(m);
+      this.runFirst = new Int32Array(m);
+      this.runLast = new Int32Array(m);
+      this.runCount = new Int32Array(m);
+      this.runFlags = new Uint8Array(m);
+      this.fenceLatest = new Int32Array(m);
+      this.fencePrev = new Float64Array(m);
+      this.fenceHigh = new Float64Array(m);
+      this.fenceExact = new Uint8Array(m);
+    }
+    if (this.keyIndex.length < keys) {
+      const m = Math.max(keys, 2 * this.keyIndex.length);
+      this.keyIndex = new Int32Array(m);
+      this.open = new Int32Array(m);
+    }
+  }
+}
+
+const scratch = new Scratch();
+
+/**
+ * One script call (see fence-script.ts for its arguments). A run may go **bare** — without its
+ * offsets, and for a summed operation without its values — when the script can never need them:
+ * its fence's `prev` is known (the script then checks that the fence is exactly there before it
+ * writes anything) and the run starts past it and past the fence's earlier runs in the call, so it
+ * cannot straddle the fence; and its rows go as one command (variadic or summed), so an error
+ * reply applies none of them. That is every steady-state run of lists, sets, hashes, sorted sets
+ * and counters: only the first call of a writer for a fence, and runs of one command per row,
+ * carry their offsets.
+ *
+ * `idx`: the rows of the call, or null for all `count` rows of the flush.
  */
 function scriptCall(
   rows: FencedRows,
   keys: DistinctKeys,
-  idx: readonly number[],
+  idx: readonly number[] | null,
+  count: number,
   form: FencedForm,
   writer: FenceWriter,
+  memory: FenceMemory,
   cluster: boolean,
   post: ReadonlyMap<string, readonly PostCommand[]>,
 ): Command {
@@ -210,27 +337,26 @@ function scriptCall(
   const width = FENCE_OP_WIDTH[op];
   const summed = FENCE_OP_SUMMED.has(op);
   const mayGoBare = summed || FENCE_OP_VARIADIC.has(op);
+  const s = scratch;
+  s.reserve(rows.keys.length, keys.key.length);
+  const { next, runFence, runKey, runPartition, runFirst, runLast, runCount, runFlags, keyIndex, open } = s;
+  const { fenceLatest, fencePrev, fenceHigh, fenceExact, fenceState } = s;
+  const call = ++s.calls;
   const dataKeys: number[] = [];
-  /** Per key number: its index among the call's data keys (1..), 0 when not yet seen. */
-  const keyIndex = new Int32Array(keys.key.length);
-  const fences: Fence[] = [];
-  /** Per (slot, partition): its fence's number in the call (1..). */
-  const fenceOf = new Map<number, number>();
+  let fences = 0;
+  let runs = 0;
   const partitionIndex = new Map<string, number>();
   let lastPartition: string | undefined;
   let lastPi = 0;
-  const runs: Run[] = [];
-  /** Per key number: its latest run. */
-  const open: (Run | undefined)[] = new Array(keys.key.length);
+  let slots: Map<number, FenceState> | undefined;
   const { offsets, partitions } = rows;
   const removes = rows.removes ?? null;
+  const ofRow = keys.ofRow;
   // A cluster call's keys share one slot.
-  const fenceHash = cluster
-    ? fenceKey(keys.slot[keys.ofRow[idx[0]]], writer.table)
-    : tableFenceKey(writer.table);
-  for (const i of idx) {
-    const kn = keys.ofRow[i];
-    const slot = keys.slot[kn];
+  const fenceHash = cluster ? fenceKey(keys.slot[ofRow[idx![0]]], writer.table) : tableFenceKey(writer.table);
+  for (let q = 0; q < count; q++) {
+    const i = idx === null ? q : idx[q];
+    const kn = ofRow[i];
     let ki = keyIndex[kn];
     if (ki === 0) {
       dataKeys.push(kn);
@@ -247,122 +373,186 @@ function scriptCall(
       }
       pi = lastPi = known;
       lastPartition = p;
+      slots = memory.partition(p);
     }
+    const offset = offsets[i];
+    const rm = removes !== null && removes[i] === true ? RUN_REMOVE : 0;
     // Runs are applied in the order they start, and one fence serves every key of a slot: a run
     // may only take a row when no row of another key of its (slot, partition) came in between,
     // or the script would apply that row after a later one and take it for a replay. A key's
     // rows stay in input order too: its run also ends where the key's partition changes.
-    const sp = pi * SLOT_COUNT + slot;
-    const rm = removes?.[i] === true;
     let run = open[kn];
-    // A key keeps its slot: its latest run's fence is its fence while the partition stays.
-    let f = run !== undefined && run.partition === pi ? run.fence : fenceOf.get(sp);
     if (
-      run === undefined ||
-      run.fence !== f ||
-      fences[run.fence - 1].latest !== run ||
-      run.rows.length >= MAX_RUN_ROWS ||
+      run === 0 ||
+      runPartition[run] !== pi ||
+      fenceLatest[runFence[run]] !== run ||
+      runCount[run] >= MAX_RUN_ROWS ||
       // A run writes or removes, not both.
-      run.remove !== rm ||
+      (runFlags[run] & RUN_REMOVE) !== rm ||
       // The script relies on offsets rising within a run.
-      offsets[run.rows[run.rows.length - 1]] >= offsets[i]
+      offsets[runLast[run]] >= offset
     ) {
-      let fence: Fence;
-      if (f === undefined) {
-        const id = `${slot}:${p}`;
-        const prev = writer.sent?.get(id) ?? -1;
-        const exact = prev >= 0 && writer.synced !== undefined && writer.synced.has(id);
-        const field = cluster ? `p:${p}` : `p:${p}@${slot}`;
-        const genField = cluster ? 'gen' : `gen@${slot}`;
-        fence = { id, field, genField, prev, exact, high: prev, latest: undefined as unknown as Run };
-        fences.push(fence);
-        f = fences.length;
-        fenceOf.set(sp, f);
-      } else fence = fences[f - 1];
+      // A key keeps its slot: its latest run's fence is its fence while the partition stays.
+      let f = run !== 0 && runPartition[run] === pi ? runFence[run] : 0;
+      if (f === 0) {
+        const state = stateOf(slots!, keys.slot[kn], p, cluster);
+        if (state.call === call) f = state.fence;
+        else {
+          f = ++fences;
+          state.call = call;
+          state.fence = f;
+          fenceState[f] = state;
+          fencePrev[f] = state.sent;
+          fenceHigh[f] = state.sent;
+          fenceExact[f] = state.sent >= 0 && state.synced ? 1 : 0;
+          fenceLatest[f] = 0;
+        }
+      }
+      // The fence's latest run takes no more rows: its last offset (its highest) counts now.
+      const latest = fenceLatest[f];
+      if (latest !== 0 && offsets[runLast[latest]] > fenceHigh[f]) fenceHigh[f] = offsets[runLast[latest]];
       // Removals go one command per row: never bare.
-      const bare = !rm && mayGoBare && fence.exact && offsets[i] > fence.high;
-      run = { fence: f, key: ki, partition: pi, bare, remove: rm, rows: [] };
-      fence.latest = run;
+      const bare = rm === 0 && mayGoBare && fenceExact[f] === 1 && offset > fenceHigh[f];
+      run = ++runs;
+      runFence[run] = f;
+      runKey[run] = ki;
+      runPartition[run] = pi;
+      runFirst[run] = i;
+      runCount[run] = 0;
+      runFlags[run] = rm | (bare ? RUN_BARE : 0);
+      fenceLatest[f] = run;
       open[kn] = run;
-      runs.push(run);
-    }
-    run.rows.push(i);
-    const fence = fences[run.fence - 1];
-    if (offsets[i] > fence.high) fence.high = offsets[i];
+    } else next[runLast[run]] = i;
+    runLast[run] = i;
+    next[i] = -1;
+    runCount[run]++;
   }
-  const ids = new Array<string>(fences.length);
-  for (let f = 0; f < fences.length; f++) {
-    const { id, high } = fences[f];
-    writer.sent?.set(id, high);
-    ids[f] = id;
+  const states = fenceState.slice(1, fences + 1);
+  // The arguments, counted up front but for the commands after the rows and rows of varying width:
+  // the array is made at about its size (a call carries tens of thousands of arguments; growing it
+  // push by push costs copies), written in order, and grows only past that.
+  let size = 9 + flags.length + dataKeys.length + 3 * fences;
+  for (let run = 1; run <= runs; run++) {
+    const bare = (runFlags[run] & RUN_BARE) !== 0;
+    size += bare ? 4 : 6;
+    size += summed ? (bare ? 1 : 2) : width * runCount[run];
   }
-  const out: Arg[] = ['EVALSHA', FENCE_SCRIPT_SHA, 1 + dataKeys.length, fenceHash];
-  for (const kn of dataKeys) out.push(keys.key[kn]);
-  out.push(writer.owner, writer.generation, op, flags.length, ...flags, fences.length);
-  for (const fence of fences) out.push(fence.field, fence.genField, fence.prev, fence.exact ? 1 : 0);
-  const countAt = out.length;
-  out.push(0);
+  const out = new Array<Arg>(size);
+  out[0] = 'EVALSHA';
+  out[1] = FENCE_SCRIPT_SHA;
+  out[2] = 1 + dataKeys.length;
+  out[3] = fenceHash;
+  let w = 4;
+  for (const kn of dataKeys) {
+    out[w++] = keys.key[kn];
+    keyIndex[kn] = 0;
+    open[kn] = 0;
+  }
+  out[w++] = writer.owner;
+  out[w++] = writer.generation;
+  out[w++] = op;
+  out[w++] = flags.length;
+  for (const flag of flags) out[w++] = flag;
+  out[w++] = fences;
+  for (let f = 1; f <= fences; f++) {
+    const o = offsets[runLast[fenceLatest[f]]];
+    if (o > fenceHigh[f]) fenceHigh[f] = o;
+    const state = fenceState[f];
+    const prev = fencePrev[f];
+    out[w++] = state.field;
+    out[w++] = state.genField;
+    // An exact fence's prev travels as -(prev + 2): one argument for both.
+    out[w++] = fenceExact[f] === 1 ? -(prev + 2) : prev;
+    state.sent = fenceHigh[f];
+  }
+  const countAt = w++;
   let q = 0;
   if (post.size > 0) {
     for (let d = 0; d < dataKeys.length; d++) {
       for (const cmd of post.get(keyId(keys.key[dataKeys[d]])) ?? []) {
         // Data keys follow the fence hash in KEYS, hence the shift by one.
-        out.push(d + 2, cmd.length - 1, cmd[0]);
-        for (let j = 2; j < cmd.length; j++) out.push(cmd[j]);
+        out[w++] = d + 2;
+        out[w++] = cmd.length - 1;
+        out[w++] = cmd[0];
+        for (let j = 2; j < cmd.length; j++) out[w++] = cmd[j];
         q++;
       }
     }
   }
   out[countAt] = q;
   const { fields, values } = rows;
-  for (const run of runs) {
-    const rs = run.rows;
-    out.push(
-      run.remove ? -run.fence : run.fence,
-      1 + run.key,
-      rs.length,
-      offsets[rs[0]],
-      offsets[rs[rs.length - 1]],
-    );
-    out.push(run.bare ? '' : joined(offsets, rs));
-    if (summed) {
-      out.push(run.bare ? '' : joined(values as readonly string[], rs), integerSum(values, rs));
-      continue;
-    }
-    for (let r = 0; r < rs.length; r++) {
-      const row = rs[r];
-      if (width === 0) {
-        const args = form.rowArgs!(rows, row);
-        out.push(args.length);
-        for (const x of args) out.push(x);
-      } else {
-        if (width === 2) out.push(fields[row]);
-        out.push(values[row]);
+  for (let run = 1; run <= runs; run++) {
+    const first = runFirst[run];
+    const last = runLast[run];
+    const f = runFence[run];
+    out[w++] = (runFlags[run] & RUN_REMOVE) !== 0 ? -f : f;
+    // Data keys follow the fence hash in KEYS, hence the shift by one; a bare run's is negated.
+    if ((runFlags[run] & RUN_BARE) !== 0) {
+      out[w++] = -1 - runKey[run];
+      out[w++] = runCount[run];
+      out[w++] = offsets[last];
+      if (summed) {
+        out[w++] = chainSum(values, next, first);
+        continue;
+      }
+    } else {
+      out[w++] = 1 + runKey[run];
+      out[w++] = runCount[run];
+      out[w++] = offsets[first];
+      out[w++] = offsets[last];
+      out[w++] = chainJoined(offsets, next, first);
+      if (summed) {
+        out[w++] = chainJoined(values as readonly string[], next, first);
+        out[w++] = chainSum(values, next, first);
+        continue;
       }
     }
+    if (width === 0) {
+      for (let row = first; row >= 0; row = next[row]) {
+        const args = form.rowArgs!(rows, row);
+        out[w++] = args.length;
+        for (const x of args) out[w++] = x;
+      }
+    } else if (width === 2) {
+      for (let row = first; row >= 0; row = next[row]) {
+        out[w++] = fields[row];
+        out[w++] = values[row];
+      }
+    } else {
+      for (let row = first; row >= 0; row = next[row]) out[w++] = values[row];
+    }
   }
-  fencesOfCall.set(out, ids);
+  out.length = w;
+  fencesOfCall.set(out, states);
   return out;
 }
 
-/** The fences (`slot:partition`) of each script call built here, for {@link noteApplied}. */
-const fencesOfCall = new WeakMap<Command, readonly string[]>();
+/** The fences of each script call built here, for {@link noteApplied}. */
+const fencesOfCall = new WeakMap<Command, readonly FenceState[]>();
 
 /**
  * After the reply to a script call: a call that applied all its `rows` proves each of its fences
  * caught up with the writer (they stood before its rows), so later calls may send bare runs.
  */
-export function noteApplied(command: Command, applied: number, rows: number, synced: Set<string>): void {
+export function noteApplied(command: Command, applied: number, rows: number): void {
   if (applied !== rows || rows === 0) return;
-  const ids = fencesOfCall.get(command);
-  if (ids !== undefined) for (const id of ids) synced.add(id);
+  const states = fencesOfCall.get(command);
+  if (states !== undefined) for (const state of states) state.synced = true;
 }
 
-/** The values of `rows`, comma-separated (offsets, integer texts). */
-function joined(values: readonly (number | string)[], rows: readonly number[]): string {
-  let s = String(values[rows[0]]);
-  for (let r = 1; r < rows.length; r++) s += `,${values[rows[r]]}`;
+/** The values of a run's rows (from `first`, chained by `next`), comma-separated (offsets, integer texts). */
+function chainJoined(values: readonly (number | string)[], next: Int32Array, first: number): string {
+  let s = String(values[first]);
+  for (let row = next[first]; row >= 0; row = next[row]) s += `,${values[row]}`;
   return s;
+}
+
+const runSum = new IntegerSum();
+
+/** The exact sum of the integer texts of a run's rows (from `first`, chained by `next`), as text. */
+function chainSum(values: readonly (string | Buffer)[], next: Int32Array, first: number): string {
+  for (let row = first; row >= 0; row = next[row]) runSum.add(values[row] as string);
+  return runSum.text();
 }
 
 /** The same call with the script's source, for a node that answered NOSCRIPT (it caches it). */
