@@ -11,7 +11,7 @@ import { ChangelogRows } from './changelog-rows.js';
 import { deadLetterEntry } from './dead-letter.js';
 import { PayloadRow } from './encoded-row.js';
 import { BadRowError, FencedError, SinkFailedError, SinkWriteError } from './errors.js';
-import { asEval, noteApplied } from './fence/fenced-commands.js';
+import { asEval, FenceMemory, noteApplied } from './fence/fenced-commands.js';
 import { type EncodedFlush, GroupedPipeline, type RowPipeline } from './grouped-pipeline.js';
 import type { SinkTable } from './model.js';
 import type { RedisTarget } from './redis-target.js';
@@ -151,10 +151,8 @@ export class RedisSink extends EventEmitter<RedisSinkEvents> implements AsyncDis
   #batch: Batch;
   #timer: NodeJS.Timeout | null = null;
   readonly #inFlight = new Set<Promise<void>>();
-  /** Per (slot, partition), the last offset a fenced flush of this sink sent (fenced-commands.ts). */
-  readonly #fenceSent = new Map<string, number>();
-  /** The fences a reply showed caught up with this sink (fenced-commands.ts). */
-  readonly #fenceSynced = new Set<string>();
+  /** Per (slot, partition) fence: what this sink's fenced flushes sent, whether it caught up. */
+  readonly #fenceMemory = new FenceMemory();
   /** The last retry of script calls (NOSCRIPT, FENCEGAP); the next one is sent after it. */
   #retryTail: Promise<unknown> = Promise.resolve();
   /** On a cluster, the last fenced flush, NOSCRIPT retry included; the next is sent after it. */
@@ -421,8 +419,7 @@ export class RedisSink extends EventEmitter<RedisSinkEvents> implements AsyncDis
       owner: this.#fenceOwner,
       generation: this.#generation,
       cluster: this.#cluster,
-      sent: this.#fenceSent,
-      synced: this.#fenceSynced,
+      memory: this.#fenceMemory,
     });
     this.stats.commands += commands.length;
     this.#metrics.pipelineCommands.observe(commands.length);
@@ -589,7 +586,7 @@ export class RedisSink extends EventEmitter<RedisSinkEvents> implements AsyncDis
       this.stats.rowsWritten += rowsPerCommand[i];
       if (typeof r === 'number' && isScript(commands[i])) {
         this.stats.rowsDuplicate += rowsPerCommand[i] - r;
-        noteApplied(commands[i], r, rowsPerCommand[i], this.#fenceSynced);
+        noteApplied(commands[i], r, rowsPerCommand[i]);
       }
     }
     return true;

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { keySlot } from '../../src/index.js';
 import type { Command } from '../../src/resp/reply.js';
 import { FencedError, SinkWriteError } from '../../src/sink/errors.js';
-import { type FencedRows, type FenceWriter, fencedCommands } from '../../src/sink/fence/fenced-commands.js';
+import {
+  type FencedRows,
+  FenceMemory,
+  type FenceWriter,
+  fencedCommands,
+} from '../../src/sink/fence/fenced-commands.js';
 import { tableFenceKey } from '../../src/sink/fence/slot-tags.js';
 import { useRedis } from '../support/fixtures.js';
 import { sinkOn, table } from '../support/sink.js';
@@ -22,17 +27,23 @@ function rowsFrom(from: number, n: number, value = (i: number) => String(i)): Fe
   return { keys, fields: [], values, pairs: [], deletes: [], partitions: keys.map(() => 'p0'), offsets };
 }
 
-/** The packed offsets of each run of a standalone call (the 6th argument of a run). */
+/** The packed offsets of each run of a standalone call ('' for a bare run, which has none). */
 function packedOffsets(cmd: Command, summed: boolean): unknown[] {
-  // EVALSHA sha numkeys KEYS... ARGV: owner gen op G flags... U (field genField prev exact)... Q ... runs
+  // EVALSHA sha numkeys KEYS... ARGV: owner gen op G flags... U (field genField prev)... Q ... runs
   let at = 3 + Number(cmd[2]) + 3;
   at += 1 + Number(cmd[at]);
-  at += 1 + 4 * Number(cmd[at]);
+  at += 1 + 3 * Number(cmd[at]);
   expect(cmd[at]).toBe(0); // no commands after the rows
   at++;
   const out: unknown[] = [];
   while (at < cmd.length) {
     const n = Number(cmd[at + 2]);
+    // A bare run: fence, key index negated, n, last offset, then its rows (an INCRBY run its sum).
+    if (Number(cmd[at + 1]) < 0) {
+      out.push('');
+      at += 4 + (summed ? 1 : n);
+      continue;
+    }
     out.push(cmd[at + 5]);
     at += 6 + (summed ? 2 : n);
   }
@@ -41,13 +52,14 @@ function packedOffsets(cmd: Command, summed: boolean): unknown[] {
 
 describe('fences — runs sent without their offsets', () => {
   it('fence — bare runs: once a reply shows a fence caught up, variadic and summed runs go without offsets; per-row commands keep them', () => {
-    const writer: FenceWriter = { table: 't', owner: 'o', generation: 1, sent: new Map(), synced: new Set() };
+    const memory = new FenceMemory();
+    const writer: FenceWriter = { table: 't', owner: 'o', generation: 1, memory };
     const first = fencedCommands(rowsFrom(0, 6), { op: 'RPUSH', flags: [] }, writer, false).commands[0];
     expect(packedOffsets(first, false)).toEqual(['0,2,4', '1,3,5']);
     // Not yet known to have caught up: a second call still carries its offsets.
     const second = fencedCommands(rowsFrom(6, 2), { op: 'RPUSH', flags: [] }, writer, false).commands[0];
     expect(packedOffsets(second, false)).toEqual(['6', '7']);
-    for (const slot of [keySlot('a'), keySlot('b')]) writer.synced!.add(`${slot}:p0`);
+    for (const slot of [keySlot('a'), keySlot('b')]) memory.fence(slot, 'p0', false).synced = true;
     const bare = fencedCommands(rowsFrom(8, 4), { op: 'RPUSH', flags: [] }, writer, false).commands[0];
     expect(packedOffsets(bare, false)).toEqual(['', '']);
     const summed = fencedCommands(rowsFrom(12, 4), { op: 'INCRBY', flags: [] }, writer, false).commands[0];

@@ -20,7 +20,8 @@ export type FenceOp =
   | 'INCRBYFLOAT'
   | 'HINCRBY'
   | 'HINCRBYFLOAT'
-  | 'XADD';
+  | 'XADD'
+  | 'XADDROW';
 
 /**
  * Operations whose runs also carry the exact sum of their rows' values (one argument after them):
@@ -39,7 +40,10 @@ export const FENCE_OP_VARIADIC: ReadonlySet<FenceOp> = new Set([
   'ZADD',
 ]);
 
-/** Arguments each row of an operation carries; 0: a count, then that many (XADD, HCOLS). */
+/**
+ * Arguments each row of an operation carries; 0: a count, then that many (XADD, HCOLS). XADDROW
+ * is an XADD of one field per row: the field is the last flag, the row carries its value.
+ */
 export const FENCE_OP_WIDTH: Readonly<Record<FenceOp, number>> = {
   SET: 1,
   RPUSH: 1,
@@ -57,6 +61,7 @@ export const FENCE_OP_WIDTH: Readonly<Record<FenceOp, number>> = {
   HINCRBYFLOAT: 2,
   HCOLS: 0,
   XADD: 0,
+  XADDROW: 1,
 };
 
 /**
@@ -69,23 +74,25 @@ export const FENCE_OP_WIDTH: Readonly<Record<FenceOp, number>> = {
  *           the table's only one          KEYS[2..] the data keys
  * ARGV[1] owner (job identity)  ARGV[2] writer generation  ARGV[3] op (FenceOp)
  * ARGV[4] G, then G flags of the op (SET: EX 60 NX ...; ZADD: NX GT ...; XADD: MAXLEN ~ 1000)
- * then U, and U fences, one per (slot, partition) of the call: field, generation field, prev,
- *   exact (1 or 0)
+ * then U, and U fences, one per (slot, partition) of the call: field, generation field, prev
+ *   (-1: none), or for a fence the writer knows exact (below) -(prev + 2)
  * then Q, and Q commands run after the rows, each once (a list's LTRIM, an EXPIRE):
  *   key index (2..), m, command name, m - 1 arguments after the key
  * then runs of rows of one key and one partition, in input order (the runs of one fence in
  * offset order: the script keeps one fence for them all):
  *   fence number (1..U; negated for a run of removals), key index (2..), n, first offset, last
- *   offset, the n offsets
- *   comma-separated (strictly rising; read only when the run straddles the fence, and '' for a
- *   run that cannot), then the n rows' arguments: 1 or 2 each (FENCE_OP_WIDTH), or for XADD and
- *   HCOLS a count c and c arguments; for INCRBY instead the n values comma-separated ('' when
- *   the offsets are) and their exact sum (FENCE_OP_SUMMED), sent as one INCRBY when no row of
- *   the run was applied before
+ *   offset, the n offsets comma-separated (strictly rising; read only when the run straddles the
+ *   fence or an error stops it part way), then the n rows' arguments: 1 or 2 each
+ *   (FENCE_OP_WIDTH), or for XADD and HCOLS a count c and c arguments; for INCRBY instead the n
+ *   values comma-separated and their exact sum (FENCE_OP_SUMMED), sent as one INCRBY when no row
+ *   of the run was applied before
+ *   or, for a bare run (below): fence number, key index negated, n, last offset, then the rows'
+ *   arguments as above, for INCRBY only the sum
  * ```
  * A run's rows newer than the fence go to Redis as one variadic command straight from ARGV where
  * Redis has one (RPUSH, LPUSH, SADD, HSET, ZADD), else one command per row; only a run that
- * straddles the fence (a replay) starts part way. A run of removals (an `upsert` table's deletes,
+ * straddles the fence (a replay) starts part way; XADDROW, ZADD INCR and the plain per-row
+ * commands of one or two arguments each have a loop of their own. A run of removals (an `upsert` table's deletes,
  * sent with its fence number negated and the op's arguments per row) removes instead, one command
  * per row: `DEL key` for SET and HCOLS, `HDEL key field` for HSET and HSETNX, `SREM key member`
  * for SADD, `ZREM key member` for ZADD. Offsets are integers below 2^53 (compared as Lua
@@ -103,7 +110,9 @@ export const FENCE_OP_WIDTH: Readonly<Record<FenceOp, number>> = {
  * fence cannot be past `prev` (a reply showed it caught up with the writer's rows); then past it
  * means that another writer of the same job and generation moved it: `FENCEAHEAD`. Under such a
  * fence a run that starts past `prev` and past the fence's earlier runs in the call cannot
- * straddle it, so the writer sends it without its offsets when its rows go as one command.
+ * straddle it, so the writer sends it **bare** — without its first offset and offsets, and for
+ * INCRBY without its values — when its rows go as one command (all applied, or none); the
+ * script refuses a bare run under a fence not sent as exact.
  *
  * Fence hash fields: `job` → the owner whose offsets it holds; per slot, `gen` (cluster) or
  * `gen@<slot>` (standalone) → the highest writer generation of that owner seen in the slot (a
@@ -137,7 +146,7 @@ local exact = {}
 -- Generations are kept per slot (a shard owns whole slots): distinct generation fields of the call.
 local genFields, genIndex, genOf = {}, {}, {}
 for u = 1, nu do
-  local at = fieldAt + 4 * u - 4
+  local at = fieldAt + 3 * u - 3
   fields[u] = ARGV[at]
   local g = ARGV[at + 1]
   if genIndex[g] == nil then
@@ -145,8 +154,10 @@ for u = 1, nu do
     genIndex[g] = #genFields
   end
   genOf[u] = genIndex[g]
-  prevs[u] = tonumber(ARGV[at + 2])
-  exact[u] = ARGV[at + 3] == '1'
+  local prev = tonumber(ARGV[at + 2])
+  exact[u] = prev <= -2
+  if prev <= -2 then prev = -prev - 2 end
+  prevs[u] = prev
 end
 local ng2 = #genFields
 -- Another job's fences (or none yet): their offsets say nothing about this job's rows.
@@ -198,13 +209,14 @@ for k = 1, ng2 do
   end
 end
 if #gset > 0 then redis.call('HSET', fk, unpack(gset)) end
-local i = fieldAt + 4 * nu
+local i = fieldAt + 3 * nu
 local nq = tonumber(ARGV[i])
 local post = i + 1
 i = post
 for q = 1, nq do i = i + 2 + tonumber(ARGV[i + 1]) end
 local WIDTH = { SET = 1, RPUSH = 1, LPUSH = 1, RPUSHX = 1, LPUSHX = 1, SADD = 1, HSET = 2, HSETNX = 2,
-  ZADD = 2, ZINCRBY = 2, INCRBY = 1, INCRBYFLOAT = 1, HINCRBY = 2, HINCRBYFLOAT = 2, HCOLS = 0, XADD = 0 }
+  ZADD = 2, ZINCRBY = 2, INCRBY = 1, INCRBYFLOAT = 1, HINCRBY = 2, HINCRBYFLOAT = 2, HCOLS = 0, XADD = 0,
+  XADDROW = 1 }
 local VARIADIC = { RPUSH = true, LPUSH = true, RPUSHX = true, LPUSHX = true, SADD = true, HSET = true, ZADD = true }
 local width = WIDTH[op]
 if width == nil then return redis.error_reply('ERR fence script: unknown operation ' .. op) end
@@ -212,11 +224,21 @@ local variadic = VARIADIC[op]
 local summed = op == 'INCRBY'
 
 -- One table for the arguments of every XADD / ZADD INCR row: key, flags, '*' or INCR, then the
--- row's own (a table per row would be the script's largest cost on streams).
+-- row's own (a table per row would be the script's largest cost on streams). XADDROW's last flag
+-- is the field, after the '*'.
 local rowArgs = { '' }
-for g = 1, ng do rowArgs[g + 1] = flags[g] end
-rowArgs[ng + 2] = op == 'XADD' and '*' or 'INCR'
 local lead = ng + 2
+if op == 'XADDROW' then
+  for g = 1, ng - 1 do rowArgs[g + 1] = flags[g] end
+  rowArgs[ng + 1] = '*'
+  rowArgs[ng + 2] = flags[ng]
+else
+  for g = 1, ng do rowArgs[g + 1] = flags[g] end
+  rowArgs[ng + 2] = op == 'XADD' and '*' or 'INCR'
+end
+-- Per-row commands built in rowArgs (XADDROW, ZADD INCR), and their name.
+local viaRowArgs = op == 'XADDROW' or (op == 'ZINCRBY' and ng > 0)
+local rowVerb = op == 'XADDROW' and 'XADD' or 'ZADD'
 
 -- One row's command, its arguments at ARGV[at..] (c of them, for XADD and HCOLS); returns the reply.
 local function apply(k, at, c)
@@ -275,20 +297,35 @@ while i <= n do
   local removing = u < 0
   if removing then u = -u end
   local ki = tonumber(ARGV[i + 1])
+  local bare = ki < 0
+  if bare then ki = -ki end
   local k = KEYS[ki]
   local cnt = tonumber(ARGV[i + 2])
-  local firstOff = ARGV[i + 3]
-  local lastOff = ARGV[i + 4]
-  local packed = ARGV[i + 5]
-  local vals = i + 6
+  local firstOff, lastOff, packed, vals
+  if bare then
+    lastOff = ARGV[i + 3]
+    packed = ''
+    vals = i + 4
+  else
+    firstOff = ARGV[i + 3]
+    lastOff = ARGV[i + 4]
+    packed = ARGV[i + 5]
+    vals = i + 6
+  end
   -- Where each row's arguments start (and, at [cnt], where the run ends): computed for fixed
-  -- widths, listed only for rows that vary; a summed run sends its values packed instead.
+  -- widths, listed only for rows that vary; a summed run sends its values packed instead (none
+  -- when bare).
   local at = nil
   local sum, packedVals = nil, nil
   if summed then
-    packedVals = ARGV[vals]
-    sum = ARGV[vals + 1]
-    i = vals + 2
+    if bare then
+      sum = ARGV[vals]
+      i = vals + 1
+    else
+      packedVals = ARGV[vals]
+      sum = ARGV[vals + 1]
+      i = vals + 2
+    end
   elseif width == 0 then
     at = {}
     local x = vals
@@ -306,14 +343,15 @@ while i <= n do
   if tonumber(lastOff) > c then
     local j = 0
     local o = nil
-    -- Only a run that straddles the fence (a replay) reads its offsets one by one; a run sent
-    -- without them has a prev the fence was checked to equal, below its first offset.
-    if tonumber(firstOff) <= c and packed == '' then
-      failed = 'ERR fence script: a run sent without its offsets straddles its fence'
-      failedKey = ki
-      break
-    end
-    if tonumber(firstOff) <= c then
+    -- Only a run that straddles the fence (a replay) reads its offsets one by one; a bare run has
+    -- a prev the fence was checked to equal, below its first offset.
+    if bare then
+      if not exact[u] then
+        failed = 'ERR fence script: a run sent without its offsets under a fence not sent as exact'
+        failedKey = ki
+        break
+      end
+    elseif tonumber(firstOff) <= c then
       o = split(packed)
       while tonumber(o[j + 1]) <= c do j = j + 1 end
     end
@@ -351,6 +389,27 @@ while i <= n do
         res = redis.pcall(op, k, unpack(ARGV, pos(at, vals, j), pos(at, vals, cnt) - 1))
       end
       if type(res) == 'table' and res.err then failed = res.err; last = j end
+    elseif viaRowArgs then
+      rowArgs[1] = k
+      local top = lead + width
+      for r = j, cnt - 1 do
+        local x = vals + r * width
+        rowArgs[lead + 1] = ARGV[x]
+        if width == 2 then rowArgs[lead + 2] = ARGV[x + 1] end
+        local res = redis.pcall(rowVerb, unpack(rowArgs, 1, top))
+        if type(res) == 'table' and res.err then failed = res.err; last = r; break end
+      end
+    elseif ng == 0 and width == 1 then
+      for r = j, cnt - 1 do
+        local res = redis.pcall(op, k, ARGV[vals + r])
+        if type(res) == 'table' and res.err then failed = res.err; last = r; break end
+      end
+    elseif ng == 0 and width == 2 then
+      for r = j, cnt - 1 do
+        local x = vals + 2 * r
+        local res = redis.pcall(op, k, ARGV[x], ARGV[x + 1])
+        if type(res) == 'table' and res.err then failed = res.err; last = r; break end
+      end
     else
       for r = j, cnt - 1 do
         local nargs = 0

@@ -100,14 +100,16 @@ export const STREAM_WRITER: TargetWriter<StreamTarget> = {
       emit(out, cmd, 1);
     }
   },
-  fenced: (t) => ({
-    op: 'XADD',
-    flags: xaddHead(t),
-    rowArgs:
-      t.streamLayout === 'columns'
-        ? (rows: RowParts, r: number) => (rows.pairs[r].length === 0 ? ['', ''] : [...rows.pairs[r]])
-        : (rows: RowParts, r: number) => [t.streamRowField ?? DEFAULT_STREAM_ROW_FIELD, rows.values[r]],
-  }),
+  fenced: (t) =>
+    t.streamLayout === 'columns'
+      ? {
+          op: 'XADD',
+          flags: xaddHead(t),
+          rowArgs: (rows: RowParts, r: number) =>
+            rows.pairs[r].length === 0 ? ['', ''] : [...rows.pairs[r]],
+        }
+      : // One field per entry: the field goes once per call (the last flag), each row only its value.
+        { op: 'XADDROW', flags: [...xaddHead(t), t.streamRowField ?? DEFAULT_STREAM_ROW_FIELD] },
 
   sampleCommands: (key, entries) => [
     ['XLEN', key],

@@ -39,20 +39,35 @@ export function sumByKey(verb: string, rows: FlushRows, withField: boolean, out:
 
 /** The exact sum of the integer texts of `rows`, as text. */
 export function integerSum(values: readonly (string | Buffer)[], rows: readonly number[]): string {
-  let n = 0;
-  let big: bigint | null = null;
-  for (const r of rows) {
-    const v = values[r] as string;
-    if (big === null) {
-      const x = Number(v);
-      const s = n + x;
-      if (Number.isSafeInteger(x) && Number.isSafeInteger(s)) {
-        n = s;
-        continue;
-      }
-      big = BigInt(n);
-    }
-    big += BigInt(v);
-  }
-  return big === null ? String(n) : big.toString();
+  for (const r of rows) groupSum.add(values[r] as string);
+  return groupSum.text();
 }
+
+/** An exact running sum of integer texts: a number while it stays a safe integer, a bigint past that. */
+export class IntegerSum {
+  #n = 0;
+  #big: bigint | null = null;
+
+  add(v: string): void {
+    if (this.#big === null) {
+      const x = Number(v);
+      const s = this.#n + x;
+      if (Number.isSafeInteger(x) && Number.isSafeInteger(s)) {
+        this.#n = s;
+        return;
+      }
+      this.#big = BigInt(this.#n);
+    }
+    this.#big += BigInt(v);
+  }
+
+  /** The sum as text; starts the sum again from 0. */
+  text(): string {
+    const out = this.#big === null ? String(this.#n) : this.#big.toString();
+    this.#n = 0;
+    this.#big = null;
+    return out;
+  }
+}
+
+const groupSum = new IntegerSum();
