@@ -51,7 +51,8 @@ type Load = Omit<ExactlyOnceResult, 'kind' | 'seconds' | 'cpuSeconds' | 'cpuSeco
 
 async function run(args: WorkerArgs): Promise<Load & { seconds: number; cpuSeconds: number }> {
   const { fenced, partitions } = VARIANT_INFO[args.variant];
-  // Fenced flushes are sent one at a time (RedisSink #fencedTail); the others wait, encoded, behind it.
+  // On standalone Redis fenced flushes are in flight together, like the others (RedisSink
+  // #flushBatch: a call sent after one that was not applied whole refuses the gap, FENCEGAP).
   const sink = await openBenchSink(listTable(args.variant, args.port, args.batch), args.inflight, args.batch);
   let rows = 0;
   let deadlineHit = false;

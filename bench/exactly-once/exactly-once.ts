@@ -39,7 +39,7 @@ const GOAL = 0.6;
 const METHOD: Record<Variant, string> = {
   'at-least-once': 'write(rows): ~1,000 variadic RPUSH + ~1,000 LTRIM per flush, flushes pipelined',
   'exactly-once':
-    "write(rows, { partition: 'p0', offsets }): one EVALSHA per slot per flush, one flush at a time",
+    "write(rows, { partition: 'p0', offsets }): one EVALSHA per flush (every slot's fences in one call), flushes in flight together",
   'exactly-once-4':
     'write(rows, { partition: [p(i % 4)], offsets: [⌊i / 4⌋] }): as above, 4 partitions per call',
   replay: 'as 4 partitions, rows [0, 10%) written twice (the second time all skipped by the fence)',
