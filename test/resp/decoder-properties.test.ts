@@ -81,17 +81,15 @@ describe('decoder properties', () => {
           ],
         }),
       );
-    const reply = fc
-      .tuple(fc.array(entry, { minLength: 1, maxLength: 300 }), fc.boolean())
-      .map(
-        ([entries, resp3]): Resp3Value =>
-          resp3
-            ? { type: 'map', entries: [[bulk('bs:0'), { type: 'array', items: entries }]] }
-            : {
-                type: 'array',
-                items: [{ type: 'array', items: [bulk('bs:0'), { type: 'array', items: entries }] }],
-              },
-      );
+    const reply = fc.tuple(fc.array(entry, { minLength: 1, maxLength: 300 }), fc.boolean()).map(
+      ([entries, resp3]): Resp3Value =>
+        resp3
+          ? { type: 'map', entries: [[bulk('bs:0'), { type: 'array', items: entries }]] }
+          : {
+              type: 'array',
+              items: [{ type: 'array', items: [bulk('bs:0'), { type: 'array', items: entries }] }],
+            },
+    );
     fc.assert(
       fc.property(fc.array(reply, { minLength: 1, maxLength: 3 }), splitPoints, (values, points) => {
         const wire = encodeResp3(...values);
