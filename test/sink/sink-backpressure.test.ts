@@ -41,7 +41,15 @@ describe('sink backpressure', () => {
     await new Promise((r) => setTimeout(r, 50));
     server.kill('SIGSTOP');
     const heapBefore = process.memoryUsage().heapUsed;
-    await new Promise((r) => setTimeout(r, 300));
+    // The writer goes on until the bound stops it (while its socket is full the sink lets the
+    // event loop turn every 1,024 rows, so on a busy machine that takes a while): wait until it
+    // has waited for acknowledgements and made no progress over two looks.
+    let seen = -1;
+    for (let quiet = 0; quiet < 2; ) {
+      await new Promise((r) => setTimeout(r, 150));
+      quiet = produced === seen && s.stats.backpressureWaits > 0 ? quiet + 1 : 0;
+      seen = produced;
+    }
     const stalledAt = produced;
     let peakHeap = 0;
     for (let i = 0; i < 10; i++) {
