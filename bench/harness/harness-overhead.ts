@@ -116,6 +116,8 @@ const { values: args } = parseArgs({
     rows: { type: 'string' },
     rounds: { type: 'string' },
     'open-loop-ms': { type: 'string' },
+    'open-loop-batch': { type: 'string' },
+    'open-loop-in-flight': { type: 'string' },
   },
 });
 /** A positive integer option, or the default when it is absent. */
@@ -132,6 +134,8 @@ const plan = {
   count: intOption('rows', args.rows, base.count),
   rounds: intOption('rounds', args.rounds, base.rounds),
   openLoopMs: intOption('open-loop-ms', args['open-loop-ms'], base.openLoopMs),
+  openLoopBatch: intOption('open-loop-batch', args['open-loop-batch'], OPEN_LOOP_BATCH),
+  openLoopInFlight: intOption('open-loop-in-flight', args['open-loop-in-flight'], OPEN_LOOP_INFLIGHT),
 };
 const out = args.out ?? (args.quick ? undefined : DEFAULT_OUT);
 let runCounter = 0;
@@ -245,9 +249,11 @@ async function observedRun(
     target: table,
     runId: runId(`${table}-${kind}`),
     keys: OVERHEAD_KEYS[table],
-    ...(rate === null
-      ? { batchSize: BATCH, inFlight: INFLIGHT, rows: plan.count }
-      : { batchSize: OPEN_LOOP_BATCH, inFlight: OPEN_LOOP_INFLIGHT, rate, durationMs: plan.openLoopMs }),
+    // The full speed the open loops are fractions of is reached with their own batches, so that
+    // 50% is half of what those batches can carry.
+    batchSize: plan.openLoopBatch,
+    inFlight: plan.openLoopInFlight,
+    ...(rate === null ? { rows: plan.count } : { rate, durationMs: plan.openLoopMs }),
     intervalMs: 250,
   };
   const observer = startObserver(kind, spec);
@@ -283,8 +289,8 @@ async function openLoopsWith(
     table,
     observer: kind,
     durationMs: plan.openLoopMs,
-    batchSize: OPEN_LOOP_BATCH,
-    inFlight: OPEN_LOOP_INFLIGHT,
+    batchSize: plan.openLoopBatch,
+    inFlight: plan.openLoopInFlight,
   };
   const empty = { count: 0, p50Ms: 0, p90Ms: 0, p99Ms: 0, p999Ms: 0, maxMs: 0 };
   const full = await observedRun(server, table, kind, null);
@@ -426,8 +432,6 @@ async function main(): Promise<void> {
       ...plan,
       batchSize: BATCH,
       inFlight: INFLIGHT,
-      openLoopBatchSize: OPEN_LOOP_BATCH,
-      openLoopInFlight: OPEN_LOOP_INFLIGHT,
       goals: GOALS,
     },
     fullSpeed: tables,
