@@ -1,16 +1,18 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LEASE_TTL_MS } from '../../src/coordinator/state-lease.js';
 import { Producer } from '../../src/producer/producer.js';
 import { createClient, type RedisClient } from '../../src/resp/client.js';
 import { buildCli } from '../support/job-process.js';
 import { type RedisServer, startRedis } from '../support/redis.js';
-import { type Spawned, spawnWorker } from '../support/runtime-processes.js';
+import {
+  type CoordinatorProcess,
+  type Spawned,
+  spawnCoordinatorOnState,
+  spawnWorker,
+} from '../support/runtime-processes.js';
 import { until } from '../support/until.js';
 
 /**
@@ -47,65 +49,9 @@ async function api(base: string, method: string, path: string, body?: unknown): 
   return json;
 }
 
-/** A loopback port free now (the coordinators' addresses must be known before they listen). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-interface CoordinatorProcess {
-  child: ChildProcess;
-  grpc: string;
-  http: string;
-  /** Resolves once it leads (a standby announces where it listens only then). */
-  leading: Promise<void>;
-  stderr: () => string;
-}
-
-async function startCoordinatorProcess(dir: string, stateUrl: string): Promise<CoordinatorProcess> {
-  const cli = await buildCli();
-  const [grpcPort, httpPort] = [await freePort(), await freePort()];
-  const child = spawn(
-    process.execPath,
-    [
-      cli,
-      'coordinator',
-      '--data-dir',
-      join(dir, 'data'),
-      '--grpc-port',
-      String(grpcPort),
-      '--http-port',
-      String(httpPort),
-      '--state',
-      stateUrl,
-      '--checkpoint-interval',
-      '200',
-      '--shards',
-      String(SHARDS),
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LAMINAR_LOG_LEVEL: 'warn', TMPDIR: dir } },
-  );
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => {
-    err = (err + d.toString()).slice(-100_000);
-  });
-  const leading = new Promise<void>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (line.includes('"event":"listening"')) resolve();
-    });
-    child.once('exit', (code, signal) =>
-      reject(new Error(`coordinator exited (${code ?? signal}):\n${err}`)),
-    );
-  });
-  leading.catch(() => {});
-  return { child, grpc: `127.0.0.1:${grpcPort}`, http: `127.0.0.1:${httpPort}`, leading, stderr: () => err };
-}
+/** A coordinator of this test: its own TMPDIR, the test's shard count. */
+const startCoordinator = (dir: string, stateUrl: string) =>
+  spawnCoordinatorOnState(join(dir, 'data'), stateUrl, ['--shards', String(SHARDS)], { TMPDIR: dir });
 
 describe('coordinator failover — three coordinators on one Redis state store, the leader SIGKILLed', () => {
   let redis: RedisServer;
@@ -125,11 +71,10 @@ describe('coordinator failover — three coordinators on one Redis state store, 
     [redis] = await Promise.all([startRedis(), buildCli()]);
     client = await createClient(redis.url);
     const stateUrl = `${redis.url}?store=failover`;
-    const leader = await startCoordinatorProcess(await own('c0'), stateUrl);
+    const leader = await startCoordinator(await own('c0'), stateUrl);
     coordinators.push(leader);
     await leader.leading;
-    for (const name of ['c1', 'c2'])
-      coordinators.push(await startCoordinatorProcess(await own(name), stateUrl));
+    for (const name of ['c1', 'c2']) coordinators.push(await startCoordinator(await own(name), stateUrl));
     // Both standbys wait: alive, not ready.
     for (const s of coordinators.slice(1)) {
       await until(

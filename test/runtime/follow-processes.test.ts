@@ -1,8 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Producer } from '../../src/producer/producer.js';
@@ -10,8 +8,13 @@ import { createClient, type RedisClient } from '../../src/resp/client.js';
 import { CreateConnectionTableRequest } from '../../src/wire/gen/laminar/redis/v1/control.js';
 import { connectControl, unary } from '../../src/wire/grpc-clients.js';
 import { buildCli } from '../support/job-process.js';
-import { findFreePort, type RedisServer, startRedis } from '../support/redis.js';
-import { type Spawned, spawnWorker } from '../support/runtime-processes.js';
+import { type RedisServer, startRedis } from '../support/redis.js';
+import {
+  type CoordinatorProcess,
+  type Spawned,
+  spawnCoordinatorOnState,
+  spawnWorker,
+} from '../support/runtime-processes.js';
 import { until } from '../support/until.js';
 
 /**
@@ -22,52 +25,9 @@ import { until } from '../support/until.js';
  * with it — every list row exactly once.
  */
 
-interface CoordinatorProcess {
-  child: ChildProcess;
-  grpc: string;
-  http: string;
-  leading: Promise<void>;
-  stderr: () => string;
-}
-
-async function coordinatorProcess(dir: string, state: string): Promise<CoordinatorProcess> {
-  const cli = await buildCli();
-  const [grpcPort, httpPort] = [await findFreePort(), await findFreePort()];
-  const child = spawn(
-    process.execPath,
-    [
-      cli,
-      'coordinator',
-      '--data-dir',
-      dir,
-      '--grpc-port',
-      String(grpcPort),
-      '--http-port',
-      String(httpPort),
-      '--state',
-      state,
-      '--advertise',
-      '127.0.0.1',
-      '--checkpoint-interval',
-      '200',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LAMINAR_LOG_LEVEL: 'warn' } },
-  );
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => {
-    err = (err + d.toString()).slice(-100_000);
-  });
-  const leading = new Promise<void>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (line.includes('"event":"listening"')) resolve();
-    });
-    child.once('exit', (code, signal) =>
-      reject(new Error(`coordinator exited (${code ?? signal}):\n${err}`)),
-    );
-  });
-  leading.catch(() => {});
-  return { child, grpc: `127.0.0.1:${grpcPort}`, http: `127.0.0.1:${httpPort}`, leading, stderr: () => err };
-}
+/** A coordinator of this test, advertising the loopback address. */
+const coordinatorProcess = (dir: string, state: string) =>
+  spawnCoordinatorOnState(dir, state, ['--advertise', '127.0.0.1']);
 
 describe("standby coordinator processes — every client given the standby's address only", () => {
   let redis: RedisServer;
