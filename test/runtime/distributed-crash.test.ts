@@ -7,7 +7,7 @@ import { createClient, type RedisClient } from '../../src/resp/client.js';
 import { buildCli } from '../support/job-process.js';
 import { type RedisServer, startRedis } from '../support/redis.js';
 import { type Spawned, spawnCoordinator, spawnWorker } from '../support/runtime-processes.js';
-import { until } from '../support/until.js';
+import { api, createStreamedTables, STREAMED_TABLES } from '../support/runtime-tables.js';
 
 /**
  * The distributed runtime as separate processes: a coordinator, three workers and three producers
@@ -23,20 +23,6 @@ const STRING_KEYS = 3_000;
 const HASH_KEYS = 16;
 const HASH_FIELDS = 500;
 const SHARDS = 6;
-
-// biome-ignore lint/suspicious/noExplicitAny: JSON answers of the HTTP API, read field by field
-type Json = Record<string, any>;
-
-async function api(base: string, method: string, path: string, body?: unknown): Promise<Json> {
-  const res = await fetch(`http://${base}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = (await res.json()) as Json;
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
 
 describe('distributed runtime — coordinator + 3 worker processes, one SIGKILLed', () => {
   let redis: RedisServer;
@@ -71,33 +57,7 @@ describe('distributed runtime — coordinator + 3 worker processes, one SIGKILLe
     'every row lands exactly once after a worker is killed and its shards move',
     async () => {
       const http = coordinator.info.http as string;
-      const profile = await api(http, 'POST', '/v1/connection_profiles', {
-        name: 'local',
-        connector: 'redis',
-        config: { connection: { address: redis.url } },
-      });
-      const target = (t: Record<string, unknown>) => ({ connectorType: { target: t } });
-      const tables = {
-        events: { listPrefix: 'ev:', listKeyColumn: 'g', operation: 'Append' },
-        latest: { keyPrefix: 's:', keyColumn: 'k' },
-        stock: { hashKeyPrefix: 'h:', hashKeyColumn: 'g', hashFieldColumn: 'f' },
-      };
-      for (const [name, t] of Object.entries(tables)) {
-        await api(http, 'POST', '/v1/connection_tables', {
-          name,
-          connector: 'redis',
-          connectionProfileId: profile.id,
-          config: target(t),
-        });
-      }
-      await until('every shard placed', async () => {
-        for (const name of Object.keys(tables)) {
-          const r = await api(http, 'GET', `/v1/connection_tables/${name}/routing`);
-          if (r.routes.length !== SHARDS || r.routes.some((x: { workerId: string }) => x.workerId === ''))
-            return false;
-        }
-        return true;
-      });
+      await createStreamedTables(http, redis.url, SHARDS);
       const before = await api(http, 'GET', '/v1/workers');
       expect(before.data.filter((w: { state: string }) => w.state === 'ready')).toHaveLength(3);
 
@@ -130,7 +90,7 @@ describe('distributed runtime — coordinator + 3 worker processes, one SIGKILLe
           await p.close();
         }
       };
-      const stats = await Promise.all(Object.keys(tables).map(feed));
+      const stats = await Promise.all(Object.keys(STREAMED_TABLES).map(feed));
       expect(killed).toHaveLength(killAt.length);
       // Something had to be resent: the killed worker held a third of the shards.
       expect(stats.reduce((n, s) => n + s.reconnects, 0)).toBeGreaterThan(0);
@@ -138,7 +98,7 @@ describe('distributed runtime — coordinator + 3 worker processes, one SIGKILLe
       const after = await api(http, 'GET', '/v1/workers');
       const lost = after.data.filter((w: { state: string }) => w.state === 'lost');
       expect(lost).toHaveLength(killAt.length);
-      for (const name of Object.keys(tables)) {
+      for (const name of Object.keys(STREAMED_TABLES)) {
         const r = await api(http, 'GET', `/v1/connection_tables/${name}/routing`);
         for (const route of r.routes) {
           expect(route.workerId).not.toBe('');

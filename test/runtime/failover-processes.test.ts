@@ -13,6 +13,7 @@ import {
   spawnCoordinatorOnState,
   spawnWorker,
 } from '../support/runtime-processes.js';
+import { createStreamedTables, STREAMED_TABLES } from '../support/runtime-tables.js';
 import { until } from '../support/until.js';
 
 /**
@@ -34,20 +35,6 @@ const SHARDS = 3;
 const LEASE_TTL_MS = DEFAULT_LEASE_TTL_MS;
 /** The stated bound: a standby leads within the lease TTL plus this much (startup on a loaded machine). */
 const TAKEOVER_MARGIN_MS = 20_000;
-
-// biome-ignore lint/suspicious/noExplicitAny: JSON answers of the HTTP API, read field by field
-type Json = Record<string, any>;
-
-async function api(base: string, method: string, path: string, body?: unknown): Promise<Json> {
-  const res = await fetch(`http://${base}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = (await res.json()) as Json;
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
 
 /** A coordinator of this test: its own TMPDIR, the test's shard count. */
 const startCoordinator = (dir: string, stateUrl: string) =>
@@ -109,33 +96,7 @@ describe('coordinator failover — three coordinators on one Redis state store, 
     async () => {
       const [leader, ...standbys] = coordinators;
       const http = leader.http;
-      const profile = await api(http, 'POST', '/v1/connection_profiles', {
-        name: 'local',
-        connector: 'redis',
-        config: { connection: { address: redis.url } },
-      });
-      const target = (t: Record<string, unknown>) => ({ connectorType: { target: t } });
-      const tables = {
-        events: { listPrefix: 'ev:', listKeyColumn: 'g', operation: 'Append' },
-        latest: { keyPrefix: 's:', keyColumn: 'k' },
-        stock: { hashKeyPrefix: 'h:', hashKeyColumn: 'g', hashFieldColumn: 'f' },
-      };
-      for (const [name, t] of Object.entries(tables)) {
-        await api(http, 'POST', '/v1/connection_tables', {
-          name,
-          connector: 'redis',
-          connectionProfileId: profile.id,
-          config: target(t),
-        });
-      }
-      await until('every shard placed', async () => {
-        for (const name of Object.keys(tables)) {
-          const r = await api(http, 'GET', `/v1/connection_tables/${name}/routing`);
-          if (r.routes.length !== SHARDS || r.routes.some((x: { workerId: string }) => x.workerId === ''))
-            return false;
-        }
-        return true;
-      });
+      await createStreamedTables(http, redis.url, SHARDS);
 
       const addresses = coordinators.map((c) => c.grpc);
       const rowOf: Record<string, (i: number) => Record<string, unknown>> = {
@@ -164,7 +125,7 @@ describe('coordinator failover — three coordinators on one Redis state store, 
           await p.close();
         }
       };
-      const streamed = Promise.all(Object.keys(tables).map(feed));
+      const streamed = Promise.all(Object.keys(STREAMED_TABLES).map(feed));
       await until(
         'the leader killed mid-stream',
         () => killedAt,
