@@ -8,7 +8,7 @@ import { parseRedisUrl } from '../resp/url.js';
 import type { ConnectionProfile, RedisConnection, SentinelConnection } from './connection-profile.js';
 import type { Reporter } from './reporter.js';
 import { hasSecretReference } from './secrets.js';
-import { checkTls, type TlsDraft, type TlsField } from './tls-profile.js';
+import { checkTls, TLS_SQL_OPTIONS, type TlsDraft, type TlsField } from './tls-profile.js';
 
 /** The fields a profile check reports on, under their canonical (model) names. */
 export type ProfileField =
@@ -23,6 +23,21 @@ export type ProfileField =
   | 'sentinelUsername'
   | 'sentinelPassword'
   | TlsField;
+
+/** SQL `WITH` option of each profile field, as every Redis table (sink, lookup, source) spells it. */
+export const PROFILE_SQL_OPTIONS: Readonly<Record<ProfileField, string>> = {
+  name: 'table name',
+  connector: 'connector',
+  address: 'address',
+  addresses: 'cluster.addresses',
+  username: 'username',
+  password: 'password',
+  sentinels: 'sentinel.addresses',
+  masterName: 'sentinel.master',
+  sentinelUsername: 'sentinel.username',
+  sentinelPassword: 'sentinel.password',
+  ...TLS_SQL_OPTIONS,
+};
 
 /** `connector` must be `redis` (case-insensitive) and is required. */
 export function checkConnector(r: Reporter<ProfileField>, value: unknown): void {

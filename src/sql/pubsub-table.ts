@@ -15,11 +15,11 @@
 
 import type { SourceSpec } from '../plan/job-spec.js';
 import { checkPubsubSource, type PubsubDraft, type PubsubField } from '../plan/pubsub-options.js';
+import { PROFILE_SQL_OPTIONS } from '../schema/profile-check.js';
 import type { SqlOption } from '../schema/sql-tree.js';
 import type { Column } from '../schema/sql-type.js';
 import { PipelineSqlError } from './errors.js';
 import {
-  CONNECTION_FIELD_OPTIONS,
   PROFILE_OPTION,
   type RedisSourceTableContext,
   redisSourceTable,
@@ -29,7 +29,7 @@ import {
 
 /** SQL option of every field of a pub/sub source. */
 const FIELD_OPTIONS: Readonly<Record<PubsubField, string>> = {
-  ...CONNECTION_FIELD_OPTIONS,
+  ...PROFILE_SQL_OPTIONS,
   channels: 'source.channels',
   patterns: 'source.patterns',
   shardChannels: 'source.shard_channels',

@@ -9,26 +9,11 @@ import type { SourceSpec } from '../plan/job-spec.js';
 import type { ConnectionProfile, RedisConnection } from '../schema/connection-profile.js';
 import { didYouMean } from '../schema/did-you-mean.js';
 import { SinkConfigError } from '../schema/errors.js';
-import type { ProfileDraft, ProfileField } from '../schema/profile-check.js';
+import { PROFILE_SQL_OPTIONS, type ProfileDraft, type ProfileField } from '../schema/profile-check.js';
 import { Reporter } from '../schema/reporter.js';
 import type { SqlOption } from '../schema/sql-tree.js';
-import { TLS_FIELDS, TLS_SQL_OPTIONS } from '../schema/tls-profile.js';
+import { TLS_FIELDS } from '../schema/tls-profile.js';
 import { PipelineSqlError } from './errors.js';
-
-/** SQL option of each connection field: the sink's spelling. */
-export const CONNECTION_FIELD_OPTIONS: Readonly<Record<ProfileField, string>> = {
-  name: 'table name',
-  connector: 'connector',
-  address: 'address',
-  addresses: 'cluster.addresses',
-  username: 'username',
-  password: 'password',
-  sentinels: 'sentinel.addresses',
-  masterName: 'sentinel.master',
-  sentinelUsername: 'sentinel.username',
-  sentinelPassword: 'sentinel.password',
-  ...TLS_SQL_OPTIONS,
-};
 
 /** Names a connection profile instead of the connection options. */
 export const PROFILE_OPTION = 'connection_profile';
@@ -116,7 +101,7 @@ export function redisSourceTable<F extends string>(
         );
       profile = { profile: found, option: named };
     }
-    const conn = (f: ProfileField) => byKey.get(CONNECTION_FIELD_OPTIONS[f])?.value;
+    const conn = (f: ProfileField) => byKey.get(PROFILE_SQL_OPTIONS[f])?.value;
     const connList = (f: ProfileField) =>
       conn(f)
         ?.split(',')

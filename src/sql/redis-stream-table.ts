@@ -15,10 +15,10 @@
 
 import type { SourceSpec } from '../plan/job-spec.js';
 import { checkStreamSource, type StreamDraft, type StreamField } from '../plan/redis-stream-options.js';
+import { PROFILE_SQL_OPTIONS } from '../schema/profile-check.js';
 import type { SqlOption } from '../schema/sql-tree.js';
 import type { Column } from '../schema/sql-type.js';
 import {
-  CONNECTION_FIELD_OPTIONS,
   type RedisSourceTableContext,
   redisSourceTable,
   replacedProfile,
@@ -27,7 +27,7 @@ import {
 
 /** SQL option of every field of a stream source. */
 const FIELD_OPTIONS: Readonly<Record<StreamField, string>> = {
-  ...CONNECTION_FIELD_OPTIONS,
+  ...PROFILE_SQL_OPTIONS,
   streams: 'source.streams',
   pattern: 'source.stream_pattern',
   group: 'source.group',

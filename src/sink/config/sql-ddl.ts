@@ -12,9 +12,10 @@
 
 import { SinkConfigError } from '../../schema/errors.js';
 import { plainCreateTable } from '../../schema/plain-create-table.js';
+import { PROFILE_SQL_OPTIONS } from '../../schema/profile-check.js';
 import { columnHead, loadSqlParser, parseStatements } from '../../schema/sql-parser.js';
 import { ident, isNode, literalText, type Node, type SqlOption, withOptions } from '../../schema/sql-tree.js';
-import { TLS_FIELDS, TLS_SQL_OPTIONS } from '../../schema/tls-profile.js';
+import { TLS_FIELDS } from '../../schema/tls-profile.js';
 import type { Column, ConnectionProfile, SinkTable } from '../model.js';
 import { TARGET_FIELDS, TARGET_SQL_OPTIONS, type TargetField } from '../writers/index.js';
 import { ARROYO_SQL_OPTIONS, fromArroyoSpelling } from './arroyo-options.js';
@@ -34,17 +35,7 @@ export interface ParseCreateTableOptions {
 
 /** SQL option name of every canonical field (`'sink.ttl_secs'` for `ttlSecs`). */
 const FIELD_OPTIONS: Readonly<Record<Field, string>> = {
-  name: 'table name',
-  connector: 'connector',
-  address: 'address',
-  addresses: 'cluster.addresses',
-  username: 'username',
-  password: 'password',
-  sentinels: 'sentinel.addresses',
-  masterName: 'sentinel.master',
-  sentinelUsername: 'sentinel.username',
-  sentinelPassword: 'sentinel.password',
-  ...TLS_SQL_OPTIONS,
+  ...PROFILE_SQL_OPTIONS,
   target: 'sink.*',
   targetType: 'sink.type',
   // Each target's own options, as its writer spells them (writers/).
