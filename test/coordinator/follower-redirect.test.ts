@@ -8,6 +8,7 @@ import { type CoordinatorHandle, startCoordinator } from '../../src/coordinator/
 import { createClient } from '../../src/resp/client.js';
 import { ControlClient } from '../../src/wire/gen/laminar/redis/v1/control.js';
 import { connectControl, unary } from '../../src/wire/grpc-clients.js';
+import { ListenError } from '../../src/wire/listen.js';
 import { leaderHint } from '../../src/wire/not-leader.js';
 import { HEALTH_PATH, READY_PATH } from '../../src/wire/probes.js';
 import { plainRequest } from '../support/plain-http.js';
@@ -53,6 +54,28 @@ function coordinator(
   });
 }
 
+/**
+ * A standby on ports chosen before it starts (it announces nothing until it leads), answering
+ * `/healthz`. A port another process took between the pick and the listen gives a new pick.
+ */
+async function standbyOnFreePorts(name: string, store: string) {
+  for (let attempt = 1; ; attempt++) {
+    const [grpcPort, httpPort] = [await findFreePort(), await findFreePort()];
+    const starting = coordinator(`${name}${attempt}`, store, grpcPort, httpPort);
+    let failed: unknown;
+    starting.catch((e: unknown) => {
+      failed = e;
+    });
+    const http = `127.0.0.1:${httpPort}`;
+    await until('standby /healthz or a failed start', async () => {
+      if (failed !== undefined) return true;
+      return (await plainRequest(http, HEALTH_PATH).catch(() => undefined)) !== undefined;
+    });
+    if (failed === undefined) return { starting, grpcPort, httpPort };
+    if (!(failed instanceof ListenError) || attempt === 3) throw failed;
+  }
+}
+
 const profile = (name: string) => ({
   name,
   connector: 'redis',
@@ -73,8 +96,7 @@ function rawList(address: string, metadata: Metadata): Promise<ServiceError | un
 describe('standby coordinator — control calls go to the leader', () => {
   it('follower — HTTP 307 to the leader (token first), gRPC UNAVAILABLE naming it, connectControl follows', async () => {
     const leader = await coordinator('a', 'redirect', 0, 0);
-    const [grpcPort, httpPort] = [await findFreePort(), await findFreePort()];
-    const starting = coordinator('b', 'redirect', grpcPort, httpPort);
+    const { starting, grpcPort, httpPort } = await standbyOnFreePorts('b', 'redirect');
     let standby: CoordinatorHandle | undefined;
     starting.then((c) => (standby = c)).catch(() => {});
     const http = `127.0.0.1:${httpPort}`;
@@ -158,9 +180,7 @@ describe('standby coordinator — control calls go to the leader', () => {
       httpPort: 0,
       logger: recordingLogger().logger,
     });
-    const [grpcPort, httpPort] = [await findFreePort(), await findFreePort()];
-    const starting = coordinator('d', 'unknown', grpcPort, httpPort);
-    starting.catch(() => {});
+    const { starting, grpcPort, httpPort } = await standbyOnFreePorts('d', 'unknown');
     try {
       const http = `127.0.0.1:${httpPort}`;
       await until('standby /healthz', () => plainRequest(http, HEALTH_PATH).catch(() => undefined), Boolean);
