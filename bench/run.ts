@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
   type BenchReport,
+  currentLoad,
   machineInfo,
   README_END,
   README_START,
@@ -180,10 +181,12 @@ async function main(): Promise<number> {
   const results: SuiteResult[] = [];
   const skipped: BenchReport['skipped'] = [];
   const dates: Record<string, string> = {};
+  const loads: Record<string, number[]> = {};
   let failed = false;
   for (const entry of only) {
     console.log(`[bench] ▶ ${entry.name}`);
     const t0 = performance.now();
+    const load = currentLoad();
     try {
       const loaded = await loadSuite(entry);
       if ('skip' in loaded) {
@@ -194,6 +197,7 @@ async function main(): Promise<number> {
       const result = await loaded.run({ quick, log: (line) => console.log(`[bench]   ${line}`) });
       results.push(result);
       dates[entry.name] = new Date().toISOString();
+      loads[entry.name] = load;
       for (const note of result.notes ?? []) {
         if (note.startsWith(VERIFICATION_FAILED)) {
           failed = true;
@@ -217,7 +221,15 @@ async function main(): Promise<number> {
   }
   const files = reportFiles(quick);
   const report = mergeWithPrevious(
-    { date: new Date().toISOString(), machine, quick, suites: results, suiteDates: dates, skipped },
+    {
+      date: new Date().toISOString(),
+      machine,
+      quick,
+      suites: results,
+      suiteDates: dates,
+      suiteLoads: loads,
+      skipped,
+    },
     await readReport(files.json),
   );
   await mkdir(RESULTS_DIR, { recursive: true });
@@ -238,14 +250,18 @@ function mergeWithPrevious(current: BenchReport, previous: BenchReport | undefin
     return i === -1 ? SUITES.length : i;
   };
   const suiteDates = { ...current.suiteDates };
+  const suiteLoads = { ...current.suiteLoads };
   for (const s of kept) {
     const date = previous.suiteDates?.[s.suite];
     if (date !== undefined) suiteDates[s.suite] = date;
+    const load = previous.suiteLoads?.[s.suite];
+    if (load !== undefined) suiteLoads[s.suite] = load;
   }
   return {
     ...current,
     suites: [...current.suites, ...kept].sort((a, b) => order(a.suite) - order(b.suite)),
     suiteDates,
+    suiteLoads,
     skipped: [
       ...current.skipped,
       ...(previous.skipped ?? []).filter(
