@@ -114,6 +114,21 @@ function closedPort(): Promise<number> {
   });
 }
 
+/**
+ * Once the worker has registered with the coordinator that took over, 300 more rows written through
+ * `address` land beside the first 300, each once.
+ */
+async function writesReachNewLeader(next: CoordinatorHandle, address: string, prefix: string): Promise<void> {
+  await until(
+    'the worker registered with the new leader',
+    () => next.plane.listWorkers(),
+    (ws) => ws.some((w) => w.state === 'ready'),
+    20_000,
+  );
+  await write(address, prefix, 300, 300);
+  expect(await landed(prefix)).toEqual(range(600));
+}
+
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 describe('following the leader', () => {
@@ -146,14 +161,7 @@ describe('following the leader', () => {
       expect(gone?.code).toBe(status.UNAVAILABLE);
       expect(gone?.metadata.get('laminar-code')).toEqual([]);
       next = await starting;
-      await until(
-        'the worker registered with the new leader',
-        () => next!.plane.listWorkers(),
-        (ws) => ws.some((w) => w.state === 'ready'),
-        20_000,
-      );
-      await write(standbyAddress, 'hint', 300, 300);
-      expect(await landed('hint')).toEqual(range(600));
+      await writesReachNewLeader(next, standbyAddress, 'hint');
     } finally {
       await worker?.stop();
       if (!leaderStopped) await leader.stop();
@@ -212,14 +220,7 @@ describe('following the leader', () => {
       leaderStopped = true;
       next = await starting;
       expect(next.grpcAddress).toBe(`127.0.0.1:${port}`);
-      await until(
-        'the worker registered with the new leader',
-        () => next!.plane.listWorkers(),
-        (ws) => ws.some((w) => w.state === 'ready'),
-        20_000,
-      );
-      await write(name, 'dns', 300, 300);
-      expect(await landed('dns')).toEqual(range(600));
+      await writesReachNewLeader(next, name, 'dns');
     } finally {
       spy.mockRestore();
       await worker?.stop();
