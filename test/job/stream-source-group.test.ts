@@ -13,8 +13,17 @@ import { type RedisServer, startRedis } from '../support/redis.js';
  * Two jobs in one consumer group split a stream; one is SIGKILLed with entries pending, and the
  * other claims them once they have been idle for its `claimIdleMs`: every entry reaches the
  * (idempotent) target and the group has nothing pending.
+ *
+ * Job `b` dies at its fifth read that returned entries. Under load `a` may read the first
+ * entries all before `b` has started, so entries keep coming until `b` died: a step whenever the
+ * group has read nearly all, up to a bound.
  */
 const ENTRIES = 20_000;
+/** Entries added per step while `b` runs. */
+const FEED_STEP = 100;
+/** Most entries in all, and longest wait for `b` to die, before the test gives up. */
+const FEED_MAX = 200_000;
+const FEED_MS = 60_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('stream source consumer group', () => {
@@ -75,37 +84,57 @@ describe('stream source consumer group', () => {
     return c === undefined ? 0 : Number(c.get('pending'));
   };
 
+  /** Entries the group has not delivered to a consumer yet. */
+  const unread = async (): Promise<number> => {
+    const groups = (await redis.send(['XINFO', 'GROUPS', 'events'])) as Reply[];
+    const g = groups.map(replyMap).find((x) => String(x.get('name')) === 'workers');
+    return g === undefined ? Number.POSITIVE_INFINITY : Number(g.get('lag'));
+  };
+
+  /** Entries `from` to `from + n - 1` (each row's `seq`). */
+  const add = (from: number, n: number) =>
+    redis.pipeline(
+      Array.from({ length: n }, (_, j) => ['XADD', 'events', '*', 'row', JSON.stringify({ seq: from + j })]),
+    );
+
   it('stream source — two jobs split a group; when one is killed, the other claims its pending entries', async () => {
-    for (let from = 0; from < ENTRIES; from += 5000) {
-      await redis.pipeline(
-        Array.from({ length: 5000 }, (_, j) => [
-          'XADD',
-          'events',
-          '*',
-          'row',
-          JSON.stringify({ seq: from + j }),
-        ]),
-      );
-    }
+    for (let from = 0; from < ENTRIES; from += 5000) await add(from, 5000);
+    let added = ENTRIES;
     const a = await spawnJob(await spec('a'));
     const b = await spawnJob(await spec('b'), { LAMINAR_FAULT: 'stream-read:5' });
+    let bEnded = false;
+    void b.exited.then(() => (bEnded = true));
     try {
-      await b.exited;
+      const feedEnd = Date.now() + FEED_MS;
+      while (!bEnded) {
+        if (added >= FEED_MAX || Date.now() > feedEnd) {
+          throw new Error(
+            `job b did not die at its 5th read: ${added} entries added, ${await pendingOf('b')} pending for b\n` +
+              `b: ${b.stderr().slice(-2000)}\na: ${a.stderr().slice(-2000)}`,
+          );
+        }
+        if ((await unread()) < FEED_STEP) {
+          await add(added, FEED_STEP);
+          added += FEED_STEP;
+        }
+        await sleep(10);
+      }
       expect(b.stderr()).toContain('fault injected at stream-read');
       expect(await pendingOf('b')).toBeGreaterThan(0); // b died holding entries
       const end = Date.now() + 90_000;
       for (;;) {
         const seen = Number(await redis.send(['DBSIZE'])) - 1; // every key but the stream
-        if (seen === ENTRIES && (await pendingOf()) === 0) break;
-        if (Date.now() > end) throw new Error(`${seen} of ${ENTRIES} seen\n${a.stderr().slice(-2000)}`);
+        if (seen === added && (await pendingOf()) === 0) break;
+        if (Date.now() > end) throw new Error(`${seen} of ${added} seen\n${a.stderr().slice(-2000)}`);
         await sleep(100);
       }
       expect(await pendingOf('b')).toBe(0);
-      const values = await redis.pipeline(Array.from({ length: ENTRIES }, (_, i) => ['EXISTS', `seen:${i}`]));
+      const values = await redis.pipeline(Array.from({ length: added }, (_, i) => ['EXISTS', `seen:${i}`]));
       expect(values.every((v) => v === 1)).toBe(true);
     } finally {
       a.child.kill('SIGKILL');
-      await a.exited;
+      b.child.kill('SIGKILL');
+      await Promise.all([a.exited, b.exited]);
     }
   }, 150_000);
 });
