@@ -233,6 +233,25 @@ describe('redis stream source', () => {
     expect(await names()).toContain('alive'); // the claim round's consumer is removed once acknowledged
     await r.close();
   });
+
+  it("redis stream source — own idle entries ahead in the pending list do not hide another consumer's from a claim", async () => {
+    const s = fresh();
+    await add(s, 10);
+    await c.send(['XGROUP', 'CREATE', s, 'g', '0']);
+    // The job's own first five wait for a checkpoint; a consumer that died holds the next five.
+    await c.send(['XREADGROUP', 'GROUP', 'g', 'alive', 'COUNT', 5, 'STREAMS', s, '>']);
+    await c.send(['XREADGROUP', 'GROUP', 'g', 'dead', 'COUNT', 5, 'STREAMS', s, '>']);
+    let now = 0; // no claim round until the clock moves
+    const [r] = await new RedisStreamSource(
+      options({ streams: [s], claimIdleMs: 20, consumer: 'alive', batch: 5 }),
+      { now: () => now },
+    ).open({});
+    expect((await readRows(r, 5)).map((x) => x.seq)).toEqual([0, 1, 2, 3, 4]);
+    await new Promise((done) => setTimeout(done, 50)); // all ten are idle now, none acknowledged
+    now = 1000;
+    expect((await readRows(r, 5)).map((x) => x.seq)).toEqual([5, 6, 7, 8, 9]);
+    await r.close();
+  });
 });
 
 async function until(cond: () => Promise<boolean>, ms = 5000): Promise<void> {

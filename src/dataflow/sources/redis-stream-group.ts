@@ -114,6 +114,13 @@ export async function pendingIds(
   });
 }
 
+/** Consumers of the group with entries pending (the `XPENDING` summary form lists only those). */
+export async function pendingConsumers(t: RedisTransport, stream: string, group: string): Promise<string[]> {
+  const reply = await callOn(t, stream, ['XPENDING', stream, group]);
+  const consumers = Array.isArray(reply) ? reply[3] : null;
+  return (Array.isArray(consumers) ? consumers : []).map((r) => text((r as Reply[])[0]));
+}
+
 /** Acknowledges every entry pending for `consumer` up to `to` (inclusive); returns how many. */
 export async function ackPendingUpTo(
   t: RedisTransport,

@@ -6,7 +6,13 @@ import type { RedisTransport } from '../../resp/target.js';
 import type { Row } from '../../sink/row-encoder.js';
 import { callOn } from './redis-stream-call.js';
 import { StreamEntryGoneError, StreamGroupMissingError } from './redis-stream-errors.js';
-import { ackPendingUpTo, checkNotTrimmed, isNoGroup, pendingIds } from './redis-stream-group.js';
+import {
+  ackPendingUpTo,
+  checkNotTrimmed,
+  isNoGroup,
+  pendingConsumers,
+  pendingIds,
+} from './redis-stream-group.js';
 import { compareIds, EntryPlaces } from './redis-stream-id.js';
 import { decodePosition, encodePosition, type StreamPosition } from './redis-stream-position.js';
 import { entryFields, entryId, streamEntries } from './redis-stream-replies.js';
@@ -234,27 +240,32 @@ export class StreamReader implements SourceReader {
   /**
    * Claims (into a new round's consumer) entries pending longer than `claimIdleMs` for consumers
    * that are not this job's. `XPENDING ... IDLE` with `XCLAIM` rather than `XAUTOCLAIM`: the
-   * latter cannot leave out this job's own consumers, whose entries wait for a checkpoint.
+   * latter cannot leave out this job's own consumers, whose entries wait for a checkpoint. Asked
+   * per foreign consumer: this job's own idle entries, earlier in the pending list, would
+   * otherwise fill every page of a group-wide listing and hide the others' for good.
    */
   async #startRound(count: number): Promise<void> {
     this.#nextClaimAt = this.#c.now() + Math.max(this.#c.claimIdleMs / 2, 10);
     if (!this.#roundAcked) return;
     const { transport: t, group, consumer, claimIdleMs } = this.#c;
     const mine = `${consumer}~`;
-    let pending: { id: string; consumer: string }[];
+    const ids: string[] = [];
     try {
-      pending = await pendingIds(t, this.#stream, group, {
-        from: '-',
-        to: '+',
-        count,
-        minIdleMs: claimIdleMs,
-      });
+      for (const other of await pendingConsumers(t, this.#stream, group)) {
+        if (other === consumer || other.startsWith(mine)) continue;
+        const pending = await pendingIds(t, this.#stream, group, {
+          from: '-',
+          to: '+',
+          count: count - ids.length,
+          consumer: other,
+          minIdleMs: claimIdleMs,
+        });
+        for (const p of pending) ids.push(p.id);
+        if (ids.length >= count) break;
+      }
     } catch (e) {
       throw this.#fail(e);
     }
-    const ids = pending
-      .filter((p) => p.consumer !== consumer && !p.consumer.startsWith(mine))
-      .map((p) => p.id);
     if (ids.length === 0) return;
     const round = this.#pos.round + 1;
     await callOn(t, this.#stream, [
