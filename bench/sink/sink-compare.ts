@@ -35,6 +35,21 @@ const median = (xs: number[]) => {
   return s[Math.floor((s.length - 1) / 2)];
 };
 
+/**
+ * The load's commands by server time, each as µs per row and rows per call. A script's own figure
+ * includes the commands it ran, which are listed under their names as well.
+ */
+function statsText(r: SinkRunRecord, rows: number): string {
+  return [...r.commandStats]
+    .sort((a, b) => b[1].usec - a[1].usec)
+    .slice(0, 4)
+    .map(
+      ([name, { calls, usec }]) =>
+        `${name} ${(usec / rows).toFixed(3)} µs/row (${fmt(rows / calls)} rows/call)`,
+    )
+    .join(', ');
+}
+
 const server = await startBenchRedisServer();
 const results = new Map<string, { alo: SinkRunRecord[]; eo: SinkRunRecord[] }>();
 try {
@@ -61,6 +76,7 @@ try {
             `round ${round + 1} ${key} ${which}: ${fmt(r.rowsPerSec)} rows/s, CPU ${((r.cpuSeconds / count) * 1e6).toFixed(2)} µs/row, ` +
               `server CPU ${r.serverCpuSeconds.toFixed(2)} s${r.failure ? `  !!! ${r.failure}` : ''}`,
           );
+          console.log(`  server commands: ${statsText(r, count)}`);
         }
         const a = slot.alo[slot.alo.length - 1].rowsPerSec;
         const e = slot.eo[slot.eo.length - 1].rowsPerSec;

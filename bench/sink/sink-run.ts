@@ -21,15 +21,23 @@ export interface SinkRunRecord {
   serverCpuSeconds: number;
   /** Redis commands the client sent for the rows. */
   commands: number;
+  /**
+   * INFO commandstats over the load alone (reset before it, read before the verification):
+   * per command, its calls and server microseconds. Commands a script runs count under their
+   * own names as well as under the script's.
+   */
+  commandStats: ReadonlyMap<string, { calls: number; usec: number }>;
   /** Undefined when every reply was fine and Redis holds what it should. */
   failure?: string;
 }
 
 export async function runSinkClient(server: BenchRedisServer, args: WorkerArgs): Promise<SinkRunRecord> {
   await server.cli('FLUSHALL');
+  await server.cli('CONFIG', 'RESETSTAT');
   const serverCpu0 = await server.cpuSeconds();
   const message = await forkWorker<WorkerMessage>(WORKER, workerArgv(args), args.deadlineMs);
   const serverCpuSeconds = (await server.cpuSeconds()) - serverCpu0;
+  const commandStats = commandStatsOf(await server.cli('INFO', 'commandstats'));
   if (message.kind === 'error') {
     return {
       rowsPerSec: 0,
@@ -37,6 +45,7 @@ export async function runSinkClient(server: BenchRedisServer, args: WorkerArgs):
       peakRssMb: 0,
       serverCpuSeconds,
       commands: 0,
+      commandStats,
       failure: `client error: ${message.message}`,
     };
   }
@@ -58,6 +67,16 @@ export async function runSinkClient(server: BenchRedisServer, args: WorkerArgs):
     peakRssMb: message.peakRssMb,
     serverCpuSeconds,
     commands: message.commands,
+    commandStats,
     ...(problems.length > 0 ? { failure: problems.join('; ') } : {}),
   };
+}
+
+/** `cmdstat_<name>:calls=…,usec=…` lines of INFO commandstats, by command name. */
+function commandStatsOf(info: string): Map<string, { calls: number; usec: number }> {
+  const out = new Map<string, { calls: number; usec: number }>();
+  for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) {
+    out.set(m[1], { calls: Number(m[2]), usec: Number(m[3]) });
+  }
+  return out;
 }
