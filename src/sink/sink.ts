@@ -155,6 +155,8 @@ export class RedisSink extends EventEmitter<RedisSinkEvents> implements AsyncDis
   readonly #fenceMemory = new FenceMemory();
   /** The last retry of script calls (NOSCRIPT, FENCEGAP); the next one is sent after it. */
   #retryTail: Promise<unknown> = Promise.resolve();
+  /** Flushes whose script calls are being sent again (see #settle). */
+  #retrying = 0;
   /** On a cluster, the last fenced flush, NOSCRIPT retry included; the next is sent after it. */
   #fencedTail: Promise<unknown> | null = null;
   #inFlightRows = 0;
@@ -436,7 +438,16 @@ export class RedisSink extends EventEmitter<RedisSinkEvents> implements AsyncDis
       batch.fenced && this.#redisFailure !== null
         ? Promise.reject(this.#redisFailure)
         : this.#target.pipeline(commands);
-    const tail = batch.fenced && this.#cluster ? this.#fencedTail : null;
+    // While earlier calls are being sent again, a new call sent straight away would run before
+    // them, find their gap (FENCEGAP) and need a retry of its own: with flushes always in flight,
+    // every later flush would then run twice. It waits for those retries instead.
+    const tail = !batch.fenced
+      ? null
+      : this.#cluster
+        ? this.#fencedTail
+        : this.#retrying > 0
+          ? this.#retryTail
+          : null;
     const sent = tail === null ? send() : tail.then(send, send);
     const p: Promise<void> = sent
       .then((replies) => this.#settle(commands, replies, rowsPerCommand, bytes - rows * ROW_OVERHEAD_BYTES))
@@ -549,7 +560,13 @@ export class RedisSink extends EventEmitter<RedisSinkEvents> implements AsyncDis
       const calls = retry.map((i) => asEval(commands[i]));
       const sent = this.#retryTail.then(() => this.#target.pipeline(calls));
       this.#retryTail = sent.catch(() => {});
-      const again = await sent;
+      this.#retrying++;
+      let again: Reply[];
+      try {
+        again = await sent;
+      } finally {
+        this.#retrying--;
+      }
       const merged = replies.slice();
       retry.forEach((i, j) => {
         merged[i] = again[j];
