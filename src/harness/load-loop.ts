@@ -10,6 +10,10 @@
  * shows in the latency of every row that arrived during it, instead of being left out
  * (coordinated omission).
  *
+ * In open loop the process is the one that takes note of acknowledgements, so it never makes two
+ * batches without letting the event loop turn in between: a reply read while a batch is encoded
+ * is noted before the next one starts.
+ *
  * One promise and one callback per batch; no closure or timer per row.
  */
 import Denque from 'denque';
@@ -65,9 +69,14 @@ export async function runLoad(
       const sendAt = Math.min(start + (next + count - 1) * stepMs, start + next * stepMs + plan.lingerMs);
       if (now < sendAt) {
         await sleep(sendAt - now);
-        now = performance.now();
-        if (now >= endAt) break;
+      } else {
+        // Behind schedule (after a stall, or with the window freed inside a reply's callback):
+        // catching up would otherwise encode a window of batches while replies wait unnoted,
+        // and the report would charge that wait to Redis.
+        await nextTurn();
       }
+      now = performance.now();
+      if (now >= endAt) break;
       count = Math.min(count, Math.floor((now - start) / stepMs) + 1 - next);
       if (count <= 0) continue;
     }
@@ -94,3 +103,4 @@ export async function runLoad(
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
