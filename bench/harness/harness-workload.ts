@@ -38,6 +38,22 @@ export interface HarnessResult {
    * row's intended send time: the median over the intervals of (now − interval.atMs).
    */
   startWallMs: number;
+  /** The writing process's own stalls while it wrote (from the end of the first interval to the end of the last). */
+  writer: WriterStalls;
+}
+
+/**
+ * Where the writing process was busy or paused: the time a reply waits there before its batch is
+ * acknowledged, which the harness reports as latency and a witness outside the process does not.
+ */
+export interface WriterStalls {
+  /** Event-loop delay beyond the timer's period (perf_hooks.monitorEventLoopDelay), ms. */
+  loopDelayP50Ms: number;
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
+  /** Garbage-collection pauses, total and longest, ms. */
+  gcPauseMs: number;
+  gcLongestPauseMs: number;
 }
 export type HarnessMessage = HarnessResult | ErrorMessage;
 
