@@ -128,11 +128,13 @@ export class CommandEncoder {
 
   /** Writes bytes `start..end` of `src` as one argument (copied, or by reference when large). */
   argSlice(src: Buffer, start: number, end: number): void {
+    if (end - start >= this.zeroCopyBytes) this.writeBytes(src.subarray(start, end));
+    else this.argCopy(src, start, end);
+  }
+
+  /** Writes bytes `start..end` of `src` as one argument, copied: `src` may change once this returns. */
+  argCopy(src: Buffer, start: number, end: number): void {
     const bytes = end - start;
-    if (bytes >= this.zeroCopyBytes) {
-      this.writeBytes(src.subarray(start, end));
-      return;
-    }
     this.ensure(bytes + 16);
     const b = this.block;
     const p = writeHeader(b, this.pos, DOLLAR, bytes);

@@ -83,10 +83,18 @@ export class Batch implements FlushRows {
   add(enc: RowEncoder, partition?: string, offset?: number): void {
     const direct = this.#direct;
     if (direct !== null) {
-      direct.add(enc.key, enc.field, enc.value);
+      let valueBytes: number;
+      if (enc.valueInBytes) {
+        const json = enc.json!;
+        direct.addBytes(enc.key, enc.field, json.buf, json.length);
+        valueBytes = json.length;
+      } else {
+        direct.add(enc.key, enc.field, enc.value);
+        valueBytes = enc.value.length;
+      }
       this.rows++;
       this.bytes +=
-        enc.key.length + enc.value.length + (this.#withField ? enc.field.length : 0) + ROW_OVERHEAD_BYTES;
+        enc.key.length + valueBytes + (this.#withField ? enc.field.length : 0) + ROW_OVERHEAD_BYTES;
       return;
     }
     if (this.fenced) {

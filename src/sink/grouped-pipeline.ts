@@ -19,6 +19,11 @@ export interface EncodedFlush extends EncodedCommands {
 export interface RowPipeline {
   /** Adds a row from its key, field (`''` when rows have none) and value. */
   add(key: string | Buffer, field: string | Buffer, value: string | Buffer): void;
+  /**
+   * Adds a row whose value is bytes `0..valueEnd` of `value`, a buffer the caller writes again
+   * after this returns (a row's JSON text, see RowEncoder.valueInBytes): copied now.
+   */
+  addBytes(key: string | Buffer, field: string | Buffer, value: Buffer, valueEnd: number): void;
   /** Adds a worker's row by its bytes, as the producer encoded them. */
   addPayload(row: PayloadRow): void;
   /**
@@ -100,6 +105,15 @@ export class GroupedPipeline implements RowPipeline {
     run.wrote = true;
     if (this.#withField) run.args.arg(field);
     run.args.arg(value);
+    this.#counted(run);
+  }
+
+  addBytes(key: string | Buffer, field: string | Buffer, value: Buffer, valueEnd: number): void {
+    const run = this.#run(key);
+    if (run.removing) this.#cut(run, false);
+    run.wrote = true;
+    if (this.#withField) run.args.arg(field);
+    run.args.argSlice(value, 0, valueEnd);
     this.#counted(run);
   }
 

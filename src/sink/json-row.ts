@@ -1,5 +1,6 @@
 import type { Column } from '../schema/sql-type.js';
 import { dateText, hidesCollection, holdsCollection, isTooLong, numberText } from '../schema/text.js';
+import { isoText } from './iso-date.js';
 
 /**
  * Key of a row's wire JSON text: the `JSON.stringify` text the row was parsed from (a worker's
@@ -238,49 +239,6 @@ function flatValue(v: unknown): unknown {
     default:
       return undefined;
   }
-}
-
-/** Date.UTC(1000, 0, 1) and Date.UTC(10000, 0, 1): the years toISOString writes as 4 digits. */
-const FIRST_4_DIGIT_YEAR = -30_610_224_000_000;
-const PAST_4_DIGIT_YEAR = 253_402_300_800_000;
-const DAY = 86_400_000;
-const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
-const THREE_DIGITS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
-
-/** The last day {@link isoText} wrote, and its `YYYY-MM-DDT`: a stream's rows mostly share it. */
-let isoDay = Number.NaN;
-let isoDayText = '';
-
-/**
- * {@link dateText}, several times faster: Date#toISOString costs about as much as encoding the
- * rest of a row. Other years and invalid dates are left to it.
- */
-function isoText(d: Date): string | undefined {
-  const t = d.getTime();
-  if (!(t >= FIRST_4_DIGIT_YEAR && t < PAST_4_DIGIT_YEAR)) return dateText(d);
-  const day = Math.floor(t / DAY);
-  if (day !== isoDay) {
-    // Civil date of a day number (H. Hinnant, "chrono-Compatible Low-Level Date Algorithms").
-    const z = day + 719_468;
-    const era = Math.floor(z / 146_097);
-    const doe = z - era * 146_097;
-    const yoe = Math.floor(
-      (doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365,
-    );
-    const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-    const mp = Math.floor((5 * doy + 2) / 153);
-    const month = mp < 10 ? mp + 3 : mp - 9;
-    const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-    isoDay = day;
-    isoDayText = `${year}-${TWO_DIGITS[month]}-${TWO_DIGITS[doy - Math.floor((153 * mp + 2) / 5) + 1]}T`;
-  }
-  let ms = t - day * DAY;
-  const h = Math.floor(ms / 3_600_000);
-  ms -= h * 3_600_000;
-  const m = Math.floor(ms / 60_000);
-  ms -= m * 60_000;
-  const sec = Math.floor(ms / 1000);
-  return `${isoDayText}${TWO_DIGITS[h]}:${TWO_DIGITS[m]}:${TWO_DIGITS[sec]}.${THREE_DIGITS[ms - sec * 1000]}Z`;
 }
 
 /** What {@link copyBySchema} returns when no value needed changing. */

@@ -3,6 +3,7 @@ import type { Column } from '../schema/sql-type.js';
 import { holdsCollection, isTooLong, text } from '../schema/text.js';
 import { PayloadRow, RefusedRow } from './encoded-row.js';
 import { jsonRow, lastRowTextIsStringify } from './json-row.js';
+import { JsonRowBytes } from './json-row-bytes.js';
 import { type KeyTemplate, parseKeyTemplate } from './key-template.js';
 import type { SinkTable } from './model.js';
 import { expiryTime, integerArg, MAX_EXPIRY_MS, numberArg, ttlSeconds } from './numbers.js';
@@ -29,6 +30,13 @@ export class RowEncoder {
   pairs: (string | Buffer)[] = [];
   /** Columns that were null, where nulls delete their field. */
   deletes: string[] | null = null;
+  /**
+   * The last row's value is not {@link value} (left empty) but the first `json.length` bytes of
+   * `json.buf`: the row's JSON text, written there by {@link encode} when asked to.
+   */
+  valueInBytes = false;
+  /** Where {@link encode} writes a JSON value as bytes; made on the first such row. */
+  json: JsonRowBytes | null = null;
   /** The last row's value came from the JSON format's encoding of the whole row. */
   #fromJson = false;
   readonly #prefix: string;
@@ -87,17 +95,21 @@ export class RowEncoder {
    * Encodes one row; returns null when it can be written, else why not. Never throws: a row whose
    * reading or serialising throws (a getter or `toJSON` that throws, text longer than the longest
    * JavaScript string) is a bad row like any other, with the reason said.
+   *
+   * With `bytes`, a value that is the row's JSON text may be written as bytes instead (see
+   * {@link valueInBytes}): for a caller that copies it at once, before the next row.
    */
-  encode(input: Row): string | null {
+  encode(input: Row, bytes = false): string | null {
     try {
-      return this.#encode(input);
+      return this.#encode(input, bytes);
     } catch (err) {
       return thrownProblem(err);
     }
   }
 
-  #encode(input: Row): string | null {
+  #encode(input: Row, bytes: boolean): string | null {
     this.#fromJson = false;
+    this.valueInBytes = false;
     if (input === null || typeof input !== 'object') return 'the row is not an object';
     if (input instanceof PayloadRow) {
       this.key = input.key;
@@ -109,7 +121,7 @@ export class RowEncoder {
     const row = input as Record<string, unknown>;
     const problem = this.#key(row);
     if (problem !== null) return problem;
-    return this.#rest(row);
+    return this.#rest(row, bytes);
   }
 
   /**
@@ -177,7 +189,7 @@ export class RowEncoder {
   }
 
   /** Everything but the key: field, TTL, value. */
-  #rest(row: Record<string, unknown>): string | null {
+  #rest(row: Record<string, unknown>, bytes: boolean): string | null {
     const fc = this.#fieldColumn;
     if (fc !== undefined) {
       const f = text(row[fc]);
@@ -227,6 +239,11 @@ export class RowEncoder {
       if (v === undefined) return columnProblem('value', vc, row[vc]);
       if (typeof v === 'string' && !v.isWellFormed()) return loneSurrogate('value', vc);
       this.value = v;
+    } else if (bytes && (this.json ??= new JsonRowBytes()).write(row, this.#columns)) {
+      // Well below Redis's bulk limit: longer rows are left to jsonRow.
+      this.value = '';
+      this.valueInBytes = true;
+      return null;
     } else {
       const json = jsonRow(row, this.#columns);
       if (json.charCodeAt(0) === 33 /* ! */) return json.slice(1);

@@ -43,6 +43,15 @@ export class SetPipeline implements RowPipeline {
     this.#count++;
   }
 
+  addBytes(key: string | Buffer, _field: string | Buffer, value: Buffer, valueEnd: number): void {
+    const e = this.#encoder;
+    e.raw(this.#head);
+    e.arg(key);
+    e.argCopy(value, 0, valueEnd);
+    if (this.#tail !== null) e.raw(this.#tail);
+    this.#count++;
+  }
+
   /** The row's key and value bytes, as the producer encoded them. */
   addPayload(row: PayloadRow): void {
     const e = this.#encoder;

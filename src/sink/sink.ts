@@ -282,7 +282,8 @@ export class RedisSink extends EventEmitter<RedisSinkEvents> implements AsyncDis
       this.#batch.addPayload(row);
     } else {
       const enc = this.#encoder;
-      const reason = enc.encode(row);
+      // A batch encoding as it goes copies the row's JSON bytes at once (Batch.add).
+      const reason = enc.encode(row, direct);
       if (reason === null) {
         if (partitions === undefined) {
           this.#batch.add(enc);

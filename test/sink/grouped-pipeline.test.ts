@@ -10,7 +10,7 @@ import { RowEncoder } from '../../src/sink/row-encoder.js';
 import { afterKeyCommands, writerOf } from '../../src/sink/writers/index.js';
 import { decodeKeyedRows, EncodedRow, keyedPayload } from '../../src/wire/keyed-rows.js';
 import { respReference } from '../support/resp-reference.js';
-import { table } from '../support/sink.js';
+import { addReused, table } from '../support/sink.js';
 
 const targetArb: fc.Arbitrary<Target> = fc.oneof(
   fc.record({
@@ -54,11 +54,19 @@ const value = fc.oneof(
 );
 
 describe('grouped pipeline (lists, hashes, sets, sorted sets on standalone Redis)', () => {
-  it('grouped pipeline — rows and payload rows encode as the commands the writer makes from arrays, byte for byte (property)', () => {
+  it('grouped pipeline — rows, rows of bytes and payload rows encode as the commands the writer makes from arrays, byte for byte (property)', () => {
     fc.assert(
       fc.property(
         targetArb,
-        fc.array(fc.tuple(keyPart, fc.integer({ min: -5, max: 5 }), value, fc.boolean()), { maxLength: 60 }),
+        fc.array(
+          fc.tuple(
+            keyPart,
+            fc.integer({ min: -5, max: 5 }),
+            value,
+            fc.constantFrom('row', 'payload', 'bytes'),
+          ),
+          { maxLength: 60 },
+        ),
         fc.array(fc.string({ maxLength: 20 }), { maxLength: 2 }),
         (target, rows, dead) => {
           const w = writerOf(target);
@@ -74,16 +82,18 @@ describe('grouped pipeline (lists, hashes, sets, sorted sets on standalone Redis
           const enc = new RowEncoder(table(target, { format: 'raw', valueColumn: 'v' }));
           const batch = new Batch(target);
           const keyed: EncodedRow[] = [];
-          for (const [k, f, v, asPayload] of rows) {
+          for (const [k, f, v, how] of rows) {
             expect(enc.encode({ k, f, v })).toBeNull();
             batch.add(enc);
-            if (asPayload) keyed.push(new EncodedRow(enc.key, enc.field, enc.value));
+            if (how === 'payload') keyed.push(new EncodedRow(enc.key, enc.field, enc.value));
           }
           const decoded = decodeKeyedRows(keyedPayload(keyed, withField), keyed.length) as PayloadRow[];
           let next = 0;
           for (let i = 0; i < rows.length; i++) {
-            if (rows[i][3]) pipe.addPayload(decoded[next++]);
-            else pipe.add(batch.keys[i], withField ? batch.fields[i] : '', batch.values[i]);
+            const field = withField ? batch.fields[i] : '';
+            if (rows[i][3] === 'payload') pipe.addPayload(decoded[next++]);
+            else if (rows[i][3] === 'bytes') addReused(pipe, batch.keys[i], field, batch.values[i]);
+            else pipe.add(batch.keys[i], field, batch.values[i]);
           }
           const want = batch.commands(undefined);
           if (dead.length > 0) {

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { Column } from '../../src/schema/sql-type.js';
 import { dateText, hidesCollection, holdsCollection, numberText } from '../../src/schema/text.js';
 import { attachWireJson, jsonRow } from '../../src/sink/json-row.js';
+import { JsonRowBytes } from '../../src/sink/json-row-bytes.js';
 
 // ---- the reference: the column by column encoder ------------------------------------------------
 
@@ -262,6 +263,40 @@ describe('jsonRow of rows with nested values', () => {
       }),
       { numRuns: 1500 },
     );
+  });
+
+  it('json row bytes — a row written as bytes is byte for byte the UTF-8 of its jsonRow text (property)', () => {
+    // One writer for every run, as an encoder keeps one: what a row leaves behind must not show.
+    const bytes = new JsonRowBytes();
+    let written = 0;
+    fc.assert(
+      fc.property(rowAndSchema, ([r, columns]) => {
+        const text = outcome(() => jsonRow(r, columns));
+        if (bytes.write(r, columns)) {
+          written++;
+          expect(bytes.buf.subarray(0, bytes.length).toString('utf8')).toBe(text);
+          expect(bytes.length).toBe(Buffer.byteLength(text));
+        }
+      }),
+      { numRuns: 1500 },
+    );
+    expect(written).toBeGreaterThan(300);
+  });
+
+  it('json row bytes — rows past the buffer, long strings and deep nesting grow it; text stays exact', () => {
+    const bytes = new JsonRowBytes();
+    const rows: Record<string, unknown>[] = [
+      { a: 'x'.repeat(10_000), b: 'é'.repeat(3000), c: '\u0001'.repeat(2000) },
+      { n: [[[[{ d: new Date(0), ok: true }]]]], s: '😀'.repeat(5000) },
+      { t: new Date(Date.UTC(-5, 0, 1)), u: new Date(Date.UTC(12_000, 5, 1)), v: -0, w: 1e21, x: 5e-7 },
+      { big: 2n ** 70n, small: -(2n ** 40n), bytes: new Uint8Array([1, 2, 3]), nothing: undefined },
+    ];
+    for (const r of rows) {
+      expect(bytes.write(r, undefined)).toBe(true);
+      expect(bytes.buf.subarray(0, bytes.length).toString('utf8')).toBe(jsonRow(r, undefined));
+    }
+    // Past the most it keeps: left to jsonRow.
+    expect(bytes.write({ a: 'y'.repeat(2 * 1024 * 1024) }, undefined)).toBe(false);
   });
 
   it('json row — rows one after another under one schema are each written as the reference writes them (property)', () => {

@@ -8,6 +8,7 @@ import { SetPipeline } from '../../src/sink/set-pipeline.js';
 import { writerOf } from '../../src/sink/writers/index.js';
 import { decodeKeyedRows, EncodedRow, keyedPayload } from '../../src/wire/keyed-rows.js';
 import { respReference } from '../support/resp-reference.js';
+import { addReused } from '../support/sink.js';
 
 const part: fc.Arbitrary<string | Buffer> = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 40 }),
@@ -19,10 +20,10 @@ const part: fc.Arbitrary<string | Buffer> = fc.oneof(
 const bytesOf = (p: string | Buffer) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p);
 
 describe('set pipeline (string tables on standalone Redis)', () => {
-  it('set pipeline — rows and payload rows encode as the SET commands the sink would send, byte for byte (property)', () => {
+  it('set pipeline — rows, rows of bytes and payload rows encode as the SET commands the sink would send, byte for byte (property)', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(part, part, fc.boolean()), { maxLength: 30 }),
+        fc.array(fc.tuple(part, part, fc.boolean(), fc.boolean()), { maxLength: 30 }),
         fc.option(fc.integer({ min: 1, max: 10_000_000 }), { nil: undefined }),
         fc.integer({ min: 1, max: 300_000 }),
         fc.array(fc.string({ maxLength: 30 }), { maxLength: 3 }),
@@ -37,8 +38,9 @@ describe('set pipeline (string tables on standalone Redis)', () => {
           const decoded = decodeKeyedRows(payload, keyed.length) as PayloadRow[];
           let next = 0;
           const want: Arg[][] = [];
-          for (const [k, v, asPayload] of rows) {
+          for (const [k, v, asPayload, asBytes] of rows) {
             if (asPayload) sets.addPayload(decoded[next++]);
+            else if (asBytes) addReused(sets, k, '', v);
             else sets.add(k, '', v);
             want.push(
               ttl === undefined

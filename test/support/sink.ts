@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import type { Logger } from '../../src/log.js';
 import { createClient } from '../../src/resp/client.js';
+import type { RowPipeline } from '../../src/sink/grouped-pipeline.js';
 import {
   DEFAULT_BATCH_SIZE,
   DEFAULT_FLUSH_INTERVAL_MS,
@@ -40,4 +41,21 @@ export async function sinkOn(
 ): Promise<RedisSink> {
   const client = await createClient(url);
   return new RedisSink(t, client, logger ?? pino({ level: 'silent' }), limits);
+}
+
+/**
+ * Adds a row to a pipeline as a JSON row's bytes come (RowEncoder.valueInBytes): from a buffer
+ * written over right after the call.
+ */
+export function addReused(
+  pipe: RowPipeline,
+  key: string | Buffer,
+  field: string | Buffer,
+  value: string | Buffer,
+): void {
+  const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
+  const reused = Buffer.alloc(bytes.length + 7, 0x2a);
+  bytes.copy(reused);
+  pipe.addBytes(key, field, reused, bytes.length);
+  reused.fill(0x21);
 }
