@@ -41,7 +41,7 @@ function stallWatch() {
   });
   const ms = (ns: number) => roundTo(Math.max(0, ns / 1e6 - DELAY_RESOLUTION_MS), 2);
   let started = false;
-  let seen: WriterStalls = {
+  let seen: Omit<WriterStalls, 'cpuShare'> = {
     loopDelayP50Ms: 0,
     loopDelayP99Ms: 0,
     loopDelayMaxMs: 0,
@@ -64,7 +64,7 @@ function stallWatch() {
         gcLongestPauseMs: roundTo(gcLongestMs, 2),
       };
     },
-    figures(): WriterStalls {
+    figures(): Omit<WriterStalls, 'cpuShare'> {
       delay.disable();
       gc.disconnect();
       return seen;
@@ -98,6 +98,12 @@ await reportToParent<HarnessMessage>('harness-worker', async () => {
     kind: 'result',
     report,
     startWallMs: starts.length > 0 ? median(starts) : Number.NaN,
-    writer: stalls.figures(),
+    writer: {
+      ...stalls.figures(),
+      cpuShare:
+        report.elapsedMs > 0
+          ? roundTo((report.cpuMicrosPerRow * report.rowsAcked) / (report.elapsedMs * 1000), 3)
+          : 0,
+    },
   };
 });

@@ -54,6 +54,11 @@ export interface WriterStalls {
   /** Garbage-collection pauses, total and longest, ms. */
   gcPauseMs: number;
   gcLongestPauseMs: number;
+  /**
+   * The writer's CPU time over the load's wall time (1: one core busy throughout). Well below 1 at
+   * 50% of full speed, or the writer, not Redis, is what the rows wait for.
+   */
+  cpuShare: number;
 }
 export type HarnessMessage = HarnessResult | ErrorMessage;
 

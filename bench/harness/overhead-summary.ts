@@ -159,7 +159,7 @@ export function openLoopLine(o: OpenLoopResult): string {
   const writer =
     w === undefined
       ? ''
-      : `; writer loop delay p99 ${w.loopDelayP99Ms} / max ${w.loopDelayMaxMs} ms, GC ${w.gcPauseMs} ms (longest ${w.gcLongestPauseMs})`;
+      : `; writer CPU ${Math.round(w.cpuShare * 100)}%, loop delay p99 ${w.loopDelayP99Ms} / max ${w.loopDelayMaxMs} ms, GC ${w.gcPauseMs} ms (longest ${w.gcLongestPauseMs})`;
   return (
     head +
     `reported p99 ${o.reported.p99Ms.toFixed(2)} ms, ${OBSERVER_NAME[o.observer]} p99 ${o.observed?.p99Ms.toFixed(2) ?? '—'} ms` +
