@@ -24,7 +24,7 @@
  *     observer costs the system something, so each rate is a fraction of the speed reached with
  *     that observer on. The goal's run (the relay at 50%) is made in rounds at one rate, the
  *     tables taking turns, and judged on the median of the rounds' differences; every open loop
- *     also gives the writing process's event-loop delay and GC pauses.
+ *     also gives the writing process's share of a core, event-loop delay and GC pauses.
  *
  *   node dist/bench/harness/harness-overhead.js [--quick] [--rows N] [--rounds N] [--open-loop-ms N]
  *     [--open-loop-rounds N] [--tables string,list,pubsub] [--only throughput|latency] [--relay-only]
