@@ -212,6 +212,10 @@ export class StreamReader implements SourceReader {
       const next = this.#xreadgroup(this.#c.consumer, count, '>');
       next.catch(() => {}); // seen when awaited
       this.#ahead = next;
+      // The connection writes what was sent once per turn of the event loop, after the I/O phase.
+      // This batch's decoding and routing, and whatever else that phase holds, would run before
+      // the read ahead leaves; one turn first lets Redis work on it meanwhile.
+      await new Promise(setImmediate);
     }
     const ids: string[] = new Array(entries.length);
     const batch = this.#rows(entries, this.channel, ids);
