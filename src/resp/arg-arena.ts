@@ -10,7 +10,7 @@ const DOLLAR = 36;
  * variadic command (`RPUSH key v1 v2 ...`) written as its rows arrive, so the rows' strings die
  * young instead of waiting for the flush in command arrays. The buffer is handed out by
  * reference ({@link bytes}) and must not change until the command's reply arrives: an arena is
- * filled once, then dropped.
+ * filled once, then dropped, or emptied ({@link reset}) once its bytes were copied.
  */
 export class ArgArena {
   #buf: Buffer;
@@ -20,6 +20,12 @@ export class ArgArena {
 
   constructor(initialBytes = 256) {
     this.#buf = Buffer.allocUnsafe(initialBytes);
+  }
+
+  /** Empties the arena for another command, keeping its buffer: only once its bytes were copied. */
+  reset(): void {
+    this.#pos = 0;
+    this.count = 0;
   }
 
   /** Bytes written. */
@@ -39,6 +45,19 @@ export class ArgArena {
     const b = this.#buf;
     const p = writeHeader(b, this.#pos, DOLLAR, n);
     src.copy(b, p, start, end);
+    b[p + n] = CR;
+    b[p + n + 1] = LF;
+    this.#pos = p + n + 2;
+    this.count++;
+  }
+
+  /** `u` as one argument (a typed array view: no Buffer made for it). */
+  argBytes(u: Uint8Array): void {
+    const n = u.byteLength;
+    this.#ensure(n + 16);
+    const b = this.#buf;
+    const p = writeHeader(b, this.#pos, DOLLAR, n);
+    b.set(u, p);
     b[p + n] = CR;
     b[p + n + 1] = LF;
     this.#pos = p + n + 2;

@@ -128,19 +128,29 @@ export class CommandEncoder {
 
   /** Writes bytes `start..end` of `src` as one argument (copied, or by reference when large). */
   argSlice(src: Buffer, start: number, end: number): void {
-    if (end - start >= this.zeroCopyBytes) this.writeBytes(src.subarray(start, end));
-    else this.argCopy(src, start, end);
-  }
-
-  /** Writes bytes `start..end` of `src` as one argument, copied: `src` may change once this returns. */
-  argCopy(src: Buffer, start: number, end: number): void {
     const bytes = end - start;
+    if (bytes >= this.zeroCopyBytes) {
+      this.writeBytes(src.subarray(start, end));
+      return;
+    }
     this.ensure(bytes + 16);
     const b = this.block;
     const p = writeHeader(b, this.pos, DOLLAR, bytes);
     // A native copy costs more to call than a short loop takes.
     if (bytes <= SHORT_STRING) for (let i = 0; i < bytes; i++) b[p + i] = src[start + i];
     else src.copy(b, p, start, end);
+    b[p + bytes] = CR;
+    b[p + bytes + 1] = LF;
+    this.pos = p + bytes + 2;
+  }
+
+  /** Writes `u` as one argument, copied whatever its size: it may change once this returns. */
+  argCopy(u: Uint8Array): void {
+    const bytes = u.byteLength;
+    this.ensure(bytes + 16);
+    const b = this.block;
+    const p = writeHeader(b, this.pos, DOLLAR, bytes);
+    b.set(u, p);
     b[p + bytes] = CR;
     b[p + bytes + 1] = LF;
     this.pos = p + bytes + 2;
@@ -158,17 +168,19 @@ export class CommandEncoder {
 
   /**
    * Appends bytes encoded elsewhere (a run of arguments): copied when small, by reference from
-   * `zeroCopyBytes` on, like a large argument.
+   * `zeroCopyBytes` on, like a large argument. Returns whether they were copied (the caller may
+   * then write over them).
    */
-  encoded(bytes: Buffer): void {
+  encoded(bytes: Buffer): boolean {
     const n = bytes.length;
     if (n >= this.zeroCopyBytes) {
       this.append([bytes]);
-      return;
+      return false;
     }
     this.ensure(n);
     bytes.copy(this.block, this.pos);
     this.pos += n;
+    return true;
   }
 
   /** Appends chunks encoded elsewhere, by reference, after what is pending. */

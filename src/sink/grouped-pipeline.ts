@@ -20,10 +20,10 @@ export interface RowPipeline {
   /** Adds a row from its key, field (`''` when rows have none) and value. */
   add(key: string | Buffer, field: string | Buffer, value: string | Buffer): void;
   /**
-   * Adds a row whose value is bytes `0..valueEnd` of `value`, a buffer the caller writes again
-   * after this returns (a row's JSON text, see RowEncoder.valueInBytes): copied now.
+   * Adds a row whose value is bytes the caller writes again after this returns (a row's JSON
+   * text, see RowEncoder.valueInBytes): copied now.
    */
-  addBytes(key: string | Buffer, field: string | Buffer, value: Buffer, valueEnd: number): void;
+  addBytes(key: string | Buffer, field: string | Buffer, value: Uint8Array): void;
   /** Adds a worker's row by its bytes, as the producer encoded them. */
   addPayload(row: PayloadRow): void;
   /**
@@ -54,6 +54,9 @@ interface KeyRun {
   full: { args: ArgArena; removing: boolean }[] | null;
 }
 
+/** Spare arenas a pipeline keeps at most (see GroupedPipeline). */
+const MAX_SPARE_ARENAS = 4096;
+
 /** How a table's rows remove (an `upsert` table's deletes): `HDEL key field ...`, `SREM key member ...`. */
 export interface GroupedRemove {
   verb: string;
@@ -82,6 +85,11 @@ export class GroupedPipeline implements RowPipeline {
   #extra: (readonly (string | Buffer)[])[] = [];
   /** A new key's arena starts at the last flush's bytes per key, so most never grow. */
   #arenaBytes = 256;
+  /**
+   * Arenas whose bytes the last flushes copied into the encoder (keys of few rows: a hash's
+   * thousand keys, say), to fill again instead of allocating a buffer per key and flush.
+   */
+  #spare: ArgArena[] = [];
 
   constructor(
     encoder: CommandEncoder,
@@ -108,12 +116,12 @@ export class GroupedPipeline implements RowPipeline {
     this.#counted(run);
   }
 
-  addBytes(key: string | Buffer, field: string | Buffer, value: Buffer, valueEnd: number): void {
+  addBytes(key: string | Buffer, field: string | Buffer, value: Uint8Array): void {
     const run = this.#run(key);
     if (run.removing) this.#cut(run, false);
     run.wrote = true;
     if (this.#withField) run.args.arg(field);
-    run.args.argSlice(value, 0, valueEnd);
+    run.args.argBytes(value);
     this.#counted(run);
   }
 
@@ -153,16 +161,16 @@ export class GroupedPipeline implements RowPipeline {
           e.beginCommand(2 + args.count);
           e.arg(this.#remove!.verb);
           e.arg(run.key);
-          e.encoded(args.bytes());
           rowsPerCommand.push(args.count);
+          this.#appendArgs(args);
           continue;
         }
         e.beginCommand(head + args.count);
         e.arg(this.#verb);
         e.arg(run.key);
         for (const f of this.#flags) e.arg(f);
-        e.encoded(args.bytes());
         rowsPerCommand.push(args.count / width);
+        this.#appendArgs(args);
       }
     }
     for (const run of this.#order) {
@@ -203,11 +211,24 @@ export class GroupedPipeline implements RowPipeline {
     }
     let run = map.get(id);
     if (run === undefined) {
-      run = { key, args: new ArgArena(this.#arenaBytes), rows: 0, removing: false, wrote: false, full: null };
+      run = { key, args: this.#arena(this.#arenaBytes), rows: 0, removing: false, wrote: false, full: null };
       map.set(id, run);
       this.#order.push(run);
     }
     return run;
+  }
+
+  /** An empty arena: a spare one, else a new one of `bytes`. */
+  #arena(bytes: number): ArgArena {
+    const spare = this.#spare.pop();
+    if (spare === undefined) return new ArgArena(bytes);
+    spare.reset();
+    return spare;
+  }
+
+  /** Appends a command's arguments to the flush; keeps the arena when they were copied. */
+  #appendArgs(args: ArgArena): void {
+    if (this.#encoder.encoded(args.bytes()) && this.#spare.length < MAX_SPARE_ARENAS) this.#spare.push(args);
   }
 
   #counted(run: KeyRun): void {
@@ -218,7 +239,7 @@ export class GroupedPipeline implements RowPipeline {
   #cut(run: KeyRun, removing: boolean): void {
     if (run.rows > 0) {
       (run.full ??= []).push({ args: run.args, removing: run.removing });
-      run.args = new ArgArena(run.args.length);
+      run.args = this.#arena(run.args.length);
       run.rows = 0;
     }
     run.removing = removing;

@@ -19,6 +19,23 @@ export class JsonRowBytes {
   /** Bytes of the last row written. */
   length = 0;
   #pos = 0;
+  /** Views of {@link buf} by length (see {@link bytes}); emptied when it grows. */
+  #views: Uint8Array[] = [];
+
+  /**
+   * The last row's bytes, as a view of {@link buf} kept per length: copying from a view made per
+   * row (Buffer#copy makes one) cost more than the copy.
+   */
+  bytes(): Uint8Array {
+    const n = this.length;
+    if (n >= MAX_KEPT_VIEW) return new Uint8Array(this.buf.buffer, this.buf.byteOffset, n);
+    let v = this.#views[n];
+    if (v === undefined) {
+      v = new Uint8Array(this.buf.buffer, this.buf.byteOffset, n);
+      this.#views[n] = v;
+    }
+    return v;
+  }
 
   /** Writes `row`'s JSON text (see {@link jsonRow}); false, the bytes unspecified, when it leaves the row. */
   write(row: Record<string, unknown>, columns: readonly Column[] | undefined): boolean {
@@ -321,6 +338,7 @@ export class JsonRowBytes {
     const next = Buffer.allocUnsafe(Math.min(MAX_BYTES, Math.max(need, this.buf.length * 2)));
     this.buf.copy(next, 0, 0, this.#pos);
     this.buf = next;
+    this.#views = [];
   }
 }
 
@@ -329,6 +347,8 @@ export class JsonRowBytes {
  * life, and a row this large costs its bytes whichever way.
  */
 const MAX_BYTES = 1024 * 1024;
+/** Rows of this many bytes or more get a view of their own (see JsonRowBytes.bytes). */
+const MAX_KEPT_VIEW = 16 * 1024;
 const TOO_LONG = new Error('the row is left to jsonRow');
 
 /** Nesting walked by {@link JsonRowBytes} at most; deeper values (or a cycle) go to JSON.stringify. */

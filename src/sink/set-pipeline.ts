@@ -43,11 +43,11 @@ export class SetPipeline implements RowPipeline {
     this.#count++;
   }
 
-  addBytes(key: string | Buffer, _field: string | Buffer, value: Buffer, valueEnd: number): void {
+  addBytes(key: string | Buffer, _field: string | Buffer, value: Uint8Array): void {
     const e = this.#encoder;
     e.raw(this.#head);
     e.arg(key);
-    e.argCopy(value, 0, valueEnd);
+    e.argCopy(value);
     if (this.#tail !== null) e.raw(this.#tail);
     this.#count++;
   }

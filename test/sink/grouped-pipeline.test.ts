@@ -54,7 +54,7 @@ const value = fc.oneof(
 );
 
 describe('grouped pipeline (lists, hashes, sets, sorted sets on standalone Redis)', () => {
-  it('grouped pipeline — rows, rows of bytes and payload rows encode as the commands the writer makes from arrays, byte for byte (property)', () => {
+  it('grouped pipeline — rows, rows of bytes and payload rows encode as the commands the writer makes from arrays, byte for byte, flush after flush (property)', () => {
     fc.assert(
       fc.property(
         targetArb,
@@ -68,12 +68,13 @@ describe('grouped pipeline (lists, hashes, sets, sorted sets on standalone Redis
           { maxLength: 60 },
         ),
         fc.array(fc.string({ maxLength: 20 }), { maxLength: 2 }),
-        (target, rows, dead) => {
+        fc.integer({ min: 1, max: 20_000 }),
+        (target, rows, dead, zeroCopy) => {
           const w = writerOf(target);
           const grouped = w.grouped!(target)!;
           const withField = w.shape(target).field !== undefined;
           const pipe = new GroupedPipeline(
-            new CommandEncoder(),
+            new CommandEncoder(zeroCopy),
             grouped.verb,
             grouped.flags,
             withField,
@@ -88,23 +89,30 @@ describe('grouped pipeline (lists, hashes, sets, sorted sets on standalone Redis
             if (how === 'payload') keyed.push(new EncodedRow(enc.key, enc.field, enc.value));
           }
           const decoded = decodeKeyedRows(keyedPayload(keyed, withField), keyed.length) as PayloadRow[];
-          let next = 0;
-          for (let i = 0; i < rows.length; i++) {
-            const field = withField ? batch.fields[i] : '';
-            if (rows[i][3] === 'payload') pipe.addPayload(decoded[next++]);
-            else if (rows[i][3] === 'bytes') addReused(pipe, batch.keys[i], field, batch.values[i]);
-            else pipe.add(batch.keys[i], field, batch.values[i]);
-          }
           const want = batch.commands(undefined);
           if (dead.length > 0) {
-            pipe.addCommand(['RPUSH', 't:dead_letter', ...dead]);
             want.commands.push(['RPUSH', 't:dead_letter', ...dead] as Arg[]);
             want.rowsPerCommand.push(0);
           }
-          const got = pipe.take();
-          expect(got.count).toBe(want.commands.length);
-          expect(got.rowsPerCommand).toEqual(want.rowsPerCommand);
-          expect(Buffer.concat(got.chunks as Buffer[])).toEqual(respReference(want.commands));
+          const wantBytes = respReference(want.commands);
+          // Two flushes of the same rows: the second fills the arenas the first copied, while the
+          // first's bytes are still in flight.
+          const flushes = [0, 1].map(() => {
+            let next = 0;
+            for (let i = 0; i < rows.length; i++) {
+              const field = withField ? batch.fields[i] : '';
+              if (rows[i][3] === 'payload') pipe.addPayload(decoded[next++]);
+              else if (rows[i][3] === 'bytes') addReused(pipe, batch.keys[i], field, batch.values[i]);
+              else pipe.add(batch.keys[i], field, batch.values[i]);
+            }
+            if (dead.length > 0) pipe.addCommand(['RPUSH', 't:dead_letter', ...dead]);
+            return pipe.take();
+          });
+          for (const got of flushes) {
+            expect(got.count).toBe(want.commands.length);
+            expect(got.rowsPerCommand).toEqual(want.rowsPerCommand);
+            expect(Buffer.concat(got.chunks as Buffer[])).toEqual(wantBytes);
+          }
           expect(pipe.take()).toMatchObject({ chunks: [], count: 0 });
         },
       ),

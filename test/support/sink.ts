@@ -56,6 +56,6 @@ export function addReused(
   const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
   const reused = Buffer.alloc(bytes.length + 7, 0x2a);
   bytes.copy(reused);
-  pipe.addBytes(key, field, reused, bytes.length);
+  pipe.addBytes(key, field, new Uint8Array(reused.buffer, reused.byteOffset, bytes.length));
   reused.fill(0x21);
 }
