@@ -1,7 +1,15 @@
 import type { Command } from '../resp/reply.js';
 import { changelogCommands, type RemoveForm } from './changelog-commands.js';
 import type { PayloadRow } from './encoded-row.js';
-import { type FenceWriter, fencedCommands, keyId, type PostCommand } from './fence/fenced-commands.js';
+import {
+  encodeCommand,
+  type FenceWriter,
+  fencedCommands,
+  keyId,
+  type PostCommand,
+  valuesAsBytes,
+} from './fence/fenced-commands.js';
+import { ValueBytes } from './fence/value-bytes.js';
 import type { EncodedFlush, RowPipeline } from './grouped-pipeline.js';
 import type { RowEncoder } from './row-encoder.js';
 import { groupByKey, type KeyGroup } from './writers/by-key.js';
@@ -44,19 +52,26 @@ export class Batch implements FlushRows {
   /** Per row: whether it removes (an `upsert` table's delete); null until a row does. */
   #removes: boolean[] | null = null;
   #groups: KeyGroup[] | null = null;
+  /** A fenced batch's values as bytes ({@link values} then holds none); null: kept as they came. */
+  readonly valueBytes: ValueBytes | null;
 
   /**
    * @param fenced rows carry source positions and are applied through the fence script.
    * @param direct the sink's {@link RowPipeline}, which it makes only on standalone Redis for the
    *   tables that have one: an at-least-once batch encodes its rows there instead of keeping them.
+   * @param valueBytes for a fenced batch whose script calls are encoded (see fenced-commands.ts),
+   *   the room to keep its values in as bytes at first; null: they are kept as they came.
    */
   constructor(
     private readonly target: Target,
     readonly fenced = false,
     direct: RowPipeline | null = null,
+    valueBytes: number | null = null,
   ) {
     this.#direct = fenced ? null : direct;
     this.#writer = writerOf(target);
+    const form = fenced && valueBytes !== null ? this.#writer.fenced?.(target) : undefined;
+    this.valueBytes = form != null && valuesAsBytes(form.op) ? new ValueBytes(valueBytes!) : null;
     const shape = this.#writer.shape(target);
     this.#withField = shape.field !== undefined;
     this.#withTtl = shape.ttl !== undefined;
@@ -85,9 +100,9 @@ export class Batch implements FlushRows {
     if (direct !== null) {
       let valueBytes: number;
       if (enc.valueInBytes) {
-        const json = enc.json!.bytes();
-        direct.addBytes(enc.key, enc.field, json);
-        valueBytes = json.byteLength;
+        const json = enc.json!;
+        direct.addBytes(enc.key, enc.field, json.buf, json.length);
+        valueBytes = json.length;
       } else {
         direct.add(enc.key, enc.field, enc.value);
         valueBytes = enc.value.length;
@@ -112,7 +127,8 @@ export class Batch implements FlushRows {
       this.fields.push(enc.field);
       size += enc.field.length;
     }
-    this.values.push(enc.value);
+    if (this.valueBytes !== null) this.valueBytes.add(enc.value);
+    else this.values.push(enc.value);
     if (this.#withTtl) this.ttls.push(enc.ttl);
     if (this.#withPairs) {
       this.pairs.push(enc.pairs);
@@ -151,7 +167,8 @@ export class Batch implements FlushRows {
     if (this.#withPositions) this.positions.push(`${partition}:${offset}`);
     this.keys.push(key);
     if (this.#withField) this.fields.push(field);
-    this.values.push(value);
+    if (this.valueBytes !== null) this.valueBytes.add(value);
+    else this.values.push(value);
     if (this.#withTtl) this.ttls.push(0);
     if (this.#withPairs) {
       this.pairs.push([]);
@@ -228,7 +245,10 @@ export class Batch implements FlushRows {
     }
     const { commands, rowsPerCommand } = out;
     if (this.dead.length > 0 && deadLetterKey !== undefined) {
-      commands.push(['RPUSH', deadLetterKey, ...this.dead]);
+      const push = ['RPUSH', deadLetterKey, ...this.dead];
+      // Script calls already encoded: the push goes with them.
+      if (this.valueBytes !== null && this.keys.length > 0) encodeCommand(push, fence.encoder!);
+      commands.push(push);
       rowsPerCommand.push(0);
     }
     return { commands, rowsPerCommand };

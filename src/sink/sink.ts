@@ -11,7 +11,7 @@ import { ChangelogRows } from './changelog-rows.js';
 import { deadLetterEntry } from './dead-letter.js';
 import { PayloadRow } from './encoded-row.js';
 import { BadRowError, FencedError, SinkFailedError, SinkWriteError } from './errors.js';
-import { asEval, FenceMemory, noteApplied } from './fence/fenced-commands.js';
+import { FenceMemory, noteApplied, sendFenced } from './fence/fenced-commands.js';
 import { type EncodedFlush, GroupedPipeline, type RowPipeline } from './grouped-pipeline.js';
 import type { SinkTable } from './model.js';
 import type { RedisTarget } from './redis-target.js';
@@ -157,6 +157,13 @@ export class RedisSink extends EventEmitter<RedisSinkEvents> implements AsyncDis
   #retryTail: Promise<unknown> = Promise.resolve();
   /** Flushes whose script calls are being sent again (see #settle). */
   #retrying = 0;
+  /**
+   * On standalone Redis (a transport that takes encoded commands), where fenced flushes encode
+   * their script calls, their rows' values kept as bytes (Batch.valueBytes); null otherwise.
+   */
+  readonly #fenceEncoder: CommandEncoder | null;
+  /** Bytes of the last fenced batch's values: the next one's room at first. */
+  #valueBytes = 64 * 1024;
   /** On a cluster, the last fenced flush, NOSCRIPT retry included; the next is sent after it. */
   #fencedTail: Promise<unknown> | null = null;
   #inFlightRows = 0;
@@ -187,6 +194,7 @@ export class RedisSink extends EventEmitter<RedisSinkEvents> implements AsyncDis
     this.#cluster = target.topology === 'cluster';
     this.#metrics = new SinkMetrics(table.name);
     this.#direct = target.pipelineEncoded === undefined ? null : rowPipeline(table.target);
+    this.#fenceEncoder = target.pipelineEncoded === undefined || this.#cluster ? null : new CommandEncoder();
     this.#batch = new Batch(table.target, false, this.#direct);
   }
 
@@ -221,7 +229,7 @@ export class RedisSink extends EventEmitter<RedisSinkEvents> implements AsyncDis
     const fenced = positions !== undefined && this.table.delivery === 'exactly_once';
     if (fenced !== this.#batch.fenced) {
       this.#flushBatch();
-      this.#batch = new Batch(this.table.target, fenced, this.#direct);
+      this.#batch = this.#newBatch(fenced);
     }
     const kinds = (options as WriteOptions | undefined)?.kinds;
     if (kinds !== undefined) {
@@ -406,7 +414,8 @@ export class RedisSink extends EventEmitter<RedisSinkEvents> implements AsyncDis
     }
     const batch = this.#batch;
     if (batch.isEmpty) return;
-    this.#batch = new Batch(this.table.target, batch.fenced, this.#direct);
+    if (batch.valueBytes !== null) this.#valueBytes = Math.max(batch.valueBytes.length, 1024);
+    this.#batch = this.#newBatch(batch.fenced);
     const rows = batch.rows;
     const bytes = batch.bytes;
     this.#inFlightRows += rows;
@@ -423,6 +432,7 @@ export class RedisSink extends EventEmitter<RedisSinkEvents> implements AsyncDis
       generation: this.#generation,
       cluster: this.#cluster,
       memory: this.#fenceMemory,
+      ...(this.#fenceEncoder === null ? {} : { encoder: this.#fenceEncoder }),
     });
     this.stats.commands += commands.length;
     this.#metrics.pipelineCommands.observe(commands.length);
@@ -438,7 +448,9 @@ export class RedisSink extends EventEmitter<RedisSinkEvents> implements AsyncDis
     const send = (): Promise<Reply[]> =>
       batch.fenced && this.#redisFailure !== null
         ? Promise.reject(this.#redisFailure)
-        : this.#target.pipeline(commands);
+        : batch.fenced
+          ? sendFenced(this.#target, commands)
+          : this.#target.pipeline(commands);
     // While earlier calls are being sent again, a new call sent straight away would run before
     // them, find their gap (FENCEGAP) and need a retry of its own: with flushes always in flight,
     // every later flush would then run twice. It waits for those retries instead.
@@ -456,6 +468,11 @@ export class RedisSink extends EventEmitter<RedisSinkEvents> implements AsyncDis
       .catch((err: unknown) => this.#flushFailed(err));
     if (batch.fenced && this.#cluster) this.#fencedTail = p.catch(() => {});
     this.#track(p, started, rows, bytes);
+  }
+
+  #newBatch(fenced: boolean): Batch {
+    const room = fenced && this.#fenceEncoder !== null ? this.#valueBytes : null;
+    return new Batch(this.table.target, fenced, this.#direct, room);
   }
 
   /** Counts a flush as in flight until `p` settles (it never rejects). */
@@ -558,8 +575,8 @@ export class RedisSink extends EventEmitter<RedisSinkEvents> implements AsyncDis
       // Retries run one flush after the other, in the order the flushes were sent: a retry that
       // fills a gap must be applied before the retry of a later call that found that gap (the
       // cluster client may dispatch two pipelines to one node out of call order while it waits).
-      const calls = retry.map((i) => asEval(commands[i]));
-      const sent = this.#retryTail.then(() => this.#target.pipeline(calls));
+      const calls = retry.map((i) => commands[i]);
+      const sent = this.#retryTail.then(() => sendFenced(this.#target, calls, true));
       this.#retryTail = sent.catch(() => {});
       this.#retrying++;
       let again: Reply[];

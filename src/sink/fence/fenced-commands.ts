@@ -1,5 +1,8 @@
 import { keySlot } from '../../resp/cluster/key-slot.js';
-import type { Arg, Command } from '../../resp/reply.js';
+import type { EncodedCommands } from '../../resp/encoded-commands.js';
+import type { CommandEncoder } from '../../resp/encoder.js';
+import type { Arg, Command, Reply } from '../../resp/reply.js';
+import type { RedisTransport } from '../../resp/target.js';
 import { IntegerSum } from '../writers/sum.js';
 import {
   FENCE_OP_SUMMED,
@@ -10,6 +13,7 @@ import {
   type FenceOp,
 } from './fence-script.js';
 import { fenceKey, tableFenceKey } from './slot-tags.js';
+import type { ValueBytes } from './value-bytes.js';
 
 /** Rows one run carries at most (Lua's `unpack` of a run's values must stay far below its stack limit). */
 export const MAX_RUN_ROWS = 1000;
@@ -112,6 +116,11 @@ export interface FenceWriter {
    * built as a writer's first: no gap check, every run with its offsets.
    */
   memory?: FenceMemory;
+  /**
+   * Where the calls are encoded when the rows' values come as bytes ({@link FencedRows.valueBytes}):
+   * a transport that takes encoded commands sends them (see {@link fencedCommands}).
+   */
+  encoder?: CommandEncoder;
 }
 
 /** What the rows of a flush carry, as parallel arrays (each only when rows have it). */
@@ -132,6 +141,17 @@ export interface FencedRows extends RowParts {
    * `HDEL`, `SREM`, `ZREM`, see fence-script.ts); null or absent when no row does.
    */
   readonly removes?: readonly boolean[] | null;
+  /**
+   * The rows' values as bytes, `values` then holding none: only for operations of one or two
+   * arguments per row that are not summed (see {@link valuesAsBytes}).
+   */
+  readonly valueBytes?: ValueBytes | null;
+}
+
+/** Whether a fenced operation's rows may keep their values as bytes ({@link FencedRows.valueBytes}). */
+export function valuesAsBytes(op: FenceOp): boolean {
+  const width = FENCE_OP_WIDTH[op];
+  return (width === 1 || width === 2) && !FENCE_OP_SUMMED.has(op);
 }
 
 /**
@@ -160,7 +180,9 @@ export function fencedCommands(
   const rowsPerCommand: number[] = [];
   if (!cluster) {
     if (n > 0) {
-      commands.push(scriptCall(rows, keys, null, n, form, writer, memory, false, post));
+      const call = scriptCall(rows, keys, null, n, form, writer, memory, false, post);
+      const valueBytes = rows.valueBytes ?? null;
+      commands.push(valueBytes === null ? call : encodeCall(call, valueBytes, writer.encoder!));
       rowsPerCommand.push(n);
     }
     return { commands, rowsPerCommand };
@@ -282,6 +304,8 @@ class Scratch {
   fenceState: FenceState[] = [];
   /** Stamps the script calls built, for {@link FenceState.call}. */
   calls = 0;
+  /** The rows whose values a call being encoded takes from bytes, in argument order. */
+  readonly valueRows: number[] = [];
 
   /** Room for `rows` rows (and as many runs and fences), `keys` key numbers. */
   reserve(rows: number, keys: number): void {
@@ -481,6 +505,8 @@ function scriptCall(
   }
   out[countAt] = q;
   const { fields, values } = rows;
+  const valueRows = rows.valueBytes != null ? s.valueRows : null;
+  if (valueRows !== null) valueRows.length = 0;
   for (let run = 1; run <= runs; run++) {
     const first = runFirst[run];
     const last = runLast[run];
@@ -512,6 +538,13 @@ function scriptCall(
         const args = form.rowArgs!(rows, row);
         out[w++] = args.length;
         for (const x of args) out[w++] = x;
+      }
+    } else if (valueRows !== null) {
+      // The value's place holds a marker; encodeCall writes the row's bytes there.
+      for (let row = first; row >= 0; row = next[row]) {
+        if (width === 2) out[w++] = fields[row];
+        out[w++] = VALUE;
+        valueRows.push(row);
       }
     } else if (width === 2) {
       for (let row = first; row >= 0; row = next[row]) {
@@ -561,4 +594,82 @@ export function asEval(command: Command): Command {
   out[0] = 'EVAL';
   out[1] = FENCE_SCRIPT;
   return out;
+}
+
+/** Where a script call's value goes (a row's bytes), in the arguments {@link scriptCall} builds. */
+const VALUE: Arg = Buffer.alloc(0);
+
+/** The encoded bytes of each call {@link encodeCall} made, by the call it returned. */
+const encodedCalls = new WeakMap<Command, { chunks: readonly Buffer[]; argc: number }>();
+
+/**
+ * Encodes a script call whose values are {@link VALUE} markers, taking each from `bytes`
+ * (the rows listed in {@link Scratch.valueRows}). Returns the call's head — `EVALSHA sha numkeys
+ * KEYS...`, what an error message and {@link noteApplied} need of it — and keeps its bytes for
+ * {@link sendFenced}: the argument array, and the rows' values with it, die here.
+ */
+function encodeCall(call: Command, bytes: ValueBytes, e: CommandEncoder): Command {
+  const rowsOf = scratch.valueRows;
+  const buf = bytes.buffer;
+  const argc = call.length;
+  e.beginCommand(argc);
+  let v = 0;
+  for (let i = 0; i < argc; i++) {
+    const a = call[i];
+    if (a === VALUE) {
+      const r = rowsOf[v++];
+      e.argSlice(buf, bytes.start(r), bytes.end(r));
+    } else if (typeof a === 'string' || typeof a === 'object') e.arg(a as string | Buffer);
+    else e.arg(String(a));
+  }
+  const head = call.slice(0, 3 + Number(call[2]));
+  encodedCalls.set(head, { chunks: e.take(), argc });
+  const states = fencesOfCall.get(call);
+  if (states !== undefined) fencesOfCall.set(head, states);
+  return head;
+}
+
+/**
+ * Encodes a command of a flush whose script calls {@link encodeCall} encoded (a dead-letter push),
+ * so that the flush goes as one encoded pipeline.
+ */
+export function encodeCommand(command: Command, e: CommandEncoder): void {
+  e.encode(command);
+  encodedCalls.set(command, { chunks: e.take(), argc: command.length });
+}
+
+/**
+ * Sends a flush's commands: as encoded when {@link encodeCall} made its script calls (on one
+ * connection, a standalone server's), else as arrays. `asEvalCalls`: each (a script call) with the
+ * script's source instead of its SHA, for a retry after NOSCRIPT or FENCEGAP.
+ */
+export function sendFenced(
+  target: RedisTransport,
+  commands: readonly Command[],
+  asEvalCalls = false,
+): Promise<Reply[]> {
+  if (!encodedCalls.has(commands[0])) return target.pipeline(asEvalCalls ? commands.map(asEval) : commands);
+  const chunks: Buffer[] = [];
+  for (const c of commands) {
+    const { chunks: own, argc } = encodedCalls.get(c)!;
+    if (!asEvalCalls) {
+      for (const chunk of own) chunks.push(chunk);
+      continue;
+    }
+    // The same arguments after the script's: a new head, then the call's bytes past its own.
+    chunks.push(evalHead(argc));
+    chunks.push(Buffer.concat(own as Buffer[]).subarray(shaHeadBytes(argc)));
+  }
+  const encoded: EncodedCommands = { chunks, count: commands.length, name: String(commands[0][0]) };
+  return target.pipelineEncoded!(encoded);
+}
+
+/** `EVAL script` as the head of an encoded call of `argc` arguments. */
+function evalHead(argc: number): Buffer {
+  return Buffer.from(`*${argc}\r\n$4\r\nEVAL\r\n$${FENCE_SCRIPT.length}\r\n${FENCE_SCRIPT}\r\n`, 'latin1');
+}
+
+/** Bytes of `EVALSHA sha` at the head of an encoded call of `argc` arguments. */
+function shaHeadBytes(argc: number): number {
+  return `*${argc}\r\n$7\r\nEVALSHA\r\n$40\r\n`.length + 40 + 2;
 }
