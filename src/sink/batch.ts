@@ -100,9 +100,9 @@ export class Batch implements FlushRows {
     if (direct !== null) {
       let valueBytes: number;
       if (enc.valueInBytes) {
-        const json = enc.json!;
-        direct.addBytes(enc.key, enc.field, json.buf, json.length);
-        valueBytes = json.length;
+        const json = enc.json!.bytes();
+        direct.addBytes(enc.key, enc.field, json);
+        valueBytes = json.byteLength;
       } else {
         direct.add(enc.key, enc.field, enc.value);
         valueBytes = enc.value.length;
