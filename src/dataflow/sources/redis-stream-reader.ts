@@ -29,6 +29,15 @@ interface UnackedBatch {
   ids: string[];
 }
 
+/**
+ * A claim round takes at most this many reads' worth of entries, and at most
+ * {@link CLAIM_ROUND_MAX_IDS}. Rounds go one after another, each waiting for a checkpoint that
+ * acknowledges the one before, so a round of one read made a dead consumer's backlog crawl.
+ */
+const CLAIM_ROUND_READS = 20;
+/** Most IDs in one claim round: its `XCLAIM` is one command, which runs alone on the server. */
+const CLAIM_ROUND_MAX_IDS = 10_000;
+
 /** How often a channel checks that no entry it has yet to read was trimmed away, ms. */
 export const TRIM_CHECK_MS = 5_000;
 
@@ -253,6 +262,7 @@ export class StreamReader implements SourceReader {
     if (!this.#roundAcked) return;
     const { transport: t, group, consumer, claimIdleMs } = this.#c;
     const mine = `${consumer}~`;
+    const want = Math.min(count * CLAIM_ROUND_READS, CLAIM_ROUND_MAX_IDS);
     const ids: string[] = [];
     try {
       for (const other of await pendingConsumers(t, this.#stream, group)) {
@@ -260,12 +270,12 @@ export class StreamReader implements SourceReader {
         const pending = await pendingIds(t, this.#stream, group, {
           from: '-',
           to: '+',
-          count: count - ids.length,
+          count: want - ids.length,
           consumer: other,
           minIdleMs: claimIdleMs,
         });
         for (const p of pending) ids.push(p.id);
-        if (ids.length >= count) break;
+        if (ids.length >= want) break;
       }
     } catch (e) {
       throw this.#fail(e);
