@@ -65,25 +65,26 @@ export function writeIsoDate(b: Buffer, at: number, t: number): number {
   const day = Math.floor(t / DAY);
   const prefix = dayText(day);
   for (let i = 0; i < 11; i++) b[at + i] = prefix.charCodeAt(i);
-  let ms = t - day * DAY;
-  const h = Math.floor(ms / 3_600_000);
+  // The time of day fits int32 arithmetic: no floating-point division per digit.
+  let ms = (t - day * DAY) | 0;
+  const h = (ms / 3_600_000) | 0;
   ms -= h * 3_600_000;
-  const m = Math.floor(ms / 60_000);
+  const m = (ms / 60_000) | 0;
   ms -= m * 60_000;
-  const sec = Math.floor(ms / 1000);
+  const sec = (ms / 1000) | 0;
   ms -= sec * 1000;
   const p = at + 11;
-  b[p] = 48 + Math.floor(h / 10);
+  b[p] = 48 + ((h / 10) | 0);
   b[p + 1] = 48 + (h % 10);
   b[p + 2] = 58; // :
-  b[p + 3] = 48 + Math.floor(m / 10);
+  b[p + 3] = 48 + ((m / 10) | 0);
   b[p + 4] = 48 + (m % 10);
   b[p + 5] = 58;
-  b[p + 6] = 48 + Math.floor(sec / 10);
+  b[p + 6] = 48 + ((sec / 10) | 0);
   b[p + 7] = 48 + (sec % 10);
   b[p + 8] = 46; // .
-  b[p + 9] = 48 + Math.floor(ms / 100);
-  b[p + 10] = 48 + (Math.floor(ms / 10) % 10);
+  b[p + 9] = 48 + ((ms / 100) | 0);
+  b[p + 10] = 48 + (((ms / 10) | 0) % 10);
   b[p + 11] = 48 + (ms % 10);
   b[p + 12] = 90; // Z
   return p + 13;

@@ -140,10 +140,21 @@ export class JsonRowBytes {
       v = -v;
     }
     let digits = 1;
-    for (let x = v; x >= 10; x = Math.floor(x / 10)) digits++;
-    for (let i = p + digits - 1; i >= p; i--) {
-      b[i] = 48 + (v % 10);
-      v = Math.floor(v / 10);
+    if (v < 2_147_483_648) {
+      // Small integers (ids, counts) in int32 arithmetic: no floating-point division per digit.
+      let n = v | 0;
+      for (let x = n; x >= 10; x = (x / 10) | 0) digits++;
+      for (let i = p + digits - 1; i >= p; i--) {
+        const q = (n / 10) | 0;
+        b[i] = 48 + n - q * 10;
+        n = q;
+      }
+    } else {
+      for (let x = v; x >= 10; x = Math.floor(x / 10)) digits++;
+      for (let i = p + digits - 1; i >= p; i--) {
+        b[i] = 48 + (v % 10);
+        v = Math.floor(v / 10);
+      }
     }
     this.#pos = p + digits;
     return true;
