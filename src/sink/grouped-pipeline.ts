@@ -108,19 +108,13 @@ export class GroupedPipeline implements RowPipeline {
   }
 
   add(key: string | Buffer, field: string | Buffer, value: string | Buffer): void {
-    const run = this.#run(key);
-    if (run.removing) this.#cut(run, false);
-    run.wrote = true;
-    if (this.#withField) run.args.arg(field);
+    const run = this.#writing(key, field);
     run.args.arg(value);
     this.#counted(run);
   }
 
   addBytes(key: string | Buffer, field: string | Buffer, value: Uint8Array): void {
-    const run = this.#run(key);
-    if (run.removing) this.#cut(run, false);
-    run.wrote = true;
-    if (this.#withField) run.args.arg(field);
+    const run = this.#writing(key, field);
     run.args.argBytes(value);
     this.#counted(run);
   }
@@ -215,6 +209,15 @@ export class GroupedPipeline implements RowPipeline {
       map.set(id, run);
       this.#order.push(run);
     }
+    return run;
+  }
+
+  /** The key's run, turned to writing (not removing), with a row's field written when rows have one. */
+  #writing(key: string | Buffer, field: string | Buffer): KeyRun {
+    const run = this.#run(key);
+    if (run.removing) this.#cut(run, false);
+    run.wrote = true;
+    if (this.#withField) run.args.arg(field);
     return run;
   }
 

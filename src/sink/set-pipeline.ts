@@ -35,21 +35,13 @@ export class SetPipeline implements RowPipeline {
   }
 
   add(key: string | Buffer, _field: string | Buffer, value: string | Buffer): void {
-    const e = this.#encoder;
-    e.raw(this.#head);
-    e.arg(key);
-    e.arg(value);
-    if (this.#tail !== null) e.raw(this.#tail);
-    this.#count++;
+    this.#begin(key).arg(value);
+    this.#end();
   }
 
   addBytes(key: string | Buffer, _field: string | Buffer, value: Uint8Array): void {
-    const e = this.#encoder;
-    e.raw(this.#head);
-    e.arg(key);
-    e.argCopy(value);
-    if (this.#tail !== null) e.raw(this.#tail);
-    this.#count++;
+    this.#begin(key).argCopy(value);
+    this.#end();
   }
 
   /** The row's key and value bytes, as the producer encoded them. */
@@ -76,6 +68,20 @@ export class SetPipeline implements RowPipeline {
     const e = this.#encoder;
     e.beginCommand(args.length);
     for (const a of args) e.arg(a);
+    this.#count++;
+  }
+
+  /** Writes a SET's head and key; its value comes next, then {@link #end}. */
+  #begin(key: string | Buffer): CommandEncoder {
+    const e = this.#encoder;
+    e.raw(this.#head);
+    e.arg(key);
+    return e;
+  }
+
+  /** Ends a SET: its TTL, when the table has one. */
+  #end(): void {
+    if (this.#tail !== null) this.#encoder.raw(this.#tail);
     this.#count++;
   }
 
