@@ -122,13 +122,20 @@ export class Batch implements FlushRows {
       );
     }
     this.keys.push(enc.key);
-    let size = enc.key.length + enc.value.length + ROW_OVERHEAD_BYTES;
+    let size = enc.key.length + ROW_OVERHEAD_BYTES;
     if (this.#withField) {
       this.fields.push(enc.field);
       size += enc.field.length;
     }
-    if (this.valueBytes !== null) this.valueBytes.add(enc.value);
-    else this.values.push(enc.value);
+    if (enc.valueInBytes) {
+      const json = enc.json!.bytes();
+      this.valueBytes!.add(json);
+      size += json.byteLength;
+    } else {
+      if (this.valueBytes !== null) this.valueBytes.add(enc.value);
+      else this.values.push(enc.value);
+      size += enc.value.length;
+    }
     if (this.#withTtl) this.ttls.push(enc.ttl);
     if (this.#withPairs) {
       this.pairs.push(enc.pairs);

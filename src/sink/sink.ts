@@ -238,6 +238,8 @@ export class RedisSink extends EventEmitter<RedisSinkEvents> implements AsyncDis
     } else {
       // A worker's keyed rows go into the pipeline as bytes when the batch encodes as it goes.
       const direct = this.#batch.encodes;
+      // A fenced batch keeping its values as bytes takes a JSON row's bytes too.
+      const inBytes = direct || this.#batch.valueBytes !== null;
       const partitions = positions?.partition;
       let release: (() => void) | null = null;
       try {
@@ -251,7 +253,7 @@ export class RedisSink extends EventEmitter<RedisSinkEvents> implements AsyncDis
               if (this.#failed !== null || this.#closed) break;
             }
           }
-          this.#addRow(rows[i], i, direct, positions, partitions);
+          this.#addRow(rows[i], i, direct, inBytes, positions, partitions);
         }
       } finally {
         if (release !== null) {
@@ -282,6 +284,7 @@ export class RedisSink extends EventEmitter<RedisSinkEvents> implements AsyncDis
     row: Row,
     i: number,
     direct: boolean,
+    inBytes: boolean,
     positions: RowPositions | undefined,
     partitions: string | readonly string[] | undefined,
   ): void {
@@ -291,7 +294,7 @@ export class RedisSink extends EventEmitter<RedisSinkEvents> implements AsyncDis
     } else {
       const enc = this.#encoder;
       // A batch encoding as it goes copies the row's JSON bytes at once (Batch.add).
-      const reason = enc.encode(row, direct);
+      const reason = enc.encode(row, inBytes);
       if (reason === null) {
         if (partitions === undefined) {
           this.#batch.add(enc);

@@ -29,15 +29,16 @@ export class ValueBytes {
     return this.#pos;
   }
 
-  add(v: string | Buffer): void {
+  /** Adds a row's value: text (as UTF-8) or bytes, copied now. */
+  add(v: string | Uint8Array): void {
     if (typeof v === 'string') {
       // At most 3 UTF-8 bytes per UTF-16 unit.
       this.#ensure(3 * v.length);
       this.#pos += this.#buf.utf8Write(v, this.#pos);
     } else {
-      this.#ensure(v.length);
-      v.copy(this.#buf, this.#pos);
-      this.#pos += v.length;
+      this.#ensure(v.byteLength);
+      this.#buf.set(v, this.#pos);
+      this.#pos += v.byteLength;
     }
     this.#ends.push(this.#pos);
   }
