@@ -201,7 +201,17 @@ export class Orchestrator implements RuntimeView, WorkerEvents {
   // ── RuntimeView ────────────────────────────────────────────────────────────────────────────
 
   tableCreated(table: TableRecord): void {
-    void this.#addTable(table).then(() => this.#place());
+    this.#addTable(table).then(
+      () => this.#place(),
+      (err: unknown) => {
+        // Stopping while the table's checkpoints were being read (their directory may be gone
+        // by then) is no failure of the table.
+        if (this.#closed) return;
+        const runner = this.#tables.get(table.id);
+        const reason = `its checkpoints could not be read: ${err instanceof Error ? err.message : String(err)}`;
+        if (runner !== undefined) this.#failTable(runner, reason);
+      },
+    );
   }
 
   async tableDeleted(table: TableRecord): Promise<void> {
