@@ -1,10 +1,11 @@
 /**
  * A quick same-run comparison of the sink's at-least-once and exactly-once delivery for chosen
  * table types and shapes, without the peers, the references or the report files the `sink` suite
- * writes: for profiling and A/B work on the fenced path.
+ * writes: for profiling and A/B work on the fenced path. With `--against <client>` the sink's
+ * at-least-once delivery is compared with that client instead (a peer: `node-redis-grouped`).
  *
  *   node dist/bench/sink/sink-compare.js [--types counter,stream,sorted_set_incr] [--shapes flat,nested]
- *     [--rounds 3] [--count 1000000]
+ *     [--rounds 3] [--count 1000000] [--against laminar-redis-eo]
  *
  * Each round runs both deliveries per table (order alternating per round) through the suite's own
  * child process and verification (sink-run.ts), then prints each run and the median ratio.
@@ -13,7 +14,15 @@ import { parseArgs } from 'node:util';
 import { startBenchRedisServer } from '../common/bench-redis.js';
 import { fmt } from '../common/figures.js';
 import { runSinkClient, type SinkRunRecord } from './sink-run.js';
-import { FENCED_TYPES, SHAPES, type Shape, TABLE_TYPES, type TableType } from './sink-workload.js';
+import {
+  CLIENT_IDS,
+  type ClientId,
+  FENCED_TYPES,
+  SHAPES,
+  type Shape,
+  TABLE_TYPES,
+  type TableType,
+} from './sink-workload.js';
 
 const { values } = parseArgs({
   options: {
@@ -21,8 +30,12 @@ const { values } = parseArgs({
     shapes: { type: 'string', default: SHAPES.join(',') },
     rounds: { type: 'string', default: '3' },
     count: { type: 'string', default: '1000000' },
+    against: { type: 'string', default: 'laminar-redis-eo' },
   },
 });
+const against = values.against as ClientId;
+if (!CLIENT_IDS.includes(against) || against === 'laminar-redis')
+  throw new Error(`cannot compare with ${against}`);
 const types = values.types!.split(',') as TableType[];
 for (const t of types) if (!TABLE_TYPES.includes(t)) throw new Error(`unknown type ${t}`);
 const shapes = values.shapes!.split(',') as Shape[];
@@ -62,7 +75,7 @@ try {
         const order = round % 2 === 0 ? (['alo', 'eo'] as const) : (['eo', 'alo'] as const);
         for (const which of order) {
           const r = await runSinkClient(server, {
-            client: which === 'eo' ? 'laminar-redis-eo' : 'laminar-redis',
+            client: which === 'eo' ? against : 'laminar-redis',
             type,
             shape,
             port: server.port,
@@ -73,14 +86,14 @@ try {
           });
           slot[which].push(r);
           console.log(
-            `round ${round + 1} ${key} ${which}: ${fmt(r.rowsPerSec)} rows/s, CPU ${((r.cpuSeconds / count) * 1e6).toFixed(2)} µs/row, ` +
+            `round ${round + 1} ${key} ${which === 'eo' ? against : which}: ${fmt(r.rowsPerSec)} rows/s, CPU ${((r.cpuSeconds / count) * 1e6).toFixed(2)} µs/row, ` +
               `server CPU ${r.serverCpuSeconds.toFixed(2)} s${r.failure ? `  !!! ${r.failure}` : ''}`,
           );
           console.log(`  server commands: ${statsText(r, count)}`);
         }
         const a = slot.alo[slot.alo.length - 1].rowsPerSec;
         const e = slot.eo[slot.eo.length - 1].rowsPerSec;
-        console.log(`round ${round + 1} ${key} ratio ${(e / a).toFixed(2)}×`);
+        console.log(`round ${round + 1} ${key} ratio ${against} / at-least-once ${(e / a).toFixed(2)}×`);
       }
     }
   }
@@ -90,7 +103,7 @@ try {
 for (const [key, { alo, eo }] of results) {
   const ratios = alo.map((a, i) => eo[i].rowsPerSec / a.rowsPerSec);
   console.log(
-    `${key}: at-least-once ${fmt(median(alo.map((r) => r.rowsPerSec)))} rows/s, exactly-once ` +
+    `${key}: at-least-once ${fmt(median(alo.map((r) => r.rowsPerSec)))} rows/s, ${against} ` +
       `${fmt(median(eo.map((r) => r.rowsPerSec)))} rows/s; ratio per round ${ratios.map((x) => x.toFixed(2)).join(' ')}, median ${median(ratios).toFixed(2)}×`,
   );
 }
