@@ -4,9 +4,10 @@
  * replay, must leave the lists exactly as at-least-once does, plus the fences:
  *
  *   1. fences   the table's one fence hash (`laminar:fence:<table>`, standalone Redis) holding its
- *               owner, the generation (1) and, per slot of the list keys and partition
- *               (`p:<partition>@<slot>`), the highest offset of that partition's rows in that
- *               slot — then deleted, so that the next check sees the lists alone
+ *               owner (`job`), per slot of the list keys the writer's generation (`gen@<slot>`,
+ *               1) and, per slot and partition (`p:<partition>@<slot>`), the highest offset of
+ *               that partition's rows in that slot — then deleted, so that the next check sees
+ *               the lists alone
  *   2. lists    sink-verify.ts, as in the sink suite: DBSIZE = users, every LLEN = min(rows, 1000),
  *               first and last element are the oldest kept and the newest row
  *   3. contents every list whole: SHA-1 of its elements joined by "\n" against the expected rows,
@@ -24,11 +25,11 @@ import { verifySinkState } from '../sink/sink-verify.js';
 import { LIST_MAX_LENGTH, LIST_PREFIX, rowAt, sinkTable, USERS, userOf } from '../sink/sink-workload.js';
 import { offsetOf, partitionOf, VARIANT_INFO, type Variant } from './exactly-once-workload.js';
 
-/** KEYS[1] the fence hash, ARGV[1..] fields: HLEN, generation, then each field's offset. */
+/** KEYS[1] the fence hash, ARGV[1..] fields: HLEN, whether it has an owner, then each field's value. */
 const FENCE_SCRIPT = `local out = {}
 local k = KEYS[1]
 out[#out + 1] = redis.call('HLEN', k)
-out[#out + 1] = redis.call('HGET', k, 'gen') or '(nil)'
+out[#out + 1] = redis.call('HEXISTS', k, 'job')
 for f = 1, #ARGV do
   out[#out + 1] = redis.call('HGET', k, ARGV[f]) or '(nil)'
 end
@@ -101,24 +102,27 @@ async function verifyFences(
     }
   }
   const names = Array.from({ length: partitions }, (_, p) => partitionOf(p, partitions));
+  // Per slot its writer generation (the variant's one sink is generation 1), then its offsets.
   const fields: string[] = [];
   const expected: string[] = [];
   for (const [slot, highest] of bySlot) {
+    fields.push(`gen@${slot}`);
+    expected.push('1');
     highest.forEach((o, p) => {
       fields.push(`p:${names[p]}@${slot}`);
       expected.push(o < 0 ? '(nil)' : String(o));
     });
   }
-  // The owner, the generation and one offset per (slot, partition) written.
+  // The owner and every generation and offset written.
   const written = expected.filter((o) => o !== '(nil)').length;
-  const want = [String(2 + written), '1', ...expected];
+  const want = [String(1 + written), '1', ...expected];
   const hash = tableFenceKey(TABLE_NAME);
   const out = await evalLines(server, FENCE_SCRIPT, [hash], fields);
   if (out.length !== want.length) return `fence script answered ${out.length} lines, expected ${want.length}`;
   const bad = want.filter((w, i) => out[i] !== w).length;
   if (bad === 0) return undefined;
   const i = want.findIndex((w, j) => out[j] !== w);
-  const what = i === 0 ? 'HLEN' : i === 1 ? 'gen' : fields[i - 2];
+  const what = i === 0 ? 'HLEN' : i === 1 ? 'an owner (job)' : fields[i - 2];
   return `${bad} fence fields of ${hash} wrong, first: ${what} = ${out[i]}, expected ${want[i]}`;
 }
 
