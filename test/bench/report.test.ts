@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type BenchReport, renderMarkdown } from '../../bench/report.js';
+import { TEST_MACHINE } from '../support/bench-report.js';
 
 const SUITE = { title: 't', rows: [], ratios: [] };
 
@@ -7,15 +8,7 @@ function report(extra: Partial<BenchReport>): BenchReport {
   return {
     date: '2026-12-07T00:00:00.000Z',
     quick: false,
-    machine: {
-      node: 'v20',
-      cpuModel: 'x',
-      cores: 2,
-      redisServer: '7',
-      os: 'linux',
-      memoryGiB: 1,
-      loadAverage: [3.5, 2, 1],
-    },
+    machine: { ...TEST_MACHINE, loadAverage: [3.5, 2, 1] },
     suites: [
       { suite: 'sink', ...SUITE },
       { suite: 'decoder', ...SUITE },

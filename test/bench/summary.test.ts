@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { readReport } from '../../bench/report.js';
 import { HEADLINES, renderSummary, SUMMARY_END, SUMMARY_START } from '../../bench/summary.js';
+import { TEST_MACHINE } from '../support/bench-report.js';
 
 const LATEST = new URL('../../bench/results/latest.json', import.meta.url);
 const README = new URL('../../README.md', import.meta.url);
@@ -31,15 +32,7 @@ describe('bench summary', () => {
     const table = renderSummary({
       date: '2026-12-06T00:00:00.000Z',
       quick: false,
-      machine: {
-        node: 'v20',
-        cpuModel: 'x',
-        cores: 2,
-        redisServer: '7',
-        os: 'linux',
-        memoryGiB: 1,
-        loadAverage: [0, 0, 0],
-      },
+      machine: TEST_MACHINE,
       suites: [
         {
           suite: 'sink',
