@@ -25,7 +25,7 @@ import type { ConnectionProfile, RedisConnection } from '../schema/connection-pr
 import { didYouMean } from '../schema/did-you-mean.js';
 import { SinkConfigError, type SqlPosition } from '../schema/errors.js';
 import type { ProfileField } from '../schema/profile-check.js';
-import { checkConnector, checkProfile } from '../schema/profile-check.js';
+import { checkConnector, checkProfile, PROFILE_SQL_OPTIONS } from '../schema/profile-check.js';
 import { type Door, Reporter } from '../schema/reporter.js';
 import { loadSqlParser, parseStatements } from '../schema/sql-parser.js';
 import { type SqlOption as Entry, ident, isNode, type Node, withOptions } from '../schema/sql-tree.js';
@@ -58,17 +58,12 @@ export interface ParseLookupTableOptions {
   profiles?: ReadonlyMap<string, ConnectionProfile> | Readonly<Record<string, ConnectionProfile>>;
 }
 
+/** The connection's options as every Redis table spells them (TLS included); the table's name is no option. */
+const { name: _tableName, ...CONNECTION_OPTIONS } = PROFILE_SQL_OPTIONS;
+
 const O = {
-  connector: 'connector',
+  ...CONNECTION_OPTIONS,
   type: 'type',
-  address: 'address',
-  addresses: 'cluster.addresses',
-  username: 'username',
-  password: 'password',
-  sentinels: 'sentinel.addresses',
-  masterName: 'sentinel.master',
-  sentinelUsername: 'sentinel.username',
-  sentinelPassword: 'sentinel.password',
   profile: 'connection_profile',
   format: 'format',
   keyPrefix: 'lookup.key_prefix',
@@ -84,7 +79,7 @@ const O = {
 } as const;
 
 /** Every option a lookup table accepts. */
-export const LOOKUP_OPTIONS: readonly string[] = [...Object.values(O), ...Object.values(TLS_SQL_OPTIONS)];
+export const LOOKUP_OPTIONS: readonly string[] = Object.values(O);
 
 /** The most attempts `'lookup.max_attempts'` may ask for. */
 export const MAX_LOOKUP_ATTEMPTS = 10;
@@ -155,17 +150,7 @@ type Field = ProfileField | 'format' | 'schema';
 
 /** Fields of the shared validators this door uses, in this door's spelling. */
 const FIELD_OPTIONS: Partial<Record<Field, string>> = {
-  name: 'table name',
-  connector: O.connector,
-  address: O.address,
-  addresses: O.addresses,
-  sentinels: O.sentinels,
-  masterName: O.masterName,
-  sentinelUsername: O.sentinelUsername,
-  sentinelPassword: O.sentinelPassword,
-  username: O.username,
-  password: O.password,
-  ...TLS_SQL_OPTIONS,
+  ...PROFILE_SQL_OPTIONS,
   format: O.format,
   schema: 'columns',
 };
