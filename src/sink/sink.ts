@@ -12,12 +12,11 @@ import { deadLetterEntry } from './dead-letter.js';
 import { PayloadRow } from './encoded-row.js';
 import { BadRowError, FencedError, SinkFailedError, SinkWriteError } from './errors.js';
 import { FenceMemory, noteApplied, sendFenced } from './fence/fenced-commands.js';
-import { type EncodedFlush, GroupedPipeline, type RowPipeline } from './grouped-pipeline.js';
+import type { EncodedFlush, RowPipeline } from './grouped-pipeline.js';
 import type { SinkTable } from './model.js';
 import type { RedisTarget } from './redis-target.js';
 import { type Row, RowEncoder } from './row-encoder.js';
-import { SetPipeline } from './set-pipeline.js';
-import { afterKeyCommands, type Target, writerOf } from './writers/index.js';
+import { rowPipeline } from './row-pipeline.js';
 
 /** Bounds of what a sink holds between `write()` and Redis's replies. */
 export interface SinkLimits {
@@ -705,30 +704,4 @@ function scriptKey(cmd: Command, r: Error): unknown {
 function keyText(key: unknown): string {
   const s = Buffer.isBuffer(key) ? `0x${key.subarray(0, 64).toString('hex')}` : String(key);
   return s.length > 200 ? `${s.slice(0, 200)}…` : s;
-}
-
-/**
- * The pipeline a table's at-least-once rows are encoded into as they come, where the writer has
- * one: SET per row for strings, one variadic command per key for lists, hashes, sets and sorted
- * sets (with each key's trim and TTL after its rows). Null: rows are kept until the flush.
- */
-function rowPipeline(t: Target): RowPipeline | null {
-  const writer = writerOf(t);
-  const direct = writer.directSet?.(t);
-  if (direct !== undefined) return new SetPipeline(new CommandEncoder(), direct.ttlSecs);
-  const grouped = writer.grouped?.(t);
-  const shape = writer.shape(t);
-  // Rows with a TTL of their own or a field per column carry more than one command's arguments.
-  if (grouped === undefined || shape.ttl !== undefined || shape.columns !== undefined) return null;
-  const retraction = writer.retraction(t);
-  return new GroupedPipeline(
-    new CommandEncoder(),
-    grouped.verb,
-    grouped.flags,
-    shape.field !== undefined,
-    (key, wrote) => afterKeyCommands(t, key, undefined, false, wrote),
-    retraction.kind === 'delete' && retraction.arg !== 'none'
-      ? { verb: retraction.verb, arg: retraction.arg }
-      : undefined,
-  );
 }

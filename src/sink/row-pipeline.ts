@@ -1,0 +1,30 @@
+import { CommandEncoder } from '../resp/encoder.js';
+import { GroupedPipeline, type RowPipeline } from './grouped-pipeline.js';
+import { SetPipeline } from './set-pipeline.js';
+import { afterKeyCommands, type Target, writerOf } from './writers/index.js';
+
+/**
+ * The pipeline a table's at-least-once rows are encoded into as they come, where the writer has
+ * one: SET per row for strings, one variadic command per key for lists, hashes, sets and sorted
+ * sets (with each key's trim and TTL after its rows). Null: rows are kept until the flush.
+ */
+export function rowPipeline(t: Target): RowPipeline | null {
+  const writer = writerOf(t);
+  const direct = writer.directSet?.(t);
+  if (direct !== undefined) return new SetPipeline(new CommandEncoder(), direct.ttlSecs);
+  const grouped = writer.grouped?.(t);
+  const shape = writer.shape(t);
+  // Rows with a TTL of their own or a field per column carry more than one command's arguments.
+  if (grouped === undefined || shape.ttl !== undefined || shape.columns !== undefined) return null;
+  const retraction = writer.retraction(t);
+  return new GroupedPipeline(
+    new CommandEncoder(),
+    grouped.verb,
+    grouped.flags,
+    shape.field !== undefined,
+    (key, wrote) => afterKeyCommands(t, key, undefined, false, wrote),
+    retraction.kind === 'delete' && retraction.arg !== 'none'
+      ? { verb: retraction.verb, arg: retraction.arg }
+      : undefined,
+  );
+}
