@@ -1,6 +1,8 @@
 import { CommandEncoder } from '../resp/encoder.js';
 import { GroupedPipeline, type RowPipeline } from './grouped-pipeline.js';
+import { perRowPipeline } from './per-row-pipeline.js';
 import { SetPipeline } from './set-pipeline.js';
+import { sumPipeline } from './sum-pipeline.js';
 import { afterKeyCommands, type Target, writerOf } from './writers/index.js';
 
 /**
@@ -12,6 +14,8 @@ export function rowPipeline(t: Target): RowPipeline | null {
   const writer = writerOf(t);
   const direct = writer.directSet?.(t);
   if (direct !== undefined) return new SetPipeline(new CommandEncoder(), direct.ttlSecs);
+  const other = perRowPipeline(t) ?? sumPipeline(t);
+  if (other !== null) return other;
   const grouped = writer.grouped?.(t);
   const shape = writer.shape(t);
   // Rows with a TTL of their own or a field per column carry more than one command's arguments.
