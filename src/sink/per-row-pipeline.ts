@@ -1,10 +1,196 @@
-import type { RowPipeline } from './grouped-pipeline.js';
-import type { Target } from './writers/index.js';
+import { CommandEncoder } from '../resp/encoder.js';
+import type { Command } from '../resp/reply.js';
+import type { PayloadRow } from './encoded-row.js';
+import type { EncodedFlush, RowPipeline } from './grouped-pipeline.js';
+import { afterKeyCommands, hasAfterKey, type Target } from './writers/index.js';
+import { xaddRowArgs } from './writers/stream.js';
 
 /**
  * The pipeline of a table whose rows are one command each (Stream, Pub/Sub), where it has one.
- * Null: rows are kept until the flush.
+ * Null: rows are kept until the flush (a stream's `columns` layout or per-row TTL, a Pub/Sub
+ * message id, which needs the row's source position).
  */
-export function perRowPipeline(_t: Target): RowPipeline | null {
+export function perRowPipeline(t: Target, encoder = new CommandEncoder()): RowPipeline | null {
+  if (t.type === 'stream') {
+    if (t.streamLayout === 'columns' || t.ttlColumn !== undefined) return null;
+    const after = hasAfterKey(t, false)
+      ? (key: string | Buffer) => afterKeyCommands(t, key, undefined, false)
+      : null;
+    return new PerRowPipeline(encoder, { verb: 'XADD', middle: xaddRowArgs(t), after });
+  }
+  // Cluster sinks have no pipeline: the verb is PUBLISH, not SPUBLISH.
+  if (t.type === 'pubsub' && t.messageIdField === undefined) {
+    return new PerRowPipeline(encoder, { verb: 'PUBLISH' });
+  }
   return null;
+}
+
+/** The fixed parts of a {@link PerRowPipeline}'s command. */
+export interface PerRowForm {
+  verb: string;
+  /** Arguments between the key and the value (`MAXLEN ~ n * row`); none by default. */
+  middle?: readonly string[];
+  /** Arguments after the value (`EX ttl`); none by default. */
+  tail?: readonly string[];
+  /**
+   * The commands run once per key after the flush's rows (a TTL), keys in order of first
+   * appearance; null (the default): none.
+   */
+  after?: ((key: string | Buffer) => readonly Command[]) | null;
+  /** The verb of `verb key` removing a key (an `upsert` table's delete); none: rows cannot be removed. */
+  remove?: string;
+}
+
+/**
+ * Rows of one command each, `verb key [middle] value [tail]`, encoded into the sink's own arena
+ * as they arrive instead of kept as strings and command arrays until the flush: the rows of an
+ * at-least-once String, Stream or Pub/Sub table on standalone Redis, whose commands go to one
+ * connection as they are (`pipelineEncoded`). The constant runs of each command are encoded once.
+ * A worker's {@link PayloadRow} is copied from its batch payload without becoming text.
+ *
+ * One per sink, shared by its batches one after another: {@link take} returns every command
+ * encoded since the last take, so the open batch's rows are always exactly what it holds.
+ */
+export class PerRowPipeline implements RowPipeline {
+  readonly #encoder: CommandEncoder;
+  readonly #verb: string;
+  /** `*n $len verb`: the array header and the command name, the same for every row. */
+  readonly #head: Buffer;
+  /** The middle arguments, encoded; null when there are none. */
+  readonly #middle: Buffer | null;
+  /** The tail arguments, encoded; null when there are none. */
+  readonly #tail: Buffer | null;
+  readonly #after: ((key: string | Buffer) => readonly Command[]) | null;
+  /** `*2 $len verb` of a removal; null: rows cannot be removed. */
+  readonly #removeHead: Buffer | null;
+  /** Commands encoded since the last take. */
+  #count = 0;
+  /** With {@link #after}: the flush's keys, in order of first appearance. */
+  #order: (string | Buffer)[] = [];
+  /** The identities of the keys in {@link #order}: text, and the UTF-8 text of binary keys. */
+  #seenText = new Set<string>();
+  /** The identities of binary keys that are not UTF-8 text (their bytes as latin1). */
+  #seenBinary: Set<string> | null = null;
+  /** Commands appended after the rows (a dead-letter push), encoded after the keys' commands. */
+  #extra: (readonly (string | Buffer)[])[] = [];
+
+  constructor(encoder: CommandEncoder, form: PerRowForm) {
+    this.#encoder = encoder;
+    this.#verb = form.verb;
+    const middle = form.middle ?? [];
+    const tail = form.tail ?? [];
+    this.#head = Buffer.from(`*${3 + middle.length + tail.length}\r\n${bulk(form.verb)}`, 'utf8');
+    this.#middle = middle.length === 0 ? null : Buffer.from(middle.map(bulk).join(''), 'utf8');
+    this.#tail = tail.length === 0 ? null : Buffer.from(tail.map(bulk).join(''), 'utf8');
+    this.#after = form.after ?? null;
+    this.#removeHead = form.remove === undefined ? null : Buffer.from(`*2\r\n${bulk(form.remove)}`, 'utf8');
+  }
+
+  add(key: string | Buffer, _field: string | Buffer, value: string | Buffer): void {
+    this.#begin(key).arg(value);
+    this.#end();
+  }
+
+  addBytes(key: string | Buffer, _field: string | Buffer, value: Uint8Array): void {
+    this.#begin(key).argCopy(value);
+    this.#end();
+  }
+
+  /** The row's key and value bytes, as the producer encoded them. */
+  addPayload(row: PayloadRow): void {
+    const e = this.#encoder;
+    const src = row.src;
+    e.raw(this.#head);
+    e.argSlice(src, row.keyAt, row.keyEnd);
+    if (this.#middle !== null) e.raw(this.#middle);
+    e.argSlice(src, row.valueAt, row.valueEnd);
+    if (this.#after !== null) this.#seen(row.key);
+    this.#end();
+  }
+
+  /** A removal (an `upsert` table's delete): `DEL key`, in its place among the rows. */
+  addRemove(key: string | Buffer): void {
+    const head = this.#removeHead;
+    if (head === null) throw new Error(`${this.#verb} rows cannot be removed`);
+    const e = this.#encoder;
+    e.raw(head);
+    e.arg(key);
+    this.#count++;
+  }
+
+  /** Appends one more command (a flush's dead-letter push) after the rows and their keys' commands. */
+  addCommand(args: readonly (string | Buffer)[]): void {
+    this.#extra.push(args);
+  }
+
+  /** Every command encoded since the last take. */
+  take(): EncodedFlush {
+    const e = this.#encoder;
+    const rows = this.#count;
+    let after = 0;
+    if (this.#order.length > 0) {
+      for (const key of this.#order) {
+        for (const cmd of this.#after!(key)) {
+          e.encode(cmd);
+          after++;
+        }
+      }
+      this.#order = [];
+      this.#seenText = new Set();
+      this.#seenBinary = null;
+    }
+    for (const args of this.#extra) {
+      e.beginCommand(args.length);
+      for (const a of args) e.arg(a);
+    }
+    const count = rows + after + this.#extra.length;
+    this.#extra = [];
+    this.#count = 0;
+    if (after === 0) return { chunks: e.take(), count, name: this.#verb };
+    // Rows, then the keys' commands and the dead-letter push, which carry none.
+    const rowsPerCommand = new Array<number>(count).fill(0, rows).fill(1, 0, rows);
+    return { chunks: e.take(), count, name: this.#verb, rowsPerCommand };
+  }
+
+  /** Writes a command's head, key and middle; its value comes next, then {@link #end}. */
+  #begin(key: string | Buffer): CommandEncoder {
+    const e = this.#encoder;
+    e.raw(this.#head);
+    e.arg(key);
+    if (this.#middle !== null) e.raw(this.#middle);
+    if (this.#after !== null) this.#seen(key);
+    return e;
+  }
+
+  /** Ends a row's command: its tail, when it has one. */
+  #end(): void {
+    if (this.#tail !== null) this.#encoder.raw(this.#tail);
+    this.#count++;
+  }
+
+  /** Notes a row's key for the commands after the flush's rows. */
+  #seen(key: string | Buffer): void {
+    if (typeof key === 'string') {
+      if (this.#seenText.has(key)) return;
+      this.#seenText.add(key);
+      this.#order.push(key);
+      return;
+    }
+    // A binary key that is valid UTF-8 is the same Redis key as that text (as groupByKey has it).
+    const s = key.toString('utf8');
+    let seen = this.#seenText;
+    let id = s;
+    if (!Buffer.from(s, 'utf8').equals(key)) {
+      seen = this.#seenBinary ??= new Set();
+      id = key.toString('latin1');
+    }
+    if (seen.has(id)) return;
+    seen.add(id);
+    this.#order.push(key);
+  }
+}
+
+/** `$len\r\ns\r\n`: one bulk string argument. */
+function bulk(s: string): string {
+  return `$${Buffer.byteLength(s, 'utf8')}\r\n${s}\r\n`;
 }

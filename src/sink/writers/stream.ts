@@ -39,6 +39,14 @@ function xaddHead(t: StreamTarget): string[] {
     : ['MAXLEN', '~', String(t.streamMaxLength)];
 }
 
+/**
+ * What an XADD of the `row` layout holds between its key and its row's value: `[MAXLEN [~] n] *
+ * field` (the per-row pipeline encodes it once per table).
+ */
+export function xaddRowArgs(t: StreamTarget): string[] {
+  return [...xaddHead(t), '*', t.streamRowField ?? DEFAULT_STREAM_ROW_FIELD];
+}
+
 export const STREAM_WRITER: TargetWriter<StreamTarget> = {
   type: 'stream',
   title: 'Stream',
@@ -85,18 +93,19 @@ export const STREAM_WRITER: TargetWriter<StreamTarget> = {
   retraction: () => ({ kind: 'event' }),
 
   commands(t, rows, out) {
-    const head = xaddHead(t);
-    const columns = t.streamLayout === 'columns';
-    const field = t.streamRowField ?? DEFAULT_STREAM_ROW_FIELD;
     const { keys, values, pairs } = rows;
+    if (t.streamLayout !== 'columns') {
+      const middle = xaddRowArgs(t);
+      for (let i = 0; i < keys.length; i++) emit(out, ['XADD', keys[i], ...middle, values[i]], 1);
+      return;
+    }
+    const head = xaddHead(t);
     for (let i = 0; i < keys.length; i++) {
       const cmd: Arg[] = ['XADD', keys[i], ...head, '*'];
-      if (columns) {
-        const p = pairs[i];
-        // XADD needs a field: an entry whose every column is null keeps a marker of it.
-        if (p.length === 0) cmd.push('', '');
-        else for (let j = 0; j < p.length; j++) cmd.push(p[j]);
-      } else cmd.push(field, values[i]);
+      const p = pairs[i];
+      // XADD needs a field: an entry whose every column is null keeps a marker of it.
+      if (p.length === 0) cmd.push('', '');
+      else for (let j = 0; j < p.length; j++) cmd.push(p[j]);
       emit(out, cmd, 1);
     }
   },
