@@ -43,30 +43,60 @@ export function integerSum(values: readonly (string | Buffer)[], rows: readonly 
   return groupSum.text();
 }
 
-/** An exact running sum of integer texts: a number while it stays a safe integer, a bigint past that. */
+/**
+ * An exact running sum of integer texts: a number while it stays a safe integer; past that, the
+ * bigint it had reached plus a number summing the increments since (so that a sum past 2^53 still
+ * adds most increments as numbers).
+ */
 export class IntegerSum {
   #n = 0;
   #big: bigint | null = null;
 
+  /** Adds an integer's text (decimal, as `integerArg` writes it). */
   add(v: string): void {
-    if (this.#big === null) {
-      const x = Number(v);
-      const s = this.#n + x;
-      if (Number.isSafeInteger(x) && Number.isSafeInteger(s)) {
-        this.#n = s;
+    // Fifteen characters or fewer: below 10^15 in magnitude, a number holds it exactly.
+    if (v.length <= 15) this.#addSmall(Number(v));
+    else this.#big = (this.#big ?? 0n) + BigInt(v);
+  }
+
+  /** Adds the integer whose decimal text is bytes `at..end` of `src`. */
+  addBytes(src: Uint8Array, at: number, end: number): void {
+    if (end - at <= 15 && end > at) {
+      let i = at;
+      const neg = src[i] === 45; /* - */
+      if (neg || src[i] === 43 /* + */) i++;
+      let x = 0;
+      for (; i < end; i++) {
+        const d = src[i] - 48;
+        if (d < 0 || d > 9) break;
+        x = x * 10 + d;
+      }
+      if (i === end) {
+        this.#addSmall(neg ? -x : x);
         return;
       }
-      this.#big = BigInt(this.#n);
     }
-    this.#big += BigInt(v);
+    this.add(Buffer.from(src.buffer, src.byteOffset + at, end - at).toString('latin1'));
   }
 
   /** The sum as text; starts the sum again from 0. */
   text(): string {
-    const out = this.#big === null ? String(this.#n) : this.#big.toString();
+    const out = this.#big === null ? String(this.#n) : (this.#big + BigInt(this.#n)).toString();
     this.#n = 0;
     this.#big = null;
     return out;
+  }
+
+  /** Adds `x`, a safe integer (or NaN from text that is not an integer, which BigInt refuses). */
+  #addSmall(x: number): void {
+    const s = this.#n + x;
+    // An exact sum past 2^53 - 1 rounds to at least 2^53: the check never passes a rounded sum.
+    if (Number.isSafeInteger(s)) {
+      this.#n = s;
+      return;
+    }
+    this.#big = (this.#big ?? 0n) + BigInt(this.#n) + BigInt(x);
+    this.#n = 0;
   }
 }
 
