@@ -9,7 +9,8 @@ import { createSink } from '../../src/sink/create-sink.js';
 import type { PayloadRow } from '../../src/sink/encoded-row.js';
 import type { Target } from '../../src/sink/model.js';
 import { RowEncoder } from '../../src/sink/row-encoder.js';
-import { sumPipeline } from '../../src/sink/sum-pipeline.js';
+import { rowPipeline } from '../../src/sink/row-pipeline.js';
+import { SumPipeline, sumPipeline } from '../../src/sink/sum-pipeline.js';
 import { decodeKeyedRows, EncodedRow, keyedPayload } from '../../src/wire/keyed-rows.js';
 import { useRedis } from '../support/fixtures.js';
 import { respReference } from '../support/resp-reference.js';
@@ -129,7 +130,21 @@ describe('sum pipeline (integer counters and hash counters on standalone Redis)'
     );
   });
 
-  it('sum pipeline — float kinds and per-row TTLs keep their rows until the flush; removals are refused', () => {
+  it('sum pipeline — integer kinds take it; float kinds and per-row TTLs keep their rows until the flush; removals are refused', () => {
+    expect(
+      rowPipeline({ type: 'counter', counterPrefix: 'c', incrementColumn: 'v', ttlSecs: 5 }),
+    ).toBeInstanceOf(SumPipeline);
+    expect(
+      rowPipeline({
+        type: 'hash_counter',
+        hashCounterPrefix: 'h',
+        hashCounterFieldColumn: 'f',
+        incrementColumn: 'v',
+      }),
+    ).toBeInstanceOf(SumPipeline);
+    expect(
+      rowPipeline({ type: 'counter', counterPrefix: 'c', incrementColumn: 'v', counterKind: 'float' }),
+    ).toBeNull();
     expect(
       sumPipeline({ type: 'counter', counterPrefix: 'c', incrementColumn: 'v', counterKind: 'float' }),
     ).toBeNull();
