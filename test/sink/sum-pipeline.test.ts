@@ -11,6 +11,7 @@ import type { Target } from '../../src/sink/model.js';
 import { RowEncoder } from '../../src/sink/row-encoder.js';
 import { rowPipeline } from '../../src/sink/row-pipeline.js';
 import { SumPipeline, sumPipeline } from '../../src/sink/sum-pipeline.js';
+import { IntegerSum } from '../../src/sink/writers/sum.js';
 import { decodeKeyedRows, EncodedRow, keyedPayload } from '../../src/wire/keyed-rows.js';
 import { useRedis } from '../support/fixtures.js';
 import { respReference } from '../support/resp-reference.js';
@@ -108,6 +109,36 @@ describe('sum pipeline (integer counters and hash counters on standalone Redis)'
         },
       ),
       { numRuns: 400 },
+    );
+  });
+
+  it('integer sum — increments read from bytes sum as the same texts do (property)', () => {
+    const text = fc.oneof(
+      fc.bigInt({ min: INT64_MIN, max: INT64_MAX }).map(String),
+      fc
+        .tuple(fc.constantFrom('', '+', '-', '-0', '00'), fc.stringMatching(/^[0-9]{0,17}$/))
+        .map(([a, b]) => a + b),
+      fc.constantFrom('-', '+', '1.5', '1e3', ' 7', 'x'),
+    );
+    const sumOf = (vs: readonly string[], bytes: boolean): string => {
+      const sum = new IntegerSum();
+      try {
+        for (const v of vs) {
+          if (bytes) sum.addBytes(Buffer.from(`#${v}#`, 'latin1'), 1, v.length + 1);
+          else sum.add(v);
+        }
+        return sum.text();
+      } catch (err) {
+        return `throws ${(err as Error).name}`;
+      }
+    };
+    fc.assert(
+      fc.property(fc.array(text, { maxLength: 8 }), (vs) => {
+        expect(sumOf(vs, true)).toBe(sumOf(vs, false));
+        const exact = vs.every((v) => /^[+-]?[0-9]+$/.test(v));
+        if (exact) expect(sumOf(vs, false)).toBe(String(vs.reduce((a, v) => a + BigInt(v), 0n)));
+      }),
+      { numRuns: 2000 },
     );
   });
 

@@ -65,13 +65,15 @@ export class IntegerSum {
       let i = at;
       const neg = src[i] === 45; /* - */
       if (neg || src[i] === 43 /* + */) i++;
+      const digits = i;
       let x = 0;
       for (; i < end; i++) {
         const d = src[i] - 48;
         if (d < 0 || d > 9) break;
         x = x * 10 + d;
       }
-      if (i === end) {
+      // Anything but a sign and digits goes the way of text, as the writer's rows do.
+      if (i === end && i > digits) {
         this.#addSmall(neg ? -x : x);
         return;
       }
