@@ -171,11 +171,17 @@ else
     local e = math.min(ng2, s + 999)
     local got = redis.call('HMGET', fk, unpack(genFields, s, e))
     for k = s, e do
-      local stored = tonumber(got[k - s + 1] or '0')
-      if gen < stored then
-        return redis.error_reply('FENCED writer generation ' .. ARGV[2] .. ' is older than ' .. stored)
+      local text = got[k - s + 1]
+      -- Mostly the caller's own generation, stored as it sent it: no number to read then.
+      if text == ARGV[2] then
+        raise[k] = false
+      else
+        local stored = tonumber(text or '0')
+        if gen < stored then
+          return redis.error_reply('FENCED writer generation ' .. ARGV[2] .. ' is older than ' .. stored)
+        end
+        raise[k] = gen > stored
       end
-      raise[k] = gen > stored
     end
   end
   for s = 1, nu, 1000 do
@@ -280,6 +286,8 @@ local function split(text)
 end
 
 local moved = {}
+-- Fences moved since cur was last updated: cur is read back from moved when compared again.
+local stale = {}
 local applied = 0
 local failed, failedKey = nil, nil
 local n = #ARGV
@@ -338,9 +346,19 @@ while i <= n do
   else
     i = vals + cnt * width
   end
-  local c = cur[u]
-  -- Offsets rise within a run: if the last is not newer than the fence, none is.
-  if tonumber(lastOff) > c then
+  -- A bare run is newer than its fence (see above): its offsets are never compared, and the
+  -- fence it moves is read back as a number only if a later run of the call compares with it.
+  local newer = bare
+  if not bare then
+    if stale[u] then
+      cur[u] = tonumber(moved[u])
+      stale[u] = false
+    end
+    -- Offsets rise within a run: if the last is not newer than the fence, none is.
+    newer = tonumber(lastOff) > cur[u]
+  end
+  if newer then
+    local c = cur[u]
     local j = 0
     local o = nil
     -- Only a run that straddles the fence (a replay) reads its offsets one by one; a bare run has
@@ -421,13 +439,13 @@ while i <= n do
     if last > j then
       applied = applied + last - j
       -- The offset as sent: Lua's tostring would print large numbers with 14 digits.
-      local lo = lastOff
       if last < cnt then
         o = o or split(packed)
-        lo = o[last]
+        moved[u] = o[last]
+      else
+        moved[u] = lastOff
       end
-      cur[u] = tonumber(lo)
-      moved[u] = lo
+      stale[u] = true
     end
     if failed then failedKey = ki; break end
   end
