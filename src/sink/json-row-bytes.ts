@@ -142,21 +142,23 @@ export class JsonRowBytes {
     let digits = 1;
     if (v < 2_147_483_648) {
       // Small integers (ids, counts) in int32 arithmetic: no floating-point division per digit.
-      let n = v | 0;
+      const n = v | 0;
       for (let x = n; x >= 10; x = (x / 10) | 0) digits++;
-      for (let i = p + digits - 1; i >= p; i--) {
-        const q = (n / 10) | 0;
-        b[i] = 48 + n - q * 10;
-        n = q;
-      }
-    } else {
-      for (let x = v; x >= 10; x = Math.floor(x / 10)) digits++;
-      for (let i = p + digits - 1; i >= p; i--) {
-        b[i] = 48 + (v % 10);
-        v = Math.floor(v / 10);
-      }
+      this.#pos = writeInt32Digits(b, p, n, digits);
+      return true;
     }
-    this.#pos = p + digits;
+    // Past int32 (timestamps in ms, say): the digits above the last eight, then those eight,
+    // each part in int32 arithmetic. A safe integer's upper part stays below 2^31.
+    let hi = Math.floor(v / 1e8);
+    let lo = v - hi * 1e8;
+    if (lo < 0) {
+      // v / 1e8 rounded up to the next integer.
+      hi--;
+      lo += 1e8;
+    }
+    for (let x = hi; x >= 10; x = (x / 10) | 0) digits++;
+    p = writeInt32Digits(b, p, hi | 0, digits);
+    this.#pos = writeInt32Digits(b, p, lo | 0, 8);
     return true;
   }
 
@@ -369,6 +371,16 @@ const DATE_TO_JSON = Date.prototype.toJSON;
 const DATE_TO_ISO = Date.prototype.toISOString;
 const DATE_VALUE_OF = Date.prototype.valueOf;
 const DATE_TO_PRIMITIVE = (Date.prototype as unknown as Record<symbol, unknown>)[Symbol.toPrimitive];
+
+/** Writes the non-negative int32 `n` as exactly `digits` digits (zero-padded) at `p`; returns the end. */
+function writeInt32Digits(b: Buffer, p: number, n: number, digits: number): number {
+  for (let i = p + digits - 1; i >= p; i--) {
+    const q = (n / 10) | 0;
+    b[i] = 48 + n - q * 10;
+    n = q;
+  }
+  return p + digits;
+}
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const MAX_SAFE_NUMBER = Number.MAX_SAFE_INTEGER;

@@ -87,6 +87,7 @@ const text = fc.string({
 const number = fc.oneof(
   fc.double(),
   fc.integer(),
+  fc.maxSafeInteger(),
   fc.constantFrom(-0, 0, 1e21, -1e21, 1e-7, -1e-6, 5e-324, 0.1, Number.NaN, Number.POSITIVE_INFINITY),
 );
 const bigint = fc.oneof(
@@ -281,6 +282,19 @@ describe('jsonRow of rows with nested values', () => {
       { numRuns: 1500 },
     );
     expect(written).toBeGreaterThan(300);
+  });
+
+  it('json row bytes — integers past int32 are written digit for digit as JSON.stringify writes them', () => {
+    const bytes = new JsonRowBytes();
+    const edges = [2 ** 31 - 1, 2 ** 31, 2 ** 32, 1e8, 1e8 - 1, 1e8 + 1, 99_999_999_999, 1_764_133_200_000];
+    for (let k = 1; k < 90_071_992; k = k * 7 + 3) edges.push(k * 1e8 - 1, k * 1e8, k * 1e8 + 1);
+    edges.push(Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER - 1, 90_071_992 * 1e8 - 1);
+    for (const n of edges) {
+      for (const v of [n, -n]) {
+        expect(bytes.write({ v }, undefined)).toBe(true);
+        expect(bytes.buf.subarray(0, bytes.length).toString('latin1')).toBe(JSON.stringify({ v }));
+      }
+    }
   });
 
   it('json row bytes — rows past the buffer, long strings and deep nesting grow it; text stays exact', () => {
