@@ -144,28 +144,43 @@ local fields = {}
 local prevs = {}
 local exact = {}
 -- Generations are kept per slot (a shard owns whole slots): distinct generation fields of the call.
-local genFields, genIndex, genOf = {}, {}, {}
+local genFields, genSeen, ng2 = {}, {}, 0
 for u = 1, nu do
   local at = fieldAt + 3 * u - 3
   fields[u] = ARGV[at]
   local g = ARGV[at + 1]
-  if genIndex[g] == nil then
-    genFields[#genFields + 1] = g
-    genIndex[g] = #genFields
+  if not genSeen[g] then
+    ng2 = ng2 + 1
+    genFields[ng2] = g
+    genSeen[g] = true
   end
-  genOf[u] = genIndex[g]
   local prev = tonumber(ARGV[at + 2])
-  exact[u] = prev <= -2
-  if prev <= -2 then prev = -prev - 2 end
+  if prev <= -2 then
+    exact[u] = true
+    prev = -prev - 2
+  end
   prevs[u] = prev
 end
-local ng2 = #genFields
+-- Each fence against the writer's prev, before anything is written.
+local function check(u, c)
+  local prev = prevs[u]
+  if prev < 0 or c == prev or (c > prev and not exact[u]) then return nil end
+  if c < prev then
+    return redis.error_reply('FENCEGAP the fence ' .. fields[u] .. ' is at ' .. c .. ', short of ' .. prev .. ' that an earlier call sent [KEYS[1]]')
+  end
+  return redis.error_reply('FENCEAHEAD the fence ' .. fields[u] .. ' is at ' .. c .. ', past ' .. prev .. ' that this writer sent last: another writer of this job and generation writes the partition [KEYS[1]]')
+end
 -- Another job's fences (or none yet): their offsets say nothing about this job's rows.
 local takeover = redis.call('HGET', fk, 'job') ~= owner
 local raise = {}
+local anyRaise = takeover
 local cur = {}
 if takeover then
-  for u = 1, nu do cur[u] = -1 end
+  for u = 1, nu do
+    cur[u] = -1
+    local err = check(u, -1)
+    if err then return err end
+  end
 else
   for s = 1, ng2, 1000 do
     local e = math.min(ng2, s + 999)
@@ -173,48 +188,50 @@ else
     for k = s, e do
       local text = got[k - s + 1]
       -- Mostly the caller's own generation, stored as it sent it: no number to read then.
-      if text == ARGV[2] then
-        raise[k] = false
-      else
+      if text ~= ARGV[2] then
         local stored = tonumber(text or '0')
         if gen < stored then
           return redis.error_reply('FENCED writer generation ' .. ARGV[2] .. ' is older than ' .. stored)
         end
-        raise[k] = gen > stored
+        if gen > stored then
+          raise[k] = true
+          anyRaise = true
+        end
       end
     end
   end
   for s = 1, nu, 1000 do
     local e = math.min(nu, s + 999)
     local got = redis.call('HMGET', fk, unpack(fields, s, e))
-    for u = s, e do cur[u] = tonumber(got[u - s + 1] or '-1') end
-  end
-end
-for u = 1, nu do
-  local prev = prevs[u]
-  if prev >= 0 and (cur[u] < prev or (exact[u] and cur[u] > prev)) then
-    if cur[u] < prev then
-      return redis.error_reply('FENCEGAP the fence ' .. fields[u] .. ' is at ' .. cur[u] .. ', short of ' .. prev .. ' that an earlier call sent [KEYS[1]]')
+    for u = s, e do
+      local text = got[u - s + 1]
+      local c = text and tonumber(text) or -1
+      cur[u] = c
+      if prevs[u] >= 0 then
+        local err = check(u, c)
+        if err then return err end
+      end
     end
-    return redis.error_reply('FENCEAHEAD the fence ' .. fields[u] .. ' is at ' .. cur[u] .. ', past ' .. prev .. ' that this writer sent last: another writer of this job and generation writes the partition [KEYS[1]]')
   end
 end
 if takeover then
   redis.call('DEL', fk)
   redis.call('HSET', fk, 'job', owner)
 end
-local gset = {}
-for k = 1, ng2 do
-  if takeover or raise[k] then
-    gset[#gset + 1] = genFields[k]
-    gset[#gset + 1] = ARGV[2]
-    if #gset >= 1000 then
-      redis.call('HSET', fk, unpack(gset))
-      gset = {}
+if anyRaise then
+  local gset = {}
+  for k = 1, ng2 do
+    if takeover or raise[k] then
+      gset[#gset + 1] = genFields[k]
+      gset[#gset + 1] = ARGV[2]
+      if #gset >= 1000 then
+        redis.call('HSET', fk, unpack(gset))
+        gset = {}
+      end
     end
   end
+  if #gset > 0 then redis.call('HSET', fk, unpack(gset)) end
 end
-if #gset > 0 then redis.call('HSET', fk, unpack(gset)) end
 local i = fieldAt + 3 * nu
 local nq = tonumber(ARGV[i])
 local post = i + 1
@@ -450,16 +467,20 @@ while i <= n do
     if failed then failedKey = ki; break end
   end
 end
-local set = {}
-for u, lo in pairs(moved) do
-  set[#set + 1] = fields[u]
-  set[#set + 1] = lo
-  if #set >= 1000 then
-    redis.call('HSET', fk, unpack(set))
-    set = {}
+local set, ns = {}, 0
+for u = 1, nu do
+  local lo = moved[u]
+  if lo then
+    set[ns + 1] = fields[u]
+    set[ns + 2] = lo
+    ns = ns + 2
+    if ns >= 1000 then
+      redis.call('HSET', fk, unpack(set, 1, ns))
+      ns = 0
+    end
   end
 end
-if #set > 0 then redis.call('HSET', fk, unpack(set)) end
+if ns > 0 then redis.call('HSET', fk, unpack(set, 1, ns)) end
 local q = post
 for _ = 1, nq do
   local m = tonumber(ARGV[q + 1])
