@@ -3,6 +3,7 @@ import type { EncodedCommands } from '../resp/encoded-commands.js';
 import type { CommandEncoder } from '../resp/encoder.js';
 import type { Command } from '../resp/reply.js';
 import type { PayloadRow } from './encoded-row.js';
+import { KeyMap } from './key-map.js';
 import { MAX_VALUES_PER_COMMAND } from './writers/by-key.js';
 
 /** Commands a flush sends, already encoded, and how many rows each carries. */
@@ -79,8 +80,7 @@ export class GroupedPipeline implements RowPipeline {
   readonly #withField: boolean;
   readonly #after: (key: string | Buffer, wrote: boolean) => readonly Command[];
   readonly #remove: GroupedRemove | undefined;
-  #runs = new Map<string, KeyRun>();
-  #binary: Map<string, KeyRun> | null = null;
+  readonly #runs = new KeyMap<KeyRun>();
   #order: KeyRun[] = [];
   #extra: (readonly (string | Buffer)[])[] = [];
   /** A new key's arena starts at the last flush's bytes per key, so most never grow. */
@@ -183,30 +183,17 @@ export class GroupedPipeline implements RowPipeline {
       for (const run of this.#order) bytes += run.args.length;
       this.#arenaBytes = Math.min(64 * 1024, Math.max(256, Math.ceil((bytes / this.#order.length) * 1.25)));
     }
-    this.#runs = new Map();
-    this.#binary = null;
+    this.#runs.clear();
     this.#order = [];
     this.#extra = [];
     return { chunks: e.take(), count: rowsPerCommand.length, name: this.#verb, rowsPerCommand };
   }
 
   #run(key: string | Buffer): KeyRun {
-    let map = this.#runs;
-    let id: string;
-    if (typeof key === 'string') id = key;
-    else {
-      // A binary key that is valid UTF-8 is the same Redis key as that text.
-      const s = key.toString('utf8');
-      if (Buffer.from(s, 'utf8').equals(key)) id = s;
-      else {
-        map = this.#binary ??= new Map();
-        id = key.toString('latin1');
-      }
-    }
-    let run = map.get(id);
+    let run = this.#runs.get(key);
     if (run === undefined) {
       run = { key, args: this.#arena(this.#arenaBytes), rows: 0, removing: false, wrote: false, full: null };
-      map.set(id, run);
+      this.#runs.setLast(run);
       this.#order.push(run);
     }
     return run;

@@ -2,6 +2,7 @@ import { CommandEncoder } from '../resp/encoder.js';
 import type { Command } from '../resp/reply.js';
 import type { PayloadRow } from './encoded-row.js';
 import type { EncodedFlush, RowPipeline } from './grouped-pipeline.js';
+import { KeyMap } from './key-map.js';
 import { afterKeyCommands, hasAfterKey, type Target } from './writers/index.js';
 import { xaddRowArgs } from './writers/stream.js';
 
@@ -67,10 +68,8 @@ export class PerRowPipeline implements RowPipeline {
   #count = 0;
   /** With {@link #after}: the flush's keys, in order of first appearance. */
   #order: (string | Buffer)[] = [];
-  /** The identities of the keys in {@link #order}: text, and the UTF-8 text of binary keys. */
-  #seenText = new Set<string>();
-  /** The identities of binary keys that are not UTF-8 text (their bytes as latin1). */
-  #seenBinary: Set<string> | null = null;
+  /** The keys in {@link #order}. */
+  readonly #seen = new KeyMap<true>();
   /** Commands appended after the rows (a dead-letter push), encoded after the keys' commands. */
   #extra: (readonly (string | Buffer)[])[] = [];
 
@@ -104,7 +103,7 @@ export class PerRowPipeline implements RowPipeline {
     e.argSlice(src, row.keyAt, row.keyEnd);
     if (this.#middle !== null) e.raw(this.#middle);
     e.argSlice(src, row.valueAt, row.valueEnd);
-    if (this.#after !== null) this.#seen(row.key);
+    if (this.#after !== null) this.#note(row.key);
     this.#end();
   }
 
@@ -136,8 +135,7 @@ export class PerRowPipeline implements RowPipeline {
         }
       }
       this.#order = [];
-      this.#seenText = new Set();
-      this.#seenBinary = null;
+      this.#seen.clear();
     }
     for (const args of this.#extra) {
       e.beginCommand(args.length);
@@ -158,7 +156,7 @@ export class PerRowPipeline implements RowPipeline {
     e.raw(this.#head);
     e.arg(key);
     if (this.#middle !== null) e.raw(this.#middle);
-    if (this.#after !== null) this.#seen(key);
+    if (this.#after !== null) this.#note(key);
     return e;
   }
 
@@ -169,23 +167,9 @@ export class PerRowPipeline implements RowPipeline {
   }
 
   /** Notes a row's key for the commands after the flush's rows. */
-  #seen(key: string | Buffer): void {
-    if (typeof key === 'string') {
-      if (this.#seenText.has(key)) return;
-      this.#seenText.add(key);
-      this.#order.push(key);
-      return;
-    }
-    // A binary key that is valid UTF-8 is the same Redis key as that text (as groupByKey has it).
-    const s = key.toString('utf8');
-    let seen = this.#seenText;
-    let id = s;
-    if (!Buffer.from(s, 'utf8').equals(key)) {
-      seen = this.#seenBinary ??= new Set();
-      id = key.toString('latin1');
-    }
-    if (seen.has(id)) return;
-    seen.add(id);
+  #note(key: string | Buffer): void {
+    if (this.#seen.get(key) !== undefined) return;
+    this.#seen.setLast(true);
     this.#order.push(key);
   }
 }

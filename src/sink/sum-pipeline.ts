@@ -2,6 +2,7 @@ import { CommandEncoder } from '../resp/encoder.js';
 import type { Command } from '../resp/reply.js';
 import type { PayloadRow } from './encoded-row.js';
 import type { EncodedFlush, RowPipeline } from './grouped-pipeline.js';
+import { KeyMap } from './key-map.js';
 import { afterKeyCommands, hasAfterKey, type Target, writerOf } from './writers/index.js';
 import { IntegerSum } from './writers/sum.js';
 
@@ -79,9 +80,7 @@ export class SumPipeline implements RowPipeline {
   readonly #head: Buffer;
   readonly #withField: boolean;
   readonly #after: ((key: string | Buffer) => readonly Command[]) | null;
-  #keys = new Map<string, KeySum>();
-  /** Binary keys that are not UTF-8 text, by their bytes as latin1 text. */
-  #binary: Map<string, KeySum> | null = null;
+  readonly #keys = new KeyMap<KeySum>();
   #order: KeySum[] = [];
   #extra: (readonly (string | Buffer)[])[] = [];
 
@@ -158,8 +157,7 @@ export class SumPipeline implements RowPipeline {
       for (const a of args) e.arg(a);
       rowsPerCommand.push(0);
     }
-    this.#keys = new Map();
-    this.#binary = null;
+    this.#keys.clear();
     this.#order = [];
     this.#extra = [];
     return { chunks: e.take(), count: rowsPerCommand.length, name: this.#verb, rowsPerCommand };
@@ -172,22 +170,10 @@ export class SumPipeline implements RowPipeline {
   }
 
   #run(key: string | Buffer): KeySum {
-    let map = this.#keys;
-    let id: string;
-    if (typeof key === 'string') id = key;
-    else {
-      // A binary key that is valid UTF-8 is the same Redis key as that text (see groupByKey).
-      const s = key.toString('utf8');
-      if (Buffer.from(s, 'utf8').equals(key)) id = s;
-      else {
-        map = this.#binary ??= new Map();
-        id = key.toString('latin1');
-      }
-    }
-    let run = map.get(id);
+    let run = this.#keys.get(key);
     if (run === undefined) {
       run = new KeySum(key);
-      map.set(id, run);
+      this.#keys.setLast(run);
       this.#order.push(run);
     }
     return run;

@@ -1,4 +1,5 @@
 import type { Arg } from '../../resp/reply.js';
+import { KeyMap } from '../key-map.js';
 import type { FlushCommands, FlushRows } from './writer.js';
 
 /** Most values one variadic command (RPUSH, LPUSH, HSET, SADD, ZADD) carries; longer runs are split. */
@@ -47,29 +48,14 @@ export function pushByKey(
 
 /** Rows grouped by key, groups in order of first appearance. */
 export function groupByKey(keys: readonly (string | Buffer)[]): KeyGroup[] {
-  const byText = new Map<string, KeyGroup>();
-  let byBytes: Map<string, KeyGroup> | null = null;
+  const groups = new KeyMap<KeyGroup>();
   const out: KeyGroup[] = [];
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i];
-    let map = byText;
-    let id: string;
-    if (typeof k === 'string') {
-      id = k;
-    } else {
-      // A binary key that is valid UTF-8 is the same Redis key as that text: group them together.
-      const s = k.toString('utf8');
-      if (Buffer.from(s, 'utf8').equals(k)) {
-        id = s;
-      } else {
-        map = byBytes ??= new Map();
-        id = k.toString('latin1');
-      }
-    }
-    let g = map.get(id);
+    let g = groups.get(k);
     if (g === undefined) {
       g = { key: k, rows: [] };
-      map.set(id, g);
+      groups.setLast(g);
       out.push(g);
     }
     g.rows.push(i);
