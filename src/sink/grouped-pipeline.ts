@@ -38,6 +38,22 @@ export interface RowPipeline {
   take(): EncodedFlush;
 }
 
+/**
+ * Encodes the commands a flush appends after its rows (a dead-letter push), each carrying no
+ * row; `rowsPerCommand`, when the flush keeps one, gets a 0 for each.
+ */
+export function encodeAppended(
+  e: CommandEncoder,
+  commands: readonly (readonly (string | Buffer)[])[],
+  rowsPerCommand: number[] | null,
+): void {
+  for (const args of commands) {
+    e.beginCommand(args.length);
+    for (const a of args) e.arg(a);
+    rowsPerCommand?.push(0);
+  }
+}
+
 /** One key's rows in a flush: its arguments so far, and the full commands already cut. */
 interface KeyRun {
   key: string | Buffer;
@@ -173,11 +189,7 @@ export class GroupedPipeline implements RowPipeline {
         rowsPerCommand.push(0);
       }
     }
-    for (const args of this.#extra) {
-      e.beginCommand(args.length);
-      for (const a of args) e.arg(a);
-      rowsPerCommand.push(0);
-    }
+    encodeAppended(e, this.#extra, rowsPerCommand);
     if (this.#order.length > 0) {
       let bytes = 0;
       for (const run of this.#order) bytes += run.args.length;

@@ -1,7 +1,7 @@
 import { CommandEncoder } from '../resp/encoder.js';
 import type { Command } from '../resp/reply.js';
 import type { PayloadRow } from './encoded-row.js';
-import type { EncodedFlush, RowPipeline } from './grouped-pipeline.js';
+import { type EncodedFlush, encodeAppended, type RowPipeline } from './grouped-pipeline.js';
 import { KeyMap } from './key-map.js';
 import { afterKeyCommands, hasAfterKey, type Target } from './writers/index.js';
 import { xaddRowArgs } from './writers/stream.js';
@@ -137,10 +137,7 @@ export class PerRowPipeline implements RowPipeline {
       this.#order = [];
       this.#seen.clear();
     }
-    for (const args of this.#extra) {
-      e.beginCommand(args.length);
-      for (const a of args) e.arg(a);
-    }
+    encodeAppended(e, this.#extra, null);
     const count = rows + after + this.#extra.length;
     this.#extra = [];
     this.#count = 0;

@@ -1,7 +1,7 @@
 import { CommandEncoder } from '../resp/encoder.js';
 import type { Command } from '../resp/reply.js';
 import type { PayloadRow } from './encoded-row.js';
-import type { EncodedFlush, RowPipeline } from './grouped-pipeline.js';
+import { type EncodedFlush, encodeAppended, type RowPipeline } from './grouped-pipeline.js';
 import { KeyMap } from './key-map.js';
 import { afterKeyCommands, hasAfterKey, type Target, writerOf } from './writers/index.js';
 import { IntegerSum } from './writers/sum.js';
@@ -152,11 +152,7 @@ export class SumPipeline implements RowPipeline {
         }
       }
     }
-    for (const args of this.#extra) {
-      e.beginCommand(args.length);
-      for (const a of args) e.arg(a);
-      rowsPerCommand.push(0);
-    }
+    encodeAppended(e, this.#extra, rowsPerCommand);
     this.#keys.clear();
     this.#order = [];
     this.#extra = [];
