@@ -10,7 +10,7 @@ import { RowEncoder } from '../../src/sink/row-encoder.js';
 import { afterKeyCommands, writerOf } from '../../src/sink/writers/index.js';
 import { decodeKeyedRows, EncodedRow, keyedPayload } from '../../src/wire/keyed-rows.js';
 import { respReference } from '../support/resp-reference.js';
-import { addReused, table } from '../support/sink.js';
+import { feedPipeline, table } from '../support/sink.js';
 
 const targetArb: fc.Arbitrary<Target> = fc.oneof(
   fc.record({
@@ -97,17 +97,8 @@ describe('grouped pipeline (lists, hashes, sets, sorted sets on standalone Redis
           const wantBytes = respReference(want.commands);
           // Two flushes of the same rows: the second fills the arenas the first copied, while the
           // first's bytes are still in flight.
-          const flushes = [0, 1].map(() => {
-            let next = 0;
-            for (let i = 0; i < rows.length; i++) {
-              const field = withField ? batch.fields[i] : '';
-              if (rows[i][3] === 'payload') pipe.addPayload(decoded[next++]);
-              else if (rows[i][3] === 'bytes') addReused(pipe, batch.keys[i], field, batch.values[i]);
-              else pipe.add(batch.keys[i], field, batch.values[i]);
-            }
-            if (dead.length > 0) pipe.addCommand(['RPUSH', 't:dead_letter', ...dead]);
-            return pipe.take();
-          });
+          const as = rows.map((r) => r[3]);
+          const flushes = [0, 1].map(() => feedPipeline(pipe, batch, as, decoded, withField, dead));
           for (const got of flushes) {
             expect(got.count).toBe(want.commands.length);
             expect(got.rowsPerCommand).toEqual(want.rowsPerCommand);

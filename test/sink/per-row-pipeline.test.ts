@@ -12,7 +12,7 @@ import { RowEncoder } from '../../src/sink/row-encoder.js';
 import { decodeKeyedRows, EncodedRow, keyedPayload } from '../../src/wire/keyed-rows.js';
 import { useRedis } from '../support/fixtures.js';
 import { respReference } from '../support/resp-reference.js';
-import { addReused, table } from '../support/sink.js';
+import { feedPipeline, table } from '../support/sink.js';
 
 const targetArb: fc.Arbitrary<Target> = fc.oneof(
   fc.record(
@@ -80,16 +80,10 @@ describe('per-row pipeline (streams and Pub/Sub on standalone Redis)', () => {
           }
           const decoded = decodeKeyedRows(keyedPayload(keyed, false), keyed.length) as PayloadRow[];
           const want = expected(batch, dead);
+          const as = rows.map((r) => r[2]);
           for (const p of [pipe!, own]) {
             for (let flush = 0; flush < 2; flush++) {
-              let next = 0;
-              for (let i = 0; i < rows.length; i++) {
-                if (rows[i][2] === 'payload') p.addPayload(decoded[next++]);
-                else if (rows[i][2] === 'bytes') addReused(p, batch.keys[i], '', batch.values[i]);
-                else p.add(batch.keys[i], '', batch.values[i]);
-              }
-              if (dead.length > 0) p.addCommand(['RPUSH', 't:dead_letter', ...dead]);
-              const got = p.take();
+              const got = feedPipeline(p, batch, as, decoded, false, dead);
               expect(got.count).toBe(want.commands.length);
               expect(got.rowsPerCommand ?? rowsPerRowCommand(rows.length, dead)).toEqual(want.rowsPerCommand);
               expect(Buffer.concat(got.chunks as Buffer[])).toEqual(respReference(want.commands));

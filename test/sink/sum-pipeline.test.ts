@@ -15,7 +15,7 @@ import { IntegerSum } from '../../src/sink/writers/sum.js';
 import { decodeKeyedRows, EncodedRow, keyedPayload } from '../../src/wire/keyed-rows.js';
 import { useRedis } from '../support/fixtures.js';
 import { respReference } from '../support/resp-reference.js';
-import { addReused, table } from '../support/sink.js';
+import { feedPipeline, table } from '../support/sink.js';
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -91,16 +91,9 @@ describe('sum pipeline (integer counters and hash counters on standalone Redis)'
             want.rowsPerCommand.push(0);
           }
           const wantBytes = respReference(want.commands);
+          const as = rows.map((r) => r[4]);
           for (let flush = 0; flush < 2; flush++) {
-            let next = 0;
-            for (let i = 0; i < rows.length; i++) {
-              const field = withField ? batch.fields[i] : '';
-              if (rows[i][4] === 'payload') pipe.addPayload(decoded[next++]);
-              else if (rows[i][4] === 'bytes') addReused(pipe, batch.keys[i], field, batch.values[i]);
-              else pipe.add(batch.keys[i], field, batch.values[i]);
-            }
-            if (dead.length > 0) pipe.addCommand(['RPUSH', 't:dead_letter', ...dead]);
-            const got = pipe.take();
+            const got = feedPipeline(pipe, batch, as, decoded, withField, dead);
             expect(got.count).toBe(want.commands.length);
             expect(got.rowsPerCommand).toEqual(want.rowsPerCommand);
             expect(Buffer.concat(got.chunks as Buffer[])).toEqual(wantBytes);

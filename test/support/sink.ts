@@ -1,7 +1,9 @@
 import { pino } from 'pino';
 import type { Logger } from '../../src/log.js';
 import { createClient } from '../../src/resp/client.js';
-import type { RowPipeline } from '../../src/sink/grouped-pipeline.js';
+import type { Batch } from '../../src/sink/batch.js';
+import type { PayloadRow } from '../../src/sink/encoded-row.js';
+import type { EncodedFlush, RowPipeline } from '../../src/sink/grouped-pipeline.js';
 import {
   DEFAULT_BATCH_SIZE,
   DEFAULT_FLUSH_INTERVAL_MS,
@@ -58,4 +60,30 @@ export function addReused(
   bytes.copy(reused);
   pipe.addBytes(key, field, new Uint8Array(reused.buffer, reused.byteOffset, bytes.length));
   reused.fill(0x21);
+}
+
+/** How a byte-identity property adds a row to a pipeline: as text, as reused bytes, as a worker's row. */
+export type AddedAs = 'row' | 'bytes' | 'payload';
+
+/**
+ * Adds the rows of `batch` to `pipe` the way each came (`as[i]`; payload rows from `payloads`, in
+ * order), then the dead-letter push of `dead` when there is one, and takes the flush.
+ */
+export function feedPipeline(
+  pipe: RowPipeline,
+  batch: Batch,
+  as: readonly AddedAs[],
+  payloads: readonly PayloadRow[],
+  withField: boolean,
+  dead: readonly (string | Buffer)[],
+): EncodedFlush {
+  let next = 0;
+  for (let i = 0; i < as.length; i++) {
+    const field = withField ? batch.fields[i] : '';
+    if (as[i] === 'payload') pipe.addPayload(payloads[next++]);
+    else if (as[i] === 'bytes') addReused(pipe, batch.keys[i], field, batch.values[i]);
+    else pipe.add(batch.keys[i], field, batch.values[i]);
+  }
+  if (dead.length > 0) pipe.addCommand(['RPUSH', 't:dead_letter', ...dead]);
+  return pipe.take();
 }
