@@ -14,8 +14,9 @@ export interface EncodedFlush extends EncodedCommands {
 
 /**
  * Rows encoded as they arrive, for a sink whose commands go to one connection as they are
- * (`pipelineEncoded`): {@link SetPipeline} for strings, {@link GroupedPipeline} for the types
- * whose rows of one key make one variadic command.
+ * (`pipelineEncoded`): `PerRowPipeline` for one command per row, `SumPipeline` for summed
+ * increments, {@link GroupedPipeline} for the types whose rows of one key make one variadic
+ * command (row-pipeline.ts chooses).
  */
 export interface RowPipeline {
   /** Adds a row from its key, field (`''` when rows have none) and value. */

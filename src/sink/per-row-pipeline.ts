@@ -3,43 +3,18 @@ import type { Command } from '../resp/reply.js';
 import type { PayloadRow } from './encoded-row.js';
 import { type EncodedFlush, encodeAppended, type RowPipeline } from './grouped-pipeline.js';
 import { KeyMap } from './key-map.js';
-import { afterKeyCommands, hasAfterKey, type Target } from './writers/index.js';
-import { xaddRowArgs } from './writers/stream.js';
+import { afterKeyOf, type Target, writerOf } from './writers/index.js';
+import type { PerRowForm, TargetWriter } from './writers/writer.js';
 
 /**
- * The pipeline of a table whose rows are one command each (Stream, Pub/Sub), where it has one.
- * Null: rows are kept until the flush (a stream's `columns` layout or per-row TTL, a Pub/Sub
- * message id, which needs the row's source position).
+ * The pipeline of a table whose rows are one command each (strings, streams, pub/sub), where its
+ * writer gives their form ({@link TargetWriter.perRow}); each key's commands after its rows (a
+ * stream's TTL) follow once per flush. Null: rows are kept until the flush.
  */
 export function perRowPipeline(t: Target, encoder = new CommandEncoder()): RowPipeline | null {
-  if (t.type === 'stream') {
-    if (t.streamLayout === 'columns' || t.ttlColumn !== undefined) return null;
-    const after = hasAfterKey(t, false)
-      ? (key: string | Buffer) => afterKeyCommands(t, key, undefined, false)
-      : null;
-    return new PerRowPipeline(encoder, { verb: 'XADD', middle: xaddRowArgs(t), after });
-  }
-  // Cluster sinks have no pipeline: the verb is PUBLISH, not SPUBLISH.
-  if (t.type === 'pubsub' && t.messageIdField === undefined) {
-    return new PerRowPipeline(encoder, { verb: 'PUBLISH' });
-  }
-  return null;
-}
-
-/** The fixed parts of a {@link PerRowPipeline}'s command. */
-export interface PerRowForm {
-  verb: string;
-  /** Arguments between the key and the value (`MAXLEN ~ n * row`); none by default. */
-  middle?: readonly string[];
-  /** Arguments after the value (`EX ttl`); none by default. */
-  tail?: readonly string[];
-  /**
-   * The commands run once per key after the flush's rows (a TTL), keys in order of first
-   * appearance; null (the default): none.
-   */
-  after?: ((key: string | Buffer) => readonly Command[]) | null;
-  /** The verb of `verb key` removing a key (an `upsert` table's delete); none: rows cannot be removed. */
-  remove?: string;
+  const form = writerOf(t).perRow?.(t);
+  if (form === undefined) return null;
+  return new PerRowPipeline(encoder, form, afterKeyOf(t));
 }
 
 /**
@@ -73,7 +48,15 @@ export class PerRowPipeline implements RowPipeline {
   /** Commands appended after the rows (a dead-letter push), encoded after the keys' commands. */
   #extra: (readonly (string | Buffer)[])[] = [];
 
-  constructor(encoder: CommandEncoder, form: PerRowForm) {
+  /**
+   * @param after the commands run once per key after the flush's rows (a TTL), keys in order of
+   *   first appearance; null: none.
+   */
+  constructor(
+    encoder: CommandEncoder,
+    form: PerRowForm,
+    after: ((key: string | Buffer) => readonly Command[]) | null = null,
+  ) {
     this.#encoder = encoder;
     this.#verb = form.verb;
     const middle = form.middle ?? [];
@@ -81,7 +64,7 @@ export class PerRowPipeline implements RowPipeline {
     this.#head = Buffer.from(`*${3 + middle.length + tail.length}\r\n${bulk(form.verb)}`, 'utf8');
     this.#middle = middle.length === 0 ? null : Buffer.from(middle.map(bulk).join(''), 'utf8');
     this.#tail = tail.length === 0 ? null : Buffer.from(tail.map(bulk).join(''), 'utf8');
-    this.#after = form.after ?? null;
+    this.#after = after;
     this.#removeHead = form.remove === undefined ? null : Buffer.from(`*2\r\n${bulk(form.remove)}`, 'utf8');
   }
 

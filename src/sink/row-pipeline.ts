@@ -1,19 +1,17 @@
 import { CommandEncoder } from '../resp/encoder.js';
 import { GroupedPipeline, type RowPipeline } from './grouped-pipeline.js';
 import { perRowPipeline } from './per-row-pipeline.js';
-import { SetPipeline } from './set-pipeline.js';
 import { sumPipeline } from './sum-pipeline.js';
 import { afterKeyCommands, type Target, writerOf } from './writers/index.js';
 
 /**
  * The pipeline a table's at-least-once rows are encoded into as they come, where the writer has
- * one: SET per row for strings, one variadic command per key for lists, hashes, sets and sorted
- * sets (with each key's trim and TTL after its rows). Null: rows are kept until the flush.
+ * one: one command per row (strings, streams, pub/sub), one summed increment per key (integer
+ * counters), or one variadic command per key (lists, hashes, sets, sorted sets), each key's trim
+ * and TTL after its rows. Null: rows are kept until the flush.
  */
 export function rowPipeline(t: Target): RowPipeline | null {
   const writer = writerOf(t);
-  const direct = writer.directSet?.(t);
-  if (direct !== undefined) return new SetPipeline(new CommandEncoder(), direct.ttlSecs);
   const other = perRowPipeline(t) ?? sumPipeline(t);
   if (other !== null) return other;
   const grouped = writer.grouped?.(t);

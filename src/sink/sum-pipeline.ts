@@ -3,23 +3,19 @@ import type { Command } from '../resp/reply.js';
 import type { PayloadRow } from './encoded-row.js';
 import { type EncodedFlush, encodeAppended, type RowPipeline } from './grouped-pipeline.js';
 import { KeyMap } from './key-map.js';
-import { afterKeyCommands, hasAfterKey, type Target, writerOf } from './writers/index.js';
+import { afterKeyOf, type Target, writerOf } from './writers/index.js';
 import { IntegerSum } from './writers/sum.js';
+import type { TargetWriter } from './writers/writer.js';
 
 /**
- * The pipeline of a table whose rows' increments are summed per key (and field) in a flush
- * (integer counters), where it has one. Null: rows are kept until the flush (float increments,
- * which go row by row; rows with a TTL of their own).
+ * The pipeline of a table whose rows' integer increments are summed per key (and field) in a
+ * flush, where its writer says they may be ({@link TargetWriter.summed}: integer counters without
+ * a TTL per row). Null: rows are kept until the flush.
  */
 export function sumPipeline(t: Target): RowPipeline | null {
-  if (t.type !== 'counter' && t.type !== 'hash_counter') return null;
-  if (t.counterKind === 'float' || writerOf(t).shape(t).ttl !== undefined) return null;
-  const after = hasAfterKey(t, false)
-    ? (key: string | Buffer) => afterKeyCommands(t, key, undefined, false)
-    : null;
-  return t.type === 'counter'
-    ? new SumPipeline(new CommandEncoder(), 'INCRBY', false, after)
-    : new SumPipeline(new CommandEncoder(), 'HINCRBY', true, after);
+  const summed = writerOf(t).summed?.(t);
+  if (summed === undefined) return null;
+  return new SumPipeline(new CommandEncoder(), summed.verb, summed.verb === 'HINCRBY', afterKeyOf(t));
 }
 
 /** A key's or a field's sum in a flush, and how many rows added to it. */

@@ -149,7 +149,7 @@ describe('per-row pipeline (streams and Pub/Sub on standalone Redis)', () => {
     expect(() => pipe.addRemove('c', '', '')).toThrow(/PUBLISH rows cannot be removed/);
   });
 
-  it('per-row pipeline — only row-layout streams without a per-row TTL and Pub/Sub without message ids have one', () => {
+  it('per-row pipeline — only plain strings, row-layout streams without a per-row TTL and Pub/Sub without message ids have one', () => {
     expect(perRowPipeline({ type: 'stream', streamPrefix: 's' })).toBeInstanceOf(PerRowPipeline);
     expect(
       perRowPipeline({ type: 'stream', streamPrefix: 's', streamMaxLength: 5, ttlSecs: 3 }),
@@ -158,7 +158,10 @@ describe('per-row pipeline (streams and Pub/Sub on standalone Redis)', () => {
     expect(perRowPipeline({ type: 'stream', streamPrefix: 's', ttlColumn: 'ttl' })).toBeNull();
     expect(perRowPipeline({ type: 'pubsub', channelPrefix: 'c' })).toBeInstanceOf(PerRowPipeline);
     expect(perRowPipeline({ type: 'pubsub', channelPrefix: 'c', messageIdField: 'id' })).toBeNull();
-    expect(perRowPipeline({ type: 'string', keyPrefix: 'k' })).toBeNull();
+    // Strings take it too (SET [EX ttl]); not with a TTL per row or a write mode.
+    expect(perRowPipeline({ type: 'string', keyPrefix: 'k' })).toBeInstanceOf(PerRowPipeline);
+    expect(perRowPipeline({ type: 'string', keyPrefix: 'k', ttlColumn: 'ttl' })).toBeNull();
+    expect(perRowPipeline({ type: 'string', keyPrefix: 'k', writeMode: 'if_absent' })).toBeNull();
     expect(perRowPipeline({ type: 'list', listPrefix: 'l', operation: 'Append' })).toBeNull();
   });
 });

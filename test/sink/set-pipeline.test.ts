@@ -4,7 +4,7 @@ import { encodedCommandAt } from '../../src/resp/encoded-commands.js';
 import { CommandEncoder } from '../../src/resp/encoder.js';
 import type { Arg } from '../../src/resp/reply.js';
 import type { PayloadRow } from '../../src/sink/encoded-row.js';
-import { SetPipeline } from '../../src/sink/set-pipeline.js';
+import { perRowPipeline } from '../../src/sink/per-row-pipeline.js';
 import { writerOf } from '../../src/sink/writers/index.js';
 import { decodeKeyedRows, EncodedRow, keyedPayload } from '../../src/wire/keyed-rows.js';
 import { respReference } from '../support/resp-reference.js';
@@ -28,7 +28,10 @@ describe('set pipeline (string tables on standalone Redis)', () => {
         fc.integer({ min: 1, max: 300_000 }),
         fc.array(fc.string({ maxLength: 30 }), { maxLength: 3 }),
         (rows, ttl, zeroCopy, dead) => {
-          const sets = new SetPipeline(new CommandEncoder(zeroCopy), ttl);
+          const sets = perRowPipeline(
+            { type: 'string', keyPrefix: 's:', ttlSecs: ttl },
+            new CommandEncoder(zeroCopy),
+          )!;
           // Keyed rows as a worker has them: decoded from a producer's payload.
           const keyed = rows.filter((r) => r[2]);
           const payload = keyedPayload(
@@ -67,7 +70,7 @@ describe('set pipeline (string tables on standalone Redis)', () => {
   });
 
   it('set pipeline — a command past the end, or bytes that are not commands, are protocol errors', () => {
-    const sets = new SetPipeline(new CommandEncoder(), undefined);
+    const sets = perRowPipeline({ type: 'string', keyPrefix: 's:' })!;
     sets.add('k', '', 'v');
     const got = sets.take();
     expect(() => encodedCommandAt(got, 1)).toThrow(/past the end/);
@@ -80,12 +83,12 @@ describe('set pipeline (string tables on standalone Redis)', () => {
 describe('direct SET writes', () => {
   it('direct SET writes — only string tables encode rows straight into a SET pipeline, with their TTL', () => {
     const str = { type: 'string' as const, keyPrefix: 's:', keyColumn: 'k', ttlSecs: 60 };
-    expect(writerOf(str).directSet?.(str)).toEqual({ ttlSecs: 60 });
+    expect(writerOf(str).perRow?.(str)).toEqual({ verb: 'SET', tail: ['EX', '60'], remove: 'DEL' });
     const noTtl = { type: 'string' as const, keyPrefix: 's:' };
-    expect(writerOf(noTtl).directSet?.(noTtl)).toEqual({ ttlSecs: undefined });
+    expect(writerOf(noTtl).perRow?.(noTtl)).toEqual({ verb: 'SET', tail: [], remove: 'DEL' });
     const list = { type: 'list' as const, listPrefix: 'l:', operation: 'Append' as const };
-    expect(writerOf(list).directSet).toBeUndefined();
+    expect(writerOf(list).perRow).toBeUndefined();
     const hash = { type: 'hash' as const, hashKeyPrefix: 'h:', hashFieldColumn: 'f' };
-    expect(writerOf(hash).directSet).toBeUndefined();
+    expect(writerOf(hash).perRow).toBeUndefined();
   });
 });

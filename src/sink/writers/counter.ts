@@ -108,6 +108,7 @@ export const COUNTER_WRITER: TargetWriter<CounterTarget> = {
     const { keys, values } = rows;
     for (let i = 0; i < keys.length; i++) emit(out, ['INCRBYFLOAT', keys[i], values[i]], 1);
   },
+  summed: (t) => (t.counterKind === 'float' || t.ttlColumn !== undefined ? undefined : { verb: 'INCRBY' }),
   fenced: (t) => ({ op: t.counterKind === 'float' ? 'INCRBYFLOAT' : 'INCRBY', flags: [] }),
 
   sampleCommands: (key) => [

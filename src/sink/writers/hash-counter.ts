@@ -66,6 +66,7 @@ export const HASH_COUNTER_WRITER: TargetWriter<HashCounterTarget> = {
     const { keys, fields, values } = rows;
     for (let i = 0; i < keys.length; i++) emit(out, ['HINCRBYFLOAT', keys[i], fields[i], values[i]], 1);
   },
+  summed: (t) => (t.counterKind === 'float' || t.ttlColumn !== undefined ? undefined : { verb: 'HINCRBY' }),
   fenced: (t) => ({ op: t.counterKind === 'float' ? 'HINCRBYFLOAT' : 'HINCRBY', flags: [] }),
 
   sampleCommands: hashSampleCommands,

@@ -146,6 +146,14 @@ export function hasAfterKey(t: Target, fenced: boolean): boolean {
 }
 
 /**
+ * An at-least-once flush's commands after each key's rows (see {@link afterKeyCommands}) for
+ * rows that carry no TTL of their own, as a function of the key; null when the table has none.
+ */
+export function afterKeyOf(t: Target): ((key: string | Buffer) => readonly Command[]) | null {
+  return hasAfterKey(t, false) ? (key) => afterKeyCommands(t, key, undefined, false) : null;
+}
+
+/**
  * The commands run once for a key after its rows in a flush: the writer's trim, then the TTL
  * (`ttl`: the key's last row's, when rows carry one). `wrote`: false when the key's rows only
  * removed (an `upsert` table's deletes), which set no TTL.

@@ -56,6 +56,9 @@ export const PUBSUB_WRITER: TargetWriter<PubSubTarget> = {
       emit(out, [verb, keys[i], id === undefined ? values[i] : withId(values[i], id, positions[i])], 1);
     }
   },
+  // A message id needs each row's source position: those rows are kept until the flush. On a
+  // cluster there is no pipeline, so the verb here is always PUBLISH.
+  perRow: (t) => (t.messageIdField === undefined ? { verb: 'PUBLISH' } : undefined),
   fenced: () => null,
 
   // A channel keeps nothing to read back.

@@ -43,7 +43,7 @@ function xaddHead(t: StreamTarget): string[] {
  * What an XADD of the `row` layout holds between its key and its row's value: `[MAXLEN [~] n] *
  * field` (the per-row pipeline encodes it once per table).
  */
-export function xaddRowArgs(t: StreamTarget): string[] {
+function xaddRowArgs(t: StreamTarget): string[] {
   return [...xaddHead(t), '*', t.streamRowField ?? DEFAULT_STREAM_ROW_FIELD];
 }
 
@@ -109,6 +109,10 @@ export const STREAM_WRITER: TargetWriter<StreamTarget> = {
       emit(out, cmd, 1);
     }
   },
+  perRow: (t) =>
+    t.streamLayout === 'columns' || t.ttlColumn !== undefined
+      ? undefined
+      : { verb: 'XADD', middle: xaddRowArgs(t) },
   fenced: (t) =>
     t.streamLayout === 'columns'
       ? {

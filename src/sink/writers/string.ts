@@ -64,9 +64,9 @@ export const STRING_WRITER: TargetWriter<StringTarget> = {
   exactlyOnceByDefault: () => false,
   retraction: (t) => ({ kind: 'delete', verb: 'DEL', arg: 'none', overwrite: t.writeMode === undefined }),
 
-  directSet: (t) =>
+  perRow: (t) =>
     t.ttlColumn === undefined && t.ttlRefresh === undefined && t.writeMode === undefined
-      ? { ttlSecs: t.ttlSecs }
+      ? { verb: 'SET', tail: t.ttlSecs === undefined ? [] : ['EX', String(t.ttlSecs)], remove: 'DEL' }
       : undefined,
   ttlInline: (t, fenced) => t.ttlRefresh !== 'on_create' && (t.ttlColumn === undefined || !fenced),
 

@@ -166,6 +166,17 @@ export type Retraction =
   /** Append-only: a retraction can only be written as an event row (lists, streams, channels). */
   | { kind: 'event' };
 
+/** The fixed parts of a table's one command per row (see {@link TargetWriter.perRow}). */
+export interface PerRowForm {
+  verb: string;
+  /** Arguments between the key and the value (`MAXLEN ~ n * row`); none by default. */
+  middle?: readonly string[];
+  /** Arguments after the value (`EX ttl`); none by default. */
+  tail?: readonly string[];
+  /** The verb of `verb key` removing a key (an `upsert` table's delete); none: rows cannot be removed. */
+  remove?: string;
+}
+
 /** Everything type-specific about one kind of target `T`. */
 export interface TargetWriter<T extends { readonly type: string }> {
   readonly type: T['type'];
@@ -243,11 +254,18 @@ export interface TargetWriter<T extends { readonly type: string }> {
    */
   grouped?(t: T): { verb: string; flags: readonly string[] } | undefined;
   /**
-   * Each row is one `SET key value [EX ttl]`, which the sink may encode straight into its own
-   * buffer as rows arrive (set-pipeline.ts) where the transport takes pre-encoded pipelines:
-   * the TTL to use (undefined: none); undefined: this table's rows need more than that.
+   * Each row is one `verb key [middle] value [tail]` (strings, streams, pub/sub), which the sink
+   * may encode straight into its own buffer as rows arrive (per-row-pipeline.ts) where the
+   * transport takes pre-encoded pipelines; each key's commands after its rows (a TTL) follow
+   * once per flush. Undefined: this table's rows need more than that.
    */
-  directSet?(t: T): { ttlSecs: number | undefined } | undefined;
+  perRow?(t: T): PerRowForm | undefined;
+  /**
+   * Each row adds an integer to its key's (key and field's) value, and the rows of a flush may be
+   * summed into one `verb key [field] sum` each as they arrive (sum-pipeline.ts, writers/sum.ts);
+   * undefined: they may not.
+   */
+  summed?(t: T): { verb: 'INCRBY' | 'HINCRBY' } | undefined;
 
   /** Commands reading a sample of one key, at most `entries` elements of it. */
   sampleCommands(key: string, entries: number): Command[];
