@@ -10,7 +10,7 @@ import { RowEncoder } from '../../src/sink/row-encoder.js';
 import { afterKeyCommands, writerOf } from '../../src/sink/writers/index.js';
 import { decodeKeyedRows, EncodedRow, keyedPayload } from '../../src/wire/keyed-rows.js';
 import { respReference } from '../support/resp-reference.js';
-import { feedPipeline, table } from '../support/sink.js';
+import { expectFlush, feedPipeline, table } from '../support/sink.js';
 
 const targetArb: fc.Arbitrary<Target> = fc.oneof(
   fc.record({
@@ -100,9 +100,7 @@ describe('grouped pipeline (lists, hashes, sets, sorted sets on standalone Redis
           const as = rows.map((r) => r[3]);
           const flushes = [0, 1].map(() => feedPipeline(pipe, batch, as, decoded, withField, dead));
           for (const got of flushes) {
-            expect(got.count).toBe(want.commands.length);
-            expect(got.rowsPerCommand).toEqual(want.rowsPerCommand);
-            expect(Buffer.concat(got.chunks as Buffer[])).toEqual(wantBytes);
+            expectFlush(got, want, wantBytes);
           }
           expect(pipe.take()).toMatchObject({ chunks: [], count: 0 });
         },

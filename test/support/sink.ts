@@ -1,4 +1,5 @@
 import { pino } from 'pino';
+import { expect } from 'vitest';
 import type { Logger } from '../../src/log.js';
 import { createClient } from '../../src/resp/client.js';
 import type { Batch } from '../../src/sink/batch.js';
@@ -86,4 +87,15 @@ export function feedPipeline(
   }
   if (dead.length > 0) pipe.addCommand(['RPUSH', 't:dead_letter', ...dead]);
   return pipe.take();
+}
+
+/** Asserts a pipeline's flush is `want`'s commands, their rows per command, and `wantBytes` exactly. */
+export function expectFlush(
+  got: EncodedFlush,
+  want: { commands: readonly unknown[]; rowsPerCommand: readonly number[] },
+  wantBytes: Buffer,
+): void {
+  expect(got.count).toBe(want.commands.length);
+  expect(got.rowsPerCommand).toEqual(want.rowsPerCommand);
+  expect(Buffer.concat(got.chunks as Buffer[])).toEqual(wantBytes);
 }
