@@ -1,5 +1,6 @@
 import type { Reply } from '../../resp/reply.js';
 import { pushByKey } from './by-key.js';
+import { type KeepScore, zaddByMember } from './member-scores.js';
 import {
   checkKey,
   checkTtl,
@@ -58,6 +59,20 @@ function zaddFlags(t: SortedSetTarget): string[] {
   if (t.scoreMode === 'greater') flags.push('GT');
   else if (t.scoreMode === 'lesser') flags.push('LT');
   return flags;
+}
+
+/**
+ * Which score of a member repeated within a flush `ZADD` keeps (writers/member-scores.ts), for a
+ * table whose members come from a column (repeats are then the rule, a leaderboard's players);
+ * undefined for increments (summing floats could round differently from Redis adding them in
+ * turn) and for members that are whole encoded rows.
+ */
+function keepScoreOf(t: SortedSetTarget): KeepScore | undefined {
+  if (t.scoreMode === 'increment' || t.memberColumn === undefined) return undefined;
+  if (t.writeMode === 'if_absent') return 'first';
+  if (t.scoreMode === 'greater') return 'max';
+  if (t.scoreMode === 'lesser') return 'min';
+  return 'last';
 }
 
 export const SORTED_SET_WRITER: TargetWriter<SortedSetTarget> = {
@@ -136,7 +151,9 @@ export const SORTED_SET_WRITER: TargetWriter<SortedSetTarget> = {
 
   commands(t, rows, out) {
     if (t.scoreMode !== 'increment') {
-      pushByKey('ZADD', rows, true, out, zaddFlags(t));
+      const keep = keepScoreOf(t);
+      if (keep !== undefined) zaddByMember(rows, zaddFlags(t), keep, out);
+      else pushByKey('ZADD', rows, true, out, zaddFlags(t));
       return;
     }
     const { keys, fields, values } = rows;
@@ -161,6 +178,7 @@ export const SORTED_SET_WRITER: TargetWriter<SortedSetTarget> = {
       : ['ZREMRANGEBYRANK', key, 0, -(n + 1)];
   },
   grouped: (t) => (t.scoreMode === 'increment' ? undefined : { verb: 'ZADD', flags: zaddFlags(t) }),
+  memberScores: (t) => keepScoreOf(t),
   fenced: (t) =>
     t.scoreMode === 'increment'
       ? { op: 'ZINCRBY', flags: zaddFlags(t) }

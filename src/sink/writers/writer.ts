@@ -9,6 +9,7 @@
 import type { Arg, Command, Reply } from '../../resp/reply.js';
 import type { FencedForm } from '../fence/fenced-commands.js';
 import type { KeyGroup } from './by-key.js';
+import type { KeepScore } from './member-scores.js';
 
 /** The configuration fields of a target: every property but its `type` tag. */
 export type OptionOf<T> = T extends unknown ? Exclude<keyof T, 'type'> & string : never;
@@ -266,6 +267,11 @@ export interface TargetWriter<T extends { readonly type: string }> {
    * undefined: they may not.
    */
   summed?(t: T): { verb: 'INCRBY' | 'HINCRBY' } | undefined;
+  /**
+   * The rows of one sorted-set member within a flush go to Redis as one element, with the score
+   * they would leave it (writers/member-scores.ts, score-pipeline.ts); undefined: every row goes.
+   */
+  memberScores?(t: T): KeepScore | undefined;
 
   /** Commands reading a sample of one key, at most `entries` elements of it. */
   sampleCommands(key: string, entries: number): Command[];
