@@ -1,16 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CommandEncoder } from '../../src/resp/encoder.js';
-import type { Arg } from '../../src/resp/reply.js';
-import { Batch } from '../../src/sink/batch.js';
-import type { PayloadRow } from '../../src/sink/encoded-row.js';
 import { GroupedPipeline } from '../../src/sink/grouped-pipeline.js';
 import type { Target } from '../../src/sink/model.js';
 import { RowEncoder } from '../../src/sink/row-encoder.js';
 import { afterKeyCommands, writerOf } from '../../src/sink/writers/index.js';
-import { decodeKeyedRows, EncodedRow, keyedPayload } from '../../src/wire/keyed-rows.js';
-import { respReference } from '../support/resp-reference.js';
-import { expectFlush, feedPipeline, table } from '../support/sink.js';
+import { arrayFlush, expectFlush, feedPipeline, table } from '../support/sink.js';
 
 const targetArb: fc.Arbitrary<Target> = fc.oneof(
   fc.record({
@@ -81,24 +76,17 @@ describe('grouped pipeline (lists, hashes, sets, sorted sets on standalone Redis
             (key) => afterKeyCommands(target, key, undefined, false),
           );
           const enc = new RowEncoder(table(target, { format: 'raw', valueColumn: 'v' }));
-          const batch = new Batch(target);
-          const keyed: EncodedRow[] = [];
-          for (const [k, f, v, how] of rows) {
-            expect(enc.encode({ k, f, v })).toBeNull();
-            batch.add(enc);
-            if (how === 'payload') keyed.push(new EncodedRow(enc.key, enc.field, enc.value));
-          }
-          const decoded = decodeKeyedRows(keyedPayload(keyed, withField), keyed.length) as PayloadRow[];
-          const want = batch.commands(undefined);
-          if (dead.length > 0) {
-            want.commands.push(['RPUSH', 't:dead_letter', ...dead] as Arg[]);
-            want.rowsPerCommand.push(0);
-          }
-          const wantBytes = respReference(want.commands);
+          const { batch, payloads, want, wantBytes } = arrayFlush(
+            target,
+            enc,
+            rows.map(([k, f, v, how]) => [{ k, f, v }, how] as const),
+            withField,
+            dead,
+          );
           // Two flushes of the same rows: the second fills the arenas the first copied, while the
           // first's bytes are still in flight.
           const as = rows.map((r) => r[3]);
-          const flushes = [0, 1].map(() => feedPipeline(pipe, batch, as, decoded, withField, dead));
+          const flushes = [0, 1].map(() => feedPipeline(pipe, batch, as, payloads, withField, dead));
           for (const got of flushes) {
             expectFlush(got, want, wantBytes);
           }

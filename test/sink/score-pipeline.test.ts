@@ -1,17 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Arg, Reply } from '../../src/resp/reply.js';
-import { Batch } from '../../src/sink/batch.js';
-import type { PayloadRow } from '../../src/sink/encoded-row.js';
+import type { Reply } from '../../src/resp/reply.js';
 import type { SortedSetTarget } from '../../src/sink/model.js';
 import { RowEncoder } from '../../src/sink/row-encoder.js';
 import { rowPipeline } from '../../src/sink/row-pipeline.js';
 import { ScorePipeline } from '../../src/sink/score-pipeline.js';
 import { writerOf } from '../../src/sink/writers/index.js';
-import { decodeKeyedRows, EncodedRow, keyedPayload } from '../../src/wire/keyed-rows.js';
 import { useRedis } from '../support/fixtures.js';
 import { respReference } from '../support/resp-reference.js';
-import { expectFlush, feedPipeline, table } from '../support/sink.js';
+import { arrayFlush, expectFlush, feedPipeline, table } from '../support/sink.js';
 
 const redis = useRedis();
 
@@ -66,26 +63,19 @@ describe('score pipeline (sorted sets whose members come from a column)', () => 
           const pipe = rowPipeline(target);
           expect(pipe).toBeInstanceOf(ScorePipeline);
           const enc = new RowEncoder(table(target, { format: 'raw', valueColumn: 'm' }));
-          const batch = new Batch(target);
-          const keyed: EncodedRow[] = [];
-          for (const [k, f, m, how] of rows) {
-            expect(enc.encode({ k, f, m })).toBeNull();
-            batch.add(enc);
-            if (how === 'payload') keyed.push(new EncodedRow(enc.key, enc.field, enc.value));
-          }
-          const decoded = decodeKeyedRows(keyedPayload(keyed, true), keyed.length) as PayloadRow[];
-          const want = batch.commands(undefined);
-          if (dead.length > 0) {
-            want.commands.push(['RPUSH', 't:dead_letter', ...dead] as Arg[]);
-            want.rowsPerCommand.push(0);
-          }
+          const { batch, payloads, want, wantBytes } = arrayFlush(
+            target,
+            enc,
+            rows.map(([k, f, m, how]) => [{ k, f, m }, how] as const),
+            true,
+            dead,
+          );
           // Every row is counted, whether its member kept its score or not.
           const written = want.rowsPerCommand.reduce((a, b) => a + b, 0);
           expect(written).toBe(rows.length);
-          const wantBytes = respReference(want.commands);
           const as = rows.map((r) => r[3]);
           for (let flush = 0; flush < 2; flush++) {
-            expectFlush(feedPipeline(pipe!, batch, as, decoded, true, dead), want, wantBytes);
+            expectFlush(feedPipeline(pipe!, batch, as, payloads, true, dead), want, wantBytes);
           }
         },
       ),

@@ -1,21 +1,17 @@
 import fc from 'fast-check';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { Arg } from '../../src/resp/reply.js';
-import { Batch } from '../../src/sink/batch.js';
 import { negated } from '../../src/sink/changelog.js';
 import { validateTable } from '../../src/sink/config/index.js';
 import { createSink } from '../../src/sink/create-sink.js';
-import type { PayloadRow } from '../../src/sink/encoded-row.js';
 import type { Target } from '../../src/sink/model.js';
 import { RowEncoder } from '../../src/sink/row-encoder.js';
 import { rowPipeline } from '../../src/sink/row-pipeline.js';
 import { SumPipeline, sumPipeline } from '../../src/sink/sum-pipeline.js';
 import { IntegerSum } from '../../src/sink/writers/sum.js';
-import { decodeKeyedRows, EncodedRow, keyedPayload } from '../../src/wire/keyed-rows.js';
 import { useRedis } from '../support/fixtures.js';
 import { respReference } from '../support/resp-reference.js';
-import { expectFlush, feedPipeline, table } from '../support/sink.js';
+import { arrayFlush, expectFlush, feedPipeline, table } from '../support/sink.js';
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -75,25 +71,20 @@ describe('sum pipeline (integer counters and hash counters on standalone Redis)'
           expect(pipe).not.toBeNull();
           const withField = target.type === 'hash_counter';
           const enc = new RowEncoder(table(target));
-          const batch = new Batch(target);
-          const keyed: EncodedRow[] = [];
-          for (const [k, f, v, retract, how] of rows) {
-            expect(enc.encode({ k, f, v })).toBeNull();
+          const { batch, payloads, want, wantBytes } = arrayFlush(
+            target,
+            enc,
+            rows.map(([k, f, v, , how]) => [{ k, f, v }, how] as const),
+            withField,
+            dead,
             // A retraction adds the increment negated (changelog-rows.ts): -INT64_MIN is past 64 bits.
-            if (retract) enc.value = negated(enc.value);
-            batch.add(enc);
-            if (how === 'payload') keyed.push(new EncodedRow(enc.key, enc.field, enc.value));
-          }
-          const decoded = decodeKeyedRows(keyedPayload(keyed, withField), keyed.length) as PayloadRow[];
-          const want = batch.commands(undefined);
-          if (dead.length > 0) {
-            want.commands.push(['RPUSH', 't:dead_letter', ...dead] as Arg[]);
-            want.rowsPerCommand.push(0);
-          }
-          const wantBytes = respReference(want.commands);
+            (e, i) => {
+              if (rows[i][3]) e.value = negated(e.value);
+            },
+          );
           const as = rows.map((r) => r[4]);
           for (let flush = 0; flush < 2; flush++) {
-            const got = feedPipeline(pipe, batch, as, decoded, withField, dead);
+            const got = feedPipeline(pipe, batch, as, payloads, withField, dead);
             expectFlush(got, want, wantBytes);
           }
           expect(pipe.take()).toMatchObject({ chunks: [], count: 0 });

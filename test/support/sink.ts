@@ -2,7 +2,8 @@ import { pino } from 'pino';
 import { expect } from 'vitest';
 import type { Logger } from '../../src/log.js';
 import { createClient } from '../../src/resp/client.js';
-import type { Batch } from '../../src/sink/batch.js';
+import type { Arg } from '../../src/resp/reply.js';
+import { Batch } from '../../src/sink/batch.js';
 import type { PayloadRow } from '../../src/sink/encoded-row.js';
 import type { EncodedFlush, RowPipeline } from '../../src/sink/grouped-pipeline.js';
 import {
@@ -11,7 +12,10 @@ import {
   type SinkTable,
   type Target,
 } from '../../src/sink/model.js';
+import type { Row, RowEncoder } from '../../src/sink/row-encoder.js';
 import { RedisSink, type SinkLimits } from '../../src/sink/sink.js';
+import { decodeKeyedRows, EncodedRow, keyedPayload } from '../../src/wire/keyed-rows.js';
+import { respReference } from './resp-reference.js';
 
 /** A logger that records entries instead of printing them, for assertions on what gets logged. */
 export function recordingLogger(): { logger: Logger; lines: string[] } {
@@ -98,4 +102,40 @@ export function expectFlush(
   expect(got.count).toBe(want.commands.length);
   expect(got.rowsPerCommand).toEqual(want.rowsPerCommand);
   expect(Buffer.concat(got.chunks as Buffer[])).toEqual(wantBytes);
+}
+
+/**
+ * The array path's flush of the rows a byte-identity property adds to a pipeline: each row
+ * encoded by `enc` (then `adjust`ed) into a Batch of `target`, the `payload` ones also as a
+ * worker's batch payload would bring them, and the commands the writer makes of the batch, with
+ * the dead-letter push of `dead` after them, as commands and as bytes.
+ */
+export function arrayFlush(
+  target: Target,
+  enc: RowEncoder,
+  rows: readonly (readonly [row: Row, as: AddedAs])[],
+  withField: boolean,
+  dead: readonly string[],
+  adjust?: (enc: RowEncoder, i: number) => void,
+): {
+  batch: Batch;
+  payloads: PayloadRow[];
+  want: { commands: Arg[][]; rowsPerCommand: number[] };
+  wantBytes: Buffer;
+} {
+  const batch = new Batch(target);
+  const keyed: EncodedRow[] = [];
+  rows.forEach(([row, as], i) => {
+    expect(enc.encode(row)).toBeNull();
+    adjust?.(enc, i);
+    batch.add(enc);
+    if (as === 'payload') keyed.push(new EncodedRow(enc.key, enc.field, enc.value));
+  });
+  const payloads = decodeKeyedRows(keyedPayload(keyed, withField), keyed.length) as PayloadRow[];
+  const want = batch.commands(undefined) as { commands: Arg[][]; rowsPerCommand: number[] };
+  if (dead.length > 0) {
+    want.commands.push(['RPUSH', 't:dead_letter', ...dead]);
+    want.rowsPerCommand.push(0);
+  }
+  return { batch, payloads, want, wantBytes: respReference(want.commands) };
 }
