@@ -12,6 +12,15 @@ import { arrayFlush, expectFlush, feedPipeline, table } from '../support/sink.js
 
 const redis = useRedis();
 
+/** A leaderboard: a sorted set whose members come from a column, in the default modes. */
+const BOARD: SortedSetTarget = {
+  type: 'sorted_set',
+  sortedSetPrefix: 'z:',
+  sortedSetKeyColumn: 'k',
+  scoreColumn: 'f',
+  memberColumn: 'm',
+};
+
 /** Sorted sets whose members come from a column, in every score and write mode Redis allows. */
 const targetArb: fc.Arbitrary<SortedSetTarget> = fc
   .record({
@@ -22,13 +31,7 @@ const targetArb: fc.Arbitrary<SortedSetTarget> = fc
   // Redis refuses ZADD NX with GT or LT (and so does the table's validation).
   .filter((o) => !(o.writeMode === 'if_absent' && o.scoreMode !== undefined))
   .map((o) => {
-    const t: SortedSetTarget = {
-      type: 'sorted_set',
-      sortedSetPrefix: 'z:',
-      sortedSetKeyColumn: 'k',
-      scoreColumn: 'f',
-      memberColumn: 'm',
-    };
+    const t: SortedSetTarget = { ...BOARD };
     if (o.scoreMode !== undefined) t.scoreMode = o.scoreMode;
     if (o.writeMode !== undefined) t.writeMode = o.writeMode;
     if (o.maxMembers !== undefined) t.maxMembers = o.maxMembers;
@@ -132,14 +135,7 @@ describe('score pipeline (sorted sets whose members come from a column)', () => 
   });
 
   it('score pipeline — a removal between two rows of one member keeps both sides apart', () => {
-    const target: SortedSetTarget = {
-      type: 'sorted_set',
-      sortedSetPrefix: 'z:',
-      sortedSetKeyColumn: 'k',
-      scoreColumn: 'f',
-      memberColumn: 'm',
-    };
-    const pipe = rowPipeline(target)!;
+    const pipe = rowPipeline(BOARD)!;
     pipe.add('z:a', '1', 'p1');
     pipe.add('z:a', '2', 'p1');
     pipe.addRemove('z:a', '', 'p1');
@@ -156,12 +152,7 @@ describe('score pipeline (sorted sets whose members come from a column)', () => 
   });
 
   it('score pipeline — members whole encoded rows, and increments, keep every row', () => {
-    const base = {
-      type: 'sorted_set' as const,
-      sortedSetPrefix: 'z:',
-      sortedSetKeyColumn: 'k',
-      scoreColumn: 'f',
-    };
+    const { memberColumn: _, ...base } = BOARD;
     expect(writerOf(base).memberScores!(base)).toBeUndefined();
     expect(rowPipeline(base)).not.toBeInstanceOf(ScorePipeline);
     const incr: SortedSetTarget = { ...base, memberColumn: 'm', scoreMode: 'increment' };
